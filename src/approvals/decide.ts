@@ -1,0 +1,73 @@
+import { appendAudit } from '../audit/audit-log.ts';
+import type { Config } from '../config.ts';
+import { canDecide } from '../policy/evaluate.ts';
+import { listApprovals, recordApproval } from '../store/approvals.ts';
+import type { Db } from '../store/db.ts';
+import { getProposal, transitionProposal } from '../store/proposals.ts';
+import { resumeRun } from '../store/runs.ts';
+import type { Proposal } from '../store/schema.ts';
+import { getTask } from '../store/tasks.ts';
+
+export type DecisionResult =
+  | { ok: true; proposal: Proposal; outcome: 'approved' | 'rejected' | 'needs_more'; approvals: number; required: number }
+  | { ok: false; code: 'not_found' | 'not_authorized' | 'already_decided' | 'expired' | 'duplicate' | 'reason_required'; message: string; proposal?: Proposal };
+
+/**
+ * The one decision path for Slack, the CLI and anything later. Authorization first, then a
+ * conditional transition (pending → approved/rejected) that exactly one caller can win, however
+ * many clicks, retries or replicas race. The winner resumes the run; the executor does the rest.
+ */
+export async function decide(
+  deps: { db: Db; config: Config },
+  input: { proposalId: string; actor: string; decision: 'approve' | 'reject'; reason?: string; requireReason?: boolean },
+): Promise<DecisionResult> {
+  const { db, config } = deps;
+  const proposal = await getProposal(db, input.proposalId);
+  if (!proposal) return { ok: false, code: 'not_found', message: `no proposal ${input.proposalId}` };
+  const task = await getTask(db, proposal.task_id);
+  const allowed = canDecide(input.actor, task?.requester ?? '', config);
+  if (!allowed.ok) {
+    await appendAudit(db, { actor: input.actor, action: 'proposal.decision_refused', subject: proposal.id, data: { decision: input.decision, reason: allowed.reason } });
+    return { ok: false, code: 'not_authorized', message: allowed.reason, proposal };
+  }
+  if (proposal.status !== 'pending') return alreadyDecided(db, proposal);
+  if (new Date(proposal.expires_at).getTime() <= Date.now()) {
+    const expired = await transitionProposal(db, proposal.id, ['pending'], 'expired');
+    if (expired) {
+      await appendAudit(db, { actor: 'system', action: 'proposal.expired', subject: proposal.id });
+      await resumeRun(db, proposal.run_id);
+    }
+    return { ok: false, code: 'expired', message: `proposal ${proposal.id} expired at ${new Date(proposal.expires_at).toISOString()}; ask for a new investigation`, proposal };
+  }
+  const reason = input.reason?.trim() || null;
+  if (input.decision === 'reject' && input.requireReason && !reason) return { ok: false, code: 'reason_required', message: 'a rejection needs a reason' };
+  const fresh = await recordApproval(db, { proposal_id: proposal.id, actor: input.actor, decision: input.decision, reason, artifact_hash: proposal.artifact_hash });
+  if (!fresh) {
+    const current = (await getProposal(db, proposal.id))!;
+    if (current.status !== 'pending') return alreadyDecided(db, current);
+    return { ok: false, code: 'duplicate', message: 'you have already recorded a decision on this proposal', proposal: current };
+  }
+  await appendAudit(db, { actor: input.actor, action: `proposal.${input.decision}`, subject: proposal.id, data: { reason, artifactHash: proposal.artifact_hash } });
+  if (input.decision === 'reject') {
+    const rejected = await transitionProposal(db, proposal.id, ['pending'], 'rejected');
+    if (!rejected) return alreadyDecided(db, (await getProposal(db, proposal.id))!);
+    await resumeRun(db, proposal.run_id);
+    return { ok: true, proposal: rejected, outcome: 'rejected', approvals: 0, required: proposal.required_approvals };
+  }
+  const approvals = (await listApprovals(db, proposal.id)).filter((a) => a.decision === 'approve' && a.artifact_hash === proposal.artifact_hash).length;
+  if (approvals < proposal.required_approvals) {
+    return { ok: true, proposal, outcome: 'needs_more', approvals, required: proposal.required_approvals };
+  }
+  const approved = await transitionProposal(db, proposal.id, ['pending'], 'approved', { notExpired: true });
+  if (!approved) return alreadyDecided(db, (await getProposal(db, proposal.id))!);
+  await appendAudit(db, { actor: input.actor, action: 'proposal.approved_final', subject: proposal.id, data: { approvals } });
+  await resumeRun(db, proposal.run_id);
+  return { ok: true, proposal: approved, outcome: 'approved', approvals, required: proposal.required_approvals };
+}
+
+async function alreadyDecided(db: Db, p: Proposal): Promise<DecisionResult> {
+  const decisions = await listApprovals(db, p.id);
+  const who = decisions.filter((d) => (p.status === 'rejected' ? d.decision === 'reject' : d.decision === 'approve')).map((d) => `<@${d.actor}>`);
+  const by = who.length ? ` by ${who.join(', ')}` : '';
+  return { ok: false, code: 'already_decided', message: `this proposal is already ${p.status}${by}`, proposal: p };
+}

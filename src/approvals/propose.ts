@@ -1,0 +1,67 @@
+import { appendAudit } from '../audit/audit-log.ts';
+import { describeKubeError } from '../cluster/api-error.ts';
+import type { KubeReader } from '../cluster/kube-reader.ts';
+import type { Config } from '../config.ts';
+import { evaluatePolicy } from '../policy/evaluate.ts';
+import type { Db } from '../store/db.ts';
+import { newId } from '../store/ids.ts';
+import { insertProposal, supersedePending } from '../store/proposals.ts';
+import type { Proposal, Task } from '../store/schema.ts';
+import type { WritePlan } from '../tools/define-tool.ts';
+import { artifactHash, objectDiff, specHash } from './artifact.ts';
+
+export class ProposalRefused extends Error {
+  readonly stage: 'policy' | 'dry_run';
+  constructor(stage: 'policy' | 'dry_run', message: string) {
+    super(message);
+    this.stage = stage;
+  }
+}
+
+export interface ProposeDeps {
+  db: Db;
+  reader: KubeReader;
+  config: Config;
+}
+
+/**
+ * Turns a write plan into a pending proposal: policy → server-side dry-run → diff → artifact hash.
+ * Nothing here can change the cluster: the reader can only dry-run.
+ */
+export async function propose(deps: ProposeDeps, input: { task: Task; runId: string; plan: WritePlan }): Promise<Proposal> {
+  const { task, runId, plan } = input;
+  const policy = evaluatePolicy({ action: plan.action, target: plan.target, requester: task.requester, risk: plan.risk }, deps.config);
+  if (policy.decision === 'deny') throw new ProposalRefused('policy', `${policy.reason} (rule ${policy.rule})`);
+  const live = await deps.reader.readDeployment(plan.request.namespace, plan.request.name);
+  let after;
+  try {
+    after = await deps.reader.dryRun(plan.request);
+  } catch (e) {
+    throw new ProposalRefused('dry_run', `the server rejected the change in a dry-run: ${describeKubeError(e)}`);
+  }
+  const targetSpecHash = specHash(live);
+  const cluster = deps.reader.cluster;
+  const hash = artifactHash({ cluster, action: plan.action, request: plan.request, targetSpecHash, dryRunSpec: after.spec });
+  await supersedePending(deps.db, cluster, plan.target);
+  const proposal = await insertProposal(deps.db, {
+    id: newId('prop'),
+    run_id: runId,
+    task_id: task.id,
+    action: plan.action,
+    cluster,
+    target: JSON.stringify(plan.target),
+    request: JSON.stringify(plan.request),
+    target_spec_hash: targetSpecHash,
+    artifact_hash: hash,
+    dry_run: JSON.stringify({ ok: true, object: { spec: after.spec, metadata: { generation: after.metadata.generation } } }),
+    diff: objectDiff(live, after),
+    risk: plan.risk,
+    blast_radius: JSON.stringify(plan.blastRadius),
+    rationale: plan.summary,
+    required_approvals: policy.count,
+    status: 'pending',
+    expires_at: new Date(Date.now() + deps.config.approvals.ttlMinutes * 60_000),
+  });
+  await appendAudit(deps.db, { actor: `task:${task.requester}`, action: 'proposal.created', subject: proposal.id, data: { action: plan.action, target: plan.target, artifactHash: hash, rule: policy.rule } });
+  return proposal;
+}

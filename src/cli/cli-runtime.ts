@@ -1,0 +1,15 @@
+import type { Config } from '../config.ts';
+import { type Runtime, openRuntime } from '../runtime.ts';
+import { Supervisor } from '../supervisor/supervisor.ts';
+import { terminalSink } from './terminal-sink.ts';
+
+export interface CliRuntime extends Runtime {
+  supervisor: Supervisor;
+}
+
+/** Store, kubeconfig and an in-process supervisor that renders to the terminal (stderr). */
+export async function runtimeForCli(config: Config, opts: { verbose?: boolean; memoryStore?: boolean } = {}): Promise<CliRuntime> {
+  const rt = await openRuntime(config, { logLevel: opts.verbose ? 'debug' : 'warn', memoryStore: opts.memoryStore });
+  const supervisor = new Supervisor({ db: rt.store.db, config, logger: rt.logger, kubeConfigFor: rt.kubeConfigFor, sinks: [terminalSink(process.stderr, opts.verbose)] });
+  return { ...rt, supervisor };
+}

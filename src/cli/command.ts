@@ -1,0 +1,19 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+export interface Command {
+  name: string;
+  usage: string;
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+export class UsageError extends Error {}
+
+/** `node:util` parseArgs with usage errors instead of exceptions about internals. */
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, allowPositionals = true) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}

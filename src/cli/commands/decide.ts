@@ -1,0 +1,61 @@
+import { decide } from '../../approvals/decide.ts';
+import { executeProposal } from '../../approvals/execute.ts';
+import { loadConfig } from '../../config.ts';
+import { type Command, UsageError, parse } from '../command.ts';
+import { runtimeForCli } from '../cli-runtime.ts';
+import { driveRun } from '../drive-run.ts';
+
+async function decideFromCli(argv: string[], decision: 'approve' | 'reject'): Promise<number> {
+  const { values, positionals } = parse(argv, { as: { type: 'string' }, reason: { type: 'string' } });
+  const proposalId = positionals[0];
+  if (!proposalId) throw new UsageError('PROPOSAL is required');
+  if (!values.as) throw new UsageError('--as USER is required (the Slack user ID of the approver)');
+  if (decision === 'reject' && !values.reason?.trim()) throw new UsageError('--reason is required to reject');
+  const config = loadConfig();
+  const rt = await runtimeForCli(config);
+  try {
+    const db = rt.store.db;
+    const result = await decide({ db, config }, { proposalId, actor: values.as, decision, reason: values.reason, requireReason: decision === 'reject' });
+    if (!result.ok) {
+      process.stderr.write(`claw ${decision}: refused: ${result.message.replace(/<@([A-Z0-9]+)>/g, '$1')}\n`);
+      return 1;
+    }
+    if (result.outcome === 'needs_more') {
+      process.stdout.write(`recorded: ${result.approvals} of ${result.required} approvals for ${proposalId}\n`);
+      return 0;
+    }
+    if (result.outcome === 'rejected') {
+      process.stdout.write(`rejected ${proposalId}: no change was made\n`);
+      if (rt.store.kind === 'pglite') await driveRun(rt.supervisor, db, result.proposal.run_id);
+      return 0;
+    }
+    // Same executor as Slack's path; whoever wins approved → executing applies it, once.
+    const exec = await executeProposal({ db, kubeConfigFor: rt.kubeConfigFor }, proposalId, `cli:${values.as}`);
+    // The embedded store serves this process only, so finish the run here; on PostgreSQL the
+    // serving replicas' supervisors pick it up and report in its Slack thread.
+    if (rt.store.kind === 'pglite') await driveRun(rt.supervisor, db, result.proposal.run_id);
+    if (!exec.executed) {
+      process.stderr.write(`claw approve: approved, but not executed here: ${exec.reason}\n`);
+      return 1;
+    }
+    const o = exec.outcome;
+    process.stdout.write(`${o.applied ? 'applied' : 'not applied'} ${proposalId}: ${o.message}\n`);
+    return o.applied && o.verified ? 0 : 1;
+  } finally {
+    await rt.close();
+  }
+}
+
+export const approveCommand: Command = {
+  name: 'approve',
+  usage: 'approve PROPOSAL --as USER [--reason R]',
+  summary: 'approve a proposal (same authorization and audit as Slack); executes it when approvals are complete',
+  run: (argv) => decideFromCli(argv, 'approve'),
+};
+
+export const rejectCommand: Command = {
+  name: 'reject',
+  usage: 'reject PROPOSAL --as USER --reason R',
+  summary: 'reject a proposal; nothing is changed',
+  run: (argv) => decideFromCli(argv, 'reject'),
+};

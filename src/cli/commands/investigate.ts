@@ -1,0 +1,41 @@
+import { readFile } from 'node:fs/promises';
+import { loadConfig } from '../../config.ts';
+import { runtimeForCli } from '../cli-runtime.ts';
+import { createTask } from '../../tasks/create-task.ts';
+import { buildReport } from '../../tasks/report.ts';
+import { type Command, UsageError, parse } from '../command.ts';
+import { driveRun } from '../drive-run.ts';
+
+export const investigateCommand: Command = {
+  name: 'investigate',
+  usage: 'investigate [QUESTION] [--alert FILE] [-n NS] [--context CTX] [--as USER] [--json]',
+  summary: 'investigate against the current kubeconfig; --json prints the report on stdout',
+  async run(argv) {
+    const { values, positionals } = parse(argv, {
+      alert: { type: 'string' }, namespace: { type: 'string', short: 'n' }, context: { type: 'string' },
+      as: { type: 'string' }, json: { type: 'boolean', default: false }, verbose: { type: 'boolean', short: 'v', default: false },
+    });
+    let question = positionals.join(' ').trim();
+    if (values.alert) {
+      const alert = JSON.parse(await readFile(values.alert, 'utf8').catch((e: Error) => { throw new UsageError(`--alert: ${e.message}`); })) as { commonAnnotations?: Record<string, string>; commonLabels?: Record<string, string> };
+      question ||= [alert.commonLabels?.alertname, alert.commonAnnotations?.summary ?? alert.commonAnnotations?.description].filter(Boolean).join(': ');
+      values.namespace ??= alert.commonLabels?.namespace;
+    }
+    const config = loadConfig();
+    const rt = await runtimeForCli(config, { verbose: values.verbose });
+    try {
+      rt.kubeConfigFor(values.context ?? 'default');
+      const { run } = await createTask(rt.store.db, {
+        kind: 'investigate', source: 'cli', requester: values.as ?? `cli:${config.osUser}`, question,
+        namespace: values.namespace, cluster: values.context ?? 'default', timeoutSeconds: config.runs.timeoutSeconds,
+      });
+      const done = await driveRun(rt.supervisor, rt.store.db, run.id);
+      const report = await buildReport(rt.store.db, done.id);
+      if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else process.stdout.write(`${done.summary ?? done.status}\nrun ${done.id}: ${done.status}\n`);
+      return done.status === 'failed' || done.status === 'cancelled' ? 1 : 0;
+    } finally {
+      await rt.close();
+    }
+  },
+};

@@ -1,0 +1,22 @@
+import { loadConfig } from '../../config.ts';
+import { openStore } from '../../store/db.ts';
+import { migrate } from '../../store/migrate.ts';
+import { type Command, parse } from '../command.ts';
+
+export const migrateCommand: Command = {
+  name: 'migrate',
+  usage: 'migrate',
+  summary: 'apply pending database migrations and exit',
+  async run(argv) {
+    parse(argv, {}, false);
+    const config = loadConfig();
+    const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      const applied = await migrate(store.db);
+      process.stdout.write(applied.length ? `applied ${applied.length} migration(s): ${applied.join(', ')}\n` : 'database is up to date\n');
+      return 0;
+    } finally {
+      await store.close();
+    }
+  },
+};

@@ -1,0 +1,67 @@
+import { loadConfig } from '../../config.ts';
+import { openRuntime } from '../../runtime.ts';
+import { listRunEvents } from '../../store/run-events.ts';
+import { getRun, listRuns } from '../../store/runs.ts';
+import { getTask } from '../../store/tasks.ts';
+import { buildReport } from '../../tasks/report.ts';
+import { type Command, UsageError, parse } from '../command.ts';
+import { renderEvent } from '../terminal-sink.ts';
+
+export const runsCommand: Command = {
+  name: 'runs',
+  usage: 'runs [--json]',
+  summary: 'list recent runs',
+  async run(argv) {
+    const { values } = parse(argv, { json: { type: 'boolean', default: false } }, false);
+    const rt = await openRuntime(loadConfig(), { logLevel: 'warn' });
+    try {
+      const runs = await listRuns(rt.store.db);
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(runs.map((r) => ({ id: r.id, taskId: r.task_id, status: r.status, worker: r.worker, createdAt: r.created_at, summary: r.summary })), null, 2)}\n`);
+        return 0;
+      }
+      if (runs.length === 0) process.stdout.write('no runs yet\n');
+      for (const r of runs) process.stdout.write(`${r.id}  ${r.status.padEnd(17)}  ${new Date(r.created_at).toISOString()}  ${(r.summary ?? '').slice(0, 100)}\n`);
+      return 0;
+    } finally {
+      await rt.close();
+    }
+  },
+};
+
+export const showCommand: Command = {
+  name: 'show',
+  usage: 'show RUN [--json]',
+  summary: 'one run with its events and proposals',
+  async run(argv) {
+    const { values, positionals } = parse(argv, { json: { type: 'boolean', default: false } });
+    const id = positionals[0];
+    if (!id) throw new UsageError('RUN is required');
+    const rt = await openRuntime(loadConfig(), { logLevel: 'warn' });
+    try {
+      const run = await getRun(rt.store.db, id);
+      if (!run) {
+        process.stderr.write(`claw show: no run ${id}\n`);
+        return 1;
+      }
+      const report = await buildReport(rt.store.db, id);
+      const events = await listRunEvents(rt.store.db, id);
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify({ ...report, events: events.map((e) => ({ seq: e.seq, type: e.type, data: e.data, at: e.created_at })) }, null, 2)}\n`);
+        return 0;
+      }
+      const task = await getTask(rt.store.db, run.task_id);
+      process.stdout.write(`run ${run.id} (${run.status}, worker ${run.worker ?? '-'}, ${run.steps} steps)\ntask ${task?.id}: ${task?.kind} "${task?.question}" by ${task?.requester}\n\n`);
+      for (const e of events) {
+        const line = renderEvent({ seq: e.seq, type: e.type, data: e.data }, true);
+        if (line) process.stdout.write(`${line}\n`);
+      }
+      for (const p of report.proposals) {
+        process.stdout.write(`\nproposal ${p.id}: ${p.action} ${p.target.namespace}/${p.target.name} [${p.status}, risk ${p.risk}, expires ${p.expiresAt}]\n${p.summary}\nartifact ${p.artifactHash}\n${p.dryRun.diff}\n`);
+      }
+      return 0;
+    } finally {
+      await rt.close();
+    }
+  },
+};

@@ -1,0 +1,45 @@
+import { ConfigError } from '../config.ts';
+import { StoreLockedError } from '../store/db.ts';
+import { type Command, UsageError } from './command.ts';
+import { approveCommand, rejectCommand } from './commands/decide.ts';
+import { demoCommand } from './commands/demo.ts';
+import { investigateCommand } from './commands/investigate.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { runsCommand, showCommand } from './commands/runs.ts';
+import { sandboxCommand } from './commands/sandbox.ts';
+import { serveCommand } from './commands/serve.ts';
+
+const COMMANDS: Command[] = [serveCommand, demoCommand, sandboxCommand, investigateCommand, runsCommand, showCommand, approveCommand, rejectCommand, migrateCommand];
+
+export function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
+  return ['usage: claw <command> [options]', '', ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`)].join('\n');
+}
+
+/** Dispatches argv to a command; returns the exit code. Errors are one clear line on stderr. */
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`claw: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`claw ${name}: ${e.message}\nusage: claw ${command.usage}\n`);
+      return 2;
+    }
+    if (e instanceof ConfigError || e instanceof StoreLockedError) {
+      process.stderr.write(`claw ${name}: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`claw ${name}: ${(e as Error).stack ?? e}\n`);
+    return 1;
+  }
+}

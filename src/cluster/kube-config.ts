@@ -1,0 +1,41 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+
+export class NoClusterError extends Error {}
+
+/**
+ * KUBECONFIG (from Config, possibly a ':'-separated list) → ~/.kube/config → in-cluster service
+ * account. `context` overrides the current context.
+ */
+export function loadKubeConfig(opts: { kubeconfig?: string; context?: string; inCluster?: boolean }): KubeConfig {
+  const kc = new KubeConfig();
+  const files = (opts.kubeconfig ?? '').split(':').filter(Boolean);
+  const home = join(homedir(), '.kube', 'config');
+  if (files.length === 0 && existsSync(home)) files.push(home);
+  if (files.length > 0) {
+    const merged = new KubeConfig();
+    for (const f of files) {
+      if (!existsSync(f)) throw new NoClusterError(`kubeconfig ${f} does not exist`);
+      const one = new KubeConfig();
+      one.loadFromFile(f);
+      merged.mergeConfig(one);
+      if (!merged.currentContext) merged.setCurrentContext(one.currentContext);
+    }
+    kc.loadFromString(merged.exportConfig());
+  } else if (opts.inCluster !== false && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token')) {
+    kc.loadFromCluster();
+  } else {
+    throw new NoClusterError('no kubeconfig: set KUBECONFIG, create ~/.kube/config, or run in a pod with a service account');
+  }
+  if (opts.context) {
+    if (!kc.getContextObject(opts.context)) throw new NoClusterError(`kubeconfig has no context "${opts.context}"`);
+    kc.setCurrentContext(opts.context);
+  }
+  return kc;
+}
+
+export function clusterNameOf(kc: KubeConfig): string {
+  return kc.getCurrentContext() || kc.getCurrentCluster()?.name || 'in-cluster';
+}

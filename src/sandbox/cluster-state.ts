@@ -1,0 +1,59 @@
+import type { KubeObject } from '../lib/kube-object.ts';
+import { ObjectStore } from './object-store.ts';
+import { RESOURCE_TYPES, type ResourceType } from './resources.ts';
+
+/** How containers running an image behave (the `SandboxImage` document of the state file). */
+export interface ImageBehaviour {
+  pullError?: string;
+  exitCode?: number;
+  startSeconds?: number;
+  memoryMi?: number;
+  ports?: number[];
+  logs?: string;
+}
+
+function type(kind: string): ResourceType {
+  const t = RESOURCE_TYPES.find((r) => r.kind === kind);
+  if (!t) throw new Error(`no resource type ${kind}`);
+  return t;
+}
+
+/** Typed shortcuts for the resource types controllers use. */
+export const T = {
+  namespace: type('Namespace'),
+  node: type('Node'),
+  pod: type('Pod'),
+  event: type('Event'),
+  deployment: type('Deployment'),
+  replicaSet: type('ReplicaSet'),
+  configMap: type('ConfigMap'),
+  secret: type('Secret'),
+};
+
+/** The simulated cluster: storage plus the image behaviours that decide pod fate. */
+export class ClusterState {
+  readonly store = new ObjectStore();
+  readonly images = new Map<string, ImageBehaviour>();
+  /** Seconds added to the wall clock; lets tests step simulated time forward. */
+  clockOffsetMs = 0;
+  /** Deployment uid → last observed rollout progress, for the progress deadline. */
+  readonly rolloutProgress = new Map<string, string>();
+
+  now(): Date {
+    return new Date(Date.now() + this.clockOffsetMs);
+  }
+
+  behaviourOf(image: string): ImageBehaviour {
+    return this.images.get(image) ?? {};
+  }
+
+  podsOwnedBy(owner: KubeObject): KubeObject[] {
+    return this.store
+      .list(T.pod, owner.metadata.namespace)
+      .filter((p) => p.metadata.ownerReferences?.some((r) => r.controller && r.uid === owner.metadata.uid));
+  }
+}
+
+export function isoSeconds(d: Date): string {
+  return d.toISOString().replace(/\.\d+Z$/, 'Z');
+}

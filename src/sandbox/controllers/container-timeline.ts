@@ -1,0 +1,90 @@
+import type { ImageBehaviour } from '../cluster-state.ts';
+
+/** Where one container stands at `now`, derived from its image behaviour since the pod started. */
+export interface ContainerTimeline {
+  state:
+    | { running: { startedAt: Date }; ready: boolean }
+    | { waiting: { reason: string; message: string } }
+    | { terminated: Termination };
+  restartCount: number;
+  lastTermination?: Termination;
+  /** Container instances started so far (Created/Started events). */
+  starts: number;
+  /** Back-offs entered so far (BackOff events). */
+  backOffs: number;
+  pullFailures: number;
+}
+
+export interface Termination {
+  exitCode: number;
+  reason: 'Error' | 'Completed' | 'OOMKilled';
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+const BACKOFF_START_S = 10;
+const BACKOFF_CAP_S = 300;
+const PULL_RETRY_S = 5;
+
+/** The kubelet's crash-loop back-off: 10 s, doubling, capped at five minutes. */
+export function backOffSeconds(terminations: number): number {
+  return Math.min(BACKOFF_START_S * 2 ** (terminations - 1), BACKOFF_CAP_S);
+}
+
+/**
+ * A pure function of (behaviour, memory limit, start, now): the simulated kubelet calls it each
+ * tick, so restart counts, back-off and last state advance with time as on a real node.
+ */
+export function containerTimeline(b: ImageBehaviour, limitMi: number | undefined, podStart: Date, now: Date, restartPolicy = 'Always'): ContainerTimeline {
+  const elapsed = (now.getTime() - podStart.getTime()) / 1000;
+  if (b.pullError) {
+    const failures = Math.max(1, Math.floor(elapsed / PULL_RETRY_S) + 1);
+    const waiting = elapsed < PULL_RETRY_S
+      ? { reason: 'ErrImagePull', message: `failed to pull and unpack image: ${b.pullError}` }
+      : { reason: 'ImagePullBackOff', message: `Back-off pulling image: ${b.pullError}` };
+    return { state: { waiting }, restartCount: 0, starts: 0, backOffs: failures - 1, pullFailures: failures };
+  }
+  const oom = b.memoryMi !== undefined && limitMi !== undefined && b.memoryMi > limitMi;
+  const exits = oom || b.exitCode !== undefined;
+  const startSeconds = b.startSeconds ?? (exits ? 1 : 0);
+  if (!exits) {
+    const startedAt = podStart;
+    return { state: { running: { startedAt }, ready: elapsed >= startSeconds }, restartCount: 0, starts: 1, backOffs: 0, pullFailures: 0 };
+  }
+  const exitCode = oom ? 137 : (b.exitCode ?? 0);
+  const reason: Termination['reason'] = oom ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
+  let start = podStart.getTime();
+  let last: Termination | undefined;
+  for (let i = 0; ; i++) {
+    const end = start + startSeconds * 1000;
+    if (now.getTime() < end) {
+      return { state: { running: { startedAt: new Date(start) }, ready: false }, restartCount: i, lastTermination: last, starts: i + 1, backOffs: i > 0 ? i : 0, pullFailures: 0 };
+    }
+    const term: Termination = { exitCode, reason, startedAt: new Date(start), finishedAt: new Date(end) };
+    const restarts = restartPolicy === 'Always' || (restartPolicy === 'OnFailure' && exitCode !== 0);
+    if (!restarts) return { state: { terminated: term }, restartCount: i, lastTermination: last, starts: i + 1, backOffs: i, pullFailures: 0 };
+    const backOff = backOffSeconds(i + 1);
+    if (now.getTime() < end + backOff * 1000) {
+      return {
+        state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${formatDuration(backOff)} restarting failed container` } },
+        restartCount: i, lastTermination: term, starts: i + 1, backOffs: i + 1, pullFailures: 0,
+      };
+    }
+    last = term;
+    start = end + backOff * 1000;
+  }
+}
+
+function formatDuration(s: number): string {
+  return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+}
+
+/** Parses a Kubernetes memory quantity into MiB (Mi, Gi, M, G, Ki, plain bytes). */
+export function quantityToMi(q: string | number | undefined): number | undefined {
+  if (q === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(String(q).trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit: Record<string, number> = { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024, k: 1000 / 1048576, M: 1e6 / 1048576, G: 1e9 / 1048576, T: 1e12 / 1048576 };
+  return m[2] ? n * unit[m[2]]! : n / 1048576;
+}

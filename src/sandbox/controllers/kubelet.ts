@@ -1,0 +1,115 @@
+import type { KubeObject } from '../../lib/kube-object.ts';
+import { type ClusterState, T, isoSeconds } from '../cluster-state.ts';
+import { type ContainerTimeline, containerTimeline, quantityToMi } from './container-timeline.ts';
+import { recordEvent } from './event-recorder.ts';
+
+/**
+ * The simulated kubelet: for every pod bound to a node, recomputes status from the container
+ * timelines and records the events a real kubelet would (Pulled, Created, Started, BackOff, Failed).
+ * Status is written only when it changes, so resourceVersion moves only on real transitions.
+ */
+export function runKubelet(state: ClusterState): void {
+  const now = state.now();
+  for (const pod of state.store.list(T.pod)) {
+    if (!pod.spec?.nodeName) continue;
+    const start = new Date(pod.status?.startTime ?? pod.metadata.creationTimestamp ?? now);
+    const containers: any[] = pod.spec.containers ?? [];
+    const timelines = containers.map((c) => {
+      const b = state.behaviourOf(c.image);
+      return { c, b, t: containerTimeline(b, quantityToMi(c.resources?.limits?.memory), start, now, pod.spec.restartPolicy) };
+    });
+    const status = podStatus(pod, start, timelines);
+    if (JSON.stringify(status) !== JSON.stringify(pod.status)) {
+      state.store.update(T.pod, { ...pod, status }, { statusOnly: true });
+    }
+    for (const { c, b, t } of timelines) recordContainerEvents(state, pod, c, b.pullError, t);
+  }
+}
+
+function podStatus(pod: KubeObject, start: Date, cs: { c: any; t: ContainerTimeline }[]): any {
+  const containerStatuses = cs.map(({ c, t }) => {
+    const s: any = { name: c.name, image: c.image, imageID: '', ready: false, started: false, restartCount: t.restartCount, state: {} };
+    if ('running' in t.state) {
+      s.state = { running: { startedAt: isoSeconds(t.state.running.startedAt) } };
+      s.ready = t.state.ready;
+      s.started = true;
+      s.containerID = `containerd://${pod.metadata.uid?.replace(/-/g, '')}${t.restartCount}`;
+      s.imageID = `${c.image}@sha256:sandbox`;
+    } else if ('waiting' in t.state) s.state = { waiting: t.state.waiting };
+    else s.state = { terminated: termination(t.state.terminated) };
+    s.lastState = t.lastTermination ? { terminated: termination(t.lastTermination) } : {};
+    return s;
+  });
+  const ready = containerStatuses.every((s) => s.ready);
+  const allExited = containerStatuses.every((s) => s.state.terminated);
+  const phase = allExited
+    ? containerStatuses.every((s) => s.state.terminated.exitCode === 0) ? 'Succeeded' : 'Failed'
+    : containerStatuses.some((s) => s.state.running || s.lastState.terminated) ? 'Running' : 'Pending';
+  const t0 = isoSeconds(start);
+  const cond = (type: string, ok: boolean, reason?: string) => ({
+    type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: t0, ...(ok || !reason ? {} : { reason }),
+  });
+  return {
+    phase,
+    conditions: [
+      cond('PodReadyToStartContainers', true),
+      cond('Initialized', true),
+      cond('Ready', ready, 'ContainersNotReady'),
+      cond('ContainersReady', ready, 'ContainersNotReady'),
+      cond('PodScheduled', true),
+    ],
+    hostIP: '10.0.0.10',
+    podIP: podIp(pod),
+    podIPs: [{ ip: podIp(pod) }],
+    startTime: t0,
+    containerStatuses,
+    qosClass: 'Burstable',
+  };
+}
+
+function termination(t: { exitCode: number; reason: string; startedAt: Date; finishedAt: Date }) {
+  return { exitCode: t.exitCode, reason: t.reason, startedAt: isoSeconds(t.startedAt), finishedAt: isoSeconds(t.finishedAt) };
+}
+
+function podIp(pod: KubeObject): string {
+  let h = 0;
+  for (const ch of pod.metadata.uid ?? pod.metadata.name) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return `10.244.${(h >> 8) & 0xff}.${h & 0xfe || 2}`;
+}
+
+function recordContainerEvents(state: ClusterState, pod: KubeObject, c: any, pullError: string | undefined, t: ContainerTimeline): void {
+  const host = pod.spec.nodeName as string;
+  const fieldPath = `spec.containers{${c.name}}`;
+  const base = { component: 'kubelet', host, fieldPath };
+  if (pullError) {
+    recordEvent(state, pod, { ...base, reason: 'Failed', type: 'Warning', count: t.pullFailures, message: `Failed to pull image "${c.image}": ${pullError}` });
+    if (t.backOffs > 0) recordEvent(state, pod, { ...base, reason: 'BackOff', type: 'Normal', count: t.backOffs, message: `Back-off pulling image "${c.image}"` });
+    return;
+  }
+  recordEvent(state, pod, { ...base, reason: 'Pulled', type: 'Normal', count: t.starts, message: `Container image "${c.image}" already present on machine` });
+  recordEvent(state, pod, { ...base, reason: 'Created', type: 'Normal', count: t.starts, message: `Created container: ${c.name}` });
+  recordEvent(state, pod, { ...base, reason: 'Started', type: 'Normal', count: t.starts, message: `Started container ${c.name}` });
+  if (t.backOffs > 0) {
+    recordEvent(state, pod, {
+      ...base, reason: 'BackOff', type: 'Warning', count: t.backOffs,
+      message: `Back-off restarting failed container ${c.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`,
+    });
+  }
+}
+
+/** Logs of a container instance: what its image prints. `previous` reads the last terminated instance. */
+export function containerLogs(state: ClusterState, pod: KubeObject, container: string, previous: boolean): { ok: true; text: string } | { ok: false; message: string } {
+  const c = (pod.spec?.containers ?? []).find((x: any) => x.name === container);
+  const s = (pod.status?.containerStatuses ?? []).find((x: any) => x.name === container);
+  if (!c) return { ok: false, message: `container ${container} is not valid for pod ${pod.metadata.name}` };
+  const logs = state.behaviourOf(c.image).logs ?? '';
+  if (previous) {
+    if (!s?.lastState?.terminated && !s?.state?.terminated) return { ok: false, message: `previous terminated container "${container}" in pod "${pod.metadata.name}" not found` };
+    return { ok: true, text: logs };
+  }
+  if (!s || s.state?.waiting?.reason === 'ContainerCreating' || (s.state?.waiting && !s.lastState?.terminated)) {
+    const why = s?.state?.waiting?.reason ?? 'ContainerCreating';
+    return { ok: false, message: `container "${container}" in pod "${pod.metadata.name}" is waiting to start: ${why}` };
+  }
+  return { ok: true, text: logs };
+}

@@ -1,0 +1,78 @@
+import { type KubeObject, controllerOf } from '../../lib/kube-object.ts';
+import { type ClusterState, T } from '../cluster-state.ts';
+import { randomSuffix } from '../object-store.ts';
+import { recordEvent } from './event-recorder.ts';
+
+/** Keeps each ReplicaSet's pod count at spec.replicas and reports ready/available counts. */
+export function runReplicaSetController(state: ClusterState): void {
+  for (const rs of state.store.list(T.replicaSet)) {
+    const pods = state.podsOwnedBy(rs);
+    const want = rs.spec?.replicas ?? 1;
+    if (pods.length < want) {
+      for (let i = pods.length; i < want; i++) pods.push(createPod(state, rs));
+    } else if (pods.length > want) {
+      // Delete the least useful first: unscheduled, then not ready, then newest.
+      const ranked = [...pods].sort((a, b) => rank(a) - rank(b) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''));
+      for (const pod of ranked.slice(0, pods.length - want)) {
+        state.store.delete(T.pod, pod.metadata.namespace, pod.metadata.name);
+        recordEvent(state, rs, { reason: 'SuccessfulDelete', type: 'Normal', component: 'replicaset-controller', message: `Deleted pod: ${pod.metadata.name}` });
+        pods.splice(pods.indexOf(pod), 1);
+      }
+    }
+    const ready = pods.filter(isPodReady).length;
+    const status = {
+      replicas: pods.length,
+      fullyLabeledReplicas: pods.length,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      observedGeneration: rs.metadata.generation ?? 1,
+    };
+    if (JSON.stringify(status) !== JSON.stringify(rs.status)) state.store.update(T.replicaSet, { ...rs, status }, { statusOnly: true });
+  }
+}
+
+function createPod(state: ClusterState, rs: KubeObject): KubeObject {
+  const template = rs.spec.template ?? {};
+  const pod = state.store.create(T.pod, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `${rs.metadata.name}-${randomSuffix(5)}`,
+      namespace: rs.metadata.namespace,
+      labels: { ...(template.metadata?.labels ?? {}) },
+      ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+    },
+    spec: { restartPolicy: 'Always', terminationGracePeriodSeconds: 30, dnsPolicy: 'ClusterFirst', schedulerName: 'default-scheduler', ...structuredClone(template.spec ?? {}) },
+    status: { phase: 'Pending', qosClass: 'Burstable' },
+  });
+  recordEvent(state, rs, { reason: 'SuccessfulCreate', type: 'Normal', component: 'replicaset-controller', message: `Created pod: ${pod.metadata.name}` });
+  return pod;
+}
+
+function rank(pod: KubeObject): number {
+  if (!pod.spec?.nodeName) return 0;
+  return isPodReady(pod) ? 2 : 1;
+}
+
+export function isPodReady(pod: KubeObject): boolean {
+  return (pod.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+}
+
+/**
+ * Adopts objects whose controller reference names an owner by kind and name but carries a stale
+ * uid (state files written by hand or dumped from another cluster), as the real controllers do.
+ */
+export function adoptOrphans(state: ClusterState): void {
+  for (const [childType, ownerType] of [[T.replicaSet, T.deployment], [T.pod, T.replicaSet]] as const) {
+    for (const child of state.store.list(childType)) {
+      const ref = controllerOf(child);
+      if (!ref || ref.kind !== ownerType.kind) continue;
+      const owner = state.store.get(ownerType, child.metadata.namespace, ref.name);
+      if (owner && owner.metadata.uid !== ref.uid) {
+        ref.uid = owner.metadata.uid!;
+        state.store.update(childType, child);
+      }
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import type { KubeObject } from '../lib/kube-object.ts';
+
+/**
+ * The API server's defaulting for the kinds with pod templates, applied on every write (dry-run
+ * included) so objects compare equal however a client serialized them (kubectl sends
+ * `creationTimestamp: null`, client-node omits it).
+ */
+export function applyDefaults(obj: KubeObject): KubeObject {
+  switch (obj.kind) {
+    case 'Pod':
+      obj.spec = defaultPodSpec(obj.spec ?? {});
+      break;
+    case 'ReplicaSet':
+      obj.spec ??= {};
+      obj.spec.replicas ??= 1;
+      obj.spec.template = defaultTemplate(obj.spec.template);
+      break;
+    case 'Deployment': {
+      const spec = (obj.spec ??= {});
+      spec.replicas ??= 1;
+      spec.revisionHistoryLimit ??= 10;
+      spec.progressDeadlineSeconds ??= 600;
+      spec.strategy ??= { type: 'RollingUpdate' };
+      if (spec.strategy.type === 'RollingUpdate') spec.strategy.rollingUpdate = { maxSurge: '25%', maxUnavailable: '25%', ...(spec.strategy.rollingUpdate ?? {}) };
+      spec.template = defaultTemplate(spec.template);
+      break;
+    }
+  }
+  return obj;
+}
+
+function defaultTemplate(t: any): any {
+  const template = t ?? {};
+  template.metadata = pruneNulls(template.metadata ?? {});
+  template.spec = defaultPodSpec(template.spec ?? {});
+  return template;
+}
+
+function defaultPodSpec(spec: any): any {
+  spec.restartPolicy ??= 'Always';
+  spec.terminationGracePeriodSeconds ??= 30;
+  spec.dnsPolicy ??= 'ClusterFirst';
+  spec.schedulerName ??= 'default-scheduler';
+  spec.securityContext ??= {};
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+    c.imagePullPolicy ??= typeof c.image === 'string' && (c.image.endsWith(':latest') || !/:[^/]+$/.test(c.image)) ? 'Always' : 'IfNotPresent';
+    c.terminationMessagePath ??= '/dev/termination-log';
+    c.terminationMessagePolicy ??= 'File';
+    c.resources ??= {};
+    for (const p of c.ports ?? []) p.protocol ??= 'TCP';
+  }
+  return spec;
+}
+
+function pruneNulls(o: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, v] of Object.entries(o)) if (v === null) delete o[k];
+  return o;
+}

@@ -1,0 +1,47 @@
+import { RESOURCE_TYPES, type ResourceType, apiVersionOf } from './resources.ts';
+
+const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+function groupVersions(): { group: string; version: string }[] {
+  const seen = new Map<string, { group: string; version: string }>();
+  for (const t of RESOURCE_TYPES) if (t.group) seen.set(`${t.group}/${t.version}`, { group: t.group, version: t.version });
+  return [...seen.values()];
+}
+
+export function apiVersions() {
+  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] };
+}
+
+function apiGroup(group: string) {
+  const versions = groupVersions().filter((g) => g.group === group).map((g) => ({ groupVersion: `${g.group}/${g.version}`, version: g.version }));
+  return { name: group, versions, preferredVersion: versions[0] };
+}
+
+export function apiGroupList() {
+  const groups = [...new Set(groupVersions().map((g) => g.group))];
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(apiGroup) };
+}
+
+export function apiGroupDoc(group: string) {
+  const g = apiGroup(group);
+  return g.versions.length ? { kind: 'APIGroup', apiVersion: 'v1', ...g } : undefined;
+}
+
+/** APIResourceList for one group-version, subresources included (kubectl checks pods/log etc.). */
+export function apiResourceList(group: string, version: string) {
+  const types = RESOURCE_TYPES.filter((t) => t.group === group && t.version === version);
+  if (types.length === 0) return undefined;
+  const resources = types.flatMap((t: ResourceType) => [
+    { name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: VERBS, ...(t.shortNames ? { shortNames: t.shortNames } : {}) },
+    ...(t.subresources ?? []).map((sub) => ({
+      name: `${t.plural}/${sub}`, singularName: '', namespaced: t.namespaced,
+      kind: sub === 'log' ? 'Pod' : t.kind, verbs: sub === 'log' ? ['get'] : ['get', 'patch', 'update'],
+    })),
+  ]);
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf(types[0]!), resources };
+}
+
+export const VERSION_INFO = {
+  major: '1', minor: '32', gitVersion: 'v1.32.0-clusterclaw-sandbox', gitCommit: 'sandbox', gitTreeState: 'clean',
+  buildDate: '2026-11-01T00:00:00Z', goVersion: 'go1.23', compiler: 'gc', platform: 'linux/amd64',
+};

@@ -1,0 +1,92 @@
+import { parseAllDocuments } from 'yaml';
+import { type ClusterState, type ImageBehaviour, T } from './cluster-state.ts';
+import type { KubeObject } from '../lib/kube-object.ts';
+import { findByKind } from './resources.ts';
+
+export const SANDBOX_API_VERSION = 'sandbox.clusterclaw.dev/v1alpha1';
+
+export interface LoadResult {
+  objects: number;
+  images: number;
+  warnings: string[];
+}
+
+/**
+ * Loads a multi-document YAML state file (CONTRACT.md): Kubernetes objects as `kubectl get -o yaml`
+ * prints them (List documents included) and `SandboxImage` documents. Kinds the sandbox does not
+ * serve are skipped with a warning. Pod status is left to the simulated kubelet.
+ */
+export function loadState(state: ClusterState, text: string): LoadResult {
+  const result: LoadResult = { objects: 0, images: 0, warnings: [] };
+  const docs = parseAllDocuments(text);
+  const objects: KubeObject[] = [];
+  for (const doc of docs) {
+    if (doc.errors.length) throw new Error(`state file: ${doc.errors[0]!.message}`);
+    const value = doc.toJS() as Record<string, any> | null;
+    if (!value) continue;
+    if (value.kind === 'List' && Array.isArray(value.items)) objects.push(...value.items);
+    else if (value.apiVersion === SANDBOX_API_VERSION && value.kind === 'SandboxImage') {
+      if (typeof value.image !== 'string') throw new Error('state file: SandboxImage needs an `image`');
+      state.images.set(value.image, parseBehaviour(value.image, value.behaviour ?? {}));
+      result.images++;
+    } else objects.push(value as KubeObject);
+  }
+  const namespaces = new Set<string>();
+  for (const obj of objects) {
+    const type = obj?.apiVersion && obj.kind ? findByKind(obj.apiVersion, obj.kind) : undefined;
+    if (!type) {
+      result.warnings.push(`skipped ${obj?.kind ?? 'document'} ${obj?.metadata?.name ?? ''}: kind ${obj?.apiVersion}/${obj?.kind} is not served by the sandbox yet`);
+      continue;
+    }
+    const meta = { ...obj.metadata };
+    delete meta.resourceVersion;
+    delete meta.managedFields;
+    if (type.namespaced) {
+      meta.namespace ??= 'default';
+      namespaces.add(meta.namespace);
+    }
+    const copy = { ...obj, metadata: meta };
+    if (type === T.pod && copy.status) copy.status = { startTime: copy.status.startTime };
+    state.store.create(type, copy);
+    result.objects++;
+  }
+  for (const ns of ['default', 'kube-system', ...namespaces]) {
+    if (!state.store.get(T.namespace, undefined, ns)) {
+      state.store.create(T.namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+    }
+  }
+  if (state.store.list(T.node).length === 0) state.store.create(T.node, defaultNode('sandbox-worker-1'));
+  return result;
+}
+
+function parseBehaviour(image: string, b: Record<string, unknown>): ImageBehaviour {
+  const out: ImageBehaviour = {};
+  const num = (k: string) => {
+    if (b[k] === undefined) return undefined;
+    if (typeof b[k] !== 'number' || !Number.isFinite(b[k])) throw new Error(`state file: SandboxImage ${image}: behaviour.${k} must be a number`);
+    return b[k] as number;
+  };
+  if (b.pullError !== undefined) out.pullError = String(b.pullError);
+  out.exitCode = num('exitCode');
+  out.startSeconds = num('startSeconds');
+  out.memoryMi = num('memoryMi');
+  if (Array.isArray(b.ports)) out.ports = b.ports.map(Number);
+  if (b.logs !== undefined) out.logs = String(b.logs);
+  for (const k of Object.keys(out) as (keyof ImageBehaviour)[]) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+export function defaultNode(name: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'node-role.kubernetes.io/worker': '' } },
+    spec: {},
+    status: {
+      capacity: { cpu: '4', memory: '16Gi', pods: '110' },
+      allocatable: { cpu: '3800m', memory: '15Gi', pods: '110' },
+      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }],
+      nodeInfo: { kubeletVersion: 'v1.32.0', containerRuntimeVersion: 'containerd://1.7.0', osImage: 'ClusterClaw sandbox', architecture: 'amd64', operatingSystem: 'linux' },
+    },
+  };
+}

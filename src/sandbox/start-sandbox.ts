@@ -1,0 +1,44 @@
+import { writeFile } from 'node:fs/promises';
+import { startApiServer } from './api-server.ts';
+import { ClusterState } from './cluster-state.ts';
+import { reconcileOnce, startControllers } from './controllers/index.ts';
+import { sandboxKubeconfig } from './kubeconfig.ts';
+import { type LoadResult, loadState } from './load-state.ts';
+
+export interface Sandbox {
+  url: string;
+  kubeconfig: string;
+  state: ClusterState;
+  load: LoadResult;
+  stop(): Promise<void>;
+}
+
+export interface SandboxOptions {
+  stateYaml: string;
+  port?: number;
+  /** Where to write the kubeconfig; written before `startSandbox` resolves. */
+  kubeconfigPath?: string;
+  tickMs?: number;
+  onError?: (e: unknown) => void;
+}
+
+/** Loads the state, settles the controllers once, serves the API and writes the kubeconfig. */
+export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const state = new ClusterState();
+  const load = loadState(state, opts.stateYaml);
+  reconcileOnce(state);
+  const api = await startApiServer(state, { port: opts.port });
+  const stopControllers = startControllers(state, opts.tickMs ?? 200, opts.onError);
+  const kubeconfig = sandboxKubeconfig(api.url);
+  if (opts.kubeconfigPath) await writeFile(opts.kubeconfigPath, kubeconfig, { mode: 0o600 });
+  return {
+    url: api.url,
+    kubeconfig,
+    state,
+    load,
+    stop: async () => {
+      stopControllers();
+      await api.close();
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import type { Db } from './db.ts';
+import type { Approval } from './schema.ts';
+
+/** Records one person's decision; a second decision by the same person is ignored (unique key). */
+export async function recordApproval(
+  db: Db,
+  a: { proposal_id: string; actor: string; decision: 'approve' | 'reject'; reason: string | null; artifact_hash: string },
+): Promise<boolean> {
+  const row = await db.insertInto('approvals').values(a).onConflict((oc) => oc.columns(['proposal_id', 'actor']).doNothing()).returning('id').executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function listApprovals(db: Db, proposalId: string): Promise<Approval[]> {
+  return db.selectFrom('approvals').selectAll().where('proposal_id', '=', proposalId).orderBy('created_at').execute();
+}

@@ -1,0 +1,64 @@
+import { sql } from 'kysely';
+import type { Db } from './db.ts';
+import type { Proposal, ProposalStatus, ProposalsTable } from './schema.ts';
+import type { Insertable } from 'kysely';
+
+export async function insertProposal(db: Db, p: Insertable<ProposalsTable>): Promise<Proposal> {
+  return db.insertInto('proposals').values(p).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function getProposal(db: Db, id: string): Promise<Proposal | undefined> {
+  return db.selectFrom('proposals').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listProposalsForRun(db: Db, runId: string): Promise<Proposal[]> {
+  return db.selectFrom('proposals').selectAll().where('run_id', '=', runId).orderBy('created_at').execute();
+}
+
+/**
+ * The conditional status transition every decision and execution goes through: it succeeds for
+ * exactly one caller, however many race (clicks, replicas, retries). Returns the updated row or
+ * undefined when the proposal was not in one of `from`.
+ */
+export async function transitionProposal(
+  db: Db,
+  id: string,
+  from: ProposalStatus[],
+  to: ProposalStatus,
+  extra: { outcome?: Record<string, unknown>; notExpired?: boolean } = {},
+): Promise<Proposal | undefined> {
+  let q = db
+    .updateTable('proposals')
+    .set({
+      status: to,
+      ...(extra.outcome ? { outcome: JSON.stringify(extra.outcome) } : {}),
+      ...(['approved', 'rejected', 'expired'].includes(to) ? { decided_at: sql`now()` } : {}),
+      ...(['executed', 'failed'].includes(to) ? { executed_at: sql`now()` } : {}),
+    })
+    .where('id', '=', id)
+    .where('status', 'in', from);
+  if (extra.notExpired) q = q.where('expires_at', '>', sql<Date>`now()`);
+  return q.returningAll().executeTakeFirst();
+}
+
+/** A newer proposal for the same target makes older undecided ones obsolete. */
+export async function supersedePending(db: Db, cluster: string, target: { kind: string; namespace?: string; name: string }): Promise<string[]> {
+  const rows = await db
+    .updateTable('proposals')
+    .set({ status: 'superseded', decided_at: sql`now()` })
+    .where('status', '=', 'pending')
+    .where('cluster', '=', cluster)
+    .where(sql<boolean>`target = ${JSON.stringify(target)}::jsonb`)
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+export async function expireOverdue(db: Db): Promise<Proposal[]> {
+  return db.updateTable('proposals').set({ status: 'expired', decided_at: sql`now()` })
+    .where('status', '=', 'pending').where('expires_at', '<=', sql<Date>`now()`).returningAll().execute();
+}
+
+export async function setProposalMessage(db: Db, id: string, channel: string, ts: string): Promise<void> {
+  await db.updateTable('proposals').set({ slack_channel: channel, slack_ts: ts }).where('id', '=', id).execute();
+}

@@ -1,0 +1,118 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Json<T = unknown> = ColumnType<T, string | T, string | T>;
+
+export type RunStatus = 'queued' | 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'cancelled' | 'escalated';
+export type ProposalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'superseded' | 'executing' | 'executed' | 'failed';
+export type TaskKind = 'investigate' | 'remediate' | 'report' | 'change';
+export type TaskSource = 'slash' | 'mention' | 'alert' | 'schedule' | 'cli';
+
+export interface TasksTable {
+  id: string;
+  kind: TaskKind;
+  source: TaskSource;
+  requester: string;
+  cluster: Generated<string>;
+  namespace: string | null;
+  question: Generated<string>;
+  acceptance_criteria: Json<string[]>;
+  slack_channel: string | null;
+  slack_thread_ts: string | null;
+  alert_group_key: string | null;
+  created_at: Timestamp;
+}
+
+export interface RunsTable {
+  id: string;
+  task_id: string;
+  attempt: Generated<number>;
+  status: RunStatus;
+  worker: string | null;
+  lease_owner: string | null;
+  lease_expires_at: NullableTimestamp;
+  steps: Generated<number>;
+  input_tokens: Generated<number>;
+  output_tokens: Generated<number>;
+  checkpoint: Json | null;
+  summary: string | null;
+  error: string | null;
+  timeout_seconds: Generated<number>;
+  created_at: Timestamp;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  updated_at: Timestamp;
+}
+
+export interface RunEventsTable {
+  run_id: string;
+  seq: number;
+  type: string;
+  data: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface ProposalsTable {
+  id: string;
+  run_id: string;
+  task_id: string;
+  action: string;
+  cluster: string;
+  target: Json<{ kind: string; namespace?: string; name: string }>;
+  request: Json<Record<string, unknown>>;
+  target_spec_hash: string;
+  artifact_hash: string;
+  dry_run: Json<{ ok: boolean; object?: unknown; error?: string }>;
+  diff: string;
+  risk: 'low' | 'medium' | 'high';
+  blast_radius: Json<Record<string, unknown>>;
+  rationale: Generated<string>;
+  required_approvals: Generated<number>;
+  status: ProposalStatus;
+  outcome: Json<Record<string, unknown>> | null;
+  slack_channel: string | null;
+  slack_ts: string | null;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+  decided_at: NullableTimestamp;
+  executed_at: NullableTimestamp;
+}
+
+export interface ApprovalsTable {
+  id: Generated<string>;
+  proposal_id: string;
+  actor: string;
+  decision: 'approve' | 'reject';
+  reason: string | null;
+  artifact_hash: string;
+  created_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  seq: Generated<string>;
+  at: Timestamp;
+  actor: string;
+  action: string;
+  subject: string;
+  data: Json<Record<string, unknown>>;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface Database {
+  tasks: TasksTable;
+  runs: RunsTable;
+  run_events: RunEventsTable;
+  proposals: ProposalsTable;
+  approvals: ApprovalsTable;
+  audit_log: AuditLogTable;
+  claw_migrations: { name: string; applied_at: Timestamp };
+}
+
+export type Task = Selectable<TasksTable>;
+export type Run = Selectable<RunsTable>;
+export type RunEvent = Selectable<RunEventsTable>;
+export type Proposal = Selectable<ProposalsTable>;
+export type Approval = Selectable<ApprovalsTable>;
+export type NewTask = Insertable<TasksTable>;

@@ -1,0 +1,59 @@
+import { propose } from '../approvals/propose.ts';
+import type { KubeReader } from '../cluster/kube-reader.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../store/db.ts';
+import { getProposal } from '../store/proposals.ts';
+import type { Run, Task } from '../store/schema.ts';
+import { findTool } from '../tools/registry.ts';
+import type { WorkerContext } from '../workers/worker.ts';
+import type { EventPump } from './event-pump.ts';
+
+export class StepBudgetExceeded extends Error {}
+
+/** Builds what a worker may touch: read tools, proposals, its own events. Nothing else. */
+export function workerContext(opts: { db: Db; config: Config; reader: KubeReader; task: Task; run: Run; pump: EventPump; signal: AbortSignal; maxSteps: number; counter: { steps: number } }): WorkerContext {
+  const { db, config, reader, task, run, pump, signal } = opts;
+  const tools = { reader, namespace: task.namespace ?? undefined, now: () => new Date() };
+  const step = () => {
+    if (signal.aborted) throw signal.reason ?? new Error('run aborted');
+    if (++opts.counter.steps > opts.maxSteps) throw new StepBudgetExceeded(`step budget of ${opts.maxSteps} tool calls exhausted`);
+  };
+  return {
+    task,
+    run,
+    checkpoint: run.checkpoint ?? undefined,
+    tools,
+    signal,
+    emit: (e) => pump.push(e),
+    getProposal: (id) => getProposal(db, id),
+    async callTool(name, input) {
+      const tool = findTool(name);
+      if (!tool || tool.effect !== 'read') throw new Error(`no read tool "${name}"`);
+      step();
+      const parsed = tool.input.parse(input);
+      pump.push({ type: 'tool_call', data: { tool: name, input: parsed } });
+      try {
+        const result = await tool.run(tools, parsed);
+        pump.push({ type: 'tool_result', data: { tool: name, ok: true, summary: summarize(result) } });
+        return result as never;
+      } catch (e) {
+        pump.push({ type: 'tool_result', data: { tool: name, ok: false, summary: (e as Error).message } });
+        throw e;
+      }
+    },
+    async propose(name, input) {
+      const tool = findTool(name);
+      if (!tool || tool.effect !== 'write') throw new Error(`no write tool "${name}"`);
+      step();
+      const plan = await tool.plan(tools, tool.input.parse(input));
+      const proposal = await propose({ db, reader, config }, { task, runId: run.id, plan });
+      return { proposal, plan };
+    },
+  };
+}
+
+function summarize(result: unknown): string {
+  if (Array.isArray(result)) return `${result.length} item${result.length === 1 ? '' : 's'}`;
+  if (result && typeof result === 'object' && 'text' in result) return `${String((result as { text: string }).text).split('\n').filter(Boolean).length} lines`;
+  return 'ok';
+}

@@ -1,0 +1,64 @@
+import { sql } from 'kysely';
+import type { Db } from '../store/db.ts';
+import { newId } from '../store/ids.ts';
+import type { Run, Task, TaskKind, TaskSource } from '../store/schema.ts';
+
+export interface TaskRequest {
+  kind: TaskKind;
+  source: TaskSource;
+  requester: string;
+  question: string;
+  cluster?: string;
+  namespace?: string;
+  slack?: { channel: string; threadTs?: string };
+  alertGroupKey?: string;
+  timeoutSeconds?: number;
+}
+
+/** Default acceptance criteria: what a run must establish before it may call itself done. */
+export function acceptanceCriteria(kind: TaskKind): string[] {
+  if (kind === 'investigate') {
+    return [
+      'name the failing workload found from the cluster itself, or state that none is failing',
+      'give a finding with a category and evidence quoted from the cluster',
+      'propose a remediation as an approval-gated proposal when one is in the vocabulary',
+      'after an approved change, verify the outcome before reporting success',
+    ];
+  }
+  return ['state what was done and verify it'];
+}
+
+/**
+ * The one entry point for every surface (Slack, Alertmanager, CLI, cron): writes the task and its
+ * first run (queued) in one transaction. Surfaces never run anything: the supervisor claims it.
+ */
+export async function createTask(db: Db, req: TaskRequest, notify?: () => void): Promise<{ task: Task; run: Run }> {
+  const result = await db.transaction().execute(async (trx) => {
+    const task = await trx
+      .insertInto('tasks')
+      .values({
+        id: newId('task'),
+        kind: req.kind,
+        source: req.source,
+        requester: req.requester,
+        cluster: req.cluster ?? 'default',
+        namespace: req.namespace ?? null,
+        question: req.question,
+        acceptance_criteria: JSON.stringify(acceptanceCriteria(req.kind)),
+        slack_channel: req.slack?.channel ?? null,
+        slack_thread_ts: req.slack?.threadTs ?? null,
+        alert_group_key: req.alertGroupKey ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const run = await trx
+      .insertInto('runs')
+      .values({ id: newId('run'), task_id: task.id, status: 'queued', worker: null, lease_owner: null, lease_expires_at: null, checkpoint: null, summary: null, error: null, started_at: null, finished_at: null, ...(req.timeoutSeconds ? { timeout_seconds: req.timeoutSeconds } : {}) })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { task, run };
+  });
+  await sql`select pg_notify('claw_runs', ${result.run.id})`.execute(db).catch(() => {});
+  notify?.();
+  return result;
+}

@@ -1,0 +1,38 @@
+import type { Db } from '../store/db.ts';
+import { listProposalsForRun } from '../store/proposals.ts';
+import { listRunEvents } from '../store/run-events.ts';
+import { getRun } from '../store/runs.ts';
+import type { Finding } from '../workers/worker.ts';
+
+/** The `--json` investigation report of CONTRACT.md. */
+export interface InvestigationReport {
+  run: { id: string; status: string; worker: string | null; steps: number; usage: { inputTokens: number; outputTokens: number }; summary: string | null };
+  findings: Finding[];
+  proposals: {
+    id: string; action: string; target: { kind: string; namespace?: string; name: string }; status: string; risk: string;
+    summary: string; artifactHash: string; expiresAt: string; dryRun: { ok: boolean; diff: string }; outcome: unknown;
+  }[];
+}
+
+export async function buildReport(db: Db, runId: string): Promise<InvestigationReport> {
+  const run = await getRun(db, runId);
+  if (!run) throw new Error(`no run ${runId}`);
+  const events = await listRunEvents(db, runId);
+  const proposals = await listProposalsForRun(db, runId);
+  return {
+    run: { id: run.id, status: run.status, worker: run.worker, steps: run.steps, usage: { inputTokens: run.input_tokens, outputTokens: run.output_tokens }, summary: run.summary },
+    findings: events.filter((e) => e.type === 'finding').map((e) => e.data as unknown as Finding),
+    proposals: proposals.map((p) => ({
+      id: p.id,
+      action: p.action,
+      target: p.target,
+      status: p.status,
+      risk: p.risk,
+      summary: p.rationale,
+      artifactHash: p.artifact_hash,
+      expiresAt: new Date(p.expires_at).toISOString(),
+      dryRun: { ok: (p.dry_run as { ok: boolean }).ok, diff: p.diff },
+      outcome: p.outcome,
+    })),
+  };
+}

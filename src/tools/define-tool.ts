@@ -1,0 +1,61 @@
+import type { z } from 'zod';
+import type { KubeReader, WriteRequest } from '../cluster/kube-reader.ts';
+
+export interface ToolContext {
+  reader: KubeReader;
+  /** Namespace the task is scoped to; read tools refuse to leave it. */
+  namespace?: string;
+  now: () => Date;
+}
+
+export interface ObjectRef {
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/** What a write tool produces instead of acting: the exact request a proposal will carry. */
+export interface WritePlan {
+  action: string;
+  target: ObjectRef;
+  request: WriteRequest;
+  summary: string;
+  risk: 'low' | 'medium' | 'high';
+  blastRadius: { pods?: number; namespaces?: string[]; description: string };
+}
+
+interface ToolBase<S extends z.ZodType> {
+  name: string;
+  description: string;
+  input: S;
+}
+
+export interface ReadTool<S extends z.ZodType = z.ZodType, O = unknown> extends ToolBase<S> {
+  effect: 'read';
+  run(ctx: ToolContext, input: z.infer<S>): Promise<O>;
+}
+
+/** A write tool never executes: `plan` returns the request; approvals/ decides whether it runs. */
+export interface WriteTool<S extends z.ZodType = z.ZodType> extends ToolBase<S> {
+  effect: 'write';
+  plan(ctx: ToolContext, input: z.infer<S>): Promise<WritePlan>;
+}
+
+export type Tool = ReadTool | WriteTool;
+
+export function defineReadTool<S extends z.ZodType, O>(t: Omit<ReadTool<S, O>, 'effect'>): ReadTool<S, O> {
+  return { ...t, effect: 'read' };
+}
+
+export function defineWriteTool<S extends z.ZodType>(t: Omit<WriteTool<S>, 'effect'>): WriteTool<S> {
+  return { ...t, effect: 'write' };
+}
+
+export class ScopeError extends Error {}
+
+/** Read tools stay inside the task's namespace when it has one (Invariant 3: data cannot widen scope). */
+export function checkScope(ctx: ToolContext, namespace: string | undefined): void {
+  if (ctx.namespace && namespace !== undefined && namespace !== ctx.namespace) {
+    throw new ScopeError(`namespace "${namespace}" is outside this task's scope (${ctx.namespace})`);
+  }
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { REVISION } from '../../analyzers/rollout.ts';
+import { defineWriteTool } from '../define-tool.ts';
+
+export class NoPreviousRevisionError extends Error {}
+
+export const rolloutUndo = defineWriteTool({
+  name: 'rollout_undo',
+  description: 'Propose rolling a Deployment back to an earlier revision (default: the previous one), as kubectl rollout undo does. Needs approval.',
+  input: z.object({ namespace: z.string(), deployment: z.string(), toRevision: z.number().int().positive().optional(), reason: z.string().default('') }),
+  async plan(ctx, input) {
+    const d = await ctx.reader.readDeployment(input.namespace, input.deployment);
+    const current = Number(d.metadata.annotations?.[REVISION] ?? 0);
+    const owned = (await ctx.reader.listReplicaSets(input.namespace)).filter((rs) => rs.metadata.ownerReferences?.some((r) => r.controller && r.uid === d.metadata.uid));
+    const revisionOf = (rs: (typeof owned)[number]) => Number(rs.metadata.annotations?.[REVISION] ?? 0);
+    const target = input.toRevision
+      ? owned.find((rs) => revisionOf(rs) === input.toRevision)
+      : owned.filter((rs) => revisionOf(rs) < current).sort((a, b) => revisionOf(b) - revisionOf(a))[0];
+    if (!target) throw new NoPreviousRevisionError(`deployment ${input.namespace}/${input.deployment} has no ${input.toRevision ? `revision ${input.toRevision}` : 'previous revision'} to roll back to`);
+    const template = structuredClone(target.spec.template);
+    delete template.metadata?.labels?.['pod-template-hash'];
+    const from = (d.spec?.template?.spec?.containers ?? []).map((c: any) => c.image).join(', ');
+    const to = (template.spec?.containers ?? []).map((c: any) => c.image).join(', ');
+    const replicas = d.spec?.replicas ?? 1;
+    return {
+      action: 'rollout_undo',
+      target: { kind: 'Deployment', namespace: input.namespace, name: input.deployment },
+      // kubectl's rollback is a JSON patch replacing the pod template. The `test` on generation
+      // makes the server itself refuse the patch if the spec moved after approval.
+      request: {
+        verb: 'patch', kind: 'Deployment', namespace: input.namespace, name: input.deployment, patchType: 'json',
+        body: [
+          { op: 'test', path: '/metadata/generation', value: d.metadata.generation },
+          { op: 'replace', path: '/spec/template', value: template },
+        ],
+      },
+      summary: `Roll back deployment ${input.namespace}/${input.deployment} from revision ${current} (${from}) to revision ${revisionOf(target)} (${to})`,
+      risk: 'medium',
+      blastRadius: { pods: replicas, namespaces: [input.namespace], description: `${replicas} pod(s) of ${input.deployment} move to revision ${revisionOf(target)}'s pod template` },
+    };
+  },
+});
