@@ -1,1 +1,70 @@
-export async function startServer(_c: unknown): Promise<{ stop(): Promise<void> }> { throw new Error("todo"); }
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { webApi } from '@slack/bolt';
+import type { Config } from './config.ts';
+import { type Runtime, openRuntime } from './runtime.ts';
+import { healthz, readyz, sendJson } from './surfaces/http/health.ts';
+import { createSlackApp } from './surfaces/slack/slack-app.ts';
+import { slackThreadSink } from './surfaces/slack/thread-sink.ts';
+import { Supervisor, type SupervisorDeps } from './supervisor/supervisor.ts';
+
+export interface ServerOptions {
+  memoryStore?: boolean;
+  slackClientOptions?: webApi.WebClientOptions;
+  botId?: string;
+  botUserId?: string;
+  supervisor?: Partial<Pick<SupervisorDeps, 'pollMs' | 'leaseSeconds' | 'verifyTimeoutMs' | 'owner'>>;
+  slackUpdateEveryMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  runtime: Runtime;
+  supervisor: Supervisor;
+  stop(): Promise<void>;
+}
+
+/**
+ * `claw serve`: config → runtime → surfaces + supervisor in one process. Health answers as soon
+ * as the server listens, with or without Slack, kubeconfig or claw.yaml.
+ */
+export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {
+  const rt = await openRuntime(config, { memoryStore: opts.memoryStore });
+  const supervisor = new Supervisor({ db: rt.store.db, config, logger: rt.logger, kubeConfigFor: rt.kubeConfigFor, sinks: [], ...opts.supervisor });
+  const deps = { db: rt.store.db, config, logger: rt.logger, notify: () => supervisor.wake() };
+  const { botToken, signingSecret, apiUrl } = config.slack;
+  const slack = botToken && signingSecret
+    ? createSlackApp(deps, { botToken, signingSecret, apiUrl, clientOptions: opts.slackClientOptions, botId: opts.botId, botUserId: opts.botUserId })
+    : undefined;
+  if (slack) supervisor.addSink(slackThreadSink({ client: slack.app.client, db: rt.store.db, logger: rt.logger, updateEveryMs: opts.slackUpdateEveryMs }));
+  else rt.logger.warn('Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): /slack/events answers 503');
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') return healthz(req, res);
+    if (req.method === 'GET' && path === '/readyz') return void readyz(rt, Boolean(slack), res).catch((e) => sendJson(res, 500, { error: (e as Error).message }));
+    if (path === '/slack/events') {
+      if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST only' });
+      if (!slack) return sendJson(res, 503, { error: 'Slack is not configured on this server' });
+      return slack.receiver.requestListener(req, res);
+    }
+    sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
+  });
+  await new Promise<void>((resolve) => server.listen(config.port, resolve));
+  const { port } = server.address() as AddressInfo;
+  supervisor.start();
+  rt.logger.info({ port, slack: Boolean(slack), store: rt.store.kind }, 'claw serve listening');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    runtime: rt,
+    supervisor,
+    async stop() {
+      await supervisor.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rt.close();
+    },
+  };
+}

@@ -13,16 +13,30 @@ import { WatchHistory } from './watch-history.ts';
 
 const MAX_BODY = 3 * 1024 * 1024;
 
+/** One request as the server saw it: what tests assert on, like client-go's fake Actions(). */
+export interface JournalEntry {
+  method: string;
+  path: string;
+  query: string;
+  contentType?: string;
+  dryRun: boolean;
+}
+
 export interface ApiServer {
   server: Server;
   url: string;
+  journal: JournalEntry[];
   close(): Promise<void>;
 }
 
 /** Serves the Kubernetes REST API subset over `state` on 127.0.0.1. */
 export async function startApiServer(state: ClusterState, opts: { port?: number } = {}): Promise<ApiServer> {
   const history = new WatchHistory(state.store);
+  const journal: JournalEntry[] = [];
   const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    journal.push({ method: req.method ?? 'GET', path: url.pathname, query: url.search, contentType: req.headers['content-type'], dryRun: url.searchParams.get('dryRun') === 'All' });
+    if (journal.length > 10_000) journal.shift();
     handle(state, history, req, res).catch((e) => sendError(res, e));
   });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
@@ -30,6 +44,7 @@ export async function startApiServer(state: ClusterState, opts: { port?: number 
   return {
     server,
     url: `http://127.0.0.1:${port}`,
+    journal,
     close: () => {
       history.close();
       server.closeAllConnections();

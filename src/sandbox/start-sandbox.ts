@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { startApiServer } from './api-server.ts';
+import { type JournalEntry, startApiServer } from './api-server.ts';
 import { ClusterState } from './cluster-state.ts';
 import { reconcileOnce, startControllers } from './controllers/index.ts';
 import { sandboxKubeconfig } from './kubeconfig.ts';
@@ -10,6 +10,8 @@ export interface Sandbox {
   kubeconfig: string;
   state: ClusterState;
   load: LoadResult;
+  /** Every API request served, oldest first. */
+  journal: JournalEntry[];
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     kubeconfig,
     state,
     load,
+    journal: api.journal,
     stop: async () => {
       stopControllers();
       await api.close();

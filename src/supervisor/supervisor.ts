@@ -50,6 +50,11 @@ export class Supervisor {
     this.owner = deps.owner ?? `${hostname()}:${process.pid}`;
   }
 
+  /** Adds a sink for runs processed from now on (surfaces that come up after the supervisor). */
+  addSink(sink: RunSink): void {
+    this.deps.sinks.push(sink);
+  }
+
   start(): void {
     this.stopped = false;
     void requeueExpired(this.deps.db).catch(() => {});

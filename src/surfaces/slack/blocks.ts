@@ -1,0 +1,108 @@
+import type { types } from '@slack/bolt';
+
+type KnownBlock = types.KnownBlock;
+import type { Proposal, Task } from '../../store/schema.ts';
+import type { Finding } from '../../workers/worker.ts';
+import { clip, codeBlock, esc } from './mrkdwn.ts';
+
+// Pure Block Kit builders: data in, message out. Cluster text is escaped and clipped (Block Kit:
+// 3000 chars per section text, 50 blocks per message).
+
+export interface SlackMessage {
+  text: string;
+  blocks?: KnownBlock[];
+}
+
+export const APPROVE_ACTION = 'claw_approve';
+export const REJECT_ACTION = 'claw_reject';
+
+export function rootMessage(task: Pick<Task, 'question' | 'namespace' | 'requester'>): SlackMessage {
+  const scope = task.namespace ? `namespace \`${esc(task.namespace)}\`` : 'every namespace';
+  const text = `:mag: Investigating: ${esc(task.question)}`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `${text}\nScope: ${scope} · requested by <@${task.requester}>` } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: 'Progress, findings and proposals follow in this thread.' }] },
+    ],
+  };
+}
+
+export function progressMessage(lines: string[], runId: string): SlackMessage {
+  const shown = lines.slice(-15).map((l) => `• ${esc(l)}`);
+  if (lines.length > 15) shown.unshift(`… ${lines.length - 15} earlier steps`);
+  return { text: clip(`*Progress* (${runId})\n${shown.join('\n')}`, 2900) };
+}
+
+export function findingMessage(f: Finding): SlackMessage {
+  const evidence = f.evidence.slice(0, 6).map((e) => `• ${esc(clip(e, 480))}`).join('\n');
+  const text = `:large_orange_diamond: *Finding* \`${f.category}\`: ${esc(f.summary)}`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: clip(text, 2900) } },
+      ...(evidence ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: clip(`*Evidence from the cluster*\n${evidence}`, 2900) } }] : []),
+    ],
+  };
+}
+
+function proposalDetails(p: Proposal): KnownBlock[] {
+  const t = p.target as { kind: string; namespace?: string; name: string };
+  const blast = (p.blast_radius as { description?: string }).description ?? '';
+  return [
+    { type: 'header', text: { type: 'plain_text', text: clip(`Approval needed: ${p.action}`, 150) } },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(esc(p.rationale), 2900) } },
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Target*\n${esc(t.kind)} \`${esc(`${t.namespace ?? ''}/${t.name}`)}\`` },
+        { type: 'mrkdwn', text: `*Cluster*\n\`${esc(p.cluster)}\`` },
+        { type: 'mrkdwn', text: `*Risk*\n${p.risk}` },
+        { type: 'mrkdwn', text: `*Approvals*\n${p.required_approvals} required` },
+        { type: 'mrkdwn', text: `*Blast radius*\n${esc(clip(blast, 200))}` },
+        { type: 'mrkdwn', text: `*Expires*\n<!date^${Math.floor(new Date(p.expires_at).getTime() / 1000)}^{time}|${new Date(p.expires_at).toISOString()}>` },
+      ],
+    },
+    { type: 'section', text: { type: 'mrkdwn', text: `*Server dry-run diff*\n${codeBlock(p.diff || '(no change)', 2700)}` } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `Proposal \`${p.id}\` · artifact \`${p.artifact_hash.slice(0, 16)}\` · the approval binds to exactly this change` }] },
+  ];
+}
+
+/** The card with Approve / Reject; `value` is the proposal id (CONTRACT.md). */
+export function proposalCard(p: Proposal): SlackMessage {
+  return {
+    text: `Approval needed: ${p.rationale}`,
+    blocks: [
+      ...proposalDetails(p),
+      {
+        type: 'actions',
+        block_id: `proposal:${p.id}`,
+        elements: [
+          { type: 'button', action_id: APPROVE_ACTION, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: p.id },
+          { type: 'button', action_id: REJECT_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Reject' }, value: p.id },
+        ],
+      },
+    ],
+  };
+}
+
+/** After a decision: the same card, buttons replaced by the record of who decided and when. */
+export function decidedCard(p: Proposal, actor: string, decision: 'approved' | 'rejected', reason?: string | null): SlackMessage {
+  const icon = decision === 'approved' ? ':white_check_mark:' : ':x:';
+  const record = `${icon} *${decision === 'approved' ? 'Approved' : 'Rejected'}* by <@${actor}> <!date^${Math.floor(Date.now() / 1000)}^{date_short_pretty} {time}|now>${reason ? `: ${esc(reason)}` : ''}`;
+  return { text: `${decision} by ${actor}: ${p.rationale}`, blocks: [...proposalDetails(p), { type: 'section', text: { type: 'mrkdwn', text: record } }] };
+}
+
+export function outcomeMessage(e: { applied: boolean; verified: boolean; message: string; proposalId: string }): SlackMessage {
+  const icon = e.applied && e.verified ? ':white_check_mark:' : e.applied ? ':warning:' : ':no_entry:';
+  return { text: `${icon} ${e.applied ? 'Applied' : 'Not applied'} (${e.proposalId}): ${esc(e.message)}` };
+}
+
+export function finalMessage(status: string, summary: string, runId: string): SlackMessage {
+  const icon = status === 'succeeded' ? ':white_check_mark:' : status === 'escalated' ? ':rotating_light:' : ':x:';
+  return { text: clip(`${icon} *Run ${status}* (${runId})\n${esc(summary)}`, 2900) };
+}
+
+export function textMessage(text: string): SlackMessage {
+  return { text: clip(esc(text), 2900) };
+}

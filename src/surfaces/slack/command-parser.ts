@@ -1,0 +1,54 @@
+export type ClawCommand =
+  | { kind: 'help' }
+  | { kind: 'investigate'; question: string; namespace?: string }
+  | { kind: 'runs' }
+  | { kind: 'status'; runId: string }
+  | { kind: 'cancel'; runId: string }
+  | { kind: 'usage'; problem: string };
+
+const RUN_ID = /^run_[0-9a-z]{10,40}$/;
+
+/**
+ * `/claw` text → a command. Bare text means investigate; `in <namespace>` (or `-n <ns>`)
+ * narrows the scope. Anything else gets usage help, never an exception.
+ */
+export function parseClawCommand(text: string): ClawCommand {
+  const trimmed = text.trim().replace(/\s+/g, ' ');
+  if (!trimmed || /^(help|-h|--help|\?)$/i.test(trimmed)) return { kind: 'help' };
+  const [head = '', ...rest] = trimmed.split(' ');
+  const verb = head.toLowerCase();
+  if (verb === 'runs') return rest.length ? { kind: 'usage', problem: '`runs` takes no arguments' } : { kind: 'runs' };
+  if (verb === 'status' || verb === 'cancel') {
+    const runId = rest[0];
+    if (!runId || rest.length > 1 || !RUN_ID.test(runId)) return { kind: 'usage', problem: `\`${verb}\` needs one run id, like \`/claw ${verb} run_1m8ga36f0j2y1ct\`` };
+    return { kind: verb, runId };
+  }
+  const words = verb === 'investigate' ? rest : [head, ...rest];
+  if (words.length === 0) return { kind: 'usage', problem: '`investigate` needs a question, like `/claw investigate checkout is failing in shop`' };
+  let namespace: string | undefined;
+  const kept: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    const next = words[i + 1];
+    if ((w.toLowerCase() === 'in' || w === '-n' || w === '--namespace') && next && isNamespace(next) && (w !== 'in' || i === words.length - 2 || words[i + 2]?.toLowerCase() === 'on')) {
+      namespace = next;
+      i++;
+    } else kept.push(w);
+  }
+  const question = kept.join(' ').trim();
+  if (!question && !namespace) return { kind: 'usage', problem: 'tell me what to look at, like `/claw investigate checkout is failing in shop`' };
+  return { kind: 'investigate', question: question || `what is failing in ${namespace}?`, namespace };
+}
+
+function isNamespace(s: string): boolean {
+  return /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(s);
+}
+
+export const HELP_TEXT = [
+  '*ClusterClaw* investigates what is failing in your cluster and proposes fixes that an approver must accept.',
+  '• `/claw investigate <what is wrong> [in <namespace>]` — start an investigation (bare text works too)',
+  '• `/claw runs` — recent runs',
+  '• `/claw status <run>` — where a run stands',
+  '• `/claw cancel <run>` — cancel a queued or waiting run',
+  'Examples: `/claw checkout returns 502s in shop`, `/claw investigate why are pods restarting`',
+].join('\n');

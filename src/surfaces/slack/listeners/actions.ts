@@ -1,0 +1,31 @@
+import type { App, BlockButtonAction } from '@slack/bolt';
+import { decide } from '../../../approvals/decide.ts';
+import { APPROVE_ACTION, REJECT_ACTION, decidedCard } from '../blocks.ts';
+import type { SlackDeps } from '../slack-deps.ts';
+
+/**
+ * Approve / Reject clicks: the same decide() as the CLI. A refused click changes nothing and gets
+ * an ephemeral explanation; a decided card loses its buttons. Execution happens in the supervisor.
+ */
+export function registerActions(app: App, deps: SlackDeps): void {
+  for (const [actionId, decision] of [[APPROVE_ACTION, 'approve'], [REJECT_ACTION, 'reject']] as const) {
+    app.action<BlockButtonAction>({ action_id: actionId }, async ({ ack, body, action, client }) => {
+      await ack();
+      const actor = body.user.id;
+      const channel = body.channel?.id ?? body.container?.channel_id;
+      const threadTs = body.message?.thread_ts ?? body.container?.thread_ts;
+      const result = await decide({ db: deps.db, config: deps.config }, { proposalId: action.value ?? '', actor, decision, reason: decision === 'reject' ? 'rejected in Slack' : undefined });
+      if (!result.ok || result.outcome === 'needs_more') {
+        const text = result.ok ? `Recorded your approval: ${result.approvals} of ${result.required} required.` : `:no_entry: ${result.message}`;
+        if (channel) await client.chat.postEphemeral({ channel, user: actor, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
+        return;
+      }
+      deps.notify();
+      const ts = body.message?.ts ?? result.proposal.slack_ts;
+      if (channel && ts) {
+        const card = decidedCard(result.proposal, actor, result.outcome, result.proposal.status === 'rejected' ? 'rejected in Slack' : null);
+        await client.chat.update({ channel, ts, text: card.text, blocks: card.blocks });
+      }
+    });
+  }
+}

@@ -1,0 +1,12 @@
+import type { Config } from '../../config.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { Db } from '../../store/db.ts';
+
+/** What Slack listeners may use: the store and a way to wake the supervisor. No cluster, no agents. */
+export interface SlackDeps {
+  db: Db;
+  config: Config;
+  logger: Logger;
+  /** Tells the supervisor there is work (a new task, a decided proposal). */
+  notify(): void;
+}

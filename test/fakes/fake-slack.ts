@@ -1,0 +1,73 @@
+import { type IncomingMessage, type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SlackCall {
+  method: string;
+  token: string | undefined;
+  args: Record<string, any>;
+}
+
+/**
+ * A local Slack Web API: answers `POST /api/<method>` the way Slack does (form-encoded or JSON
+ * bodies; blocks arrive as JSON strings) and records every call for assertions.
+ */
+export class FakeSlack {
+  readonly calls: SlackCall[] = [];
+  private server: Server | undefined;
+  private tsCounter = 0;
+  url = '';
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req).then((body) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    }));
+    // Longer than the client's keep-alive, so it never reuses a socket we are closing (ECONNRESET).
+    this.server.keepAliveTimeout = 60_000;
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => this.server?.close(() => r()));
+  }
+
+  callsTo(method: string): SlackCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  private async handle(req: IncomingMessage): Promise<Record<string, unknown>> {
+    const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0]!;
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const args: Record<string, any> = {};
+    if ((req.headers['content-type'] ?? '').includes('application/json')) Object.assign(args, JSON.parse(raw || '{}'));
+    else for (const [k, v] of new URLSearchParams(raw)) args[k] = /^[[{]/.test(v) ? safeJson(v) : v;
+    const token = req.headers.authorization?.replace(/^Bearer /, '');
+    this.calls.push({ method, token, args });
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: 'https://example.slack.com/', team: 'Example', user: 'claw', team_id: 'T0001', user_id: 'U0BOT', bot_id: 'B0BOT' };
+      case 'chat.postMessage': {
+        const ts = `${1700000000 + ++this.tsCounter}.000100`;
+        return { ok: true, channel: args.channel, ts, message: { text: args.text, ts, thread_ts: args.thread_ts } };
+      }
+      case 'chat.update':
+        return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: `${1700000000 + ++this.tsCounter}.000200` };
+      default:
+        return { ok: true };
+    }
+  }
+}
+
+function safeJson(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}

@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { type StoreHandle, openStore } from '../../src/store/db.ts';
+import { migrate } from '../../src/store/migrate.ts';
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
+
+/** Backends a store test runs on: always PGlite; the real server too when TEST_DATABASE_URL is set. */
+export const BACKENDS: ('pglite' | 'postgres')[] = TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+
+export interface TestDb extends StoreHandle {
+  url?: string;
+  truncate(): Promise<void>;
+}
+
+/** A migrated store: in-memory PGlite, or a fresh database on the TEST_DATABASE_URL server. */
+export async function openTestDb(kind: 'pglite' | 'postgres'): Promise<TestDb> {
+  let url: string | undefined;
+  let dropDb: (() => Promise<void>) | undefined;
+  if (kind === 'postgres') {
+    if (!TEST_DATABASE_URL) throw new Error('TEST_DATABASE_URL is not set');
+    const name = `claw_test_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const u = new URL(TEST_DATABASE_URL);
+    u.pathname = `/${name}`;
+    url = u.toString();
+    dropDb = async () => {
+      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    };
+  }
+  const store = await openStore({ databaseUrl: url, dataDir: '', memory: kind === 'pglite' });
+  await migrate(store.db);
+  return {
+    ...store,
+    url,
+    async truncate() {
+      await sql`truncate approvals, proposals, run_events, runs, tasks, audit_log restart identity cascade`.execute(store.db);
+    },
+    async close() {
+      await store.close();
+      await dropDb?.();
+    },
+  };
+}
