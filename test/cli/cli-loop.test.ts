@@ -1,0 +1,141 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
+import { run, startSandboxProcess } from '../helpers/cli.ts';
+
+const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'single-revision-crash.yaml');
+
+function kubectl(args: string[], env: Record<string, string>): { code: number; out: string } {
+  try {
+    return { code: 0, out: execFileSync('kubectl', args, { env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
+  } catch (e) {
+    const err = e as { status: number; stdout: string; stderr: string };
+    return { code: err.status, out: `${err.stdout}${err.stderr}` };
+  }
+}
+
+describe('claw CLI against a `claw sandbox` process, checked with the real kubectl', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'claw-cli-'));
+    await writeFile(join(dir, 'claw.yaml'), 'approvals:\n  approvers: [U0APPROVER1]\n');
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('investigates with --json, approves through the same gate, and kubectl agrees the rollout recovered', async () => {
+    const kubeconfig = join(dir, 'demo.kubeconfig');
+    const sandbox = await startSandboxProcess(DEMO_SEED, kubeconfig);
+    const kenv = { KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, 'kcache') };
+    const env = { ...kenv, CLAW_DATA_DIR: join(dir, 'data-demo'), CLAW_CONFIG: join(dir, 'claw.yaml') };
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      const pods = kubectl(['get', 'pods', '-n', 'shop', '-o', 'name'], kenv);
+      expect(pods.code).toBe(0);
+      expect(pods.out.split('\n').filter((l) => l.startsWith('pod/cart-'))).toHaveLength(3);
+      const stuck = kubectl(['rollout', 'status', 'deployment/cart', '-n', 'shop', '--timeout=1s'], kenv);
+      expect(stuck.code).not.toBe(0);
+      expect(stuck.out).toContain('1 out of 2 new replicas have been updated');
+
+      const inv = await run(['investigate', '--json'], env);
+      expect(inv.code, inv.stderr).toBe(0);
+      const report = JSON.parse(inv.stdout);
+      expect(report.run.status).toBe('awaiting_approval');
+      expect(report.run.worker).toBe('runbooks');
+      expect(report.findings[0]).toMatchObject({ category: 'crash_loop', object: { kind: 'Deployment', namespace: 'shop', name: 'cart' } });
+      expect(report.findings[0].evidence.join('\n')).toContain('nil pointer dereference');
+      const [proposal] = report.proposals;
+      expect(proposal).toMatchObject({ action: 'rollout_undo', status: 'pending', risk: 'medium', target: { name: 'cart' }, dryRun: { ok: true } });
+      expect(proposal.dryRun.diff).toMatch(/-\s+image: registry.example.com\/shop\/cart:1.4.2\n\+\s+image: registry.example.com\/shop\/cart:1.4.1/);
+
+      const refused = await run(['approve', proposal.id, '--as', 'U0SOMEONE'], env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('not an approver');
+      expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+
+      const approved = await run(['approve', proposal.id, '--as', 'U0APPROVER1'], env);
+      expect(approved.code, approved.stderr).toBe(0);
+      expect(approved.stdout).toContain('successfully rolled out');
+      const again = await run(['approve', proposal.id, '--as', 'U0APPROVER1'], env);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('already executed');
+
+      const ok = kubectl(['rollout', 'status', 'deployment/cart', '-n', 'shop', '--timeout=10s'], kenv);
+      expect(ok.code, ok.out).toBe(0);
+      expect(ok.out).toContain('successfully rolled out');
+
+      const show = await run(['show', report.run.id, '--json'], env);
+      const shown = JSON.parse(show.stdout);
+      expect(shown.run.status).toBe('succeeded');
+      expect(shown.proposals[0].status).toBe('executed');
+      expect(shown.events.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['finding', 'proposal', 'execution', 'final']));
+    } finally {
+      await sandbox.stop();
+    }
+  }, 120_000);
+
+  it('proposes a restart when there is no earlier revision, keeps secrets out, and treats log text as data', async () => {
+    const kubeconfig = join(dir, 'restart.kubeconfig');
+    const sandbox = await startSandboxProcess(FIXTURE, kubeconfig);
+    const env = { KUBECONFIG: kubeconfig, CLAW_DATA_DIR: join(dir, 'data-restart'), CLAW_CONFIG: join(dir, 'claw.yaml') };
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      const inv = await run(['investigate', 'payments ledger is down', '-n', 'payments', '--json'], env);
+      expect(inv.code, inv.stderr).toBe(0);
+      const report = JSON.parse(inv.stdout);
+      expect(report.findings[0]).toMatchObject({ category: 'crash_loop', object: { name: 'ledger-worker' } });
+      expect(report.proposals).toHaveLength(1);
+      expect(report.proposals[0]).toMatchObject({ action: 'rollout_restart', risk: 'low' });
+      const everything = inv.stdout + inv.stderr;
+      expect(everything).not.toContain('s3cr3t-pw');
+      expect(everything).not.toContain('hunter2');
+      expect(everything).toContain('connection refused');
+
+      const rejected = await run(['reject', report.proposals[0].id, '--as', 'U0APPROVER1', '--reason', 'db is down, restart will not help'], env);
+      expect(rejected.code, rejected.stderr).toBe(0);
+      const show = JSON.parse((await run(['show', report.run.id, '--json'], env)).stdout);
+      expect(show.proposals[0].status).toBe('rejected');
+      expect(show.run.status).toBe('succeeded');
+      expect(show.run.summary).toContain('no change was made');
+      const noReason = await run(['reject', report.proposals[0].id, '--as', 'U0APPROVER1'], env);
+      expect(noReason.code).toBe(2);
+    } finally {
+      await sandbox.stop();
+    }
+  }, 120_000);
+
+  it('runs the demo end to end with --yes and exits 0', async () => {
+    const started = Date.now();
+    const demo = await run(['demo', '--yes'], { CLAW_DATA_DIR: join(dir, 'data-run-demo') });
+    expect(demo.code, demo.stderr).toBe(0);
+    expect(demo.stderr).toContain('rollout_undo');
+    expect(demo.stderr).toContain('deployment "cart" successfully rolled out');
+    expect(Date.now() - started).toBeLessThan(60_000);
+  }, 90_000);
+
+  it('gives a clear error when a second process opens the same embedded store', async () => {
+    const data = join(dir, 'data-locked');
+    const sandbox = await startSandboxProcess(DEMO_SEED, join(dir, 'lock.kubeconfig'));
+    try {
+      const first = run(['demo', '--yes'], { CLAW_DATA_DIR: data });
+      await new Promise((r) => setTimeout(r, 1200));
+      const second = await run(['runs'], { CLAW_DATA_DIR: data });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain('DATABASE_URL');
+      expect((await first).code).toBe(0);
+    } finally {
+      await sandbox.stop();
+    }
+  }, 90_000);
+
+  it('answers unknown commands and bad flags with usage', async () => {
+    const unknown = await run(['frobnicate'], {});
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('usage: claw');
+    const bad = await run(['sandbox'], {});
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--state FILE is required');
+  });
+});

@@ -1,0 +1,77 @@
+import { readFile } from 'node:fs/promises';
+import { AppsV1Api, ApiException, CoreV1Api, KubeConfig, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
+import { T } from '../../src/sandbox/cluster-state.ts';
+import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+describe('sandbox API through @kubernetes/client-node', () => {
+  let sandbox: Sandbox;
+  let core: CoreV1Api;
+  let apps: AppsV1Api;
+  let kc: KubeConfig;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), tickMs: 50 });
+    kc = new KubeConfig();
+    kc.loadFromString(sandbox.kubeconfig);
+    core = kc.makeApiClient(CoreV1Api);
+    apps = kc.makeApiClient(AppsV1Api);
+  });
+  afterAll(() => sandbox.stop());
+
+  it('serves controller-made pods with owner references to their ReplicaSets', async () => {
+    const pods = await core.listNamespacedPod({ namespace: 'shop', labelSelector: 'app=cart' });
+    expect(pods.items).toHaveLength(3);
+    for (const p of pods.items) expect(p.metadata?.ownerReferences?.[0]?.kind).toBe('ReplicaSet');
+    const paged = await core.listNamespacedPod({ namespace: 'shop', limit: 2 });
+    expect(paged.items).toHaveLength(2);
+    const rest = await core.listNamespacedPod({ namespace: 'shop', limit: 2, _continue: paged.metadata!._continue });
+    expect(rest.items.map((p) => p.metadata!.name)).not.toContain(paged.items[0]!.metadata!.name);
+  });
+
+  it('computes a crash loop over time: last state, previous logs, BackOff event', async () => {
+    const pod = await waitFor('a terminated cart container', async () => (await core.listNamespacedPod({ namespace: 'shop', labelSelector: 'app=cart' })).items.find((p) => p.status?.containerStatuses?.[0]?.lastState?.terminated));
+    expect(pod.status!.containerStatuses![0]!.lastState!.terminated!.exitCode).toBe(2);
+    const logs = await core.readNamespacedPodLog({ namespace: 'shop', name: pod.metadata!.name!, previous: true, tailLines: 3 });
+    expect(logs).toContain('cache.go:88');
+    expect(logs.trim().split('\n')).toHaveLength(3);
+    const events = await core.listNamespacedEvent({ namespace: 'shop', fieldSelector: `involvedObject.name=${pod.metadata!.name}` });
+    expect(events.items.map((e) => e.reason)).toContain('BackOff');
+  });
+
+  it('dryRun=All returns the patched object without storing it or emitting watch events', async () => {
+    const before = await apps.readNamespacedDeployment({ namespace: 'shop', name: 'catalog' });
+    const seen: string[] = [];
+    const watch = await new Watch(kc).watch('/apis/apps/v1/namespaces/shop/deployments', { resourceVersion: before.metadata!.resourceVersion }, (type, obj) => seen.push(`${type}:${obj.metadata.name}:${obj.spec?.replicas}`), () => {});
+    const dry = await apps.patchNamespacedDeployment({ namespace: 'shop', name: 'catalog', body: { spec: { replicas: 5 } }, dryRun: 'All' }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    expect(dry.spec!.replicas).toBe(5);
+    expect(dry.metadata!.generation).toBe(before.metadata!.generation! + 1);
+    const after = await apps.readNamespacedDeployment({ namespace: 'shop', name: 'catalog' });
+    expect(after.spec!.replicas).toBe(2);
+    expect(after.metadata!.resourceVersion).toBe(before.metadata!.resourceVersion);
+    await apps.patchNamespacedDeployment({ namespace: 'shop', name: 'catalog', body: { spec: { replicas: 3 } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await waitFor('the watch event', () => seen.some((s) => s === 'MODIFIED:catalog:3'));
+    expect(seen.some((s) => s.endsWith(':5'))).toBe(false);
+    watch.abort();
+  });
+
+  it('bumps generation on spec changes only, and answers 409 and 404 like the real server', async () => {
+    const d = await apps.readNamespacedDeployment({ namespace: 'shop', name: 'redis' });
+    const gen = d.metadata!.generation!;
+    sandbox.state.store.update(T.deployment, { ...(sandbox.state.store.get(T.deployment, 'shop', 'redis')!), status: { observedGeneration: gen, replicas: 1 } }, { statusOnly: true });
+    const fresh = await apps.readNamespacedDeployment({ namespace: 'shop', name: 'redis' });
+    expect(fresh.metadata!.generation).toBe(gen);
+    expect(fresh.metadata!.resourceVersion).not.toBe(d.metadata!.resourceVersion);
+    const stale = { ...fresh, spec: { ...fresh.spec!, replicas: 2 } };
+    const replaced = await apps.replaceNamespacedDeployment({ namespace: 'shop', name: 'redis', body: { ...fresh, spec: { ...fresh.spec!, minReadySeconds: 1 } } });
+    expect(replaced.metadata!.generation).toBe(gen + 1);
+    const conflict = await apps.replaceNamespacedDeployment({ namespace: 'shop', name: 'redis', body: stale }).catch((e) => e);
+    expect(conflict).toBeInstanceOf(ApiException);
+    expect((conflict as ApiException<string>).code).toBe(409);
+    const missing = await apps.readNamespacedDeployment({ namespace: 'shop', name: 'nope' }).catch((e) => e);
+    expect((missing as ApiException<string>).code).toBe(404);
+    expect(JSON.parse((missing as ApiException<string>).body).reason).toBe('NotFound');
+  });
+});
