@@ -33,7 +33,7 @@ export async function propose(deps: ProposeDeps, input: { task: Task; runId: str
   const policy = evaluatePolicy({ action: plan.action, target: plan.target, requester: task.requester, risk: plan.risk }, deps.config);
   if (policy.decision === 'deny') throw new ProposalRefused('policy', `${policy.reason} (rule ${policy.rule})`);
   const live = await deps.reader.readDeployment(plan.request.namespace, plan.request.name);
-  let after;
+  let after: Awaited<ReturnType<KubeReader['dryRun']>>;
   try {
     after = await deps.reader.dryRun(plan.request);
   } catch (e) {

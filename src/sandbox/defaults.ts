@@ -16,7 +16,8 @@ export function applyDefaults(obj: KubeObject): KubeObject {
       obj.spec.template = defaultTemplate(obj.spec.template);
       break;
     case 'Deployment': {
-      const spec = (obj.spec ??= {});
+      obj.spec ??= {};
+      const spec = obj.spec;
       spec.replicas ??= 1;
       spec.revisionHistoryLimit ??= 10;
       spec.progressDeadlineSeconds ??= 600;

@@ -28,7 +28,7 @@ export function workerContext(opts: { db: Db; config: Config; reader: KubeReader
     getProposal: (id) => getProposal(db, id),
     async callTool(name, input) {
       const tool = findTool(name);
-      if (!tool || tool.effect !== 'read') throw new Error(`no read tool "${name}"`);
+      if (tool?.effect !== 'read') throw new Error(`no read tool "${name}"`);
       step();
       const parsed = tool.input.parse(input);
       pump.push({ type: 'tool_call', data: { tool: name, input: parsed } });
@@ -43,7 +43,7 @@ export function workerContext(opts: { db: Db; config: Config; reader: KubeReader
     },
     async propose(name, input) {
       const tool = findTool(name);
-      if (!tool || tool.effect !== 'write') throw new Error(`no write tool "${name}"`);
+      if (tool?.effect !== 'write') throw new Error(`no write tool "${name}"`);
       step();
       const plan = await tool.plan(tools, tool.input.parse(input));
       const proposal = await propose({ db, reader, config }, { task, runId: run.id, plan });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/sandbox/object-store.ts';
+import type { ApiError } from '../../src/sandbox/object-store.ts';
 import { jsonPatch, mergePatch, strategicMergePatch } from '../../src/sandbox/patch.ts';
 
 describe('patches', () => {

@@ -58,7 +58,7 @@ export function containerTimeline(b: ImageBehaviour, limitMi: number | undefined
   for (let i = 0; ; i++) {
     const end = start + startSeconds * 1000;
     if (now.getTime() < end) {
-      return { state: { running: { startedAt: new Date(start) }, ready: false }, restartCount: i, lastTermination: last, starts: i + 1, backOffs: i > 0 ? i : 0, pullFailures: 0 };
+      return { state: { running: { startedAt: new Date(start) }, ready: false }, restartCount: i, lastTermination: last, starts: i + 1, backOffs: i, pullFailures: 0 };
     }
     const term: Termination = { exitCode, reason, startedAt: new Date(start), finishedAt: new Date(end) };
     const restarts = restartPolicy === 'Always' || (restartPolicy === 'OnFailure' && exitCode !== 0);

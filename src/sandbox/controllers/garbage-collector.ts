@@ -1,5 +1,5 @@
 import { controllerOf } from '../../lib/kube-object.ts';
-import { type ClusterState } from '../cluster-state.ts';
+import type { ClusterState } from '../cluster-state.ts';
 import { findByKind } from '../resources.ts';
 
 /** Deletes objects whose controlling owner (of a kind the sandbox serves) no longer exists. */

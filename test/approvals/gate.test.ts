@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { decide } from '../../src/approvals/decide.ts';
+import { executeProposal } from '../../src/approvals/execute.ts';
+import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
+import { T } from '../../src/sandbox/cluster-state.ts';
+import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { getProposal } from '../../src/store/proposals.ts';
+import { getRun } from '../../src/store/runs.ts';
+import { kubeConfigOf, makeProposal, testConfig } from '../helpers/proposal-fixture.ts';
+import { type TestDb, openTestDb } from '../helpers/test-db.ts';
+
+describe('the approval gate: decide and the one executor', () => {
+  let t: TestDb;
+  let sandbox: Sandbox;
+  const config = testConfig(['U0APPROVER1', 'U0APPROVER2']);
+  const exec = (id: string) => executeProposal({ db: t.db, kubeConfigFor: () => kubeConfigOf(sandbox), verifyTimeoutMs: 20_000, pollMs: 100 }, id, 'test');
+  const applied = () => sandbox.journal.filter((r) => r.method === 'PATCH' && !r.dryRun).length;
+
+  beforeAll(async () => {
+    t = await openTestDb('pglite');
+    sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), tickMs: 50 });
+  });
+  afterAll(async () => {
+    await sandbox.stop();
+    await t.close();
+  });
+  beforeEach(() => t.truncate());
+
+  it('refuses non-approvers and self-approval, and records nothing for them', async () => {
+    const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', deployment: 'catalog' }, 'U0APPROVER1');
+    const stranger = await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0NOBODY', decision: 'approve' });
+    expect(stranger).toMatchObject({ ok: false, code: 'not_authorized' });
+    const self = await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
+    expect(self).toMatchObject({ ok: false, code: 'not_authorized' });
+    expect((self as { message: string }).message).toContain('allowSelfApproval');
+    expect((await getProposal(t.db, proposal.id))!.status).toBe('pending');
+    const other = await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER2', decision: 'approve' });
+    expect(other).toMatchObject({ ok: true, outcome: 'approved' });
+  });
+
+  it('fails closed on expiry', async () => {
+    const { proposal, run } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', deployment: 'catalog' });
+    await sql`update proposals set expires_at = now() - interval '1 second' where id = ${proposal.id}`.execute(t.db);
+    const late = await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
+    expect(late).toMatchObject({ ok: false, code: 'expired' });
+    expect((await getProposal(t.db, proposal.id))!.status).toBe('expired');
+    expect((await getRun(t.db, run.id))!.status).toBe('queued');
+    expect(await exec(proposal.id)).toMatchObject({ executed: false });
+  });
+
+  it('a newer proposal for the same target supersedes the pending one', async () => {
+    const first = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', deployment: 'catalog' });
+    await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', deployment: 'catalog' });
+    expect((await getProposal(t.db, first.proposal.id))!.status).toBe('superseded');
+  });
+
+  it('voids the approval when the target spec changed after the dry-run: nothing is applied', async () => {
+    const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', deployment: 'redis' });
+    await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
+    const redis = sandbox.state.store.get(T.deployment, 'shop', 'redis')!;
+    sandbox.state.store.update(T.deployment, { ...redis, spec: { ...redis.spec, replicas: 2 } }); // someone else scaled it
+    const before = applied();
+    const res = await exec(proposal.id);
+    expect(res).toMatchObject({ executed: true, outcome: { applied: false, stale: true } });
+    expect(applied()).toBe(before);
+    expect((await getProposal(t.db, proposal.id))!.status).toBe('failed');
+  });
+
+  it('refuses to execute a request altered after approval (artifact hash mismatch)', async () => {
+    const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', deployment: 'catalog' });
+    await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
+    const tampered = { ...(proposal.request as Record<string, unknown>), name: 'redis' };
+    await sql`update proposals set request = ${JSON.stringify(tampered)}::jsonb where id = ${proposal.id}`.execute(t.db);
+    const before = applied();
+    const res = await exec(proposal.id);
+    expect(res).toMatchObject({ executed: true, outcome: { applied: false } });
+    expect((res as { outcome: { message: string } }).outcome.message).toContain('no longer matches');
+    expect(applied()).toBe(before);
+  });
+
+  it('status churn voids nothing: a crash-looping target still executes, exactly once', async () => {
+    const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_undo', { namespace: 'shop', deployment: 'cart' });
+    await new Promise((r) => setTimeout(r, 1200)); // pods restart, statuses move; the spec does not
+    await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
+    const before = applied();
+    const [a, b] = await Promise.all([exec(proposal.id), exec(proposal.id)]);
+    expect([a.executed, b.executed].sort()).toEqual([false, true]);
+    const winner = (a.executed ? a : b) as { outcome: { applied: boolean; verified: boolean } };
+    expect(winner.outcome).toMatchObject({ applied: true, verified: true });
+    expect(applied()).toBe(before + 1);
+    expect((await getProposal(t.db, proposal.id))!.status).toBe('executed');
+  });
+});

@@ -1,0 +1,37 @@
+import { verifySlackRequest } from '@slack/bolt';
+import { describe, expect, it } from 'vitest';
+import { parseClawCommand } from '../../../src/surfaces/slack/command-parser.ts';
+import { signedHeaders } from '../../helpers/slack-requests.ts';
+
+describe('/claw text', () => {
+  it.each([
+    ['', { kind: 'help' }],
+    ['help', { kind: 'help' }],
+    ['investigate checkout is failing in shop', { kind: 'investigate', question: 'checkout is failing', namespace: 'shop' }],
+    ['checkout returns 502s', { kind: 'investigate', question: 'checkout returns 502s' }],
+    ['why is it slow in the morning', { kind: 'investigate', question: 'why is it slow in the morning' }],
+    ['investigate -n payments ledger down', { kind: 'investigate', question: 'ledger down', namespace: 'payments' }],
+    ['runs', { kind: 'runs' }],
+    ['status run_1m8ga36f0j2y1ct', { kind: 'status', runId: 'run_1m8ga36f0j2y1ct' }],
+    ['cancel run_1m8ga36f0j2y1ct', { kind: 'cancel', runId: 'run_1m8ga36f0j2y1ct' }],
+  ])('%j', (text, expected) => {
+    expect(parseClawCommand(text)).toEqual(expected);
+  });
+
+  it.each(['status', 'status nope', 'cancel run_1 run_2', 'runs extra', 'investigate'])('%j gets usage help', (text) => {
+    expect(parseClawCommand(text).kind).toBe('usage');
+  });
+
+  it('never throws on arbitrary input', () => {
+    for (const text of ['<!channel>', '`rm -rf`', '\u0000', 'in', 'in in in', '-n', 'a'.repeat(5000)]) expect(() => parseClawCommand(text)).not.toThrow();
+  });
+});
+
+describe('Slack request signatures', () => {
+  it("match Slack's published test vector", () => {
+    const body = 'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
+    const headers = signedHeaders('8f742231b10e8888abcd99yyyzzz85a5', body, 1531420618);
+    expect(headers['x-slack-signature']).toBe('v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503');
+    expect(() => verifySlackRequest({ signingSecret: '8f742231b10e8888abcd99yyyzzz85a5', body, headers: { 'x-slack-signature': headers['x-slack-signature']!, 'x-slack-request-timestamp': 1531420618 }, nowMilliseconds: 1531420618 * 1000 })).not.toThrow();
+  });
+});
