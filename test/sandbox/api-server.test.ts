@@ -58,20 +58,24 @@ describe('sandbox API through @kubernetes/client-node', () => {
   });
 
   it('bumps generation on spec changes only, and answers 409 and 404 like the real server', async () => {
-    const d = await apps.readNamespacedDeployment({ namespace: 'shop', name: 'redis' });
+    const d = await waitFor('a settled redis', async () => {
+      const x = await apps.readNamespacedDeployment({ namespace: 'shop', name: 'redis' });
+      return x.status?.availableReplicas === 1 ? x : undefined;
+    });
     const gen = d.metadata!.generation!;
-    sandbox.state.store.update(T.deployment, { ...(sandbox.state.store.get(T.deployment, 'shop', 'redis')!), status: { observedGeneration: gen, replicas: 1 } }, { statusOnly: true });
-    const fresh = await apps.readNamespacedDeployment({ namespace: 'shop', name: 'redis' });
-    expect(fresh.metadata!.generation).toBe(gen);
-    expect(fresh.metadata!.resourceVersion).not.toBe(d.metadata!.resourceVersion);
-    const stale = { ...fresh, spec: { ...fresh.spec!, replicas: 2 } };
-    const replaced = await apps.replaceNamespacedDeployment({ namespace: 'shop', name: 'redis', body: { ...fresh, spec: { ...fresh.spec!, minReadySeconds: 1 } } });
+    const replaced = await apps.replaceNamespacedDeployment({ namespace: 'shop', name: 'redis', body: { ...d, spec: { ...d.spec!, minReadySeconds: 1 } } });
     expect(replaced.metadata!.generation).toBe(gen + 1);
-    const conflict = await apps.replaceNamespacedDeployment({ namespace: 'shop', name: 'redis', body: stale }).catch((e) => e);
+    // The same body again carries the now-stale resourceVersion.
+    const conflict = await apps.replaceNamespacedDeployment({ namespace: 'shop', name: 'redis', body: { ...d, spec: { ...d.spec!, replicas: 2 } } }).catch((e) => e);
     expect(conflict).toBeInstanceOf(ApiException);
     expect((conflict as ApiException<string>).code).toBe(409);
     const missing = await apps.readNamespacedDeployment({ namespace: 'shop', name: 'nope' }).catch((e) => e);
     expect((missing as ApiException<string>).code).toBe(404);
     expect(JSON.parse((missing as ApiException<string>).body).reason).toBe('NotFound');
+    // A status write moves resourceVersion, never generation.
+    const stored = sandbox.state.store.get(T.deployment, 'shop', 'redis')!;
+    const after = sandbox.state.store.update(T.deployment, { ...stored, status: { ...stored.status, observedGeneration: 99 } }, { statusOnly: true });
+    expect(after.metadata.generation).toBe(gen + 1);
+    expect(after.metadata.resourceVersion).not.toBe(stored.metadata.resourceVersion);
   });
 });
