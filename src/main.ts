@@ -1,4 +1,4 @@
-import { type Server, createServer } from 'node:http';
+import { type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { webApi } from '@slack/bolt';
 import type { Config } from './config.ts';
@@ -7,6 +7,15 @@ import { healthz, readyz, sendJson } from './surfaces/http/health.ts';
 import { createSlackApp } from './surfaces/slack/slack-app.ts';
 import { slackThreadSink } from './surfaces/slack/thread-sink.ts';
 import { Supervisor, type SupervisorDeps } from './supervisor/supervisor.ts';
+
+/** Slack payloads are a few KiB; Bolt enforces the same limit on bodies without a length. */
+const SLACK_BODY_LIMIT = 1024 * 1024;
+
+/** 413 and close: the unread body must not be parsed as the next request on a kept-alive socket. */
+function refuseTooLarge(res: ServerResponse): void {
+  res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+  res.end(JSON.stringify({ error: `request body larger than ${SLACK_BODY_LIMIT} bytes` }));
+}
 
 export interface ServerOptions {
   memoryStore?: boolean;
@@ -47,6 +56,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     if (path === '/slack/events') {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST only' });
       if (!slack) return sendJson(res, 503, { error: 'Slack is not configured on this server' });
+      if (Number(req.headers['content-length'] ?? 0) > SLACK_BODY_LIMIT) return refuseTooLarge(res);
       return slack.receiver.requestListener(req, res);
     }
     sendJson(res, 404, { error: `no route for ${req.method} ${path}` });

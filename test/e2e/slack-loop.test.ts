@@ -62,6 +62,12 @@ describe('the whole loop through Slack over real HTTP', () => {
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 
+  it('answers malformed bodies with 400 and oversized ones with 413, and keeps serving', async () => {
+    expect((await postSigned(events(), SECRET, 'payload=%7Bnot-json')).status).toBe(400);
+    expect((await postSigned(events(), SECRET, `text=${'x'.repeat(2 * 1024 * 1024)}`)).status).toBe(413);
+    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+  });
+
   it('answers unknown input with ephemeral usage help', async () => {
     const res = await postSigned(events(), SECRET, slashCommandBody({ text: 'status not-a-run', user: ONCALL, channel: CHANNEL }));
     expect(res.status).toBe(200);

@@ -14,7 +14,8 @@ export interface SlackSurface {
  * or without Slack configured); Bolt keeps signature checks, ack timing and payload parsing.
  */
 export function createSlackApp(deps: SlackDeps, opts: { botToken: string; signingSecret: string; apiUrl: string; clientOptions?: webApi.WebClientOptions; botId?: string; botUserId?: string }): SlackSurface {
-  const receiver = new HTTPReceiver({ signingSecret: opts.signingSecret, endpoints: '/slack/events', logLevel: LogLevel.WARN });
+  // Slack payloads are a few KiB; anything over 1 MiB is refused with 413 before parsing.
+  const receiver = new HTTPReceiver({ signingSecret: opts.signingSecret, endpoints: '/slack/events', logLevel: LogLevel.WARN, bodyLimit: '1mb' });
   const app = new App({
     token: opts.botToken,
     receiver,

@@ -1,0 +1,50 @@
+import { type Server, createServer } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxKubeconfig } from '../../src/sandbox/kubeconfig.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { listRunEvents } from '../../src/store/run-events.ts';
+import { getRun } from '../../src/store/runs.ts';
+import { Supervisor } from '../../src/supervisor/supervisor.ts';
+import { createTask } from '../../src/tasks/create-task.ts';
+import { testConfig } from '../helpers/proposal-fixture.ts';
+import { type TestDb, openTestDb } from '../helpers/test-db.ts';
+
+describe('supervisor', () => {
+  let t: TestDb;
+  let blackhole: Server;
+  let kc: KubeConfig;
+
+  beforeAll(async () => {
+    t = await openTestDb('pglite');
+    // An API server that accepts connections and never answers: a hung cluster.
+    blackhole = createServer(() => {});
+    await new Promise<void>((r) => blackhole.listen(0, '127.0.0.1', r));
+    kc = new KubeConfig();
+    kc.loadFromString(sandboxKubeconfig(`http://127.0.0.1:${(blackhole.address() as { port: number }).port}`));
+  });
+  afterAll(async () => {
+    blackhole.close();
+    await t.close();
+  });
+
+  it('kills a hung run at its hard timeout and records why', async () => {
+    const supervisor = new Supervisor({ db: t.db, config: testConfig(['U0A']), logger: createLogger('silent'), kubeConfigFor: () => kc, sinks: [] });
+    const { run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:me', question: 'anything', timeoutSeconds: 1 });
+    const started = Date.now();
+    expect(await supervisor.runOnce()).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5000);
+    const done = (await getRun(t.db, run.id))!;
+    expect(done.status).toBe('failed');
+    expect(done.error).toContain('exceeded its 1s timeout');
+    expect(done.lease_owner).toBeNull();
+    const events = await listRunEvents(t.db, run.id);
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['step', 'tool_call', 'error', 'final']));
+    expect(events.at(-1)).toMatchObject({ type: 'final', data: { status: 'failed' } });
+  });
+
+  it('has nothing to do when no run is queued', async () => {
+    const supervisor = new Supervisor({ db: t.db, config: testConfig(['U0A']), logger: createLogger('silent'), kubeConfigFor: () => kc, sinks: [] });
+    expect(await supervisor.runOnce()).toBe(false);
+  });
+});
