@@ -1,3 +1,4 @@
+import { NoClusterError } from '../cluster/kube-config.ts';
 import { ConfigError } from '../config.ts';
 import { StoreLockedError } from '../store/db.ts';
 import { type Command, UsageError } from './command.ts';
@@ -35,7 +36,7 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`claw ${name}: ${e.message}\nusage: claw ${command.usage}\n`);
       return 2;
     }
-    if (e instanceof ConfigError || e instanceof StoreLockedError) {
+    if (e instanceof ConfigError || e instanceof StoreLockedError || e instanceof NoClusterError) {
       process.stderr.write(`claw ${name}: ${e.message}\n`);
       return 1;
     }

@@ -31,7 +31,9 @@ export class EventPump {
 
   push(event: RunEventInput): void {
     this.buffer.push(event);
-    this.timer ??= setTimeout(() => void this.flush(), this.batchMs);
+    this.timer ??= setTimeout(() => {
+      this.flush().catch((err) => this.logger.error({ err, runId: this.run.id }, 'could not persist run events'));
+    }, this.batchMs);
   }
 
   /** Resolves once every event pushed so far is stored and delivered to the sinks. */
@@ -40,8 +42,10 @@ export class EventPump {
     this.timer = undefined;
     const batch = this.buffer;
     this.buffer = [];
-    this.chain = this.chain.then(() => this.deliver(batch));
-    return this.chain;
+    // A failed batch is reported to its caller; later batches still go out.
+    const next = this.chain.catch(() => {}).then(() => this.deliver(batch));
+    this.chain = next;
+    return next;
   }
 
   private async deliver(batch: RunEventInput[]): Promise<void> {

@@ -44,6 +44,7 @@ export class Supervisor {
   private stopped = true;
   private active: Promise<void> = Promise.resolve();
   private wakeRequested = false;
+  private lastReap = 0;
 
   constructor(deps: SupervisorDeps) {
     this.deps = deps;
@@ -57,7 +58,6 @@ export class Supervisor {
 
   start(): void {
     this.stopped = false;
-    void requeueExpired(this.deps.db).catch(() => {});
     this.schedule(0);
   }
 
@@ -101,6 +101,12 @@ export class Supervisor {
 
   /** Claims and processes one queued run; false when there was none. */
   async runOnce(): Promise<boolean> {
+    if (Date.now() - this.lastReap > 15_000) {
+      // Runs whose supervisor died (lease expired) go back to the queue and resume from checkpoint.
+      this.lastReap = Date.now();
+      const n = await requeueExpired(this.deps.db);
+      if (n) this.deps.logger.warn({ requeued: n }, 'took over runs with expired leases');
+    }
     const run = await claimRun(this.deps.db, this.owner, this.deps.leaseSeconds ?? 60);
     if (!run) return false;
     await this.process(run);

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { appendAudit } from '../audit/audit-log.ts';
 import type { Db } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
 import type { Run, Task, TaskKind, TaskSource } from '../store/schema.ts';
@@ -58,6 +59,7 @@ export async function createTask(db: Db, req: TaskRequest, notify?: () => void):
       .executeTakeFirstOrThrow();
     return { task, run };
   });
+  await appendAudit(db, { actor: req.requester, action: 'task.created', subject: result.task.id, data: { kind: req.kind, source: req.source, namespace: req.namespace ?? null, run: result.run.id } });
   await sql`select pg_notify('claw_runs', ${result.run.id})`.execute(db).catch(() => {});
   notify?.();
   return result;

@@ -87,13 +87,13 @@ describe('claw CLI against a `claw sandbox` process, checked with the real kubec
     }
   }, 120_000);
 
-  it('proposes a restart when there is no earlier revision, keeps secrets out, and treats log text as data', async () => {
+  it('from an Alertmanager payload: scopes to its namespace, proposes a restart when there is no earlier revision, keeps secrets out', async () => {
     const kubeconfig = join(dir, 'restart.kubeconfig');
     const sandbox = await startSandboxProcess(FIXTURE, kubeconfig);
     const env = { KUBECONFIG: kubeconfig, CLAW_DATA_DIR: join(dir, 'data-restart'), CLAW_CONFIG: join(dir, 'claw.yaml') };
     try {
       await new Promise((r) => setTimeout(r, 1500));
-      const inv = await run(['investigate', 'payments ledger is down', '-n', 'payments', '--json'], env);
+      const inv = await run(['investigate', '--alert', join(import.meta.dirname, '..', 'fixtures', 'alertmanager', 'crashloop-firing.json'), '--json'], env);
       expect(inv.code, inv.stderr).toBe(0);
       const report = JSON.parse(inv.stdout);
       expect(report.findings[0]).toMatchObject({ category: 'crash_loop', object: { name: 'ledger-worker' } });
@@ -112,6 +112,10 @@ describe('claw CLI against a `claw sandbox` process, checked with the real kubec
       expect(show.run.summary).toContain('no change was made');
       const noReason = await run(['reject', report.proposals[0].id, '--as', 'U0APPROVER1'], env);
       expect(noReason.code).toBe(2);
+      await writeFile(join(dir, 'bad-alert.json'), '{"status": "firing"}');
+      const badAlert = await run(['investigate', '--alert', join(dir, 'bad-alert.json')], env);
+      expect(badAlert.code).toBe(2);
+      expect(badAlert.stderr).toContain('not an Alertmanager webhook payload');
     } finally {
       await sandbox.stop();
     }

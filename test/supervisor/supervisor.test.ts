@@ -1,13 +1,17 @@
 import { type Server, createServer } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
+import { startSandbox } from '../../src/sandbox/start-sandbox.ts';
+import type { RunSink } from '../../src/supervisor/run-sink.ts';
 import { sandboxKubeconfig } from '../../src/sandbox/kubeconfig.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { listRunEvents } from '../../src/store/run-events.ts';
 import { getRun } from '../../src/store/runs.ts';
 import { Supervisor } from '../../src/supervisor/supervisor.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
-import { testConfig } from '../helpers/proposal-fixture.ts';
+import { kubeConfigOf, testConfig } from '../helpers/proposal-fixture.ts';
 import { type TestDb, openTestDb } from '../helpers/test-db.ts';
 
 describe('supervisor', () => {
@@ -41,6 +45,30 @@ describe('supervisor', () => {
     const events = await listRunEvents(t.db, run.id);
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['step', 'tool_call', 'error', 'final']));
     expect(events.at(-1)).toMatchObject({ type: 'final', data: { status: 'failed' } });
+  });
+
+  it('delivers each event to sinks only after it is stored, in order; a failing sink fails nothing', async () => {
+    const sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), tickMs: 50 });
+    try {
+      await new Promise((r) => setTimeout(r, 1300));
+      const seen: { seq: number; stored: boolean }[] = [];
+      const recorder: RunSink = {
+        async onEvent(_task, run, e) {
+          const stored = (await listRunEvents(t.db, run.id)).some((x) => x.seq === e.seq && x.type === e.type);
+          seen.push({ seq: e.seq, stored });
+        },
+      };
+      const broken: RunSink = { onEvent: () => Promise.reject(new Error('slack is down')) };
+      const supervisor = new Supervisor({ db: t.db, config: testConfig(['U0A']), logger: createLogger('silent'), kubeConfigFor: () => kubeConfigOf(sandbox), sinks: [broken, recorder] });
+      const { run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:me', question: 'checkout' });
+      await supervisor.runOnce();
+      expect((await getRun(t.db, run.id))!.status).toBe('awaiting_approval');
+      expect(seen.length).toBeGreaterThan(5);
+      expect(seen.map((x) => x.seq)).toEqual(seen.map((_, i) => i + 1));
+      expect(seen.every((x) => x.stored)).toBe(true);
+    } finally {
+      await sandbox.stop();
+    }
   });
 
   it('has nothing to do when no run is queued', async () => {

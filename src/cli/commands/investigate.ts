@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../../config.ts';
 import { runtimeForCli } from '../cli-runtime.ts';
+import { alertScope } from '../../surfaces/alertmanager/alert-question.ts';
 import { createTask } from '../../tasks/create-task.ts';
 import { buildReport } from '../../tasks/report.ts';
 import { type Command, UsageError, parse } from '../command.ts';
@@ -16,10 +17,17 @@ export const investigateCommand: Command = {
       as: { type: 'string' }, json: { type: 'boolean', default: false }, verbose: { type: 'boolean', short: 'v', default: false },
     });
     let question = positionals.join(' ').trim();
+    let groupKey: string | undefined;
     if (values.alert) {
-      const alert = JSON.parse(await readFile(values.alert, 'utf8').catch((e: Error) => { throw new UsageError(`--alert: ${e.message}`); })) as { commonAnnotations?: Record<string, string>; commonLabels?: Record<string, string> };
-      question ||= [alert.commonLabels?.alertname, alert.commonAnnotations?.summary ?? alert.commonAnnotations?.description].filter(Boolean).join(': ');
-      values.namespace ??= alert.commonLabels?.namespace;
+      let scope: ReturnType<typeof alertScope>;
+      try {
+        scope = alertScope(JSON.parse(await readFile(values.alert, 'utf8')));
+      } catch (e) {
+        throw new UsageError(`--alert ${values.alert}: ${(e as Error).message}`);
+      }
+      question ||= scope.question;
+      values.namespace ??= scope.namespace;
+      groupKey = scope.groupKey;
     }
     const config = loadConfig();
     const rt = await runtimeForCli(config, { verbose: values.verbose });
@@ -27,7 +35,7 @@ export const investigateCommand: Command = {
       rt.kubeConfigFor(values.context ?? 'default');
       const { run } = await createTask(rt.store.db, {
         kind: 'investigate', source: 'cli', requester: values.as ?? `cli:${config.osUser}`, question,
-        namespace: values.namespace, cluster: values.context ?? 'default', timeoutSeconds: config.runs.timeoutSeconds,
+        namespace: values.namespace, cluster: values.context ?? 'default', timeoutSeconds: config.runs.timeoutSeconds, alertGroupKey: groupKey,
       });
       const done = await driveRun(rt.supervisor, rt.store.db, run.id);
       const report = await buildReport(rt.store.db, done.id);
