@@ -77,3 +77,22 @@ export function rolloutStatus(d: KubeObject): RolloutStatus {
   if (available < updated) return { done: false, failed: false, message: `Waiting for deployment "${name}" rollout to finish: ${available} of ${updated} updated replicas are available...` };
   return { done: true, failed: false, message: `deployment "${name}" successfully rolled out` };
 }
+
+/**
+ * Why the Deployment's current revision cannot become available, if its pods already show it
+ * (crash loop, OOM, image pull, missing config): lets verification fail fast instead of waiting
+ * out a deadline.
+ */
+export function currentRevisionFailure(d: KubeObject, replicaSets: KubeObject[], pods: KubeObject[], diagnose: (pod: KubeObject) => { category: string; severity: number; detail: string }): string | undefined {
+  // Until the controller has observed the change, "current" still means the old revision.
+  if ((d.status?.observedGeneration ?? 0) < (d.metadata.generation ?? 0)) return undefined;
+  const revision = d.metadata.annotations?.[REVISION];
+  const current = replicaSets.find((rs) => rs.metadata.annotations?.[REVISION] === revision && rs.metadata.ownerReferences?.some((r) => r.uid === d.metadata.uid));
+  if (!current) return undefined;
+  for (const pod of pods) {
+    if (!pod.metadata.ownerReferences?.some((r) => r.uid === current.metadata.uid)) continue;
+    const dx = diagnose(pod);
+    if (dx.severity >= 3) return `new pod ${pod.metadata.name} (revision ${revision}) is failing: ${dx.detail}`;
+  }
+  return undefined;
+}

@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { rolloutStatus } from '../analyzers/rollout.ts';
+import { diagnosePod } from '../analyzers/pod-health.ts';
+import { currentRevisionFailure, rolloutStatus } from '../analyzers/rollout.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { describeKubeError } from '../cluster/api-error.ts';
 import type { WriteRequest } from '../cluster/kube-reader.ts';
@@ -72,13 +73,19 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
   return finish(verdict.done ? 'executed' : 'failed', { applied: true, verified: verdict.done, message: verdict.message });
 }
 
-/** Polls until the Deployment passes `kubectl rollout status`'s test, fails it, or time runs out. */
+/**
+ * Polls until the Deployment passes `kubectl rollout status`'s test, fails it, its new pods
+ * visibly fail (crash loop, OOM, pull error: no point waiting out the deadline), or time runs out.
+ */
 async function waitForRollout(writer: KubeWriter, namespace: string, name: string, timeoutMs: number, pollMs: number) {
   const deadline = Date.now() + timeoutMs;
   let last = { done: false, failed: false, message: 'not checked' };
   while (Date.now() < deadline) {
-    last = rolloutStatus(await writer.readDeployment(namespace, name));
+    const d = await writer.readDeployment(namespace, name);
+    last = rolloutStatus(d);
     if (last.done || last.failed) return last;
+    const failing = currentRevisionFailure(d, await writer.listReplicaSets(namespace), await writer.listPods(namespace), diagnosePod);
+    if (failing) return { done: false, failed: true, message: `rollout is failing: ${failing}` };
     await new Promise((r) => setTimeout(r, pollMs));
   }
   return { ...last, message: `rollout not complete after ${Math.round(timeoutMs / 1000)}s: ${last.message}` };

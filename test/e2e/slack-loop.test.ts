@@ -146,3 +146,40 @@ describe('the whole loop through Slack over real HTTP', () => {
     expect(realPatches()).toHaveLength(1);
   });
 });
+
+describe('a restart through Slack when there is no revision to roll back to', () => {
+  it('proposes rollout_restart and applies it exactly once on approval', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'claw-e2e-restart-'));
+    const slack = new FakeSlack();
+    await slack.start();
+    const sandbox = await startSandbox({ stateYaml: await readFile(join(import.meta.dirname, '..', 'fixtures', 'single-revision-crash.yaml'), 'utf8'), kubeconfigPath: join(dir, 'kubeconfig') });
+    await writeFile(join(dir, 'claw.yaml'), `approvals:\n  approvers: [${APPROVER}]\n`);
+    const config = loadConfig({ PORT: '0', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url, KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), LOG_LEVEL: 'warn' }, dir);
+    const app = await startServer(config, { memoryStore: true, slackClientOptions: { retryConfig: { retries: 0 } }, botId: 'B0BOT', botUserId: 'U0BOT', supervisor: { pollMs: 100 } });
+    try {
+      await waitFor('the crash loop', () => sandbox.state.store.list(T.pod, 'payments').some((p) => p.status?.containerStatuses?.[0]?.lastState?.terminated));
+      const rsBefore = sandbox.state.store.list(T.replicaSet, 'payments').filter((rs) => rs.metadata.name.startsWith('ledger-worker')).length;
+      await postSigned(`${app.url}/slack/events`, SECRET, slashCommandBody({ text: 'ledger worker keeps dying in payments', user: ONCALL, channel: CHANNEL }));
+      const card = await waitFor('the proposal card', () => slack.callsTo('chat.postMessage').find((c) => JSON.stringify(c.args.blocks ?? '').includes('claw_approve')), 30_000);
+      expect(JSON.stringify(card.args.blocks)).toContain('rollout_restart');
+      const proposalId = (card.args.blocks as any[]).find((b) => b.type === 'actions').elements[0].value as string;
+      const cardTs = `${1700000000 + slack.callsTo('chat.postMessage').indexOf(card) + 1}.000100`;
+      const click = () => postSigned(`${app.url}/slack/events`, SECRET, buttonClickBody({ actionId: 'claw_approve', value: proposalId, user: APPROVER, channel: CHANNEL, messageTs: cardTs, threadTs: card.args.thread_ts }));
+      await Promise.all([click(), click(), click()]);
+      // The restarted pods run the same crashing image: applied, but the rollout cannot verify.
+      const outcome = await waitFor('the outcome', () => slack.callsTo('chat.postMessage').find((c) => /Applied|Not applied/.test(String(c.args.text))), 60_000);
+      expect(outcome.args.thread_ts).toBe(card.args.thread_ts);
+      const patches = sandbox.journal.filter((r) => r.method === 'PATCH' && !r.dryRun);
+      expect(patches).toHaveLength(1);
+      expect(patches[0]!.contentType).toContain('strategic-merge-patch');
+      const worker = sandbox.state.store.get(T.deployment, 'payments', 'ledger-worker')!;
+      expect(worker.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt']).toBeTruthy();
+      expect(sandbox.state.store.list(T.replicaSet, 'payments').filter((rs) => rs.metadata.name.startsWith('ledger-worker')).length).toBe(rsBefore + 1);
+    } finally {
+      await app.stop();
+      await sandbox.stop();
+      await slack.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
