@@ -12,7 +12,3 @@ export function describeKubeError(e: unknown): string {
   }
   return (e as Error)?.message ?? String(e);
 }
-
-export function kubeErrorCode(e: unknown): number | undefined {
-  return e instanceof ApiException ? e.code : undefined;
-}

@@ -54,11 +54,6 @@ export async function supersedePending(db: Db, cluster: string, target: { kind: 
   return rows.map((r) => r.id);
 }
 
-export async function expireOverdue(db: Db): Promise<Proposal[]> {
-  return db.updateTable('proposals').set({ status: 'expired', decided_at: sql`now()` })
-    .where('status', '=', 'pending').where('expires_at', '<=', sql<Date>`now()`).returningAll().execute();
-}
-
 export async function setProposalMessage(db: Db, id: string, channel: string, ts: string): Promise<void> {
   await db.updateTable('proposals').set({ slack_channel: channel, slack_ts: ts }).where('id', '=', id).execute();
 }
