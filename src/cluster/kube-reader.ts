@@ -41,11 +41,11 @@ export class KubeReader {
 
   async listPods(namespace?: string): Promise<KubeObject[]> {
     const list = namespace ? await this.core.listNamespacedPod({ namespace }) : await this.core.listPodForAllNamespaces();
-    return list.items.map((p) => plain(p, 'V1Pod', 'v1', 'Pod'));
+    return list.items.map((p) => plain(p, 'v1', 'Pod'));
   }
 
   async readPod(namespace: string, name: string): Promise<KubeObject> {
-    return plain(await this.core.readNamespacedPod({ namespace, name }), 'V1Pod', 'v1', 'Pod');
+    return plain(await this.core.readNamespacedPod({ namespace, name }), 'v1', 'Pod');
   }
 
   async readPodLog(namespace: string, name: string, opts: { container?: string; previous?: boolean; tailLines?: number }): Promise<string> {
@@ -54,20 +54,20 @@ export class KubeReader {
 
   async listEvents(namespace: string, fieldSelector?: string): Promise<KubeObject[]> {
     const list = await this.core.listNamespacedEvent({ namespace, fieldSelector });
-    return list.items.map((e) => plain(e, 'CoreV1Event', 'v1', 'Event'));
+    return list.items.map((e) => plain(e, 'v1', 'Event'));
   }
 
   async readDeployment(namespace: string, name: string): Promise<KubeObject> {
-    return plain(await this.apps.readNamespacedDeployment({ namespace, name }), 'V1Deployment', 'apps/v1', 'Deployment');
+    return plain(await this.apps.readNamespacedDeployment({ namespace, name }), 'apps/v1', 'Deployment');
   }
 
   async readReplicaSet(namespace: string, name: string): Promise<KubeObject> {
-    return plain(await this.apps.readNamespacedReplicaSet({ namespace, name }), 'V1ReplicaSet', 'apps/v1', 'ReplicaSet');
+    return plain(await this.apps.readNamespacedReplicaSet({ namespace, name }), 'apps/v1', 'ReplicaSet');
   }
 
   async listReplicaSets(namespace: string, labelSelector?: string): Promise<KubeObject[]> {
     const list = await this.apps.listNamespacedReplicaSet({ namespace, labelSelector });
-    return list.items.map((rs) => plain(rs, 'V1ReplicaSet', 'apps/v1', 'ReplicaSet'));
+    return list.items.map((rs) => plain(rs, 'apps/v1', 'ReplicaSet'));
   }
 
   /** The object the server would store for `req`, computed by the server (`dryRun=All`). */
@@ -80,7 +80,7 @@ export class KubeReader {
       { namespace: req.namespace, name: req.name, body: req.body as object, dryRun, fieldManager: 'clusterclaw' },
       setHeaderOptions('Content-Type', CONTENT_TYPES[req.patchType]),
     );
-    return plain(result, 'V1Deployment', 'apps/v1', 'Deployment');
+    return plain(result, 'apps/v1', 'Deployment');
   }
 }
 
@@ -88,7 +88,7 @@ export class KubeReader {
  * Typed client-node models → plain JSON. Core/apps models use the wire field names, so a JSON
  * round trip is exact apart from dates, which come back as ISO strings.
  */
-function plain(obj: unknown, _type: string, apiVersion: string, kind: string): KubeObject {
+function plain(obj: unknown, apiVersion: string, kind: string): KubeObject {
   const json = JSON.parse(JSON.stringify(obj)) as KubeObject;
   return { ...json, apiVersion: json.apiVersion ?? apiVersion, kind: json.kind ?? kind };
 }
