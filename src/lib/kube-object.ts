@@ -47,3 +47,12 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 export function controllerOf(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata.ownerReferences?.find((r) => r.controller);
 }
+
+export function isPodReady(pod: KubeObject): boolean {
+  return (pod.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+}
+
+export function isNodeReady(node: KubeObject): boolean {
+  const ready = (node.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
+  return !ready || ready.status === 'True';
+}

@@ -9,6 +9,8 @@ import { ApiError, type WatchEvent } from './object-store.ts';
 import { applyPatch } from './patch.ts';
 import { type ResourceType, apiVersionOf } from './resources.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
+import { reviewAccess } from './access-review.ts';
+import { evictPod, scaleOf, writeScale } from './subresources.ts';
 import { WatchHistory } from './watch-history.ts';
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -71,22 +73,30 @@ async function handle(state: ClusterState, history: WatchHistory, req: IncomingM
   const dryRun = parseDryRun(q.get('dryRun'));
   const { type, namespace, name, subresource } = p;
   if (type.namespaced && name && !namespace) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  if (subresource && !type.subresources?.includes(subresource)) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   switch (req.method) {
     case 'GET': {
       if (subresource === 'log') return sendLogs(state, res, namespace, name!, q);
+      if (subresource === 'scale') return sendJson(res, 200, scaleOf(state.store.mustGet(type, namespace, name!)));
       if (name) return sendJson(res, 200, state.store.mustGet(type, namespace, name));
       if (q.get('watch') === 'true' || q.get('watch') === '1') return watch(state, history, req, res, type, namespace, q);
       return sendJson(res, 200, list(state, type, namespace, q));
     }
     case 'POST': {
+      if (name && subresource === 'eviction' && type === T.pod) {
+        await readJson(req);
+        return sendJson(res, 201, evictPod(state, namespace!, name, dryRun));
+      }
       if (name) throw new ApiError(405, 'MethodNotAllowed', 'POST to a named resource is not supported');
       const body = (await readJson(req)) as KubeObject;
       checkKind(type, body);
+      if (type.kind === 'SubjectAccessReview') return sendJson(res, 201, reviewAccess(state, body));
       body.metadata = { ...(body.metadata ?? {}), ...(type.namespaced ? { namespace: namespace ?? body.metadata?.namespace } : {}) } as KubeObject['metadata'];
       return sendJson(res, 201, state.store.create(type, body, { dryRun }));
     }
     case 'PUT': {
       const body = (await readJson(req)) as KubeObject;
+      if (subresource === 'scale') return sendJson(res, 200, writeScale(state, type, state.store.mustGet(type, namespace, name!), body, dryRun));
       checkKind(type, body);
       if (body.metadata?.name !== name) throw new ApiError(400, 'BadRequest', 'the name of the object does not match the name on the URL');
       body.metadata.namespace = namespace;
@@ -96,6 +106,7 @@ async function handle(state: ClusterState, history: WatchHistory, req: IncomingM
       if (!name) throw new ApiError(405, 'MethodNotAllowed', 'PATCH requires a name');
       const patch = await readJson(req);
       const current = state.store.mustGet(type, namespace, name);
+      if (subresource === 'scale') return sendJson(res, 200, writeScale(state, type, current, applyPatch(req.headers['content-type'] ?? '', scaleOf(current), patch) as KubeObject, dryRun));
       const patched = applyPatch(req.headers['content-type'] ?? '', current, patch) as KubeObject;
       patched.metadata = { ...patched.metadata, resourceVersion: patched.metadata?.resourceVersion ?? current.metadata.resourceVersion, name, namespace };
       return sendJson(res, 200, state.store.update(type, patched, { dryRun, preserveStatus: !subresource, statusOnly: subresource === 'status' }));

@@ -28,6 +28,20 @@ export const T = {
   replicaSet: type('ReplicaSet'),
   configMap: type('ConfigMap'),
   secret: type('Secret'),
+  service: type('Service'),
+  endpoints: type('Endpoints'),
+  pvc: type('PersistentVolumeClaim'),
+  pv: type('PersistentVolume'),
+  storageClass: type('StorageClass'),
+  statefulSet: type('StatefulSet'),
+  daemonSet: type('DaemonSet'),
+  job: type('Job'),
+  cronJob: type('CronJob'),
+  pdb: type('PodDisruptionBudget'),
+  role: type('Role'),
+  roleBinding: type('RoleBinding'),
+  clusterRole: type('ClusterRole'),
+  clusterRoleBinding: type('ClusterRoleBinding'),
 };
 
 /** The simulated cluster: storage plus the image behaviours that decide pod fate. */

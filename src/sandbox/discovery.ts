@@ -2,6 +2,13 @@ import { RESOURCE_TYPES, type ResourceType, apiVersionOf } from './resources.ts'
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
+// Subresources whose kind or verbs differ from their parent's (as the real server lists them).
+const SUBRESOURCE: Record<string, { kind: string; group?: string; version?: string; verbs: string[] }> = {
+  log: { kind: 'Pod', verbs: ['get'] },
+  eviction: { kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] },
+  scale: { kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] },
+};
+
 function groupVersions(): { group: string; version: string }[] {
   const seen = new Map<string, { group: string; version: string }>();
   for (const t of RESOURCE_TYPES) if (t.group) seen.set(`${t.group}/${t.version}`, { group: t.group, version: t.version });
@@ -32,10 +39,10 @@ export function apiResourceList(group: string, version: string) {
   const types = RESOURCE_TYPES.filter((t) => t.group === group && t.version === version);
   if (types.length === 0) return undefined;
   const resources = types.flatMap((t: ResourceType) => [
-    { name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: VERBS, ...(t.shortNames ? { shortNames: t.shortNames } : {}) },
+    { name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: t.verbs ?? VERBS, ...(t.shortNames ? { shortNames: t.shortNames } : {}) },
     ...(t.subresources ?? []).map((sub) => ({
       name: `${t.plural}/${sub}`, singularName: '', namespaced: t.namespaced,
-      kind: sub === 'log' ? 'Pod' : t.kind, verbs: sub === 'log' ? ['get'] : ['get', 'patch', 'update'],
+      ...SUBRESOURCE[sub] ?? { kind: t.kind, verbs: ['get', 'patch', 'update'] },
     })),
   ]);
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf(types[0]!), resources };

@@ -109,7 +109,7 @@ export class ObjectStore {
     next.kind = t.kind;
     applyDefaults(next);
     // Identity fields are the server's, whatever the client sent.
-    for (const f of ['uid', 'creationTimestamp', 'namespace', 'name'] as const) (next.metadata as Record<string, unknown>)[f] = current.metadata[f];
+    for (const f of ['uid', 'creationTimestamp', 'namespace', 'name', 'deletionTimestamp'] as const) (next.metadata as Record<string, unknown>)[f] = current.metadata[f];
     const specChanged = canonicalJson(current.spec) !== canonicalJson(next.spec);
     next.metadata.generation = (current.metadata.generation ?? 1) + (specChanged && !opts.statusOnly ? 1 : 0);
     if (current.metadata.generation === undefined && next.spec === undefined) delete next.metadata.generation;
@@ -119,6 +119,8 @@ export class ObjectStore {
     next.metadata.resourceVersion = String(++this.revision);
     this.objects.set(key, clone(next));
     this.emit({ type: 'MODIFIED', object: next, resource: t });
+    // An object being deleted goes once its last finalizer is removed.
+    if (next.metadata.deletionTimestamp && !(next.metadata.finalizers as string[] | undefined)?.length) return this.delete(t, meta.namespace, meta.name);
     return next;
   }
 
@@ -127,6 +129,17 @@ export class ObjectStore {
     const current = this.objects.get(key);
     if (!current) throw notFound(t, name);
     if (opts.dryRun) return clone(current);
+    if ((current.metadata.finalizers as string[] | undefined)?.length) {
+      // Finalizers hold the object: mark it and let their controllers remove them.
+      if (current.metadata.deletionTimestamp) return clone(current);
+      const marked = clone(current);
+      marked.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      marked.metadata.deletionGracePeriodSeconds = 0;
+      marked.metadata.resourceVersion = String(++this.revision);
+      this.objects.set(key, clone(marked));
+      this.emit({ type: 'MODIFIED', object: marked, resource: t });
+      return clone(marked);
+    }
     this.objects.delete(key);
     const gone = clone(current);
     gone.metadata.resourceVersion = String(++this.revision);

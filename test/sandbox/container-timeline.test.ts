@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backOffSeconds, containerTimeline, quantityToMi } from '../../src/sandbox/controllers/container-timeline.ts';
+import { quantityToMi } from '../../src/lib/quantity.ts';
+import { backOffSeconds, containerTimeline } from '../../src/sandbox/controllers/container-timeline.ts';
 
 const start = new Date('2026-11-28T10:00:00Z');
 const at = (s: number) => new Date(start.getTime() + s * 1000);

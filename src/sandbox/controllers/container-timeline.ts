@@ -35,7 +35,13 @@ export function backOffSeconds(terminations: number): number {
  * A pure function of (behaviour, memory limit, start, now): the simulated kubelet calls it each
  * tick, so restart counts, back-off and last state advance with time as on a real node.
  */
-export function containerTimeline(b: ImageBehaviour, limitMi: number | undefined, podStart: Date, now: Date, restartPolicy = 'Always'): ContainerTimeline {
+export interface ProbeOutcome {
+  /** Seconds after start at which a failing liveness probe has the kubelet kill the container. */
+  livenessKillAfter?: number;
+  readinessFails?: boolean;
+}
+
+export function containerTimeline(b: ImageBehaviour, limitMi: number | undefined, podStart: Date, now: Date, restartPolicy = 'Always', probes: ProbeOutcome = {}): ContainerTimeline {
   const elapsed = (now.getTime() - podStart.getTime()) / 1000;
   if (b.pullError) {
     const failures = Math.max(1, Math.floor(elapsed / PULL_RETRY_S) + 1);
@@ -45,13 +51,14 @@ export function containerTimeline(b: ImageBehaviour, limitMi: number | undefined
     return { state: { waiting }, restartCount: 0, starts: 0, backOffs: failures - 1, pullFailures: failures };
   }
   const oom = b.memoryMi !== undefined && limitMi !== undefined && b.memoryMi > limitMi;
-  const exits = oom || b.exitCode !== undefined;
-  const startSeconds = b.startSeconds ?? (exits ? 1 : 0);
+  const killed = !oom && b.exitCode === undefined && probes.livenessKillAfter !== undefined;
+  const exits = oom || b.exitCode !== undefined || killed;
+  const startSeconds = killed ? probes.livenessKillAfter! : (b.startSeconds ?? (exits ? 1 : 0));
   if (!exits) {
     const startedAt = podStart;
-    return { state: { running: { startedAt }, ready: elapsed >= startSeconds }, restartCount: 0, starts: 1, backOffs: 0, pullFailures: 0 };
+    return { state: { running: { startedAt }, ready: elapsed >= startSeconds && !probes.readinessFails }, restartCount: 0, starts: 1, backOffs: 0, pullFailures: 0 };
   }
-  const exitCode = oom ? 137 : (b.exitCode ?? 0);
+  const exitCode = oom || killed ? 137 : (b.exitCode ?? 0);
   const reason: Termination['reason'] = oom ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
   let start = podStart.getTime();
   let last: Termination | undefined;
@@ -77,14 +84,4 @@ export function containerTimeline(b: ImageBehaviour, limitMi: number | undefined
 
 function formatDuration(s: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
-}
-
-/** Parses a Kubernetes memory quantity into MiB (Mi, Gi, M, G, Ki, plain bytes). */
-export function quantityToMi(q: string | number | undefined): number | undefined {
-  if (q === undefined) return undefined;
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(String(q).trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const unit: Record<string, number> = { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024, k: 1000 / 1048576, M: 1e6 / 1048576, G: 1e9 / 1048576, T: 1e12 / 1048576 };
-  return m[2] ? n * unit[m[2]]! : n / 1048576;
 }

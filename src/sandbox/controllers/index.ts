@@ -1,9 +1,15 @@
 import type { ClusterState } from '../cluster-state.ts';
+import { runDisruptionController } from '../disruption.ts';
+import { runDaemonSetController } from './daemonset-controller.ts';
 import { runDeploymentController } from './deployment-controller.ts';
+import { runEndpointsController } from './endpoints-controller.ts';
 import { runGarbageCollector } from './garbage-collector.ts';
+import { runJobController } from './job-controller.ts';
 import { runKubelet } from './kubelet.ts';
 import { adoptOrphans, runReplicaSetController } from './replicaset-controller.ts';
 import { runScheduler } from './scheduler.ts';
+import { runStatefulSetController } from './statefulset-controller.ts';
+import { runVolumeBinder } from './volume-binder.ts';
 
 /** One pass of every control loop, in dependency order. Idempotent: a settled cluster writes nothing. */
 export function reconcileOnce(state: ClusterState): void {
@@ -11,8 +17,14 @@ export function reconcileOnce(state: ClusterState): void {
   runGarbageCollector(state);
   runDeploymentController(state);
   runReplicaSetController(state);
+  runStatefulSetController(state);
+  runDaemonSetController(state);
+  runJobController(state);
+  runVolumeBinder(state);
   runScheduler(state);
   runKubelet(state);
+  runEndpointsController(state);
+  runDisruptionController(state);
 }
 
 /** Runs the control loops every `intervalMs` until the returned stop function is called. */

@@ -1,6 +1,8 @@
-import type { KubeObject } from '../../lib/kube-object.ts';
+import { type KubeObject, isNodeReady } from '../../lib/kube-object.ts';
+import { containerConfigProblem, mountProblem, probeFails } from './pod-config.ts';
 import { type ClusterState, T, isoSeconds } from '../cluster-state.ts';
-import { type ContainerTimeline, containerTimeline, quantityToMi } from './container-timeline.ts';
+import { quantityToMi } from '../../lib/quantity.ts';
+import { type ContainerTimeline, containerTimeline } from './container-timeline.ts';
 import { recordEvent } from './event-recorder.ts';
 
 /**
@@ -10,23 +12,76 @@ import { recordEvent } from './event-recorder.ts';
  */
 export function runKubelet(state: ClusterState): void {
   const now = state.now();
+  const readyNodes = new Set(state.store.list(T.node).filter(isNodeReady).map((n) => n.metadata.name));
   for (const pod of state.store.list(T.pod)) {
     if (!pod.spec?.nodeName) continue;
+    // A NotReady node's kubelet reports nothing; the node lifecycle controller marks its pods not ready.
+    if (!readyNodes.has(pod.spec.nodeName)) {
+      markNotReady(state, pod);
+      continue;
+    }
     const start = new Date(pod.status?.startTime ?? pod.metadata.creationTimestamp ?? now);
+    const mount = mountProblem(state, pod);
     const containers: any[] = pod.spec.containers ?? [];
     const timelines = containers.map((c) => {
       const b = state.behaviourOf(c.image);
-      return { c, b, t: containerTimeline(b, quantityToMi(c.resources?.limits?.memory), start, now, pod.spec.restartPolicy) };
+      const config = mount ? `ContainerCreating` : containerConfigProblem(state, pod, c);
+      const liveness = probeFails(c.livenessProbe, c, b.ports);
+      const readiness = probeFails(c.readinessProbe, c, b.ports);
+      const probes = {
+        livenessKillAfter: liveness.fails ? (c.livenessProbe.initialDelaySeconds ?? 0) + (c.livenessProbe.periodSeconds ?? 10) * (c.livenessProbe.failureThreshold ?? 3) : undefined,
+        readinessFails: readiness.fails,
+      };
+      const t: ContainerTimeline = config
+        ? { state: { waiting: mount ? { reason: 'ContainerCreating', message: '' } : { reason: 'CreateContainerConfigError', message: config } }, restartCount: 0, starts: 0, backOffs: 0, pullFailures: 0 }
+        : containerTimeline(b, quantityToMi(c.resources?.limits?.memory), start, now, pod.spec.restartPolicy, probes);
+      return { c, b, t, config, liveness, readiness };
     });
     const status = podStatus(pod, start, timelines);
     if (JSON.stringify(status) !== JSON.stringify(pod.status)) {
       state.store.update(T.pod, { ...pod, status }, { statusOnly: true });
     }
-    for (const { c, b, t } of timelines) recordContainerEvents(state, pod, c, b.pullError, t);
+    const base = { component: 'kubelet', host: pod.spec.nodeName as string };
+    if (mount) recordEvent(state, pod, { ...base, reason: 'FailedMount', type: 'Warning', message: mount });
+    for (const { c, b, t, config, liveness, readiness } of timelines) {
+      if (mount) continue;
+      if (config) {
+        recordEvent(state, pod, { ...base, fieldPath: `spec.containers{${c.name}}`, reason: 'Failed', type: 'Warning', message: `Error: ${config}` });
+        continue;
+      }
+      recordContainerEvents(state, pod, c, b.pullError, t);
+      if ('running' in t.state || t.starts > 0) recordProbeEvents(state, pod, c, t, liveness, readiness);
+    }
+  }
+}
+
+function markNotReady(state: ClusterState, pod: KubeObject): void {
+  const conditions = (pod.status?.conditions ?? []).map((c: any) => (c.type === 'Ready' || c.type === 'ContainersReady') && c.status === 'True' ? { ...c, status: 'False', reason: 'NodeNotReady', lastTransitionTime: isoSeconds(state.now()) } : c);
+  const containerStatuses = (pod.status?.containerStatuses ?? []).map((s: any) => ({ ...s, ready: false }));
+  const next = { ...pod.status, conditions, containerStatuses };
+  if (JSON.stringify(next) !== JSON.stringify(pod.status)) state.store.update(T.pod, { ...pod, status: next }, { statusOnly: true });
+}
+
+function recordProbeEvents(state: ClusterState, pod: KubeObject, c: any, t: ContainerTimeline, liveness: ReturnType<typeof probeFails>, readiness: ReturnType<typeof probeFails>): void {
+  const base = { component: 'kubelet', host: pod.spec.nodeName as string, fieldPath: `spec.containers{${c.name}}` };
+  const ip = podIp(pod);
+  const failure = (kind: string, p: ReturnType<typeof probeFails>) => p.path !== undefined
+    ? `${kind} probe failed: Get "${p.scheme}://${ip}:${p.port}${p.path}": dial tcp ${ip}:${p.port}: connect: connection refused`
+    : `${kind} probe failed: dial tcp ${ip}:${p.port}: connect: connection refused`;
+  if (liveness.fails) {
+    const threshold = c.livenessProbe.failureThreshold ?? 3;
+    recordEvent(state, pod, { ...base, reason: 'Unhealthy', type: 'Warning', count: Math.max(1, t.starts * threshold), message: failure('Liveness', liveness) });
+    if (t.restartCount > 0 || t.lastTermination) recordEvent(state, pod, { ...base, reason: 'Killing', type: 'Normal', count: Math.max(1, t.restartCount), message: `Container ${c.name} failed liveness probe, will be restarted` });
+  }
+  if (readiness.fails && 'running' in t.state) {
+    const elapsed = (state.now().getTime() - t.state.running.startedAt.getTime()) / 1000;
+    const count = Math.max(1, Math.floor((elapsed - (c.readinessProbe.initialDelaySeconds ?? 0)) / (c.readinessProbe.periodSeconds ?? 10)) + 1);
+    recordEvent(state, pod, { ...base, reason: 'Unhealthy', type: 'Warning', count, message: failure('Readiness', readiness) });
   }
 }
 
 function podStatus(pod: KubeObject, start: Date, cs: { c: any; t: ContainerTimeline }[]): any {
+  const qosClass = qos(cs.map(({ c }) => c));
   const containerStatuses = cs.map(({ c, t }) => {
     const s: any = { name: c.name, image: c.image, imageID: '', ready: false, started: false, restartCount: t.restartCount, state: {} };
     if ('running' in t.state) {
@@ -63,8 +118,15 @@ function podStatus(pod: KubeObject, start: Date, cs: { c: any; t: ContainerTimel
     podIPs: [{ ip: podIp(pod) }],
     startTime: t0,
     containerStatuses,
-    qosClass: 'Burstable',
+    qosClass,
   };
+}
+
+function qos(containers: any[]): string {
+  const r = containers.map((c) => ({ req: c.resources?.requests ?? {}, lim: c.resources?.limits ?? {} }));
+  if (r.every(({ req, lim }) => !Object.keys(req).length && !Object.keys(lim).length)) return 'BestEffort';
+  const guaranteed = r.every(({ req, lim }) => lim.cpu && lim.memory && (req.cpu ?? lim.cpu) === lim.cpu && (req.memory ?? lim.memory) === lim.memory);
+  return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
 function termination(t: { exitCode: number; reason: string; startedAt: Date; finishedAt: Date }) {

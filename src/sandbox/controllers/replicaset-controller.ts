@@ -1,4 +1,5 @@
-import { type KubeObject, controllerOf } from '../../lib/kube-object.ts';
+import { type KubeObject, controllerOf, isPodReady } from '../../lib/kube-object.ts';
+import { createOwnedPod } from './pod-factory.ts';
 import { type ClusterState, T } from '../cluster-state.ts';
 import { randomSuffix } from '../object-store.ts';
 import { recordEvent } from './event-recorder.ts';
@@ -32,20 +33,7 @@ export function runReplicaSetController(state: ClusterState): void {
 }
 
 function createPod(state: ClusterState, rs: KubeObject): KubeObject {
-  const template = rs.spec.template ?? {};
-  const pod = state.store.create(T.pod, {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name: `${rs.metadata.name}-${randomSuffix(5)}`,
-      namespace: rs.metadata.namespace,
-      labels: { ...(template.metadata?.labels ?? {}) },
-      ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid!, controller: true, blockOwnerDeletion: true }],
-    },
-    spec: { restartPolicy: 'Always', terminationGracePeriodSeconds: 30, dnsPolicy: 'ClusterFirst', schedulerName: 'default-scheduler', ...structuredClone(template.spec ?? {}) },
-    status: { phase: 'Pending', qosClass: 'Burstable' },
-  });
+  const pod = createOwnedPod(state, rs, rs.spec.template, { name: `${rs.metadata.name}-${randomSuffix(5)}` });
   recordEvent(state, rs, { reason: 'SuccessfulCreate', type: 'Normal', component: 'replicaset-controller', message: `Created pod: ${pod.metadata.name}` });
   return pod;
 }
@@ -53,10 +41,6 @@ function createPod(state: ClusterState, rs: KubeObject): KubeObject {
 function rank(pod: KubeObject): number {
   if (!pod.spec?.nodeName) return 0;
   return isPodReady(pod) ? 2 : 1;
-}
-
-export function isPodReady(pod: KubeObject): boolean {
-  return (pod.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
 }
 
 /**

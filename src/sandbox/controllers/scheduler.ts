@@ -1,24 +1,22 @@
+import { type KubeObject, isNodeReady } from '../../lib/kube-object.ts';
 import { type ClusterState, T, isoSeconds } from '../cluster-state.ts';
 import { recordEvent } from './event-recorder.ts';
+import { nodeFailures } from './scheduling-filters.ts';
 
 /**
- * Binds pending pods to a schedulable, Ready node (fewest pods first). Selectors, affinity,
- * taints and resources come with the faithful scheduler in a later issue.
+ * Binds pending pods to a feasible node (fewest pods first), or records why none fits with the
+ * real scheduler's FailedScheduling message: "0/3 nodes are available: 1 Insufficient memory, …".
  */
 export function runScheduler(state: ClusterState): void {
   const nodes = state.store.list(T.node);
   const pods = state.store.list(T.pod);
   for (const pod of pods) {
-    if (pod.spec?.nodeName) continue;
-    const feasible = nodes.filter((n) => !n.spec?.unschedulable && isReady(n));
-    if (feasible.length === 0) {
-      const cordoned = nodes.filter((n) => n.spec?.unschedulable).length;
-      const notReady = nodes.filter((n) => !isReady(n)).length;
-      const reasons = [cordoned && `${cordoned} node(s) were unschedulable`, notReady && `${notReady} node(s) had untolerated taint {node.kubernetes.io/not-ready: }`].filter(Boolean);
-      const message = `0/${nodes.length} nodes are available: ${reasons.join(', ') || 'no nodes available to schedule pods'}. preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.`;
-      const status = { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: pod.metadata.creationTimestamp }] };
-      if (JSON.stringify(status) !== JSON.stringify(pod.status)) state.store.update(T.pod, { ...pod, status }, { statusOnly: true });
-      recordEvent(state, pod, { reason: 'FailedScheduling', type: 'Warning', component: 'default-scheduler', message, count: 1 });
+    if (pod.spec?.nodeName || pod.metadata.deletionTimestamp) continue;
+    const volumeProblem = unboundVolumes(state, pod);
+    const verdicts = nodes.map((n) => ({ node: n, ...(volumeProblem ? { reasons: [], resources: false } : nodeFailures(pod, withReadiness(n), pods.filter((p) => p.spec?.nodeName === n.metadata.name))) }));
+    const feasible = verdicts.filter((v) => v.reasons.length === 0).map((v) => v.node);
+    if (volumeProblem || feasible.length === 0) {
+      unschedulable(state, pod, failedSchedulingMessage(nodes.length, verdicts, volumeProblem));
       continue;
     }
     const load = (name: string) => pods.filter((p) => p.spec?.nodeName === name).length;
@@ -30,7 +28,40 @@ export function runScheduler(state: ClusterState): void {
   }
 }
 
-function isReady(node: { status?: any }): boolean {
-  const ready = (node.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
-  return !ready || ready.status === 'True';
+/** A NotReady node carries the not-ready NoSchedule taint, as the node lifecycle controller adds it. */
+function withReadiness(node: KubeObject): KubeObject {
+  if (isNodeReady(node)) return node;
+  const taints = [...(node.spec?.taints ?? []), { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }];
+  return { ...node, spec: { ...node.spec, taints } };
+}
+
+/** PVCs the pod needs that are missing or not bound with Immediate binding (VolumeBinding PreFilter). */
+function unboundVolumes(state: ClusterState, pod: KubeObject): string | undefined {
+  for (const v of pod.spec?.volumes ?? []) {
+    const claim = v.persistentVolumeClaim?.claimName;
+    if (!claim) continue;
+    const pvc = state.store.get(T.pvc, pod.metadata.namespace, claim);
+    if (!pvc) return `persistentvolumeclaim "${claim}" not found`;
+    if (pvc.status?.phase === 'Bound') continue;
+    const cls = pvc.spec?.storageClassName ? state.store.get(T.storageClass, undefined, pvc.spec.storageClassName) : undefined;
+    if (cls?.volumeBindingMode !== 'WaitForFirstConsumer') return 'pod has unbound immediate PersistentVolumeClaims';
+  }
+  return undefined;
+}
+
+function failedSchedulingMessage(total: number, verdicts: { reasons: string[]; resources: boolean }[], prefilter?: string): string {
+  if (prefilter) return `0/${total} nodes are available: ${prefilter}. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`;
+  if (total === 0) return 'no nodes available to schedule pods';
+  const counts = new Map<string, number>();
+  for (const v of verdicts) for (const r of v.reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
+  const reasons = [...counts].map(([r, n]) => `${n} ${r}`).sort();
+  const victims = verdicts.filter((v) => v.resources).length;
+  const preemption = [victims && `${victims} No preemption victims found for incoming pod`, total - victims && `${total - victims} Preemption is not helpful for scheduling`].filter(Boolean).join(', ');
+  return `0/${total} nodes are available: ${reasons.join(', ')}. preemption: 0/${total} nodes are available: ${preemption}.`;
+}
+
+function unschedulable(state: ClusterState, pod: KubeObject, message: string): void {
+  const status = { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: pod.metadata.creationTimestamp }] };
+  if (JSON.stringify(status) !== JSON.stringify(pod.status)) state.store.update(T.pod, { ...pod, status }, { statusOnly: true });
+  recordEvent(state, pod, { reason: 'FailedScheduling', type: 'Warning', component: 'default-scheduler', message, count: 1 });
 }
