@@ -1,16 +1,17 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { diagnosePod } from '../analyzers/pod-health.ts';
-import { currentRevisionFailure, rolloutStatus } from '../analyzers/rollout.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { describeKubeError } from '../cluster/api-error.ts';
-import type { WriteRequest } from '../cluster/kube-reader.ts';
+import { type WriteRequest, primaryRef, stepsOf } from '../cluster/write-request.ts';
 import { KubeWriter } from '../cluster/kube-writer.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
+import type { KubeObject } from '../lib/kube-object.ts';
 import { listApprovals } from '../store/approvals.ts';
 import type { Db } from '../store/db.ts';
 import { getProposal, transitionProposal } from '../store/proposals.ts';
 import type { Proposal } from '../store/schema.ts';
-import { artifactHash, specHash } from './artifact.ts';
+import { absent, artifactHash, specHash } from './artifact.ts';
+import { type DryRunRecord, dryRunDigest, dryRunRecord } from './dry-run-record.ts';
+import { verifyOutcome } from './verify-outcome.ts';
 
 export interface ExecuteDeps {
   db: Db;
@@ -48,45 +49,34 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
     return { executed: true, proposal: done, outcome };
   };
   const request = claimed.request as unknown as WriteRequest;
-  const dryRunSpec = (claimed.dry_run as { object?: { spec?: unknown } }).object?.spec;
-  const recomputed = artifactHash({ cluster: claimed.cluster, action: claimed.action, request, targetSpecHash: claimed.target_spec_hash, dryRunSpec });
+  const stored = claimed.dry_run as unknown as DryRunRecord;
+  const recomputed = artifactHash({ cluster: claimed.cluster, action: claimed.action, request, targetSpecHash: claimed.target_spec_hash, dryRun: dryRunDigest(stored) });
   const approvals = (await listApprovals(db, proposalId)).filter((a) => a.decision === 'approve');
   if (recomputed !== claimed.artifact_hash || approvals.length < claimed.required_approvals || approvals.some((a) => a.artifact_hash !== claimed.artifact_hash)) {
     return finish('failed', { applied: false, verified: false, message: 'refused: the stored proposal no longer matches the artifact that was approved' });
   }
   await appendAudit(db, { actor, action: 'proposal.executing', subject: proposalId, data: { artifactHash: claimed.artifact_hash } });
   const writer = new KubeWriter(deps.kubeConfigFor(claimed.cluster));
+  const ref = primaryRef(request);
+  let before: KubeObject;
+  let applied = 0;
   try {
-    const live = await writer.readDeployment(request.namespace, request.name);
-    if (specHash(live) !== claimed.target_spec_hash) {
-      return finish('failed', { applied: false, verified: false, stale: true, message: `not applied: ${request.namespace}/${request.name} changed since the dry-run, so the approval is void; a new proposal is needed` });
+    before = (await writer.find(ref)) ?? absent(ref);
+    if (specHash(before) !== claimed.target_spec_hash) {
+      return finish('failed', { applied: false, verified: false, stale: true, message: `not applied: ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name} changed since the dry-run, so the approval is void; a new proposal is needed` });
     }
-    const again = await writer.dryRun(request);
-    if (canonicalJson(again.spec) !== canonicalJson(dryRunSpec)) {
+    const again = dryRunRecord(await writer.dryRun(request));
+    if (canonicalJson(dryRunDigest(again)) !== canonicalJson(dryRunDigest(stored))) {
       return finish('failed', { applied: false, verified: false, stale: true, message: 'not applied: a fresh dry-run no longer gives the approved result; a new proposal is needed' });
     }
-    await writer.apply(request);
+    for (const step of stepsOf(request)) {
+      await writer.apply(step);
+      applied++;
+    }
   } catch (e) {
-    return finish('failed', { applied: false, verified: false, message: `not applied: ${describeKubeError(e)}` });
+    const steps = stepsOf(request).length;
+    return finish('failed', { applied: applied > 0, verified: false, message: `${applied ? `applied ${applied} of ${steps} steps, then` : 'not applied:'} ${describeKubeError(e)}` });
   }
-  const verdict = await waitForRollout(writer, request.namespace, request.name, deps.verifyTimeoutMs ?? 120_000, deps.pollMs ?? 500);
+  const verdict = await verifyOutcome(writer, { action: claimed.action, request, before }, { timeoutMs: deps.verifyTimeoutMs ?? 120_000, pollMs: deps.pollMs ?? 500 });
   return finish(verdict.done ? 'executed' : 'failed', { applied: true, verified: verdict.done, message: verdict.message });
-}
-
-/**
- * Polls until the Deployment passes `kubectl rollout status`'s test, fails it, its new pods
- * visibly fail (crash loop, OOM, pull error: no point waiting out the deadline), or time runs out.
- */
-async function waitForRollout(writer: KubeWriter, namespace: string, name: string, timeoutMs: number, pollMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  let last = { done: false, failed: false, message: 'not checked' };
-  while (Date.now() < deadline) {
-    const d = await writer.readDeployment(namespace, name);
-    last = rolloutStatus(d);
-    if (last.done || last.failed) return last;
-    const failing = currentRevisionFailure(d, await writer.listReplicaSets(namespace), await writer.listPods(namespace), diagnosePod);
-    if (failing) return { done: false, failed: true, message: `rollout is failing: ${failing}` };
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
-  return { ...last, message: `rollout not complete after ${Math.round(timeoutMs / 1000)}s: ${last.message}` };
 }

@@ -8,7 +8,9 @@ import { newId } from '../store/ids.ts';
 import { insertProposal, supersedePending } from '../store/proposals.ts';
 import type { Proposal, Task } from '../store/schema.ts';
 import type { WritePlan } from '../tools/define-tool.ts';
-import { artifactHash, objectDiff, specHash } from './artifact.ts';
+import { primaryRef } from '../cluster/write-request.ts';
+import { absent, artifactHash, specHash } from './artifact.ts';
+import { changeDiff, dryRunDigest, dryRunRecord } from './dry-run-record.ts';
 
 export class ProposalRefused extends Error {
   readonly stage: 'policy' | 'dry_run';
@@ -32,16 +34,18 @@ export async function propose(deps: ProposeDeps, input: { task: Task; runId: str
   const { task, runId, plan } = input;
   const policy = evaluatePolicy({ action: plan.action, target: plan.target, requester: task.requester, risk: plan.risk }, deps.config);
   if (policy.decision === 'deny') throw new ProposalRefused('policy', `${policy.reason} (rule ${policy.rule})`);
-  const live = await deps.reader.readDeployment(plan.request.namespace, plan.request.name);
-  let after: Awaited<ReturnType<KubeReader['dryRun']>>;
+  const targetRef = primaryRef(plan.request);
+  const live = (await deps.reader.find(targetRef)) ?? absent(targetRef);
+  let objects: Awaited<ReturnType<KubeReader['dryRun']>>;
   try {
-    after = await deps.reader.dryRun(plan.request);
+    objects = await deps.reader.dryRun(plan.request);
   } catch (e) {
     throw new ProposalRefused('dry_run', `the server rejected the change in a dry-run: ${describeKubeError(e)}`);
   }
+  const record = dryRunRecord(objects);
   const targetSpecHash = specHash(live);
   const cluster = deps.reader.cluster;
-  const hash = artifactHash({ cluster, action: plan.action, request: plan.request, targetSpecHash, dryRunSpec: after.spec });
+  const hash = artifactHash({ cluster, action: plan.action, request: plan.request, targetSpecHash, dryRun: dryRunDigest(record) });
   await supersedePending(deps.db, cluster, plan.target);
   const proposal = await insertProposal(deps.db, {
     id: newId('prop'),
@@ -53,10 +57,10 @@ export async function propose(deps: ProposeDeps, input: { task: Task; runId: str
     request: JSON.stringify(plan.request),
     target_spec_hash: targetSpecHash,
     artifact_hash: hash,
-    dry_run: JSON.stringify({ ok: true, object: { spec: after.spec, metadata: { generation: after.metadata.generation } } }),
-    diff: objectDiff(live, after),
+    dry_run: JSON.stringify(record),
+    diff: changeDiff(live, objects, plan.request),
     risk: plan.risk,
-    blast_radius: JSON.stringify(plan.blastRadius),
+    blast_radius: JSON.stringify({ ...plan.blastRadius, rollback: plan.rollback }),
     rationale: plan.summary,
     required_approvals: policy.count,
     status: 'pending',

@@ -1,23 +1,11 @@
 import { AppsV1Api, CoreV1Api, type KubeConfig, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubeObject } from '../lib/kube-object.ts';
 import { clusterNameOf } from './kube-config.ts';
+import { ObjectClient, type ObjectRef } from './object-client.ts';
+import { CONTENT_TYPES, type WriteRequest, type WriteStep, stepsOf } from './write-request.ts';
 
-export type PatchType = 'json' | 'merge' | 'strategic';
-const CONTENT_TYPES: Record<PatchType, string> = {
-  json: 'application/json-patch+json',
-  merge: 'application/merge-patch+json',
-  strategic: 'application/strategic-merge-patch+json',
-};
-
-/** The exact write a proposal carries, executed verbatim by the executor. */
-export interface WriteRequest {
-  verb: 'patch';
-  kind: 'Deployment';
-  namespace: string;
-  name: string;
-  patchType: PatchType;
-  body: unknown;
-}
+export type { ObjectRef } from './object-client.ts';
+export type { WriteRequest, WriteStep } from './write-request.ts';
 
 /**
  * Reads a cluster through @kubernetes/client-node and returns plain JSON objects. It can only
@@ -27,11 +15,33 @@ export class KubeReader {
   readonly cluster: string;
   protected readonly core: CoreV1Api;
   protected readonly apps: AppsV1Api;
+  protected readonly objects: ObjectClient;
 
   constructor(kc: KubeConfig) {
     this.cluster = clusterNameOf(kc);
     this.core = kc.makeApiClient(CoreV1Api);
     this.apps = kc.makeApiClient(AppsV1Api);
+    this.objects = ObjectClient.forConfig(kc);
+  }
+
+  /** Any object by apiVersion/kind (paths from discovery, so CRDs work too). */
+  async read(ref: ObjectRef): Promise<KubeObject> {
+    return plain(await this.objects.request('GET', ref), ref.apiVersion, ref.kind);
+  }
+
+  /** Reads `ref`, or undefined when the server says 404. */
+  async find(ref: ObjectRef): Promise<KubeObject | undefined> {
+    try {
+      return await this.read(ref);
+    } catch (e) {
+      if ((e as { code?: number }).code === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async list(apiVersion: string, kind: string, namespace?: string, opts: { labelSelector?: string; fieldSelector?: string } = {}): Promise<KubeObject[]> {
+    const list = await this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, opts.fieldSelector, opts.labelSelector);
+    return list.items.map((o) => plain(o, apiVersion, kind));
   }
 
   async listNamespaces(): Promise<string[]> {
@@ -39,8 +49,8 @@ export class KubeReader {
     return list.items.map((n) => n.metadata!.name!);
   }
 
-  async listPods(namespace?: string): Promise<KubeObject[]> {
-    const list = namespace ? await this.core.listNamespacedPod({ namespace }) : await this.core.listPodForAllNamespaces();
+  async listPods(namespace?: string, fieldSelector?: string): Promise<KubeObject[]> {
+    const list = namespace ? await this.core.listNamespacedPod({ namespace, fieldSelector }) : await this.core.listPodForAllNamespaces({ fieldSelector });
     return list.items.map((p) => plain(p, 'v1', 'Pod'));
   }
 
@@ -48,12 +58,12 @@ export class KubeReader {
     return plain(await this.core.readNamespacedPod({ namespace, name }), 'v1', 'Pod');
   }
 
-  async readPodLog(namespace: string, name: string, opts: { container?: string; previous?: boolean; tailLines?: number }): Promise<string> {
-    return this.core.readNamespacedPodLog({ namespace, name, container: opts.container, previous: opts.previous, tailLines: opts.tailLines });
+  async readPodLog(namespace: string, name: string, opts: { container?: string; previous?: boolean; tailLines?: number; sinceSeconds?: number }): Promise<string> {
+    return this.core.readNamespacedPodLog({ namespace, name, container: opts.container, previous: opts.previous, tailLines: opts.tailLines, sinceSeconds: opts.sinceSeconds });
   }
 
-  async listEvents(namespace: string, fieldSelector?: string): Promise<KubeObject[]> {
-    const list = await this.core.listNamespacedEvent({ namespace, fieldSelector });
+  async listEvents(namespace?: string, fieldSelector?: string): Promise<KubeObject[]> {
+    const list = namespace ? await this.core.listNamespacedEvent({ namespace, fieldSelector }) : await this.core.listEventForAllNamespaces({ fieldSelector });
     return list.items.map((e) => plain(e, 'v1', 'Event'));
   }
 
@@ -61,26 +71,47 @@ export class KubeReader {
     return plain(await this.apps.readNamespacedDeployment({ namespace, name }), 'apps/v1', 'Deployment');
   }
 
-  async readReplicaSet(namespace: string, name: string): Promise<KubeObject> {
-    return plain(await this.apps.readNamespacedReplicaSet({ namespace, name }), 'apps/v1', 'ReplicaSet');
-  }
-
   async listReplicaSets(namespace: string, labelSelector?: string): Promise<KubeObject[]> {
     const list = await this.apps.listNamespacedReplicaSet({ namespace, labelSelector });
     return list.items.map((rs) => plain(rs, 'apps/v1', 'ReplicaSet'));
   }
 
-  /** The object the server would store for `req`, computed by the server (`dryRun=All`). */
-  async dryRun(req: WriteRequest): Promise<KubeObject> {
-    return this.patchDeployment(req, 'All');
+  /**
+   * What the server would do for each step (`dryRun=All`): the object it would store, or null
+   * for a deletion or eviction it would accept. Refusals (a PDB's 429, a 422) throw.
+   */
+  async dryRun(req: WriteRequest): Promise<(KubeObject | null)[]> {
+    const out: (KubeObject | null)[] = [];
+    for (const step of stepsOf(req)) out.push(await this.send(step, true));
+    return out;
   }
 
-  protected async patchDeployment(req: WriteRequest, dryRun: 'All' | undefined): Promise<KubeObject> {
-    const result = await this.apps.patchNamespacedDeployment(
-      { namespace: req.namespace, name: req.name, body: req.body as object, dryRun, fieldManager: 'clusterclaw' },
-      setHeaderOptions('Content-Type', CONTENT_TYPES[req.patchType]),
-    );
-    return plain(result, 'apps/v1', 'Deployment');
+  protected async send(step: WriteStep, dryRun: boolean): Promise<KubeObject | null> {
+    const query = { dryRun: dryRun ? 'All' : undefined };
+    if (step.verb === 'patch') {
+      // Deployments go through the typed client (what the skeleton verified byte for byte); the rest through discovery.
+      if (step.kind === 'Deployment' && !step.subresource && step.patchType !== 'apply') {
+        const result = await this.apps.patchNamespacedDeployment(
+          { namespace: step.namespace!, name: step.name, body: step.body as object, dryRun: query.dryRun, fieldManager: 'clusterclaw' },
+          setHeaderOptions('Content-Type', CONTENT_TYPES[step.patchType]),
+        );
+        return plain(result, 'apps/v1', 'Deployment');
+      }
+      const result = await this.objects.request('PATCH', step, {
+        subresource: step.subresource, body: step.body, contentType: CONTENT_TYPES[step.patchType],
+        query: { ...query, fieldManager: 'clusterclaw', ...(step.patchType === 'apply' ? { force: 'true' } : {}) },
+      });
+      return step.subresource ? plain(result, 'autoscaling/v1', 'Scale') : plain(result, step.apiVersion, step.kind);
+    }
+    if (step.verb === 'evict') {
+      await this.objects.request('POST', step, {
+        subresource: 'eviction', query,
+        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: step.name, namespace: step.namespace }, deleteOptions: { ...(step.uid ? { preconditions: { uid: step.uid } } : {}), ...(dryRun ? { dryRun: ['All'] } : {}) } },
+      });
+      return null;
+    }
+    await this.objects.request('DELETE', step, { query, body: { kind: 'DeleteOptions', apiVersion: 'v1', ...(step.uid ? { preconditions: { uid: step.uid } } : {}), ...(dryRun ? { dryRun: ['All'] } : {}) } });
+    return null;
   }
 }
 
@@ -88,7 +119,7 @@ export class KubeReader {
  * Typed client-node models → plain JSON. Core/apps models use the wire field names, so a JSON
  * round trip is exact apart from dates, which come back as ISO strings.
  */
-function plain(obj: unknown, apiVersion: string, kind: string): KubeObject {
+export function plain(obj: unknown, apiVersion: string, kind: string): KubeObject {
   const json = JSON.parse(JSON.stringify(obj)) as KubeObject;
   return { ...json, apiVersion: json.apiVersion ?? apiVersion, kind: json.kind ?? kind };
 }

@@ -6,6 +6,9 @@ import { containerLogs } from './controllers/kubelet.ts';
 import { VERSION_INFO, apiGroupDoc, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
 import { ApiError, type WatchEvent } from './object-store.ts';
+import { parse as parseYaml } from 'yaml';
+import { admitUpdate } from './admission.ts';
+import { APPLY_PATCH, checkPreconditions, serverSideApply } from './apply.ts';
 import { applyPatch } from './patch.ts';
 import { type ResourceType, apiVersionOf } from './resources.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
@@ -84,8 +87,9 @@ async function handle(state: ClusterState, history: WatchHistory, req: IncomingM
     }
     case 'POST': {
       if (name && subresource === 'eviction' && type === T.pod) {
-        await readJson(req);
-        return sendJson(res, 201, evictPod(state, namespace!, name, dryRun));
+        const eviction = ((await readJson(req, true)) ?? {}) as { deleteOptions?: { dryRun?: string[]; preconditions?: { uid?: string } } };
+        checkPreconditions(state.store.mustGet(type, namespace, name), eviction.deleteOptions?.preconditions);
+        return sendJson(res, 201, evictPod(state, namespace!, name, dryRun || Boolean(eviction.deleteOptions?.dryRun?.includes('All'))));
       }
       if (name) throw new ApiError(405, 'MethodNotAllowed', 'POST to a named resource is not supported');
       const body = (await readJson(req)) as KubeObject;
@@ -100,19 +104,25 @@ async function handle(state: ClusterState, history: WatchHistory, req: IncomingM
       checkKind(type, body);
       if (body.metadata?.name !== name) throw new ApiError(400, 'BadRequest', 'the name of the object does not match the name on the URL');
       body.metadata.namespace = namespace;
+      if (!subresource) admitUpdate(state, type, state.store.mustGet(type, namespace, name!), body);
       return sendJson(res, 200, state.store.update(type, body, { dryRun, preserveStatus: !subresource, statusOnly: subresource === 'status' }));
     }
     case 'PATCH': {
       if (!name) throw new ApiError(405, 'MethodNotAllowed', 'PATCH requires a name');
+      const contentType = req.headers['content-type'] ?? '';
       const patch = await readJson(req);
+      if (contentType.startsWith(APPLY_PATCH)) return sendJson(res, 200, serverSideApply(state, type, namespace, name, patch as KubeObject, dryRun));
       const current = state.store.mustGet(type, namespace, name);
       if (subresource === 'scale') return sendJson(res, 200, writeScale(state, type, current, applyPatch(req.headers['content-type'] ?? '', scaleOf(current), patch) as KubeObject, dryRun));
       const patched = applyPatch(req.headers['content-type'] ?? '', current, patch) as KubeObject;
       patched.metadata = { ...patched.metadata, resourceVersion: patched.metadata?.resourceVersion ?? current.metadata.resourceVersion, name, namespace };
+      if (!subresource) admitUpdate(state, type, current, patched);
       return sendJson(res, 200, state.store.update(type, patched, { dryRun, preserveStatus: !subresource, statusOnly: subresource === 'status' }));
     }
     case 'DELETE': {
       if (!name) throw new ApiError(405, 'MethodNotAllowed', 'deletecollection is not supported yet');
+      const options = (await readJson(req, true)) as { preconditions?: { uid?: string; resourceVersion?: string } } | undefined;
+      checkPreconditions(state.store.mustGet(type, namespace, name), options?.preconditions);
       const gone = state.store.delete(type, namespace, name, { dryRun });
       if (type === T.pod) return sendJson(res, 200, gone);
       return sendJson(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, kind: type.plural, uid: gone.metadata.uid } });
@@ -196,7 +206,7 @@ function checkKind(type: ResourceType, body: KubeObject): void {
   if (body.kind && body.kind !== type.kind) throw new ApiError(400, 'BadRequest', `the kind of the object (${body.kind}) does not match the resource (${type.kind})`);
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+async function readJson(req: IncomingMessage, optional = false): Promise<unknown> {
   const ct = req.headers['content-type'] ?? '';
   if (ct.includes('protobuf') || ct.includes('cbor')) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json`);
   const chunks: Buffer[] = [];
@@ -206,8 +216,11 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY) throw new ApiError(413, 'RequestEntityTooLarge', 'the request body is too large');
     chunks.push(c as Buffer);
   }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (optional && !text.trim()) return undefined;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    // Server-side apply bodies are YAML (JSON is YAML too).
+    return ct.startsWith(APPLY_PATCH) ? parseYaml(text) : JSON.parse(text);
   } catch {
     throw new ApiError(400, 'BadRequest', 'the request body is not valid JSON');
   }

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { KubeReader, WriteRequest } from '../cluster/kube-reader.ts';
 
+export class PlanError extends Error {}
+
 export interface ToolContext {
   reader: KubeReader;
   /** Namespace the task is scoped to; read tools refuse to leave it. */
@@ -21,7 +23,9 @@ export interface WritePlan {
   request: WriteRequest;
   summary: string;
   risk: 'low' | 'medium' | 'high';
-  blastRadius: { pods?: number; namespaces?: string[]; description: string };
+  blastRadius: { pods?: number; replicas?: number; namespaces?: string[]; description: string };
+  /** How a human would undo this if it goes wrong (shown on the card). */
+  rollback: string;
 }
 
 interface ToolBase<S extends z.ZodType> {

@@ -29,7 +29,7 @@ describe('the approval gate: decide and the one executor', () => {
   beforeEach(() => t.truncate());
 
   it('refuses non-approvers and self-approval, and records nothing for them', async () => {
-    const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', deployment: 'catalog' }, 'U0APPROVER1');
+    const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' }, 'U0APPROVER1');
     const stranger = await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0NOBODY', decision: 'approve' });
     expect(stranger).toMatchObject({ ok: false, code: 'not_authorized' });
     const self = await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
@@ -41,7 +41,7 @@ describe('the approval gate: decide and the one executor', () => {
   });
 
   it('fails closed on expiry', async () => {
-    const { proposal, run } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', deployment: 'catalog' });
+    const { proposal, run } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' });
     await sql`update proposals set expires_at = now() - interval '1 second' where id = ${proposal.id}`.execute(t.db);
     const late = await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
     expect(late).toMatchObject({ ok: false, code: 'expired' });
@@ -51,13 +51,13 @@ describe('the approval gate: decide and the one executor', () => {
   });
 
   it('a newer proposal for the same target supersedes the pending one', async () => {
-    const first = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', deployment: 'catalog' });
-    await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', deployment: 'catalog' });
+    const first = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' });
+    await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' });
     expect((await getProposal(t.db, first.proposal.id))!.status).toBe('superseded');
   });
 
   it('voids the approval when the target spec changed after the dry-run: nothing is applied', async () => {
-    const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', deployment: 'redis' });
+    const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'redis' });
     await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
     const redis = sandbox.state.store.get(T.deployment, 'shop', 'redis')!;
     sandbox.state.store.update(T.deployment, { ...redis, spec: { ...redis.spec, replicas: 2 } }); // someone else scaled it
@@ -69,7 +69,7 @@ describe('the approval gate: decide and the one executor', () => {
   });
 
   it('refuses to execute a request altered after approval (artifact hash mismatch)', async () => {
-    const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', deployment: 'catalog' });
+    const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' });
     await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
     const tampered = { ...(proposal.request as Record<string, unknown>), name: 'redis' };
     await sql`update proposals set request = ${JSON.stringify(tampered)}::jsonb where id = ${proposal.id}`.execute(t.db);
@@ -81,7 +81,7 @@ describe('the approval gate: decide and the one executor', () => {
   });
 
   it('status churn voids nothing: a crash-looping target still executes, exactly once', async () => {
-    const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_undo', { namespace: 'shop', deployment: 'cart' });
+    const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_undo', { namespace: 'shop', name: 'cart' });
     await new Promise((r) => setTimeout(r, 1200)); // pods restart, statuses move; the spec does not
     await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
     const before = applied();

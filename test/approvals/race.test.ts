@@ -30,7 +30,7 @@ describe.skipIf(!TEST_DATABASE_URL)('racing decisions and executions on a real P
 
   it('many approvers clicking at once on two replicas: one approval wins, the rest see it decided', async () => {
     for (let round = 0; round < 5; round++) {
-      const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', deployment: 'catalog' });
+      const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' });
       const results = await Promise.all(approvers.map((actor, i) => decide({ db: replicas[i % 2]!.db, config }, { proposalId: proposal.id, actor, decision: 'approve' })));
       const winners = results.filter((r) => r.ok && r.outcome === 'approved');
       expect(winners).toHaveLength(1);
@@ -42,7 +42,7 @@ describe.skipIf(!TEST_DATABASE_URL)('racing decisions and executions on a real P
 
   it('approve and reject racing: exactly one decision stands', async () => {
     for (let round = 0; round < 5; round++) {
-      const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', deployment: 'catalog' });
+      const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' });
       const [a, r] = await Promise.all([
         decide({ db: replicas[0]!.db, config }, { proposalId: proposal.id, actor: approvers[0]!, decision: 'approve' }),
         decide({ db: replicas[1]!.db, config }, { proposalId: proposal.id, actor: approvers[1]!, decision: 'reject', reason: 'no' }),
@@ -52,7 +52,7 @@ describe.skipIf(!TEST_DATABASE_URL)('racing decisions and executions on a real P
   });
 
   it('executors on both replicas racing on one approved proposal: applied exactly once', async () => {
-    const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', deployment: 'redis' });
+    const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'redis' });
     await decide({ db: replicas[0]!.db, config }, { proposalId: proposal.id, actor: approvers[0]!, decision: 'approve' });
     const before = sandbox.journal.filter((x) => x.method === 'PATCH' && !x.dryRun).length;
     const deps = (i: number) => ({ db: replicas[i % 2]!.db, kubeConfigFor: () => kubeConfigOf(sandbox), verifyTimeoutMs: 20_000, pollMs: 100 });

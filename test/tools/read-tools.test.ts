@@ -48,6 +48,6 @@ describe('read tools against the sandbox', () => {
   });
 
   it('rollout_undo refuses when there is no earlier revision', async () => {
-    await expect(rolloutUndo.plan(ctx, rolloutUndo.input.parse({ namespace: 'payments', deployment: 'ledger-worker' }))).rejects.toThrow(/no previous revision/);
+    await expect(rolloutUndo.plan(ctx, rolloutUndo.input.parse({ namespace: 'payments', name: 'ledger-worker' }))).rejects.toThrow(/no previous revision/);
   });
 });

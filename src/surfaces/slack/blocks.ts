@@ -48,14 +48,14 @@ export function findingMessage(f: Finding): SlackMessage {
 
 function proposalDetails(p: Proposal): KnownBlock[] {
   const t = p.target as { kind: string; namespace?: string; name: string };
-  const blast = (p.blast_radius as { description?: string }).description ?? '';
+  const { description: blast = '', rollback } = p.blast_radius as { description?: string; rollback?: string };
   return [
     { type: 'header', text: { type: 'plain_text', text: clip(`Approval needed: ${p.action}`, 150) } },
     { type: 'section', text: { type: 'mrkdwn', text: clip(esc(p.rationale), 2900) } },
     {
       type: 'section',
       fields: [
-        { type: 'mrkdwn', text: `*Target*\n${esc(t.kind)} \`${esc(`${t.namespace ?? ''}/${t.name}`)}\`` },
+        { type: 'mrkdwn', text: `*Target*\n${esc(t.kind)} \`${esc(t.namespace ? `${t.namespace}/${t.name}` : t.name)}\`` },
         { type: 'mrkdwn', text: `*Cluster*\n\`${esc(p.cluster)}\`` },
         { type: 'mrkdwn', text: `*Risk*\n${p.risk}` },
         { type: 'mrkdwn', text: `*Approvals*\n${p.required_approvals} required` },
@@ -64,6 +64,7 @@ function proposalDetails(p: Proposal): KnownBlock[] {
       ],
     },
     { type: 'section', text: { type: 'mrkdwn', text: `*Server dry-run diff*\n${codeBlock(p.diff || '(no change)', 2700)}` } },
+    ...(rollback ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: clip(`*To undo:* ${esc(rollback)}`, 2900) }] }] : []),
     { type: 'context', elements: [{ type: 'mrkdwn', text: `Proposal \`${p.id}\` · artifact \`${p.artifact_hash.slice(0, 16)}\` · the approval binds to exactly this change` }] },
   ];
 }

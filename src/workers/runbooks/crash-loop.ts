@@ -57,8 +57,8 @@ export function chooseRemediation(candidate: Candidate, history: RolloutHistory)
   const imagesDiffer = previous !== undefined && current !== undefined && previous.images.join() !== current.images.join();
   if (onlyNewFails && previousHealthy && previous) {
     const why = `the failures started with revision ${history.currentRevision} (${current!.images.join(', ')}) while revision ${previous.revision} (${previous.images.join(', ')}) ${previous.available > 0 ? `still has ${previous.available}/${previous.replicas} pods available` : 'was serving before the rollout'}${imagesDiffer ? '' : ' (same images: the change is in the pod template)'}`;
-    return { tool: 'rollout_undo', input: { namespace, deployment: name, toRevision: previous.revision, reason: why }, why };
+    return { tool: 'rollout_undo', input: { namespace, name, toRevision: previous.revision, reason: why }, why };
   }
   const why = previous ? `the previous revision is not known to be healthy (${previous.available}/${previous.replicas} available), so rolling back is not clearly safer than restarting` : 'there is no earlier revision to roll back to';
-  return { tool: 'rollout_restart', input: { namespace, deployment: name, reason: why }, why };
+  return { tool: 'rollout_restart', input: { namespace, kind: 'Deployment', name, reason: why }, why };
 }

@@ -1,0 +1,38 @@
+import { stringify } from 'yaml';
+import type { WriteRequest } from '../cluster/write-request.ts';
+import { describeStep, stepsOf } from '../cluster/write-request.ts';
+import type { KubeObject } from '../lib/kube-object.ts';
+import { unifiedDiff } from '../lib/line-diff.ts';
+import { changeView } from './artifact.ts';
+
+/** What the server's dry-run said, per step: the spec it would store, or that the object would go. */
+export type StepResult = { spec: unknown; generation?: number } | { gone: true };
+
+export interface DryRunRecord {
+  ok: true;
+  results: StepResult[];
+}
+
+export function dryRunRecord(objects: (KubeObject | null)[]): DryRunRecord {
+  return { ok: true, results: objects.map((o) => (o ? { spec: o.spec ?? o.data ?? {}, ...(o.metadata?.generation !== undefined ? { generation: o.metadata.generation } : {}) } : { gone: true })) };
+}
+
+/** The part of a dry-run the artifact hash covers (generation excluded: it is not the change). */
+export function dryRunDigest(record: DryRunRecord): unknown {
+  return record.results.map((r) => ('gone' in r ? { gone: true } : { spec: r.spec }));
+}
+
+/**
+ * The reviewer's diff: live → what the server's dry-run would store for the primary object, then
+ * the further steps of a sequence (evictions of a drain) one per line.
+ */
+export function changeDiff(live: KubeObject, objects: (KubeObject | null)[], request: WriteRequest): string {
+  const first = objects[0];
+  const label = `${live.kind}/${live.metadata.name}`;
+  const before = stringify(changeView(live)).trimEnd();
+  const primary = first === null
+    ? unifiedDiff(before, '', 3, [`${label} (live)`, `${label} (deleted by the server, dry-run)`])
+    : unifiedDiff(before, stringify(changeView(first?.kind === 'Scale' ? { ...live, spec: { ...live.spec, replicas: first.spec?.replicas } } : first)).trimEnd(), 3, [`${label} (live)`, `${label} (after, server dry-run)`]);
+  const rest = stepsOf(request).slice(1).map((s) => `# then ${describeStep(s)}: dry-run accepted`);
+  return [primary, ...rest].filter(Boolean).join('\n');
+}

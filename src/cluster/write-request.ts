@@ -1,0 +1,37 @@
+import type { ObjectRef } from './object-client.ts';
+
+export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
+
+export const CONTENT_TYPES: Record<PatchType, string> = {
+  json: 'application/json-patch+json',
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+};
+
+/** One API call a proposal makes. The executor sends it verbatim; nothing is recomputed at apply time. */
+export type WriteStep =
+  | (ObjectRef & { verb: 'patch'; patchType: PatchType; body: unknown; subresource?: 'scale' })
+  | (ObjectRef & { verb: 'delete'; uid?: string })
+  | (ObjectRef & { verb: 'evict'; uid?: string });
+
+/** The exact write a proposal carries: one step, or an ordered sequence (drain = cordon, then evictions). */
+export type WriteRequest = WriteStep | { verb: 'sequence'; steps: WriteStep[] };
+
+export function stepsOf(req: WriteRequest): WriteStep[] {
+  return req.verb === 'sequence' ? req.steps : [req];
+}
+
+/** The object a request is about: its first step's target. */
+export function primaryRef(req: WriteRequest): ObjectRef {
+  const s = stepsOf(req)[0]!;
+  return { apiVersion: s.apiVersion, kind: s.kind, namespace: s.namespace, name: s.name };
+}
+
+/** One line per step, as a reviewer reads it on the card: `PATCH apps/v1 Deployment shop/cart (strategic)`. */
+export function describeStep(s: WriteStep): string {
+  const where = `${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name}`;
+  if (s.verb === 'patch') return `PATCH ${s.apiVersion} ${where}${s.subresource ? `/${s.subresource}` : ''} (${s.patchType})`;
+  if (s.verb === 'evict') return `EVICT ${where} (honours PodDisruptionBudgets)`;
+  return `DELETE ${s.apiVersion} ${where}`;
+}
