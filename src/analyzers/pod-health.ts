@@ -61,6 +61,10 @@ export function diagnosePod(pod: KubeObject): PodDiagnosis {
     }
     if (waiting && PULL.has(waiting.reason)) return { category: 'image_pull', severity: 3, container: s.name, detail: `container ${s.name}: ${waiting.reason}: ${waiting.message ?? ''}`.trim() };
     if (waiting && CONFIG.has(waiting.reason)) return { category: 'config_missing', severity: 3, container: s.name, detail: `container ${s.name}: ${waiting.reason}: ${waiting.message ?? ''}`.trim() };
+    const spec = (pod.spec?.containers ?? []).find((c: any) => c.name === s.name) ?? {};
+    if (last && last.exitCode === 137 && last.reason === 'Error' && spec.livenessProbe) {
+      return { category: 'probe_failure', severity: 3, container: s.name, detail: `container ${s.name} is killed by its failing liveness probe (exit code 137); restarted ${s.restartCount} times` };
+    }
     if (waiting?.reason === 'CrashLoopBackOff' || (last && last.exitCode !== 0 && pod.spec?.restartPolicy !== 'Never')) {
       return { category: 'crash_loop', severity: 3, container: s.name, detail: `container ${s.name} exits with code ${last?.exitCode ?? '?'} (${last?.reason ?? 'Error'}); restarted ${s.restartCount} times` };
     }
@@ -73,8 +77,14 @@ export function diagnosePod(pod: KubeObject): PodDiagnosis {
   }
   const ready = (pod.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
   if (pod.status?.phase === 'Running' && ready?.status !== 'True') {
+    if (ready?.reason === 'NodeNotReady') return { category: 'node_not_ready', severity: 2, detail: `node ${pod.spec?.nodeName} is not ready` };
+    const unready = statuses.find((s) => s.started && !s.ready);
+    const probed = unready && (pod.spec?.containers ?? []).find((c: any) => c.name === unready.name)?.readinessProbe;
+    if (probed) return { category: 'probe_failure', severity: 2, container: unready.name, detail: `container ${unready.name} is running but its readiness probe fails` };
     return { category: 'unknown', severity: 1, detail: 'running but not ready' };
   }
+  const creating = statuses.find((s) => s.state?.waiting?.reason === 'ContainerCreating');
+  if (creating && pod.status?.phase === 'Pending') return { category: 'unknown', severity: 2, container: creating.name, detail: `container ${creating.name} is stuck in ContainerCreating` };
   if (pod.status?.phase === 'Failed') return { category: 'unknown', severity: 2, detail: `pod failed: ${pod.status?.reason ?? ''}` };
   return { category: 'healthy', severity: 0, detail: 'running and ready' };
 }

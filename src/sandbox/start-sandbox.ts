@@ -21,6 +21,8 @@ export interface SandboxOptions {
   /** Where to write the kubeconfig; written before `startSandbox` resolves. */
   kubeconfigPath?: string;
   tickMs?: number;
+  /** Simulated seconds to run the controllers before serving (crash loops and deadlines need time to show). */
+  warmupSeconds?: number;
   onError?: (e: unknown) => void;
 }
 
@@ -29,6 +31,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const state = new ClusterState();
   const load = loadState(state, opts.stateYaml);
   reconcileOnce(state);
+  warmUp(state, opts.warmupSeconds ?? 0);
   const api = await startApiServer(state, { port: opts.port });
   const stopControllers = startControllers(state, opts.tickMs ?? 200, opts.onError);
   const kubeconfig = sandboxKubeconfig(api.url);
@@ -44,4 +47,13 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       await api.close();
     },
   };
+}
+
+/** Advances simulated time in 5-second steps, reconciling at each, as a cluster left running would. */
+export function warmUp(state: ClusterState, seconds: number): void {
+  for (let t = 0; t < seconds; t += 5) {
+    state.clockOffsetMs += 5000;
+    reconcileOnce(state);
+    reconcileOnce(state);
+  }
 }

@@ -1,5 +1,8 @@
 import type { Tool } from './define-tool.ts';
+import { findProblems } from './read/find-problems.ts';
 import { getPod } from './read/get-pod.ts';
+import { getWorkload } from './read/get-workload.ts';
+import { listNodes } from './read/list-nodes.ts';
 import { listPods } from './read/list-pods.ts';
 import { objectEvents } from './read/object-events.ts';
 import { podLogs } from './read/pod-logs.ts';
@@ -19,7 +22,7 @@ import { uncordon } from './write/uncordon.ts';
 
 /** The bounded operational vocabulary: the agent can do nothing that is not listed here. */
 export const TOOLS: readonly Tool[] = [
-  listPods, getPod, podLogs, objectEvents, rolloutHistoryTool,
+  findProblems, listPods, getPod, getWorkload, listNodes, podLogs, objectEvents, rolloutHistoryTool,
   rolloutRestart, rolloutUndo, scale, setResources, setImage, deletePod, cordon, uncordon, drain, patch, applyManifest, expandPvc,
 ];
 

@@ -1,15 +1,21 @@
 import { ProposalRefused } from '../approvals/propose.ts';
-import type { PodSummary } from '../analyzers/pod-health.ts';
-import type { RolloutHistory } from '../analyzers/rollout.ts';
+import type { Problem } from '../analyzers/snapshot.ts';
 import { describeKubeError } from '../cluster/api-error.ts';
-import { chooseRemediation, diagnoseWorkload } from './runbooks/crash-loop.ts';
-import { failingWorkloads } from './runbooks/failing-workloads.ts';
+import { PlanError } from '../tools/define-tool.ts';
+import { deepenEvidence } from './runbooks/evidence.ts';
+import { type RemediationContext, chooseRemediation } from './runbooks/remediation.ts';
 import type { Finding, Worker, WorkerContext, WorkerResult } from './worker.ts';
 
 interface Checkpoint {
   proposalId: string;
   finding: Finding;
   action: string;
+}
+
+interface Triage {
+  scope: string;
+  checked: { pods: number; nodes: number };
+  problems: Problem[];
 }
 
 /** Deterministic investigation and remediation; needs no model. */
@@ -23,48 +29,54 @@ export const runbookWorker: Worker = {
 
 async function investigate(ctx: WorkerContext): Promise<WorkerResult> {
   const ns = ctx.task.namespace ?? undefined;
-  ctx.emit({ type: 'step', data: { message: `Looking for failing workloads in ${ns ? `namespace ${ns}` : 'every namespace'}` } });
-  const pods = await ctx.callTool<PodSummary[]>('list_pods', ns ? { namespace: ns } : {});
-  const candidates = failingWorkloads(pods, ctx.task.question);
-  if (candidates.length === 0) {
-    const summary = `No failing pods in ${ns ? `namespace ${ns}` : 'any namespace'}: all ${pods.length} pods are running and ready.`;
-    ctx.emit({ type: 'finding', data: { category: 'healthy', summary, object: { kind: 'Namespace', name: ns ?? '*' }, evidence: [`${pods.length} pods checked, none unhealthy`] } });
+  ctx.emit({ type: 'step', data: { message: `Running the analyzers over ${ns ? `namespace ${ns}` : 'every namespace'}` } });
+  const triage = await ctx.callTool<Triage>('find_problems', { ...(ns ? { namespace: ns } : {}), question: ctx.task.question.slice(0, 500) });
+  const problems = triage.problems.filter((p) => p.severity >= 2);
+  if (problems.length === 0) {
+    const summary = `No problems found in ${triage.scope}: ${triage.checked.pods} pods and ${triage.checked.nodes} nodes checked, all healthy.`;
+    ctx.emit({ type: 'finding', data: { category: 'healthy', summary, object: { kind: 'Namespace', name: ns ?? '*' }, evidence: [`${triage.checked.pods} pods, ${triage.checked.nodes} nodes checked; no analyzer reported a problem`] } });
     return { status: 'succeeded', summary };
   }
-  const top = candidates[0]!;
-  const others = candidates.slice(1).map((c) => `${c.workload.namespace}/${c.workload.name}`);
-  ctx.emit({ type: 'step', data: { message: `Most likely culprit: ${top.workload.kind} ${top.workload.namespace}/${top.workload.name} (${top.pods.length} unhealthy pod${top.pods.length === 1 ? '' : 's'})${others.length ? `; also unhealthy: ${others.join(', ')}` : ''}` } });
-  const { finding } = await diagnoseWorkload(ctx, top);
-  if (top.workload.kind !== 'Deployment') {
-    ctx.emit({ type: 'finding', data: finding });
-    return { status: 'escalated', summary: `${finding.summary}. No remediation for a ${top.workload.kind} is in the vocabulary yet: a human needs to act.` };
-  }
-  const history = await ctx.callTool<RolloutHistory>('rollout_history', { namespace: top.workload.namespace, deployment: top.workload.name });
-  const current = history.revisions.find((r) => r.current);
-  const previous = history.revisions.find((r) => r.revision < history.currentRevision);
-  if (current) finding.evidence.push(`Revision ${current.revision} (${current.images.join(', ')}): ${current.available}/${current.replicas} available${previous ? `; revision ${previous.revision} (${previous.images.join(', ')}): ${previous.available}/${previous.replicas} available` : ''}; ${history.status.message}`);
+  const [top, ...others] = problems;
+  const where = (p: Problem) => `${p.object.kind} ${p.object.namespace ? `${p.object.namespace}/` : ''}${p.object.name}`;
+  ctx.emit({ type: 'step', data: { message: `Most likely root cause: ${where(top!)} (${top!.category})${others.length ? `; also: ${others.slice(0, 3).map((o) => `${where(o)} (${o.category})`).join(', ')}` : ''}` } });
+  const finding: Finding = { category: top!.category, summary: top!.summary, object: top!.object, evidence: [...top!.evidence, ...(await deepenEvidence(ctx, top!))] };
   ctx.emit({ type: 'finding', data: finding });
-  const choice = chooseRemediation(top, history);
-  if (finding.category !== 'crash_loop' && choice.tool !== 'rollout_undo') {
-    return { status: 'escalated', summary: `${finding.summary}. A restart would not fix ${finding.category}, and no earlier healthy revision is known: a human needs to act.` };
-  }
+  for (const o of others.slice(0, 2)) ctx.emit({ type: 'finding', data: { category: o.category, summary: o.summary, object: o.object, evidence: o.evidence } });
+  const choice = chooseRemediation(top!, await remediationContext(ctx, top!));
+  if ('escalate' in choice) return { status: 'escalated', summary: `${finding.summary}. ${capitalize(choice.escalate)}: a human needs to act.` };
   ctx.emit({ type: 'step', data: { message: `Proposing ${choice.tool}: ${choice.why}` } });
   try {
-    const { proposal, plan } = await ctx.propose(choice.tool, choice.input);
+    const { proposal, plan } = await ctx.propose(choice.tool, { ...choice.input, reason: choice.why });
     ctx.emit({ type: 'proposal', data: { proposalId: proposal.id, action: proposal.action, target: plan.target, summary: plan.summary } });
     return { status: 'awaiting_approval', summary: `${finding.summary}. Proposed: ${plan.summary}.`, checkpoint: { proposalId: proposal.id, finding, action: proposal.action } satisfies Checkpoint };
   } catch (e) {
-    const message = e instanceof ProposalRefused ? e.message : describeKubeError(e);
+    const message = e instanceof ProposalRefused || e instanceof PlanError ? e.message : describeKubeError(e);
     ctx.emit({ type: 'error', data: { message: `could not propose ${choice.tool}: ${message}` } });
     return { status: 'escalated', summary: `${finding.summary}. The remediation (${choice.tool}) could not be proposed: ${message}` };
   }
+}
+
+/** Reads what the remediation rules need beyond the problem: the workload's containers, the nodes. */
+async function remediationContext(ctx: WorkerContext, p: Problem): Promise<RemediationContext> {
+  const rc: RemediationContext = {};
+  if (p.category === 'probe_failure' && ['Deployment', 'StatefulSet', 'DaemonSet'].includes(p.object.kind)) {
+    rc.workload = await ctx.callTool('get_workload', { namespace: p.object.namespace, kind: p.object.kind, name: p.object.name });
+  }
+  if (p.category === 'unschedulable_placement') rc.nodes = await ctx.callTool('list_nodes', {});
+  return rc;
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 async function resume(ctx: WorkerContext, cp: Checkpoint): Promise<WorkerResult> {
   const p = await ctx.getProposal(cp.proposalId);
   if (!p) return { status: 'failed', summary: `proposal ${cp.proposalId} disappeared` };
   const outcome = (p.outcome ?? {}) as { applied?: boolean; verified?: boolean; message?: string; stale?: boolean };
-  const target = `${(p.target as { namespace?: string }).namespace}/${(p.target as { name: string }).name}`;
+  const t = p.target as { namespace?: string; name: string };
+  const target = t.namespace ? `${t.namespace}/${t.name}` : t.name;
   switch (p.status) {
     case 'executed':
       return { status: 'succeeded', summary: `${cp.finding.summary}. Applied ${p.action} to ${target} and verified: ${outcome.message}.` };

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../../lib/kube-object.ts';
+import { podRequests } from '../../lib/pod-requests.ts';
 import { cpuMillis, parseQuantity } from '../../lib/quantity.ts';
 
 /**
@@ -46,18 +47,6 @@ function expressionMatches(e: { key: string; operator: string; values?: string[]
     case 'Lt': return v !== undefined && Number(v) < Number(values[0]);
     default: return false;
   }
-}
-
-/** Sum of container requests (the API server defaults requests to limits when only limits are set). */
-export function podRequests(pod: KubeObject): { cpu: number; memory: number } {
-  let cpu = 0;
-  let memory = 0;
-  for (const c of pod.spec?.containers ?? []) {
-    const r = { ...(c.resources?.limits ?? {}), ...(c.resources?.requests ?? {}) };
-    cpu += cpuMillis(r.cpu) ?? 0;
-    memory += parseQuantity(r.memory) ?? 0;
-  }
-  return { cpu, memory };
 }
 
 function resourceFit(pod: KubeObject, node: KubeObject, podsOnNode: KubeObject[]): string[] {

@@ -1,0 +1,50 @@
+import type { KubeObject } from '../lib/kube-object.ts';
+import type { FindingCategory } from './pod-health.ts';
+
+/** What the analyzers look at: one consistent read of a scope (a namespace, or the cluster). */
+export interface ClusterSnapshot {
+  namespace?: string;
+  nodes: KubeObject[];
+  pods: KubeObject[];
+  deployments: KubeObject[];
+  replicaSets: KubeObject[];
+  statefulSets: KubeObject[];
+  daemonSets: KubeObject[];
+  jobs: KubeObject[];
+  services: KubeObject[];
+  endpoints: KubeObject[];
+  pvcs: KubeObject[];
+  storageClasses: KubeObject[];
+  events: KubeObject[];
+}
+
+export interface ProblemObject {
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/** A deterministic finding: a CONTRACT.md category, the object, and evidence quoted from the cluster. */
+export interface Problem {
+  category: FindingCategory;
+  /** 3 = not serving, 2 = degraded or blocked, 1 = a symptom explained elsewhere. */
+  severity: number;
+  object: ProblemObject;
+  summary: string;
+  evidence: string[];
+  /** Structured facts a remediation needs (container, node, selector fix…); never free text for a model to obey. */
+  facts: Record<string, unknown>;
+}
+
+export function refKey(o: ProblemObject): string {
+  return `${o.kind}/${o.namespace ?? ''}/${o.name}`;
+}
+
+/** Warning events about one object, newest first, as "Reason (xN): message". */
+export function warningsFor(s: ClusterSnapshot, kind: string, name: string, namespace?: string, limit = 3): string[] {
+  return s.events
+    .filter((e: any) => e.type === 'Warning' && e.involvedObject?.kind === kind && e.involvedObject?.name === name && (!namespace || e.involvedObject?.namespace === namespace))
+    .sort((a: any, b: any) => String(b.lastTimestamp ?? '').localeCompare(String(a.lastTimestamp ?? '')))
+    .slice(0, limit)
+    .map((e: any) => `Event ${e.reason} (x${e.count ?? 1}): ${e.message}`);
+}

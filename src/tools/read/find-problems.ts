@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { triage } from '../../analyzers/triage.ts';
+import { redactText } from '../../cluster/redact.ts';
+import { checkScope, defineReadTool } from '../define-tool.ts';
+import { readSnapshot } from './snapshot-reader.ts';
+
+const MAX_PROBLEMS = 8;
+
+export const findProblems = defineReadTool({
+  name: 'find_problems',
+  description: 'Run every deterministic analyzer (pods, rollouts, scheduling, storage, services, nodes, jobs) over a namespace or the cluster; returns ranked problems with a category, the object and evidence quoted from the cluster.',
+  input: z.object({ namespace: z.string().optional().describe('Namespace; omit for every namespace in scope'), question: z.string().max(500).default('').describe('Only ranks problems; never adds any') }),
+  async run(ctx, input) {
+    const namespace = input.namespace ?? ctx.namespace;
+    checkScope(ctx, namespace);
+    const snapshot = await readSnapshot(ctx.reader, namespace);
+    const problems = triage(snapshot, input.question).map((p) => ({ ...p, evidence: p.evidence.map(redactText) }));
+    return {
+      scope: namespace ?? 'all namespaces',
+      checked: { pods: snapshot.pods.length, nodes: snapshot.nodes.length, services: snapshot.services.length, claims: snapshot.pvcs.length, jobs: snapshot.jobs.length },
+      problems: problems.slice(0, MAX_PROBLEMS),
+      ...(problems.length > MAX_PROBLEMS ? { omitted: problems.length - MAX_PROBLEMS, narrow: 'pass a namespace to see the rest' } : {}),
+    };
+  },
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { parseFailedScheduling } from '../../src/analyzers/scheduling.ts';
+import type { ClusterSnapshot } from '../../src/analyzers/snapshot.ts';
+import { triage } from '../../src/analyzers/triage.ts';
+import { ClusterState, T } from '../../src/sandbox/cluster-state.ts';
+import { loadState } from '../../src/sandbox/load-state.ts';
+import { warmUp } from '../../src/sandbox/start-sandbox.ts';
+
+/** A snapshot taken from a simulated cluster after `seconds` of simulated time. */
+function snapshotOf(yaml: string, seconds = 60): ClusterSnapshot {
+  const state = new ClusterState();
+  loadState(state, yaml);
+  warmUp(state, seconds);
+  const l = (t: (typeof T)[keyof typeof T]) => state.store.list(t);
+  return {
+    nodes: l(T.node), pods: l(T.pod), deployments: l(T.deployment), replicaSets: l(T.replicaSet), statefulSets: l(T.statefulSet), daemonSets: l(T.daemonSet),
+    jobs: l(T.job), services: l(T.service), endpoints: l(T.endpoints), pvcs: l(T.pvc), storageClasses: l(T.storageClass), events: l(T.event),
+  };
+}
+
+const deploy = (name: string, podSpec: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: ${name}, namespace: shop }
+spec: { replicas: 1, selector: { matchLabels: { app: ${name} } }, template: { metadata: { labels: { app: ${name} } }, spec: ${podSpec} } }
+---
+`;
+
+describe('triage', () => {
+  it('ranks the root cause first: a Pending claim before the pods it blocks, and a crash loop before a healthy neighbour', () => {
+    const problems = triage(snapshotOf(
+      'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: { name: data, namespace: shop }\nspec: { storageClassName: nope, accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }\n---\n' +
+      deploy('db', '{ volumes: [{ name: d, persistentVolumeClaim: { claimName: data } }], containers: [{ name: db, image: pg }] }') +
+      deploy('ok', '{ containers: [{ name: ok, image: ok }] }'),
+    ));
+    expect(problems[0]).toMatchObject({ category: 'pvc_pending', object: { kind: 'PersistentVolumeClaim', name: 'data' }, severity: 3 });
+    expect(problems[0]!.evidence.join('\n')).toContain('storageclass.storage.k8s.io "nope" not found');
+    const db = problems.find((p) => p.object.name === 'db');
+    expect(db).toMatchObject({ category: 'pvc_pending', severity: 1 });
+    expect(problems.some((p) => p.object.name === 'ok')).toBe(false);
+  });
+
+  it('lets the question rank between real problems but never invent one', () => {
+    const yaml = 'apiVersion: sandbox.clusterclaw.dev/v1alpha1\nkind: SandboxImage\nimage: bad\nbehaviour: { exitCode: 1 }\n---\n' +
+      deploy('api', '{ containers: [{ name: a, image: bad }] }') + deploy('ledger', '{ containers: [{ name: l, image: bad }] }') + deploy('fine', '{ containers: [{ name: f, image: ok }] }');
+    const s = snapshotOf(yaml);
+    expect(triage(s, 'ledger is down')[0]!.object.name).toBe('ledger');
+    expect(triage(s, 'api errors')[0]!.object.name).toBe('api');
+    expect(triage(s, 'fine is broken').map((p) => p.object.name)).not.toContain('fine');
+  });
+
+  it('finds a Service whose selector matches no pod and suggests the closest labels', () => {
+    const problems = triage(snapshotOf(deploy('cart', '{ containers: [{ name: c, image: c }] }') + 'apiVersion: v1\nkind: Service\nmetadata: { name: cart, namespace: shop }\nspec: { selector: { app: kart }, ports: [{ port: 80 }] }\n'));
+    expect(problems[0]).toMatchObject({ category: 'service_no_endpoints', object: { kind: 'Service', name: 'cart' }, facts: { suggested: { app: 'cart' } } });
+  });
+
+  it('is empty for a healthy cluster', () => {
+    expect(triage(snapshotOf(deploy('a', '{ containers: [{ name: a, image: a }] }')))).toEqual([]);
+  });
+});
+
+describe('FailedScheduling messages', () => {
+  it('separates resources from placement from volumes', () => {
+    expect(parseFailedScheduling('0/3 nodes are available: 1 Insufficient memory, 2 node(s) were unschedulable. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.'))
+      .toEqual({ total: 3, kind: 'resources', cordoned: 2, reasons: [{ count: 1, reason: 'Insufficient memory' }, { count: 2, reason: 'node(s) were unschedulable' }] });
+    expect(parseFailedScheduling("0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.")?.kind).toBe('placement');
+    expect(parseFailedScheduling('0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.')?.kind).toBe('volumes');
+    expect(parseFailedScheduling('something else')).toBeUndefined();
+  });
+});
