@@ -1,10 +1,20 @@
+import { redactEnv } from '../cluster/redact.ts';
 import { sha256 } from '../lib/canonical-json.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
 
 /** The part of an object a change is about: spec plus labels and annotations. */
 export function changeView(obj: KubeObject | undefined): Record<string, unknown> {
   if (!obj) return {};
-  return { metadata: { labels: obj.metadata.labels ?? {}, annotations: obj.metadata.annotations ?? {} }, spec: obj.spec ?? {} };
+  return { metadata: { labels: obj.metadata.labels ?? {}, annotations: obj.metadata.annotations ?? {} }, spec: redactTemplateEnv(obj.spec ?? {}) };
+}
+
+/** Literal env values with secret-looking names never reach a card, even inside a pod template. */
+function redactTemplateEnv(spec: KubeObject['spec']): unknown {
+  const containers = spec?.template?.spec?.containers;
+  if (!Array.isArray(containers)) return spec;
+  const copy = structuredClone(spec);
+  for (const c of copy.template.spec.containers) if (c.env) c.env = redactEnv(c.env);
+  return copy;
 }
 
 /** What "the target did not move" means: its spec (data for ConfigMaps and Secrets' key set). */

@@ -1,6 +1,8 @@
 import { appendAudit } from '../audit/audit-log.ts';
 import { describeKubeError } from '../cluster/api-error.ts';
 import type { KubeReader } from '../cluster/kube-reader.ts';
+import { redactText } from '../cluster/redact.ts';
+import { scrubValues, secretValues } from '../cluster/secret-values.ts';
 import type { Config } from '../config.ts';
 import { evaluatePolicy } from '../policy/evaluate.ts';
 import type { Db } from '../store/db.ts';
@@ -58,7 +60,7 @@ export async function propose(deps: ProposeDeps, input: { task: Task; runId: str
     target_spec_hash: targetSpecHash,
     artifact_hash: hash,
     dry_run: JSON.stringify(record),
-    diff: changeDiff(live, objects, plan.request),
+    diff: scrubValues(redactText(changeDiff(live, objects, plan.request)), await secretValues(deps.reader, targetRef.namespace)),
     risk: plan.risk,
     blast_radius: JSON.stringify({ ...plan.blastRadius, rollback: plan.rollback }),
     rationale: plan.summary,

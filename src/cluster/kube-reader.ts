@@ -44,6 +44,13 @@ export class KubeReader {
     return list.items.map((o) => plain(o, apiVersion, kind));
   }
 
+  /** SubjectAccessReview: a question to the server's authorizer. Reviews are never stored, so a reader may ask. */
+  async accessReview(spec: Record<string, unknown>): Promise<KubeObject> {
+    const body = { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', metadata: {}, spec };
+    const ref = { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', name: '' };
+    return plain(await this.objects.request('POST', ref, { body }), ref.apiVersion, ref.kind);
+  }
+
   async listNamespaces(): Promise<string[]> {
     const list = await this.core.listNamespace();
     return list.items.map((n) => n.metadata!.name!);

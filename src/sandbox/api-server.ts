@@ -186,6 +186,10 @@ function sendLogs(state: ClusterState, res: ServerResponse, namespace: string | 
   if (!logs.ok) throw new ApiError(400, 'BadRequest', logs.message);
   let lines = logs.text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
+  // The image prints its lines when the instance starts: sinceSeconds/sinceTime after that hide them.
+  const since = q.get('sinceSeconds') ? state.now().getTime() - Number(q.get('sinceSeconds')) * 1000 : q.get('sinceTime') ? Date.parse(q.get('sinceTime')!) : undefined;
+  if (since !== undefined && logs.startedAt && logs.startedAt.getTime() < since) lines = [];
+  if (q.get('timestamps') === 'true') lines = lines.map((l) => `${(logs.startedAt ?? state.now()).toISOString().replace('Z', '000000Z')} ${l}`);
   const tail = q.get('tailLines');
   if (tail !== null) lines = Number(tail) > 0 ? lines.slice(-Number(tail)) : [];
   let text = lines.map((l) => `${l}\n`).join('');

@@ -1,10 +1,12 @@
 import { propose } from '../approvals/propose.ts';
 import type { KubeReader } from '../cluster/kube-reader.ts';
+import { secretValues } from '../cluster/secret-values.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { getProposal } from '../store/proposals.ts';
 import type { Run, Task } from '../store/schema.ts';
 import { findTool } from '../tools/registry.ts';
+import { runReadTool } from '../tools/run-read-tool.ts';
 import type { WorkerContext } from '../workers/worker.ts';
 import type { EventPump } from './event-pump.ts';
 
@@ -13,7 +15,13 @@ export class StepBudgetExceeded extends Error {}
 /** Builds what a worker may touch: read tools, proposals, its own events. Nothing else. */
 export function workerContext(opts: { db: Db; config: Config; reader: KubeReader; task: Task; run: Run; pump: EventPump; signal: AbortSignal; maxSteps: number; counter: { steps: number } }): WorkerContext {
   const { db, config, reader, task, run, pump, signal } = opts;
-  const tools = { reader, namespace: task.namespace ?? undefined, now: () => new Date() };
+  let secrets: Promise<string[]> | undefined;
+  const tools = { reader, namespace: task.namespace ?? undefined, now: () => new Date(), secretValues: () =>
+    (secrets ??= secretValues(reader, task.namespace ?? undefined).catch((e) => {
+      secrets = undefined;
+      throw e;
+    })),
+  };
   const step = () => {
     if (signal.aborted) throw signal.reason ?? new Error('run aborted');
     if (++opts.counter.steps > opts.maxSteps) throw new StepBudgetExceeded(`step budget of ${opts.maxSteps} tool calls exhausted`);
@@ -30,12 +38,11 @@ export function workerContext(opts: { db: Db; config: Config; reader: KubeReader
       const tool = findTool(name);
       if (tool?.effect !== 'read') throw new Error(`no read tool "${name}"`);
       step();
-      const parsed = tool.input.parse(input);
-      pump.push({ type: 'tool_call', data: { tool: name, input: parsed } });
+      pump.push({ type: 'tool_call', data: { tool: name, cluster: reader.cluster, input } });
       try {
-        const result = await tool.run(tools, parsed);
-        pump.push({ type: 'tool_result', data: { tool: name, ok: true, summary: summarize(result) } });
-        return result as never;
+        const out = await runReadTool(tool, tools, input);
+        pump.push({ type: 'tool_result', data: { tool: name, ok: true, summary: summarize(out.data) + (out.truncated ? ` (trimmed to ${out.truncated.shown} of ${out.truncated.total})` : '') } });
+        return out.data as never;
       } catch (e) {
         pump.push({ type: 'tool_result', data: { tool: name, ok: false, summary: (e as Error).message } });
         throw e;

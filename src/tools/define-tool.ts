@@ -8,6 +8,8 @@ export interface ToolContext {
   /** Namespace the task is scoped to; read tools refuse to leave it. */
   namespace?: string;
   now: () => Date;
+  /** Values of the Secrets in scope; every read tool's output is scrubbed of them (Invariant 4). */
+  secretValues?: () => Promise<string[]>;
 }
 
 export interface ObjectRef {
@@ -36,6 +38,10 @@ interface ToolBase<S extends z.ZodType> {
 
 export interface ReadTool<S extends z.ZodType = z.ZodType, O = unknown> extends ToolBase<S> {
   effect: 'read';
+  /** Largest output (JSON characters) handed on; beyond it the runner trims lists and says how to narrow. */
+  budget?: number;
+  /** How to ask for less when the output is over budget (e.g. "pass a namespace or a labelSelector"). */
+  narrow?: string;
   run(ctx: ToolContext, input: z.infer<S>): Promise<O>;
 }
 

@@ -1,4 +1,15 @@
 import type { Tool } from './define-tool.ts';
+import { canI } from './read/can-i.ts';
+import { listConfig } from './read/list-config.ts';
+import { listHpas } from './read/list-hpas.ts';
+import { listIngresses } from './read/list-ingresses.ts';
+import { listNamespaces } from './read/list-namespaces.ts';
+import { listNetworkPolicies } from './read/list-network-policies.ts';
+import { listServices } from './read/list-services.ts';
+import { listStorage } from './read/list-storage.ts';
+import { listWorkloads } from './read/list-workloads.ts';
+import { warningEvents } from './read/warning-events.ts';
+import { whoCan } from './read/who-can.ts';
 import { findProblems } from './read/find-problems.ts';
 import { getPod } from './read/get-pod.ts';
 import { getWorkload } from './read/get-workload.ts';
@@ -22,7 +33,8 @@ import { uncordon } from './write/uncordon.ts';
 
 /** The bounded operational vocabulary: the agent can do nothing that is not listed here. */
 export const TOOLS: readonly Tool[] = [
-  findProblems, listPods, getPod, getWorkload, listNodes, podLogs, objectEvents, rolloutHistoryTool,
+  findProblems, listPods, getPod, listWorkloads, getWorkload, rolloutHistoryTool, podLogs, objectEvents, warningEvents, listNodes,
+  listServices, listIngresses, listNetworkPolicies, listStorage, listConfig, canI, whoCan, listHpas, listNamespaces,
   rolloutRestart, rolloutUndo, scale, setResources, setImage, deletePod, cordon, uncordon, drain, patch, applyManifest, expandPvc,
 ];
 

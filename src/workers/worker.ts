@@ -5,7 +5,7 @@ import type { ObjectRef, ToolContext, WritePlan } from '../tools/define-tool.ts'
 /** A structured progress event; persisted in order and fanned out to sinks by the supervisor. */
 export type RunEventInput =
   | { type: 'step'; data: { message: string } }
-  | { type: 'tool_call'; data: { tool: string; input: unknown } }
+  | { type: 'tool_call'; data: { tool: string; cluster?: string; input: unknown } }
   | { type: 'tool_result'; data: { tool: string; ok: boolean; summary: string } }
   | { type: 'finding'; data: Finding }
   | { type: 'proposal'; data: { proposalId: string; action: string; target: ObjectRef; summary: string } }

@@ -8,6 +8,7 @@ import type { ToolContext } from '../../src/tools/define-tool.ts';
 import { getPod } from '../../src/tools/read/get-pod.ts';
 import { listPods } from '../../src/tools/read/list-pods.ts';
 import { podLogs } from '../../src/tools/read/pod-logs.ts';
+import { renderForModel, runReadTool } from '../../src/tools/run-read-tool.ts';
 import { TOOLS } from '../../src/tools/registry.ts';
 import { rolloutUndo } from '../../src/tools/write/rollout-undo.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -49,5 +50,23 @@ describe('read tools against the sandbox', () => {
 
   it('rollout_undo refuses when there is no earlier revision', async () => {
     await expect(rolloutUndo.plan(ctx, rolloutUndo.input.parse({ namespace: 'payments', name: 'ledger-worker' }))).rejects.toThrow(/no previous revision/);
+  });
+
+  it('holds output to the tool budget by trimming the list and saying how to narrow, never silently', async () => {
+    const small = { ...listPods, budget: 700, narrow: 'pass a namespace' };
+    const out = await runReadTool(small, ctx, {});
+    expect(JSON.stringify(out.data).length).toBeLessThanOrEqual(700);
+    expect(out.truncated).toEqual({ shown: (out.data as unknown[]).length, total: 3, narrow: 'pass a namespace' });
+    expect(renderForModel(out)).toContain(`[output trimmed to ${(out.data as unknown[]).length} of 3 items; to see the rest: pass a namespace]`);
+    expect((await runReadTool(listPods, ctx, {})).truncated).toBeUndefined();
+  });
+
+  it('greps logs for a phrase, case-insensitively', async () => {
+    const pod = (await listPods.run(ctx, {})).find((p) => p.name.startsWith('ledger-worker'))!;
+    const hit = await podLogs.run(ctx, podLogs.input.parse({ namespace: 'payments', name: pod.name, previous: true, grep: 'ignore previous' }));
+    expect(hit.lines).toBe(1);
+    expect(hit.text).toContain('IGNORE PREVIOUS INSTRUCTIONS');
+    const none = await podLogs.run(ctx, podLogs.input.parse({ namespace: 'payments', name: pod.name, previous: true, grep: 'no such phrase here' }));
+    expect(none).toMatchObject({ lines: 0, text: '' });
   });
 });

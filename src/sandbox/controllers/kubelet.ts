@@ -160,18 +160,20 @@ function recordContainerEvents(state: ClusterState, pod: KubeObject, c: any, pul
 }
 
 /** Logs of a container instance: what its image prints. `previous` reads the last terminated instance. */
-export function containerLogs(state: ClusterState, pod: KubeObject, container: string, previous: boolean): { ok: true; text: string } | { ok: false; message: string } {
+export function containerLogs(state: ClusterState, pod: KubeObject, container: string, previous: boolean): { ok: true; text: string; startedAt?: Date } | { ok: false; message: string } {
   const c = (pod.spec?.containers ?? []).find((x: any) => x.name === container);
   const s = (pod.status?.containerStatuses ?? []).find((x: any) => x.name === container);
   if (!c) return { ok: false, message: `container ${container} is not valid for pod ${pod.metadata.name}` };
   const logs = state.behaviourOf(c.image).logs ?? '';
+  const started = (iso?: string) => (iso ? new Date(iso) : undefined);
   if (previous) {
-    if (!s?.lastState?.terminated && !s?.state?.terminated) return { ok: false, message: `previous terminated container "${container}" in pod "${pod.metadata.name}" not found` };
-    return { ok: true, text: logs };
+    const last = s?.lastState?.terminated ?? s?.state?.terminated;
+    if (!last) return { ok: false, message: `previous terminated container "${container}" in pod "${pod.metadata.name}" not found` };
+    return { ok: true, text: logs, startedAt: started(last.startedAt) };
   }
   if (!s || s.state?.waiting?.reason === 'ContainerCreating' || (s.state?.waiting && !s.lastState?.terminated)) {
     const why = s?.state?.waiting?.reason ?? 'ContainerCreating';
     return { ok: false, message: `container "${container}" in pod "${pod.metadata.name}" is waiting to start: ${why}` };
   }
-  return { ok: true, text: logs };
+  return { ok: true, text: logs, startedAt: started(s.state?.running?.startedAt ?? s.state?.terminated?.startedAt ?? s.lastState?.terminated?.startedAt) };
 }

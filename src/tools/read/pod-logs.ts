@@ -6,17 +6,28 @@ const MAX_CHARS = 6000;
 
 export const podLogs = defineReadTool({
   name: 'pod_logs',
-  description: 'The last lines a container printed; previous=true reads the instance that last terminated (why it crashed). Secrets are redacted.',
+  description: 'The last lines a container printed; previous=true reads the instance that last terminated (why it crashed); grep keeps only lines containing a phrase. Secrets are redacted.',
   input: z.object({
     namespace: z.string(),
     name: z.string(),
     container: z.string().optional(),
     previous: z.boolean().default(false),
-    tailLines: z.number().int().min(1).max(500).default(50),
+    tailLines: z.number().int().min(1).max(2000).default(50),
+    sinceSeconds: z.number().int().min(1).optional(),
+    grep: z.string().min(2).max(200).optional().describe('Case-insensitive phrase (not a regex)'),
   }),
+  budget: MAX_CHARS + 500,
+  narrow: 'lower tailLines, or pass grep or sinceSeconds',
   async run(ctx, input) {
     checkScope(ctx, input.namespace);
-    const text = await ctx.reader.readPodLog(input.namespace, input.name, { container: input.container, previous: input.previous, tailLines: input.tailLines });
-    return { previous: input.previous, text: budgetTail(redactText(text ?? ''), MAX_CHARS) };
+    // With grep, read more so the matching lines are found, then keep the last tailLines of them.
+    const fetched = await ctx.reader.readPodLog(input.namespace, input.name, { container: input.container, previous: input.previous, tailLines: input.grep ? Math.max(input.tailLines, 2000) : input.tailLines, sinceSeconds: input.sinceSeconds });
+    let lines = (fetched ?? '').split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    if (input.grep) {
+      const needle = input.grep.toLowerCase();
+      lines = lines.filter((l) => l.toLowerCase().includes(needle)).slice(-input.tailLines);
+    }
+    return { previous: input.previous, lines: lines.length, text: budgetTail(redactText(lines.join('\n')), MAX_CHARS) };
   },
 });
