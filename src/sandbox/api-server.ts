@@ -2,10 +2,9 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { parseApiPath } from './api-paths.ts';
 import { T, type ClusterState } from './cluster-state.ts';
-import { containerLogs } from './controllers/kubelet.ts';
 import { VERSION_INFO, apiGroupDoc, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
-import { ApiError, type WatchEvent } from './object-store.ts';
+import { ApiError } from './object-store.ts';
 import { parse as parseYaml } from 'yaml';
 import { admitUpdate } from './admission.ts';
 import { APPLY_PATCH, checkPreconditions, serverSideApply } from './apply.ts';
@@ -15,6 +14,10 @@ import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { reviewAccess } from './access-review.ts';
 import { evictPod, scaleOf, writeScale } from './subresources.ts';
 import { WatchHistory } from './watch-history.ts';
+import { watch } from './watch-handler.ts';
+import { sendLogs } from './log-handler.ts';
+import { openApiGroupDoc, openApiIndex } from './openapi.ts';
+import { toTable, wantsTable } from './printing/table.ts';
 
 const MAX_BODY = 3 * 1024 * 1024;
 
@@ -60,6 +63,12 @@ export async function startApiServer(state: ClusterState, opts: { port?: number 
 
 async function handle(state: ClusterState, history: WatchHistory, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://sandbox');
+  if (url.pathname === '/openapi/v3') return sendJson(res, 200, openApiIndex());
+  if (url.pathname.startsWith('/openapi/v3/')) {
+    const doc = openApiGroupDoc(url.pathname.slice('/openapi/v3/'.length));
+    if (!doc) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    return sendJson(res, 200, doc);
+  }
   const p = parseApiPath(url.pathname);
   if (!p) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if (p.kind === 'discovery') {
@@ -81,9 +90,14 @@ async function handle(state: ClusterState, history: WatchHistory, req: IncomingM
     case 'GET': {
       if (subresource === 'log') return sendLogs(state, res, namespace, name!, q);
       if (subresource === 'scale') return sendJson(res, 200, scaleOf(state.store.mustGet(type, namespace, name!)));
-      if (name) return sendJson(res, 200, state.store.mustGet(type, namespace, name));
-      if (q.get('watch') === 'true' || q.get('watch') === '1') return watch(state, history, req, res, type, namespace, q);
-      return sendJson(res, 200, list(state, type, namespace, q));
+      const table = wantsTable(req.headers.accept);
+      if (name) {
+        const obj = state.store.mustGet(type, namespace, name);
+        return sendJson(res, 200, table ? toTable(type.kind, [obj], state.now(), { resourceVersion: obj.metadata.resourceVersion }) : obj);
+      }
+      if (q.get('watch') === 'true' || q.get('watch') === '1') return watch(state, history, req, res, type, namespace, q, table);
+      const l = list(state, type, namespace, q);
+      return sendJson(res, 200, table ? toTable(type.kind, l.items, state.now(), l.metadata) : l);
     }
     case 'POST': {
       if (name && subresource === 'eviction' && type === T.pod) {
@@ -146,57 +160,6 @@ function list(state: ClusterState, type: ResourceType, namespace: string | undef
     metadata: { resourceVersion: state.store.resourceVersion, ...(more ? { continue: Buffer.from(String(offset + limit)).toString('base64url'), remainingItemCount: items.length - offset - limit } : {}) },
     items: page,
   };
-}
-
-function watch(state: ClusterState, history: WatchHistory, req: IncomingMessage, res: ServerResponse, type: ResourceType, namespace: string | undefined, q: URLSearchParams): void {
-  const labels = parseLabelSelector(q.get('labelSelector') ?? undefined);
-  const fields = parseFieldSelector(q.get('fieldSelector') ?? undefined);
-  const matches = (e: WatchEvent) => e.resource === type && (!namespace || e.object.metadata.namespace === namespace) && labels(e.object) && fields(e.object);
-  res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
-  res.flushHeaders(); // client-node's Watch waits for headers; a quiet watch must not hang it.
-  const write = (type: string, object: unknown) => res.write(`${JSON.stringify({ type, object })}\n`);
-  const rv = q.get('resourceVersion');
-  if (!rv || rv === '0') {
-    for (const o of state.store.list(type, namespace)) if (labels(o) && fields(o)) write('ADDED', o);
-  } else {
-    const missed = history.since(Number(rv));
-    if (!missed) {
-      write('ERROR', { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: `too old resource version: ${rv}` });
-      res.end();
-      return;
-    }
-    for (const e of missed) if (matches(e)) write(e.type, e.object);
-  }
-  const stop = state.store.onEvent((e) => matches(e) && write(e.type, e.object));
-  const timeout = setTimeout(() => res.end(), Number(q.get('timeoutSeconds') ?? 1800) * 1000);
-  const close = () => {
-    stop();
-    clearTimeout(timeout);
-  };
-  req.on('close', close);
-  res.on('close', close);
-}
-
-function sendLogs(state: ClusterState, res: ServerResponse, namespace: string | undefined, name: string, q: URLSearchParams): void {
-  const pod = state.store.mustGet(T.pod, namespace, name);
-  const containers: string[] = (pod.spec?.containers ?? []).map((c: { name: string }) => c.name);
-  const container = q.get('container') ?? (containers.length === 1 ? containers[0] : undefined);
-  if (!container) throw new ApiError(400, 'BadRequest', `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`);
-  const logs = containerLogs(state, pod, container, q.get('previous') === 'true');
-  if (!logs.ok) throw new ApiError(400, 'BadRequest', logs.message);
-  let lines = logs.text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  // The image prints its lines when the instance starts: sinceSeconds/sinceTime after that hide them.
-  const since = q.get('sinceSeconds') ? state.now().getTime() - Number(q.get('sinceSeconds')) * 1000 : q.get('sinceTime') ? Date.parse(q.get('sinceTime')!) : undefined;
-  if (since !== undefined && logs.startedAt && logs.startedAt.getTime() < since) lines = [];
-  if (q.get('timestamps') === 'true') lines = lines.map((l) => `${(logs.startedAt ?? state.now()).toISOString().replace('Z', '000000Z')} ${l}`);
-  const tail = q.get('tailLines');
-  if (tail !== null) lines = Number(tail) > 0 ? lines.slice(-Number(tail)) : [];
-  let text = lines.map((l) => `${l}\n`).join('');
-  const limitBytes = Number(q.get('limitBytes') ?? 0);
-  if (limitBytes > 0) text = Buffer.from(text).subarray(0, limitBytes).toString();
-  res.writeHead(200, { 'content-type': 'text/plain' });
-  res.end(text);
 }
 
 function parseDryRun(v: string | null): boolean {

@@ -7,6 +7,9 @@ import type { KubeObject } from '../lib/kube-object.ts';
  */
 export function applyDefaults(obj: KubeObject): KubeObject {
   switch (obj.kind) {
+    case 'Service':
+      obj.spec = defaultServiceSpec(obj);
+      break;
     case 'Pod':
       obj.spec = defaultPodSpec(obj.spec ?? {});
       break;
@@ -56,4 +59,22 @@ function defaultPodSpec(spec: any): any {
 function pruneNulls(o: Record<string, unknown>): Record<string, unknown> {
   for (const [k, v] of Object.entries(o)) if (v === null) delete o[k];
   return o;
+}
+
+/** What the API server fills in for a Service: type, a ClusterIP from 10.96.0.0/12 (stable per name), port defaults. */
+function defaultServiceSpec(svc: KubeObject): any {
+  const spec = svc.spec ?? {};
+  spec.type ??= 'ClusterIP';
+  spec.sessionAffinity ??= 'None';
+  if (spec.type !== 'ExternalName' && spec.clusterIP === undefined) {
+    let h = 0;
+    for (const ch of `${svc.metadata.namespace}/${svc.metadata.name}`) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+    spec.clusterIP = `10.96.${(h >> 8) & 0xff}.${(h & 0xfe) || 10}`;
+    spec.clusterIPs = [spec.clusterIP];
+  }
+  for (const p of spec.ports ?? []) {
+    p.protocol ??= 'TCP';
+    p.targetPort ??= p.port;
+  }
+  return spec;
 }

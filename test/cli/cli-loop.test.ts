@@ -1,32 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
 import { run, startSandboxProcess } from '../helpers/cli.ts';
+import { KUBECTL, kubectl } from '../helpers/kubectl.ts';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'single-revision-crash.yaml');
-
-// The real kubectl: on PATH on these machines; .ci/run installs it from the npm registry otherwise.
-const KUBECTL = [join(import.meta.dirname, '..', '..', '.ci', 'bin', 'kubectl'), 'kubectl'].find((k) => {
-  try {
-    execFileSync(k, ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-});
-
-function kubectl(args: string[], env: Record<string, string>): { code: number; out: string } {
-  if (!KUBECTL) throw new Error('kubectl is not installed');
-  try {
-    return { code: 0, out: execFileSync(KUBECTL, args, { env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
-  } catch (e) {
-    const err = e as { status: number; stdout: string; stderr: string };
-    return { code: err.status, out: `${err.stdout}${err.stderr}` };
-  }
-}
 
 describe('claw CLI against a `claw sandbox` process, checked with the real kubectl', () => {
   let dir: string;

@@ -152,7 +152,8 @@ function writeStatus(state: ClusterState, d: KubeObject, newRsName: string, repl
     updatedReplicas: updated,
     readyReplicas: sum((rs) => rs.status?.readyReplicas ?? 0),
     availableReplicas: available,
-    ...(replicas - available > 0 ? { unavailableReplicas: replicas - available } : {}),
+    // As calculateStatus does: the ReplicaSets' desired total minus available (surge pods count), never negative.
+    ...(sum((rs) => rs.spec?.replicas ?? 0) - available > 0 ? { unavailableReplicas: sum((rs) => rs.spec?.replicas ?? 0) - available } : {}),
     conditions: [
       condition('Available', availableCond, prev.find((p) => p.type === 'Available')?.status === availableCond.status ? prev.find((p) => p.type === 'Available').lastUpdateTime : now),
       condition('Progressing', progressing, lastUpdate),
