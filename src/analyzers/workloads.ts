@@ -54,7 +54,7 @@ function podVerdict(s: ClusterSnapshot, pod: KubeObject): PodVerdict {
   }
   if (dx.detail.includes('ContainerCreating')) {
     const mount = s.events.find((e: any) => e.reason === 'FailedMount' && e.involvedObject?.name === pod.metadata.name && e.involvedObject?.namespace === ns);
-    if (mount && / not found$/.test(String(mount.message))) return { ...base, category: 'config_missing', severity: 3, detail: String(mount.message) };
+    if (mount && / not found$/.test(String(mount.message))) return { ...base, category: 'config_missing', severity: 3, detail: `FailedMount: ${mount.message}` };
   }
   return base;
 }
@@ -84,11 +84,16 @@ function problemFor(s: ClusterSnapshot, object: ProblemObject, verdicts: PodVerd
   const c = (pod.spec?.containers ?? []).find((x: any) => x.name === worst.container) ?? pod.spec?.containers?.[0];
   const status = (pod.status?.containerStatuses ?? []).find((x: any) => x.name === c?.name);
   const last = status?.lastState?.terminated ?? status?.state?.terminated;
-  const evidence = [`Pod ${ns}/${pod.metadata.name}: ${worst.detail}`];
-  if (last) evidence.push(`Container "${c.name}" (${c.image}) last terminated with exit code ${last.exitCode} (${last.reason}); restart count ${status.restartCount}`);
-  else if (status?.state?.waiting?.message) evidence.push(`Container "${c.name}" (${c.image}) waiting: ${status.state.waiting.reason}: ${status.state.waiting.message}`);
+  const now = status?.state?.waiting?.reason ?? (status?.state?.running ? 'Running' : undefined);
+  const evidence = last
+    ? [`Pod ${ns}/${pod.metadata.name}, container "${c.name}" (${c.image}): last terminated with exit code ${last.exitCode} (${last.reason}); restart count ${status.restartCount}${now ? `; now ${now}` : ''}`]
+    : status?.state?.waiting?.message
+      ? [`Pod ${ns}/${pod.metadata.name}, container "${c.name}" (${c.image}): ${status.state.waiting.reason}: ${status.state.waiting.message}`]
+      : [`Pod ${ns}/${pod.metadata.name}: ${worst.detail}`];
+  if (worst.category === 'probe_failure') evidence.push(worst.detail);
   if (worst.category === 'oom_killed') evidence.push(`Container "${c.name}" memory limit ${c.resources?.limits?.memory ?? 'none'}, request ${c.resources?.requests?.memory ?? 'none'}`);
-  evidence.push(...warningsFor(s, 'Pod', pod.metadata.name, ns, 2));
+  // Events repeating what is already quoted add tokens, not evidence.
+  evidence.push(...warningsFor(s, 'Pod', pod.metadata.name, ns, 2).filter((e) => !evidence.some((x) => x.includes(e.replace(/^Event \S+ \(x\d+\): /, '')))));
   const owner = object.kind === 'Deployment' ? s.deployments.find((d) => d.metadata.name === object.name && d.metadata.namespace === ns) : undefined;
   const n = verdicts.length;
   return {
@@ -97,7 +102,7 @@ function problemFor(s: ClusterSnapshot, object: ProblemObject, verdicts: PodVerd
     object,
     summary: `${object.kind} ${ns}/${object.name} ${WHAT[worst.category] ?? `is unhealthy (${worst.detail})`} (${n} unhealthy pod${n === 1 ? '' : 's'})`,
     evidence,
-    facts: { detail: worst.detail, pod: pod.metadata.name, container: c?.name, image: c?.image, limits: c?.resources?.limits ?? {}, requests: c?.resources?.requests ?? {}, pods: verdicts.map((v) => v.pod.metadata.name), ...(owner ? revisionFacts(s, owner, verdicts.map((v) => v.pod)) : {}) },
+    facts: { ...schedulingFacts(worst), pod: pod.metadata.name, container: c?.name, image: c?.image, limits: c?.resources?.limits ?? {}, requests: c?.resources?.requests ?? {}, pods: verdicts.slice(0, 5).map((v) => v.pod.metadata.name), ...(owner ? revisionFacts(s, owner, verdicts.map((v) => v.pod)) : {}) },
   };
 }
 
@@ -121,4 +126,11 @@ function revisionFacts(s: ClusterSnapshot, d: KubeObject, failing: KubeObject[])
 
 function restarts(pod: KubeObject): number {
   return (pod.status?.containerStatuses ?? []).reduce((n: number, c: any) => n + (c.restartCount ?? 0), 0);
+}
+
+/** For scheduling failures, how many nodes were merely cordoned (what an uncordon would fix). */
+function schedulingFacts(v: PodVerdict): Record<string, unknown> {
+  if (v.category !== 'unschedulable_placement' && v.category !== 'unschedulable_resources') return {};
+  const parsed = parseFailedScheduling(v.detail);
+  return parsed ? { nodesTotal: parsed.total, nodesCordoned: parsed.cordoned } : {};
 }

@@ -26,7 +26,7 @@ describe('choosing the remediation', () => {
   });
 
   it('uncordons a Ready cordoned node when cordoning is why pods cannot schedule', () => {
-    const f = { detail: '0/2 nodes are available: 2 node(s) were unschedulable. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.' };
+    const f = { nodesTotal: 2, nodesCordoned: 2 };
     const nodes = [{ name: 'a', ready: 'False (NodeStatusUnknown)', cordoned: true }, { name: 'b', ready: 'True (KubeletReady)', cordoned: true }];
     expect(chooseRemediation(problem('unschedulable_placement', f), { nodes })).toMatchObject({ tool: 'uncordon', input: { node: 'b' } });
     expect(chooseRemediation(problem('unschedulable_placement', f), { nodes: [] })).toHaveProperty('escalate');

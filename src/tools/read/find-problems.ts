@@ -14,7 +14,8 @@ export const findProblems = defineReadTool({
     const namespace = input.namespace ?? ctx.namespace;
     checkScope(ctx, namespace);
     const snapshot = await readSnapshot(ctx.reader, namespace);
-    const problems = triage(snapshot, input.question).map((p) => ({ ...p, evidence: p.evidence.map(redactText) }));
+    // Symptoms (severity 1) are explained by another problem: their facts would only add tokens.
+    const problems = triage(snapshot, input.question).map((p) => ({ ...p, evidence: p.evidence.map(redactText), facts: p.severity < 2 ? {} : p.facts }));
     return {
       scope: namespace ?? 'all namespaces',
       checked: { pods: snapshot.pods.length, nodes: snapshot.nodes.length, services: snapshot.services.length, claims: snapshot.pvcs.length, jobs: snapshot.jobs.length },

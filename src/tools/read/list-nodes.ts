@@ -3,6 +3,9 @@ import { podRequests } from '../../lib/pod-requests.ts';
 import { cpuMillis, parseQuantity } from '../../lib/quantity.ts';
 import { defineReadTool } from '../define-tool.ts';
 
+// Labels every node has: they never explain a placement failure.
+const NOISE = /^(beta\.kubernetes\.io\/|kubernetes\.io\/(hostname|os|arch)$)/;
+
 export const listNodes = defineReadTool({
   name: 'list_nodes',
   description: 'Nodes with readiness and pressure conditions, cordon state, taints, labels that placement uses, and allocatable CPU/memory versus what scheduled pods request.',
@@ -21,7 +24,7 @@ export const listNodes = defineReadTool({
         pressure: conditions.filter((c) => c.type !== 'Ready' && c.status === 'True').map((c) => c.type),
         cordoned: Boolean(n.spec?.unschedulable),
         taints: (n.spec?.taints ?? []).map((t: any) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`),
-        labels: Object.fromEntries(Object.entries(n.metadata.labels ?? {}).filter(([k]) => !k.startsWith('beta.kubernetes.io/'))),
+        labels: Object.fromEntries(Object.entries(n.metadata.labels ?? {}).filter(([k]) => !NOISE.test(k))),
         pods: on.length,
         cpu: { allocatableMillis: cpuMillis(alloc.cpu), requestedMillis: req.cpu },
         memory: { allocatableMi: Math.round((parseQuantity(alloc.memory) ?? 0) / 2 ** 20), requestedMi: Math.round(req.memory / 2 ** 20) },

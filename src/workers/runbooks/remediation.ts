@@ -1,4 +1,3 @@
-import { parseFailedScheduling } from '../../analyzers/scheduling.ts';
 import type { Problem } from '../../analyzers/snapshot.ts';
 import { formatMi, quantityToMi } from '../../lib/quantity.ts';
 
@@ -44,9 +43,8 @@ export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Reme
     case 'probe_failure':
       return undo('the probe failure') ?? probePortFix(p, rc) ?? { escalate: 'the probe fails but its target looks right: the application is not answering' };
     case 'unschedulable_placement': {
-      const parsed = parseFailedScheduling(String(f.detail ?? ''));
       const cordoned = (rc.nodes ?? []).find((n) => n.cordoned && n.ready.startsWith('True'));
-      if (parsed?.cordoned && cordoned) return { tool: 'uncordon', input: { node: cordoned.name }, why: `${parsed.cordoned} node(s) are cordoned; ${cordoned.name} is Ready, so uncordoning it gives the pods a place to run` };
+      if (f.nodesCordoned > 0 && cordoned) return { tool: 'uncordon', input: { node: cordoned.name }, why: `${f.nodesCordoned} of ${f.nodesTotal} node(s) are cordoned; ${cordoned.name} is Ready, so uncordoning it gives the pods a place to run` };
       return undo('the placement failure') ?? { escalate: 'no node satisfies the pod\'s selectors, affinity or tolerations; adding matching nodes or changing the rules is a human decision' };
     }
     case 'unschedulable_resources':
