@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
 import { run, startSandboxProcess } from '../helpers/cli.ts';
 import { KUBECTL, kubectl } from '../helpers/kubectl.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'single-revision-crash.yaml');
 
@@ -115,7 +117,8 @@ describe('claw CLI against a `claw sandbox` process, checked with the real kubec
     const sandbox = await startSandboxProcess(DEMO_SEED, join(dir, 'lock.kubeconfig'));
     try {
       const first = run(['demo', '--yes'], { CLAW_DATA_DIR: data });
-      await new Promise((r) => setTimeout(r, 1200));
+      // Wait until the demo holds the store (its pid lock exists), however slow the machine is.
+      await waitFor('the demo to lock its store', () => existsSync(join(data, 'claw.lock')), 60_000);
       const second = await run(['runs'], { CLAW_DATA_DIR: data });
       expect(second.code).toBe(1);
       expect(second.stderr).toContain('DATABASE_URL');
