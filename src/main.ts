@@ -5,6 +5,7 @@ import type { Config } from './config.ts';
 import { type Runtime, openRuntime } from './runtime.ts';
 import { healthz, readyz, sendJson } from './surfaces/http/health.ts';
 import { createSlackApp } from './surfaces/slack/slack-app.ts';
+import { clusterNameOf } from './cluster/kube-config.ts';
 import { slackThreadSink } from './surfaces/slack/thread-sink.ts';
 import { Supervisor, type SupervisorDeps } from './supervisor/supervisor.ts';
 
@@ -34,6 +35,15 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** The context name behind a task's cluster; the raw name when no kubeconfig can be loaded yet. */
+function displayCluster(rt: Runtime, cluster: string): string {
+  try {
+    return clusterNameOf(rt.kubeConfigFor(cluster));
+  } catch {
+    return cluster;
+  }
+}
+
 /**
  * `claw serve`: config → runtime → surfaces + supervisor in one process. Health answers as soon
  * as the server listens, with or without Slack, kubeconfig or claw.yaml.
@@ -41,7 +51,7 @@ export interface RunningServer {
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {
   const rt = await openRuntime(config, { memoryStore: opts.memoryStore });
   const supervisor = new Supervisor({ db: rt.store.db, config, logger: rt.logger, kubeConfigFor: rt.kubeConfigFor, sinks: [], ...opts.supervisor });
-  const deps = { db: rt.store.db, config, logger: rt.logger, notify: () => supervisor.wake() };
+  const deps = { db: rt.store.db, config, logger: rt.logger, notify: () => supervisor.wake(), clusterName: (c: string) => displayCluster(rt, c) };
   const { botToken, signingSecret, apiUrl } = config.slack;
   const slack = botToken && signingSecret
     ? createSlackApp(deps, { botToken, signingSecret, apiUrl, clientOptions: opts.slackClientOptions, botId: opts.botId, botUserId: opts.botUserId })

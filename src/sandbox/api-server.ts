@@ -63,21 +63,21 @@ export async function startApiServer(state: ClusterState, opts: { port?: number 
 
 async function handle(state: ClusterState, history: WatchHistory, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://sandbox');
-  if (url.pathname === '/openapi/v3') return sendJson(res, 200, openApiIndex());
+  if (url.pathname === '/openapi/v3') return sendJson(res, 200, openApiIndex(state.types));
   if (url.pathname.startsWith('/openapi/v3/')) {
-    const doc = openApiGroupDoc(url.pathname.slice('/openapi/v3/'.length));
+    const doc = openApiGroupDoc(state.types, url.pathname.slice('/openapi/v3/'.length));
     if (!doc) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     return sendJson(res, 200, doc);
   }
-  const p = parseApiPath(url.pathname);
+  const p = parseApiPath(url.pathname, state.types);
   if (!p) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if (p.kind === 'discovery') {
     if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'method not allowed');
     const doc = p.doc === 'version' ? VERSION_INFO
       : p.doc === 'api' ? apiVersions()
-      : p.doc === 'apis' ? apiGroupList()
-      : p.doc === 'group' ? apiGroupDoc(p.group)
-      : apiResourceList(p.group, p.version);
+      : p.doc === 'apis' ? apiGroupList(state.types)
+      : p.doc === 'group' ? apiGroupDoc(state.types, p.group)
+      : apiResourceList(state.types, p.group, p.version);
     if (!doc) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     return sendJson(res, 200, doc);
   }
@@ -93,11 +93,11 @@ async function handle(state: ClusterState, history: WatchHistory, req: IncomingM
       const table = wantsTable(req.headers.accept);
       if (name) {
         const obj = state.store.mustGet(type, namespace, name);
-        return sendJson(res, 200, table ? toTable(type.kind, [obj], state.now(), { resourceVersion: obj.metadata.resourceVersion }) : obj);
+        return sendJson(res, 200, table ? toTable(type, [obj], state.now(), { resourceVersion: obj.metadata.resourceVersion }) : obj);
       }
       if (q.get('watch') === 'true' || q.get('watch') === '1') return watch(state, history, req, res, type, namespace, q, table);
       const l = list(state, type, namespace, q);
-      return sendJson(res, 200, table ? toTable(type.kind, l.items, state.now(), l.metadata) : l);
+      return sendJson(res, 200, table ? toTable(type, l.items, state.now(), l.metadata) : l);
     }
     case 'POST': {
       if (name && subresource === 'eviction' && type === T.pod) {

@@ -1,6 +1,6 @@
 import type { KubeObject } from '../lib/kube-object.ts';
 import { ObjectStore } from './object-store.ts';
-import { RESOURCE_TYPES, type ResourceType } from './resources.ts';
+import { RESOURCE_TYPES, ResourceRegistry, type ResourceType } from './resources.ts';
 
 /** How containers running an image behave (the `SandboxImage` document of the state file). */
 export interface ImageBehaviour {
@@ -42,16 +42,34 @@ export const T = {
   roleBinding: type('RoleBinding'),
   clusterRole: type('ClusterRole'),
   clusterRoleBinding: type('ClusterRoleBinding'),
+  crd: type('CustomResourceDefinition'),
 };
 
 /** The simulated cluster: storage plus the image behaviours that decide pod fate. */
 export class ClusterState {
   readonly store = new ObjectStore();
+  /** Built-in kinds plus those CustomResourceDefinitions add. */
+  readonly types = new ResourceRegistry();
   readonly images = new Map<string, ImageBehaviour>();
   /** Seconds added to the wall clock; lets tests step simulated time forward. */
   clockOffsetMs = 0;
   /** Deployment uid → last observed rollout progress, for the progress deadline. */
   readonly rolloutProgress = new Map<string, string>();
+
+  constructor() {
+    // A CRD's kinds are served as soon as it is stored, and go (with their objects) when it is deleted.
+    this.store.onEvent((e) => {
+      if (e.resource.kind !== 'CustomResourceDefinition') return;
+      if (e.type === 'DELETED') {
+        const gone = new ResourceRegistry();
+        gone.syncCustom([e.object]);
+        for (const t of gone.all().filter((x) => x.group === e.object.spec?.group)) {
+          for (const o of this.store.list(t)) this.store.delete(t, o.metadata.namespace, o.metadata.name);
+        }
+      }
+      this.types.syncCustom(this.store.list(T.crd));
+    });
+  }
 
   now(): Date {
     return new Date(Date.now() + this.clockOffsetMs);

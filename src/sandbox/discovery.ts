@@ -1,4 +1,4 @@
-import { RESOURCE_TYPES, type ResourceType, apiVersionOf } from './resources.ts';
+import { type ResourceRegistry, type ResourceType, apiVersionOf } from './resources.ts';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -9,9 +9,9 @@ const SUBRESOURCE: Record<string, { kind: string; group?: string; version?: stri
   scale: { kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] },
 };
 
-function groupVersions(): { group: string; version: string }[] {
+function groupVersions(types: ResourceRegistry): { group: string; version: string }[] {
   const seen = new Map<string, { group: string; version: string }>();
-  for (const t of RESOURCE_TYPES) if (t.group) seen.set(`${t.group}/${t.version}`, { group: t.group, version: t.version });
+  for (const t of types.all()) if (t.group) seen.set(`${t.group}/${t.version}`, { group: t.group, version: t.version });
   return [...seen.values()];
 }
 
@@ -19,24 +19,24 @@ export function apiVersions() {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] };
 }
 
-function apiGroup(group: string) {
-  const versions = groupVersions().filter((g) => g.group === group).map((g) => ({ groupVersion: `${g.group}/${g.version}`, version: g.version }));
+function apiGroup(types: ResourceRegistry, group: string) {
+  const versions = groupVersions(types).filter((g) => g.group === group).map((g) => ({ groupVersion: `${g.group}/${g.version}`, version: g.version }));
   return { name: group, versions, preferredVersion: versions[0] };
 }
 
-export function apiGroupList() {
-  const groups = [...new Set(groupVersions().map((g) => g.group))];
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(apiGroup) };
+export function apiGroupList(types: ResourceRegistry) {
+  const groups = [...new Set(groupVersions(types).map((g) => g.group))];
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map((g) => apiGroup(types, g)) };
 }
 
-export function apiGroupDoc(group: string) {
-  const g = apiGroup(group);
+export function apiGroupDoc(types: ResourceRegistry, group: string) {
+  const g = apiGroup(types, group);
   return g.versions.length ? { kind: 'APIGroup', apiVersion: 'v1', ...g } : undefined;
 }
 
 /** APIResourceList for one group-version, subresources included (kubectl checks pods/log etc.). */
-export function apiResourceList(group: string, version: string) {
-  const types = RESOURCE_TYPES.filter((t) => t.group === group && t.version === version);
+export function apiResourceList(registry: ResourceRegistry, group: string, version: string) {
+  const types = registry.all().filter((t) => t.group === group && t.version === version);
   if (types.length === 0) return undefined;
   const resources = types.flatMap((t: ResourceType) => [
     { name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: t.verbs ?? VERBS, ...(t.shortNames ? { shortNames: t.shortNames } : {}) },

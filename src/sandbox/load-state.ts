@@ -1,7 +1,6 @@
 import { parseAllDocuments } from 'yaml';
 import { type ClusterState, type ImageBehaviour, T } from './cluster-state.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
-import { findByKind } from './resources.ts';
 
 export const SANDBOX_API_VERSION = 'sandbox.clusterclaw.dev/v1alpha1';
 
@@ -32,8 +31,10 @@ export function loadState(state: ClusterState, text: string): LoadResult {
     } else objects.push(value as KubeObject);
   }
   const namespaces = new Set<string>();
-  for (const obj of objects) {
-    const type = obj?.apiVersion && obj.kind ? findByKind(obj.apiVersion, obj.kind) : undefined;
+  // CRDs first: the custom resources later in the file need their kinds served.
+  const isCrd = (o: KubeObject) => o?.kind === 'CustomResourceDefinition';
+  for (const obj of [...objects.filter(isCrd), ...objects.filter((o) => !isCrd(o))]) {
+    const type = obj?.apiVersion && obj.kind ? state.types.findByKind(obj.apiVersion, obj.kind) : undefined;
     if (!type) {
       result.warnings.push(`skipped ${obj?.kind ?? 'document'} ${obj?.metadata?.name ?? ''}: kind ${obj?.apiVersion}/${obj?.kind} is not served by the sandbox yet`);
       continue;

@@ -1,29 +1,29 @@
 import { createHash } from 'node:crypto';
-import { RESOURCE_TYPES, apiVersionOf } from './resources.ts';
+import { type ResourceRegistry, apiVersionOf, groupVersionPath } from './resources.ts';
 
 /**
  * A minimal OpenAPI v3: enough for `kubectl apply/create -f` to see that the server validates
  * fields itself (every patch operation names its kind and accepts `fieldValidation`). There are
  * no schemas, so `kubectl explain` is not supported.
  */
-function groupVersions(): string[] {
-  return [...new Set(RESOURCE_TYPES.map((t) => (t.group ? `apis/${t.group}/${t.version}` : `api/${t.version}`)))];
+function groupVersions(types: ResourceRegistry): string[] {
+  return [...new Set(types.all().map(groupVersionPath))];
 }
 
-function hash(path: string): string {
-  return createHash('sha256').update(JSON.stringify(groupDoc(path))).digest('hex').slice(0, 32).toUpperCase();
+function hash(types: ResourceRegistry, path: string): string {
+  return createHash('sha256').update(JSON.stringify(groupDoc(types, path))).digest('hex').slice(0, 32).toUpperCase();
 }
 
-export function openApiIndex(): Record<string, unknown> {
-  return { paths: Object.fromEntries(groupVersions().map((gv) => [gv, { serverRelativeURL: `/openapi/v3/${gv}?hash=${hash(gv)}` }])) };
+export function openApiIndex(types: ResourceRegistry): Record<string, unknown> {
+  return { paths: Object.fromEntries(groupVersions(types).map((gv) => [gv, { serverRelativeURL: `/openapi/v3/${gv}?hash=${hash(types, gv)}` }])) };
 }
 
-export function openApiGroupDoc(path: string): Record<string, unknown> | undefined {
-  return groupVersions().includes(path) ? groupDoc(path) : undefined;
+export function openApiGroupDoc(types: ResourceRegistry, path: string): Record<string, unknown> | undefined {
+  return groupVersions(types).includes(path) ? groupDoc(types, path) : undefined;
 }
 
-function groupDoc(path: string): Record<string, unknown> {
-  const types = RESOURCE_TYPES.filter((t) => (t.group ? `apis/${t.group}/${t.version}` : `api/${t.version}`) === path);
+function groupDoc(registry: ResourceRegistry, path: string): Record<string, unknown> {
+  const types = registry.all().filter((t) => groupVersionPath(t) === path);
   const param = { name: 'fieldValidation', in: 'query', description: 'Ignore, Warn or Strict', schema: { type: 'string', uniqueItems: true } };
   const paths: Record<string, unknown> = {};
   for (const t of types) {

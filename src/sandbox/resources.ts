@@ -12,6 +12,8 @@ export interface ResourceType {
   subresources?: string[];
   /** Verbs other than the full CRUD set (e.g. create-only reviews). */
   verbs?: string[];
+  /** A custom resource's additionalPrinterColumns (for Table output). */
+  printerColumns?: { name: string; jsonPath: string; type?: string; priority?: number }[];
 }
 
 export const RESOURCE_TYPES: readonly ResourceType[] = [
@@ -52,10 +54,42 @@ export function apiVersionOf(t: ResourceType): string {
   return t.group ? `${t.group}/${t.version}` : t.version;
 }
 
-export function findByPlural(group: string, version: string, plural: string): ResourceType | undefined {
-  return RESOURCE_TYPES.find((t) => t.group === group && t.version === version && t.plural === plural);
+/** `api/v1` or `apis/apps/v1`: a group-version's path segment. */
+export function groupVersionPath(t: ResourceType): string {
+  return t.group ? `apis/${t.group}/${t.version}` : `api/${t.version}`;
 }
 
-export function findByKind(apiVersion: string, kind: string): ResourceType | undefined {
-  return RESOURCE_TYPES.find((t) => apiVersionOf(t) === apiVersion && t.kind === kind);
+/**
+ * The kinds one simulated cluster serves: the built-in table plus, for each established
+ * CustomResourceDefinition, one row per served version (so Argo CD, Flux, Velero… kinds work).
+ */
+export class ResourceRegistry {
+  private custom: ResourceType[] = [];
+
+  all(): readonly ResourceType[] {
+    return [...RESOURCE_TYPES, ...this.custom];
+  }
+
+  findByPlural(group: string, version: string, plural: string): ResourceType | undefined {
+    return this.all().find((t) => t.group === group && t.version === version && t.plural === plural);
+  }
+
+  findByKind(apiVersion: string, kind: string): ResourceType | undefined {
+    return this.all().find((t) => apiVersionOf(t) === apiVersion && t.kind === kind);
+  }
+
+  /** Rebuilds the custom rows from the CRDs now stored. */
+  syncCustom(crds: { spec?: any }[]): void {
+    this.custom = crds.flatMap((crd) => {
+      const spec = crd.spec ?? {};
+      const names = spec.names ?? {};
+      if (!spec.group || !names.plural || !names.kind) return [];
+      return (spec.versions ?? []).filter((v: any) => v.served !== false).map((v: any): ResourceType => ({
+        group: spec.group, version: v.name, kind: names.kind, plural: names.plural, singular: names.singular ?? names.kind.toLowerCase(),
+        namespaced: spec.scope !== 'Cluster', shortNames: names.shortNames, hasStatus: Boolean(v.subresources?.status),
+        subresources: [...(v.subresources?.status ? ['status'] : []), ...(v.subresources?.scale ? ['scale'] : [])],
+        printerColumns: v.additionalPrinterColumns,
+      }));
+    });
+  }
 }

@@ -21,7 +21,7 @@ export function watch(state: ClusterState, history: WatchHistory, req: IncomingM
   res.flushHeaders(); // client-node's Watch waits for headers; a quiet watch must not hang it.
   // With Table output (kubectl get -w), each event carries a one-row Table instead of the object.
   const write = (event: string, object: KubeObject | Record<string, unknown>) =>
-    res.write(`${JSON.stringify({ type: event, object: table && event !== 'ERROR' && event !== 'BOOKMARK' ? toTable(type.kind, [object as KubeObject], state.now(), { resourceVersion: (object as KubeObject).metadata?.resourceVersion }) : object })}\n`);
+    res.write(`${JSON.stringify({ type: event, object: table && event !== 'ERROR' && event !== 'BOOKMARK' ? toTable(type, [object as KubeObject], state.now(), { resourceVersion: (object as KubeObject).metadata?.resourceVersion }) : object })}\n`);
   const bookmark = (annotations?: Record<string, string>) =>
     write('BOOKMARK', { kind: type.kind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: state.store.resourceVersion, ...(annotations ? { annotations } : {}) } });
   const rv = q.get('resourceVersion');

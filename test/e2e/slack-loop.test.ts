@@ -84,6 +84,7 @@ describe('the whole loop through Slack over real HTTP', () => {
 
     const root = await waitFor('the root message', () => slack.callsTo('chat.postMessage').find((c) => !c.args.thread_ts));
     expect(root.args.channel).toBe(CHANNEL);
+    expect(String(root.args.text) + JSON.stringify(root.args.blocks)).toContain('cluster `sandbox`');
     const rootTs = `${1700000001}.000100`;
     const card = await waitFor('the proposal card', () => slack.callsTo('chat.postMessage').find((c) => JSON.stringify(c.args.blocks ?? '').includes('claw_approve')), 30_000);
     expect(card.args.thread_ts).toBe(rootTs);

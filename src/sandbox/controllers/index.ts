@@ -1,5 +1,6 @@
 import type { ClusterState } from '../cluster-state.ts';
 import { runDisruptionController } from '../disruption.ts';
+import { runCrdController } from './crd-controller.ts';
 import { runDaemonSetController } from './daemonset-controller.ts';
 import { runDeploymentController } from './deployment-controller.ts';
 import { runEndpointsController } from './endpoints-controller.ts';
@@ -13,6 +14,7 @@ import { runVolumeBinder } from './volume-binder.ts';
 
 /** One pass of every control loop, in dependency order. Idempotent: a settled cluster writes nothing. */
 export function reconcileOnce(state: ClusterState): void {
+  runCrdController(state);
   adoptOrphans(state);
   runGarbageCollector(state);
   runDeploymentController(state);

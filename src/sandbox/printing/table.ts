@@ -1,5 +1,7 @@
 import type { KubeObject } from '../../lib/kube-object.ts';
-import { DEFAULT_PRINTER, PRINTERS } from './columns.ts';
+import type { ResourceType } from '../resources.ts';
+import { DEFAULT_PRINTER, PRINTERS, type Printer } from './columns.ts';
+import { age } from './duration.ts';
 
 /** True when the client asked for server-side printing (`Accept: application/json;as=Table;…`), as kubectl get does. */
 export function wantsTable(accept: string | undefined): boolean {
@@ -7,8 +9,8 @@ export function wantsTable(accept: string | undefined): boolean {
 }
 
 /** A meta.k8s.io/v1 Table of `objects`, with the columns the real API server prints for their kind. */
-export function toTable(kind: string, objects: KubeObject[], now: Date, listMeta: Record<string, unknown> = {}): Record<string, unknown> {
-  const p = PRINTERS[kind] ?? DEFAULT_PRINTER;
+export function toTable(type: ResourceType, objects: KubeObject[], now: Date, listMeta: Record<string, unknown> = {}): Record<string, unknown> {
+  const p = type.printerColumns ? customPrinter(type.printerColumns) : (PRINTERS[type.kind] ?? DEFAULT_PRINTER);
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
@@ -22,5 +24,21 @@ export function toTable(kind: string, objects: KubeObject[], now: Date, listMeta
       cells: p.cells(o, now),
       object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata },
     })),
+  };
+}
+
+/** A custom resource's additionalPrinterColumns: simple `.a.b.c` JSONPaths; `date` columns print as ages. */
+function customPrinter(columns: { name: string; jsonPath: string; type?: string; priority?: number }[]): Printer {
+  const get = (o: unknown, path: string) => path.replace(/^\./, '').split('.').reduce<any>((v, k) => (v == null ? undefined : v[k]), o);
+  return {
+    columns: ['Name', ...columns.map((c) => `${c.priority ? '*' : ''}${c.name}`), ...(columns.some((c) => c.name === 'Age') ? [] : ['Age'])],
+    cells: (o, now) => [
+      o.metadata.name,
+      ...columns.map((c) => {
+        const v = get(o, c.jsonPath);
+        return v === undefined ? '' : c.type === 'date' ? age(String(v), now) : typeof v === 'object' ? JSON.stringify(v) : v;
+      }),
+      ...(columns.some((c) => c.name === 'Age') ? [] : [age(o.metadata.creationTimestamp, now)]),
+    ],
   };
 }

@@ -16,8 +16,8 @@ export interface SlackMessage {
 export const APPROVE_ACTION = 'claw_approve';
 export const REJECT_ACTION = 'claw_reject';
 
-export function rootMessage(task: Pick<Task, 'question' | 'namespace' | 'requester'>): SlackMessage {
-  const scope = task.namespace ? `namespace \`${esc(task.namespace)}\`` : 'every namespace';
+export function rootMessage(task: Pick<Task, 'question' | 'namespace' | 'requester'>, cluster: string): SlackMessage {
+  const scope = `cluster \`${esc(cluster)}\`, ${task.namespace ? `namespace \`${esc(task.namespace)}\`` : 'every namespace'}`;
   const text = `:mag: Investigating: ${esc(task.question)}`;
   return {
     text,

@@ -9,4 +9,6 @@ export interface SlackDeps {
   logger: Logger;
   /** Tells the supervisor there is work (a new task, a decided proposal). */
   notify(): void;
+  /** The kubeconfig context a task's cluster name stands for (`default` → the current one), for display. */
+  clusterName(cluster: string): string;
 }

@@ -35,7 +35,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
       }
       case 'investigate': {
         await ack();
-        const root = rootMessage({ question: cmd.question, namespace: cmd.namespace ?? null, requester: command.user_id });
+        const root = rootMessage({ question: cmd.question, namespace: cmd.namespace ?? null, requester: command.user_id }, deps.clusterName('default'));
         let ts: string;
         try {
           ts = (await client.chat.postMessage({ channel: command.channel_id, text: root.text, blocks: root.blocks })).ts as string;
