@@ -16,6 +16,18 @@ export interface ClusterSnapshot {
   pvcs: KubeObject[];
   storageClasses: KubeObject[];
   events: KubeObject[];
+  /** metrics.k8s.io pod usage; absent when the cluster has no metrics API. */
+  podMetrics?: KubeObject[];
+  /** Persistent volume usage from the kubelets' stats summaries. */
+  volumes?: VolumeUsage[];
+}
+
+export interface VolumeUsage {
+  namespace: string;
+  claim: string;
+  pod: string;
+  capacityBytes: number;
+  usedBytes: number;
 }
 
 export interface ProblemObject {

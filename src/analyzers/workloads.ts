@@ -59,7 +59,7 @@ function podVerdict(s: ClusterSnapshot, pod: KubeObject): PodVerdict {
   return base;
 }
 
-function workloadOf(s: ClusterSnapshot, pod: KubeObject): ProblemObject {
+export function workloadOf(s: ClusterSnapshot, pod: KubeObject): ProblemObject {
   const ns = pod.metadata.namespace;
   const owner = controllerOf(pod);
   if (!owner) return { kind: 'Pod', namespace: ns, name: pod.metadata.name };

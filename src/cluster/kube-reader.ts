@@ -51,6 +51,22 @@ export class KubeReader {
     return plain(await this.objects.request('POST', ref, { body }), ref.apiVersion, ref.kind);
   }
 
+  /** metrics.k8s.io pod usage; undefined when the cluster has no metrics API (no metrics-server). */
+  async listPodMetrics(namespace?: string): Promise<KubeObject[] | undefined> {
+    try {
+      return await this.list('metrics.k8s.io/v1beta1', 'PodMetrics', namespace);
+    } catch (e) {
+      if ((e as { code?: number }).code === 404 || /resource .* not found|not found in/i.test((e as Error).message)) return undefined;
+      throw e;
+    }
+  }
+
+  /** The kubelet's stats summary for a node (through the API server's node proxy). */
+  async nodeStatsSummary(node: string): Promise<{ pods?: { podRef: { name: string; namespace: string }; volume?: { name: string; pvcRef?: { name: string; namespace: string }; capacityBytes?: number; usedBytes?: number }[] }[] }> {
+    const text = await this.core.connectGetNodeProxyWithPath({ name: node, path: 'stats/summary' });
+    return typeof text === 'string' ? JSON.parse(text) : (text as never);
+  }
+
   async listNamespaces(): Promise<string[]> {
     const list = await this.core.listNamespace();
     return list.items.map((n) => n.metadata!.name!);

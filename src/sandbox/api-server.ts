@@ -12,6 +12,7 @@ import { applyPatch } from './patch.ts';
 import { type ResourceType, apiVersionOf } from './resources.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { reviewAccess } from './access-review.ts';
+import { readMetrics, statsSummary } from './metrics.ts';
 import { evictPod, scaleOf, writeScale } from './subresources.ts';
 import { WatchHistory } from './watch-history.ts';
 import { watch } from './watch-handler.ts';
@@ -69,6 +70,9 @@ async function handle(state: ClusterState, history: WatchHistory, req: IncomingM
     if (!doc) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     return sendJson(res, 200, doc);
   }
+  // Go decodes %2F in paths, so client-node's encoded `proxy/stats%2Fsummary` is the same route.
+  const stats = /^\/api\/v1\/nodes\/([^/]+)\/proxy\/stats\/summary$/.exec(decodeURIComponent(url.pathname));
+  if (stats && req.method === 'GET') return sendJson(res, 200, statsSummary(state, decodeURIComponent(stats[1]!)));
   const p = parseApiPath(url.pathname, state.types);
   if (!p) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if (p.kind === 'discovery') {
@@ -86,6 +90,10 @@ async function handle(state: ClusterState, history: WatchHistory, req: IncomingM
   const { type, namespace, name, subresource } = p;
   if (type.namespaced && name && !namespace) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if (subresource && !type.subresources?.includes(subresource)) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  if (type.computed) {
+    if (req.method !== 'GET' || q.get('watch')) throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+    return sendJson(res, 200, readMetrics(state, type, namespace, name));
+  }
   switch (req.method) {
     case 'GET': {
       if (subresource === 'log') return sendLogs(state, res, namespace, name!, q);

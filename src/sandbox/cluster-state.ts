@@ -8,6 +8,10 @@ export interface ImageBehaviour {
   exitCode?: number;
   startSeconds?: number;
   memoryMi?: number;
+  /** CPU the process wants; usage is capped at the container's CPU limit (throttling). */
+  cpuMillis?: number;
+  /** Data the process keeps on its persistent volumes (reported by the kubelet's volume stats). */
+  diskUsedMi?: number;
   ports?: number[];
   logs?: string;
 }

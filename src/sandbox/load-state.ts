@@ -71,6 +71,8 @@ function parseBehaviour(image: string, b: Record<string, unknown>): ImageBehavio
   out.exitCode = num('exitCode');
   out.startSeconds = num('startSeconds');
   out.memoryMi = num('memoryMi');
+  out.cpuMillis = num('cpuMillis');
+  out.diskUsedMi = num('diskUsedMi');
   if (Array.isArray(b.ports)) out.ports = b.ports.map(Number);
   if (b.logs !== undefined) out.logs = String(b.logs);
   for (const k of Object.keys(out) as (keyof ImageBehaviour)[]) if (out[k] === undefined) delete out[k];

@@ -12,6 +12,8 @@ export interface ResourceType {
   subresources?: string[];
   /** Verbs other than the full CRUD set (e.g. create-only reviews). */
   verbs?: string[];
+  /** Computed on every read by the sandbox, not stored (metrics). */
+  computed?: boolean;
   /** A custom resource's additionalPrinterColumns (for Table output). */
   printerColumns?: { name: string; jsonPath: string; type?: string; priority?: number }[];
 }
@@ -47,6 +49,9 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', singular: 'clusterrolebinding', namespaced: false, hasStatus: false },
   { group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', namespaced: true, shortNames: ['hpa'], hasStatus: true, subresources: ['status'] },
   { group: 'authorization.k8s.io', version: 'v1', kind: 'SubjectAccessReview', plural: 'subjectaccessreviews', singular: 'subjectaccessreview', namespaced: false, hasStatus: true, verbs: ['create'] },
+  // metrics.k8s.io is computed on read (what metrics-server reports), never stored.
+  { group: 'metrics.k8s.io', version: 'v1beta1', kind: 'PodMetrics', plural: 'pods', singular: '', namespaced: true, hasStatus: false, verbs: ['get', 'list'], computed: true },
+  { group: 'metrics.k8s.io', version: 'v1beta1', kind: 'NodeMetrics', plural: 'nodes', singular: '', namespaced: false, hasStatus: false, verbs: ['get', 'list'], computed: true },
   { group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', singular: 'customresourcedefinition', namespaced: false, shortNames: ['crd', 'crds'], hasStatus: true, subresources: ['status'] },
 ];
 

@@ -8,6 +8,7 @@ import { listNetworkPolicies } from './read/list-network-policies.ts';
 import { listServices } from './read/list-services.ts';
 import { listStorage } from './read/list-storage.ts';
 import { listWorkloads } from './read/list-workloads.ts';
+import { resourceUsage } from './read/resource-usage.ts';
 import { warningEvents } from './read/warning-events.ts';
 import { whoCan } from './read/who-can.ts';
 import { findProblems } from './read/find-problems.ts';
@@ -34,7 +35,7 @@ import { uncordon } from './write/uncordon.ts';
 /** The bounded operational vocabulary: the agent can do nothing that is not listed here. */
 export const TOOLS: readonly Tool[] = [
   findProblems, listPods, getPod, listWorkloads, getWorkload, rolloutHistoryTool, podLogs, objectEvents, warningEvents, listNodes,
-  listServices, listIngresses, listNetworkPolicies, listStorage, listConfig, canI, whoCan, listHpas, listNamespaces,
+  listServices, listIngresses, listNetworkPolicies, listStorage, listConfig, canI, whoCan, listHpas, listNamespaces, resourceUsage,
   rolloutRestart, rolloutUndo, scale, setResources, setImage, deletePod, cordon, uncordon, drain, patch, applyManifest, expandPvc,
 ];
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../helpers/cli.ts';
 
 const SCENARIOS = join(import.meta.dirname, '..', '..', 'scenarios');
-const CATEGORIES = ['crash_loop', 'oom_killed', 'image_pull', 'config_missing', 'unschedulable_resources', 'unschedulable_placement', 'pvc_pending', 'probe_failure', 'service_no_endpoints', 'node_not_ready', 'job_failed', 'rollout_stuck', 'healthy'];
+const CATEGORIES = ['crash_loop', 'oom_killed', 'image_pull', 'config_missing', 'unschedulable_resources', 'unschedulable_placement', 'pvc_pending', 'probe_failure', 'service_no_endpoints', 'node_not_ready', 'job_failed', 'rollout_stuck', 'volume_filling', 'cpu_throttling', 'healthy'];
 
 interface EvalJson {
   scenarios: { name: string; worker: string; error?: string; checks: { name: string; pass: boolean; detail: string }[] }[];

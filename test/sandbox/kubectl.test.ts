@@ -103,4 +103,13 @@ describe.skipIf(!KUBECTL)('the real kubectl against the simulated cluster', () =
     expect((await k('delete', '-f', file)).out).toContain('configmap "flags" deleted');
     expect((await k('get', 'configmap', 'flags', '-n', 'shop')).out).toContain('configmaps "flags" not found');
   });
+
+  it('top reads the simulated metrics.k8s.io', async () => {
+    const pods = await k('top', 'pods', '-n', 'shop');
+    expect(pods.code, pods.out).toBe(0);
+    expect(pods.out).toMatch(/^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);
+    expect(pods.out).toMatch(/catalog-\S+\s+\d+m\s+\d+Mi/);
+    const nodes = await k('top', 'nodes');
+    expect(nodes.out).toMatch(/worker-a\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%/);
+  });
 });

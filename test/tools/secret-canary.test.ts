@@ -90,6 +90,7 @@ const INPUTS: Record<string, (pod: string) => Record<string, unknown>> = {
   who_can: () => ({ verb: 'get', resource: 'secrets', namespace: 'billing' }),
   list_hpas: () => ({ namespace: 'billing' }),
   list_namespaces: () => ({ namespace: 'billing' }),
+  resource_usage: () => ({ namespace: 'billing' }),
 };
 
 describe('a planted Secret value never leaves through any tool', () => {

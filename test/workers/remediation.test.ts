@@ -38,4 +38,11 @@ describe('choosing the remediation', () => {
     expect(chooseRemediation(problem('node_not_ready', { stranded: 3 }, { kind: 'Node', name: 'n1' }))).toMatchObject({ tool: 'drain', input: { node: 'n1' } });
     expect(chooseRemediation(problem('job_failed', {}))).toHaveProperty('escalate');
   });
+
+  it('doubles a throttled CPU limit and a filling, expandable claim; escalates a claim that cannot grow', () => {
+    expect(chooseRemediation(problem('cpu_throttling', { container: 'api', limits: { cpu: '500m' }, usedMillis: 500 }))).toMatchObject({ tool: 'set_resources', input: { limits: { cpu: '1' } } });
+    const pvc = { kind: 'PersistentVolumeClaim', namespace: 'data', name: 'data-postgres-0' };
+    expect(chooseRemediation(problem('volume_filling', { expandable: true, capacityBytes: 10 * 2 ** 30, usedBytes: 9.8 * 2 ** 30 }, pvc))).toMatchObject({ tool: 'expand_pvc', input: { size: '20Gi', name: 'data-postgres-0' } });
+    expect(chooseRemediation(problem('volume_filling', { expandable: false, capacityBytes: 1, usedBytes: 1 }, pvc))).toHaveProperty('escalate');
+  });
 });

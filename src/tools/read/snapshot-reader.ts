@@ -1,4 +1,5 @@
-import type { ClusterSnapshot } from '../../analyzers/snapshot.ts';
+import type { ClusterSnapshot, VolumeUsage } from '../../analyzers/snapshot.ts';
+import type { KubeObject } from '../../lib/kube-object.ts';
 import type { KubeReader } from '../../cluster/kube-reader.ts';
 
 /** One read of everything the analyzers need, in parallel; namespaced kinds limited to `namespace`. */
@@ -9,5 +10,16 @@ export async function readSnapshot(reader: KubeReader, namespace?: string): Prom
     ns('apps/v1', 'DaemonSet'), ns('batch/v1', 'Job'), ns('v1', 'Service'), ns('v1', 'Endpoints'), ns('v1', 'PersistentVolumeClaim'),
     reader.list('storage.k8s.io/v1', 'StorageClass'), reader.listEvents(namespace),
   ]);
-  return { namespace, nodes, pods, deployments, replicaSets, statefulSets, daemonSets, jobs, services, endpoints, pvcs, storageClasses, events };
+  const [podMetrics, volumes] = await Promise.all([reader.listPodMetrics(namespace).catch(() => undefined), volumeUsage(reader, pods, namespace)]);
+  return { namespace, nodes, pods, deployments, replicaSets, statefulSets, daemonSets, jobs, services, endpoints, pvcs, storageClasses, events, podMetrics, volumes };
+}
+
+/** Claim usage from the stats summaries of the nodes running pods that mount claims; nodes that do not answer are skipped. */
+async function volumeUsage(reader: KubeReader, pods: KubeObject[], namespace?: string): Promise<VolumeUsage[]> {
+  const nodes = [...new Set(pods.filter((p) => p.spec?.nodeName && (p.spec?.volumes ?? []).some((v: any) => v.persistentVolumeClaim)).map((p) => p.spec.nodeName as string))];
+  const summaries = await Promise.all(nodes.map((n) => reader.nodeStatsSummary(n).catch(() => undefined)));
+  return summaries.flatMap((s) => (s?.pods ?? []).filter((p) => !namespace || p.podRef.namespace === namespace).flatMap((p) =>
+    (p.volume ?? []).filter((v) => v.pvcRef && v.capacityBytes !== undefined && v.usedBytes !== undefined).map((v) => ({
+      namespace: v.pvcRef!.namespace, claim: v.pvcRef!.name, pod: p.podRef.name, capacityBytes: v.capacityBytes!, usedBytes: v.usedBytes!,
+    }))));
 }

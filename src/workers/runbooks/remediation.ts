@@ -1,5 +1,5 @@
 import type { Problem } from '../../analyzers/snapshot.ts';
-import { formatMi, quantityToMi } from '../../lib/quantity.ts';
+import { cpuMillis, formatMi, quantityToMi } from '../../lib/quantity.ts';
 
 export type Remediation =
   | { tool: string; input: Record<string, unknown>; why: string }
@@ -60,6 +60,17 @@ export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Reme
         : f.cordoned ? { escalate: `node ${name} is NotReady and already cordoned; it needs a human to repair or replace it` } : { tool: 'cordon', input: { node: name }, why: `node ${name} is NotReady; cordoning keeps new pods off it` };
     case 'rollout_stuck':
       return undo('the stalled rollout') ?? { escalate: 'the rollout is stuck and there is no earlier revision to return to' };
+    case 'cpu_throttling': {
+      const limit = cpuMillis(f.limits?.cpu);
+      if (!ROLLABLE.has(kind) || !limit) return { escalate: 'no CPU limit to raise on a workload the vocabulary can change' };
+      const next = formatCpu(limit * 2);
+      return { tool: 'set_resources', input: { namespace, kind, name, container: f.container, limits: { cpu: next } }, why: `container ${f.container} uses ${f.usedMillis}m of its ${f.limits.cpu} CPU limit and is throttled; doubling the limit to ${next} removes the cap` };
+    }
+    case 'volume_filling': {
+      if (!f.expandable) return { escalate: 'the claim is filling up and its storage class does not allow expansion: free space or migrate the data' };
+      const next = `${Math.max(1, Math.ceil((f.capacityBytes * 2) / 2 ** 30))}Gi`;
+      return { tool: 'expand_pvc', input: { namespace, name, size: next }, why: `the volume is ${Math.round((100 * f.usedBytes) / f.capacityBytes)}% full; doubling the claim to ${next} leaves room to act on the cause` };
+    }
     case 'pvc_pending':
       return { escalate: 'a claim\'s storage class cannot be changed in place; the claim must be recreated with a working class (or the class created)' };
     case 'job_failed':
@@ -87,4 +98,9 @@ function probePortFix(p: Problem, rc: RemediationContext): Remediation | undefin
     input: { apiVersion: 'apps/v1', kind: p.object.kind, namespace: p.object.namespace, name: p.object.name, patchType: 'strategic', patch: { spec: { template: { spec: { containers: [{ name: c.name, ...fix }] } } } } },
     why: `the ${Object.keys(fix).join(' and ')} of container ${c.name} target a port it does not declare; it declares only ${port}`,
   };
+}
+
+/** Millicores as a quantity a person would write: whole cores when whole. */
+function formatCpu(millis: number): string {
+  return millis % 1000 === 0 ? String(millis / 1000) : `${Math.round(millis)}m`;
 }
