@@ -3,7 +3,7 @@ import { type ClusterState, T } from './cluster-state.ts';
 import { containerLogs } from './controllers/kubelet.ts';
 import { ApiError } from './object-store.ts';
 
-/** GET pods/{name}/log: container, previous, tailLines, sinceSeconds/sinceTime, timestamps, limitBytes. */
+/** GET pods/{name}/log: container, previous, tailLines, sinceSeconds/sinceTime, timestamps, limitBytes, follow. */
 export function sendLogs(state: ClusterState, res: ServerResponse, namespace: string | undefined, name: string, q: URLSearchParams): void {
   const pod = state.store.mustGet(T.pod, namespace, name);
   const containers: string[] = (pod.spec?.containers ?? []).map((c: { name: string }) => c.name);
@@ -23,5 +23,22 @@ export function sendLogs(state: ClusterState, res: ServerResponse, namespace: st
   const limitBytes = Number(q.get('limitBytes') ?? 0);
   if (limitBytes > 0) text = Buffer.from(text).subarray(0, limitBytes).toString();
   res.writeHead(200, { 'content-type': 'text/plain' });
-  res.end(text);
+  if (q.get('follow') !== 'true' || q.get('previous') === 'true') return void res.end(text);
+  // follow: the stream stays open while this container instance runs, and ends when it stops.
+  res.write(text);
+  const instance = runningSince(state.store.get(T.pod, namespace, name), container);
+  if (!instance) return void res.end();
+  const timer = setInterval(() => {
+    if (runningSince(state.store.get(T.pod, namespace, name), container) !== instance) {
+      clearInterval(timer);
+      res.end();
+    }
+  }, FOLLOW_POLL_MS);
+  res.on('close', () => clearInterval(timer));
+}
+
+const FOLLOW_POLL_MS = 100;
+
+function runningSince(pod: { status?: any } | undefined, container: string): string | undefined {
+  return (pod?.status?.containerStatuses ?? []).find((c: { name: string }) => c.name === container)?.state?.running?.startedAt;
 }

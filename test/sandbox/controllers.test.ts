@@ -105,6 +105,14 @@ describe('simulated kubelet', () => {
     expect(podsOf(state, 'fine')[0]!.status.containerStatuses[0].ready).toBe(true);
   });
 
+  it('records the kernel OOMKilling event on the node when a container hits its memory limit', () => {
+    const state = cluster(node('a') + 'apiVersion: sandbox.clusterclaw.dev/v1alpha1\nkind: SandboxImage\nimage: fat:1\nbehaviour: { memoryMi: 300 }\n---\n' + deployment('fat', '{ containers: [{ name: app, image: fat:1, resources: { limits: { memory: 256Mi } } }] }'));
+    const oom = state.store.list(T.event, 'default').find((e) => e.reason === 'OOMKilling');
+    expect(oom).toMatchObject({ type: 'Warning', involvedObject: { kind: 'Node', name: 'a' } });
+    expect(String(oom!.message)).toContain('Memory cgroup out of memory');
+    expect(podsOf(state, 'fat')[0]!.status.containerStatuses[0].lastState.terminated.reason).toBe('OOMKilled');
+  });
+
   it("marks a NotReady node's pods not ready", () => {
     const state = cluster(node('a') + deployment('web', '{ containers: [{ name: app, image: web:1 }] }'), 10);
     expect(podsOf(state, 'web')[0]!.status.containerStatuses[0].ready).toBe(true);

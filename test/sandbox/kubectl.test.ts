@@ -63,6 +63,12 @@ describe.skipIf(!KUBECTL)('the real kubectl against the simulated cluster', () =
     expect(d.out).toMatch(/Last State:\s+Terminated\s+Reason:\s+Error\s+Exit Code:\s+1/);
     expect(d.out).toMatch(/Warning\s+BackOff\s+.*Back-off restarting failed container cart/);
     expect((await k('logs', pod, '-n', 'shop', '--previous', '--tail=1')).out).toBe('panic: invalid configuration\n');
+    // -f on a running container keeps streaming until it stops (or kubectl is stopped).
+    const catalog = sandbox.state.store.list(T.pod, 'shop').find((p) => p.metadata.labels?.app === 'catalog' && p.status?.containerStatuses?.[0]?.state?.running)!.metadata.name;
+    const followed = kubectlFor(['logs', '-f', catalog, '-n', 'shop'], env, 1500);
+    const started = Date.now();
+    await followed;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
     expect((await k('describe', 'deploy', 'cart', '-n', 'shop')).out).toMatch(/Replicas:\s+2 desired \| 1 updated \| 3 total \| 2 available \| 1 unavailable/);
   });
 

@@ -148,6 +148,12 @@ function recordContainerEvents(state: ClusterState, pod: KubeObject, c: any, pul
     if (t.backOffs > 0) recordEvent(state, pod, { ...base, reason: 'BackOff', type: 'Normal', count: t.backOffs, message: `Back-off pulling image "${c.image}"` });
     return;
   }
+  const ooms = t.restartCount + ('terminated' in t.state || 'waiting' in t.state ? 1 : 0);
+  const node = state.store.get(T.node, undefined, host);
+  if (node && (t.lastTermination?.reason === 'OOMKilled' || ('terminated' in t.state && t.state.terminated.reason === 'OOMKilled'))) {
+    // What the node's kernel monitor reports when a container's memory cgroup hits its limit.
+    recordEvent(state, node, { component: 'kernel-monitor', host, reason: 'OOMKilling', type: 'Warning', count: ooms, fieldPath: `${pod.metadata.namespace}/${pod.metadata.name}/${c.name}`, message: `Memory cgroup out of memory: Killed process (${c.name}) in pod ${pod.metadata.namespace}/${pod.metadata.name}; limit ${c.resources?.limits?.memory}` });
+  }
   recordEvent(state, pod, { ...base, reason: 'Pulled', type: 'Normal', count: t.starts, message: `Container image "${c.image}" already present on machine` });
   recordEvent(state, pod, { ...base, reason: 'Created', type: 'Normal', count: t.starts, message: `Created container: ${c.name}` });
   recordEvent(state, pod, { ...base, reason: 'Started', type: 'Normal', count: t.starts, message: `Started container ${c.name}` });
