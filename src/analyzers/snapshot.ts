@@ -16,6 +16,9 @@ export interface ClusterSnapshot {
   pvcs: KubeObject[];
   storageClasses: KubeObject[];
   events: KubeObject[];
+  ingresses?: KubeObject[];
+  hpas?: KubeObject[];
+  pdbs?: KubeObject[];
   /** metrics.k8s.io pod usage; absent when the cluster has no metrics API. */
   podMetrics?: KubeObject[];
   /** Persistent volume usage from the kubelets' stats summaries. */

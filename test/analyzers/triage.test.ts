@@ -15,6 +15,7 @@ function snapshotOf(yaml: string, seconds = 60): ClusterSnapshot {
   return {
     nodes: l(T.node), pods: l(T.pod), deployments: l(T.deployment), replicaSets: l(T.replicaSet), statefulSets: l(T.statefulSet), daemonSets: l(T.daemonSet),
     jobs: l(T.job), services: l(T.service), endpoints: l(T.endpoints), pvcs: l(T.pvc), storageClasses: l(T.storageClass), events: l(T.event),
+    ingresses: state.store.list(state.types.findByKind('networking.k8s.io/v1', 'Ingress')!), hpas: state.store.list(state.types.findByKind('autoscaling/v2', 'HorizontalPodAutoscaler')!), pdbs: l(T.pdb),
   };
 }
 
@@ -51,6 +52,21 @@ describe('triage', () => {
   it('finds a Service whose selector matches no pod and suggests the closest labels', () => {
     const problems = triage(snapshotOf(deploy('cart', '{ containers: [{ name: c, image: c }] }') + 'apiVersion: v1\nkind: Service\nmetadata: { name: cart, namespace: shop }\nspec: { selector: { app: kart }, ports: [{ port: 80 }] }\n'));
     expect(problems[0]).toMatchObject({ category: 'service_no_endpoints', object: { kind: 'Service', name: 'cart' }, facts: { suggested: { app: 'cart' } } });
+  });
+
+  it('flags references to nothing: an Ingress backend, an HPA target, and a budget that allows no drain', () => {
+    const problems = triage(snapshotOf(
+      deploy('web', '{ containers: [{ name: w, image: w }] }') +
+      'apiVersion: v1\nkind: Service\nmetadata: { name: web, namespace: shop }\nspec: { selector: { app: web }, ports: [{ port: 80 }] }\n---\n' +
+      'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: { name: shop, namespace: shop }\nspec: { rules: [{ host: shop.example.com, http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: web-frontend, port: { number: 80 } } } }] } }] }\n---\n' +
+      'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: { name: api, namespace: shop }\nspec: { scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: api }, minReplicas: 2, maxReplicas: 5 }\n---\n' +
+      'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: { name: web, namespace: shop }\nspec: { minAvailable: 1, selector: { matchLabels: { app: web } } }\n',
+      10,
+    ));
+    const byKind = (k: string) => problems.find((p) => p.object.kind === k);
+    expect(byKind('Ingress')).toMatchObject({ category: 'service_no_endpoints', severity: 2, evidence: ['Rule shop.example.com/ → Service shop/web-frontend: not found'] });
+    expect(byKind('HorizontalPodAutoscaler')).toMatchObject({ category: 'unknown', severity: 2 });
+    expect(byKind('PodDisruptionBudget')).toMatchObject({ severity: 1, summary: expect.stringContaining('node drains will block') });
   });
 
   it('is empty for a healthy cluster', () => {

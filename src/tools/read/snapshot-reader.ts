@@ -10,8 +10,13 @@ export async function readSnapshot(reader: KubeReader, namespace?: string): Prom
     ns('apps/v1', 'DaemonSet'), ns('batch/v1', 'Job'), ns('v1', 'Service'), ns('v1', 'Endpoints'), ns('v1', 'PersistentVolumeClaim'),
     reader.list('storage.k8s.io/v1', 'StorageClass'), reader.listEvents(namespace),
   ]);
-  const [podMetrics, volumes] = await Promise.all([reader.listPodMetrics(namespace).catch(() => undefined), volumeUsage(reader, pods, namespace)]);
-  return { namespace, nodes, pods, deployments, replicaSets, statefulSets, daemonSets, jobs, services, endpoints, pvcs, storageClasses, events, podMetrics, volumes };
+  // Optional reads: a cluster without these APIs (or without permission) still gets the core analysis.
+  const optional = (p: Promise<KubeObject[]>) => p.catch(() => undefined);
+  const [podMetrics, volumes, ingresses, hpas, pdbs] = await Promise.all([
+    reader.listPodMetrics(namespace).catch(() => undefined), volumeUsage(reader, pods, namespace),
+    optional(ns('networking.k8s.io/v1', 'Ingress')), optional(ns('autoscaling/v2', 'HorizontalPodAutoscaler')), optional(ns('policy/v1', 'PodDisruptionBudget')),
+  ]);
+  return { namespace, nodes, pods, deployments, replicaSets, statefulSets, daemonSets, jobs, services, endpoints, pvcs, storageClasses, events, podMetrics, volumes, ingresses, hpas, pdbs };
 }
 
 /** Claim usage from the stats summaries of the nodes running pods that mount claims; nodes that do not answer are skipped. */

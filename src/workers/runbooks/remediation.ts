@@ -50,6 +50,7 @@ export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Reme
     case 'unschedulable_resources':
       return undo('the resource shortage') ?? { escalate: 'the cluster lacks the CPU/memory these pods request: add capacity or lower the requests deliberately' };
     case 'service_no_endpoints': {
+      if (kind === 'Ingress') return { escalate: `the Ingress routes to ${f.missingServices?.join(', ')}, which does not exist: fix the backend name or create the Service` };
       if (!f.suggested) return { escalate: 'no pod in the namespace looks like this Service\'s target' };
       const patch = Object.fromEntries([...Object.keys(f.selector).map((k) => [k, null]), ...Object.entries(f.suggested)]);
       return { tool: 'patch', input: { apiVersion: 'v1', kind: 'Service', namespace, name, patchType: 'merge', patch: { spec: { selector: patch } } }, why: `the selector matches no pod; pods labelled ${Object.entries(f.suggested).map(([k, v]) => `${k}=${v}`).join(',')} are the closest match` };
