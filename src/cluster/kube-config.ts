@@ -9,10 +9,11 @@ export class NoClusterError extends Error {}
  * KUBECONFIG (from Config, possibly a ':'-separated list) → ~/.kube/config → in-cluster service
  * account. `context` overrides the current context.
  */
-export function loadKubeConfig(opts: { kubeconfig?: string; context?: string; inCluster?: boolean }): KubeConfig {
+export function loadKubeConfig(opts: { kubeconfig?: string; context?: string; inCluster?: boolean; home?: string; serviceAccountRoot?: string }): KubeConfig {
   const kc = new KubeConfig();
   const files = (opts.kubeconfig ?? '').split(':').filter(Boolean);
-  const home = join(homedir(), '.kube', 'config');
+  const home = join(opts.home ?? homedir(), '.kube', 'config');
+  const root = opts.serviceAccountRoot ?? '';
   if (files.length === 0 && existsSync(home)) files.push(home);
   if (files.length > 0) {
     const merged = new KubeConfig();
@@ -24,8 +25,9 @@ export function loadKubeConfig(opts: { kubeconfig?: string; context?: string; in
       if (!merged.currentContext) merged.setCurrentContext(one.currentContext);
     }
     kc.loadFromString(merged.exportConfig());
-  } else if (opts.inCluster !== false && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token')) {
-    kc.loadFromCluster();
+  } else if (opts.inCluster !== false && existsSync(`${root}/var/run/secrets/kubernetes.io/serviceaccount/token`)) {
+    // In a pod: KUBERNETES_SERVICE_HOST/PORT, the mounted token (re-read as it rotates) and CA.
+    kc.loadFromCluster(root);
   } else {
     throw new NoClusterError('no kubeconfig: set KUBECONFIG, create ~/.kube/config, or run in a pod with a service account');
   }

@@ -1,4 +1,5 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parseApiPath } from './api-paths.ts';
 import { T, type ClusterState } from './cluster-state.ts';
@@ -29,6 +30,8 @@ export interface JournalEntry {
   query: string;
   contentType?: string;
   dryRun: boolean;
+  /** The Authorization header's scheme and credential, as sent (a fake cluster's journal, never logged). */
+  authorization?: string;
 }
 
 export interface ApiServer {
@@ -39,20 +42,22 @@ export interface ApiServer {
 }
 
 /** Serves the Kubernetes REST API subset over `state` on 127.0.0.1. */
-export async function startApiServer(state: ClusterState, opts: { port?: number } = {}): Promise<ApiServer> {
+export async function startApiServer(state: ClusterState, opts: { port?: number; tls?: { key: string; cert: string } } = {}): Promise<ApiServer> {
   const history = new WatchHistory(state.store);
   const journal: JournalEntry[] = [];
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://sandbox');
-    journal.push({ method: req.method ?? 'GET', path: url.pathname, query: url.search, contentType: req.headers['content-type'], dryRun: url.searchParams.get('dryRun') === 'All' });
+    journal.push({ method: req.method ?? 'GET', path: url.pathname, query: url.search, contentType: req.headers['content-type'], dryRun: url.searchParams.get('dryRun') === 'All', authorization: req.headers.authorization });
     if (journal.length > 10_000) journal.shift();
     handle(state, history, req, res).catch((e) => sendError(res, e));
-  });
+  };
+  // TLS when given a key pair: what an in-cluster client (https://KUBERNETES_SERVICE_HOST) expects.
+  const server: Server = opts.tls ? createHttpsServer(opts.tls, listener) : createServer(listener);
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     server,
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     journal,
     close: () => {
       history.close();

@@ -21,6 +21,8 @@ export interface SandboxOptions {
   /** Where to write the kubeconfig; written before `startSandbox` resolves. */
   kubeconfigPath?: string;
   tickMs?: number;
+  /** Serve HTTPS with this key pair (PEM) instead of plain HTTP. */
+  tls?: { key: string; cert: string };
   /** Simulated seconds to run the controllers before serving (crash loops and deadlines need time to show). */
   warmupSeconds?: number;
   onError?: (e: unknown) => void;
@@ -32,7 +34,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const load = loadState(state, opts.stateYaml);
   reconcileOnce(state);
   warmUp(state, opts.warmupSeconds ?? 0);
-  const api = await startApiServer(state, { port: opts.port });
+  const api = await startApiServer(state, { port: opts.port, tls: opts.tls });
   const stopControllers = startControllers(state, opts.tickMs ?? 200, opts.onError);
   const kubeconfig = sandboxKubeconfig(api.url);
   if (opts.kubeconfigPath) await writeFile(opts.kubeconfigPath, kubeconfig, { mode: 0o600 });
