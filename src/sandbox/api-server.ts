@@ -138,7 +138,7 @@ async function handle(state: ClusterState, history: WatchHistory, req: IncomingM
       if (!name) throw new ApiError(405, 'MethodNotAllowed', 'PATCH requires a name');
       const contentType = req.headers['content-type'] ?? '';
       const patch = await readJson(req);
-      if (contentType.startsWith(APPLY_PATCH)) return sendJson(res, 200, serverSideApply(state, type, namespace, name, patch as KubeObject, dryRun));
+      if (contentType.startsWith(APPLY_PATCH)) return sendJson(res, 200, serverSideApply(state, type, namespace, name, patch as KubeObject, { dryRun, manager: q.get('fieldManager'), force: q.get('force') === 'true' }));
       const current = state.store.mustGet(type, namespace, name);
       if (subresource === 'scale') return sendJson(res, 200, writeScale(state, type, current, applyPatch(req.headers['content-type'] ?? '', scaleOf(current), patch) as KubeObject, dryRun));
       const patched = applyPatch(req.headers['content-type'] ?? '', current, patch) as KubeObject;

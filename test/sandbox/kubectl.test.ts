@@ -118,4 +118,23 @@ describe.skipIf(!KUBECTL)('the real kubectl against the simulated cluster', () =
     const nodes = await k('top', 'nodes');
     expect(nodes.out).toMatch(/worker-a\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%/);
   });
+
+  it('server-side apply tracks field owners: removes what a manager stops applying, refuses conflicts unless forced', async () => {
+    const file = join(dir, 'ssa.yaml');
+    const cm = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ssa, namespace: shop, labels: { team: checkout } }\ndata: { ${data} }\n`;
+    await writeFile(file, cm('A: "1", B: "2"'));
+    expect((await k('apply', '--server-side', '-f', file)).out).toContain('configmap/ssa serverside-applied');
+    await writeFile(file, cm('A: "1"'));
+    await k('apply', '--server-side', '-f', file);
+    expect(sandbox.state.store.mustGet(T.configMap, 'shop', 'ssa').data).toEqual({ A: '1' });
+    await writeFile(file, cm('A: "9"'));
+    const conflict = await k('apply', '--server-side', '--field-manager=deploy-bot', '-f', file);
+    expect(conflict.code).not.toBe(0);
+    expect(conflict.out).toContain('conflict with "kubectl"');
+    expect(conflict.out).toContain('.data.A');
+    expect((await k('apply', '--server-side', '--field-manager=deploy-bot', '--force-conflicts', '-f', file)).code).toBe(0);
+    const stored = sandbox.state.store.mustGet(T.configMap, 'shop', 'ssa');
+    expect(stored.data).toEqual({ A: '9' });
+    expect((stored.metadata.managedFields as { manager: string }[]).map((m) => m.manager).sort()).toEqual(['deploy-bot', 'kubectl']);
+  });
 });
