@@ -29,6 +29,26 @@ describe('architecture invariants', () => {
     for (const l of listeners) for (const i of importsOf(l.text)) expect(i, `${l.path} imports ${i}`).not.toMatch(/\/(cluster|workers|supervisor|sandbox)\/|execute\.ts$/);
   });
 
+  it('generic writes (PATCH/POST/DELETE through the dynamic client) are issued only by KubeReader', () => {
+    const writers = sources.filter((s) => /\.request\('(PATCH|POST|DELETE)'/.test(s.text)).map((s) => s.path);
+    expect(writers).toEqual(['cluster/kube-reader.ts']);
+  });
+
+  it('analyzers are pure functions of a snapshot: they import only analyzers and lib', () => {
+    for (const a of sources.filter((s) => s.path.startsWith('analyzers/'))) {
+      for (const i of importsOf(a.text)) expect(i, `${a.path} imports ${i}`).toMatch(/^\.\/|^\.\.\/lib\//);
+    }
+  });
+
+  it('the simulated cluster stands alone: sandbox code imports only the sandbox, lib and packages', () => {
+    for (const f of sources.filter((s) => s.path.startsWith('sandbox/'))) {
+      for (const i of importsOf(f.text).filter((x) => x.startsWith('.'))) {
+        const resolved = join(SRC, f.path, '..', i);
+        expect(relative(SRC, resolved), `${f.path} imports ${i}`).toMatch(/^(sandbox|lib)\//);
+      }
+    }
+  });
+
   it('keeps files small (split before 300 lines)', () => {
     const long = sources.filter((s) => s.text.split('\n').length > 300).map((s) => s.path);
     expect(long).toEqual([]);
