@@ -202,7 +202,7 @@ async function readJson(req: IncomingMessage, optional = false): Promise<unknown
     // Server-side apply bodies are YAML (JSON is YAML too).
     return ct.startsWith(APPLY_PATCH) ? parseYaml(text) : JSON.parse(text);
   } catch {
-    throw new ApiError(400, 'BadRequest', 'the request body is not valid JSON');
+    throw new ApiError(400, 'BadRequest', ct.startsWith(APPLY_PATCH) ? 'the request body is not valid YAML' : 'the request body is not valid JSON');
   }
 }
 

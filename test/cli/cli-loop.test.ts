@@ -135,5 +135,8 @@ describe('claw CLI against a `claw sandbox` process, checked with the real kubec
     const bad = await run(['sandbox'], {});
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--state FILE is required');
+    const warm = await run(['sandbox', '--state', FIXTURE, '--warmup', 'soon'], {});
+    expect(warm.code).toBe(2);
+    expect(warm.stderr).toContain('--warmup: "soon" is not a number of seconds');
   });
 });
