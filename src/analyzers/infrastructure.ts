@@ -25,6 +25,28 @@ export function analyzeNodes(s: ClusterSnapshot): Problem[] {
   });
 }
 
+const PRESSURE = ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'];
+
+/** Ready nodes reporting pressure: the kubelet evicts pods and refuses new ones until it clears. */
+export function analyzeNodePressure(s: ClusterSnapshot): Problem[] {
+  return s.nodes.filter(isNodeReady).flatMap((n) => {
+    const pressing = (n.status?.conditions ?? []).filter((c: any) => PRESSURE.includes(c.type) && c.status === 'True');
+    if (!pressing.length) return [];
+    const evicted = s.pods.filter((p) => p.spec?.nodeName === n.metadata.name && p.status?.reason === 'Evicted');
+    return [{
+      category: 'unknown' as const,
+      severity: 2,
+      object: { kind: 'Node', name: n.metadata.name },
+      summary: `Node ${n.metadata.name} reports ${pressing.map((c: any) => c.type).join(', ')}${evicted.length ? `; ${evicted.length} pod(s) were evicted` : ''}`,
+      evidence: [
+        ...pressing.map((c: any) => `Node ${n.metadata.name} condition ${c.type}=True (${c.reason ?? ''}): ${c.message ?? ''}`.trim()),
+        ...(evicted.length ? [`Evicted: ${evicted.slice(0, 3).map((p) => `${p.metadata.namespace}/${p.metadata.name} (${p.status?.message ?? ''})`).join('; ')}`] : []),
+      ],
+      facts: { node: n.metadata.name, pressure: pressing.map((c: any) => c.type) },
+    }];
+  });
+}
+
 /** Claims stuck in Pending, with the provisioner's reason. */
 export function analyzeClaims(s: ClusterSnapshot): Problem[] {
   return s.pvcs.filter((c) => c.status?.phase !== 'Bound').map((c) => {

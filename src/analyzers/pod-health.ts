@@ -85,6 +85,8 @@ export function diagnosePod(pod: KubeObject): PodDiagnosis {
   }
   const creating = statuses.find((s) => s.state?.waiting?.reason === 'ContainerCreating');
   if (creating && pod.status?.phase === 'Pending') return { category: 'unknown', severity: 2, container: creating.name, detail: `container ${creating.name} is stuck in ContainerCreating` };
+  // An evicted pod is a leftover: its controller has already replaced it. The node's pressure is the story.
+  if (pod.status?.phase === 'Failed' && pod.status?.reason === 'Evicted') return { category: 'unknown', severity: 1, detail: `evicted: ${pod.status?.message ?? ''}`.trim() };
   if (pod.status?.phase === 'Failed') return { category: 'unknown', severity: 2, detail: `pod failed: ${pod.status?.reason ?? ''}` };
   return { category: 'healthy', severity: 0, detail: 'running and ready' };
 }

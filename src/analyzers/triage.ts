@@ -1,4 +1,4 @@
-import { analyzeClaims, analyzeJobs, analyzeNodes, analyzeServices } from './infrastructure.ts';
+import { analyzeClaims, analyzeJobs, analyzeNodePressure, analyzeNodes, analyzeServices } from './infrastructure.ts';
 import type { FindingCategory } from './pod-health.ts';
 import { analyzeReferences } from './references.ts';
 import { analyzeCpu, analyzeVolumes } from './usage.ts';
@@ -18,6 +18,6 @@ const PRECEDENCE: FindingCategory[] = [
 export function triage(s: ClusterSnapshot, question = ''): Problem[] {
   const words = new Set(question.toLowerCase().split(/[^a-z0-9-]+/).filter((w) => w.length >= 2));
   const mentions = (p: Problem) => [p.object.name, ...p.object.name.split('-'), p.object.namespace ?? ''].filter((w) => words.has(w.toLowerCase())).length;
-  const problems = [...analyzeNodes(s), ...analyzeClaims(s), ...analyzeWorkloads(s), ...analyzeServices(s), ...analyzeJobs(s), ...analyzeVolumes(s), ...analyzeCpu(s), ...analyzeReferences(s)];
+  const problems = [...analyzeNodes(s), ...analyzeNodePressure(s), ...analyzeClaims(s), ...analyzeWorkloads(s), ...analyzeServices(s), ...analyzeJobs(s), ...analyzeVolumes(s), ...analyzeCpu(s), ...analyzeReferences(s)];
   return problems.sort((a, b) => b.severity - a.severity || mentions(b) - mentions(a) || PRECEDENCE.indexOf(a.category) - PRECEDENCE.indexOf(b.category));
 }

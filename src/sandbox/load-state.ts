@@ -47,7 +47,8 @@ export function loadState(state: ClusterState, text: string): LoadResult {
       namespaces.add(meta.namespace);
     }
     const copy = { ...obj, metadata: meta };
-    if (type === T.pod && copy.status) copy.status = { startTime: copy.status.startTime };
+    // Pod status is the kubelet's to compute, except a terminal eviction, which it never undoes.
+    if (type === T.pod && copy.status && copy.status.reason !== 'Evicted') copy.status = { startTime: copy.status.startTime };
     state.store.create(type, copy);
     result.objects++;
   }

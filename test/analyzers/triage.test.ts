@@ -69,6 +69,18 @@ describe('triage', () => {
     expect(byKind('PodDisruptionBudget')).toMatchObject({ severity: 1, summary: expect.stringContaining('node drains will block') });
   });
 
+  it('reports node pressure with the pods it evicted, and keeps evicted leftovers out of the workload findings', () => {
+    const problems = triage(snapshotOf(
+      'apiVersion: v1\nkind: Node\nmetadata: { name: n1 }\nstatus: { allocatable: { cpu: "4", memory: 8Gi, pods: "110" }, conditions: [{ type: Ready, status: "True" }, { type: DiskPressure, status: "True", reason: KubeletHasDiskPressure, message: "kubelet has disk pressure" }] }\n---\n' +
+      'apiVersion: v1\nkind: Pod\nmetadata: { name: web-old, namespace: shop }\nspec: { nodeName: n1, containers: [{ name: w, image: w }] }\nstatus: { phase: Failed, reason: Evicted, message: "The node was low on resource: ephemeral-storage." }\n',
+      10,
+    ));
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatchObject({ object: { kind: 'Node', name: 'n1' }, severity: 2, summary: 'Node n1 reports DiskPressure; 1 pod(s) were evicted' });
+    expect(problems[0]!.evidence.join('\n')).toContain('The node was low on resource: ephemeral-storage.');
+    expect(problems[1]).toMatchObject({ object: { kind: 'Pod', name: 'web-old' }, severity: 1 });
+  });
+
   it('is empty for a healthy cluster', () => {
     expect(triage(snapshotOf(deploy('a', '{ containers: [{ name: a, image: a }] }')))).toEqual([]);
   });

@@ -14,7 +14,7 @@ export function runKubelet(state: ClusterState): void {
   const now = state.now();
   const readyNodes = new Set(state.store.list(T.node).filter(isNodeReady).map((n) => n.metadata.name));
   for (const pod of state.store.list(T.pod)) {
-    if (!pod.spec?.nodeName) continue;
+    if (!pod.spec?.nodeName || pod.status?.reason === 'Evicted') continue;
     // A NotReady node's kubelet reports nothing; the node lifecycle controller marks its pods not ready.
     if (!readyNodes.has(pod.spec.nodeName)) {
       markNotReady(state, pod);
