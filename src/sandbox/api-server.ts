@@ -164,7 +164,10 @@ function list(state: ClusterState, type: ResourceType, namespace: string | undef
   const fields = parseFieldSelector(q.get('fieldSelector') ?? undefined);
   const items = state.store.list(type, namespace).filter((o) => labels(o) && fields(o));
   const limit = Number(q.get('limit') ?? 0);
-  const offset = Number(Buffer.from(q.get('continue') ?? '', 'base64url').toString() || 0);
+  const token = q.get('continue');
+  const decoded = token ? Buffer.from(token, 'base64url').toString() : '0';
+  const offset = Number(decoded);
+  if (!/^\d+$/.test(decoded) || (token !== null && !/^[A-Za-z0-9_-]+$/.test(token))) throw new ApiError(400, 'BadRequest', 'continue key is not valid: the continue token is malformed');
   const page = limit > 0 ? items.slice(offset, offset + limit) : items.slice(offset);
   const more = limit > 0 && offset + limit < items.length;
   return {

@@ -139,6 +139,9 @@ export const PATCH_TYPES = {
 export function applyPatch(contentType: string, target: Json, patch: Json): Json {
   const ct = contentType.split(';')[0]!.trim();
   if (ct === PATCH_TYPES.json) return jsonPatch(target, patch);
+  if ((ct === PATCH_TYPES.merge || ct === PATCH_TYPES.strategic) && !isObject(patch)) {
+    throw new ApiError(400, 'BadRequest', `error decoding patch: a ${ct === PATCH_TYPES.merge ? 'merge' : 'strategic merge'} patch must be a JSON object`);
+  }
   if (ct === PATCH_TYPES.merge) return mergePatch(target, patch);
   if (ct === PATCH_TYPES.strategic) return strategicMergePatch(target, patch);
   throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${Object.values(PATCH_TYPES).join(', ')}`);

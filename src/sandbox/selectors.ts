@@ -1,4 +1,5 @@
 import type { KubeObject } from '../lib/kube-object.ts';
+import { ApiError } from './object-store.ts';
 
 type Predicate = (obj: KubeObject) => boolean;
 
@@ -20,7 +21,7 @@ export function parseLabelSelector(selector: string | undefined): Predicate {
     }
     m = /^(!?)([\w./-]+)$/.exec(term);
     if (m) return m[1] ? (o) => !(m![2]! in labels(o)) : (o) => m![2]! in labels(o);
-    throw new Error(`unable to parse requirement: ${term}`);
+    throw new ApiError(400, 'BadRequest', `unable to parse requirement: ${term}`);
   });
   return (o) => terms.every((t) => t(o));
 }
@@ -30,7 +31,7 @@ export function parseFieldSelector(selector: string | undefined): Predicate {
   if (!selector) return () => true;
   const terms = splitTerms(selector).map((term): Predicate => {
     const m = /^([\w.]+)\s*(==|=|!=)\s*(.*)$/.exec(term);
-    if (!m) throw new Error(`invalid selector: '${term}'; can't understand '${term}'`);
+    if (!m) throw new ApiError(400, 'BadRequest', `invalid selector: '${term}'; can't understand '${term}'`);
     const [, path, op, value] = m;
     const get = (o: KubeObject) => String(path!.split('.').reduce<any>((v, k) => (v == null ? undefined : v[k]), o) ?? '');
     return op === '!=' ? (o) => get(o) !== value : (o) => get(o) === value;

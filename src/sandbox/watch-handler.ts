@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../lib/kube-object.ts';
 import type { ClusterState } from './cluster-state.ts';
-import type { WatchEvent } from './object-store.ts';
+import { ApiError, type WatchEvent } from './object-store.ts';
 import { toTable } from './printing/table.ts';
 import { type ResourceType, apiVersionOf } from './resources.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
@@ -17,6 +17,7 @@ export function watch(state: ClusterState, history: WatchHistory, req: IncomingM
   const labels = parseLabelSelector(q.get('labelSelector') ?? undefined);
   const fields = parseFieldSelector(q.get('fieldSelector') ?? undefined);
   const matches = (e: WatchEvent) => e.resource === type && (!namespace || e.object.metadata.namespace === namespace) && labels(e.object) && fields(e.object);
+  if (q.get('resourceVersion') && !/^\d+$/.test(q.get('resourceVersion')!)) throw new ApiError(400, 'BadRequest', `invalid resource version "${q.get('resourceVersion')}"`);
   res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
   res.flushHeaders(); // client-node's Watch waits for headers; a quiet watch must not hang it.
   // With Table output (kubectl get -w), each event carries a one-row Table instead of the object.

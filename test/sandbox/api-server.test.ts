@@ -78,4 +78,32 @@ describe('sandbox API through @kubernetes/client-node', () => {
     expect(after.metadata.generation).toBe(gen + 1);
     expect(after.metadata.resourceVersion).not.toBe(stored.metadata.resourceVersion);
   });
+
+  it('answers malformed requests with the status a real API server gives, never a 500 or a hang', async () => {
+    const cases: [string, string, number, string?, string?][] = [
+      ['PATCH', '/apis/apps/v1/namespaces/shop/deployments/cart', 400, '[{"op":"frob","path":"/x"}]', 'application/json-patch+json'],
+      ['PATCH', '/apis/apps/v1/namespaces/shop/deployments/cart', 400, '"text"', 'application/strategic-merge-patch+json'],
+      ['PATCH', '/apis/apps/v1/namespaces/shop/deployments/cart', 400, '{"spec":', 'application/merge-patch+json'],
+      ['PATCH', '/apis/apps/v1/namespaces/shop/deployments/cart/scale', 422, '{"spec":{"replicas":-3}}', 'application/merge-patch+json'],
+      ['PATCH', '/apis/apps/v1/namespaces/shop/deployments/cart?fieldManager=x', 400, '- a\n- b', 'application/apply-patch+yaml'],
+      ['PATCH', '/apis/apps/v1/namespaces/shop/deployments/cart', 422, 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: cart }\n', 'application/apply-patch+yaml'],
+      ['POST', '/api/v1/namespaces/shop/pods/nope/eviction', 404, '{}', 'application/json'],
+      ['GET', '/api/v1/pods?watch=true&resourceVersion=abc', 400],
+      ['GET', '/api/v1/pods?labelSelector=a%20in%20((', 400],
+      ['GET', '/api/v1/pods?fieldSelector=nonsense', 400],
+      ['GET', '/api/v1/pods?limit=2&continue=%25%25', 400],
+      ['GET', '/api/v1/namespaces/shop/pods/x/exec', 404],
+      ['POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', 422, '{"kind":"SubjectAccessReview","spec":{}}', 'application/json'],
+      ['DELETE', '/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods/x', 405],
+      ['PUT', '/api/v1/namespaces/shop/configmaps/x', 400, '{"kind":"Pod","metadata":{"name":"x"}}', 'application/json'],
+      ['POST', '/api/v1/namespaces/shop/pods', 415, 'k8s\u0000', 'application/vnd.kubernetes.protobuf'],
+    ];
+    for (const [method, path, status, body, ct] of cases) {
+      const r = await fetch(sandbox.url + path, { method, body, headers: ct ? { 'content-type': ct } : {}, signal: AbortSignal.timeout(3000) });
+      const text = await r.text();
+      const doc = (text ? JSON.parse(text) : { empty: path }) as { kind: string; code: number };
+      expect([method, path, r.status], JSON.stringify(doc)).toEqual([method, path, status]);
+      expect(doc).toMatchObject({ kind: 'Status', code: status });
+    }
+  });
 });
