@@ -4,7 +4,7 @@ import { describeKubeError } from '../cluster/api-error.ts';
 import { type WriteRequest, primaryRef, stepsOf } from '../cluster/write-request.ts';
 import { KubeWriter } from '../cluster/kube-writer.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
-import type { KubeObject } from '../lib/kube-object.ts';
+import { type KubeObject, refLabel } from '../lib/kube-object.ts';
 import { listApprovals } from '../store/approvals.ts';
 import type { Db } from '../store/db.ts';
 import { getProposal, transitionProposal } from '../store/proposals.ts';
@@ -63,7 +63,7 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
   try {
     before = (await writer.find(ref)) ?? absent(ref);
     if (specHash(before) !== claimed.target_spec_hash) {
-      return finish('failed', { applied: false, verified: false, stale: true, message: `not applied: ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name} changed since the dry-run, so the approval is void; a new proposal is needed` });
+      return finish('failed', { applied: false, verified: false, stale: true, message: `not applied: ${refLabel(ref)} changed since the dry-run, so the approval is void; a new proposal is needed` });
     }
     const again = dryRunRecord(await writer.dryRun(request));
     if (canonicalJson(dryRunDigest(again)) !== canonicalJson(dryRunDigest(stored))) {

@@ -1,3 +1,4 @@
+import { refLabel } from '../lib/kube-object.ts';
 import type { InvestigationReport } from '../tasks/report.ts';
 import type { Scenario } from './scenario.ts';
 
@@ -9,7 +10,7 @@ export interface Check {
 
 const same = (a: { kind: string; namespace?: string; name: string } | undefined, b: { kind: string; namespace?: string; name: string }) =>
   a !== undefined && a.kind === b.kind && a.name === b.name && (a.namespace ?? '') === (b.namespace ?? '');
-const show = (o: { kind: string; namespace?: string; name: string } | undefined) => (o ? `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}` : 'none');
+const show = (o: { kind: string; namespace?: string; name: string } | undefined) => (o ? refLabel(o) : 'none');
 
 /** Scores one report against a scenario's expectations (healthyAfter is checked by the runner). */
 export function score(s: Scenario, report: InvestigationReport): Check[] {

@@ -56,3 +56,8 @@ export function isNodeReady(node: KubeObject): boolean {
   const ready = (node.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
   return !ready || ready.status === 'True';
 }
+
+/** `Deployment shop/cart`, or `Node worker-a` for cluster-scoped objects. */
+export function refLabel(ref: { kind: string; namespace?: string | null; name: string }): string {
+  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+}

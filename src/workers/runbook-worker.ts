@@ -1,3 +1,4 @@
+import { refLabel } from '../lib/kube-object.ts';
 import { ProposalRefused } from '../approvals/propose.ts';
 import type { Problem } from '../analyzers/snapshot.ts';
 import { describeKubeError } from '../cluster/api-error.ts';
@@ -38,7 +39,7 @@ async function investigate(ctx: WorkerContext): Promise<WorkerResult> {
     return { status: 'succeeded', summary };
   }
   const [top, ...others] = problems;
-  const where = (p: Problem) => `${p.object.kind} ${p.object.namespace ? `${p.object.namespace}/` : ''}${p.object.name}`;
+  const where = (p: Problem) => refLabel(p.object);
   ctx.emit({ type: 'step', data: { message: `Most likely root cause: ${where(top!)} (${top!.category})${others.length ? `; also: ${others.slice(0, 3).map((o) => `${where(o)} (${o.category})`).join(', ')}` : ''}` } });
   const finding: Finding = { category: top!.category, summary: top!.summary, object: top!.object, evidence: [...top!.evidence, ...(await deepenEvidence(ctx, top!))] };
   ctx.emit({ type: 'finding', data: finding });

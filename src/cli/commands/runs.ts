@@ -1,3 +1,4 @@
+import { refLabel } from '../../lib/kube-object.ts';
 import { loadConfig } from '../../config.ts';
 import { openRuntime } from '../../runtime.ts';
 import { listRunEvents } from '../../store/run-events.ts';
@@ -57,7 +58,7 @@ export const showCommand: Command = {
         if (line) process.stdout.write(`${line}\n`);
       }
       for (const p of report.proposals) {
-        process.stdout.write(`\nproposal ${p.id}: ${p.action} ${p.target.namespace}/${p.target.name} [${p.status}, risk ${p.risk}, expires ${p.expiresAt}]\n${p.summary}\nartifact ${p.artifactHash}\n${p.dryRun.diff}\n`);
+        process.stdout.write(`\nproposal ${p.id}: ${p.action} ${refLabel(p.target)} [${p.status}, risk ${p.risk}, expires ${p.expiresAt}]\n${p.summary}\nartifact ${p.artifactHash}\n${p.dryRun.diff}\n`);
       }
       return 0;
     } finally {

@@ -1,6 +1,6 @@
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
-import type { KubeObject } from '../../lib/kube-object.ts';
+import { type KubeObject, refLabel } from '../../lib/kube-object.ts';
 import { PlanError, defineWriteTool } from '../define-tool.ts';
 import { SECRET_KINDS } from './patch.ts';
 
@@ -19,7 +19,7 @@ export const applyManifest = defineWriteTool({
     const ref = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace ?? ctx.namespace, name: obj.metadata.name };
     if (ref.namespace) obj.metadata.namespace = ref.namespace;
     const exists = (await ctx.reader.find(ref)) !== undefined;
-    const where = `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+    const where = refLabel(ref);
     return {
       action: 'apply_manifest',
       target: { kind: ref.kind, namespace: ref.namespace, name: ref.name },

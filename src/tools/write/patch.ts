@@ -1,3 +1,4 @@
+import { refLabel } from '../../lib/kube-object.ts';
 import { z } from 'zod';
 import { PlanError, defineWriteTool } from '../define-tool.ts';
 
@@ -18,7 +19,7 @@ export const patch = defineWriteTool({
     if (input.patchType === 'json' !== Array.isArray(input.patch)) throw new PlanError('a json patch is a list of operations; merge and strategic patches are objects');
     const ref = { apiVersion: input.apiVersion, kind: input.kind, namespace: input.namespace, name: input.name };
     await ctx.reader.read(ref);
-    const where = `${input.kind} ${input.namespace ? `${input.namespace}/` : ''}${input.name}`;
+    const where = refLabel(input);
     return {
       action: 'patch',
       target: { kind: input.kind, namespace: input.namespace, name: input.name },
