@@ -21,13 +21,14 @@ import { KUBECTL } from './kubectl-path.ts';
 const tokens = (chars: number) => Math.round(chars / 4);
 
 /** The reads a kubectl-based agent makes for this kind of object: the usual describe/get/logs/events round. */
-function kubectlRound(ns: string, object: { kind: string; name: string }, pod: string | undefined, previous: boolean): string[][] {
+function kubectlRound(ns: string, object: { kind: string; name: string }, pod: string | undefined, previous: boolean, claimNode?: string): string[][] {
   const base = [['get', 'pods', '-n', ns, '-o', 'wide'], ['get', 'events', '-n', ns]];
   const podReads = pod ? [['describe', 'pod', pod, '-n', ns], ['logs', pod, '-n', ns, '--tail=50', ...(previous ? ['--previous'] : [])]] : [];
   switch (object.kind) {
     case 'Deployment': return [...base, ['describe', 'deployment', object.name, '-n', ns], ['get', 'deployment', object.name, '-n', ns, '-o', 'yaml'], ...podReads, ['rollout', 'history', `deployment/${object.name}`, '-n', ns]];
     case 'Service': return [...base, ['describe', 'service', object.name, '-n', ns], ['get', 'endpoints', object.name, '-n', ns, '-o', 'yaml'], ['get', 'pods', '-n', ns, '--show-labels']];
-    case 'PersistentVolumeClaim': return [...base, ['describe', 'pvc', object.name, '-n', ns], ['get', 'storageclass'], ...podReads];
+    // Volume usage is not in any kubectl view but the kubelet's stats summary (or `exec df`).
+    case 'PersistentVolumeClaim': return [...base, ['describe', 'pvc', object.name, '-n', ns], ['get', 'storageclass'], ...podReads, ...(claimNode ? [['get', '--raw', `/api/v1/nodes/${claimNode}/proxy/stats/summary`]] : [])];
     case 'Node': return [...base, ['get', 'nodes'], ['describe', 'node', object.name]];
     case 'Job': return [...base, ['describe', 'job', object.name, '-n', ns], ...podReads];
     default: return [...base, ['get', 'deployments', '-n', ns], ['get', 'services', '-n', ns]];
@@ -69,9 +70,12 @@ export async function contextSizeSection(): Promise<string> {
       const pods = sandbox.state.store.list(T.pod, ns).filter((p) => !(p.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'));
       const pod = pods.find((p) => p.metadata.name.startsWith(object.name)) ?? pods[0];
       const previous = Boolean(pod?.status?.containerStatuses?.some((c: { lastState?: { terminated?: unknown } }) => c.lastState?.terminated));
+      const claimNode = object.kind === 'PersistentVolumeClaim'
+        ? sandbox.state.store.list(T.pod, ns).find((p) => (p.spec?.volumes ?? []).some((v: { persistentVolumeClaim?: { claimName: string } }) => v.persistentVolumeClaim?.claimName === object.name))?.spec?.nodeName
+        : undefined;
       const env = { ...process.env, KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'cache') };
       let theirs = 0;
-      for (const args of kubectlRound(ns, object, pod?.metadata.name, previous)) {
+      for (const args of kubectlRound(ns, object, pod?.metadata.name, previous, claimNode)) {
         theirs += await new Promise<number>((resolve) => execFile(bin, args, { env }, (_e, stdout, stderr) => resolve(String(stdout).length + String(stderr).length)));
       }
       oursTotal += ours;

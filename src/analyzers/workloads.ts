@@ -1,4 +1,4 @@
-import { type KubeObject, controllerOf } from '../lib/kube-object.ts';
+import { type KubeObject, controllerOf, isNodeReady } from '../lib/kube-object.ts';
 import { type FindingCategory, diagnosePod } from './pod-health.ts';
 import { REVISION } from './rollout.ts';
 import { parseFailedScheduling } from './scheduling.ts';
@@ -102,7 +102,7 @@ function problemFor(s: ClusterSnapshot, object: ProblemObject, verdicts: PodVerd
     object,
     summary: `${object.kind} ${ns}/${object.name} ${WHAT[worst.category] ?? `is unhealthy (${worst.detail})`} (${n} unhealthy pod${n === 1 ? '' : 's'})`,
     evidence,
-    facts: { ...schedulingFacts(worst), pod: pod.metadata.name, container: c?.name, image: c?.image, limits: c?.resources?.limits ?? {}, requests: c?.resources?.requests ?? {}, pods: verdicts.slice(0, 5).map((v) => v.pod.metadata.name), ...(owner ? revisionFacts(s, owner, verdicts.map((v) => v.pod)) : {}) },
+    facts: { ...schedulingFacts(s, worst), pod: pod.metadata.name, container: c?.name, image: c?.image, limits: c?.resources?.limits ?? {}, requests: c?.resources?.requests ?? {}, pods: verdicts.slice(0, 5).map((v) => v.pod.metadata.name), ...(owner ? revisionFacts(s, owner, verdicts.map((v) => v.pod)) : {}) },
   };
 }
 
@@ -129,8 +129,10 @@ function restarts(pod: KubeObject): number {
 }
 
 /** For scheduling failures, how many nodes were merely cordoned (what an uncordon would fix). */
-function schedulingFacts(v: PodVerdict): Record<string, unknown> {
+function schedulingFacts(s: ClusterSnapshot, v: PodVerdict): Record<string, unknown> {
   if (v.category !== 'unschedulable_placement' && v.category !== 'unschedulable_resources') return {};
   const parsed = parseFailedScheduling(v.detail);
-  return parsed ? { nodesTotal: parsed.total, nodesCordoned: parsed.cordoned } : {};
+  // The cordoned nodes that are otherwise healthy: uncordoning one of them is the whole fix.
+  const cordonedReady = s.nodes.filter((n) => n.spec?.unschedulable && isNodeReady(n)).map((n) => n.metadata.name);
+  return parsed ? { nodesTotal: parsed.total, nodesCordoned: parsed.cordoned, cordonedReadyNodes: cordonedReady } : {};
 }

@@ -58,13 +58,12 @@ async function investigate(ctx: WorkerContext): Promise<WorkerResult> {
   }
 }
 
-/** Reads what the remediation rules need beyond the problem: the workload's containers, the nodes. */
+/** Reads what the remediation rules need beyond the problem: the workload's containers. */
 async function remediationContext(ctx: WorkerContext, p: Problem): Promise<RemediationContext> {
   const rc: RemediationContext = {};
   if (p.category === 'probe_failure' && ['Deployment', 'StatefulSet', 'DaemonSet'].includes(p.object.kind)) {
     rc.workload = await ctx.callTool('get_workload', { namespace: p.object.namespace, kind: p.object.kind, name: p.object.name });
   }
-  if (p.category === 'unschedulable_placement') rc.nodes = await ctx.callTool('list_nodes', {});
   return rc;
 }
 

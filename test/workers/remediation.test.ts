@@ -26,10 +26,9 @@ describe('choosing the remediation', () => {
   });
 
   it('uncordons a Ready cordoned node when cordoning is why pods cannot schedule', () => {
-    const f = { nodesTotal: 2, nodesCordoned: 2 };
-    const nodes = [{ name: 'a', ready: 'False (NodeStatusUnknown)', cordoned: true }, { name: 'b', ready: 'True (KubeletReady)', cordoned: true }];
-    expect(chooseRemediation(problem('unschedulable_placement', f), { nodes })).toMatchObject({ tool: 'uncordon', input: { node: 'b' } });
-    expect(chooseRemediation(problem('unschedulable_placement', f), { nodes: [] })).toHaveProperty('escalate');
+    const f = { nodesTotal: 2, nodesCordoned: 2, cordonedReadyNodes: ['b'] };
+    expect(chooseRemediation(problem('unschedulable_placement', f))).toMatchObject({ tool: 'uncordon', input: { node: 'b' } });
+    expect(chooseRemediation(problem('unschedulable_placement', { ...f, cordonedReadyNodes: [] }))).toHaveProperty('escalate');
   });
 
   it('points a probe at the only declared port, and drains a NotReady node with stranded pods', () => {

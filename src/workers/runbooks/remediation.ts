@@ -9,7 +9,6 @@ export type Remediation =
 export interface RemediationContext {
   /** get_workload's view of the problem's workload, when it has one. */
   workload?: { containers: { name: string; ports: { name?: string; containerPort: number }[]; readinessProbe?: string; livenessProbe?: string }[] };
-  nodes?: { name: string; ready: string; cordoned: boolean }[];
 }
 
 const ROLLABLE = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
@@ -43,8 +42,8 @@ export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Reme
     case 'probe_failure':
       return undo('the probe failure') ?? probePortFix(p, rc) ?? { escalate: 'the probe fails but its target looks right: the application is not answering' };
     case 'unschedulable_placement': {
-      const cordoned = (rc.nodes ?? []).find((n) => n.cordoned && n.ready.startsWith('True'));
-      if (f.nodesCordoned > 0 && cordoned) return { tool: 'uncordon', input: { node: cordoned.name }, why: `${f.nodesCordoned} of ${f.nodesTotal} node(s) are cordoned; ${cordoned.name} is Ready, so uncordoning it gives the pods a place to run` };
+      const cordoned: string | undefined = f.cordonedReadyNodes?.[0];
+      if (f.nodesCordoned > 0 && cordoned) return { tool: 'uncordon', input: { node: cordoned }, why: `${f.nodesCordoned} of ${f.nodesTotal} node(s) are cordoned; ${cordoned} is Ready, so uncordoning it gives the pods a place to run` };
       return undo('the placement failure') ?? { escalate: 'no node satisfies the pod\'s selectors, affinity or tolerations; adding matching nodes or changing the rules is a human decision' };
     }
     case 'unschedulable_resources':
