@@ -1,0 +1,84 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decide } from '../../src/approvals/decide.ts';
+import { driveRun } from '../../src/cli/drive-run.ts';
+import type { Config } from '../../src/config.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { T } from '../../src/sandbox/cluster-state.ts';
+import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { listProposalsForRun } from '../../src/store/proposals.ts';
+import { listRunEvents } from '../../src/store/run-events.ts';
+import { Supervisor } from '../../src/supervisor/supervisor.ts';
+import { createTask } from '../../src/tasks/create-task.ts';
+import { buildReport } from '../../src/tasks/report.ts';
+import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.ts';
+import { kubeConfigOf, testConfig } from '../helpers/proposal-fixture.ts';
+import { type TestDb, openTestDb } from '../helpers/test-db.ts';
+
+const SCENARIO = join(import.meta.dirname, '..', '..', 'scenarios', 'crash-loop-bad-release', 'cluster.yaml');
+
+describe('a model investigates through the agent loop (Claude via the real SDK, fake Messages API)', () => {
+  let sandbox: Sandbox;
+  let fake: FakeModelServer;
+  let t: TestDb;
+  let config: Config;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ stateYaml: await readFile(SCENARIO, 'utf8'), tickMs: 50, warmupSeconds: 60 });
+    fake = await startFakeModelServer();
+    t = await openTestDb('pglite');
+    const base = testConfig(['U0APPROVER1']);
+    config = { ...base, models: { ...base.models, anthropic: { apiKey: 'test-key', baseUrl: fake.url }, routes: { investigate: ['anthropic:claude-sonnet-4-6', 'runbooks'] } } };
+  });
+  afterAll(async () => {
+    await sandbox.stop();
+    await fake.close();
+    await t.close();
+  });
+
+  it('reads through the vocabulary, proposes, pauses for a human, resumes with the outcome, and reports', async () => {
+    fake.script(
+      { text: 'Running the analyzers first.', toolCalls: [{ id: 'toolu_1', name: 'find_problems', input: { namespace: 'shop' } }] },
+      { toolCalls: [{ id: 'toolu_2', name: 'pod_logs', input: { namespace: 'shop', name: 'no-such-pod', previous: true } }] },
+      { text: 'Revision 2 crashes; revision 1 was healthy. Rolling back.', toolCalls: [{ id: 'toolu_3', name: 'rollout_undo', input: { namespace: 'shop', name: 'cart' } }] },
+      {
+        toolCalls: [{
+          id: 'toolu_4', name: 'report',
+          input: { summary: 'cart 1.4.2 crash-looped; rolled back to 1.4.1 and verified.', findings: [{ category: 'crash_loop', summary: 'Deployment shop/cart crash-loops on 1.4.2', object: { kind: 'Deployment', namespace: 'shop', name: 'cart' }, evidence: ['panic: invalid configuration'] }] },
+        }],
+      },
+    );
+    const supervisor = new Supervisor({ db: t.db, config, logger: createLogger('silent'), kubeConfigFor: () => kubeConfigOf(sandbox), sinks: [], verifyTimeoutMs: 20_000, pollMs: 50 });
+    const { run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:oncall', question: 'why is checkout failing?', namespace: 'shop' });
+    const paused = await driveRun(supervisor, t.db, run.id, 30_000);
+    expect(paused).toMatchObject({ status: 'awaiting_approval', worker: 'anthropic:claude-sonnet-4-6' });
+    const [proposal] = await listProposalsForRun(t.db, run.id);
+    expect(proposal).toMatchObject({ action: 'rollout_undo', status: 'pending' });
+
+    // What the model was given: the vocabulary with schemas, and cluster data fenced as untrusted.
+    const first = fake.requests[0]!.body;
+    expect(first.system).toContain('namespace shop only');
+    expect(first.tools.map((x: { name: string }) => x.name)).toEqual(expect.arrayContaining(['find_problems', 'pod_logs', 'rollout_undo', 'drain', 'report']));
+    const second = fake.requests[1]!.body.messages.at(-1).content[0];
+    expect(second).toMatchObject({ type: 'tool_result', tool_use_id: 'toolu_1', is_error: false });
+    expect(second.content).toMatch(/^<cluster-data tool="find_problems" cluster="sandbox" trust="untrusted">/);
+    expect(second.content).toContain('crash_loop');
+    // A failing read goes back to the model as an error result; the run carries on.
+    expect(fake.requests[2]!.body.messages.at(-1).content[0]).toMatchObject({ tool_use_id: 'toolu_2', is_error: true });
+
+    expect(await decide({ db: t.db, config }, { proposalId: proposal!.id, actor: 'U0APPROVER1', decision: 'approve' })).toMatchObject({ ok: true });
+    const done = await driveRun(supervisor, t.db, run.id, 30_000);
+    expect(done).toMatchObject({ status: 'succeeded', summary: 'cart 1.4.2 crash-looped; rolled back to 1.4.1 and verified.' });
+    const resumed = fake.requests[3]!.body.messages.at(-1).content[0];
+    expect(resumed).toMatchObject({ type: 'tool_result', tool_use_id: 'toolu_3' });
+    expect(resumed.content).toMatch(/^approved and executed; verified: deployment "cart" successfully rolled out/);
+    const report = await buildReport(t.db, run.id);
+    expect(report.findings[0]).toMatchObject({ category: 'crash_loop', object: { kind: 'Deployment', name: 'cart' } });
+    expect(report.proposals[0]).toMatchObject({ action: 'rollout_undo', status: 'executed' });
+    expect(sandbox.state.store.mustGet(T.deployment, 'shop', 'cart').spec.template.spec.containers[0].image).toBe('registry.example.com/shop/cart:1.4.1');
+    const steps = (await listRunEvents(t.db, run.id)).filter((e) => e.type === 'step').map((e) => (e.data as { message: string }).message);
+    expect(steps).toContain('Running the analyzers first.');
+    await supervisor.stop();
+  });
+});
