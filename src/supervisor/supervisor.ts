@@ -10,7 +10,8 @@ import { claimRun, finishRun, renewLease, requeueExpired, resumeRun } from '../s
 import type { Run } from '../store/schema.ts';
 import { getTask } from '../store/tasks.ts';
 import { workerChain } from '../workers/router.ts';
-import type { WorkerResult } from '../workers/worker.ts';
+import type { Worker, WorkerResult } from '../workers/worker.ts';
+import { ModelUnavailable } from '../models/model.ts';
 import { EventPump } from './event-pump.ts';
 import type { RunSink } from './run-sink.ts';
 import { workerContext } from './worker-context.ts';
@@ -122,14 +123,27 @@ export class Supervisor {
     const abort = new AbortController();
     const timeout = setTimeout(() => abort.abort(new RunTimeout(`run exceeded its ${run.timeout_seconds}s timeout`)), run.timeout_seconds * 1000);
     const counter = { steps: run.steps };
-    const worker = workerChain(task, config)[0]!;
+    const chain = chainFor(run, workerChain(task, config));
+    let worker = chain[0]!;
     let result: WorkerResult;
     try {
       await this.settleProposal(run, pump);
       const reader = new KubeReader(this.deps.kubeConfigFor(task.cluster));
       const ctx = workerContext({ db, config, reader, task, run, pump, signal: abort.signal, maxSteps: this.deps.maxSteps ?? 40, counter });
       const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true }));
-      result = await Promise.race([worker.run(ctx), aborted]);
+      for (let i = 0; ; i++) {
+        worker = chain[i]!;
+        try {
+          result = await Promise.race([worker.run(ctx), aborted]);
+          break;
+        } catch (err) {
+          // A model that is down, overloaded or rate-limited hands a fresh run to the next worker in the chain.
+          const next = chain[i + 1];
+          if (!(err instanceof ModelUnavailable) || !err.retryable || !next || abort.signal.aborted) throw err;
+          log.warn({ err: err.message, worker: worker.id, next: next.id }, 'worker unavailable; falling back');
+          pump.push({ type: 'step', data: { message: `${worker.id} is unavailable (${err.message}); falling back to ${next.id}` } });
+        }
+      }
     } catch (err) {
       log.warn({ err }, 'run failed');
       const message = err instanceof RunTimeout ? err.message : `worker error: ${(err as Error).message}`;
@@ -169,4 +183,14 @@ export class Supervisor {
       pump.push({ type: 'decision', data: { proposalId: p.id, status: p.status, message: `proposal ${p.id} was ${p.status}` } });
     }
   }
+}
+
+/**
+ * The workers a run may use: a run paused mid-conversation resumes on the worker that started it
+ * (its checkpoint is that worker's transcript), so only a fresh run can fall back along the chain.
+ */
+function chainFor(run: Run, chain: Worker[]): Worker[] {
+  if (!run.checkpoint || !run.worker) return chain;
+  const same = chain.find((w) => w.id === run.worker);
+  return same ? [same] : chain.slice(-1);
 }

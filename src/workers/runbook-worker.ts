@@ -72,6 +72,8 @@ function capitalize(s: string): string {
 }
 
 async function resume(ctx: WorkerContext, cp: Checkpoint): Promise<WorkerResult> {
+  // A run started by a model worker that is no longer configured resumes here without a finding.
+  const about = cp.finding?.summary ?? 'The earlier investigation proposed a change';
   const p = await ctx.getProposal(cp.proposalId);
   if (!p) return { status: 'failed', summary: `proposal ${cp.proposalId} disappeared` };
   const outcome = (p.outcome ?? {}) as { applied?: boolean; verified?: boolean; message?: string; stale?: boolean };
@@ -79,18 +81,18 @@ async function resume(ctx: WorkerContext, cp: Checkpoint): Promise<WorkerResult>
   const target = t.namespace ? `${t.namespace}/${t.name}` : t.name;
   switch (p.status) {
     case 'executed':
-      return { status: 'succeeded', summary: `${cp.finding.summary}. Applied ${p.action} to ${target} and verified: ${outcome.message}.` };
+      return { status: 'succeeded', summary: `${about}. Applied ${p.action} to ${target} and verified: ${outcome.message}.` };
     case 'failed':
       return {
         status: 'escalated',
         summary: outcome.applied
-          ? `${cp.finding.summary}. Applied ${p.action} to ${target}, but the outcome did not verify: ${outcome.message}. A human should look now.`
-          : `${cp.finding.summary}. ${p.action} was approved but not applied: ${outcome.message}.`,
+          ? `${about}. Applied ${p.action} to ${target}, but the outcome did not verify: ${outcome.message}. A human should look now.`
+          : `${about}. ${p.action} was approved but not applied: ${outcome.message}.`,
       };
     case 'rejected':
     case 'expired':
     case 'superseded':
-      return { status: 'succeeded', summary: `${cp.finding.summary}. The proposed ${p.action} was ${p.status}; no change was made to the cluster.` };
+      return { status: 'succeeded', summary: `${about}. The proposed ${p.action} was ${p.status}; no change was made to the cluster.` };
     default:
       return { status: 'awaiting_approval', summary: `waiting for a decision on ${p.id} (${p.status})`, checkpoint: cp };
   }

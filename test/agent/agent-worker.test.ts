@@ -81,4 +81,15 @@ describe('a model investigates through the agent loop (Claude via the real SDK, 
     expect(steps).toContain('Running the analyzers first.');
     await supervisor.stop();
   });
+
+  it('hands a fresh run to the next worker in the chain when the model is overloaded, and says so', async () => {
+    fake.script({ error: { status: 529, type: 'overloaded_error', message: 'Overloaded' } });
+    const supervisor = new Supervisor({ db: t.db, config, logger: createLogger('silent'), kubeConfigFor: () => kubeConfigOf(sandbox), sinks: [] });
+    const { run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:oncall', question: 'is shop ok now?', namespace: 'shop' });
+    const done = await driveRun(supervisor, t.db, run.id, 30_000);
+    expect(done).toMatchObject({ status: 'succeeded', worker: 'runbooks' });
+    const steps = (await listRunEvents(t.db, run.id)).filter((e) => e.type === 'step').map((e) => (e.data as { message: string }).message);
+    expect(steps).toContainEqual(expect.stringMatching(/^anthropic:claude-sonnet-4-6 is unavailable \(anthropic: 529 .*\); falling back to runbooks$/));
+    await supervisor.stop();
+  });
 });
