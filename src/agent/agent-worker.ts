@@ -69,8 +69,8 @@ async function loop(ctx: WorkerContext, model: ModelClient, transcript: ModelMes
       }
       if (tool.effect === 'read') {
         try {
-          const data = await ctx.callTool(call.name, call.input as Record<string, unknown>);
-          result(renderForModel({ tool: call.name, cluster: ctx.tools.reader.cluster, data }));
+          // The trimming note travels with the data: the model learns how to narrow, not a silent cut.
+          result(renderForModel(await ctx.readTool(call.name, call.input as Record<string, unknown>)));
         } catch (e) {
           if (e instanceof ModelUnavailable || ctx.signal.aborted) throw e;
           result(`error: ${(e as Error).message}`, true);

@@ -20,13 +20,13 @@ export function budgetStatus(state: ClusterState, pdb: KubeObject): BudgetStatus
   const expectedPods = pods.length;
   const currentHealthy = pods.filter(isPodReady).length;
   let desiredHealthy: number;
-  if (pdb.spec?.maxUnavailable !== undefined) desiredHealthy = Math.max(0, expectedPods - scaled(pdb.spec.maxUnavailable, expectedPods, false));
-  else desiredHealthy = scaled(pdb.spec?.minAvailable ?? 1, expectedPods, true);
+  if (pdb.spec?.maxUnavailable !== undefined) desiredHealthy = Math.max(0, expectedPods - scaled(pdb.spec.maxUnavailable, expectedPods));
+  else desiredHealthy = scaled(pdb.spec?.minAvailable ?? 1, expectedPods);
   return { currentHealthy, desiredHealthy, disruptionsAllowed: Math.max(0, currentHealthy - desiredHealthy), expectedPods };
 }
 
 /** int-or-percent; minAvailable rounds up, maxUnavailable rounds up too (as intstr.GetScaledValueFromIntOrPercent(…, true)). */
-function scaled(v: number | string, total: number, _roundUp: boolean): number {
+function scaled(v: number | string, total: number): number {
   if (typeof v === 'number') return v;
   const m = /^(\d+)%$/.exec(v);
   return m ? Math.ceil((Number(m[1]) / 100) * total) : Number(v) || 0;

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../lib/kube-object.ts';
+import { type KubeObject, isPodReady } from '../lib/kube-object.ts';
 import { selectorString } from '../lib/label-selector.ts';
 import { type ClusterState, T } from './cluster-state.ts';
 import { budgetStatus, coveredPods } from './disruption.ts';
@@ -36,8 +36,7 @@ export function evictPod(state: ClusterState, namespace: string, name: string, d
   const pdbs = state.store.list(T.pdb, namespace).filter((b) => coveredPods(state, b).some((p) => p.metadata.uid === pod.metadata.uid));
   if (pdbs.length > 1) throw new ApiError(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
   const pdb = pdbs[0];
-  const ready = (pod.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
-  if (pdb && ready) {
+  if (pdb && isPodReady(pod)) {
     const s = budgetStatus(state, pdb);
     if (s.disruptionsAllowed <= 0) {
       throw new ApiError(429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.", {

@@ -6,7 +6,7 @@ import type { Db } from '../store/db.ts';
 import { getProposal } from '../store/proposals.ts';
 import type { Run, Task } from '../store/schema.ts';
 import { findTool } from '../tools/registry.ts';
-import { runReadTool } from '../tools/run-read-tool.ts';
+import { type ReadToolOutput, runReadTool } from '../tools/run-read-tool.ts';
 import type { WorkerContext } from '../workers/worker.ts';
 import type { EventPump } from './event-pump.ts';
 
@@ -26,6 +26,22 @@ export function workerContext(opts: { db: Db; config: Config; reader: KubeReader
     if (signal.aborted) throw signal.reason ?? new Error('run aborted');
     if (++opts.counter.steps > opts.maxSteps) throw new StepBudgetExceeded(`step budget of ${opts.maxSteps} tool calls exhausted`);
   };
+
+  async function readTool(name: string, input: Record<string, unknown>): Promise<ReadToolOutput> {
+    const tool = findTool(name);
+    if (tool?.effect !== 'read') throw new Error(`no read tool "${name}"`);
+    step();
+    pump.push({ type: 'tool_call', data: { tool: name, cluster: reader.cluster, input } });
+    try {
+      const out = await runReadTool(tool, tools, input);
+      pump.push({ type: 'tool_result', data: { tool: name, ok: true, summary: summarize(out.data) + (out.truncated ? ` (trimmed to ${out.truncated.shown} of ${out.truncated.total})` : '') } });
+      return out;
+    } catch (e) {
+      pump.push({ type: 'tool_result', data: { tool: name, ok: false, summary: (e as Error).message } });
+      throw e;
+    }
+  }
+
   return {
     task,
     run,
@@ -35,19 +51,9 @@ export function workerContext(opts: { db: Db; config: Config; reader: KubeReader
     emit: (e) => pump.push(e),
     getProposal: (id) => getProposal(db, id),
     async callTool(name, input) {
-      const tool = findTool(name);
-      if (tool?.effect !== 'read') throw new Error(`no read tool "${name}"`);
-      step();
-      pump.push({ type: 'tool_call', data: { tool: name, cluster: reader.cluster, input } });
-      try {
-        const out = await runReadTool(tool, tools, input);
-        pump.push({ type: 'tool_result', data: { tool: name, ok: true, summary: summarize(out.data) + (out.truncated ? ` (trimmed to ${out.truncated.shown} of ${out.truncated.total})` : '') } });
-        return out.data as never;
-      } catch (e) {
-        pump.push({ type: 'tool_result', data: { tool: name, ok: false, summary: (e as Error).message } });
-        throw e;
-      }
+      return (await readTool(name, input)).data as never;
     },
+    readTool,
     async propose(name, input) {
       const tool = findTool(name);
       if (tool?.effect !== 'write') throw new Error(`no write tool "${name}"`);

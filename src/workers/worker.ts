@@ -1,6 +1,7 @@
 import type { FindingCategory } from '../analyzers/pod-health.ts';
 import type { Proposal, Run, Task } from '../store/schema.ts';
 import type { ObjectRef, ToolContext, WritePlan } from '../tools/define-tool.ts';
+import type { ReadToolOutput } from '../tools/run-read-tool.ts';
 
 /** A structured progress event; persisted in order and fanned out to sinks by the supervisor. */
 export type RunEventInput =
@@ -29,6 +30,8 @@ export interface WorkerContext {
   tools: ToolContext;
   /** Runs a read tool by name: validated input, recorded call and result summary. */
   callTool<T = unknown>(name: string, input: Record<string, unknown>): Promise<T>;
+  /** The same, with the tool's framing (cluster, trimming note) kept for rendering to a model. */
+  readTool(name: string, input: Record<string, unknown>): Promise<ReadToolOutput>;
   /** Plans a write tool and turns it into a pending proposal (policy, dry-run, diff). */
   propose(name: string, input: Record<string, unknown>): Promise<{ proposal: Proposal; plan: WritePlan }>;
   getProposal(id: string): Promise<Proposal | undefined>;

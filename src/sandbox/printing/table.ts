@@ -18,7 +18,7 @@ export function toTable(type: ResourceType, objects: KubeObject[], now: Date, li
     columnDefinitions: p.columns.map((c) => {
       const wide = c.startsWith('*');
       const name = wide ? c.slice(1) : c;
-      return { name, type: name === 'Name' ? 'string' : 'string', format: name === 'Name' ? 'name' : '', description: name, priority: wide ? 1 : 0 };
+      return { name, type: 'string', format: name === 'Name' ? 'name' : '', description: name, priority: wide ? 1 : 0 };
     }),
     rows: objects.map((o) => ({
       cells: p.cells(o, now),

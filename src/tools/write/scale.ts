@@ -19,7 +19,7 @@ export const scale = defineWriteTool({
       summary: `Scale ${input.kind.toLowerCase()} ${input.namespace}/${input.name} from ${from} to ${to} replica${to === 1 ? '' : 's'}${to === 0 ? ' (stops serving entirely)' : ''}`,
       risk,
       blastRadius: { pods: Math.abs(to - from), replicas: to, namespaces: [input.namespace], description: to > from ? `${to - from} pod(s) added` : `${from - to} pod(s) removed` },
-      rollback: `kubectl scale ${input.kind.toLowerCase()}/${input.name} -n ${input.namespace} --replicas=${from}${obj.metadata.annotations ? '' : ''} (an HPA, if any, may override either)`,
+      rollback: `kubectl scale ${input.kind.toLowerCase()}/${input.name} -n ${input.namespace} --replicas=${from} (an HPA, if any, may override either)`,
     };
   },
 });
