@@ -3,6 +3,18 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
+const posInt = z.number().int().positive();
+
+/** A model worker: its id is what routes name (`anthropic:claude-sonnet-4-6`, or an alias with `provider` + `model`). */
+const modelEntry = z.strictObject({
+  provider: z.string().optional(),
+  model: z.string().optional(),
+  baseUrl: z.string().url().optional(),
+  apiKeyEnv: z.string().optional(),
+  contextWindow: posInt.optional(),
+  price: z.strictObject({ inputPerMTok: z.number().min(0), outputPerMTok: z.number().min(0) }).optional(),
+});
+
 // claw.yaml: every key in CONTRACT.md is accepted (even before its feature exists); unknown keys are errors.
 const fileSchema = z.strictObject({
   slack: z.strictObject({ alertChannel: z.string().optional() }).optional(),
@@ -14,9 +26,23 @@ const fileSchema = z.strictObject({
   models: z.strictObject({
     providers: z.record(z.string(), z.strictObject({ baseUrl: z.string().url(), apiKeyEnv: z.string().optional() })).default({}),
     routes: z.record(z.string(), z.array(z.string())).default({}),
+    registry: z.record(z.string(), modelEntry).default({}),
+    breaker: z.strictObject({ failures: posInt.default(3), cooldownSeconds: z.number().positive().default(60) }).optional(),
   }).optional(),
   runs: z.strictObject({
     timeoutSeconds: z.number().positive().default(300),
+    leaseSeconds: z.number().positive().default(30),
+    maxAttempts: posInt.default(3),
+    retryBackoff: z.strictObject({ baseSeconds: z.number().positive().default(2), maxSeconds: z.number().positive().default(60) }).optional(),
+    stall: z.strictObject({ seconds: z.number().positive().default(60), maxNudges: z.number().int().min(0).default(2) }).optional(),
+    budget: z.strictObject({
+      steps: posInt.optional(),
+      inputTokens: posInt.optional(),
+      outputTokens: posInt.optional(),
+      costUsd: z.number().positive().optional(),
+      wallSeconds: z.number().positive().optional(),
+    }).optional(),
+    concurrency: z.strictObject({ global: posInt.optional(), perProcess: posInt.optional(), perCluster: posInt.optional(), perChannel: posInt.optional() }).optional(),
   }).optional(),
 });
 
@@ -37,11 +63,47 @@ export interface Config {
     readonly openai: { readonly apiKey?: string; readonly baseUrl?: string };
     readonly providers: Readonly<Record<string, { readonly baseUrl: string; readonly apiKey?: string }>>;
     readonly routes: Readonly<Record<string, readonly string[]>>;
+    /** Per worker id: provider/model (aliases), endpoint and key overrides, context window, prices. */
+    readonly registry: Readonly<Record<string, ModelSpec>>;
+    readonly breaker: { readonly failures: number; readonly cooldownSeconds: number };
   };
-  readonly runs: { readonly timeoutSeconds: number };
+  readonly runs: RunLimits;
   /** The OS user, for `cli:<user>` requesters. */
   readonly osUser: string;
 }
+
+export interface ModelSpec {
+  readonly provider: string;
+  readonly model: string;
+  readonly baseUrl?: string;
+  readonly apiKey?: string;
+  readonly contextWindow?: number;
+  readonly price?: { readonly inputPerMTok: number; readonly outputPerMTok: number };
+}
+
+export interface Budget {
+  readonly steps: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly costUsd: number;
+  readonly wallSeconds: number;
+}
+
+export interface RunLimits {
+  /** Hard wall limit: the run is killed. The budget's `wallSeconds` ends it gracefully before that. */
+  readonly timeoutSeconds: number;
+  readonly leaseSeconds: number;
+  readonly maxAttempts: number;
+  readonly retryBackoff: { readonly baseSeconds: number; readonly maxSeconds: number };
+  readonly stall: { readonly seconds: number; readonly maxNudges: number };
+  readonly budget: Budget;
+  readonly concurrency: { readonly global: number; readonly perProcess: number; readonly perCluster: number; readonly perChannel: number };
+}
+
+/** Context windows and list prices (USD per million tokens) of the default models; claw.yaml overrides. */
+const KNOWN_MODELS: Record<string, { contextWindow: number; price: { inputPerMTok: number; outputPerMTok: number } }> = {
+  'anthropic:claude-sonnet-4-6': { contextWindow: 200_000, price: { inputPerMTok: 3, outputPerMTok: 15 } },
+};
 
 export class ConfigError extends Error {}
 
@@ -86,10 +148,51 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       openai: { apiKey: get('OPENAI_API_KEY'), baseUrl: get('OPENAI_BASE_URL') },
       providers,
       routes: file.models?.routes ?? {},
+      registry: registryOf(file, get),
+      breaker: { failures: file.models?.breaker?.failures ?? 3, cooldownSeconds: file.models?.breaker?.cooldownSeconds ?? 60 },
     },
-    runs: { timeoutSeconds: file.runs?.timeoutSeconds ?? 300 },
+    runs: runLimitsOf(file),
     osUser: get('USER') ?? get('LOGNAME') ?? 'unknown',
   });
+}
+
+function registryOf(file: ClawFile, get: (k: string) => string | undefined): Record<string, ModelSpec> {
+  const out: Record<string, ModelSpec> = {};
+  for (const [id, known] of Object.entries(KNOWN_MODELS)) out[id] = { provider: id.split(':')[0]!, model: id.slice(id.indexOf(':') + 1), ...known };
+  for (const [id, e] of Object.entries(file.models?.registry ?? {})) {
+    const i = id.indexOf(':');
+    const provider = e.provider ?? (i > 0 ? id.slice(0, i) : undefined);
+    const model = e.model ?? (i > 0 ? id.slice(i + 1) : undefined);
+    if (!provider || !model) throw new ConfigError(`models.registry.${id}: an id without "provider:model" needs provider and model`);
+    const known = KNOWN_MODELS[`${provider}:${model}`];
+    const apiKey = e.apiKeyEnv ? get(e.apiKeyEnv) : undefined;
+    out[id] = { provider, model, baseUrl: e.baseUrl, apiKey, contextWindow: e.contextWindow ?? known?.contextWindow, price: e.price ?? known?.price };
+  }
+  return out;
+}
+
+function runLimitsOf(file: ClawFile): RunLimits {
+  const r = file.runs;
+  const timeoutSeconds = r?.timeoutSeconds ?? 300;
+  const b = r?.budget;
+  const c = r?.concurrency;
+  const global = c?.global ?? 64;
+  return {
+    timeoutSeconds,
+    leaseSeconds: r?.leaseSeconds ?? 30,
+    maxAttempts: r?.maxAttempts ?? 3,
+    retryBackoff: { baseSeconds: r?.retryBackoff?.baseSeconds ?? 2, maxSeconds: r?.retryBackoff?.maxSeconds ?? 60 },
+    stall: { seconds: r?.stall?.seconds ?? 60, maxNudges: r?.stall?.maxNudges ?? 2 },
+    budget: {
+      steps: b?.steps ?? 40,
+      inputTokens: b?.inputTokens ?? 1_000_000,
+      outputTokens: b?.outputTokens ?? 50_000,
+      costUsd: b?.costUsd ?? 5,
+      // Leave room for the partial answer before the hard timeout kills the run.
+      wallSeconds: b?.wallSeconds ?? Math.max(1, Math.floor(timeoutSeconds * 0.8)),
+    },
+    concurrency: { global, perProcess: c?.perProcess ?? Math.min(global, 16), perCluster: c?.perCluster ?? global, perChannel: c?.perChannel ?? 4 },
+  };
 }
 
 function parseFile(path: string): ClawFile {

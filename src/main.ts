@@ -23,7 +23,7 @@ export interface ServerOptions {
   slackClientOptions?: webApi.WebClientOptions;
   botId?: string;
   botUserId?: string;
-  supervisor?: Partial<Pick<SupervisorDeps, 'pollMs' | 'leaseSeconds' | 'verifyTimeoutMs' | 'owner'>>;
+  supervisor?: Partial<Pick<SupervisorDeps, 'pollMs' | 'verifyTimeoutMs' | 'owner'>>;
   slackUpdateEveryMs?: number;
 }
 
@@ -50,7 +50,7 @@ function displayCluster(rt: Runtime, cluster: string): string {
  */
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {
   const rt = await openRuntime(config, { memoryStore: opts.memoryStore });
-  const supervisor = new Supervisor({ db: rt.store.db, config, logger: rt.logger, kubeConfigFor: rt.kubeConfigFor, sinks: [], ...opts.supervisor });
+  const supervisor = new Supervisor({ db: rt.store.db, config, logger: rt.logger, kubeConfigFor: rt.kubeConfigFor, sinks: [], listen: rt.store.listen, ...opts.supervisor });
   const deps = { db: rt.store.db, config, logger: rt.logger, notify: () => supervisor.wake(), clusterName: (c: string) => displayCluster(rt, c) };
   const { botToken, signingSecret, apiUrl } = config.slack;
   const slack = botToken && signingSecret
@@ -73,7 +73,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   });
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   const { port } = server.address() as AddressInfo;
-  supervisor.start();
+  await supervisor.start();
   rt.logger.info({ port, slack: Boolean(slack), store: rt.store.kind }, 'claw serve listening');
   return {
     url: `http://127.0.0.1:${port}`,

@@ -41,4 +41,39 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: 'eighty' }, '/nonexistent')).toThrow(/PORT/);
     expect(() => loadConfig({ CLAW_CONFIG: '/nope/claw.yaml' }, '/nonexistent')).toThrow(/does not exist/);
   });
+
+  it('reads the model registry and run limits, with defaults, and refuses an alias without provider and model', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'claw-cfg-'));
+    await writeFile(join(dir, 'claw.yaml'), [
+      'models:',
+      '  registry:',
+      '    "anthropic:claude-opus-4-6": { contextWindow: 200000, price: { inputPerMTok: 15, outputPerMTok: 75 } }',
+      '    fast: { provider: hermes, model: Hermes-4-14B, apiKeyEnv: FAST_KEY }',
+      '  breaker: { failures: 5 }',
+      'runs:',
+      '  timeoutSeconds: 100',
+      '  budget: { costUsd: 0.5 }',
+      '  concurrency: { global: 8 }',
+      '  stall: { seconds: 20 }',
+    ].join('\n'));
+    const c = loadConfig({ FAST_KEY: 'secret' }, dir);
+    expect(c.models.registry['anthropic:claude-opus-4-6']).toMatchObject({ provider: 'anthropic', model: 'claude-opus-4-6', contextWindow: 200000, price: { inputPerMTok: 15, outputPerMTok: 75 } });
+    expect(c.models.registry.fast).toMatchObject({ provider: 'hermes', model: 'Hermes-4-14B', apiKey: 'secret' });
+    // The default model's price is known without configuration.
+    expect(c.models.registry['anthropic:claude-sonnet-4-6']?.price).toEqual({ inputPerMTok: 3, outputPerMTok: 15 });
+    expect(c.models.breaker).toEqual({ failures: 5, cooldownSeconds: 60 });
+    expect(c.runs).toMatchObject({ timeoutSeconds: 100, maxAttempts: 3, stall: { seconds: 20, maxNudges: 2 }, concurrency: { global: 8, perProcess: 8, perChannel: 4 } });
+    // The wall budget ends the run gracefully before the hard timeout would kill it.
+    expect(c.runs.budget).toMatchObject({ costUsd: 0.5, steps: 40, wallSeconds: 80 });
+    await writeFile(join(dir, 'claw.yaml'), 'models:\n  registry:\n    fast: { contextWindow: 1000 }\n');
+    expect(() => loadConfig({}, dir)).toThrow(/models\.registry\.fast: an id without "provider:model" needs provider and model/);
+    await writeFile(join(dir, 'claw.yaml'), 'runs:\n  budget: { tokens: 5 }\n');
+    expect(() => loadConfig({}, dir)).toThrow(/runs\.budget: tokens/);
+  });
+
+  it('accepts claw.example.yaml as documented', () => {
+    const c = loadConfig({ CLAW_CONFIG: join(import.meta.dirname, '..', 'claw.example.yaml') }, '/nonexistent');
+    expect(c.models.registry['hermes-large']).toMatchObject({ provider: 'hermes', model: 'NousResearch/Hermes-4-70B' });
+    expect(c.runs.budget.wallSeconds).toBe(240);
+  });
 });

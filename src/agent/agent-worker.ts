@@ -1,13 +1,14 @@
 import { ProposalRefused } from '../approvals/propose.ts';
 import { describeKubeError } from '../cluster/api-error.ts';
-import { type AssistantPart, type ModelClient, type ModelMessage, ModelUnavailable, type UserPart } from '../models/model.ts';
+import { type AssistantPart, type ModelClient, type ModelMessage, type ModelTurn, ModelUnavailable, type UserPart } from '../models/model.ts';
 import type { Proposal } from '../store/schema.ts';
 import { PlanError } from '../tools/define-tool.ts';
 import { TOOLS, findTool } from '../tools/registry.ts';
 import { renderForModel } from '../tools/run-read-tool.ts';
-import type { Worker, WorkerContext, WorkerResult } from '../workers/worker.ts';
+import { BudgetExhausted, Nudge, type Worker, type WorkerContext, type WorkerResult } from '../workers/worker.ts';
 import { REPORT_TOOL, Report, modelTools } from './model-tools.ts';
 import { systemPrompt } from './prompt.ts';
+import { analyzerFindings, compact, lastStatement, toolsCalled } from './transcript.ts';
 
 interface Checkpoint {
   /** The supervisor settles (executes) this proposal before resuming the run. */
@@ -18,6 +19,8 @@ interface Checkpoint {
 }
 
 const MAX_TURNS = 16;
+/** Older tool output is elided once a turn's input passes this share of the model's context window. */
+const COMPACT_AT = 0.6;
 const MAX_TOKENS = 4096;
 
 /**
@@ -25,29 +28,53 @@ const MAX_TOKENS = 4096;
  * writes become proposals and the run pauses until a human decides; the transcript is the
  * checkpoint, so any process can resume it. It ends when the model calls `report`.
  */
-export function agentWorker(model: ModelClient): Worker {
+export function agentWorker(model: ModelClient, opts: { contextWindow?: number } = {}): Worker {
   return {
     id: model.id,
     async run(ctx) {
       const cp = ctx.checkpoint as Checkpoint | undefined;
       const transcript: ModelMessage[] = cp?.transcript ?? [{ role: 'user', content: [{ type: 'text', text: ctx.task.question || 'Find what is failing and why.' }] }];
-      if (cp?.pending) transcript.push({ role: 'user', content: [{ type: 'tool_result', toolCallId: cp.pending.toolCallId, content: decisionText(await ctx.getProposal(cp.pending.proposalId)) }] });
-      return loop(ctx, model, transcript);
+      if (cp?.pending) answerPending(transcript, cp.pending.toolCallId, decisionText(await ctx.getProposal(cp.pending.proposalId)));
+      // A transcript taken over mid-turn (its process died) ends with the model's unanswered calls: ask again.
+      if (transcript.at(-1)?.role === 'assistant') transcript.pop();
+      try {
+        return await loop(ctx, model, transcript, opts.contextWindow);
+      } catch (e) {
+        if (e instanceof BudgetExhausted) return partialAnswer(ctx, transcript, e.message);
+        throw e;
+      }
     },
   };
 }
 
-async function loop(ctx: WorkerContext, model: ModelClient, transcript: ModelMessage[]): Promise<WorkerResult> {
+async function loop(ctx: WorkerContext, model: ModelClient, transcript: ModelMessage[], contextWindow: number | undefined): Promise<WorkerResult> {
   const tools = modelTools(TOOLS);
   const system = systemPrompt(ctx.task, ctx.tools.reader.cluster);
   for (let i = 0; i < MAX_TURNS; i++) {
-    const turn = await model.turn({ system, messages: transcript, tools, maxTokens: MAX_TOKENS, signal: ctx.signal });
+    const over = ctx.budgetExhausted();
+    if (over) return partialAnswer(ctx, transcript, over);
+    const signal = ctx.turnSignal();
+    let turn: ModelTurn;
+    try {
+      turn = await model.turn({ system, messages: transcript, tools, maxTokens: MAX_TOKENS, signal, onText: () => ctx.heartbeat() });
+    } catch (e) {
+      if (!(signal.reason instanceof Nudge) || ctx.signal.aborted) throw e;
+      // Nudged: the supervisor's context joins the last user message and the turn is asked again.
+      const last = transcript.at(-1) as Extract<ModelMessage, { role: 'user' }>;
+      last.content.push({ type: 'text', text: signal.reason.context });
+      continue;
+    }
+    ctx.recordUsage(turn.usage);
+    if (contextWindow && turn.usage.inputTokens > contextWindow * COMPACT_AT) {
+      const freed = compact(transcript);
+      if (freed) ctx.emit({ type: 'step', data: { message: `Context ${turn.usage.inputTokens} of ${contextWindow} tokens: elided ${freed} characters of older tool output` } });
+    }
     const assistant: AssistantPart[] = [...(turn.text ? [{ type: 'text' as const, text: turn.text }] : []), ...turn.toolCalls.map((c) => ({ type: 'tool_call' as const, id: c.id, name: c.name, input: c.input }))];
     transcript.push({ role: 'assistant', content: assistant });
     if (turn.text.trim()) ctx.emit({ type: 'step', data: { message: turn.text.trim().slice(0, 500) } });
     if (turn.toolCalls.length === 0) return { status: 'escalated', summary: turn.text.trim() || 'the model stopped without a report' };
     const results: UserPart[] = [];
-    for (const call of turn.toolCalls) {
+    for (const [index, call] of turn.toolCalls.entries()) {
       const result = (content: string, isError = false) => results.push({ type: 'tool_result', toolCallId: call.id, content, isError });
       if (call.inputError) {
         result(`error: ${call.inputError}`, true);
@@ -72,7 +99,7 @@ async function loop(ctx: WorkerContext, model: ModelClient, transcript: ModelMes
           // The trimming note travels with the data: the model learns how to narrow, not a silent cut.
           result(renderForModel(await ctx.readTool(call.name, call.input as Record<string, unknown>)));
         } catch (e) {
-          if (e instanceof ModelUnavailable || ctx.signal.aborted) throw e;
+          if (e instanceof ModelUnavailable || e instanceof BudgetExhausted || ctx.signal.aborted) throw e;
           result(`error: ${(e as Error).message}`, true);
         }
         continue;
@@ -81,16 +108,50 @@ async function loop(ctx: WorkerContext, model: ModelClient, transcript: ModelMes
         const { proposal, plan } = await ctx.propose(call.name, { ...(call.input as object) });
         ctx.emit({ type: 'proposal', data: { proposalId: proposal.id, action: proposal.action, target: plan.target, summary: plan.summary } });
         // Calls after the write in the same turn are not run: the decision comes first.
+        for (const later of turn.toolCalls.slice(index + 1)) results.push({ type: 'tool_result', toolCallId: later.id, content: 'not run: a proposal is waiting for a human decision; call it again afterwards if you still need it', isError: true });
         transcript.push({ role: 'user', content: results });
         return { status: 'awaiting_approval', summary: `Proposed: ${plan.summary}`, checkpoint: { proposalId: proposal.id, transcript, pending: { toolCallId: call.id, proposalId: proposal.id } } satisfies Checkpoint };
       } catch (e) {
+        if (e instanceof BudgetExhausted || ctx.signal.aborted) throw e;
         const message = e instanceof ProposalRefused || e instanceof PlanError ? e.message : describeKubeError(e);
         result(`error: the proposal was refused: ${message}`, true);
       }
     }
     transcript.push({ role: 'user', content: results });
+    await ctx.saveProgress({ transcript } satisfies Checkpoint);
   }
-  return { status: 'escalated', summary: `no report after ${MAX_TURNS} model turns; what was found is in the thread` };
+  return partialAnswer(ctx, transcript, `no report after ${MAX_TURNS} model turns`);
+}
+
+/**
+ * When a budget runs out the run ends with what is known — the analyzers' findings the model
+ * already saw, its last statement, the tools it used — and what is left, never with a crash.
+ */
+function partialAnswer(ctx: WorkerContext, transcript: ModelMessage[], why: string): WorkerResult {
+  const findings = analyzerFindings(transcript);
+  for (const f of findings) ctx.emit({ type: 'finding', data: f });
+  const said = lastStatement(transcript);
+  const used = toolsCalled(transcript);
+  const known = [
+    ...(findings.length ? [`the analyzers rank ${findings.map((f) => `${f.category} on ${f.object.kind}/${f.object.name}`).join(', ')}`] : []),
+    ...(said ? [`the model's last word: "${said.slice(0, 300)}"`] : []),
+  ];
+  ctx.emit({ type: 'step', data: { message: `Stopping early: ${why}` } });
+  return {
+    status: 'escalated',
+    summary: `Partial answer (${why}). Known: ${known.join('; ') || 'no conclusion yet'}. Done: ${used.length} tool call${used.length === 1 ? '' : 's'}${used.length ? ` (${[...new Set(used)].join(', ')})` : ''}. Left: confirm the root cause with evidence and decide on a remediation; a human needs to finish.`,
+  };
+}
+
+/**
+ * The write call's result (the decision) joins the user message that answered the rest of its
+ * turn: every tool call is answered in the message right after it, as the APIs require.
+ */
+function answerPending(transcript: ModelMessage[], toolCallId: string, content: string): void {
+  const last = transcript.at(-1);
+  const part: UserPart = { type: 'tool_result', toolCallId, content };
+  if (last?.role === 'user') last.content.splice(last.content.filter((p) => p.type === 'tool_result').length, 0, part);
+  else transcript.push({ role: 'user', content: [part] });
 }
 
 /** What the model is told after a human decided on its proposal. */

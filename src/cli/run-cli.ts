@@ -7,11 +7,11 @@ import { demoCommand } from './commands/demo.ts';
 import { evalCommand } from './commands/eval.ts';
 import { investigateCommand } from './commands/investigate.ts';
 import { migrateCommand } from './commands/migrate.ts';
-import { runsCommand, showCommand } from './commands/runs.ts';
+import { cancelCommand, runsCommand, showCommand } from './commands/runs.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
 import { serveCommand } from './commands/serve.ts';
 
-const COMMANDS: Command[] = [serveCommand, demoCommand, sandboxCommand, investigateCommand, runsCommand, showCommand, approveCommand, rejectCommand, migrateCommand, evalCommand];
+const COMMANDS: Command[] = [serveCommand, demoCommand, sandboxCommand, investigateCommand, runsCommand, showCommand, cancelCommand, approveCommand, rejectCommand, migrateCommand, evalCommand];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));

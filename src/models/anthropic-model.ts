@@ -7,8 +7,8 @@ export class AnthropicModel implements ModelClient {
   private readonly client: Anthropic;
   private readonly model: string;
 
-  constructor(opts: { model: string; apiKey: string; baseURL?: string; timeoutMs?: number }) {
-    this.id = `anthropic:${opts.model}`;
+  constructor(opts: { id?: string; model: string; apiKey: string; baseURL?: string; timeoutMs?: number }) {
+    this.id = opts.id ?? `anthropic:${opts.model}`;
     this.model = opts.model;
     this.client = new Anthropic({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout: opts.timeoutMs ?? 120_000 });
   }

@@ -8,8 +8,8 @@ export class OpenAIResponsesModel implements ModelClient {
   private readonly client: OpenAI;
   private readonly model: string;
 
-  constructor(opts: { model: string; apiKey: string; baseURL?: string; timeoutMs?: number }) {
-    this.id = `openai:${opts.model}`;
+  constructor(opts: { id?: string; model: string; apiKey: string; baseURL?: string; timeoutMs?: number }) {
+    this.id = opts.id ?? `openai:${opts.model}`;
     this.model = opts.model;
     this.client = new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout: opts.timeoutMs ?? 120_000 });
   }

@@ -10,22 +10,28 @@ export type Db = Kysely<Database>;
 export interface StoreHandle {
   db: Db;
   kind: 'postgres' | 'pglite';
+  /**
+   * LISTEN on `channel`: on a server through a dedicated connection (reconnecting, so a restarted
+   * server does not leave the listener deaf); embedded, in-process. Resolves to the unsubscriber.
+   */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
 export class StoreLockedError extends Error {}
 
 /** `DATABASE_URL` → a pg pool; otherwise embedded PGlite in `dataDir` (one process at a time). */
-export async function openStore(opts: { databaseUrl?: string; dataDir: string; memory?: boolean }): Promise<StoreHandle> {
+export async function openStore(opts: { databaseUrl?: string; dataDir: string; memory?: boolean; poolSize?: number }): Promise<StoreHandle> {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    const url = opts.databaseUrl;
+    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', close: () => db.destroy() };
+    return { db, kind: 'postgres', listen: (channel, cb) => listenOnServer(url, channel, cb), close: () => db.destroy() };
   }
   if (opts.memory) {
     const pglite = await PGlite.create();
     const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
-    return { db, kind: 'pglite', close: () => db.destroy() };
+    return { db, kind: 'pglite', listen: (channel, cb) => pglite.listen(channel, cb), close: () => db.destroy() };
   }
   mkdirSync(opts.dataDir, { recursive: true });
   const release = lockDataDir(opts.dataDir);
@@ -35,6 +41,7 @@ export async function openStore(opts: { databaseUrl?: string; dataDir: string; m
     return {
       db,
       kind: 'pglite',
+      listen: (channel, cb) => pglite.listen(channel, cb),
       close: async () => {
         await db.destroy();
         release();
@@ -44,6 +51,51 @@ export async function openStore(opts: { databaseUrl?: string; dataDir: string; m
     release();
     throw e;
   }
+}
+
+async function listenOnServer(url: string, channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+  let client: pg.Client | undefined;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  const scheduleReconnect = () => {
+    if (closed) return;
+    retry = setTimeout(() => void connect().catch(scheduleReconnect), 1000);
+    retry.unref();
+  };
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url });
+    let dead = false;
+    const drop = () => {
+      if (dead) return false;
+      dead = true;
+      if (client === c) client = undefined;
+      c.end().catch(() => {});
+      return true;
+    };
+    const lost = () => {
+      if (drop()) scheduleReconnect();
+    };
+    c.on('notification', (n) => onNotify(n.payload ?? ''));
+    c.on('error', lost);
+    c.on('end', lost);
+    client = c;
+    try {
+      await c.connect();
+      await c.query(`listen ${channel}`);
+    } catch (e) {
+      drop();
+      throw e;
+    }
+    // Whatever was announced while we were (re)connecting: the caller re-checks the table.
+    onNotify('');
+  };
+  await connect();
+  return async () => {
+    closed = true;
+    clearTimeout(retry);
+    await client?.end().catch(() => {});
+  };
 }
 
 /**

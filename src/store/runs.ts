@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from './db.ts';
-import type { Run, RunStatus } from './schema.ts';
+import { CANCEL_CHANNEL, notifyRuns } from './run-queue.ts';
+import type { Run, RunHistoryEntry, RunStatus } from './schema.ts';
 
 export const TERMINAL: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'escalated'];
 
@@ -12,44 +13,18 @@ export async function listRuns(db: Db, limit = 50): Promise<Run[]> {
   return db.selectFrom('runs').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
 
-/**
- * Claims the oldest queued run for `owner` with a lease. `FOR UPDATE SKIP LOCKED` lets any number
- * of supervisors (replicas) claim concurrently without taking the same run twice.
- */
-export async function claimRun(db: Db, owner: string, leaseSeconds: number): Promise<Run | undefined> {
-  const result = await sql<Run>`
-    update runs set status = 'running', lease_owner = ${owner},
-      lease_expires_at = now() + make_interval(secs => ${leaseSeconds}),
-      started_at = coalesce(started_at, now()), updated_at = now()
-    where id = (select id from runs where status = 'queued' order by created_at, id for update skip locked limit 1)
-    returning *`.execute(db);
-  return result.rows[0];
-}
-
-export async function renewLease(db: Db, id: string, owner: string, leaseSeconds: number): Promise<boolean> {
-  const r = await sql`update runs set lease_expires_at = now() + make_interval(secs => ${leaseSeconds}), updated_at = now()
-    where id = ${id} and lease_owner = ${owner} and status = 'running'`.execute(db);
-  return Number(r.numAffectedRows ?? 0) === 1;
-}
-
-/** Re-queues running runs whose lease expired (their supervisor died); they resume from checkpoint. */
-export async function requeueExpired(db: Db): Promise<number> {
-  const r = await sql`update runs set status = 'queued', lease_owner = null, lease_expires_at = null, updated_at = now()
-    where status = 'running' and lease_expires_at < now()`.execute(db);
-  return Number(r.numAffectedRows ?? 0);
-}
-
 /** Moves a run out of `running` if `owner` still holds it; returns false when the lease was lost. */
 export async function finishRun(
   db: Db,
   id: string,
   owner: string,
-  patch: { status: RunStatus; summary?: string | null; error?: string | null; checkpoint?: unknown; worker?: string; steps?: number },
+  patch: { status: RunStatus; summary?: string | null; error?: string | null; checkpoint?: unknown; worker?: string; steps?: number } & UsagePatch,
 ): Promise<boolean> {
   const r = await db
     .updateTable('runs')
     .set({
       status: patch.status,
+      ...usageColumns(patch),
       ...(patch.summary !== undefined ? { summary: patch.summary } : {}),
       ...(patch.error !== undefined ? { error: patch.error } : {}),
       ...(patch.checkpoint !== undefined ? { checkpoint: JSON.stringify(patch.checkpoint) } : {}),
@@ -71,11 +46,70 @@ export async function finishRun(
 export async function resumeRun(db: Db, id: string): Promise<boolean> {
   const r = await db.updateTable('runs').set({ status: 'queued', updated_at: sql`now()` })
     .where('id', '=', id).where('status', '=', 'awaiting_approval').executeTakeFirst();
+  const ok = Number(r.numUpdatedRows) === 1;
+  if (ok) await notifyRuns(db, id);
+  return ok;
+}
+
+/**
+ * Cancels a run: one that waits (queued, awaiting approval) at once; a running one is asked to
+ * stop (its supervisor sees the request on its next heartbeat or at once through NOTIFY).
+ */
+export async function cancelRun(db: Db, id: string, actor: string): Promise<'cancelled' | 'requested' | 'finished' | 'unknown'> {
+  const now = await db.updateTable('runs').set({ status: 'cancelled', finished_at: sql`now()`, updated_at: sql`now()`, lease_owner: null, summary: `cancelled by ${actor}` })
+    .where('id', '=', id).where('status', 'in', ['queued', 'awaiting_approval']).executeTakeFirst();
+  if (Number(now.numUpdatedRows) === 1) return 'cancelled';
+  const later = await db.updateTable('runs').set({ cancel_requested_at: sql`coalesce(cancel_requested_at, now())`, error: `cancelled by ${actor}` })
+    .where('id', '=', id).where('status', '=', 'running').executeTakeFirst();
+  if (Number(later.numUpdatedRows) === 1) {
+    await sql`select pg_notify(${CANCEL_CHANNEL}, ${id})`.execute(db);
+    return 'requested';
+  }
+  return (await getRun(db, id)) ? 'finished' : 'unknown';
+}
+
+export interface UsagePatch {
+  inputTokens?: number;
+  outputTokens?: number;
+  costUsd?: number;
+  nudges?: number;
+  history?: RunHistoryEntry[];
+}
+
+function usageColumns(p: UsagePatch) {
+  return {
+    ...(p.inputTokens !== undefined ? { input_tokens: p.inputTokens } : {}),
+    ...(p.outputTokens !== undefined ? { output_tokens: p.outputTokens } : {}),
+    ...(p.costUsd !== undefined ? { cost_usd: p.costUsd } : {}),
+    ...(p.nudges !== undefined ? { nudges: p.nudges } : {}),
+    ...(p.history !== undefined ? { history: JSON.stringify(p.history) } : {}),
+  };
+}
+
+/**
+ * Saves a running run's progress (a model transcript after each turn, usage) while `owner` holds
+ * it, so another process can resume it if this one dies.
+ */
+export async function saveProgress(db: Db, id: string, owner: string, patch: { checkpoint: unknown; worker: string; steps: number } & UsagePatch): Promise<boolean> {
+  const r = await db.updateTable('runs')
+    .set({ checkpoint: JSON.stringify(patch.checkpoint), worker: patch.worker, steps: patch.steps, ...usageColumns(patch), updated_at: sql`now()` })
+    .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'running')
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
-export async function cancelRun(db: Db, id: string): Promise<boolean> {
-  const r = await db.updateTable('runs').set({ status: 'cancelled', finished_at: sql`now()`, updated_at: sql`now()`, lease_owner: null })
-    .where('id', '=', id).where('status', 'in', ['queued', 'awaiting_approval']).executeTakeFirst();
+/**
+ * Hands a failed attempt back to the queue: attempt + 1, not claimable before `notBefore`, on the
+ * worker the caller chose (its checkpoint kept only when that worker can resume it).
+ */
+export async function scheduleRetry(db: Db, id: string, owner: string, patch: { notBefore: Date; worker: string | null; checkpoint: unknown; steps: number } & UsagePatch): Promise<boolean> {
+  const r = await db.updateTable('runs')
+    .set({
+      status: 'queued', attempt: sql`attempt + 1`, not_before: patch.notBefore, worker: patch.worker, steps: patch.steps, ...usageColumns(patch),
+      checkpoint: patch.checkpoint === undefined || patch.checkpoint === null ? null : JSON.stringify(patch.checkpoint),
+      lease_owner: null, lease_expires_at: null, updated_at: sql`now()`,
+    })
+    .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'running')
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }

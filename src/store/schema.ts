@@ -39,10 +39,26 @@ export interface RunsTable {
   summary: string | null;
   error: string | null;
   timeout_seconds: Generated<number>;
+  cost_usd: Generated<number>;
+  /** A retried run is not claimed before this (exponential back-off with jitter). */
+  not_before: NullableTimestamp;
+  cancel_requested_at: NullableTimestamp;
+  nudges: Generated<number>;
+  /** Every worker attempt: which worker, why it was chosen or left. */
+  history: ColumnType<RunHistoryEntry[], string | undefined, string>;
   created_at: Timestamp;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;
   updated_at: Timestamp;
+}
+
+export interface RunHistoryEntry {
+  attempt: number;
+  worker: string;
+  at: string;
+  /** `orphaned`: its process died (lease expired); not the worker's fault, so it keeps the run. */
+  outcome: 'started' | 'unavailable' | 'stalled' | 'error' | 'orphaned' | 'finished';
+  reason?: string;
 }
 
 export interface RunEventsTable {

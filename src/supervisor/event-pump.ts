@@ -19,18 +19,24 @@ export class EventPump {
   private readonly sinks: readonly RunSink[];
   private readonly logger: Logger;
   private readonly batchMs: number;
+  private readonly onPush: () => void;
+  /** Every event of this attempt, in order (the nudge tells the worker what it already did). */
+  readonly history: RunEventInput[] = [];
 
-  constructor(opts: { db: Db; task: Task; run: Run; sinks: readonly RunSink[]; logger: Logger; batchMs?: number }) {
+  constructor(opts: { db: Db; task: Task; run: Run; sinks: readonly RunSink[]; logger: Logger; batchMs?: number; onPush?: () => void }) {
     this.db = opts.db;
     this.task = opts.task;
     this.run = opts.run;
     this.sinks = opts.sinks;
     this.logger = opts.logger;
     this.batchMs = opts.batchMs ?? 50;
+    this.onPush = opts.onPush ?? (() => {});
   }
 
   push(event: RunEventInput): void {
     this.buffer.push(event);
+    this.history.push(event);
+    this.onPush();
     this.timer ??= setTimeout(() => {
       this.flush().catch((err) => this.logger.error({ err, runId: this.run.id }, 'could not persist run events'));
     }, this.batchMs);

@@ -1,20 +1,30 @@
 import { propose } from '../approvals/propose.ts';
 import type { KubeReader } from '../cluster/kube-reader.ts';
 import { secretValues } from '../cluster/secret-values.ts';
-import type { Config } from '../config.ts';
+import type { Config, ModelSpec } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { getProposal } from '../store/proposals.ts';
 import type { Run, Task } from '../store/schema.ts';
 import { findTool } from '../tools/registry.ts';
 import { type ReadToolOutput, runReadTool } from '../tools/run-read-tool.ts';
-import type { WorkerContext } from '../workers/worker.ts';
+import { BudgetExhausted, type WorkerContext } from '../workers/worker.ts';
 import type { EventPump } from './event-pump.ts';
+import type { UsageMeter } from './usage-meter.ts';
 
-export class StepBudgetExceeded extends Error {}
+/** What the supervisor's attempt gives a worker besides the store and the cluster. */
+export interface AttemptHooks {
+  signal: AbortSignal;
+  turnSignal(): AbortSignal;
+  activity(): void;
+  meter: UsageMeter;
+  saveProgress(checkpoint: unknown): Promise<void>;
+}
 
 /** Builds what a worker may touch: read tools, proposals, its own events. Nothing else. */
-export function workerContext(opts: { db: Db; config: Config; reader: KubeReader; task: Task; run: Run; pump: EventPump; signal: AbortSignal; maxSteps: number; counter: { steps: number } }): WorkerContext {
-  const { db, config, reader, task, run, pump, signal } = opts;
+export function workerContext(opts: { db: Db; config: Config; reader: KubeReader; task: Task; run: Run; pump: EventPump; hooks: AttemptHooks; model?: ModelSpec }): WorkerContext {
+  const { db, config, reader, task, run, pump, hooks } = opts;
+  const { signal, meter } = hooks;
+  const budget = config.runs.budget;
   let secrets: Promise<string[]> | undefined;
   const tools = { reader, namespace: task.namespace ?? undefined, now: () => new Date(), secretValues: () =>
     (secrets ??= secretValues(reader, task.namespace ?? undefined).catch((e) => {
@@ -24,7 +34,8 @@ export function workerContext(opts: { db: Db; config: Config; reader: KubeReader
   };
   const step = () => {
     if (signal.aborted) throw signal.reason ?? new Error('run aborted');
-    if (++opts.counter.steps > opts.maxSteps) throw new StepBudgetExceeded(`step budget of ${opts.maxSteps} tool calls exhausted`);
+    if (meter.steps >= budget.steps) throw new BudgetExhausted(`the step budget (${budget.steps} tool calls) is spent`);
+    meter.steps += 1;
   };
 
   async function readTool(name: string, input: Record<string, unknown>): Promise<ReadToolOutput> {
@@ -48,6 +59,11 @@ export function workerContext(opts: { db: Db; config: Config; reader: KubeReader
     checkpoint: run.checkpoint ?? undefined,
     tools,
     signal,
+    turnSignal: hooks.turnSignal,
+    heartbeat: hooks.activity,
+    recordUsage: (u) => meter.add(u, opts.model),
+    budgetExhausted: () => meter.exhausted(),
+    saveProgress: hooks.saveProgress,
     emit: (e) => pump.push(e),
     getProposal: (id) => getProposal(db, id),
     async callTool(name, input) {

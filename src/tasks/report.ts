@@ -2,11 +2,12 @@ import type { Db } from '../store/db.ts';
 import { listProposalsForRun } from '../store/proposals.ts';
 import { listRunEvents } from '../store/run-events.ts';
 import { getRun } from '../store/runs.ts';
+import type { RunHistoryEntry } from '../store/schema.ts';
 import type { Finding } from '../workers/worker.ts';
 
 /** The `--json` investigation report of CONTRACT.md. */
 export interface InvestigationReport {
-  run: { id: string; status: string; worker: string | null; steps: number; usage: { inputTokens: number; outputTokens: number }; summary: string | null };
+  run: { id: string; status: string; worker: string | null; steps: number; usage: { inputTokens: number; outputTokens: number; costUsd: number }; attempt: number; history: RunHistoryEntry[]; summary: string | null };
   findings: Finding[];
   proposals: {
     id: string; action: string; target: { kind: string; namespace?: string; name: string }; status: string; risk: string;
@@ -20,7 +21,7 @@ export async function buildReport(db: Db, runId: string): Promise<InvestigationR
   const events = await listRunEvents(db, runId);
   const proposals = await listProposalsForRun(db, runId);
   return {
-    run: { id: run.id, status: run.status, worker: run.worker, steps: run.steps, usage: { inputTokens: run.input_tokens, outputTokens: run.output_tokens }, summary: run.summary },
+    run: { id: run.id, status: run.status, worker: run.worker, steps: run.steps, usage: { inputTokens: run.input_tokens, outputTokens: run.output_tokens, costUsd: Number(run.cost_usd) }, attempt: run.attempt, history: run.history, summary: run.summary },
     findings: events.filter((e) => e.type === 'finding').map((e) => e.data as unknown as Finding),
     proposals: proposals.map((p) => ({
       id: p.id,

@@ -1,5 +1,5 @@
 import { agentWorker } from '../agent/agent-worker.ts';
-import type { Config } from '../config.ts';
+import type { Config, ModelSpec } from '../config.ts';
 import { AnthropicModel } from '../models/anthropic-model.ts';
 import type { ModelClient } from '../models/model.ts';
 import { OpenAIChatModel } from '../models/openai-chat-model.ts';
@@ -17,15 +17,25 @@ export const DEFAULT_OPENAI_MODEL = 'gpt-5.4';
  */
 export function modelFor(id: string, config: Config): ModelClient | undefined {
   const i = id.indexOf(':');
-  if (i <= 0) return undefined;
-  const provider = id.slice(0, i);
-  const model = id.slice(i + 1);
+  const spec = config.models.registry[id] ?? (i > 0 ? { provider: id.slice(0, i), model: id.slice(i + 1) } : undefined);
+  return spec ? fromSpec(id, spec, config) : undefined;
+}
+
+/** A registry entry: its own endpoint and key, else its provider's. */
+function fromSpec(id: string, spec: ModelSpec, config: Config): ModelClient | undefined {
   const m = config.models;
-  if (provider === 'anthropic') return m.anthropic.apiKey ? new AnthropicModel({ model, apiKey: m.anthropic.apiKey, baseURL: m.anthropic.baseUrl }) : undefined;
-  if (provider === 'openai') return m.openai.apiKey ? new OpenAIResponsesModel({ model, apiKey: m.openai.apiKey, baseURL: m.openai.baseUrl }) : undefined;
-  const p = m.providers[provider];
+  if (spec.provider === 'anthropic') {
+    const apiKey = spec.apiKey ?? m.anthropic.apiKey;
+    return apiKey ? new AnthropicModel({ id, model: spec.model, apiKey, baseURL: spec.baseUrl ?? m.anthropic.baseUrl }) : undefined;
+  }
+  if (spec.provider === 'openai') {
+    const apiKey = spec.apiKey ?? m.openai.apiKey;
+    return apiKey ? new OpenAIResponsesModel({ id, model: spec.model, apiKey, baseURL: spec.baseUrl ?? m.openai.baseUrl }) : undefined;
+  }
   // Self-hosted OpenAI-compatible servers often need no key; the SDK insists on one.
-  return p ? new OpenAIChatModel({ id, model, apiKey: p.apiKey ?? 'unused', baseURL: p.baseUrl }) : undefined;
+  const p = m.providers[spec.provider];
+  const baseURL = spec.baseUrl ?? p?.baseUrl;
+  return baseURL ? new OpenAIChatModel({ id, model: spec.model, apiKey: spec.apiKey ?? p?.apiKey ?? 'unused', baseURL }) : undefined;
 }
 
 /**
@@ -33,7 +43,7 @@ export function modelFor(id: string, config: Config): ModelClient | undefined {
  * model when ANTHROPIC_API_KEY is set, then a default OpenAI model when OPENAI_API_KEY is set.
  * Workers without credentials are skipped; `runbooks` is always the last resort.
  */
-export function workerChain(task: Task, config: Config): Worker[] {
+export function workerChain(task: Task, config: Config, cache = new Map<string, Worker>()): Worker[] {
   const defaults = [
     ...(config.models.anthropic.apiKey ? [`anthropic:${DEFAULT_ANTHROPIC_MODEL}`] : []),
     ...(config.models.openai.apiKey ? [`openai:${DEFAULT_OPENAI_MODEL}`] : []),
@@ -43,8 +53,16 @@ export function workerChain(task: Task, config: Config): Worker[] {
   for (const id of route) {
     if (id === 'runbooks') chain.push(runbookWorker);
     else {
-      const model = modelFor(id, config);
-      if (model) chain.push(agentWorker(model));
+      // One client per model per process: SDK clients hold connection pools.
+      let worker = cache.get(id);
+      if (!worker) {
+        const model = modelFor(id, config);
+        if (model) {
+          worker = agentWorker(model, { contextWindow: config.models.registry[id]?.contextWindow });
+          cache.set(id, worker);
+        }
+      }
+      if (worker) chain.push(worker);
     }
   }
   if (!chain.includes(runbookWorker)) chain.push(runbookWorker);

@@ -36,11 +36,36 @@ export interface WorkerContext {
   propose(name: string, input: Record<string, unknown>): Promise<{ proposal: Proposal; plan: WritePlan }>;
   getProposal(id: string): Promise<Proposal | undefined>;
   emit(event: RunEventInput): void;
+  /** Aborted when the run is killed (hard timeout, stall, cancellation). */
   signal: AbortSignal;
+  /**
+   * A signal for one model turn: aborted with a `Nudge` when the supervisor sees no progress for
+   * too long (the worker should add the nudge's context and try the turn again), or with the run.
+   */
+  turnSignal(): AbortSignal;
+  /** Progress that is not an event (streamed model text): keeps the stall detector quiet. */
+  heartbeat(): void;
+  /** Adds a model turn's token usage to the run (and its cost, when the model's price is known). */
+  recordUsage(usage: { inputTokens: number; outputTokens: number }): void;
+  /** Why the run's budget (steps, tokens, cost, wall time) is spent, or undefined while it is not. */
+  budgetExhausted(): string | undefined;
+  /** Persists resumable progress (a transcript) so another process can take the run over. */
+  saveProgress(checkpoint: unknown): Promise<void>;
 }
 
+/** The supervisor's nudge: what the worker should be told to get going again. */
+export class Nudge {
+  readonly context: string;
+  constructor(context: string) {
+    this.context = context;
+  }
+}
+
+/** A budget ran out; workers end with a partial answer instead of failing. */
+export class BudgetExhausted extends Error {}
+
 export type WorkerResult =
-  | { status: 'succeeded' | 'failed' | 'escalated'; summary: string }
+  | { status: 'succeeded' | 'failed' | 'escalated' | 'cancelled'; summary: string }
   | { status: 'awaiting_approval'; summary: string; checkpoint: unknown };
 
 export interface Worker {

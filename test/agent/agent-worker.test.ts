@@ -93,3 +93,60 @@ describe('a model investigates through the agent loop (Claude via the real SDK, 
     await supervisor.stop();
   });
 });
+
+describe.each([
+  { worker: 'openai:gpt-5.4', path: '/v1/responses', configure: (c: Config, url: string): Config => ({ ...c, models: { ...c.models, openai: { apiKey: 'test-key', baseUrl: `${url}/v1` }, routes: { investigate: ['openai:gpt-5.4', 'runbooks'] } } }) },
+  {
+    worker: 'hermes',
+    path: '/v1/chat/completions',
+    // A self-hosted OpenAI-compatible server through the registry: an alias, its own endpoint, a price.
+    configure: (c: Config, url: string): Config => ({
+      ...c,
+      models: {
+        ...c.models,
+        registry: { ...c.models.registry, hermes: { provider: 'vllm', model: 'NousResearch/Hermes-4-70B', baseUrl: `${url}/v1`, contextWindow: 131_072, price: { inputPerMTok: 0.5, outputPerMTok: 1 } } },
+        routes: { investigate: ['hermes', 'runbooks'] },
+      },
+    }),
+  },
+])('$worker investigates through the agent loop (real OpenAI SDK, fake $path)', ({ worker, path, configure }) => {
+  let sandbox: Sandbox;
+  let fake: FakeModelServer;
+  let t: TestDb;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ stateYaml: await readFile(SCENARIO, 'utf8'), tickMs: 50, warmupSeconds: 60 });
+    fake = await startFakeModelServer();
+    t = await openTestDb('pglite');
+  });
+  afterAll(async () => {
+    await sandbox.stop();
+    await fake.close();
+    await t.close();
+  });
+
+  it('hands malformed tool arguments back as an error, proposes, and records usage on the run', async () => {
+    fake.script(
+      { usage: { input: 900, output: 30 }, toolCalls: [{ name: 'find_problems', input: { namespace: 'shop' } }] },
+      { usage: { input: 2400, output: 50 }, toolCalls: [{ name: 'rollout_undo', input: '{"namespace": "shop", "name": ' }] },
+      { usage: { input: 2600, output: 40 }, text: 'Rolling back cart.', toolCalls: [{ name: 'rollout_undo', input: { namespace: 'shop', name: 'cart' } }] },
+    );
+    const config = configure(testConfig(['U0APPROVER1']), fake.url);
+    const supervisor = new Supervisor({ db: t.db, config, logger: createLogger('silent'), kubeConfigFor: () => kubeConfigOf(sandbox), sinks: [] });
+    const { run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:oncall', question: 'checkout is failing', namespace: 'shop' });
+    const paused = await driveRun(supervisor, t.db, run.id, 30_000);
+    expect(paused).toMatchObject({ status: 'awaiting_approval', worker, input_tokens: 5900, output_tokens: 120 });
+    expect(fake.requests.map((r) => r.path)).toEqual([path, path, path]);
+    expect(fake.requests[0]!.headers.authorization).toBe(worker === 'hermes' ? 'Bearer unused' : 'Bearer test-key');
+    // The malformed call came back to the model as an error it can correct.
+    const sent = JSON.stringify(fake.requests[2]!.body);
+    expect(sent).toContain('arguments are not valid JSON');
+    const [proposal] = await listProposalsForRun(t.db, run.id);
+    expect(proposal).toMatchObject({ action: 'rollout_undo', status: 'pending' });
+    if (worker === 'hermes') {
+      expect(fake.requests[0]!.body.model).toBe('NousResearch/Hermes-4-70B');
+      expect(Number(paused.cost_usd)).toBeCloseTo((5900 * 0.5 + 120 * 1) / 1e6, 9);
+    }
+    await supervisor.stop();
+  });
+});

@@ -10,14 +10,21 @@ export interface ScriptedTurn {
   error?: { status: number; type: string; message: string };
   /** Characters per streamed delta (tool input JSON is split at arbitrary points too). */
   chunkSize?: number;
+  /** Wait before answering (a slow or hung model; a client that gives up closes the connection). */
   delayMs?: number;
 }
 
 export interface FakeModelServer {
   url: string;
+  /** Whether to keep `requests` (on by default; a benchmark turns it off to keep memory flat). */
+  record: boolean;
   /** Every request body received, in order (prompts, tools, tool results). */
   requests: { path: string; headers: IncomingMessage['headers']; body: any }[];
   script(...turns: ScriptedTurn[]): void;
+  /** Requests the client abandoned before the answer (aborted turns). */
+  abandoned: number;
+  /** Answers requests when no scripted turn is queued (many concurrent conversations: benchmarks). */
+  responder?: (body: any, path: string) => ScriptedTurn;
   close(): Promise<void>;
 }
 
@@ -34,9 +41,21 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
-    requests.push({ path: req.url ?? '', headers: req.headers, body });
-    const turn = queue.shift() ?? { text: 'no scripted turn left' };
-    if (turn.delayMs) await new Promise((r) => setTimeout(r, turn.delayMs));
+    if (fake.record) requests.push({ path: req.url ?? '', headers: req.headers, body });
+    const turn = queue.shift() ?? fake.responder?.(body, req.url ?? '') ?? { text: 'no scripted turn left' };
+    if (turn.delayMs) {
+      const gone = await new Promise<boolean>((r) => {
+        const timer = setTimeout(() => r(false), turn.delayMs);
+        res.once('close', () => {
+          clearTimeout(timer);
+          r(true);
+        });
+      });
+      if (gone || res.destroyed) {
+        fake.abandoned++;
+        return;
+      }
+    }
     if (req.url?.startsWith('/v1/messages')) return anthropic(res, turn, body);
     if (req.url?.startsWith('/v1/chat/completions')) return chat(res, turn, body);
     if (req.url?.startsWith('/v1/responses')) return responses(res, turn, body);
@@ -45,15 +64,18 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return {
+  const fake: FakeModelServer = {
     url: `http://127.0.0.1:${port}`,
     requests,
+    record: true,
+    abandoned: 0,
     script: (...turns) => queue.push(...turns),
     close: () => {
       server.closeAllConnections();
       return new Promise((r) => server.close(() => r()));
     },
   };
+  return fake;
 }
 
 function split(s: string, n: number): string[] {

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { appendAudit, verifyAudit } from '../../src/audit/audit-log.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { appendRunEvents, listRunEvents } from '../../src/store/run-events.ts';
-import { claimRun, finishRun, getRun, requeueExpired } from '../../src/store/runs.ts';
+import { RUNS_CHANNEL, claimRun, claimRuns, requeueExpired } from '../../src/store/run-queue.ts';
+import { cancelRun, finishRun, getRun, scheduleRetry } from '../../src/store/runs.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
 import { BACKENDS, type TestDb, openTestDb } from '../helpers/test-db.ts';
 
@@ -42,6 +43,53 @@ describe.each(BACKENDS)('store on %s', (backend) => {
     expect(await finishRun(t.db, run.id, 'dead-replica', { status: 'succeeded' })).toBe(false);
     expect(await finishRun(t.db, run.id, 'live-replica', { status: 'succeeded', summary: 'done' })).toBe(true);
     expect((await getRun(t.db, run.id))!.finished_at).toBeInstanceOf(Date);
+  });
+
+  it('claims in batches within the global, per-cluster and per-channel limits, oldest first', async () => {
+    const make = (cluster: string, channel: string | undefined) =>
+      createTask(t.db, { kind: 'investigate', source: 'slash', requester: 'U1', question: 'q', cluster, ...(channel ? { slack: { channel } } : {}) });
+    const ids: string[] = [];
+    for (const [cluster, channel] of [['prod', 'C1'], ['prod', 'C1'], ['prod', 'C1'], ['prod', 'C2'], ['prod', undefined], ['staging', 'C3'], ['staging', 'C3']] as const) {
+      ids.push((await make(cluster, channel)).run.id);
+    }
+    const limits = { max: 10, global: 5, perCluster: 3, perChannel: 2 };
+    const first = await claimRuns(t.db, 'a', 30, limits);
+    // prod: two of C1 (channel limit), then C2 (cluster limit 3 reached); staging: both C3.
+    expect(first.map((r) => ids.indexOf(r.id))).toEqual([0, 1, 3, 5, 6]);
+    expect(await claimRuns(t.db, 'b', 30, limits)).toEqual([]); // global limit 5 reached
+    await finishRun(t.db, ids[0]!, 'a', { status: 'succeeded' });
+    // One prod slot and one C1 slot freed: the oldest waiting prod run in C1 goes first.
+    expect((await claimRuns(t.db, 'b', 30, limits)).map((r) => ids.indexOf(r.id))).toEqual([2]);
+    expect((await claimRuns(t.db, 'b', 30, { ...limits, max: 0 }))).toEqual([]);
+  });
+
+  it('does not claim a retried run before its back-off has passed', async () => {
+    const { run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:me', question: 'q' });
+    await claimRun(t.db, 'a', 30);
+    expect(await scheduleRetry(t.db, run.id, 'a', { notBefore: new Date(Date.now() + 400), worker: null, checkpoint: null, steps: 3 })).toBe(true);
+    expect(await claimRun(t.db, 'a', 30)).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 450));
+    expect(await claimRun(t.db, 'a', 30)).toMatchObject({ id: run.id, attempt: 2, steps: 3 });
+  });
+
+  it('cancels waiting runs at once and asks the holder of a running one to stop', async () => {
+    const a = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:me', question: 'q' });
+    expect(await cancelRun(t.db, a.run.id, 'U1')).toBe('cancelled');
+    expect(await getRun(t.db, a.run.id)).toMatchObject({ status: 'cancelled', summary: 'cancelled by U1' });
+    const b = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:me', question: 'q' });
+    await claimRun(t.db, 'holder', 30);
+    expect(await cancelRun(t.db, b.run.id, 'U2')).toBe('requested');
+    expect((await getRun(t.db, b.run.id))!.cancel_requested_at).toBeInstanceOf(Date);
+    expect(await cancelRun(t.db, 'run_nope', 'U2')).toBe('unknown');
+  });
+
+  it('announces new runs on the runs channel (LISTEN/NOTIFY)', async () => {
+    const heard: string[] = [];
+    const unlisten = await t.listen(RUNS_CHANNEL, (p) => p && heard.push(p));
+    const { run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:me', question: 'q' });
+    await new Promise((r) => setTimeout(r, 200));
+    await unlisten();
+    expect(heard).toContain(run.id);
   });
 
   it('keeps run events in order across batches', async () => {

@@ -2,7 +2,7 @@ import { refLabel } from '../../lib/kube-object.ts';
 import { loadConfig } from '../../config.ts';
 import { openRuntime } from '../../runtime.ts';
 import { listRunEvents } from '../../store/run-events.ts';
-import { getRun, listRuns } from '../../store/runs.ts';
+import { cancelRun, getRun, listRuns } from '../../store/runs.ts';
 import { getTask } from '../../store/tasks.ts';
 import { buildReport } from '../../tasks/report.ts';
 import { type Command, UsageError, parse } from '../command.ts';
@@ -52,7 +52,9 @@ export const showCommand: Command = {
         return 0;
       }
       const task = await getTask(rt.store.db, run.task_id);
-      process.stdout.write(`run ${run.id} (${run.status}, worker ${run.worker ?? '-'}, ${run.steps} steps)\ntask ${task?.id}: ${task?.kind} "${task?.question}" by ${task?.requester}\n\n`);
+      process.stdout.write(`run ${run.id} (${run.status}, worker ${run.worker ?? '-'}, attempt ${run.attempt}, ${run.steps} steps, ${run.input_tokens}+${run.output_tokens} tokens, $${Number(run.cost_usd).toFixed(4)})\ntask ${task?.id}: ${task?.kind} "${task?.question}" by ${task?.requester}\n`);
+      for (const h of run.history) process.stdout.write(`  ${h.at} attempt ${h.attempt} ${h.worker}: ${h.outcome}${h.reason ? ` (${h.reason})` : ''}\n`);
+      process.stdout.write('\n');
       for (const e of events) {
         const line = renderEvent({ seq: e.seq, type: e.type, data: e.data }, true);
         if (line) process.stdout.write(`${line}\n`);
@@ -61,6 +63,27 @@ export const showCommand: Command = {
         process.stdout.write(`\nproposal ${p.id}: ${p.action} ${refLabel(p.target)} [${p.status}, risk ${p.risk}, expires ${p.expiresAt}]\n${p.summary}\nartifact ${p.artifactHash}\n${p.dryRun.diff}\n`);
       }
       return 0;
+    } finally {
+      await rt.close();
+    }
+  },
+};
+
+export const cancelCommand: Command = {
+  name: 'cancel',
+  usage: 'cancel RUN [--as USER]',
+  summary: 'cancel a run: at once when it waits, at its next step when it is running (any replica)',
+  async run(argv) {
+    const { values, positionals } = parse(argv, { as: { type: 'string' } });
+    const id = positionals[0];
+    if (!id) throw new UsageError('RUN is required');
+    const config = loadConfig();
+    const rt = await openRuntime(config, { logLevel: 'warn' });
+    try {
+      const result = await cancelRun(rt.store.db, id, values.as ?? `cli:${config.osUser}`);
+      const line = { cancelled: `cancelled ${id}`, requested: `asked the supervisor running ${id} to stop it`, finished: `${id} has already finished; nothing to cancel`, unknown: `no run ${id}` }[result];
+      process[result === 'cancelled' || result === 'requested' ? 'stdout' : 'stderr'].write(`${line}\n`);
+      return result === 'cancelled' || result === 'requested' ? 0 : 1;
     } finally {
       await rt.close();
     }

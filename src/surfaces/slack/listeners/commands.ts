@@ -5,6 +5,13 @@ import { rootMessage } from '../blocks.ts';
 import { HELP_TEXT, parseClawCommand } from '../command-parser.ts';
 import type { SlackDeps } from '../slack-deps.ts';
 
+export const CANCEL_REPLY = {
+  cancelled: (id: string) => `Cancelled \`${id}\`.`,
+  requested: (id: string) => `Stopping \`${id}\`: the supervisor running it aborts its current step.`,
+  finished: (id: string) => `\`${id}\` has already finished; nothing to cancel.`,
+  unknown: (id: string) => `No run \`${id}\`.`,
+} as const;
+
 /** `/claw …`: acks at once, then creates a task threaded under a root message. */
 export function registerCommands(app: App, deps: SlackDeps): void {
   app.command('/claw', async ({ command, ack, client, respond }) => {
@@ -29,8 +36,8 @@ export function registerCommands(app: App, deps: SlackDeps): void {
       }
       case 'cancel': {
         await ack();
-        const ok = await cancelRun(deps.db, cmd.runId);
-        await respond({ response_type: 'ephemeral', text: ok ? `Cancelled \`${cmd.runId}\`.` : `\`${cmd.runId}\` is not queued or waiting, so it cannot be cancelled.` });
+        const result = await cancelRun(deps.db, cmd.runId, command.user_id);
+        await respond({ response_type: 'ephemeral', text: CANCEL_REPLY[result](cmd.runId) });
         return;
       }
       case 'investigate': {

@@ -1,0 +1,21 @@
+// One supervisor replica for bench/supervisor-scale.ts: `claw serve`'s supervisor without HTTP.
+// Config from env (DATABASE_URL, KUBECONFIG, CLAW_CONFIG, ANTHROPIC_*); prints `ready`, then on
+// SIGTERM finishes its runs and prints its peak RSS as JSON.
+import { loadConfig } from '../src/config.ts';
+import { openRuntime } from '../src/runtime.ts';
+import { Supervisor } from '../src/supervisor/supervisor.ts';
+
+const config = loadConfig();
+const rt = await openRuntime(config, { logLevel: 'warn' });
+const supervisor = new Supervisor({ db: rt.store.db, config, logger: rt.logger, kubeConfigFor: rt.kubeConfigFor, sinks: [], listen: rt.store.listen, owner: process.env.OWNER });
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 20);
+await supervisor.start();
+process.stdout.write('ready\n');
+await new Promise<void>((done) => process.once('SIGTERM', done));
+await supervisor.stop();
+clearInterval(sampler);
+await rt.close();
+process.stdout.write(`${JSON.stringify({ peakRss })}\n`);

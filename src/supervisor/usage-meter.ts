@@ -1,0 +1,45 @@
+import type { Budget, ModelSpec } from '../config.ts';
+import type { Run } from '../store/schema.ts';
+
+/**
+ * A run's spend across attempts: steps (tool calls), tokens, cost at the model's list price, and
+ * wall time since the run first started. `exhausted()` names the first budget that is spent.
+ */
+export class UsageMeter {
+  steps: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  private readonly startedAt: number;
+  private readonly budget: Budget;
+
+  constructor(run: Run, budget: Budget, now = Date.now()) {
+    this.steps = run.steps;
+    this.inputTokens = run.input_tokens;
+    this.outputTokens = run.output_tokens;
+    this.costUsd = Number(run.cost_usd ?? 0);
+    this.startedAt = run.started_at ? new Date(run.started_at).getTime() : now;
+    this.budget = budget;
+  }
+
+  add(usage: { inputTokens: number; outputTokens: number }, spec: ModelSpec | undefined): void {
+    this.inputTokens += usage.inputTokens;
+    this.outputTokens += usage.outputTokens;
+    if (spec?.price) this.costUsd += (usage.inputTokens * spec.price.inputPerMTok + usage.outputTokens * spec.price.outputPerMTok) / 1e6;
+  }
+
+  exhausted(now = Date.now()): string | undefined {
+    const b = this.budget;
+    if (this.steps >= b.steps) return `the step budget (${b.steps} tool calls) is spent`;
+    if (this.inputTokens >= b.inputTokens) return `the input-token budget (${b.inputTokens}) is spent`;
+    if (this.outputTokens >= b.outputTokens) return `the output-token budget (${b.outputTokens}) is spent`;
+    if (this.costUsd >= b.costUsd) return `the cost budget ($${b.costUsd}) is spent ($${this.costUsd.toFixed(4)})`;
+    const wall = (now - this.startedAt) / 1000;
+    if (wall >= b.wallSeconds) return `the wall-time budget (${b.wallSeconds}s) is spent`;
+    return undefined;
+  }
+
+  columns() {
+    return { steps: this.steps, inputTokens: this.inputTokens, outputTokens: this.outputTokens, costUsd: Math.round(this.costUsd * 1e6) / 1e6 };
+  }
+}
