@@ -1,6 +1,6 @@
 // One supervisor replica for bench/supervisor-scale.ts: `claw serve`'s supervisor without HTTP.
 // Config from env (DATABASE_URL, KUBECONFIG, CLAW_CONFIG, ANTHROPIC_*); prints `ready`, then on
-// SIGTERM finishes its runs and prints its peak RSS as JSON.
+// SIGTERM finishes its runs and prints its peak RSS and the CPU time it spent since ready as JSON.
 import { loadConfig } from '../src/config.ts';
 import { openRuntime } from '../src/runtime.ts';
 import { Supervisor } from '../src/supervisor/supervisor.ts';
@@ -13,9 +13,12 @@ const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, 20);
 await supervisor.start();
+const cpuAtReady = process.cpuUsage();
 process.stdout.write('ready\n');
 await new Promise<void>((done) => process.once('SIGTERM', done));
 await supervisor.stop();
 clearInterval(sampler);
 await rt.close();
-process.stdout.write(`${JSON.stringify({ peakRss })}\n`);
+// SDK keep-alive sockets may hold the loop open; the replica's work is done.
+const cpu = process.cpuUsage(cpuAtReady);
+process.stdout.write(`${JSON.stringify({ peakRss, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`, () => process.exit(0));

@@ -33,7 +33,7 @@ export function agentWorker(model: ModelClient, opts: { contextWindow?: number }
     id: model.id,
     async run(ctx) {
       const cp = ctx.checkpoint as Checkpoint | undefined;
-      const transcript: ModelMessage[] = cp?.transcript ?? [{ role: 'user', content: [{ type: 'text', text: ctx.task.question || 'Find what is failing and why.' }] }];
+      const transcript: ModelMessage[] = cp?.transcript ?? [{ role: 'user', content: await opening(ctx) }];
       if (cp?.pending) answerPending(transcript, cp.pending.toolCallId, decisionText(await ctx.getProposal(cp.pending.proposalId)));
       // A transcript taken over mid-turn (its process died) ends with the model's unanswered calls: ask again.
       if (transcript.at(-1)?.role === 'assistant') transcript.pop();
@@ -114,6 +114,8 @@ async function loop(ctx: WorkerContext, model: ModelClient, transcript: ModelMes
       } catch (e) {
         if (e instanceof BudgetExhausted || ctx.signal.aborted) throw e;
         const message = e instanceof ProposalRefused || e instanceof PlanError ? e.message : describeKubeError(e);
+        // What cannot be verified is never shown as a proposal; the thread says why.
+        ctx.emit({ type: 'error', data: { message: `could not propose ${call.name}: ${message}` } });
         result(`error: the proposal was refused: ${message}`, true);
       }
     }
@@ -141,6 +143,22 @@ function partialAnswer(ctx: WorkerContext, transcript: ModelMessage[], why: stri
     status: 'escalated',
     summary: `Partial answer (${why}). Known: ${known.join('; ') || 'no conclusion yet'}. Done: ${used.length} tool call${used.length === 1 ? '' : 's'}${used.length ? ` (${[...new Set(used)].join(', ')})` : ''}. Left: confirm the root cause with evidence and decide on a remediation; a human needs to finish.`,
   };
+}
+
+/**
+ * The first message: the question, and the analyzers' ranked problems over the task's scope
+ * (deterministic, fenced as untrusted data) so the model starts from evidence, not from zero.
+ */
+async function opening(ctx: WorkerContext): Promise<UserPart[]> {
+  const question: UserPart = { type: 'text', text: ctx.task.question || 'Find what is failing and why.' };
+  try {
+    const ns = ctx.task.namespace ?? undefined;
+    const found = await ctx.readTool('find_problems', { ...(ns ? { namespace: ns } : {}), question: ctx.task.question.slice(0, 500) });
+    return [question, { type: 'text', text: `The analyzers already ran over the scope (find_problems):\n${renderForModel(found)}` }];
+  } catch (e) {
+    if (e instanceof BudgetExhausted || ctx.signal.aborted) throw e;
+    return [question, { type: 'text', text: `The analyzers could not run (${(e as Error).message}); start with find_problems or narrower reads.` }];
+  }
 }
 
 /**

@@ -19,8 +19,18 @@ export const Report = z.object({
   })).max(5),
 });
 
-/** The vocabulary as the model sees it: name, description, JSON Schema; plus `report`. */
+const converted = new WeakMap<readonly Tool[], ModelTool[]>();
+
+/** The vocabulary as the model sees it: name, description, JSON Schema; plus `report`. Converted once per list. */
 export function modelTools(tools: readonly Tool[]): ModelTool[] {
+  const cached = converted.get(tools);
+  if (cached) return cached;
+  const out = convert(tools);
+  converted.set(tools, out);
+  return out;
+}
+
+function convert(tools: readonly Tool[]): ModelTool[] {
   const schema = (s: z.ZodType) => {
     const { $schema: _, ...rest } = z.toJSONSchema(s, { io: 'input' }) as Record<string, unknown>;
     return rest;

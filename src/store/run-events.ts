@@ -7,16 +7,21 @@ export interface NewRunEvent {
   data: Record<string, unknown>;
 }
 
-/** Appends events after the run's last sequence number, in one statement. */
+/**
+ * Appends events after the run's last sequence number in one statement (one round trip: a busy
+ * supervisor persists thousands of batches). One attempt holds a run at a time, and the primary
+ * key refuses a sequence number taken twice.
+ */
 export async function appendRunEvents(db: Db, runId: string, events: NewRunEvent[]): Promise<number[]> {
   if (events.length === 0) return [];
-  return db.transaction().execute(async (trx) => {
-    const last = await sql<{ max: number | null }>`select max(seq)::int as max from run_events where run_id = ${runId}`.execute(trx);
-    const base = last.rows[0]?.max ?? 0;
-    const rows = events.map((e, i) => ({ run_id: runId, seq: base + i + 1, type: e.type, data: JSON.stringify(e.data) }));
-    await trx.insertInto('run_events').values(rows).execute();
-    return rows.map((r) => r.seq);
-  });
+  const rows = await sql<{ seq: number }>`
+    insert into run_events (run_id, seq, type, data)
+    select ${runId}, coalesce((select max(seq) from run_events where run_id = ${runId}), 0) + e.ord, e.type, e.data
+    from jsonb_to_recordset(${JSON.stringify(events.map((e, i) => ({ ord: i + 1, type: e.type, data: e.data })))}::jsonb)
+      as e(ord int, type text, data jsonb)
+    order by e.ord
+    returning seq`.execute(db);
+  return rows.rows.map((r) => r.seq).sort((a, b) => a - b);
 }
 
 export async function listRunEvents(db: Db, runId: string): Promise<RunEvent[]> {

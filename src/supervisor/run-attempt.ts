@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeReader } from '../cluster/kube-reader.ts';
+import type { KubeReader } from '../cluster/kube-reader.ts';
 import type { Config } from '../config.ts';
 import { ModelUnavailable } from '../models/model.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -29,6 +29,8 @@ export interface AttemptDeps {
   owner: string;
   breakers: CircuitBreakers;
   workerChain(task: Task): Worker[];
+  /** One reader per cluster, shared by the runs of this process (API clients hold agents and config). */
+  readerFor(cluster: string): KubeReader;
   verifyTimeoutMs?: number;
 }
 
@@ -72,7 +74,7 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
   const note = (worker: string, outcome: RunHistoryEntry['outcome'], reason?: string) => history.push({ attempt: run.attempt, worker, at: new Date().toISOString(), outcome, ...(reason ? { reason } : {}) });
   let checkpoint: unknown = run.checkpoint ?? undefined;
   let holder = run.worker;
-  const reader = new KubeReader(deps.kubeConfigFor(task.cluster));
+  const reader = deps.readerFor(task.cluster);
   const hooks: AttemptHooks = {
     signal: abort.signal,
     meter,

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeReader } from '../cluster/kube-reader.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Db, StoreHandle } from '../store/db.ts';
@@ -38,6 +39,7 @@ export class Supervisor {
   private readonly deps: SupervisorDeps;
   private readonly active = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private readonly workers = new Map<string, Worker>();
+  private readonly readers = new Map<string, KubeReader>();
   private timer: NodeJS.Timeout | undefined;
   private claiming = false;
   private again = false;
@@ -156,6 +158,13 @@ export class Supervisor {
 
   private attemptDeps(): AttemptDeps {
     const { db, config, logger, kubeConfigFor, sinks, verifyTimeoutMs } = this.deps;
-    return { db, config, logger, kubeConfigFor, sinks, verifyTimeoutMs, owner: this.owner, breakers: this.breakers, workerChain: (task) => workerChain(task, config, this.workers) };
+    const readerFor = (cluster: string) => {
+      const cached = this.readers.get(cluster);
+      if (cached) return cached;
+      const reader = new KubeReader(kubeConfigFor(cluster));
+      this.readers.set(cluster, reader);
+      return reader;
+    };
+    return { db, config, logger, kubeConfigFor, sinks, verifyTimeoutMs, owner: this.owner, breakers: this.breakers, readerFor, workerChain: (task) => workerChain(task, config, this.workers) };
   }
 }

@@ -11,6 +11,8 @@ import { BudgetExhausted, type WorkerContext } from '../workers/worker.ts';
 import type { EventPump } from './event-pump.ts';
 import type { UsageMeter } from './usage-meter.ts';
 
+export class OutOfScope extends Error {}
+
 /** What the supervisor's attempt gives a worker besides the store and the cluster. */
 export interface AttemptHooks {
   signal: AbortSignal;
@@ -32,6 +34,12 @@ export function workerContext(opts: { db: Db; config: Config; reader: KubeReader
       throw e;
     })),
   };
+  // A task scoped to a namespace reads and changes only that namespace (cluster-scoped reads such
+  // as nodes stay open: they explain scheduling). Whatever the model asks for.
+  const inScope = (name: string, input: Record<string, unknown>) => {
+    const ns = input.namespace;
+    if (task.namespace && typeof ns === 'string' && ns !== task.namespace) throw new OutOfScope(`${name}: namespace "${ns}" is outside this task's scope (namespace ${task.namespace})`);
+  };
   const step = () => {
     if (signal.aborted) throw signal.reason ?? new Error('run aborted');
     if (meter.steps >= budget.steps) throw new BudgetExhausted(`the step budget (${budget.steps} tool calls) is spent`);
@@ -41,6 +49,7 @@ export function workerContext(opts: { db: Db; config: Config; reader: KubeReader
   async function readTool(name: string, input: Record<string, unknown>): Promise<ReadToolOutput> {
     const tool = findTool(name);
     if (tool?.effect !== 'read') throw new Error(`no read tool "${name}"`);
+    inScope(name, input);
     step();
     pump.push({ type: 'tool_call', data: { tool: name, cluster: reader.cluster, input } });
     try {
@@ -73,6 +82,7 @@ export function workerContext(opts: { db: Db; config: Config; reader: KubeReader
     async propose(name, input) {
       const tool = findTool(name);
       if (tool?.effect !== 'write') throw new Error(`no write tool "${name}"`);
+      inScope(name, input);
       step();
       const plan = await tool.plan(tools, tool.input.parse(input));
       const proposal = await propose({ db, reader, config }, { task, runId: run.id, plan });

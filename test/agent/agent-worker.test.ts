@@ -59,6 +59,7 @@ describe('a model investigates through the agent loop (Claude via the real SDK, 
     // What the model was given: the vocabulary with schemas, and cluster data fenced as untrusted.
     const first = fake.requests[0]!.body;
     expect(first.system).toContain('namespace shop only');
+    expect(first.system).toContain('- give a finding with a category and evidence quoted from the cluster');
     expect(first.tools.map((x: { name: string }) => x.name)).toEqual(expect.arrayContaining(['find_problems', 'pod_logs', 'rollout_undo', 'drain', 'report']));
     const second = fake.requests[1]!.body.messages.at(-1).content[0];
     expect(second).toMatchObject({ type: 'tool_result', tool_use_id: 'toolu_1', is_error: false });

@@ -109,6 +109,27 @@ describe('the supervisor watches every run: stalls, retries, budgets, cancellati
     expect(fake.requests).toHaveLength(2);
   });
 
+  it('keeps a namespaced task inside its namespace, whatever the model asks for', async () => {
+    fake.requests.length = 0;
+    fake.script(
+      { toolCalls: [{ name: 'list_pods', input: { namespace: 'kube-system' } }, { name: 'list_nodes', input: {} }] },
+      { toolCalls: [{ name: 'rollout_restart', input: { namespace: 'payments', kind: 'Deployment', name: 'api' } }] },
+      { toolCalls: [{ ...REPORT }] },
+    );
+    const supervisor = supervisorFor(configWith({}));
+    const { run } = await investigate('checkout errors');
+    expect(await driveRun(supervisor, t.db, run.id, 20_000)).toMatchObject({ status: 'succeeded' });
+    const results = (i: number) => fake.requests[i]!.body.messages.at(-1).content;
+    expect(results(1)[0]).toMatchObject({ type: 'tool_result', is_error: true, content: 'error: list_pods: namespace "kube-system" is outside this task\'s scope (namespace shop)' });
+    expect(results(1)[1]).toMatchObject({ type: 'tool_result', is_error: false }); // nodes are cluster-scoped: open
+    expect(results(2)[0].content).toBe('error: the proposal was refused: rollout_restart: namespace "payments" is outside this task\'s scope (namespace shop)');
+    // The refusal is in the thread, and nothing was proposed.
+    const errors = (await listRunEvents(t.db, run.id)).filter((e) => e.type === 'error').map((e) => (e.data as { message: string }).message);
+    expect(errors).toEqual(['could not propose rollout_restart: rollout_restart: namespace "payments" is outside this task\'s scope (namespace shop)']);
+    expect((await buildReport(t.db, run.id)).proposals).toEqual([]);
+    await supervisor.stop();
+  });
+
   it('cancels a running run at once when asked, through NOTIFY, and says so', async () => {
     fake.requests.length = 0;
     fake.script({ delayMs: 30_000 });
