@@ -1,10 +1,11 @@
 /**
  * One breaker per model worker, shared by every run in this process: after `failures`
  * consecutive unavailability errors the model is skipped for `cooldownMs`; then one run may try
- * it (half-open) — success closes the breaker, failure opens it again.
+ * it (half-open) — success closes the breaker, failure opens it again. A trial that never reports
+ * (its run chose another worker, or died) lapses after one more cooldown.
  */
 export class CircuitBreakers {
-  private readonly state = new Map<string, { failures: number; openUntil: number; trial: boolean }>();
+  private readonly state = new Map<string, { failures: number; openUntil: number; trialUntil: number }>();
   private readonly failures: number;
   private readonly cooldownMs: number;
   private readonly now: () => number;
@@ -19,8 +20,9 @@ export class CircuitBreakers {
   allow(id: string): boolean {
     const s = this.state.get(id);
     if (!s || s.failures < this.failures) return true;
-    if (this.now() < s.openUntil || s.trial) return false;
-    s.trial = true;
+    const now = this.now();
+    if (now < s.openUntil || now < s.trialUntil) return false;
+    s.trialUntil = now + this.cooldownMs;
     return true;
   }
 
@@ -29,9 +31,9 @@ export class CircuitBreakers {
   }
 
   failure(id: string): void {
-    const s = this.state.get(id) ?? { failures: 0, openUntil: 0, trial: false };
+    const s = this.state.get(id) ?? { failures: 0, openUntil: 0, trialUntil: 0 };
     s.failures += 1;
-    s.trial = false;
+    s.trialUntil = 0;
     if (s.failures >= this.failures) s.openUntil = this.now() + this.cooldownMs;
     this.state.set(id, s);
   }

@@ -108,13 +108,16 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
   const timeout = setTimeout(() => stop(new RunStopped('timeout', `run exceeded its ${run.timeout_seconds}s timeout`)), run.timeout_seconds * 1000);
   const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true }));
   aborted.catch(() => {});
-  const chain = orderWorkers(deps.workerChain(task), run, (id) => deps.breakers.allow(id));
+  const routed = deps.workerChain(task);
+  const open = routed.filter((w) => !deps.breakers.allow(w.id)).map((w) => w.id);
+  const chain = orderWorkers(routed, run, (id) => !open.includes(id));
   let worker = chain[0]!;
   let ctx = workerContext({ db, config, reader, task, run, pump, hooks, model: config.models.registry[worker.id] });
   let result: WorkerResult | undefined;
   let failure: unknown;
   try {
     await Promise.race([settleProposal(deps, run, pump, `supervisor:${owner}`), aborted]);
+    if (open.length) pump.push({ type: 'step', data: { message: `Skipping ${open.join(', ')}: circuit open after repeated failures; using ${chain[0]!.id}` } });
     for (let i = 0; ; i++) {
       worker = chain[i]!;
       const cp = checkpointPortable(holder, worker.id) ? checkpoint : undefined;

@@ -130,6 +130,21 @@ describe('the supervisor watches every run: stalls, retries, budgets, cancellati
     await supervisor.stop();
   });
 
+  it('opens a model\'s circuit after repeated unavailability and skips it, saying so, until the cooldown', async () => {
+    fake.requests.length = 0;
+    fake.script({ error: { status: 529, type: 'overloaded_error', message: 'Overloaded' } });
+    const config = configWith({});
+    const supervisor = supervisorFor({ ...config, models: { ...config.models, breaker: { failures: 1, cooldownSeconds: 300 } } });
+    const first = await investigate('checkout errors');
+    expect(await driveRun(supervisor, t.db, first.run.id, 20_000)).toMatchObject({ worker: 'runbooks' });
+    expect(supervisor.breakers.open().map((b) => b.id)).toEqual([CLAUDE]);
+    const second = await investigate('checkout errors again');
+    expect(await driveRun(supervisor, t.db, second.run.id, 20_000)).toMatchObject({ worker: 'runbooks' });
+    expect(fake.requests).toHaveLength(1); // the second run never called the open model
+    expect(await steps(second.run.id)).toContain(`Skipping ${CLAUDE}: circuit open after repeated failures; using runbooks`);
+    await supervisor.stop();
+  });
+
   it('cancels a running run at once when asked, through NOTIFY, and says so', async () => {
     fake.requests.length = 0;
     fake.script({ delayMs: 30_000 });
