@@ -6,8 +6,9 @@ import { contextSizeSection } from './context-size.ts';
 import { investigationSection } from './investigation.ts';
 import { readVsKubectlSection } from './read-vs-kubectl.ts';
 import { supervisorScaleSection } from './supervisor-scale.ts';
+import { tlsReadsSection } from './tls-reads.ts';
 
-const sections = [await readVsKubectlSection(), await contextSizeSection(), await investigationSection(), await supervisorScaleSection()];
+const sections = [await readVsKubectlSection(), await contextSizeSection(), await investigationSection(), await tlsReadsSection(), await supervisorScaleSection()];
 const doc = `# Benchmarks
 
 Produced by \`npm run bench\` (bench/run-all.ts) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}/${process.arch}.

@@ -76,8 +76,8 @@ export async function supervisorScaleSection(): Promise<string> {
   };
   try {
     const burst = await measure(1, RUNS, RUNS);
-    const one = await measure(1, PER_PROCESS, SCALE_RUNS);
-    const two = await measure(2, PER_PROCESS, SCALE_RUNS);
+    const one = process.env.BENCH_BURST_ONLY ? burst : await measure(1, PER_PROCESS, SCALE_RUNS);
+    const two = process.env.BENCH_BURST_ONLY ? burst : await measure(2, PER_PROCESS, SCALE_RUNS);
     const ideal = TURNS * TURN_MS;
     const waves = (p: number) => Math.ceil(SCALE_RUNS / (PER_PROCESS * p)) * ideal;
     const row = (name: string, m: Measurement, idealMs: number) =>

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
+import type { AgentOptions } from 'node:https';
+import { type Cluster, KubeConfig } from '@kubernetes/client-node';
 
 export class NoClusterError extends Error {}
 
@@ -35,6 +37,26 @@ export function loadKubeConfig(opts: { kubeconfig?: string; context?: string; in
     if (!kc.getContextObject(opts.context)) throw new NoClusterError(`kubeconfig has no context "${opts.context}"`);
     kc.setCurrentContext(opts.context);
   }
+  return reuseConnections(kc);
+}
+
+type Dispatching = { createDispatcher(cluster: unknown, agentOptions: unknown): unknown };
+
+/**
+ * client-node builds a new connection pool (an undici Agent) for every request to a TLS API
+ * server: a full TLS handshake per read. This keeps one pool per distinct TLS identity (CA,
+ * client certificate, server name), so reads reuse kept-alive connections; a rotated certificate
+ * is a new identity and gets a new pool.
+ */
+export function reuseConnections(kc: KubeConfig): KubeConfig {
+  const target = kc as unknown as Dispatching;
+  const create = target.createDispatcher.bind(kc);
+  const pools = new Map<string, unknown>();
+  target.createDispatcher = (cluster, agentOptions) => {
+    const key = createHash('sha256').update(JSON.stringify(kc.createDispatcherOptions(cluster as Cluster | null, agentOptions as AgentOptions))).digest('hex');
+    if (!pools.has(key)) pools.set(key, create(cluster, agentOptions));
+    return pools.get(key);
+  };
   return kc;
 }
 

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeReader } from '../../src/cluster/kube-reader.ts';
-import { NoClusterError, clusterNameOf, loadKubeConfig } from '../../src/cluster/kube-config.ts';
+import { KubeConfig } from '@kubernetes/client-node';
+import { NoClusterError, clusterNameOf, loadKubeConfig, reuseConnections } from '../../src/cluster/kube-config.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 
 const OPENSSL = (() => {
@@ -58,6 +59,25 @@ describe.skipIf(!OPENSSL)('in a pod: the mounted service account over TLS', () =
     const reader = new KubeReader(kc);
     expect(await reader.listNamespaces()).toContain('clusterclaw');
     expect(sandbox.journal.at(-1)?.authorization).toBe('Bearer in-cluster-token-for-test');
+  });
+
+  it('reuses one TLS connection pool across requests instead of one per request', async () => {
+    let pools = 0;
+    const kc = new KubeConfig();
+    kc.loadFromCluster(dir);
+    const target = kc as unknown as { createDispatcher: (...a: unknown[]) => unknown };
+    const original = target.createDispatcher.bind(kc);
+    target.createDispatcher = (...a) => {
+      pools++;
+      return original(...a);
+    };
+    const plain = new KubeReader(kc);
+    for (let i = 0; i < 5; i++) await plain.listNamespaces();
+    expect(pools).toBe(5); // client-node alone: a new pool, so a new TLS handshake, per request
+    pools = 0;
+    const reader = new KubeReader(reuseConnections(kc));
+    for (let i = 0; i < 5; i++) expect(await reader.listNamespaces()).toContain('clusterclaw');
+    expect(pools).toBe(1);
   });
 
   it('prefers an explicit kubeconfig over the service account', async () => {
