@@ -1,3 +1,4 @@
+import { singleFlight } from '../lib/single-flight.ts';
 import type { KubeReader } from './kube-reader.ts';
 
 const MIN_LENGTH = 8;
@@ -19,7 +20,14 @@ function secretLike(v: string): boolean {
  * pattern redaction still covers `password=…` forms. Without permission to list Secrets there is
  * nothing to scrub and nothing read.
  */
-export async function secretValues(reader: KubeReader, namespace?: string): Promise<string[]> {
+export function secretValues(reader: KubeReader, namespace?: string): Promise<string[]> {
+  // Concurrent runs on one cluster share the in-flight list; nothing is kept after it returns.
+  return singleFlight(flights, reader, namespace ?? '*', () => readSecretValues(reader, namespace));
+}
+
+const flights = new WeakMap<KubeReader, Map<string, Promise<string[]>>>();
+
+async function readSecretValues(reader: KubeReader, namespace?: string): Promise<string[]> {
   let secrets: Awaited<ReturnType<KubeReader['list']>>;
   try {
     secrets = await reader.list('v1', 'Secret', namespace);

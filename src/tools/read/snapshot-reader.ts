@@ -1,9 +1,19 @@
 import type { ClusterSnapshot, VolumeUsage } from '../../analyzers/snapshot.ts';
 import type { KubeObject } from '../../lib/kube-object.ts';
 import type { KubeReader } from '../../cluster/kube-reader.ts';
+import { singleFlight } from '../../lib/single-flight.ts';
 
-/** One read of everything the analyzers need, in parallel; namespaced kinds limited to `namespace`. */
-export async function readSnapshot(reader: KubeReader, namespace?: string): Promise<ClusterSnapshot> {
+const flights = new WeakMap<KubeReader, Map<string, Promise<ClusterSnapshot>>>();
+
+/**
+ * One read of everything the analyzers need, in parallel; namespaced kinds limited to `namespace`.
+ * Runs that ask at the same moment (an alert storm on one cluster) share one read.
+ */
+export function readSnapshot(reader: KubeReader, namespace?: string): Promise<ClusterSnapshot> {
+  return singleFlight(flights, reader, namespace ?? '*', () => read(reader, namespace));
+}
+
+async function read(reader: KubeReader, namespace?: string): Promise<ClusterSnapshot> {
   const ns = (apiVersion: string, kind: string) => reader.list(apiVersion, kind, namespace);
   const [nodes, pods, deployments, replicaSets, statefulSets, daemonSets, jobs, services, endpoints, pvcs, storageClasses, events] = await Promise.all([
     reader.list('v1', 'Node'), reader.listPods(namespace), ns('apps/v1', 'Deployment'), ns('apps/v1', 'ReplicaSet'), ns('apps/v1', 'StatefulSet'),
