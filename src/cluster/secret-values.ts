@@ -1,5 +1,5 @@
-import { singleFlight } from '../lib/single-flight.ts';
 import type { KubeReader } from './kube-reader.ts';
+import { type Flights, sharedRead } from './request-signal.ts';
 
 const MIN_LENGTH = 8;
 // Keys whose values are identifiers, not credentials: scrubbing "billing" or "5432" everywhere
@@ -21,11 +21,10 @@ function secretLike(v: string): boolean {
  * nothing to scrub and nothing read.
  */
 export function secretValues(reader: KubeReader, namespace?: string): Promise<string[]> {
-  // Concurrent runs on one cluster share the in-flight list; nothing is kept after it returns.
-  return singleFlight(flights, reader, namespace ?? '*', () => readSecretValues(reader, namespace));
+  return sharedRead(flights, reader, namespace ?? '*', () => readSecretValues(reader, namespace));
 }
 
-const flights = new WeakMap<KubeReader, Map<string, Promise<string[]>>>();
+const flights: Flights<string[]> = new WeakMap();
 
 async function readSecretValues(reader: KubeReader, namespace?: string): Promise<string[]> {
   let secrets: Awaited<ReturnType<KubeReader['list']>>;

@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeReader } from '../cluster/kube-reader.ts';
+import { withRequestSignal } from '../cluster/request-signal.ts';
 import type { Config } from '../config.ts';
 import { ModelUnavailable } from '../models/model.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -124,7 +125,8 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
       ctx = workerContext({ db, config, reader, task, run: { ...run, checkpoint: cp ?? null }, pump, hooks, model: config.models.registry[worker.id] });
       note(worker.id, 'started', i === 0 ? (run.worker === worker.id && cp ? 'resuming its checkpoint' : `first healthy worker for ${task.kind}`) : 'fallback');
       try {
-        result = await Promise.race([worker.run(ctx), aborted]);
+        // The worker's cluster reads carry the attempt's signal: a kill tears them down.
+        result = await Promise.race([withRequestSignal(abort.signal, () => worker.run(ctx)), aborted]);
         deps.breakers.success(worker.id);
         break;
       } catch (err) {

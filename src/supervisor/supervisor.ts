@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeReader } from '../cluster/kube-reader.ts';
+import { abortable } from '../cluster/request-signal.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Db, StoreHandle } from '../store/db.ts';
@@ -161,7 +162,7 @@ export class Supervisor {
     const readerFor = (cluster: string) => {
       const cached = this.readers.get(cluster);
       if (cached) return cached;
-      const reader = new KubeReader(kubeConfigFor(cluster));
+      const reader = new KubeReader(abortable(kubeConfigFor(cluster)));
       this.readers.set(cluster, reader);
       return reader;
     };

@@ -57,7 +57,7 @@ describe('the supervisor watches every run: stalls, retries, budgets, cancellati
       { delayMs: 30_000, toolCalls: [{ name: 'find_problems', input: {} }] },
       { toolCalls: [{ id: 'toolu_r', ...REPORT }] },
     );
-    const supervisor = supervisorFor(configWith({ stall: { seconds: 0.4, maxNudges: 2 } }));
+    const supervisor = supervisorFor(configWith({ stall: { seconds: 1.5, maxNudges: 2 } }));
     const { run } = await investigate('why is checkout failing?');
     const done = await driveRun(supervisor, t.db, run.id, 20_000);
     expect(done).toMatchObject({ status: 'succeeded', worker: CLAUDE, attempt: 1, nudges: 1 });

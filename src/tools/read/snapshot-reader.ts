@@ -1,16 +1,16 @@
 import type { ClusterSnapshot, VolumeUsage } from '../../analyzers/snapshot.ts';
 import type { KubeObject } from '../../lib/kube-object.ts';
 import type { KubeReader } from '../../cluster/kube-reader.ts';
-import { singleFlight } from '../../lib/single-flight.ts';
+import { type Flights, sharedRead } from '../../cluster/request-signal.ts';
 
-const flights = new WeakMap<KubeReader, Map<string, Promise<ClusterSnapshot>>>();
+const flights: Flights<ClusterSnapshot> = new WeakMap();
 
 /**
  * One read of everything the analyzers need, in parallel; namespaced kinds limited to `namespace`.
  * Runs that ask at the same moment (an alert storm on one cluster) share one read.
  */
 export function readSnapshot(reader: KubeReader, namespace?: string): Promise<ClusterSnapshot> {
-  return singleFlight(flights, reader, namespace ?? '*', () => read(reader, namespace));
+  return sharedRead(flights, reader, namespace ?? '*', () => read(reader, namespace));
 }
 
 async function read(reader: KubeReader, namespace?: string): Promise<ClusterSnapshot> {
