@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { type PolicyConfig, policySchema } from './policy/policy-config.ts';
 
 const posInt = z.number().int().positive();
 
@@ -29,6 +30,7 @@ const fileSchema = z.strictObject({
     registry: z.record(z.string(), modelEntry).default({}),
     breaker: z.strictObject({ failures: posInt.default(3), cooldownSeconds: z.number().positive().default(60) }).optional(),
   }).optional(),
+  policy: policySchema.optional(),
   runs: z.strictObject({
     timeoutSeconds: z.number().positive().default(300),
     leaseSeconds: z.number().positive().default(30),
@@ -68,6 +70,8 @@ export interface Config {
     readonly breaker: { readonly failures: number; readonly cooldownSeconds: number };
   };
   readonly runs: RunLimits;
+  /** Rules as data: protected namespaces, freezes, limits, per-scope approvals (src/policy). */
+  readonly policy: PolicyConfig;
   /** The OS user, for `cli:<user>` requesters. */
   readonly osUser: string;
 }
@@ -152,6 +156,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       breaker: { failures: file.models?.breaker?.failures ?? 3, cooldownSeconds: file.models?.breaker?.cooldownSeconds ?? 60 },
     },
     runs: runLimitsOf(file),
+    policy: file.policy ?? policySchema.parse({}),
     osUser: get('USER') ?? get('LOGNAME') ?? 'unknown',
   });
 }

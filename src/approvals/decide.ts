@@ -25,7 +25,7 @@ export async function decide(
   const proposal = await getProposal(db, input.proposalId);
   if (!proposal) return { ok: false, code: 'not_found', message: `no proposal ${input.proposalId}` };
   const task = await getTask(db, proposal.task_id);
-  const allowed = canDecide(input.actor, task?.requester ?? '', config);
+  const allowed = canDecide(input.actor, task?.requester ?? '', config, proposal.approvers?.length ? proposal.approvers : config.approvals.approvers);
   if (!allowed.ok) {
     await appendAudit(db, { actor: input.actor, action: 'proposal.decision_refused', subject: proposal.id, data: { decision: input.decision, reason: allowed.reason } });
     return { ok: false, code: 'not_authorized', message: allowed.reason, proposal };

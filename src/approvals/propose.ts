@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import { evaluatePolicy } from '../policy/evaluate.ts';
 import type { Db } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
-import { insertProposal, supersedePending } from '../store/proposals.ts';
+import { countActive, insertProposal, supersedePending } from '../store/proposals.ts';
 import type { Proposal, Task } from '../store/schema.ts';
 import type { WritePlan } from '../tools/define-tool.ts';
 import { primaryRef } from '../cluster/write-request.ts';
@@ -34,10 +34,17 @@ export interface ProposeDeps {
  */
 export async function propose(deps: ProposeDeps, input: { task: Task; runId: string; plan: WritePlan }): Promise<Proposal> {
   const { task, runId, plan } = input;
-  const policy = evaluatePolicy({ action: plan.action, target: plan.target, requester: task.requester, risk: plan.risk }, deps.config);
-  if (policy.decision === 'deny') throw new ProposalRefused('policy', `${policy.reason} (rule ${policy.rule})`);
   const targetRef = primaryRef(plan.request);
-  const live = (await deps.reader.find(targetRef)) ?? absent(targetRef);
+  const found = await deps.reader.find(targetRef);
+  const live = found ?? absent(targetRef);
+  const policy = evaluatePolicy({
+    action: plan.action, cluster: deps.reader.cluster, target: plan.target, labels: found?.metadata?.labels, risk: plan.risk, blastRadius: plan.blastRadius,
+    requester: task.requester, at: new Date(), activeDrains: plan.action === 'drain' ? await countActive(deps.db, deps.reader.cluster, 'drain') : 0,
+  }, deps.config);
+  if (policy.decision === 'deny') {
+    await appendAudit(deps.db, { actor: `task:${task.requester}`, action: 'policy.denied', subject: task.id, data: { action: plan.action, target: plan.target, rule: policy.rule, reason: policy.reason } });
+    throw new ProposalRefused('policy', `${policy.reason} (rule ${policy.rule})`);
+  }
   let objects: Awaited<ReturnType<KubeReader['dryRun']>>;
   try {
     objects = await deps.reader.dryRun(plan.request);
@@ -65,9 +72,11 @@ export async function propose(deps: ProposeDeps, input: { task: Task; runId: str
     blast_radius: JSON.stringify({ ...plan.blastRadius, rollback: plan.rollback }),
     rationale: plan.summary,
     required_approvals: policy.count,
+    policy_rule: policy.rule,
+    approvers: JSON.stringify(policy.approvers),
     status: 'pending',
     expires_at: new Date(Date.now() + deps.config.approvals.ttlMinutes * 60_000),
   });
-  await appendAudit(deps.db, { actor: `task:${task.requester}`, action: 'proposal.created', subject: proposal.id, data: { action: plan.action, target: plan.target, artifactHash: hash, rule: policy.rule } });
+  await appendAudit(deps.db, { actor: `task:${task.requester}`, action: 'proposal.created', subject: proposal.id, data: { action: plan.action, target: plan.target, artifactHash: hash, rule: policy.rule, approvals: policy.count, trace: policy.trace } });
   return proposal;
 }

@@ -2,16 +2,18 @@ import { NoClusterError } from '../cluster/kube-config.ts';
 import { ConfigError } from '../config.ts';
 import { StoreLockedError } from '../store/db.ts';
 import { type Command, UsageError } from './command.ts';
+import { auditCommand } from './commands/audit.ts';
 import { approveCommand, rejectCommand } from './commands/decide.ts';
 import { demoCommand } from './commands/demo.ts';
 import { evalCommand } from './commands/eval.ts';
 import { investigateCommand } from './commands/investigate.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { policyCommand } from './commands/policy.ts';
 import { cancelCommand, runsCommand, showCommand } from './commands/runs.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
 import { serveCommand } from './commands/serve.ts';
 
-const COMMANDS: Command[] = [serveCommand, demoCommand, sandboxCommand, investigateCommand, runsCommand, showCommand, cancelCommand, approveCommand, rejectCommand, migrateCommand, evalCommand];
+const COMMANDS: Command[] = [serveCommand, demoCommand, sandboxCommand, investigateCommand, runsCommand, showCommand, cancelCommand, approveCommand, rejectCommand, policyCommand, auditCommand, migrateCommand, evalCommand];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));

@@ -19,6 +19,7 @@ import type { Scenario } from './scenario.ts';
 import { type Check, score } from './score.ts';
 
 export const EVAL_APPROVER = 'eval:approver';
+const EVAL_APPROVERS = [EVAL_APPROVER, 'eval:second-approver'];
 
 export interface ScenarioResult {
   name: string;
@@ -39,7 +40,7 @@ export async function runScenario(s: Scenario, config: Config, opts: { healthyTi
   const store = await openStore({ dataDir: '', memory: true });
   const kc = new KubeConfig();
   kc.loadFromString(sandbox.kubeconfig);
-  const cfg: Config = { ...config, approvals: { ...config.approvals, approvers: [...config.approvals.approvers, EVAL_APPROVER] } };
+  const cfg: Config = { ...config, approvals: { ...config.approvals, approvers: [...config.approvals.approvers, ...EVAL_APPROVERS] } };
   const supervisor = new Supervisor({ db: store.db, config: cfg, logger: createLogger('silent'), kubeConfigFor: () => kc, sinks: [], verifyTimeoutMs: 60_000, pollMs: 50 });
   const result: ScenarioResult = { name: s.name, worker: null, checks: [], seconds: 0 };
   try {
@@ -68,8 +69,12 @@ export async function runScenario(s: Scenario, config: Config, opts: { healthyTi
 async function healthyAfter(s: Scenario, report: Awaited<ReturnType<typeof buildReport>>, d: { supervisor: Supervisor; db: Parameters<typeof driveRun>[1]; config: Config; kc: KubeConfig; runId: string; timeoutMs: number }): Promise<Check> {
   const proposal = report.proposals[0];
   if (!proposal) return { name: 'healthyAfter', pass: false, detail: 'no proposal to approve' };
-  const decision = await decide({ db: d.db, config: d.config }, { proposalId: proposal.id, actor: EVAL_APPROVER, decision: 'approve' });
-  if (!decision.ok) return { name: 'healthyAfter', pass: false, detail: `approval refused: ${decision.message}` };
+  // Distinct eval approvers approve until the proposal's policy is satisfied (high risk: two).
+  for (const actor of EVAL_APPROVERS) {
+    const decision = await decide({ db: d.db, config: d.config }, { proposalId: proposal.id, actor, decision: 'approve' });
+    if (!decision.ok) return { name: 'healthyAfter', pass: false, detail: `approval refused: ${decision.message}` };
+    if (decision.outcome === 'approved') break;
+  }
   await driveRun(d.supervisor, d.db, d.runId, 180_000);
   const executed = await getProposal(d.db, proposal.id);
   const outcome = (executed?.outcome ?? {}) as { message?: string };

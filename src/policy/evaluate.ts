@@ -1,33 +1,109 @@
 import type { Config } from '../config.ts';
 import type { ObjectRef } from '../tools/define-tool.ts';
+import type { PolicyConfig, PolicyRule } from './policy-config.ts';
 
 export type PolicyDecision =
-  | { decision: 'deny'; reason: string; rule: string }
-  | { decision: 'require_approval'; count: number; approvers: readonly string[]; rule: string };
+  | { decision: 'deny'; reason: string; rule: string; trace: string[] }
+  | { decision: 'require_approval'; count: number; approvers: readonly string[]; rule: string; trace: string[] };
 
-// Namespaces the agent may read but never change, whatever claw.yaml says (first cut).
-const PROTECTED = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
+/** What a change is, where, and who asks: everything a rule may look at. */
+export interface PolicyInput {
+  action: string;
+  cluster: string;
+  target: ObjectRef;
+  /** The target object's labels as the cluster has them now. */
+  labels?: Record<string, string>;
+  risk: 'low' | 'medium' | 'high';
+  blastRadius?: { pods?: number; replicas?: number };
+  requester: string;
+  at: Date;
+  /** Drains approved or executing on this cluster right now (from the store). */
+  activeDrains?: number;
+}
+
+// Namespaces the agent may read but never change, whatever claw.yaml says.
+const BUILTIN_PROTECTED = ['kube-system', 'kube-public', 'kube-node-lease'];
 
 /**
- * Pure: (action, target, requester, config) → deny | require_approval. Every decision names the
- * rule that made it. Rules as data in claw.yaml arrive with the approval-gate issue.
+ * Pure: (change, policy, approvers) → deny | require_approval, naming the rule that decided and
+ * the trace of every rule considered (`claw policy explain` prints it). Order: protected
+ * namespaces, approvers configured, freezes, limits, the first matching rule, then the defaults
+ * (one approver; `highRiskApprovals` for high risk).
  */
-export function evaluatePolicy(input: { action: string; target: ObjectRef; requester: string; risk: 'low' | 'medium' | 'high' }, config: Config): PolicyDecision {
-  if (input.target.namespace && PROTECTED.has(input.target.namespace)) {
-    return { decision: 'deny', reason: `namespace ${input.target.namespace} is protected: ClusterClaw does not change system namespaces`, rule: 'builtin:protected-namespaces' };
+export function evaluatePolicy(input: PolicyInput, config: Config): PolicyDecision {
+  const policy = config.policy;
+  const trace: string[] = [];
+  const deny = (rule: string, reason: string): PolicyDecision => ({ decision: 'deny', reason, rule, trace: [...trace, `${rule}: deny — ${reason}`] });
+  const ns = input.target.namespace;
+
+  const protectedNs = [...BUILTIN_PROTECTED, ...policy.protectedNamespaces];
+  if (ns && protectedNs.includes(ns)) return deny('protected-namespaces', `namespace ${ns} is protected: ClusterClaw does not change it`);
+  trace.push(`protected-namespaces: ${ns ?? '(cluster-scoped)'} is not protected`);
+  if (config.approvals.approvers.length === 0) return deny('approvers-required', 'no approvers are configured (approvals.approvers in claw.yaml), so no change can be approved');
+
+  for (const f of policy.freezes) {
+    const active = input.at >= new Date(f.from) && input.at <= new Date(f.to);
+    const here = inScope(f, input.cluster, ns);
+    if (active && here && !f.allowActions.includes(input.action)) return deny(`freeze:${f.name}`, `change freeze "${f.name}" until ${f.to}${f.allowActions.length ? ` (allowed: ${f.allowActions.join(', ')})` : ''}`);
+    trace.push(`freeze:${f.name}: ${!active ? 'not in its window' : !here ? 'another scope' : `allows ${input.action}`}`);
   }
-  if (config.approvals.approvers.length === 0) {
-    return { decision: 'deny', reason: 'no approvers are configured (approvals.approvers in claw.yaml), so no change can be approved', rule: 'builtin:approvers-required' };
+
+  const pods = input.blastRadius?.pods ?? 0;
+  const limits = policy.limits;
+  if (limits.maxPodsPerChange !== undefined && pods > limits.maxPodsPerChange) return deny('limit:max-pods', `the change affects ${pods} pods; policy allows at most ${limits.maxPodsPerChange} per change`);
+  if (input.action === 'scale' && input.blastRadius?.replicas === 0 && limits.noScaleToZero && inScope(limits.noScaleToZero, input.cluster, ns)) {
+    return deny('limit:no-scale-to-zero', `scaling to zero is not allowed in ${ns ? `namespace ${ns} on ` : ''}cluster ${input.cluster}`);
   }
-  return { decision: 'require_approval', count: 1, approvers: config.approvals.approvers, rule: 'default:one-approver' };
+  if (input.action === 'drain' && (input.activeDrains ?? 0) >= limits.concurrentDrains) {
+    return deny('limit:concurrent-drains', `${input.activeDrains} drain(s) already approved or running on ${input.cluster}; policy allows ${limits.concurrentDrains} at a time`);
+  }
+  trace.push(`limits: ${pods} pod(s) affected${limits.maxPodsPerChange !== undefined ? ` (max ${limits.maxPodsPerChange})` : ''}; within limits`);
+
+  for (const r of policy.rules) {
+    const miss = mismatch(r, input);
+    if (miss) {
+      trace.push(`rule:${r.name}: no match (${miss})`);
+      continue;
+    }
+    if (r.deny) return deny(`rule:${r.name}`, r.deny);
+    const count = r.approvals ?? defaultCount(input, policy);
+    const approvers = r.approvers ?? config.approvals.approvers;
+    return { decision: 'require_approval', count, approvers, rule: `rule:${r.name}`, trace: [...trace, `rule:${r.name}: match — ${count} approval(s) from ${approvers.join(', ')}`] };
+  }
+
+  const high = input.risk === 'high' && policy.highRiskApprovals > 1;
+  const rule = high ? 'default:high-risk' : 'default:one-approver';
+  const count = defaultCount(input, policy);
+  return { decision: 'require_approval', count, approvers: config.approvals.approvers, rule, trace: [...trace, `${rule}: ${input.risk} risk — ${count} approval(s) from approvals.approvers`] };
+}
+
+function defaultCount(input: PolicyInput, policy: PolicyConfig): number {
+  return input.risk === 'high' ? policy.highRiskApprovals : 1;
+}
+
+function inScope(s: { clusters?: string[]; namespaces?: string[] }, cluster: string, ns: string | undefined): boolean {
+  return (!s.clusters || s.clusters.includes(cluster)) && (!s.namespaces || (ns !== undefined && s.namespaces.includes(ns)));
+}
+
+/** Why a rule does not match, or undefined when it does. */
+function mismatch(r: PolicyRule, input: PolicyInput): string | undefined {
+  const m = r.match;
+  const ns = input.target.namespace;
+  if (!inScope(m, input.cluster, ns)) return `scope ${input.cluster}/${ns ?? '-'}`;
+  if (m.actions && !m.actions.includes(input.action)) return `action ${input.action}`;
+  if (m.kinds && !m.kinds.includes(input.target.kind)) return `kind ${input.target.kind}`;
+  if (m.risk && !m.risk.includes(input.risk)) return `risk ${input.risk}`;
+  if (m.requesters && !m.requesters.includes(input.requester)) return `requester ${input.requester}`;
+  for (const [k, v] of Object.entries(m.labels ?? {})) if (input.labels?.[k] !== v) return `label ${k}=${input.labels?.[k] ?? '(absent)'}`;
+  return undefined;
 }
 
 export type ApproverCheck = { ok: true } | { ok: false; reason: string };
 
-/** May `actor` decide a proposal requested by `requester`? */
-export function canDecide(actor: string, requester: string, config: Config): ApproverCheck {
-  if (!config.approvals.approvers.includes(actor)) {
-    return { ok: false, reason: `<@${actor}> is not an approver. Approvers are listed under approvals.approvers in claw.yaml.` };
+/** May `actor` decide a proposal requested by `requester`, given the approvers its policy named? */
+export function canDecide(actor: string, requester: string, config: Config, approvers: readonly string[] = config.approvals.approvers): ApproverCheck {
+  if (!approvers.includes(actor)) {
+    return { ok: false, reason: `<@${actor}> is not an approver for this change. Its approvers: ${approvers.map((a) => `<@${a}>`).join(', ') || 'none'}.` };
   }
   if (actor === requester && !config.approvals.allowSelfApproval) {
     return { ok: false, reason: 'you requested this task, and approvals.allowSelfApproval is false: another approver must decide.' };

@@ -57,3 +57,10 @@ export async function supersedePending(db: Db, cluster: string, target: { kind: 
 export async function setProposalMessage(db: Db, id: string, channel: string, ts: string): Promise<void> {
   await db.updateTable('proposals').set({ slack_channel: channel, slack_ts: ts }).where('id', '=', id).execute();
 }
+
+/** Proposals of `action` on `cluster` that are approved or executing: changes in flight. */
+export async function countActive(db: Db, cluster: string, action: string): Promise<number> {
+  const r = await db.selectFrom('proposals').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('cluster', '=', cluster).where('action', '=', action).where('status', 'in', ['approved', 'executing']).executeTakeFirst();
+  return Number(r?.n ?? 0);
+}

@@ -27,7 +27,7 @@ const NO_LIMITS: ClaimLimits = { max: 1, global: 1e9, perCluster: 1e9, perChanne
 export async function claimRuns(db: Db, owner: string, leaseSeconds: number, limits: ClaimLimits = NO_LIMITS): Promise<Run[]> {
   if (limits.max <= 0) return [];
   return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(7231002)`.execute(trx);
+    await sql`select pg_advisory_xact_lock(7231003)`.execute(trx);
     const running = await sql<{ cluster: string; channel: string | null; n: number }>`
       select t.cluster, t.slack_channel as channel, count(*)::int as n from runs r join tasks t on t.id = r.task_id
       where r.status = 'running' group by t.cluster, t.slack_channel`.execute(trx);

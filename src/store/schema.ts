@@ -85,6 +85,10 @@ export interface ProposalsTable {
   blast_radius: Json<Record<string, unknown>>;
   rationale: Generated<string>;
   required_approvals: Generated<number>;
+  /** The policy rule that decided (`claw policy explain` shows why). */
+  policy_rule: Generated<string>;
+  /** Who may approve, as the rule named them (empty: approvals.approvers). */
+  approvers: ColumnType<string[], string | undefined, string>;
   status: ProposalStatus;
   outcome: Json<Record<string, unknown>> | null;
   slack_channel: string | null;

@@ -8,6 +8,7 @@ import { T } from '../../src/sandbox/cluster-state.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { getProposal } from '../../src/store/proposals.ts';
 import { getRun } from '../../src/store/runs.ts';
+import { policySchema } from '../../src/policy/policy-config.ts';
 import { kubeConfigOf, makeProposal, testConfig } from '../helpers/proposal-fixture.ts';
 import { type TestDb, openTestDb } from '../helpers/test-db.ts';
 
@@ -91,5 +92,33 @@ describe('the approval gate: decide and the one executor', () => {
     expect(winner.outcome).toMatchObject({ applied: true, verified: true });
     expect(applied()).toBe(before + 1);
     expect((await getProposal(t.db, proposal.id))!.status).toBe('executed');
+  });
+
+  it('policy from claw.yaml: a high-risk change needs two distinct approvers, a rule names who, a freeze refuses and is audited', async () => {
+    const policyConfig = {
+      ...config,
+      approvals: { ...config.approvals, approvers: ['U0APPROVER1', 'U0APPROVER2', 'U0LEAD1'] },
+      policy: policySchema.parse({
+        rules: [{ name: 'shop-leads', match: { namespaces: ['shop'], actions: ['set_image'] }, approvers: ['U0LEAD1'] }],
+        freezes: [{ name: 'launch', from: '2020-01-01T00:00:00Z', to: '2099-01-01T00:00:00Z', namespaces: ['shop'], allowActions: ['rollout_restart', 'scale', 'set_image'] }],
+      }),
+    };
+    // scale to zero is high risk: the default asks two distinct approvers.
+    const { proposal } = await makeProposal(t.db, sandbox, policyConfig, 'scale', { namespace: 'shop', name: 'cart', replicas: 0 });
+    expect(proposal).toMatchObject({ required_approvals: 2, policy_rule: 'default:high-risk', risk: 'high' });
+    expect(await decide({ db: t.db, config: policyConfig }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' })).toMatchObject({ ok: true, outcome: 'needs_more', approvals: 1, required: 2 });
+    expect(await decide({ db: t.db, config: policyConfig }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' })).toMatchObject({ ok: false, code: 'duplicate' });
+    expect(await decide({ db: t.db, config: policyConfig }, { proposalId: proposal.id, actor: 'U0APPROVER2', decision: 'approve' })).toMatchObject({ ok: true, outcome: 'approved', approvals: 2 });
+
+    // The rule's approvers, and only they, decide its proposals (U0APPROVER1 is a global approver, not this rule's).
+    const image = await makeProposal(t.db, sandbox, policyConfig, 'set_image', { namespace: 'shop', kind: 'Deployment', name: 'cart', container: 'cart', image: 'registry.example.com/shop/cart:1.4.3' });
+    expect(image.proposal).toMatchObject({ policy_rule: 'rule:shop-leads', approvers: ['U0LEAD1'] });
+    expect(await decide({ db: t.db, config: policyConfig }, { proposalId: image.proposal.id, actor: 'U0APPROVER1', decision: 'approve' })).toMatchObject({ ok: false, code: 'not_authorized' });
+    expect(await decide({ db: t.db, config: policyConfig }, { proposalId: image.proposal.id, actor: 'U0LEAD1', decision: 'approve' })).toMatchObject({ ok: true, outcome: 'approved' });
+
+    // The freeze refuses what it does not allow, before any dry-run, and the refusal is audited.
+    await expect(makeProposal(t.db, sandbox, policyConfig, 'set_resources', { namespace: 'shop', kind: 'Deployment', name: 'cart', container: 'cart', limits: { memory: '512Mi' } })).rejects.toThrow('change freeze "launch" until 2099-01-01T00:00:00Z (allowed: rollout_restart, scale, set_image) (rule freeze:launch)');
+    const audit = await sql<{ action: string; data: { rule: string } }>`select action, data from audit_log where action = 'policy.denied'`.execute(t.db);
+    expect(audit.rows).toEqual([expect.objectContaining({ action: 'policy.denied', data: expect.objectContaining({ rule: 'freeze:launch' }) })]);
   });
 });

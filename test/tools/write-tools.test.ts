@@ -59,10 +59,13 @@ behaviour: { memoryMi: 200, logs: "starting cart\\n" }
 describe('the write vocabulary: plan → dry-run proposal → approval → the executor → verified', () => {
   let t: TestDb;
   let sandbox: Sandbox;
-  const config = testConfig(['U0APPROVER1']);
+  const config = testConfig(['U0APPROVER1', 'U0APPROVER2']);
   const approveAndRun = async (tool: string, input: Record<string, unknown>) => {
     const { proposal } = await makeProposal(t.db, sandbox, config, tool, input);
-    expect(await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' })).toMatchObject({ ok: true, outcome: 'approved' });
+    // High-risk changes (patch, drain) need a second, distinct approver by default.
+    const first = await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
+    expect(first).toMatchObject({ ok: true, outcome: proposal.risk === 'high' ? 'needs_more' : 'approved' });
+    if (proposal.risk === 'high') expect(await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER2', decision: 'approve' })).toMatchObject({ ok: true, outcome: 'approved' });
     const result = await executeProposal({ db: t.db, kubeConfigFor: () => kubeConfigOf(sandbox), verifyTimeoutMs: 20_000, pollMs: 100 }, proposal.id, 'test');
     return { proposal, result };
   };

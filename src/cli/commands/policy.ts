@@ -1,0 +1,81 @@
+import { loadConfig } from '../../config.ts';
+import { type PolicyDecision, type PolicyInput, evaluatePolicy } from '../../policy/evaluate.ts';
+import { openRuntime } from '../../runtime.ts';
+import { getProposal } from '../../store/proposals.ts';
+import { getTask } from '../../store/tasks.ts';
+import { type Command, UsageError, parse } from '../command.ts';
+
+const RISKS = ['low', 'medium', 'high'] as const;
+
+export const policyCommand: Command = {
+  name: 'policy',
+  usage: 'policy explain (PROPOSAL | --action A [-n NS] [--risk R] …) [--json]',
+  summary: 'why claw.yaml policy denies a change or how many approvals, from whom, it needs; every rule considered',
+  async run(argv) {
+    const { values, positionals } = parse(argv, {
+      action: { type: 'string' }, namespace: { type: 'string', short: 'n' }, kind: { type: 'string' }, name: { type: 'string' },
+      cluster: { type: 'string' }, risk: { type: 'string' }, pods: { type: 'string' }, replicas: { type: 'string' },
+      label: { type: 'string', multiple: true }, as: { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean', default: false },
+    });
+    const [sub, proposalId] = positionals;
+    if (sub !== 'explain') throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'a subcommand is required: explain');
+    const config = loadConfig();
+    const input = proposalId ? await fromProposal(proposalId) : fromFlags(values, config.osUser);
+    if (!input) {
+      process.stderr.write(`claw policy: no proposal ${proposalId}\n`);
+      return 1;
+    }
+    const decision = evaluatePolicy(input, config);
+    process.stdout.write(values.json ? `${JSON.stringify({ input, ...decision }, null, 2)}\n` : render(decision));
+    return 0;
+  },
+};
+
+function fromFlags(v: Record<string, string | string[] | boolean | undefined>, osUser: string): PolicyInput {
+  const str = (k: string) => v[k] as string | undefined;
+  if (!str('action')) throw new UsageError('--action (or a PROPOSAL id) is required');
+  const risk = str('risk') ?? 'medium';
+  if (!(RISKS as readonly string[]).includes(risk)) throw new UsageError(`--risk must be one of ${RISKS.join(', ')}`);
+  const int = (k: string) => {
+    const raw = str(k);
+    if (raw === undefined) return undefined;
+    if (!/^\d+$/.test(raw)) throw new UsageError(`--${k} must be a whole number`);
+    return Number(raw);
+  };
+  const at = str('at') ? new Date(str('at')!) : new Date();
+  if (Number.isNaN(at.getTime())) throw new UsageError('--at must be an ISO date-time');
+  const labels: Record<string, string> = {};
+  for (const l of (v.label as string[] | undefined) ?? []) {
+    const i = l.indexOf('=');
+    if (i <= 0) throw new UsageError(`--label ${l}: expected KEY=VALUE`);
+    labels[l.slice(0, i)] = l.slice(i + 1);
+  }
+  return {
+    action: str('action')!,
+    cluster: str('cluster') ?? 'default',
+    target: { kind: str('kind') ?? 'Deployment', ...(str('namespace') ? { namespace: str('namespace') } : {}), name: str('name') ?? '*' },
+    labels,
+    risk: risk as PolicyInput['risk'],
+    blastRadius: { pods: int('pods'), replicas: int('replicas') },
+    requester: str('as') ?? `cli:${osUser}`,
+    at,
+  };
+}
+
+/** A stored proposal's change, evaluated against today's policy (labels as they were are not stored). */
+async function fromProposal(id: string): Promise<PolicyInput | undefined> {
+  const rt = await openRuntime(loadConfig(), { logLevel: 'warn' });
+  try {
+    const p = await getProposal(rt.store.db, id);
+    if (!p) return undefined;
+    const task = await getTask(rt.store.db, p.task_id);
+    return { action: p.action, cluster: p.cluster, target: p.target as PolicyInput['target'], risk: p.risk, blastRadius: p.blast_radius as PolicyInput['blastRadius'], requester: task?.requester ?? '', at: new Date() };
+  } finally {
+    await rt.close();
+  }
+}
+
+function render(d: PolicyDecision): string {
+  const head = d.decision === 'deny' ? `DENY (${d.rule}): ${d.reason}` : `REQUIRE ${d.count} APPROVAL${d.count === 1 ? '' : 'S'} (${d.rule}) from ${d.approvers.join(', ')}`;
+  return `${head}\n\nrules considered, in order:\n${d.trace.map((t) => `  ${t}`).join('\n')}\n`;
+}
