@@ -18,7 +18,8 @@ export async function investigationSection(): Promise<string> {
   const core = kc.makeApiClient(CoreV1Api);
   const store = await openStore({ dataDir: '', memory: true });
   await migrate(store.db);
-  const config = { ...loadConfig({}, '/nonexistent'), approvals: { approvers: ['U0BENCH'], allowSelfApproval: false, ttlMinutes: 30 } };
+  const base = loadConfig({}, '/nonexistent');
+  const config = { ...base, approvals: { ...base.approvals, approvers: ['U0BENCH'] } };
   const supervisor = new Supervisor({ db: store.db, config, logger: createLogger('silent'), kubeConfigFor: () => kc, sinks: [] });
   try {
     for (let i = 0; i < 20; i++) await fetch(`${sandbox.url}/api/v1/pods`).then((r) => r.arrayBuffer());

@@ -23,6 +23,10 @@ const fileSchema = z.strictObject({
     approvers: z.array(z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user ID like U0123ABC')).default([]),
     allowSelfApproval: z.boolean().default(false),
     ttlMinutes: z.number().positive().default(30),
+    /** Slack user → the Kubernetes identity they act as, for authority checks. */
+    identities: z.record(z.string(), z.strictObject({ user: z.string(), groups: z.array(z.string()).default([]) })).default({}),
+    /** Refuse to execute unless every approver could make the change themselves (SubjectAccessReview). */
+    checkAuthority: z.boolean().default(false),
   }).optional(),
   models: z.strictObject({
     providers: z.record(z.string(), z.strictObject({ baseUrl: z.string().url(), apiKeyEnv: z.string().optional() })).default({}),
@@ -59,7 +63,13 @@ export interface Config {
   readonly kubeconfig?: string;
   readonly alertmanagerToken?: string;
   readonly slack: { readonly botToken?: string; readonly signingSecret?: string; readonly appToken?: string; readonly apiUrl: string; readonly alertChannel?: string };
-  readonly approvals: { readonly approvers: readonly string[]; readonly allowSelfApproval: boolean; readonly ttlMinutes: number };
+  readonly approvals: {
+    readonly approvers: readonly string[];
+    readonly allowSelfApproval: boolean;
+    readonly ttlMinutes: number;
+    readonly identities: Readonly<Record<string, { readonly user: string; readonly groups: readonly string[] }>>;
+    readonly checkAuthority: boolean;
+  };
   readonly models: {
     readonly anthropic: { readonly apiKey?: string; readonly baseUrl?: string };
     readonly openai: { readonly apiKey?: string; readonly baseUrl?: string };
@@ -146,6 +156,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       approvers: file.approvals?.approvers ?? [],
       allowSelfApproval: file.approvals?.allowSelfApproval ?? false,
       ttlMinutes: file.approvals?.ttlMinutes ?? 30,
+      identities: file.approvals?.identities ?? {},
+      checkAuthority: file.approvals?.checkAuthority ?? false,
     },
     models: {
       anthropic: { apiKey: get('ANTHROPIC_API_KEY'), baseUrl: get('ANTHROPIC_BASE_URL') },

@@ -9,12 +9,16 @@ import { listApprovals } from '../store/approvals.ts';
 import type { Db } from '../store/db.ts';
 import { getProposal, transitionProposal } from '../store/proposals.ts';
 import type { Proposal } from '../store/schema.ts';
+import type { Config } from '../config.ts';
 import { absent, artifactHash, specHash } from './artifact.ts';
 import { type DryRunRecord, dryRunDigest, dryRunRecord } from './dry-run-record.ts';
+import { approverAuthority } from './approver-authority.ts';
 import { verifyOutcome } from './verify-outcome.ts';
 
 export interface ExecuteDeps {
   db: Db;
+  /** Approver authority rules (approvals.checkAuthority, approvals.identities). */
+  config: Config;
   /** The kubeconfig for the proposal's cluster; the executor builds its own writer from it. */
   kubeConfigFor(cluster: string): KubeConfig;
   verifyTimeoutMs?: number;
@@ -55,12 +59,14 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
   if (recomputed !== claimed.artifact_hash || approvals.length < claimed.required_approvals || approvals.some((a) => a.artifact_hash !== claimed.artifact_hash)) {
     return finish('failed', { applied: false, verified: false, message: 'refused: the stored proposal no longer matches the artifact that was approved' });
   }
-  await appendAudit(db, { actor, action: 'proposal.executing', subject: proposalId, data: { artifactHash: claimed.artifact_hash } });
   const writer = new KubeWriter(deps.kubeConfigFor(claimed.cluster));
   const ref = primaryRef(request);
   let before: KubeObject;
   let applied = 0;
   try {
+    const authority = await approverAuthority(writer, deps.config, approvals.map((a) => a.actor), stepsOf(request));
+    if (!authority.ok) return finish('failed', { applied: false, verified: false, message: `refused: ${authority.reason}` });
+    await appendAudit(db, { actor, action: 'proposal.executing', subject: proposalId, data: { artifactHash: claimed.artifact_hash, approvers: approvals.map((a) => a.actor) } });
     before = (await writer.find(ref)) ?? absent(ref);
     if (specHash(before) !== claimed.target_spec_hash) {
       return finish('failed', { applied: false, verified: false, stale: true, message: `not applied: ${refLabel(ref)} changed since the dry-run, so the approval is void; a new proposal is needed` });

@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { executeProposal } from '../approvals/execute.ts';
+import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { getProposal } from '../store/proposals.ts';
 import type { Run } from '../store/schema.ts';
@@ -9,14 +10,14 @@ import type { EventPump } from './event-pump.ts';
  * On resume: the proposal the run paused on is settled before the worker continues. An approved
  * one is executed (once, whoever wins); a decided one is reported as it stands.
  */
-export async function settleProposal(deps: { db: Db; kubeConfigFor(cluster: string): KubeConfig; verifyTimeoutMs?: number }, run: Run, pump: EventPump, actor: string): Promise<void> {
+export async function settleProposal(deps: { db: Db; config: Config; kubeConfigFor(cluster: string): KubeConfig; verifyTimeoutMs?: number }, run: Run, pump: EventPump, actor: string): Promise<void> {
   const proposalId = (run.checkpoint as { proposalId?: string } | null)?.proposalId;
   if (!proposalId) return;
   const p = await getProposal(deps.db, proposalId);
   if (!p) return;
   if (p.status === 'approved') {
     pump.push({ type: 'step', data: { message: `Executing approved proposal ${p.id} (${p.action})` } });
-    const res = await executeProposal({ db: deps.db, kubeConfigFor: deps.kubeConfigFor, verifyTimeoutMs: deps.verifyTimeoutMs }, p.id, actor);
+    const res = await executeProposal({ db: deps.db, config: deps.config, kubeConfigFor: deps.kubeConfigFor, verifyTimeoutMs: deps.verifyTimeoutMs }, p.id, actor);
     if (res.executed) pump.push({ type: 'execution', data: { proposalId: p.id, ...res.outcome } });
   } else if (p.status === 'executed' || p.status === 'failed') {
     const o = (p.outcome ?? {}) as { applied?: boolean; verified?: boolean; message?: string };

@@ -16,7 +16,7 @@ describe('the approval gate: decide and the one executor', () => {
   let t: TestDb;
   let sandbox: Sandbox;
   const config = testConfig(['U0APPROVER1', 'U0APPROVER2']);
-  const exec = (id: string) => executeProposal({ db: t.db, kubeConfigFor: () => kubeConfigOf(sandbox), verifyTimeoutMs: 20_000, pollMs: 100 }, id, 'test');
+  const exec = (id: string) => executeProposal({ db: t.db, config, kubeConfigFor: () => kubeConfigOf(sandbox), verifyTimeoutMs: 20_000, pollMs: 100 }, id, 'test');
   const applied = () => sandbox.journal.filter((r) => r.method === 'PATCH' && !r.dryRun).length;
 
   beforeAll(async () => {
@@ -120,5 +120,26 @@ describe('the approval gate: decide and the one executor', () => {
     await expect(makeProposal(t.db, sandbox, policyConfig, 'set_resources', { namespace: 'shop', kind: 'Deployment', name: 'cart', container: 'cart', limits: { memory: '512Mi' } })).rejects.toThrow('change freeze "launch" until 2099-01-01T00:00:00Z (allowed: rollout_restart, scale, set_image) (rule freeze:launch)');
     const audit = await sql<{ action: string; data: { rule: string } }>`select action, data from audit_log where action = 'policy.denied'`.execute(t.db);
     expect(audit.rows).toEqual([expect.objectContaining({ action: 'policy.denied', data: expect.objectContaining({ rule: 'freeze:launch' }) })]);
+  });
+
+  it('with checkAuthority, executes only when every approver could make the change themselves (SubjectAccessReview)', async () => {
+    const store = sandbox.state.store;
+    store.create(T.role, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'deployers', namespace: 'shop' }, rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'] }] });
+    store.create(T.roleBinding, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'sre-deployers', namespace: 'shop' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployers' }, subjects: [{ kind: 'Group', name: 'sre', apiGroup: 'rbac.authorization.k8s.io' }] });
+    const strict = {
+      ...config,
+      approvals: { ...config.approvals, checkAuthority: true, identities: { U0APPROVER1: { user: 'alice@example.com', groups: ['sre'] }, U0APPROVER2: { user: 'bob@example.com', groups: ['marketing'] } } },
+    };
+    const before = applied();
+    const { proposal: byBob } = await makeProposal(t.db, sandbox, strict, 'rollout_restart', { namespace: 'shop', kind: 'Deployment', name: 'cart' });
+    expect(await decide({ db: t.db, config: strict }, { proposalId: byBob.id, actor: 'U0APPROVER2', decision: 'approve' })).toMatchObject({ outcome: 'approved' });
+    const refused = await executeProposal({ db: t.db, config: strict, kubeConfigFor: () => kubeConfigOf(sandbox), verifyTimeoutMs: 20_000, pollMs: 100 }, byBob.id, 'test');
+    expect(refused).toMatchObject({ executed: true, outcome: { applied: false, message: expect.stringMatching(/^refused: approver <@U0APPROVER2> \(Kubernetes user bob@example.com\) may not patch deployments shop\/cart themselves/) } });
+    expect(applied()).toBe(before);
+    const { proposal: byAlice } = await makeProposal(t.db, sandbox, strict, 'rollout_restart', { namespace: 'shop', kind: 'Deployment', name: 'cart' });
+    await decide({ db: t.db, config: strict }, { proposalId: byAlice.id, actor: 'U0APPROVER1', decision: 'approve' });
+    const ok = await executeProposal({ db: t.db, config: strict, kubeConfigFor: () => kubeConfigOf(sandbox), verifyTimeoutMs: 20_000, pollMs: 100 }, byAlice.id, 'test');
+    expect(ok).toMatchObject({ executed: true, outcome: { applied: true } });
+    expect(applied()).toBe(before + 1);
   });
 });

@@ -55,7 +55,7 @@ describe.skipIf(!TEST_DATABASE_URL)('racing decisions and executions on a real P
     const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'redis' });
     await decide({ db: replicas[0]!.db, config }, { proposalId: proposal.id, actor: approvers[0]!, decision: 'approve' });
     const before = sandbox.journal.filter((x) => x.method === 'PATCH' && !x.dryRun).length;
-    const deps = (i: number) => ({ db: replicas[i % 2]!.db, kubeConfigFor: () => kubeConfigOf(sandbox), verifyTimeoutMs: 20_000, pollMs: 100 });
+    const deps = (i: number) => ({ db: replicas[i % 2]!.db, config, kubeConfigFor: () => kubeConfigOf(sandbox), verifyTimeoutMs: 20_000, pollMs: 100 });
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => executeProposal(deps(i), proposal.id, `replica-${i % 2}`)));
     expect(results.filter((x) => x.executed)).toHaveLength(1);
     expect(sandbox.journal.filter((x) => x.method === 'PATCH' && !x.dryRun).length).toBe(before + 1);

@@ -12,7 +12,7 @@ import type { WriteTool } from '../../src/tools/define-tool.ts';
 
 export function testConfig(approvers: string[], extra: Partial<Config['approvals']> = {}): Config {
   const base = loadConfig({}, '/nonexistent');
-  return { ...base, approvals: { approvers, allowSelfApproval: false, ttlMinutes: 30, ...extra } };
+  return { ...base, approvals: { ...base.approvals, approvers, allowSelfApproval: false, ttlMinutes: 30, ...extra } };
 }
 
 export function kubeConfigOf(sandbox: Sandbox): KubeConfig {

@@ -66,7 +66,7 @@ describe('the write vocabulary: plan → dry-run proposal → approval → the e
     const first = await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
     expect(first).toMatchObject({ ok: true, outcome: proposal.risk === 'high' ? 'needs_more' : 'approved' });
     if (proposal.risk === 'high') expect(await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER2', decision: 'approve' })).toMatchObject({ ok: true, outcome: 'approved' });
-    const result = await executeProposal({ db: t.db, kubeConfigFor: () => kubeConfigOf(sandbox), verifyTimeoutMs: 20_000, pollMs: 100 }, proposal.id, 'test');
+    const result = await executeProposal({ db: t.db, config, kubeConfigFor: () => kubeConfigOf(sandbox), verifyTimeoutMs: 20_000, pollMs: 100 }, proposal.id, 'test');
     return { proposal, result };
   };
   const pods = (app: string) => sandbox.state.store.list(T.pod, 'shop').filter((p) => p.metadata.labels?.app === app);

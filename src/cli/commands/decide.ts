@@ -30,7 +30,7 @@ async function decideFromCli(argv: string[], decision: 'approve' | 'reject'): Pr
       return 0;
     }
     // Same executor as Slack's path; whoever wins approved → executing applies it, once.
-    const exec = await executeProposal({ db, kubeConfigFor: rt.kubeConfigFor }, proposalId, `cli:${values.as}`);
+    const exec = await executeProposal({ db, config: rt.config, kubeConfigFor: rt.kubeConfigFor }, proposalId, `cli:${values.as}`);
     // The embedded store serves this process only, so finish the run here; on PostgreSQL the
     // serving replicas' supervisors pick it up and report in its Slack thread.
     if (rt.store.kind === 'pglite') await driveRun(rt.supervisor, db, result.proposal.run_id);
