@@ -30,6 +30,11 @@ export class KubeReader {
   }
 
   /** Reads `ref`, or undefined when the server says 404. */
+  /** Whether a kind is namespaced (API discovery); undefined when the cluster does not serve it. */
+  isNamespaced(apiVersion: string, kind: string): Promise<boolean | undefined> {
+    return this.objects.isNamespaced(apiVersion, kind);
+  }
+
   async find(ref: ObjectRef): Promise<KubeObject | undefined> {
     try {
       return await this.read(ref);

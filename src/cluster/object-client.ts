@@ -18,6 +18,11 @@ export class ObjectClient extends KubernetesObjectApi {
     return client;
   }
 
+  /** Whether objects of this kind live in a namespace, from API discovery; undefined for an unknown kind. */
+  async isNamespaced(apiVersion: string, kind: string): Promise<boolean | undefined> {
+    return (await this.resource(apiVersion, kind))?.namespaced;
+  }
+
   async request(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', ref: ObjectRef, opts: { subresource?: string; query?: Record<string, string | undefined>; body?: unknown; contentType?: string } = {}): Promise<unknown> {
     const header = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } };
     let path = await this.specUriPath(header, method === 'POST' && !opts.subresource ? 'create' : 'read');

@@ -85,6 +85,12 @@ export function workerContext(opts: { db: Db; config: Config; reader: KubeReader
       inScope(name, input);
       step();
       const plan = await tool.plan(tools, tool.input.parse(input));
+      // A namespaced task changes its namespace, and nodes (a cordoned or failing node is often
+      // why its pods suffer); never another cluster-scoped object such as RBAC, whatever it read.
+      const t = plan.target;
+      if (task.namespace && (t.namespace ? t.namespace !== task.namespace : t.kind !== 'Node')) {
+        throw new OutOfScope(`${name}: ${t.namespace ? `namespace "${t.namespace}"` : `cluster-scoped ${t.kind} ${t.name}`} is outside this task's scope (namespace ${task.namespace})`);
+      }
       const proposal = await propose({ db, reader, config }, { task, runId: run.id, plan });
       return { proposal, plan };
     },

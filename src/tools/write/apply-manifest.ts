@@ -16,8 +16,13 @@ export const applyManifest = defineWriteTool({
     if (!obj?.apiVersion || !obj.kind || !obj.metadata?.name) throw new PlanError('the manifest needs apiVersion, kind and metadata.name');
     if (SECRET_KINDS.has(obj.kind)) throw new PlanError('applying Secrets is not in the vocabulary: their values would appear on the approval card');
     delete obj.status;
-    const ref = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace ?? ctx.namespace, name: obj.metadata.name };
+    // A cluster-scoped kind (RBAC bindings, CRDs, nodes) never takes the task's namespace: the card
+    // must say it changes the whole cluster.
+    const namespaced = await ctx.reader.isNamespaced(obj.apiVersion, obj.kind);
+    if (namespaced === undefined) throw new PlanError(`the cluster does not serve ${obj.kind} in ${obj.apiVersion}`);
+    const ref = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: namespaced ? (obj.metadata.namespace ?? ctx.namespace) : undefined, name: obj.metadata.name };
     if (ref.namespace) obj.metadata.namespace = ref.namespace;
+    else delete obj.metadata.namespace;
     const exists = (await ctx.reader.find(ref)) !== undefined;
     const where = refLabel(ref);
     return {
