@@ -9,7 +9,7 @@ import type { Proposal } from '../store/schema.ts';
 import { getTask } from '../store/tasks.ts';
 
 export type DecisionResult =
-  | { ok: true; proposal: Proposal; outcome: 'approved' | 'rejected' | 'needs_more'; approvals: number; required: number }
+  | { ok: true; proposal: Proposal; outcome: 'approved' | 'rejected' | 'needs_more'; approvals: number; required: number; approvedBy: string[] }
   | { ok: false; code: 'not_found' | 'not_authorized' | 'already_decided' | 'expired' | 'duplicate' | 'reason_required'; message: string; proposal?: Proposal };
 
 /**
@@ -52,17 +52,18 @@ export async function decide(
     const rejected = await transitionProposal(db, proposal.id, ['pending'], 'rejected');
     if (!rejected) return alreadyDecided(db, (await getProposal(db, proposal.id))!);
     await resumeRun(db, proposal.run_id);
-    return { ok: true, proposal: rejected, outcome: 'rejected', approvals: 0, required: proposal.required_approvals };
+    return { ok: true, proposal: rejected, outcome: 'rejected', approvals: 0, required: proposal.required_approvals, approvedBy: [] };
   }
-  const approvals = (await listApprovals(db, proposal.id)).filter((a) => a.decision === 'approve' && a.artifact_hash === proposal.artifact_hash).length;
+  const approvedBy = (await listApprovals(db, proposal.id)).filter((a) => a.decision === 'approve' && a.artifact_hash === proposal.artifact_hash).map((a) => a.actor);
+  const approvals = approvedBy.length;
   if (approvals < proposal.required_approvals) {
-    return { ok: true, proposal, outcome: 'needs_more', approvals, required: proposal.required_approvals };
+    return { ok: true, proposal, outcome: 'needs_more', approvals, required: proposal.required_approvals, approvedBy };
   }
   const approved = await transitionProposal(db, proposal.id, ['pending'], 'approved', { notExpired: true });
   if (!approved) return alreadyDecided(db, (await getProposal(db, proposal.id))!);
   await appendAudit(db, { actor: input.actor, action: 'proposal.approved_final', subject: proposal.id, data: { approvals } });
   await resumeRun(db, proposal.run_id);
-  return { ok: true, proposal: approved, outcome: 'approved', approvals, required: proposal.required_approvals };
+  return { ok: true, proposal: approved, outcome: 'approved', approvals, required: proposal.required_approvals, approvedBy };
 }
 
 async function alreadyDecided(db: Db, p: Proposal): Promise<DecisionResult> {

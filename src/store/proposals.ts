@@ -64,3 +64,10 @@ export async function countActive(db: Db, cluster: string, action: string): Prom
     .where('cluster', '=', cluster).where('action', '=', action).where('status', 'in', ['approved', 'executing']).executeTakeFirst();
   return Number(r?.n ?? 0);
 }
+
+/** Pending proposals past their expiry become `expired` (fail closed); returns those that did. */
+export async function expireDue(db: Db): Promise<Proposal[]> {
+  return db.updateTable('proposals').set({ status: 'expired', decided_at: sql`now()` })
+    .where('status', '=', 'pending').where('expires_at', '<=', sql<Date>`now()`)
+    .returningAll().execute();
+}

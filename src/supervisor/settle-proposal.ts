@@ -19,6 +19,11 @@ export async function settleProposal(deps: { db: Db; config: Config; kubeConfigF
     pump.push({ type: 'step', data: { message: `Executing approved proposal ${p.id} (${p.action})` } });
     const res = await executeProposal({ db: deps.db, config: deps.config, kubeConfigFor: deps.kubeConfigFor, verifyTimeoutMs: deps.verifyTimeoutMs }, p.id, actor);
     if (res.executed) pump.push({ type: 'execution', data: { proposalId: p.id, ...res.outcome } });
+    const rollback = (p.blast_radius as { rollback?: string }).rollback;
+    if (res.executed && res.outcome.applied && !res.outcome.verified && rollback) {
+      // Applied but not verified: the thread gets the way back, not just the failure.
+      pump.push({ type: 'step', data: { message: `The change was applied but did not verify. To undo it: ${rollback}` } });
+    }
   } else if (p.status === 'executed' || p.status === 'failed') {
     const o = (p.outcome ?? {}) as { applied?: boolean; verified?: boolean; message?: string };
     pump.push({ type: 'execution', data: { proposalId: p.id, applied: Boolean(o.applied), verified: Boolean(o.verified), message: o.message ?? '' } });

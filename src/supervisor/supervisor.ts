@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { expireProposals } from '../approvals/expire.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
 import { abortable } from '../cluster/request-signal.ts';
 import type { Config } from '../config.ts';
@@ -148,13 +149,18 @@ export class Supervisor {
     return true;
   }
 
-  /** Runs whose supervisor died (lease expired) go back to the queue and resume from their checkpoint. */
+  /**
+   * Housekeeping on a timer: runs whose supervisor died (lease expired) go back to the queue and
+   * resume from their checkpoint; pending proposals past their TTL expire and wake their runs.
+   */
   private async reapIfDue(): Promise<void> {
     const every = (this.deps.config.runs.leaseSeconds * 1000) / 2;
     if (Date.now() - this.lastReap < every) return;
     this.lastReap = Date.now();
     const n = await requeueExpired(this.deps.db);
     if (n) this.deps.logger.warn({ requeued: n }, 'took over runs with expired leases');
+    const expired = await expireProposals(this.deps.db);
+    if (expired) this.deps.logger.info({ expired }, 'expired pending proposals past their TTL');
   }
 
   private attemptDeps(): AttemptDeps {

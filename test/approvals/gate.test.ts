@@ -9,6 +9,7 @@ import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { getProposal } from '../../src/store/proposals.ts';
 import { getRun } from '../../src/store/runs.ts';
 import { policySchema } from '../../src/policy/policy-config.ts';
+import { expireProposals } from '../../src/approvals/expire.ts';
 import { kubeConfigOf, makeProposal, testConfig } from '../helpers/proposal-fixture.ts';
 import { type TestDb, openTestDb } from '../helpers/test-db.ts';
 
@@ -141,5 +142,21 @@ describe('the approval gate: decide and the one executor', () => {
     const ok = await executeProposal({ db: t.db, config: strict, kubeConfigFor: () => kubeConfigOf(sandbox), verifyTimeoutMs: 20_000, pollMs: 100 }, byAlice.id, 'test');
     expect(ok).toMatchObject({ executed: true, outcome: { applied: true } });
     expect(applied()).toBe(before + 1);
+  });
+
+  it('expires pending proposals past their TTL without anyone clicking, audits it, and wakes the run', async () => {
+    const quick = { ...config, approvals: { ...config.approvals, ttlMinutes: 0.001 } };
+    const node = sandbox.state.store.list(T.node)[0]!.metadata.name;
+    const { proposal: lasting } = await makeProposal(t.db, sandbox, config, 'cordon', { node });
+    const { run, proposal } = await makeProposal(t.db, sandbox, quick, 'rollout_restart', { namespace: 'shop', kind: 'Deployment', name: 'cart' });
+    await new Promise((r) => setTimeout(r, 120));
+    expect(await expireProposals(t.db)).toBe(1);
+    expect(await getProposal(t.db, lasting.id)).toMatchObject({ status: 'pending' });
+    expect(await getProposal(t.db, proposal.id)).toMatchObject({ status: 'expired' });
+    expect(await getRun(t.db, run.id)).toMatchObject({ status: 'queued' });
+    const audit = await sql<{ actor: string }>`select actor from audit_log where action = 'proposal.expired' and subject = ${proposal.id}`.execute(t.db);
+    expect(audit.rows).toEqual([{ actor: 'system' }]);
+    // Fail closed: an approval after expiry changes nothing.
+    expect(await decide({ db: t.db, config: quick }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' })).toMatchObject({ ok: false, code: 'already_decided' });
   });
 });

@@ -11,7 +11,8 @@ import { Supervisor } from '../../src/supervisor/supervisor.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
 import { buildReport } from '../../src/tasks/report.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.ts';
-import { kubeConfigOf, testConfig } from '../helpers/proposal-fixture.ts';
+import { kubeConfigOf, makeProposal, testConfig } from '../helpers/proposal-fixture.ts';
+import { decide } from '../../src/approvals/decide.ts';
 import { type TestDb, openTestDb } from '../helpers/test-db.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -142,6 +143,19 @@ describe('the supervisor watches every run: stalls, retries, budgets, cancellati
     expect(await driveRun(supervisor, t.db, second.run.id, 20_000)).toMatchObject({ worker: 'runbooks' });
     expect(fake.requests).toHaveLength(1); // the second run never called the open model
     expect(await steps(second.run.id)).toContain(`Skipping ${CLAUDE}: circuit open after repeated failures; using runbooks`);
+    await supervisor.stop();
+  });
+
+  it('posts the way back when an approved change applies but does not verify', async () => {
+    const base = configWith({});
+    const config = { ...base, models: { ...base.models, routes: { investigate: ['runbooks'] } } };
+    const supervisor = new Supervisor({ db: t.db, config, logger: createLogger('silent'), kubeConfigFor: () => kubeConfigOf(sandbox), sinks: [], pollMs: 50, verifyTimeoutMs: 1500 });
+    // Scaling a crash-looping Deployment up applies, but the rollout never becomes available.
+    const { run, proposal } = await makeProposal(t.db, sandbox, config, 'scale', { namespace: 'shop', name: 'cart', replicas: 4 });
+    expect(await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' })).toMatchObject({ outcome: 'approved' });
+    await driveRun(supervisor, t.db, run.id, 30_000);
+    const all = await steps(run.id);
+    expect(all).toContainEqual(expect.stringMatching(/^The change was applied but did not verify\. To undo it: .*scale/));
     await supervisor.stop();
   });
 

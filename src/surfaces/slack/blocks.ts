@@ -46,7 +46,7 @@ export function findingMessage(f: Finding): SlackMessage {
   };
 }
 
-function proposalDetails(p: Proposal): KnownBlock[] {
+function proposalDetails(p: Proposal, approvedBy: readonly string[] = []): KnownBlock[] {
   const t = p.target as { kind: string; namespace?: string; name: string };
   const { description: blast = '', rollback } = p.blast_radius as { description?: string; rollback?: string };
   return [
@@ -58,7 +58,7 @@ function proposalDetails(p: Proposal): KnownBlock[] {
         { type: 'mrkdwn', text: `*Target*\n${esc(t.kind)} \`${esc(t.namespace ? `${t.namespace}/${t.name}` : t.name)}\`` },
         { type: 'mrkdwn', text: `*Cluster*\n\`${esc(p.cluster)}\`` },
         { type: 'mrkdwn', text: `*Risk*\n${p.risk}` },
-        { type: 'mrkdwn', text: `*Approvals*\n${p.required_approvals} required` },
+        { type: 'mrkdwn', text: `*Approvals*\n${approvedBy.length ? `${approvedBy.length} of ${p.required_approvals}: ${approvedBy.map((a) => `<@${esc(a)}>`).join(', ')}` : `${p.required_approvals} required`}${p.policy_rule ? ` (${esc(p.policy_rule)})` : ''}` },
         { type: 'mrkdwn', text: `*Blast radius*\n${esc(clip(blast, 200))}` },
         { type: 'mrkdwn', text: `*Expires*\n<!date^${Math.floor(new Date(p.expires_at).getTime() / 1000)}^{time}|${new Date(p.expires_at).toISOString()}>` },
       ],
@@ -70,11 +70,11 @@ function proposalDetails(p: Proposal): KnownBlock[] {
 }
 
 /** The card with Approve / Reject; `value` is the proposal id (CONTRACT.md). */
-export function proposalCard(p: Proposal): SlackMessage {
+export function proposalCard(p: Proposal, approvedBy: readonly string[] = []): SlackMessage {
   return {
     text: `Approval needed: ${p.rationale}`,
     blocks: [
-      ...proposalDetails(p),
+      ...proposalDetails(p, approvedBy),
       {
         type: 'actions',
         block_id: `proposal:${p.id}`,
@@ -88,10 +88,10 @@ export function proposalCard(p: Proposal): SlackMessage {
 }
 
 /** After a decision: the same card, buttons replaced by the record of who decided and when. */
-export function decidedCard(p: Proposal, actor: string, decision: 'approved' | 'rejected', reason?: string | null): SlackMessage {
+export function decidedCard(p: Proposal, actors: readonly string[], decision: 'approved' | 'rejected', reason?: string | null): SlackMessage {
   const icon = decision === 'approved' ? ':white_check_mark:' : ':x:';
-  const record = `${icon} *${decision === 'approved' ? 'Approved' : 'Rejected'}* by <@${actor}> <!date^${Math.floor(Date.now() / 1000)}^{date_short_pretty} {time}|now>${reason ? `: ${esc(reason)}` : ''}`;
-  return { text: `${decision} by ${actor}: ${p.rationale}`, blocks: [...proposalDetails(p), { type: 'section', text: { type: 'mrkdwn', text: record } }] };
+  const record = `${icon} *${decision === 'approved' ? 'Approved' : 'Rejected'}* by ${actors.map((a) => `<@${a}>`).join(' and ')} <!date^${Math.floor(Date.now() / 1000)}^{date_short_pretty} {time}|now>${reason ? `: ${esc(reason)}` : ''}`;
+  return { text: `${decision} by ${actors.join(', ')}: ${p.rationale}`, blocks: [...proposalDetails(p, decision === 'approved' ? actors : []), { type: 'section', text: { type: 'mrkdwn', text: record } }] };
 }
 
 export function outcomeMessage(e: { applied: boolean; verified: boolean; message: string; proposalId: string }): SlackMessage {

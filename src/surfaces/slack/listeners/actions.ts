@@ -1,6 +1,6 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { decide } from '../../../approvals/decide.ts';
-import { APPROVE_ACTION, REJECT_ACTION, decidedCard } from '../blocks.ts';
+import { APPROVE_ACTION, REJECT_ACTION, decidedCard, proposalCard } from '../blocks.ts';
 import type { SlackDeps } from '../slack-deps.ts';
 
 /**
@@ -16,14 +16,20 @@ export function registerActions(app: App, deps: SlackDeps): void {
       const threadTs = body.message?.thread_ts ?? body.container?.thread_ts;
       const result = await decide({ db: deps.db, config: deps.config }, { proposalId: action.value ?? '', actor, decision, reason: decision === 'reject' ? 'rejected in Slack' : undefined });
       if (!result.ok || result.outcome === 'needs_more') {
-        const text = result.ok ? `Recorded your approval: ${result.approvals} of ${result.required} required.` : `:no_entry: ${result.message}`;
+        const text = result.ok ? `Recorded your approval: ${result.approvals} of ${result.required} required; another approver must approve too.` : `:no_entry: ${result.message}`;
         if (channel) await client.chat.postEphemeral({ channel, user: actor, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
+        // The card shows who has approved so far ("1 of 2"); its buttons stay for the next approver.
+        const ts = body.message?.ts ?? result.proposal?.slack_ts;
+        if (result.ok && channel && ts) {
+          const card = proposalCard(result.proposal, result.approvedBy);
+          await client.chat.update({ channel, ts, text: card.text, blocks: card.blocks });
+        }
         return;
       }
       deps.notify();
       const ts = body.message?.ts ?? result.proposal.slack_ts;
       if (channel && ts) {
-        const card = decidedCard(result.proposal, actor, result.outcome, result.proposal.status === 'rejected' ? 'rejected in Slack' : null);
+        const card = decidedCard(result.proposal, result.outcome === 'approved' ? result.approvedBy : [actor], result.outcome, result.proposal.status === 'rejected' ? 'rejected in Slack' : null);
         await client.chat.update({ channel, ts, text: card.text, blocks: card.blocks });
       }
     });

@@ -1,0 +1,68 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
+import { loadConfig } from '../../src/config.ts';
+import { type RunningServer, startServer } from '../../src/main.ts';
+import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { getProposal } from '../../src/store/proposals.ts';
+import { FakeSlack } from '../fakes/fake-slack.ts';
+import { makeProposal } from '../helpers/proposal-fixture.ts';
+import { buttonClickBody, postSigned } from '../helpers/slack-requests.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const SECRET = 'two-person-secret';
+const CHANNEL = 'C0INCIDENT';
+
+describe('two-person approval through signed Slack clicks', () => {
+  let slack: FakeSlack;
+  let sandbox: Sandbox;
+  let app: RunningServer;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'claw-2p-'));
+    slack = new FakeSlack();
+    await slack.start();
+    sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), kubeconfigPath: join(dir, 'kubeconfig') });
+    await writeFile(join(dir, 'claw.yaml'), 'approvals:\n  approvers: [U0ALICE, U0BOB]\n');
+    const config = loadConfig({
+      PORT: '0', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url,
+      KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), LOG_LEVEL: 'warn',
+    }, dir);
+    app = await startServer(config, { memoryStore: true, slackClientOptions: { retryConfig: { retries: 0 } }, botId: 'B0BOT', botUserId: 'U0BOT', supervisor: { pollMs: 100, verifyTimeoutMs: 20_000 } });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await sandbox?.stop();
+    await slack?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a high-risk change waits for a second, distinct approver; the card counts "1 of 2"; it runs once after both', async () => {
+    const db = app.runtime.store.db;
+    const { proposal } = await makeProposal(db, sandbox, app.runtime.config, 'scale', { namespace: 'shop', name: 'cart', replicas: 0 }, 'U0ONCALL');
+    expect(proposal).toMatchObject({ risk: 'high', required_approvals: 2, policy_rule: 'default:high-risk' });
+    const click = (user: string) => postSigned(`${app.url}/slack/events`, SECRET, buttonClickBody({ actionId: 'claw_approve', value: proposal.id, user, channel: CHANNEL, messageTs: '1700000009.000100', threadTs: '1700000001.000100' }));
+    const realWrites = () => sandbox.journal.filter((r) => r.method === 'PATCH' && !r.dryRun).length;
+
+    expect((await click('U0ALICE')).status).toBe(200);
+    const first = await waitFor('the "1 of 2" card', () => slack.callsTo('chat.update').find((c) => JSON.stringify(c.args.blocks).includes('1 of 2')));
+    expect(JSON.stringify(first.args.blocks)).toContain('<@U0ALICE>');
+    expect(JSON.stringify(first.args.blocks)).toContain('claw_approve'); // the buttons stay for the second approver
+    await waitFor('the ephemeral receipt', () => slack.callsTo('chat.postEphemeral').find((c) => String(c.args.text).startsWith('Recorded your approval: 1 of 2 required')));
+    expect((await getProposal(db, proposal.id))!.status).toBe('pending');
+
+    // The same approver again counts for nothing.
+    await click('U0ALICE');
+    await waitFor('the duplicate explained', () => slack.callsTo('chat.postEphemeral').find((c) => String(c.args.text).includes('already recorded a decision')));
+    expect(realWrites()).toBe(0);
+
+    await click('U0BOB');
+    const decided = await waitFor('the decided card', () => slack.callsTo('chat.update').find((c) => JSON.stringify(c.args.blocks).includes('Approved* by <@U0ALICE> and <@U0BOB>')));
+    expect(JSON.stringify(decided.args.blocks)).not.toContain('claw_approve');
+    await waitFor('the change executed', async () => (await getProposal(db, proposal.id))?.status === 'executed', 30_000);
+    expect(realWrites()).toBe(1);
+  }, 60_000);
+});
