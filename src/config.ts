@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { type PolicyConfig, policySchema } from './policy/policy-config.ts';
+import { type PolicyConfig, approverId, policySchema } from './policy/policy-config.ts';
 
 const posInt = z.number().int().positive();
 
@@ -20,7 +20,7 @@ const modelEntry = z.strictObject({
 const fileSchema = z.strictObject({
   slack: z.strictObject({ alertChannel: z.string().optional() }).optional(),
   approvals: z.strictObject({
-    approvers: z.array(z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user ID like U0123ABC')).default([]),
+    approvers: z.array(approverId).default([]),
     allowSelfApproval: z.boolean().default(false),
     ttlMinutes: z.number().positive().default(30),
     /** Slack user → the Kubernetes identity they act as, for authority checks. */

@@ -19,13 +19,14 @@ export type DecisionResult =
  */
 export async function decide(
   deps: { db: Db; config: Config },
-  input: { proposalId: string; actor: string; decision: 'approve' | 'reject'; reason?: string; requireReason?: boolean },
+  input: { proposalId: string; actor: string; decision: 'approve' | 'reject'; reason?: string; requireReason?: boolean; actorGroups?: readonly string[] },
 ): Promise<DecisionResult> {
   const { db, config } = deps;
   const proposal = await getProposal(db, input.proposalId);
   if (!proposal) return { ok: false, code: 'not_found', message: `no proposal ${input.proposalId}` };
   const task = await getTask(db, proposal.task_id);
-  const allowed = canDecide(input.actor, task?.requester ?? '', config, proposal.approvers?.length ? proposal.approvers : config.approvals.approvers);
+  const approvers = proposal.approvers?.length ? proposal.approvers : config.approvals.approvers;
+  const allowed = canDecide(input.actor, task?.requester ?? '', config, approvers, input.actorGroups);
   if (!allowed.ok) {
     await appendAudit(db, { actor: input.actor, action: 'proposal.decision_refused', subject: proposal.id, data: { decision: input.decision, reason: allowed.reason } });
     return { ok: false, code: 'not_authorized', message: allowed.reason, proposal };

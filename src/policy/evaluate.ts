@@ -100,13 +100,21 @@ function mismatch(r: PolicyRule, input: PolicyInput): string | undefined {
 
 export type ApproverCheck = { ok: true } | { ok: false; reason: string };
 
-/** May `actor` decide a proposal requested by `requester`, given the approvers its policy named? */
-export function canDecide(actor: string, requester: string, config: Config, approvers: readonly string[] = config.approvals.approvers): ApproverCheck {
-  if (!approvers.includes(actor)) {
-    return { ok: false, reason: `<@${actor}> is not an approver for this change. Its approvers: ${approvers.map((a) => `<@${a}>`).join(', ') || 'none'}.` };
+/**
+ * May `actor` decide a proposal requested by `requester`, given the approvers its policy named?
+ * An approver entry is a user, or a user group (S…) the actor belongs to (`actorGroups`, as the
+ * surface resolved them).
+ */
+export function canDecide(actor: string, requester: string, config: Config, approvers: readonly string[] = config.approvals.approvers, actorGroups: readonly string[] = []): ApproverCheck {
+  if (!approvers.includes(actor) && !approvers.some((a) => a.startsWith('S') && actorGroups.includes(a))) {
+    return { ok: false, reason: `<@${actor}> is not an approver for this change. Its approvers: ${approvers.map(mention).join(', ') || 'none'}.` };
   }
   if (actor === requester && !config.approvals.allowSelfApproval) {
     return { ok: false, reason: 'you requested this task, and approvals.allowSelfApproval is false: another approver must decide.' };
   }
   return { ok: true };
+}
+
+function mention(id: string): string {
+  return id.startsWith('S') ? `<!subteam^${id}>` : `<@${id}>`;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-const slackUser = z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user ID like U0123ABC');
+/** Who may approve: a Slack user (U…, W…) or a Slack user group (S…), whose members may. */
+export const approverId = z.string().regex(/^[UWS][A-Z0-9]+$/, 'must be a Slack user ID like U0123ABC or a user group ID like S0123ABC');
 const risk = z.enum(['low', 'medium', 'high']);
 
 /** Where a rule, freeze or limit applies; an absent list matches everything. */
@@ -23,7 +24,7 @@ const rule = z.strictObject({
   /** Deny with this reason, or require `approvals` from `approvers` (default: approvals.approvers). */
   deny: z.string().optional(),
   approvals: z.number().int().min(1).max(5).optional(),
-  approvers: z.array(slackUser).optional(),
+  approvers: z.array(approverId).optional(),
 });
 
 const freeze = z.strictObject({

@@ -26,7 +26,8 @@ describe('two-person approval through signed Slack clicks', () => {
     slack = new FakeSlack();
     await slack.start();
     sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), kubeconfigPath: join(dir, 'kubeconfig') });
-    await writeFile(join(dir, 'claw.yaml'), 'approvals:\n  approvers: [U0ALICE, U0BOB]\n');
+    await writeFile(join(dir, 'claw.yaml'), 'approvals:\n  approvers: [U0ALICE, U0BOB, S0SRE]\n');
+    slack.userGroups = { S0SRE: ['U0CAROL'] };
     const config = loadConfig({
       PORT: '0', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url,
       KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), LOG_LEVEL: 'warn',
@@ -64,5 +65,17 @@ describe('two-person approval through signed Slack clicks', () => {
     expect(JSON.stringify(decided.args.blocks)).not.toContain('claw_approve');
     await waitFor('the change executed', async () => (await getProposal(db, proposal.id))?.status === 'executed', 30_000);
     expect(realWrites()).toBe(1);
+  }, 60_000);
+
+  it('a member of an approver user group may approve; someone outside it may not', async () => {
+    const db = app.runtime.store.db;
+    const { proposal } = await makeProposal(db, sandbox, app.runtime.config, 'rollout_restart', { namespace: 'shop', kind: 'Deployment', name: 'cart' }, 'U0ONCALL');
+    const click = (user: string) => postSigned(`${app.url}/slack/events`, SECRET, buttonClickBody({ actionId: 'claw_approve', value: proposal.id, user, channel: CHANNEL, messageTs: '1700000019.000100', threadTs: '1700000001.000100' }));
+    await click('U0DAVE');
+    await waitFor('the refusal', () => slack.callsTo('chat.postEphemeral').find((c) => c.args.user === 'U0DAVE' && String(c.args.text).includes('is not an approver for this change')));
+    expect((await getProposal(db, proposal.id))!.status).toBe('pending');
+    await click('U0CAROL');
+    await waitFor('approved by a group member', async () => (await getProposal(db, proposal.id))?.status !== 'pending');
+    expect(slack.callsTo('usergroups.users.list').map((c) => c.args.usergroup)).toContain('S0SRE');
   }, 60_000);
 });

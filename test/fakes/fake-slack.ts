@@ -34,6 +34,9 @@ export class FakeSlack {
     await new Promise<void>((r) => this.server?.close(() => r()));
   }
 
+  /** Members of Slack user groups (S…), answered by `usergroups.users.list`. */
+  userGroups: Record<string, string[]> = {};
+
   callsTo(method: string): SlackCall[] {
     return this.calls.filter((c) => c.method === method);
   }
@@ -56,6 +59,8 @@ export class FakeSlack {
       }
       case 'chat.update':
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
+      case 'usergroups.users.list':
+        return this.userGroups[args.usergroup] ? { ok: true, users: this.userGroups[args.usergroup] } : { ok: false, error: 'no_such_subteam' };
       case 'chat.postEphemeral':
         return { ok: true, message_ts: `${1700000000 + ++this.tsCounter}.000200` };
       default:

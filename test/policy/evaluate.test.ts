@@ -61,6 +61,9 @@ describe('policy as data', () => {
     expect(canDecide('U0A', 'U0ONCALL', c, ['U0LEAD1'])).toMatchObject({ ok: false, reason: '<@U0A> is not an approver for this change. Its approvers: <@U0LEAD1>.' });
     expect(canDecide('U0LEAD1', 'U0ONCALL', c, ['U0LEAD1'])).toEqual({ ok: true });
     expect(canDecide('U0A', 'U0A', c)).toMatchObject({ ok: false });
+    // A user group (S…) approves through its members, as the surface resolved the actor's groups.
+    expect(canDecide('U0CAROL', 'U0ONCALL', c, ['S0SRE'], ['S0SRE'])).toEqual({ ok: true });
+    expect(canDecide('U0CAROL', 'U0ONCALL', c, ['S0SRE'], ['S0OTHER'])).toMatchObject({ ok: false, reason: '<@U0CAROL> is not an approver for this change. Its approvers: <!subteam^S0SRE>.' });
   });
 
   it('refuses malformed policy with a message naming the key', () => {
