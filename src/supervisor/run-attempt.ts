@@ -70,7 +70,7 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
     onKill: (idle) => stop(new RunStopped('stalled', `no progress for ${Math.round(idle / 1000)}s after ${limits.stall.maxNudges} nudges`)),
   });
   const pump = new EventPump({ db, task, run, sinks: deps.sinks, logger: log, onPush: () => watchdog.activity() });
-  const meter = new UsageMeter({ ...run, started_at: null }, limits.budget);
+  const meter = new UsageMeter(run, limits.budget);
   const history: RunHistoryEntry[] = [...(run.history ?? [])];
   const note = (worker: string, outcome: RunHistoryEntry['outcome'], reason?: string) => history.push({ attempt: run.attempt, worker, at: new Date().toISOString(), outcome, ...(reason ? { reason } : {}) });
   let checkpoint: unknown = run.checkpoint ?? undefined;

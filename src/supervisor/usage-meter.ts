@@ -2,8 +2,9 @@ import type { Budget, ModelSpec } from '../config.ts';
 import type { Run } from '../store/schema.ts';
 
 /**
- * A run's spend across attempts: steps (tool calls), tokens, cost at the model's list price, and
- * wall time since the run first started. `exhausted()` names the first budget that is spent.
+ * A run's spend: steps (tool calls), tokens and cost at the model's list price across attempts,
+ * and wall time of this attempt (a run that waited hours for approval starts its clock afresh).
+ * `exhausted()` names the first budget that is spent.
  */
 export class UsageMeter {
   steps: number;
@@ -18,7 +19,7 @@ export class UsageMeter {
     this.inputTokens = run.input_tokens;
     this.outputTokens = run.output_tokens;
     this.costUsd = Number(run.cost_usd ?? 0);
-    this.startedAt = run.started_at ? new Date(run.started_at).getTime() : now;
+    this.startedAt = now;
     this.budget = budget;
   }
 

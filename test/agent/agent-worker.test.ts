@@ -1,44 +1,28 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../src/approvals/decide.ts';
 import { driveRun } from '../../src/cli/drive-run.ts';
 import type { Config } from '../../src/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { T } from '../../src/sandbox/cluster-state.ts';
-import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { listProposalsForRun } from '../../src/store/proposals.ts';
 import { listRunEvents } from '../../src/store/run-events.ts';
 import { Supervisor } from '../../src/supervisor/supervisor.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
 import { buildReport } from '../../src/tasks/report.ts';
-import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.ts';
 import { kubeConfigOf, testConfig } from '../helpers/proposal-fixture.ts';
-import { type TestDb, openTestDb } from '../helpers/test-db.ts';
-
-const SCENARIO = join(import.meta.dirname, '..', '..', 'scenarios', 'crash-loop-bad-release', 'cluster.yaml');
+import { useAgentHarness } from '../helpers/agent-harness.ts';
 
 describe('a model investigates through the agent loop (Claude via the real SDK, fake Messages API)', () => {
-  let sandbox: Sandbox;
-  let fake: FakeModelServer;
-  let t: TestDb;
+  const h = useAgentHarness();
   let config: Config;
 
-  beforeAll(async () => {
-    sandbox = await startSandbox({ stateYaml: await readFile(SCENARIO, 'utf8'), tickMs: 50, warmupSeconds: 60 });
-    fake = await startFakeModelServer();
-    t = await openTestDb('pglite');
+  beforeAll(() => {
     const base = testConfig(['U0APPROVER1']);
-    config = { ...base, models: { ...base.models, anthropic: { apiKey: 'test-key', baseUrl: fake.url }, routes: { investigate: ['anthropic:claude-sonnet-4-6', 'runbooks'] } } };
-  });
-  afterAll(async () => {
-    await sandbox.stop();
-    await fake.close();
-    await t.close();
+    config = { ...base, models: { ...base.models, anthropic: { apiKey: 'test-key', baseUrl: h.fake.url }, routes: { investigate: ['anthropic:claude-sonnet-4-6', 'runbooks'] } } };
   });
 
   it('reads through the vocabulary, proposes, pauses for a human, resumes with the outcome, and reports', async () => {
-    fake.script(
+    h.fake.script(
       { text: 'Running the analyzers first.', toolCalls: [{ id: 'toolu_1', name: 'find_problems', input: { namespace: 'shop' } }] },
       { toolCalls: [{ id: 'toolu_2', name: 'pod_logs', input: { namespace: 'shop', name: 'no-such-pod', previous: true } }] },
       { text: 'Revision 2 crashes; revision 1 was healthy. Rolling back.', toolCalls: [{ id: 'toolu_3', name: 'rollout_undo', input: { namespace: 'shop', name: 'cart' } }] },
@@ -49,47 +33,47 @@ describe('a model investigates through the agent loop (Claude via the real SDK, 
         }],
       },
     );
-    const supervisor = new Supervisor({ db: t.db, config, logger: createLogger('silent'), kubeConfigFor: () => kubeConfigOf(sandbox), sinks: [], verifyTimeoutMs: 20_000, pollMs: 50 });
-    const { run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:oncall', question: 'why is checkout failing?', namespace: 'shop' });
-    const paused = await driveRun(supervisor, t.db, run.id, 30_000);
+    const supervisor = new Supervisor({ db: h.t.db, config, logger: createLogger('silent'), kubeConfigFor: () => kubeConfigOf(h.sandbox), sinks: [], verifyTimeoutMs: 20_000, pollMs: 50 });
+    const { run } = await createTask(h.t.db, { kind: 'investigate', source: 'cli', requester: 'cli:oncall', question: 'why is checkout failing?', namespace: 'shop' });
+    const paused = await driveRun(supervisor, h.t.db, run.id, 30_000);
     expect(paused).toMatchObject({ status: 'awaiting_approval', worker: 'anthropic:claude-sonnet-4-6' });
-    const [proposal] = await listProposalsForRun(t.db, run.id);
+    const [proposal] = await listProposalsForRun(h.t.db, run.id);
     expect(proposal).toMatchObject({ action: 'rollout_undo', status: 'pending' });
 
     // What the model was given: the vocabulary with schemas, and cluster data fenced as untrusted.
-    const first = fake.requests[0]!.body;
+    const first = h.fake.requests[0]!.body;
     expect(first.system).toContain('namespace shop only');
     expect(first.system).toContain('- give a finding with a category and evidence quoted from the cluster');
     expect(first.tools.map((x: { name: string }) => x.name)).toEqual(expect.arrayContaining(['find_problems', 'pod_logs', 'rollout_undo', 'drain', 'report']));
-    const second = fake.requests[1]!.body.messages.at(-1).content[0];
+    const second = h.fake.requests[1]!.body.messages.at(-1).content[0];
     expect(second).toMatchObject({ type: 'tool_result', tool_use_id: 'toolu_1', is_error: false });
     expect(second.content).toMatch(/^<cluster-data tool="find_problems" cluster="sandbox" trust="untrusted">/);
     expect(second.content).toContain('crash_loop');
     // A failing read goes back to the model as an error result; the run carries on.
-    expect(fake.requests[2]!.body.messages.at(-1).content[0]).toMatchObject({ tool_use_id: 'toolu_2', is_error: true });
+    expect(h.fake.requests[2]!.body.messages.at(-1).content[0]).toMatchObject({ tool_use_id: 'toolu_2', is_error: true });
 
-    expect(await decide({ db: t.db, config }, { proposalId: proposal!.id, actor: 'U0APPROVER1', decision: 'approve' })).toMatchObject({ ok: true });
-    const done = await driveRun(supervisor, t.db, run.id, 30_000);
+    expect(await decide({ db: h.t.db, config }, { proposalId: proposal!.id, actor: 'U0APPROVER1', decision: 'approve' })).toMatchObject({ ok: true });
+    const done = await driveRun(supervisor, h.t.db, run.id, 30_000);
     expect(done).toMatchObject({ status: 'succeeded', summary: 'cart 1.4.2 crash-looped; rolled back to 1.4.1 and verified.' });
-    const resumed = fake.requests[3]!.body.messages.at(-1).content[0];
+    const resumed = h.fake.requests[3]!.body.messages.at(-1).content[0];
     expect(resumed).toMatchObject({ type: 'tool_result', tool_use_id: 'toolu_3' });
     expect(resumed.content).toMatch(/^approved and executed; verified: deployment "cart" successfully rolled out/);
-    const report = await buildReport(t.db, run.id);
+    const report = await buildReport(h.t.db, run.id);
     expect(report.findings[0]).toMatchObject({ category: 'crash_loop', object: { kind: 'Deployment', name: 'cart' } });
     expect(report.proposals[0]).toMatchObject({ action: 'rollout_undo', status: 'executed' });
-    expect(sandbox.state.store.mustGet(T.deployment, 'shop', 'cart').spec.template.spec.containers[0].image).toBe('registry.example.com/shop/cart:1.4.1');
-    const steps = (await listRunEvents(t.db, run.id)).filter((e) => e.type === 'step').map((e) => (e.data as { message: string }).message);
+    expect(h.sandbox.state.store.mustGet(T.deployment, 'shop', 'cart').spec.template.spec.containers[0].image).toBe('registry.example.com/shop/cart:1.4.1');
+    const steps = (await listRunEvents(h.t.db, run.id)).filter((e) => e.type === 'step').map((e) => (e.data as { message: string }).message);
     expect(steps).toContain('Running the analyzers first.');
     await supervisor.stop();
   });
 
   it('hands a fresh run to the next worker in the chain when the model is overloaded, and says so', async () => {
-    fake.script({ error: { status: 529, type: 'overloaded_error', message: 'Overloaded' } });
-    const supervisor = new Supervisor({ db: t.db, config, logger: createLogger('silent'), kubeConfigFor: () => kubeConfigOf(sandbox), sinks: [] });
-    const { run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:oncall', question: 'is shop ok now?', namespace: 'shop' });
-    const done = await driveRun(supervisor, t.db, run.id, 30_000);
+    h.fake.script({ error: { status: 529, type: 'overloaded_error', message: 'Overloaded' } });
+    const supervisor = new Supervisor({ db: h.t.db, config, logger: createLogger('silent'), kubeConfigFor: () => kubeConfigOf(h.sandbox), sinks: [] });
+    const { run } = await createTask(h.t.db, { kind: 'investigate', source: 'cli', requester: 'cli:oncall', question: 'is shop ok now?', namespace: 'shop' });
+    const done = await driveRun(supervisor, h.t.db, run.id, 30_000);
     expect(done).toMatchObject({ status: 'succeeded', worker: 'runbooks' });
-    const steps = (await listRunEvents(t.db, run.id)).filter((e) => e.type === 'step').map((e) => (e.data as { message: string }).message);
+    const steps = (await listRunEvents(h.t.db, run.id)).filter((e) => e.type === 'step').map((e) => (e.data as { message: string }).message);
     expect(steps).toContainEqual(expect.stringMatching(/^anthropic:claude-sonnet-4-6 is unavailable \(anthropic: 529 .*\); falling back to runbooks$/));
     await supervisor.stop();
   });
@@ -111,41 +95,28 @@ describe.each([
     }),
   },
 ])('$worker investigates through the agent loop (real OpenAI SDK, fake $path)', ({ worker, path, configure }) => {
-  let sandbox: Sandbox;
-  let fake: FakeModelServer;
-  let t: TestDb;
-
-  beforeAll(async () => {
-    sandbox = await startSandbox({ stateYaml: await readFile(SCENARIO, 'utf8'), tickMs: 50, warmupSeconds: 60 });
-    fake = await startFakeModelServer();
-    t = await openTestDb('pglite');
-  });
-  afterAll(async () => {
-    await sandbox.stop();
-    await fake.close();
-    await t.close();
-  });
+  const h = useAgentHarness();
 
   it('hands malformed tool arguments back as an error, proposes, and records usage on the run', async () => {
-    fake.script(
+    h.fake.script(
       { usage: { input: 900, output: 30 }, toolCalls: [{ name: 'find_problems', input: { namespace: 'shop' } }] },
       { usage: { input: 2400, output: 50 }, toolCalls: [{ name: 'rollout_undo', input: '{"namespace": "shop", "name": ' }] },
       { usage: { input: 2600, output: 40 }, text: 'Rolling back cart.', toolCalls: [{ name: 'rollout_undo', input: { namespace: 'shop', name: 'cart' } }] },
     );
-    const config = configure(testConfig(['U0APPROVER1']), fake.url);
-    const supervisor = new Supervisor({ db: t.db, config, logger: createLogger('silent'), kubeConfigFor: () => kubeConfigOf(sandbox), sinks: [] });
-    const { run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:oncall', question: 'checkout is failing', namespace: 'shop' });
-    const paused = await driveRun(supervisor, t.db, run.id, 30_000);
+    const config = configure(testConfig(['U0APPROVER1']), h.fake.url);
+    const supervisor = new Supervisor({ db: h.t.db, config, logger: createLogger('silent'), kubeConfigFor: () => kubeConfigOf(h.sandbox), sinks: [] });
+    const { run } = await createTask(h.t.db, { kind: 'investigate', source: 'cli', requester: 'cli:oncall', question: 'checkout is failing', namespace: 'shop' });
+    const paused = await driveRun(supervisor, h.t.db, run.id, 30_000);
     expect(paused).toMatchObject({ status: 'awaiting_approval', worker, input_tokens: 5900, output_tokens: 120 });
-    expect(fake.requests.map((r) => r.path)).toEqual([path, path, path]);
-    expect(fake.requests[0]!.headers.authorization).toBe(worker === 'hermes' ? 'Bearer unused' : 'Bearer test-key');
+    expect(h.fake.requests.map((r) => r.path)).toEqual([path, path, path]);
+    expect(h.fake.requests[0]!.headers.authorization).toBe(worker === 'hermes' ? 'Bearer unused' : 'Bearer test-key');
     // The malformed call came back to the model as an error it can correct.
-    const sent = JSON.stringify(fake.requests[2]!.body);
+    const sent = JSON.stringify(h.fake.requests[2]!.body);
     expect(sent).toContain('arguments are not valid JSON');
-    const [proposal] = await listProposalsForRun(t.db, run.id);
+    const [proposal] = await listProposalsForRun(h.t.db, run.id);
     expect(proposal).toMatchObject({ action: 'rollout_undo', status: 'pending' });
     if (worker === 'hermes') {
-      expect(fake.requests[0]!.body.model).toBe('NousResearch/Hermes-4-70B');
+      expect(h.fake.requests[0]!.body.model).toBe('NousResearch/Hermes-4-70B');
       expect(Number(paused.cost_usd)).toBeCloseTo((5900 * 0.5 + 120 * 1) / 1e6, 9);
     }
     await supervisor.stop();
