@@ -27,6 +27,8 @@ const fileSchema = z.strictObject({
     identities: z.record(z.string(), z.strictObject({ user: z.string(), groups: z.array(z.string()).default([]) })).default({}),
     /** Refuse to execute unless every approver could make the change themselves (SubjectAccessReview). */
     checkAuthority: z.boolean().default(false),
+    /** Apply as the approver (Impersonate-User/Group) so the cluster's RBAC and audit log see the human. */
+    impersonate: z.boolean().default(false),
   }).optional(),
   models: z.strictObject({
     providers: z.record(z.string(), z.strictObject({ baseUrl: z.string().url(), apiKeyEnv: z.string().optional() })).default({}),
@@ -69,6 +71,7 @@ export interface Config {
     readonly ttlMinutes: number;
     readonly identities: Readonly<Record<string, { readonly user: string; readonly groups: readonly string[] }>>;
     readonly checkAuthority: boolean;
+    readonly impersonate: boolean;
   };
   readonly models: {
     readonly anthropic: { readonly apiKey?: string; readonly baseUrl?: string };
@@ -158,6 +161,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       ttlMinutes: file.approvals?.ttlMinutes ?? 30,
       identities: file.approvals?.identities ?? {},
       checkAuthority: file.approvals?.checkAuthority ?? false,
+      impersonate: file.approvals?.impersonate ?? false,
     },
     models: {
       anthropic: { apiKey: get('ANTHROPIC_API_KEY'), baseUrl: get('ANTHROPIC_BASE_URL') },

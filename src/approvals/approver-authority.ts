@@ -1,5 +1,6 @@
 import type { KubeReader } from '../cluster/kube-reader.ts';
 import type { WriteStep } from '../cluster/write-request.ts';
+import type { KubeIdentity } from '../cluster/impersonate.ts';
 import type { Config } from '../config.ts';
 
 /** The authorization attributes of one write step, as the API server will check them. */
@@ -40,4 +41,17 @@ export async function approverAuthority(reader: KubeReader, config: Config, appr
     }
   }
   return { ok: true };
+}
+
+/**
+ * Whom the executor acts as. With `approvals.impersonate`, the approver whose approval completed
+ * the quorum (the last to approve) — Kubernetes impersonates one user — and an approver without a
+ * mapped identity means nothing is applied. Without it, the executor's own credentials.
+ */
+export function actingIdentity(config: Config, approversInOrder: string[]): { ok: true; who?: KubeIdentity; approver?: string } | { ok: false; reason: string } {
+  if (!config.approvals.impersonate) return { ok: true };
+  const approver = approversInOrder.at(-1);
+  const who = approver ? config.approvals.identities[approver] : undefined;
+  if (!approver || !who) return { ok: false, reason: `approvals.impersonate is on but approver <@${approver ?? '?'}> has no Kubernetes identity in approvals.identities` };
+  return { ok: true, who, approver };
 }

@@ -3,6 +3,8 @@ import { appendAudit } from '../audit/audit-log.ts';
 import { describeKubeError } from '../cluster/api-error.ts';
 import { type WriteRequest, primaryRef, stepsOf } from '../cluster/write-request.ts';
 import { KubeWriter } from '../cluster/kube-writer.ts';
+import { KubeReader } from '../cluster/kube-reader.ts';
+import { impersonating } from '../cluster/impersonate.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
 import { type KubeObject, refLabel } from '../lib/kube-object.ts';
 import { listApprovals } from '../store/approvals.ts';
@@ -12,7 +14,7 @@ import type { Proposal } from '../store/schema.ts';
 import type { Config } from '../config.ts';
 import { absent, artifactHash, specHash } from './artifact.ts';
 import { type DryRunRecord, dryRunDigest, dryRunRecord } from './dry-run-record.ts';
-import { approverAuthority } from './approver-authority.ts';
+import { actingIdentity, approverAuthority } from './approver-authority.ts';
 import { verifyOutcome } from './verify-outcome.ts';
 
 export interface ExecuteDeps {
@@ -59,15 +61,21 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
   if (recomputed !== claimed.artifact_hash || approvals.length < claimed.required_approvals || approvals.some((a) => a.artifact_hash !== claimed.artifact_hash)) {
     return finish('failed', { applied: false, verified: false, message: 'refused: the stored proposal no longer matches the artifact that was approved' });
   }
-  const writer = new KubeWriter(deps.kubeConfigFor(claimed.cluster));
+  const acting = actingIdentity(deps.config, approvals.map((a) => a.actor));
+  if (!acting.ok) return finish('failed', { applied: false, verified: false, message: `refused: ${acting.reason}` });
+  // Reads, access reviews and verification use our credentials; the dry-run and the change itself
+  // go as the approver when impersonating, so the cluster's RBAC has the last word.
+  const kc = deps.kubeConfigFor(claimed.cluster);
+  const reader = new KubeReader(kc);
+  const writer = new KubeWriter(acting.who ? impersonating(kc, acting.who) : kc);
   const ref = primaryRef(request);
   let before: KubeObject;
   let applied = 0;
   try {
-    const authority = await approverAuthority(writer, deps.config, approvals.map((a) => a.actor), stepsOf(request));
+    const authority = await approverAuthority(reader, deps.config, approvals.map((a) => a.actor), stepsOf(request));
     if (!authority.ok) return finish('failed', { applied: false, verified: false, message: `refused: ${authority.reason}` });
-    await appendAudit(db, { actor, action: 'proposal.executing', subject: proposalId, data: { artifactHash: claimed.artifact_hash, approvers: approvals.map((a) => a.actor) } });
-    before = (await writer.find(ref)) ?? absent(ref);
+    await appendAudit(db, { actor, action: 'proposal.executing', subject: proposalId, data: { artifactHash: claimed.artifact_hash, approvers: approvals.map((a) => a.actor), ...(acting.who ? { actingAs: { approver: acting.approver, user: acting.who.user, groups: [...acting.who.groups] } } : {}) } });
+    before = (await reader.find(ref)) ?? absent(ref);
     if (specHash(before) !== claimed.target_spec_hash) {
       return finish('failed', { applied: false, verified: false, stale: true, message: `not applied: ${refLabel(ref)} changed since the dry-run, so the approval is void; a new proposal is needed` });
     }
@@ -83,6 +91,6 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
     const steps = stepsOf(request).length;
     return finish('failed', { applied: applied > 0, verified: false, message: `${applied ? `applied ${applied} of ${steps} steps, then` : 'not applied:'} ${describeKubeError(e)}` });
   }
-  const verdict = await verifyOutcome(writer, { action: claimed.action, request, before }, { timeoutMs: deps.verifyTimeoutMs ?? 120_000, pollMs: deps.pollMs ?? 500 });
+  const verdict = await verifyOutcome(reader, { action: claimed.action, request, before }, { timeoutMs: deps.verifyTimeoutMs ?? 120_000, pollMs: deps.pollMs ?? 500 });
   return finish(verdict.done ? 'executed' : 'failed', { applied: true, verified: verdict.done, message: verdict.message });
 }

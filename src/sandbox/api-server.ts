@@ -13,6 +13,7 @@ import { applyPatch } from './patch.ts';
 import { type ResourceType, apiVersionOf } from './resources.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { reviewAccess } from './access-review.ts';
+import { type Impersonated, authorizeImpersonated, impersonationOf } from './impersonation.ts';
 import { readMetrics, statsSummary } from './metrics.ts';
 import { evictPod, scaleOf, writeScale } from './subresources.ts';
 import { WatchHistory } from './watch-history.ts';
@@ -32,6 +33,8 @@ export interface JournalEntry {
   dryRun: boolean;
   /** The Authorization header's scheme and credential, as sent (a fake cluster's journal, never logged). */
   authorization?: string;
+  /** Who the request acted as when it impersonated someone, as the API server's audit log records it. */
+  impersonated?: Impersonated;
 }
 
 export interface ApiServer {
@@ -47,9 +50,10 @@ export async function startApiServer(state: ClusterState, opts: { port?: number;
   const journal: JournalEntry[] = [];
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://sandbox');
-    journal.push({ method: req.method ?? 'GET', path: url.pathname, query: url.search, contentType: req.headers['content-type'], dryRun: url.searchParams.get('dryRun') === 'All', authorization: req.headers.authorization });
+    const entry: JournalEntry = { method: req.method ?? 'GET', path: url.pathname, query: url.search, contentType: req.headers['content-type'], dryRun: url.searchParams.get('dryRun') === 'All', authorization: req.headers.authorization };
+    journal.push(entry);
     if (journal.length > 10_000) journal.shift();
-    handle(state, history, req, res).catch((e) => sendError(res, e));
+    handle(state, history, req, res, entry).catch((e) => sendError(res, e));
   };
   // TLS when given a key pair: what an in-cluster client (https://KUBERNETES_SERVICE_HOST) expects.
   const server: Server = opts.tls ? createHttpsServer(opts.tls, listener) : createServer(listener);
@@ -67,8 +71,10 @@ export async function startApiServer(state: ClusterState, opts: { port?: number;
   };
 }
 
-async function handle(state: ClusterState, history: WatchHistory, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(state: ClusterState, history: WatchHistory, req: IncomingMessage, res: ServerResponse, entry: JournalEntry): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://sandbox');
+  const impersonated = impersonationOf(req);
+  if (impersonated) entry.impersonated = impersonated;
   if (url.pathname === '/openapi/v3') return sendJson(res, 200, openApiIndex(state.types));
   if (url.pathname.startsWith('/openapi/v3/')) {
     const doc = openApiGroupDoc(state.types, url.pathname.slice('/openapi/v3/'.length));
@@ -91,6 +97,8 @@ async function handle(state: ClusterState, history: WatchHistory, req: IncomingM
     return sendJson(res, 200, doc);
   }
   const q = url.searchParams;
+  // Discovery and OpenAPI are open to every authenticated user (system:discovery); resources are not.
+  if (impersonated) authorizeImpersonated(state, impersonated, req.method ?? 'GET', p, q);
   const dryRun = parseDryRun(q.get('dryRun'));
   const { type, namespace, name, subresource } = p;
   if (type.namespaced && name && !namespace) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
 import { loadConfig } from '../../src/config.ts';
 import { type RunningServer, startServer } from '../../src/main.ts';
+import { T } from '../../src/sandbox/cluster-state.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { getProposal } from '../../src/store/proposals.ts';
 import { FakeSlack } from '../fakes/fake-slack.ts';
@@ -14,6 +15,7 @@ import { waitFor } from '../helpers/wait-for.ts';
 
 const SECRET = 'two-person-secret';
 const CHANNEL = 'C0INCIDENT';
+const RBAC = 'rbac.authorization.k8s.io/v1';
 
 describe('two-person approval through signed Slack clicks', () => {
   let slack: FakeSlack;
@@ -26,7 +28,11 @@ describe('two-person approval through signed Slack clicks', () => {
     slack = new FakeSlack();
     await slack.start();
     sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), kubeconfigPath: join(dir, 'kubeconfig') });
-    await writeFile(join(dir, 'claw.yaml'), 'approvals:\n  approvers: [U0ALICE, U0BOB, S0SRE]\n');
+    // Changes go to the cluster as the approver (impersonation): the sandbox's RBAC lets group sre deploy.
+    const identities = ['U0ALICE', 'U0BOB', 'U0CAROL'].map((u) => `    ${u}: { user: ${u.slice(2).toLowerCase()}@example.com, groups: [sre] }`).join('\n');
+    await writeFile(join(dir, 'claw.yaml'), `approvals:\n  approvers: [U0ALICE, U0BOB, S0SRE]\n  impersonate: true\n  identities:\n${identities}\n`);
+    sandbox.state.store.create(T.role, { apiVersion: RBAC, kind: 'Role', metadata: { name: 'deployers', namespace: 'shop' }, rules: [{ apiGroups: ['apps'], resources: ['deployments', 'deployments/scale'], verbs: ['get', 'patch'] }] });
+    sandbox.state.store.create(T.roleBinding, { apiVersion: RBAC, kind: 'RoleBinding', metadata: { name: 'sre-deployers', namespace: 'shop' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployers' }, subjects: [{ kind: 'Group', name: 'sre', apiGroup: 'rbac.authorization.k8s.io' }] });
     slack.userGroups = { S0SRE: ['U0CAROL'] };
     const config = loadConfig({
       PORT: '0', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url,
@@ -46,7 +52,8 @@ describe('two-person approval through signed Slack clicks', () => {
     const { proposal } = await makeProposal(db, sandbox, app.runtime.config, 'scale', { namespace: 'shop', name: 'cart', replicas: 0 }, 'U0ONCALL');
     expect(proposal).toMatchObject({ risk: 'high', required_approvals: 2, policy_rule: 'default:high-risk' });
     const click = (user: string) => postSigned(`${app.url}/slack/events`, SECRET, buttonClickBody({ actionId: 'claw_approve', value: proposal.id, user, channel: CHANNEL, messageTs: '1700000009.000100', threadTs: '1700000001.000100' }));
-    const realWrites = () => sandbox.journal.filter((r) => r.method === 'PATCH' && !r.dryRun).length;
+    const writes = () => sandbox.journal.filter((r) => r.method === 'PATCH' && !r.dryRun);
+    const realWrites = () => writes().length;
 
     expect((await click('U0ALICE')).status).toBe(200);
     const first = await waitFor('the "1 of 2" card', () => slack.callsTo('chat.update').find((c) => JSON.stringify(c.args.blocks).includes('1 of 2')));
@@ -65,6 +72,8 @@ describe('two-person approval through signed Slack clicks', () => {
     expect(JSON.stringify(decided.args.blocks)).not.toContain('claw_approve');
     await waitFor('the change executed', async () => (await getProposal(db, proposal.id))?.status === 'executed', 30_000);
     expect(realWrites()).toBe(1);
+    // The cluster saw the human whose approval completed the quorum, not the bot.
+    expect(writes()[0]!.impersonated).toEqual({ user: 'bob@example.com', groups: ['sre', 'system:authenticated'] });
   }, 60_000);
 
   it('a member of an approver user group may approve; someone outside it may not', async () => {
