@@ -178,5 +178,6 @@ function decisionText(p: Proposal | undefined): string {
   const outcome = (p.outcome ?? {}) as { applied?: boolean; verified?: boolean; message?: string };
   if (p.status === 'executed') return `approved and executed; verified: ${outcome.message}`;
   if (p.status === 'failed') return `approved but ${outcome.applied ? `applied without verifying: ${outcome.message}` : `not applied: ${outcome.message}`}`;
-  return `the proposal was ${p.status}; nothing was changed`;
+  const rejection = p.status === 'rejected' ? (p.outcome as { reason?: string | null } | null)?.reason : undefined;
+  return `the proposal was ${p.status}${rejection ? ` by the approver, who said: ${JSON.stringify(rejection)}` : ''}; nothing was changed`;
 }

@@ -12,6 +12,8 @@ export type DecisionResult =
   | { ok: true; proposal: Proposal; outcome: 'approved' | 'rejected' | 'needs_more'; approvals: number; required: number; approvedBy: string[] }
   | { ok: false; code: 'not_found' | 'not_authorized' | 'already_decided' | 'expired' | 'duplicate' | 'reason_required'; message: string; proposal?: Proposal };
 
+type Refusal = Extract<DecisionResult, { ok: false }>;
+
 /**
  * The one decision path for Slack, the CLI and anything later. Authorization first, then a
  * conditional transition (pending → approved/rejected) that exactly one caller can win, however
@@ -21,17 +23,11 @@ export async function decide(
   deps: { db: Db; config: Config },
   input: { proposalId: string; actor: string; decision: 'approve' | 'reject'; reason?: string; requireReason?: boolean; actorGroups?: readonly string[] },
 ): Promise<DecisionResult> {
-  const { db, config } = deps;
+  const { db } = deps;
   const proposal = await getProposal(db, input.proposalId);
   if (!proposal) return { ok: false, code: 'not_found', message: `no proposal ${input.proposalId}` };
-  const task = await getTask(db, proposal.task_id);
-  const approvers = proposal.approvers?.length ? proposal.approvers : config.approvals.approvers;
-  const allowed = canDecide(input.actor, task?.requester ?? '', config, approvers, input.actorGroups);
-  if (!allowed.ok) {
-    await appendAudit(db, { actor: input.actor, action: 'proposal.decision_refused', subject: proposal.id, data: { decision: input.decision, reason: allowed.reason } });
-    return { ok: false, code: 'not_authorized', message: allowed.reason, proposal };
-  }
-  if (proposal.status !== 'pending') return alreadyDecided(db, proposal);
+  const refused = await mayNotDecide(deps, proposal, input);
+  if (refused) return refused;
   if (new Date(proposal.expires_at).getTime() <= Date.now()) {
     const expired = await transitionProposal(db, proposal.id, ['pending'], 'expired');
     if (expired) {
@@ -50,7 +46,8 @@ export async function decide(
   }
   await appendAudit(db, { actor: input.actor, action: `proposal.${input.decision}`, subject: proposal.id, data: { reason, artifactHash: proposal.artifact_hash } });
   if (input.decision === 'reject') {
-    const rejected = await transitionProposal(db, proposal.id, ['pending'], 'rejected');
+    // The reason travels with the proposal: the card, `claw show` and the paused run all read it.
+    const rejected = await transitionProposal(db, proposal.id, ['pending'], 'rejected', { outcome: { rejectedBy: input.actor, reason } });
     if (!rejected) return alreadyDecided(db, (await getProposal(db, proposal.id))!);
     await resumeRun(db, proposal.run_id);
     return { ok: true, proposal: rejected, outcome: 'rejected', approvals: 0, required: proposal.required_approvals, approvedBy: [] };
@@ -67,7 +64,24 @@ export async function decide(
   return { ok: true, proposal: approved, outcome: 'approved', approvals, required: proposal.required_approvals, approvedBy };
 }
 
-async function alreadyDecided(db: Db, p: Proposal): Promise<DecisionResult> {
+/**
+ * Why `actor` may not decide `proposal` now (not an approver, self-approval, already decided), or
+ * undefined when they may. Refusals are audited. Used by decide() and, before asking a rejecter
+ * for a reason, by the Slack Reject button.
+ */
+export async function mayNotDecide(deps: { db: Db; config: Config }, proposal: Proposal, input: { actor: string; decision: 'approve' | 'reject'; actorGroups?: readonly string[] }): Promise<Refusal | undefined> {
+  const task = await getTask(deps.db, proposal.task_id);
+  const approvers = proposal.approvers?.length ? proposal.approvers : deps.config.approvals.approvers;
+  const allowed = canDecide(input.actor, task?.requester ?? '', deps.config, approvers, input.actorGroups);
+  if (!allowed.ok) {
+    await appendAudit(deps.db, { actor: input.actor, action: 'proposal.decision_refused', subject: proposal.id, data: { decision: input.decision, reason: allowed.reason } });
+    return { ok: false, code: 'not_authorized', message: allowed.reason, proposal };
+  }
+  if (proposal.status !== 'pending') return alreadyDecided(deps.db, proposal);
+  return undefined;
+}
+
+async function alreadyDecided(db: Db, p: Proposal): Promise<Refusal> {
   const decisions = await listApprovals(db, p.id);
   const who = decisions.filter((d) => (p.status === 'rejected' ? d.decision === 'reject' : d.decision === 'approve')).map((d) => `<@${d.actor}>`);
   const by = who.length ? ` by ${who.join(', ')}` : '';

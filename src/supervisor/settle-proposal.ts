@@ -28,6 +28,8 @@ export async function settleProposal(deps: { db: Db; config: Config; kubeConfigF
     const o = (p.outcome ?? {}) as { applied?: boolean; verified?: boolean; message?: string };
     pump.push({ type: 'execution', data: { proposalId: p.id, applied: Boolean(o.applied), verified: Boolean(o.verified), message: o.message ?? '' } });
   } else {
-    pump.push({ type: 'decision', data: { proposalId: p.id, status: p.status, message: `proposal ${p.id} was ${p.status}` } });
+    const { rejectedBy, reason } = (p.outcome ?? {}) as { rejectedBy?: string; reason?: string | null };
+    const by = rejectedBy ? ` by ${rejectedBy}${reason ? `: ${reason}` : ''}` : '';
+    pump.push({ type: 'decision', data: { proposalId: p.id, status: p.status, message: `proposal ${p.id} was ${p.status}${by}` } });
   }
 }

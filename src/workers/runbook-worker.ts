@@ -89,7 +89,10 @@ async function resume(ctx: WorkerContext, cp: Checkpoint): Promise<WorkerResult>
           ? `${about}. Applied ${p.action} to ${target}, but the outcome did not verify: ${outcome.message}. A human should look now.`
           : `${about}. ${p.action} was approved but not applied: ${outcome.message}.`,
       };
-    case 'rejected':
+    case 'rejected': {
+      const { rejectedBy, reason } = (p.outcome ?? {}) as { rejectedBy?: string; reason?: string | null };
+      return { status: 'succeeded', summary: `${about}. The proposed ${p.action} was rejected${rejectedBy ? ` by ${rejectedBy}` : ''}${reason ? ` ("${reason}")` : ''}; no change was made to the cluster.` };
+    }
     case 'expired':
     case 'superseded':
       return { status: 'succeeded', summary: `${about}. The proposed ${p.action} was ${p.status}; no change was made to the cluster.` };

@@ -67,6 +67,27 @@ describe('a model investigates through the agent loop (Claude via the real SDK, 
     await supervisor.stop();
   });
 
+  it("resumes a rejected proposal with the approver's reason as the tool result, and changes nothing", async () => {
+    h.fake.script(
+      { toolCalls: [{ id: 'toolu_r1', name: 'rollout_undo', input: { namespace: 'shop', name: 'cart' } }] },
+      { toolCalls: [{ id: 'toolu_r2', name: 'report', input: { summary: 'Left the rollback to Argo CD, as asked.', findings: [] } }] },
+    );
+    const supervisor = new Supervisor({ db: h.t.db, config, logger: createLogger('silent'), kubeConfigFor: () => kubeConfigOf(h.sandbox), sinks: [], verifyTimeoutMs: 20_000, pollMs: 50 });
+    const { run } = await createTask(h.t.db, { kind: 'investigate', source: 'cli', requester: 'cli:oncall', question: 'roll cart back', namespace: 'shop' });
+    await driveRun(supervisor, h.t.db, run.id, 30_000);
+    const [proposal] = await listProposalsForRun(h.t.db, run.id);
+    const image = () => h.sandbox.state.store.mustGet(T.deployment, 'shop', 'cart').spec.template.spec.containers[0].image;
+    const before = image();
+    const asked = h.fake.requests.length;
+    expect(await decide({ db: h.t.db, config }, { proposalId: proposal!.id, actor: 'U0APPROVER1', decision: 'reject', reason: 'Argo CD owns cart; revert in git', requireReason: true })).toMatchObject({ outcome: 'rejected' });
+    expect(await driveRun(supervisor, h.t.db, run.id, 30_000)).toMatchObject({ status: 'succeeded' });
+    const resumed = h.fake.requests[asked]!.body.messages.at(-1).content[0];
+    expect(resumed).toMatchObject({ type: 'tool_result', tool_use_id: 'toolu_r1' });
+    expect(resumed.content).toBe('the proposal was rejected by the approver, who said: "Argo CD owns cart; revert in git"; nothing was changed');
+    expect(image()).toBe(before);
+    await supervisor.stop();
+  });
+
   it('hands a fresh run to the next worker in the chain when the model is overloaded, and says so', async () => {
     h.fake.script({ error: { status: 529, type: 'overloaded_error', message: 'Overloaded' } });
     const supervisor = new Supervisor({ db: h.t.db, config, logger: createLogger('silent'), kubeConfigFor: () => kubeConfigOf(h.sandbox), sinks: [] });

@@ -61,6 +61,9 @@ export class FakeSlack {
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
       case 'usergroups.users.list':
         return this.userGroups[args.usergroup] ? { ok: true, users: this.userGroups[args.usergroup] } : { ok: false, error: 'no_such_subteam' };
+      case 'views.open':
+        // Slack answers a missing trigger with invalid_arguments; a real one lives ~3 s, single use.
+        return args.trigger_id ? { ok: true, view: { ...(args.view as object), id: `V${++this.tsCounter}`, hash: `${Date.now()}.abc` } } : { ok: false, error: 'invalid_arguments' };
       case 'chat.postEphemeral':
         return { ok: true, message_ts: `${1700000000 + ++this.tsCounter}.000200` };
       default:

@@ -37,3 +37,24 @@ export function buttonClickBody(p: { actionId: string; value: string; user: stri
 export async function postSigned(url: string, secret: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(url, { method: 'POST', body, headers: { ...signedHeaders(secret, body), ...headers } });
 }
+
+/** A modal's submission (`view_submission`), as Slack posts it when the user presses submit. */
+export function viewSubmissionBody(p: { callbackId: string; privateMetadata: string; user: string; values: Record<string, Record<string, { type: string; value: string | null }>> }): string {
+  const payload = {
+    type: 'view_submission',
+    team: { id: 'T0001', domain: 'example' },
+    user: { id: p.user, username: p.user.toLowerCase(), name: p.user.toLowerCase(), team_id: 'T0001' },
+    api_app_id: 'A0CLAW',
+    token: 'deprecated',
+    trigger_id: '4.5.6',
+    view: {
+      id: 'V0MODAL', team_id: 'T0001', type: 'modal', callback_id: p.callbackId, private_metadata: p.privateMetadata, hash: '1700000000.abc',
+      title: { type: 'plain_text', text: 'Reject proposal' }, blocks: [], state: { values: p.values },
+      previous_view_id: null, root_view_id: 'V0MODAL', app_id: 'A0CLAW', bot_id: 'B0BOT',
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}

@@ -15,6 +15,18 @@ export interface SlackMessage {
 
 export const APPROVE_ACTION = 'claw_approve';
 export const REJECT_ACTION = 'claw_reject';
+/** The modal a Reject click opens: a rejection needs a reason (callback_id, input block and action). */
+export const REJECT_REASON_VIEW = 'claw_reject_reason';
+export const REASON_BLOCK = 'reason';
+export const REASON_INPUT = 'value';
+
+/** Where the card lives, carried through the modal in `private_metadata`. */
+export interface CardRef {
+  proposalId: string;
+  channel?: string;
+  ts?: string;
+  threadTs?: string;
+}
 
 export function rootMessage(task: Pick<Task, 'question' | 'namespace' | 'requester'>, cluster: string): SlackMessage {
   const scope = `cluster \`${esc(cluster)}\`, ${task.namespace ? `namespace \`${esc(task.namespace)}\`` : 'every namespace'}`;
@@ -79,7 +91,11 @@ export function proposalCard(p: Proposal, approvedBy: readonly string[] = []): S
         type: 'actions',
         block_id: `proposal:${p.id}`,
         elements: [
-          { type: 'button', action_id: APPROVE_ACTION, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: p.id },
+          {
+            type: 'button', action_id: APPROVE_ACTION, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: p.id,
+            // A high-risk change asks "are you sure" before the click counts.
+            ...(p.risk === 'high' ? { confirm: { title: { type: 'plain_text' as const, text: 'Approve a high-risk change?' }, text: { type: 'mrkdwn' as const, text: clip(`${esc(p.action)} on \`${esc(p.cluster)}\`: ${esc(p.rationale)}`, 300) }, confirm: { type: 'plain_text' as const, text: 'Approve' }, deny: { type: 'plain_text' as const, text: 'Cancel' }, style: 'danger' as const } } : {}),
+          },
           { type: 'button', action_id: REJECT_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Reject' }, value: p.id },
         ],
       },
@@ -92,6 +108,23 @@ export function decidedCard(p: Proposal, actors: readonly string[], decision: 'a
   const icon = decision === 'approved' ? ':white_check_mark:' : ':x:';
   const record = `${icon} *${decision === 'approved' ? 'Approved' : 'Rejected'}* by ${actors.map((a) => `<@${a}>`).join(' and ')} <!date^${Math.floor(Date.now() / 1000)}^{date_short_pretty} {time}|now>${reason ? `: ${esc(reason)}` : ''}`;
   return { text: `${decision} by ${actors.join(', ')}: ${p.rationale}`, blocks: [...proposalDetails(p, decision === 'approved' ? actors : []), { type: 'section', text: { type: 'mrkdwn', text: record } }] };
+}
+
+/** The reason modal (views.open); Slack returns `private_metadata` untouched on submit. */
+export function rejectReasonModal(card: CardRef, p: Pick<Proposal, 'action' | 'target'>): types.ModalView {
+  const t = p.target as { namespace?: string; name: string };
+  return {
+    type: 'modal',
+    callback_id: REJECT_REASON_VIEW,
+    private_metadata: JSON.stringify(card),
+    title: { type: 'plain_text', text: 'Reject proposal' },
+    submit: { type: 'plain_text', text: 'Reject' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: clip(`Reject *${esc(p.action)}* on \`${esc(t.namespace ? `${t.namespace}/${t.name}` : t.name)}\`? Nothing will change in the cluster; the reason goes to the thread and to the agent.`, 2900) } },
+      { type: 'input', block_id: REASON_BLOCK, label: { type: 'plain_text', text: 'Reason' }, element: { type: 'plain_text_input', action_id: REASON_INPUT, multiline: true, min_length: 3, max_length: 500, placeholder: { type: 'plain_text', text: 'e.g. the rollout is already being reverted through Argo CD' } } },
+    ],
+  };
 }
 
 export function outcomeMessage(e: { applied: boolean; verified: boolean; message: string; proposalId: string }): SlackMessage {

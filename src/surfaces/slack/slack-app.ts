@@ -2,6 +2,7 @@ import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { webApi } from '@slack/bolt';
 import { registerActions } from './listeners/actions.ts';
 import { registerCommands } from './listeners/commands.ts';
+import { registerRejectReason } from './listeners/reject-reason.ts';
 import type { SlackDeps } from './slack-deps.ts';
 
 export interface SlackSurface {
@@ -29,5 +30,6 @@ export function createSlackApp(deps: SlackDeps, opts: { botToken: string; signin
   });
   registerCommands(app, deps);
   registerActions(app, deps);
+  registerRejectReason(app, deps);
   return { app, receiver };
 }

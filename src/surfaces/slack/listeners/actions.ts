@@ -1,42 +1,38 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
-import { decide } from '../../../approvals/decide.ts';
-import { APPROVE_ACTION, REJECT_ACTION, decidedCard, proposalCard } from '../blocks.ts';
+import { decide, mayNotDecide } from '../../../approvals/decide.ts';
+import { getProposal } from '../../../store/proposals.ts';
+import { APPROVE_ACTION, type CardRef, REJECT_ACTION, rejectReasonModal } from '../blocks.ts';
 import type { SlackDeps } from '../slack-deps.ts';
-import { userGroupResolver } from '../user-groups.ts';
+import { approverGroupsOf, showDecision, tellActor } from './show-decision.ts';
 
 /**
- * Approve / Reject clicks: the same decide() as the CLI. A refused click changes nothing and gets
- * an ephemeral explanation; a decided card loses its buttons. Execution happens in the supervisor.
+ * Approve clicks go to the same decide() as the CLI; Reject opens a modal for the reason
+ * (reject-reason.ts records it). A refused click changes nothing and gets an ephemeral
+ * explanation. Execution happens in the supervisor, never here.
  */
 export function registerActions(app: App, deps: SlackDeps): void {
-  const groupsOf = userGroupResolver(app.client);
-  // Every user group that may approve anything: claw.yaml approvers and the policy rules' approvers.
-  const groups = [...deps.config.approvals.approvers, ...deps.config.policy.rules.flatMap((r) => r.approvers ?? [])].filter((a) => a.startsWith('S'));
-  for (const [actionId, decision] of [[APPROVE_ACTION, 'approve'], [REJECT_ACTION, 'reject']] as const) {
-    app.action<BlockButtonAction>({ action_id: actionId }, async ({ ack, body, action, client }) => {
-      await ack();
-      const actor = body.user.id;
-      const channel = body.channel?.id ?? body.container?.channel_id;
-      const threadTs = body.message?.thread_ts ?? body.container?.thread_ts;
-      const actorGroups = groups.length ? await groupsOf(actor, groups) : [];
-      const result = await decide({ db: deps.db, config: deps.config }, { proposalId: action.value ?? '', actor, decision, actorGroups, reason: decision === 'reject' ? 'rejected in Slack' : undefined });
-      if (!result.ok || result.outcome === 'needs_more') {
-        const text = result.ok ? `Recorded your approval: ${result.approvals} of ${result.required} required; another approver must approve too.` : `:no_entry: ${result.message}`;
-        if (channel) await client.chat.postEphemeral({ channel, user: actor, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
-        // The card shows who has approved so far ("1 of 2"); its buttons stay for the next approver.
-        const ts = body.message?.ts ?? result.proposal?.slack_ts;
-        if (result.ok && channel && ts) {
-          const card = proposalCard(result.proposal, result.approvedBy);
-          await client.chat.update({ channel, ts, text: card.text, blocks: card.blocks });
-        }
-        return;
-      }
-      deps.notify();
-      const ts = body.message?.ts ?? result.proposal.slack_ts;
-      if (channel && ts) {
-        const card = decidedCard(result.proposal, result.outcome === 'approved' ? result.approvedBy : [actor], result.outcome, result.proposal.status === 'rejected' ? 'rejected in Slack' : null);
-        await client.chat.update({ channel, ts, text: card.text, blocks: card.blocks });
-      }
-    });
-  }
+  const groupsOf = approverGroupsOf(app, deps);
+  app.action<BlockButtonAction>({ action_id: APPROVE_ACTION }, async ({ ack, body, action, client }) => {
+    await ack();
+    const card = cardOf(body, action);
+    const actor = body.user.id;
+    const result = await decide({ db: deps.db, config: deps.config }, { proposalId: card.proposalId, actor, decision: 'approve', actorGroups: await groupsOf(actor) });
+    await showDecision(client, deps, card, actor, result);
+  });
+
+  app.action<BlockButtonAction>({ action_id: REJECT_ACTION }, async ({ ack, body, action, client }) => {
+    await ack();
+    const card = cardOf(body, action);
+    const actor = body.user.id;
+    const proposal = await getProposal(deps.db, card.proposalId);
+    // Someone who may not reject (or a card already decided) hears so now, not after typing a reason.
+    const refused = proposal ? await mayNotDecide(deps, proposal, { actor, decision: 'reject', actorGroups: await groupsOf(actor) }) : { message: `no proposal ${card.proposalId}` };
+    if (!proposal || refused) return tellActor(client, card, actor, `:no_entry: ${refused?.message}`);
+    // trigger_id is single-use and lives about three seconds: open the modal before anything slow.
+    await client.views.open({ trigger_id: body.trigger_id, view: rejectReasonModal(card, proposal) });
+  });
+}
+
+function cardOf(body: BlockButtonAction, action: BlockButtonAction['actions'][number]): CardRef {
+  return { proposalId: action.value ?? '', channel: body.channel?.id ?? body.container?.channel_id, ts: body.message?.ts, threadTs: body.message?.thread_ts ?? body.container?.thread_ts };
 }

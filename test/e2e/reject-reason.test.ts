@@ -1,0 +1,97 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
+import { loadConfig } from '../../src/config.ts';
+import { type RunningServer, startServer } from '../../src/main.ts';
+import { T } from '../../src/sandbox/cluster-state.ts';
+import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { FakeSlack } from '../fakes/fake-slack.ts';
+import { buttonClickBody, postSigned, slashCommandBody, viewSubmissionBody } from '../helpers/slack-requests.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const SECRET = 'reject-secret';
+const APPROVER = 'U0APPROVER1';
+const CHANNEL = 'C0INCIDENT';
+
+describe('rejecting through Slack takes a reason (modal), and the reason reaches the card, the audit and the run', () => {
+  let slack: FakeSlack;
+  let sandbox: Sandbox;
+  let app: RunningServer;
+  let dir: string;
+  const events = () => `${app.url}/slack/events`;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'claw-reject-'));
+    slack = new FakeSlack();
+    await slack.start();
+    sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), kubeconfigPath: join(dir, 'kubeconfig') });
+    await writeFile(join(dir, 'claw.yaml'), `approvals:\n  approvers: [${APPROVER}]\n`);
+    const config = loadConfig({
+      PORT: '0', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url,
+      KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), LOG_LEVEL: 'warn',
+    }, dir);
+    app = await startServer(config, { memoryStore: true, slackClientOptions: { retryConfig: { retries: 0 } }, botId: 'B0BOT', botUserId: 'U0BOT', slackUpdateEveryMs: 100, supervisor: { pollMs: 100 } });
+    await waitFor('the crash loop', () => sandbox.state.store.list(T.pod, 'shop').some((p) => p.status?.containerStatuses?.[0]?.lastState?.terminated));
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await sandbox?.stop();
+    await slack?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('opens the modal for an approver only, refuses an empty reason in the modal, and records a real one', async () => {
+    await postSigned(events(), SECRET, slashCommandBody({ text: 'investigate checkout is failing', user: 'U0ONCALL', channel: CHANNEL }));
+    const card = await waitFor('the proposal card', () => slack.callsTo('chat.postMessage').find((c) => JSON.stringify(c.args.blocks ?? '').includes('claw_reject')), 30_000);
+    const proposalId = (card.args.blocks as any[]).find((b) => b.type === 'actions').elements[1].value as string;
+    const cardTs = `${1700000000 + slack.callsTo('chat.postMessage').indexOf(card) + 1}.000100`;
+    const rootTs = card.args.thread_ts as string;
+    const clickReject = (user: string) => postSigned(events(), SECRET, buttonClickBody({ actionId: 'claw_reject', value: proposalId, user, channel: CHANNEL, messageTs: cardTs, threadTs: rootTs }));
+
+    // Not an approver: told at once, no modal.
+    expect((await clickReject('U0STRANGER')).status).toBe(200);
+    await waitFor('the refusal', () => slack.callsTo('chat.postEphemeral').find((c) => c.args.user === 'U0STRANGER' && String(c.args.text).includes('not an approver')));
+    expect(slack.callsTo('views.open')).toHaveLength(0);
+
+    await clickReject(APPROVER);
+    const opened = await waitFor('the reason modal', () => slack.callsTo('views.open')[0]);
+    expect(opened.args.trigger_id).toBe('1.2.3');
+    expect(opened.args.view).toMatchObject({ type: 'modal', callback_id: 'claw_reject_reason' });
+    const metadata = opened.args.view.private_metadata as string;
+    expect(JSON.parse(metadata)).toEqual({ proposalId, channel: CHANNEL, ts: cardTs, threadTs: rootTs });
+
+    const submit = (reason: string | null, user = APPROVER, privateMetadata = metadata) =>
+      postSigned(events(), SECRET, viewSubmissionBody({ callbackId: 'claw_reject_reason', privateMetadata, user, values: { reason: { value: { type: 'plain_text_input', value: reason } } } }));
+    // An empty reason keeps the modal open with the error under the field; nothing is decided.
+    const empty = await submit('  ');
+    expect(empty.status).toBe(200);
+    expect(await empty.json()).toEqual({ response_action: 'errors', errors: { reason: expect.stringContaining('Say why') } });
+    const damaged = await submit('reason enough', APPROVER, '{not json');
+    expect(await damaged.json()).toMatchObject({ response_action: 'errors', errors: { reason: expect.stringContaining('damaged') } });
+    const db = app.runtime.store.db;
+    expect((await db.selectFrom('proposals').select('status').where('id', '=', proposalId).executeTakeFirstOrThrow()).status).toBe('pending');
+
+    const reason = 'Argo CD is already rolling back cart; do not fight it';
+    const done = await submit(reason);
+    expect(done.status).toBe(200);
+    expect(await done.text()).toBe(''); // a plain ack closes the modal
+    const updated = await waitFor('the rejected card', () => slack.callsTo('chat.update').find((c) => c.args.ts === cardTs && JSON.stringify(c.args.blocks).includes('Rejected*')));
+    expect(JSON.stringify(updated.args.blocks)).toContain(`by <@${APPROVER}>`);
+    expect(JSON.stringify(updated.args.blocks)).toContain('Argo CD is already rolling back cart');
+    expect(JSON.stringify(updated.args.blocks)).not.toContain('claw_approve');
+
+    // The run resumes knowing why, and says so in the thread; nothing touched the cluster.
+    const final = await waitFor('the final summary', () => slack.callsTo('chat.postMessage').find((c) => String(c.args.text).includes('Run succeeded')), 30_000);
+    expect(final.args.text).toContain('rejected by U0APPROVER1');
+    expect(final.args.text).toContain('Argo CD is already rolling back cart');
+    expect(sandbox.journal.filter((r) => r.method === 'PATCH' && !r.dryRun)).toHaveLength(0);
+    const audit = await db.selectFrom('audit_log').select(['action', 'actor', 'data']).where('action', '=', 'proposal.reject').execute();
+    expect(audit).toEqual([expect.objectContaining({ actor: APPROVER, data: expect.objectContaining({ reason }) })]);
+
+    // A second submission (a stale modal) decides nothing more.
+    const again = await submit('changed my mind');
+    expect(await again.json()).toMatchObject({ response_action: 'errors', errors: { reason: expect.stringContaining('already rejected') } });
+  }, 60_000);
+});
