@@ -177,7 +177,12 @@ function decisionText(p: Proposal | undefined): string {
   if (!p) return 'error: the proposal no longer exists';
   const outcome = (p.outcome ?? {}) as { applied?: boolean; verified?: boolean; message?: string };
   if (p.status === 'executed') return `approved and executed; verified: ${outcome.message}`;
-  if (p.status === 'failed') return `approved but ${outcome.applied ? `applied without verifying: ${outcome.message}` : `not applied: ${outcome.message}`}`;
+  if (p.status === 'failed' && outcome.applied) {
+    // The way back, ready to propose: the model decides whether to, a human approves it as ever.
+    const undo = (p.blast_radius as { undo?: { tool: string; input: unknown } }).undo;
+    return `approved but applied without verifying: ${outcome.message}${undo ? `. To roll it back, propose ${undo.tool} with ${JSON.stringify(undo.input)}` : ''}`;
+  }
+  if (p.status === 'failed') return `approved but not applied: ${outcome.message}`;
   const rejection = p.status === 'rejected' ? (p.outcome as { reason?: string | null } | null)?.reason : undefined;
   return `the proposal was ${p.status}${rejection ? ` by the approver, who said: ${JSON.stringify(rejection)}` : ''}; nothing was changed`;
 }

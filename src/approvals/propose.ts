@@ -69,7 +69,7 @@ export async function propose(deps: ProposeDeps, input: { task: Task; runId: str
     dry_run: JSON.stringify(record),
     diff: scrubValues(redactText(changeDiff(live, objects, plan.request)), await secretValues(deps.reader, targetRef.namespace)),
     risk: plan.risk,
-    blast_radius: JSON.stringify({ ...plan.blastRadius, rollback: plan.rollback }),
+    blast_radius: JSON.stringify({ ...plan.blastRadius, rollback: plan.rollback, ...(plan.undo ? { undo: plan.undo } : {}) }),
     rationale: plan.summary,
     required_approvals: policy.count,
     policy_rule: policy.rule,

@@ -28,6 +28,16 @@ export interface WritePlan {
   blastRadius: { pods?: number; replicas?: number; namespaces?: string[]; description: string };
   /** How a human would undo this if it goes wrong (shown on the card). */
   rollback: string;
+  /**
+   * The same undo as a vocabulary call, when one exists: if the change applies but does not
+   * verify, it becomes a ready rollback proposal (which still needs policy, a dry-run and approval).
+   */
+  undo?: UndoCall;
+}
+
+export interface UndoCall {
+  tool: string;
+  input: Record<string, unknown>;
 }
 
 interface ToolBase<S extends z.ZodType> {

@@ -5,13 +5,9 @@ import { describeKubeError } from '../cluster/api-error.ts';
 import { PlanError } from '../tools/define-tool.ts';
 import { deepenEvidence } from './runbooks/evidence.ts';
 import { type RemediationContext, chooseRemediation } from './runbooks/remediation.ts';
+import { type Checkpoint, resume } from './runbooks/resume.ts';
 import type { Finding, Worker, WorkerContext, WorkerResult } from './worker.ts';
 
-interface Checkpoint {
-  proposalId: string;
-  finding: Finding;
-  action: string;
-}
 
 interface Triage {
   scope: string;
@@ -69,34 +65,4 @@ async function remediationContext(ctx: WorkerContext, p: Problem): Promise<Remed
 
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-async function resume(ctx: WorkerContext, cp: Checkpoint): Promise<WorkerResult> {
-  // A run started by a model worker that is no longer configured resumes here without a finding.
-  const about = cp.finding?.summary ?? 'The earlier investigation proposed a change';
-  const p = await ctx.getProposal(cp.proposalId);
-  if (!p) return { status: 'failed', summary: `proposal ${cp.proposalId} disappeared` };
-  const outcome = (p.outcome ?? {}) as { applied?: boolean; verified?: boolean; message?: string; stale?: boolean };
-  const t = p.target as { namespace?: string; name: string };
-  const target = t.namespace ? `${t.namespace}/${t.name}` : t.name;
-  switch (p.status) {
-    case 'executed':
-      return { status: 'succeeded', summary: `${about}. Applied ${p.action} to ${target} and verified: ${outcome.message}.` };
-    case 'failed':
-      return {
-        status: 'escalated',
-        summary: outcome.applied
-          ? `${about}. Applied ${p.action} to ${target}, but the outcome did not verify: ${outcome.message}. A human should look now.`
-          : `${about}. ${p.action} was approved but not applied: ${outcome.message}.`,
-      };
-    case 'rejected': {
-      const { rejectedBy, reason } = (p.outcome ?? {}) as { rejectedBy?: string; reason?: string | null };
-      return { status: 'succeeded', summary: `${about}. The proposed ${p.action} was rejected${rejectedBy ? ` by ${rejectedBy}` : ''}${reason ? ` ("${reason}")` : ''}; no change was made to the cluster.` };
-    }
-    case 'expired':
-    case 'superseded':
-      return { status: 'succeeded', summary: `${about}. The proposed ${p.action} was ${p.status}; no change was made to the cluster.` };
-    default:
-      return { status: 'awaiting_approval', summary: `waiting for a decision on ${p.id} (${p.status})`, checkpoint: cp };
-  }
 }

@@ -88,6 +88,27 @@ describe('a model investigates through the agent loop (Claude via the real SDK, 
     await supervisor.stop();
   });
 
+  it('tells the model how to roll back a change that applied but did not verify', async () => {
+    h.fake.script(
+      { toolCalls: [{ id: 'toolu_u1', name: 'rollout_undo', input: { namespace: 'shop', name: 'cart' } }] },
+      { toolCalls: [{ id: 'toolu_u2', name: 'report', input: { summary: 'The rollback did not verify; escalating.', findings: [] } }] },
+    );
+    // No deadline can be met: the applied change "does not verify".
+    const supervisor = new Supervisor({ db: h.t.db, config, logger: createLogger('silent'), kubeConfigFor: () => kubeConfigOf(h.sandbox), sinks: [], verifyTimeoutMs: 1, pollMs: 50 });
+    const current = Number(h.sandbox.state.store.mustGet(T.deployment, 'shop', 'cart').metadata.annotations?.['deployment.kubernetes.io/revision']);
+    const { run } = await createTask(h.t.db, { kind: 'investigate', source: 'cli', requester: 'cli:oncall', question: 'roll cart back', namespace: 'shop' });
+    await driveRun(supervisor, h.t.db, run.id, 30_000);
+    const [proposal] = await listProposalsForRun(h.t.db, run.id);
+    const asked = h.fake.requests.length;
+    await decide({ db: h.t.db, config }, { proposalId: proposal!.id, actor: 'U0APPROVER1', decision: 'approve' });
+    await driveRun(supervisor, h.t.db, run.id, 30_000);
+    const resumed = h.fake.requests[asked]!.body.messages.at(-1).content[0];
+    expect(resumed.content).toMatch(/^approved but applied without verifying: not verified after 0s/);
+    const [, tool, input] = /To roll it back, propose (\w+) with (\{.*\})$/.exec(resumed.content)!;
+    expect([tool, JSON.parse(input!)]).toEqual(['rollout_undo', { namespace: 'shop', name: 'cart', toRevision: current }]);
+    await supervisor.stop();
+  });
+
   it('hands a fresh run to the next worker in the chain when the model is overloaded, and says so', async () => {
     h.fake.script({ error: { status: 529, type: 'overloaded_error', message: 'Overloaded' } });
     const supervisor = new Supervisor({ db: h.t.db, config, logger: createLogger('silent'), kubeConfigFor: () => kubeConfigOf(h.sandbox), sinks: [] });

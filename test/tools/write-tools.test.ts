@@ -88,6 +88,8 @@ describe('the write vocabulary: plan → dry-run proposal → approval → the e
     expect(proposal.diff).toContain('+              memory: 512Mi');
     expect(proposal.risk).toBe('medium');
     expect((proposal.blast_radius as { rollback: string }).rollback).toContain('--limits=memory=128Mi');
+    // The undo as a vocabulary call sets back what the change set.
+    expect((proposal.blast_radius as { undo: unknown }).undo).toEqual({ tool: 'set_resources', input: { namespace: 'shop', kind: 'Deployment', name: 'cart', container: 'cart', limits: { memory: '128Mi' } } });
     expect(result).toMatchObject({ executed: true, outcome: { applied: true, verified: true } });
     expect(pods('cart').every((p) => p.status.containerStatuses[0].ready)).toBe(true);
   });
@@ -97,6 +99,17 @@ describe('the write vocabulary: plan → dry-run proposal → approval → the e
     expect(proposal.diff).toContain('+  replicas: 3');
     expect(result).toMatchObject({ executed: true, outcome: { verified: true } });
     expect(sandbox.journal.some((r) => r.method === 'PATCH' && r.path.endsWith('/deployments/cart/scale') && !r.dryRun)).toBe(true);
+    // Its undo is an ordinary proposal that puts the count back.
+    const undo = (proposal.blast_radius as { undo: { tool: string; input: Record<string, unknown> } }).undo;
+    expect(undo).toEqual({ tool: 'scale', input: { namespace: 'shop', kind: 'Deployment', name: 'cart', replicas: 2 } });
+    expect((await approveAndRun(undo.tool, undo.input)).result).toMatchObject({ executed: true, outcome: { verified: true } });
+    expect(sandbox.state.store.mustGet(T.deployment, 'shop', 'cart').spec.replicas).toBe(2);
+    await approveAndRun('scale', { namespace: 'shop', name: 'cart', replicas: 3 });
+  });
+
+  it('offers no undo where a merge patch cannot restore the old state (a limit that was unset)', async () => {
+    const { proposal } = await makeProposal(t.db, sandbox, config, 'set_resources', { namespace: 'shop', name: 'cart', limits: { cpu: '500m' } });
+    expect((proposal.blast_radius as { undo?: unknown }).undo).toBeUndefined();
   });
 
   it('patch fixes a Service selector and verifies it has endpoints', async () => {

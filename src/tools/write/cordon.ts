@@ -16,6 +16,7 @@ export const cordon = defineWriteTool({
       risk: 'low',
       blastRadius: { pods: 0, description: `no pods move; ${pods} pod(s) keep running on ${input.node}` },
       rollback: `kubectl uncordon ${input.node}`,
+      ...(node.spec?.unschedulable ? {} : { undo: { tool: 'uncordon', input: { node: input.node } } }),
     };
   },
 });

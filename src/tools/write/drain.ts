@@ -28,6 +28,7 @@ export const drain = defineWriteTool({
       risk: 'high',
       blastRadius: { pods: evict.length, namespaces, description: `${evict.length} pod(s) rescheduled elsewhere: ${evict.slice(0, 8).map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(', ')}${evict.length > 8 ? ', …' : ''}` },
       rollback: `kubectl uncordon ${input.node} (evicted pods are recreated elsewhere by their controllers and do not move back by themselves)`,
+      undo: { tool: 'uncordon', input: { node: input.node } },
     };
   },
 });

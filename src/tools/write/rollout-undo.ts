@@ -38,6 +38,7 @@ export const rolloutUndo = defineWriteTool({
       risk: 'medium',
       blastRadius: { pods: replicas, namespaces: [input.namespace], description: `${replicas} pod(s) of ${input.name} move to revision ${revisionOf(target)}'s pod template` },
       rollback: `kubectl rollout undo deployment/${input.name} -n ${input.namespace} --to-revision=${current} (the current template becomes a new revision)`,
+      ...(current ? { undo: { tool: 'rollout_undo', input: { namespace: input.namespace, name: input.name, toRevision: current } } } : {}),
     };
   },
 });

@@ -20,6 +20,7 @@ export const scale = defineWriteTool({
       risk,
       blastRadius: { pods: Math.abs(to - from), replicas: to, namespaces: [input.namespace], description: to > from ? `${to - from} pod(s) added` : `${from - to} pod(s) removed` },
       rollback: `kubectl scale ${input.kind.toLowerCase()}/${input.name} -n ${input.namespace} --replicas=${from} (an HPA, if any, may override either)`,
+      undo: { tool: 'scale', input: { namespace: input.namespace, kind: input.kind, name: input.name, replicas: from } },
     };
   },
 });

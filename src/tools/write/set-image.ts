@@ -19,6 +19,7 @@ export const setImage = defineWriteTool({
       risk: 'medium',
       blastRadius: { pods, namespaces: [input.namespace], description: `${pods} pod(s) of ${input.name} replaced with ${input.image}` },
       rollback: `kubectl set image ${input.kind.toLowerCase()}/${input.name} -n ${input.namespace} ${c.name}=${c.image}`,
+      undo: { tool: 'set_image', input: { namespace: input.namespace, kind: input.kind, name: input.name, container: c.name, image: c.image } },
     };
   },
 });

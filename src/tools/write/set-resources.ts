@@ -21,6 +21,7 @@ export const setResources = defineWriteTool({
       if (req !== undefined && lim !== undefined && req > lim) throw new PlanError(`${k} request ${next.requests[k]} would exceed its limit ${next.limits[k]}; the API server would reject it`);
     }
     const pods = podCount(obj);
+    const undo = previousValues(c.resources, input);
     const fmt = (r: Record<string, string> | undefined) => Object.entries(r ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || 'none';
     return {
       action: 'set_resources',
@@ -33,6 +34,25 @@ export const setResources = defineWriteTool({
       risk: 'medium',
       blastRadius: { pods, namespaces: [input.namespace], description: `${pods} pod(s) of ${input.name} replaced with the new resources` },
       rollback: `kubectl set resources ${input.kind.toLowerCase()}/${input.name} -n ${input.namespace} -c ${c.name} --requests=${fmt(c.resources?.requests)} --limits=${fmt(c.resources?.limits)}`,
+      ...(undo ? { undo: { tool: 'set_resources', input: { namespace: input.namespace, kind: input.kind, name: input.name, container: c.name, ...undo } } } : {}),
     };
   },
 });
+
+type Values = { cpu?: string; memory?: string };
+
+/**
+ * The old values of every key this change sets, as set_resources input; undefined when one was
+ * unset, since a strategic merge can set a value back but not remove one.
+ */
+function previousValues(old: { requests?: Values; limits?: Values } | undefined, change: { requests?: Values; limits?: Values }): { requests?: Values; limits?: Values } | undefined {
+  const out: { requests?: Values; limits?: Values } = {};
+  for (const part of ['requests', 'limits'] as const) {
+    for (const key of Object.keys(change[part] ?? {}) as (keyof Values)[]) {
+      const was = old?.[part]?.[key];
+      if (was === undefined) return undefined;
+      out[part] = { ...out[part], [key]: was };
+    }
+  }
+  return out;
+}

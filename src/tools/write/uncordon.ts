@@ -16,6 +16,7 @@ export const uncordon = defineWriteTool({
       risk: 'low',
       blastRadius: { pods: pending, description: `${pending} pending pod(s) may be scheduled onto ${input.node}` },
       rollback: `kubectl cordon ${input.node}`,
+      undo: { tool: 'cordon', input: { node: input.node } },
     };
   },
 });
