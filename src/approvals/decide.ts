@@ -21,7 +21,11 @@ type Refusal = Extract<DecisionResult, { ok: false }>;
  */
 export async function decide(
   deps: { db: Db; config: Config },
-  input: { proposalId: string; actor: string; decision: 'approve' | 'reject'; reason?: string; requireReason?: boolean; actorGroups?: readonly string[] },
+  input: {
+    proposalId: string; actor: string; decision: 'approve' | 'reject'; reason?: string; requireReason?: boolean; actorGroups?: readonly string[];
+    /** Where the decision came from, for the audit trail: a terminal decision is break-glass and names who typed it. */
+    via?: { surface: 'slack' | 'cli'; osUser?: string };
+  },
 ): Promise<DecisionResult> {
   const { db } = deps;
   const proposal = await getProposal(db, input.proposalId);
@@ -44,7 +48,7 @@ export async function decide(
     if (current.status !== 'pending') return alreadyDecided(db, current);
     return { ok: false, code: 'duplicate', message: 'you have already recorded a decision on this proposal', proposal: current };
   }
-  await appendAudit(db, { actor: input.actor, action: `proposal.${input.decision}`, subject: proposal.id, data: { reason, artifactHash: proposal.artifact_hash } });
+  await appendAudit(db, { actor: input.actor, action: `proposal.${input.decision}`, subject: proposal.id, data: { reason, artifactHash: proposal.artifact_hash, ...(input.via ? { via: input.via.surface, ...(input.via.surface === 'cli' ? { breakGlass: true, osUser: input.via.osUser } : {}) } : {}) } });
   if (input.decision === 'reject') {
     // The reason travels with the proposal: the card, `claw show` and the paused run all read it.
     const rejected = await transitionProposal(db, proposal.id, ['pending'], 'rejected', { outcome: { rejectedBy: input.actor, reason } });

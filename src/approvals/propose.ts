@@ -8,6 +8,7 @@ import { evaluatePolicy } from '../policy/evaluate.ts';
 import type { Db } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
 import { countActive, insertProposal, supersedePending } from '../store/proposals.ts';
+import { resumeRun } from '../store/runs.ts';
 import type { Proposal, Task } from '../store/schema.ts';
 import type { WritePlan } from '../tools/define-tool.ts';
 import { primaryRef } from '../cluster/write-request.ts';
@@ -55,9 +56,14 @@ export async function propose(deps: ProposeDeps, input: { task: Task; runId: str
   const targetSpecHash = specHash(live);
   const cluster = deps.reader.cluster;
   const hash = artifactHash({ cluster, action: plan.action, request: plan.request, targetSpecHash, dryRun: dryRunDigest(record) });
-  await supersedePending(deps.db, cluster, plan.target);
+  const id = newId('prop');
+  // The older card is obsolete: audited, and its waiting run wakes to say so (fail closed).
+  for (const old of await supersedePending(deps.db, cluster, plan.target)) {
+    await appendAudit(deps.db, { actor: `task:${task.requester}`, action: 'proposal.superseded', subject: old.id, data: { by: id } });
+    await resumeRun(deps.db, old.run_id);
+  }
   const proposal = await insertProposal(deps.db, {
-    id: newId('prop'),
+    id,
     run_id: runId,
     task_id: task.id,
     action: plan.action,

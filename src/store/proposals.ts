@@ -42,16 +42,16 @@ export async function transitionProposal(
 }
 
 /** A newer proposal for the same target makes older undecided ones obsolete. */
-export async function supersedePending(db: Db, cluster: string, target: { kind: string; namespace?: string; name: string }): Promise<string[]> {
+export async function supersedePending(db: Db, cluster: string, target: { kind: string; namespace?: string; name: string }): Promise<{ id: string; run_id: string }[]> {
   const rows = await db
     .updateTable('proposals')
     .set({ status: 'superseded', decided_at: sql`now()` })
     .where('status', '=', 'pending')
     .where('cluster', '=', cluster)
     .where(sql<boolean>`target = ${JSON.stringify(target)}::jsonb`)
-    .returning('id')
+    .returning(['id', 'run_id'])
     .execute();
-  return rows.map((r) => r.id);
+  return rows;
 }
 
 export async function setProposalMessage(db: Db, id: string, channel: string, ts: string): Promise<void> {

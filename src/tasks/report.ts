@@ -1,4 +1,5 @@
 import type { Db } from '../store/db.ts';
+import { listApprovals } from '../store/approvals.ts';
 import { listProposalsForRun } from '../store/proposals.ts';
 import { listRunEvents } from '../store/run-events.ts';
 import { getRun } from '../store/runs.ts';
@@ -12,6 +13,7 @@ export interface InvestigationReport {
   proposals: {
     id: string; action: string; target: { kind: string; namespace?: string; name: string }; status: string; risk: string;
     summary: string; artifactHash: string; expiresAt: string; dryRun: { ok: boolean; diff: string }; outcome: unknown;
+    blastRadius: string; rollback?: string; approvals: { required: number; rule: string; approvedBy: string[] };
   }[];
 }
 
@@ -20,6 +22,7 @@ export async function buildReport(db: Db, runId: string): Promise<InvestigationR
   if (!run) throw new Error(`no run ${runId}`);
   const events = await listRunEvents(db, runId);
   const proposals = await listProposalsForRun(db, runId);
+  const approvals = (await Promise.all(proposals.map((p) => listApprovals(db, p.id)))).flat();
   return {
     run: { id: run.id, status: run.status, worker: run.worker, steps: run.steps, usage: { inputTokens: run.input_tokens, outputTokens: run.output_tokens, costUsd: Number(run.cost_usd) }, attempt: run.attempt, history: run.history, summary: run.summary },
     findings: events.filter((e) => e.type === 'finding').map((e) => e.data as unknown as Finding),
@@ -34,6 +37,9 @@ export async function buildReport(db: Db, runId: string): Promise<InvestigationR
       expiresAt: new Date(p.expires_at).toISOString(),
       dryRun: { ok: (p.dry_run as { ok: boolean }).ok, diff: p.diff },
       outcome: p.outcome,
+      blastRadius: (p.blast_radius as { description?: string }).description ?? '',
+      ...((p.blast_radius as { rollback?: string }).rollback ? { rollback: (p.blast_radius as { rollback: string }).rollback } : {}),
+      approvals: { required: p.required_approvals, rule: p.policy_rule, approvedBy: approvals.filter((a) => a.proposal_id === p.id && a.decision === 'approve').map((a) => a.actor) },
     })),
   };
 }

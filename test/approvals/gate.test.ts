@@ -52,10 +52,12 @@ describe('the approval gate: decide and the one executor', () => {
     expect(await exec(proposal.id)).toMatchObject({ executed: false });
   });
 
-  it('a newer proposal for the same target supersedes the pending one', async () => {
+  it('a newer proposal for the same target supersedes the pending one and wakes its run', async () => {
     const first = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' });
     await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' });
     expect((await getProposal(t.db, first.proposal.id))!.status).toBe('superseded');
+    // Its waiting run wakes (to report it), rather than waiting on a dead proposal forever.
+    expect((await getRun(t.db, first.run.id))!.status).toBe('queued');
   });
 
   it('voids the approval when the target spec changed after the dry-run: nothing is applied', async () => {

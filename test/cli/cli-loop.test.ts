@@ -64,6 +64,15 @@ describe('claw CLI against a `claw sandbox` process, checked with the real kubec
       expect(shown.run.status).toBe('succeeded');
       expect(shown.proposals[0].status).toBe('executed');
       expect(shown.events.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['finding', 'proposal', 'execution', 'final']));
+      expect(shown.proposals[0].approvals).toEqual({ required: 1, rule: 'default:one-approver', approvedBy: ['U0APPROVER1'] });
+      // The text view shows what the card shows: blast radius, approvals, the way back.
+      const text = (await run(['show', report.run.id], env)).stdout;
+      expect(text).toContain('blast radius: 2 pod(s) of cart move to revision 1');
+      expect(text).toContain('approvals: 1 required (rule default:one-approver), approved by U0APPROVER1');
+      expect(text).toMatch(/to undo: kubectl rollout undo deployment\/cart -n shop --to-revision=2/);
+      // A decision at the terminal is break-glass in the audit trail, with who typed it.
+      const audit = (await run(['audit', 'export'], env)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(audit.find((a) => a.action === 'proposal.approve')?.data).toMatchObject({ via: 'cli', breakGlass: true, osUser: expect.any(String) });
     } finally {
       await sandbox.stop();
     }
@@ -92,6 +101,7 @@ describe('claw CLI against a `claw sandbox` process, checked with the real kubec
       expect(show.proposals[0].status).toBe('rejected');
       expect(show.run.status).toBe('succeeded');
       expect(show.run.summary).toContain('no change was made');
+      expect(show.run.summary).toContain('rejected by U0APPROVER1 ("db is down, restart will not help")');
       const noReason = await run(['reject', report.proposals[0].id, '--as', 'U0APPROVER1'], env);
       expect(noReason.code).toBe(2);
       await writeFile(join(dir, 'bad-alert.json'), '{"status": "firing"}');

@@ -5,6 +5,8 @@ export interface SlackCall {
   method: string;
   token: string | undefined;
   args: Record<string, any>;
+  /** What the fake answered (e.g. the `ts` of a posted message). */
+  result?: Record<string, any>;
 }
 
 /**
@@ -18,7 +20,7 @@ export class FakeSlack {
   url = '';
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req).then((body) => {
+    this.server = createServer((req, res) => void this.answer(req).then((body) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     }));
@@ -41,15 +43,20 @@ export class FakeSlack {
     return this.calls.filter((c) => c.method === method);
   }
 
-  private async handle(req: IncomingMessage): Promise<Record<string, unknown>> {
+  private async answer(req: IncomingMessage): Promise<Record<string, unknown>> {
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0]!;
     let raw = '';
     for await (const chunk of req) raw += chunk;
     const args: Record<string, any> = {};
     if ((req.headers['content-type'] ?? '').includes('application/json')) Object.assign(args, JSON.parse(raw || '{}'));
     else for (const [k, v] of new URLSearchParams(raw)) args[k] = /^[[{]/.test(v) ? safeJson(v) : v;
-    const token = req.headers.authorization?.replace(/^Bearer /, '');
-    this.calls.push({ method, token, args });
+    const call: SlackCall = { method, token: req.headers.authorization?.replace(/^Bearer /, ''), args };
+    this.calls.push(call);
+    call.result = this.respond(method, args);
+    return call.result;
+  }
+
+  private respond(method: string, args: Record<string, any>): Record<string, any> {
     switch (method) {
       case 'auth.test':
         return { ok: true, url: 'https://example.slack.com/', team: 'Example', user: 'claw', team_id: 'T0001', user_id: 'U0BOT', bot_id: 'B0BOT' };

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { decide } from '../../approvals/decide.ts';
 import { executeProposal } from '../../approvals/execute.ts';
 import { loadConfig } from '../../config.ts';
@@ -15,7 +16,7 @@ async function decideFromCli(argv: string[], decision: 'approve' | 'reject'): Pr
   const rt = await runtimeForCli(config);
   try {
     const db = rt.store.db;
-    const result = await decide({ db, config }, { proposalId, actor: values.as, decision, reason: values.reason, requireReason: decision === 'reject' });
+    const result = await decide({ db, config }, { proposalId, actor: values.as, decision, reason: values.reason, requireReason: decision === 'reject', via: { surface: 'cli', osUser: osUser() } });
     if (!result.ok) {
       process.stderr.write(`claw ${decision}: refused: ${result.message.replace(/<@([A-Z0-9]+)>/g, '$1')}\n`);
       return 1;
@@ -59,3 +60,12 @@ export const rejectCommand: Command = {
   summary: 'reject a proposal; nothing is changed',
   run: (argv) => decideFromCli(argv, 'reject'),
 };
+
+/** Who is at the terminal (a container's uid may have no passwd entry). */
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid:${process.getuid?.() ?? '?'}`;
+  }
+}

@@ -60,7 +60,9 @@ export const showCommand: Command = {
         if (line) process.stdout.write(`${line}\n`);
       }
       for (const p of report.proposals) {
-        process.stdout.write(`\nproposal ${p.id}: ${p.action} ${refLabel(p.target)} [${p.status}, risk ${p.risk}, expires ${p.expiresAt}]\n${p.summary}\nartifact ${p.artifactHash}\n${p.dryRun.diff}\n`);
+        const approved = p.approvals.approvedBy.length ? `, approved by ${p.approvals.approvedBy.join(' and ')}` : '';
+        process.stdout.write(`\nproposal ${p.id}: ${p.action} ${refLabel(p.target)} [${p.status}, risk ${p.risk}, expires ${p.expiresAt}]\n${p.summary}\n`);
+        process.stdout.write(`blast radius: ${p.blastRadius}\napprovals: ${p.approvals.required} required (rule ${p.approvals.rule})${approved}\n${p.rollback ? `to undo: ${p.rollback}\n` : ''}artifact ${p.artifactHash}\n${p.dryRun.diff}\n`);
       }
       return 0;
     } finally {

@@ -127,6 +127,12 @@ export function rejectReasonModal(card: CardRef, p: Pick<Proposal, 'action' | 't
   };
 }
 
+/** A card nobody decided: it expired (fail closed) or a newer proposal replaced it. Buttons gone. */
+export function closedCard(p: Proposal): SlackMessage {
+  const note = p.status === 'superseded' ? ':twisted_rightwards_arrows: *Superseded* by a newer proposal for the same target; nothing was changed' : `:hourglass: *${p.status === 'expired' ? 'Expired' : esc(p.status)}* without a decision; nothing was changed`;
+  return { text: `${p.status}: ${p.rationale}`, blocks: [...proposalDetails(p), { type: 'section', text: { type: 'mrkdwn', text: note } }] };
+}
+
 export function outcomeMessage(e: { applied: boolean; verified: boolean; message: string; proposalId: string }): SlackMessage {
   const icon = e.applied && e.verified ? ':white_check_mark:' : e.applied ? ':warning:' : ':no_entry:';
   return { text: `${icon} ${e.applied ? 'Applied' : 'Not applied'} (${e.proposalId}): ${esc(e.message)}` };

@@ -5,7 +5,7 @@ import { getProposal, setProposalMessage } from '../../store/proposals.ts';
 import type { Run, Task } from '../../store/schema.ts';
 import type { PersistedEvent, RunSink } from '../../supervisor/run-sink.ts';
 import type { Finding } from '../../workers/worker.ts';
-import { type SlackMessage, finalMessage, findingMessage, outcomeMessage, progressMessage, proposalCard, textMessage } from './blocks.ts';
+import { type SlackMessage, closedCard, finalMessage, findingMessage, outcomeMessage, progressMessage, proposalCard, textMessage } from './blocks.ts';
 
 /**
  * Renders a run into its task's Slack thread: one progress message kept current with
@@ -61,7 +61,16 @@ export function slackThreadSink(opts: { client: webApi.WebClient; db: Db; logger
         case 'execution':
           await post(task, outcomeMessage(d as { applied: boolean; verified: boolean; message: string; proposalId: string }));
           return;
-        case 'decision':
+        case 'decision': {
+          // An expired or superseded card loses its buttons, so nobody clicks a dead proposal.
+          const proposal = await getProposal(opts.db, d.proposalId);
+          if (proposal?.slack_channel && proposal.slack_ts && (proposal.status === 'expired' || proposal.status === 'superseded')) {
+            const closed = closedCard(proposal);
+            await opts.client.chat.update({ channel: proposal.slack_channel, ts: proposal.slack_ts, text: closed.text, blocks: closed.blocks });
+          }
+          await post(task, textMessage(d.message));
+          return;
+        }
         case 'error':
           await post(task, textMessage(d.message));
           return;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Proposal } from '../../../src/store/schema.ts';
-import { APPROVE_ACTION, decidedCard, proposalCard, rejectReasonModal } from '../../../src/surfaces/slack/blocks.ts';
+import { APPROVE_ACTION, closedCard, decidedCard, proposalCard, rejectReasonModal } from '../../../src/surfaces/slack/blocks.ts';
 
 function proposal(over: Partial<Proposal> = {}): Proposal {
   return {
@@ -38,5 +38,13 @@ describe('proposal cards and the reject modal (Block Kit limits)', () => {
     expect(json).toContain('Rejected* by <@U0APPROVER1>');
     expect(json).toContain('not during &lt;!here&gt; the sale');
     expect(json).not.toContain(APPROVE_ACTION);
+  });
+
+  it('closes an expired or superseded card without buttons, saying nothing changed', () => {
+    for (const status of ['expired', 'superseded'] as const) {
+      const json = JSON.stringify(closedCard(proposal({ status })).blocks);
+      expect(json).toContain(status === 'expired' ? 'Expired* without a decision; nothing was changed' : 'Superseded* by a newer proposal');
+      expect(json).not.toContain(APPROVE_ACTION);
+    }
   });
 });

@@ -16,7 +16,7 @@ export function registerActions(app: App, deps: SlackDeps): void {
     await ack();
     const card = cardOf(body, action);
     const actor = body.user.id;
-    const result = await decide({ db: deps.db, config: deps.config }, { proposalId: card.proposalId, actor, decision: 'approve', actorGroups: await groupsOf(actor) });
+    const result = await decide({ db: deps.db, config: deps.config }, { proposalId: card.proposalId, actor, decision: 'approve', actorGroups: await groupsOf(actor), via: { surface: 'slack' } });
     await showDecision(client, deps, card, actor, result);
   });
 

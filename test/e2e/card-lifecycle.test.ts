@@ -15,7 +15,7 @@ const SECRET = 'reject-secret';
 const APPROVER = 'U0APPROVER1';
 const CHANNEL = 'C0INCIDENT';
 
-describe('rejecting through Slack takes a reason (modal), and the reason reaches the card, the audit and the run', () => {
+describe("a proposal card's life in Slack: rejected with a reason, or superseded by a newer one", () => {
   let slack: FakeSlack;
   let sandbox: Sandbox;
   let app: RunningServer;
@@ -23,7 +23,7 @@ describe('rejecting through Slack takes a reason (modal), and the reason reaches
   const events = () => `${app.url}/slack/events`;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'claw-reject-'));
+    dir = await mkdtemp(join(tmpdir(), 'claw-card-'));
     slack = new FakeSlack();
     await slack.start();
     sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), kubeconfigPath: join(dir, 'kubeconfig') });
@@ -46,7 +46,7 @@ describe('rejecting through Slack takes a reason (modal), and the reason reaches
     await postSigned(events(), SECRET, slashCommandBody({ text: 'investigate checkout is failing', user: 'U0ONCALL', channel: CHANNEL }));
     const card = await waitFor('the proposal card', () => slack.callsTo('chat.postMessage').find((c) => JSON.stringify(c.args.blocks ?? '').includes('claw_reject')), 30_000);
     const proposalId = (card.args.blocks as any[]).find((b) => b.type === 'actions').elements[1].value as string;
-    const cardTs = `${1700000000 + slack.callsTo('chat.postMessage').indexOf(card) + 1}.000100`;
+    const cardTs = card.result!.ts as string;
     const rootTs = card.args.thread_ts as string;
     const clickReject = (user: string) => postSigned(events(), SECRET, buttonClickBody({ actionId: 'claw_reject', value: proposalId, user, channel: CHANNEL, messageTs: cardTs, threadTs: rootTs }));
 
@@ -93,5 +93,28 @@ describe('rejecting through Slack takes a reason (modal), and the reason reaches
     // A second submission (a stale modal) decides nothing more.
     const again = await submit('changed my mind');
     expect(await again.json()).toMatchObject({ response_action: 'errors', errors: { reason: expect.stringContaining('already rejected') } });
+  }, 60_000);
+
+  it('a newer proposal for the same target closes the older card, audits it and ends its run', async () => {
+    const cards = () => slack.callsTo('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks ?? '').includes('claw_approve'));
+    const seen = cards().length;
+    await postSigned(events(), SECRET, slashCommandBody({ text: 'investigate cart is down', user: 'U0ONCALL', channel: CHANNEL }));
+    const older = await waitFor('the first card', () => cards()[seen], 30_000);
+    await postSigned(events(), SECRET, slashCommandBody({ text: 'investigate checkout errors', user: 'U0OTHER', channel: CHANNEL }));
+    const newer = await waitFor('the second card', () => cards()[seen + 1], 30_000);
+    const idOf = (c: typeof older) => (c.args.blocks as any[]).find((b) => b.type === 'actions').elements[0].value as string;
+    expect(newer.args.thread_ts).not.toBe(older.args.thread_ts);
+
+    const closed = await waitFor('the older card closed', () => slack.callsTo('chat.update').find((c) => c.args.ts === older.result!.ts && JSON.stringify(c.args.blocks).includes('Superseded')));
+    expect(JSON.stringify(closed.args.blocks)).not.toContain('claw_approve');
+    const ended = await waitFor("the older run's end", () => slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts === older.args.thread_ts && String(c.args.text).includes('Run succeeded')), 30_000);
+    expect(ended.args.text).toContain('was superseded; no change was made');
+    const db = app.runtime.store.db;
+    const audit = await db.selectFrom('audit_log').select(['subject', 'data']).where('action', '=', 'proposal.superseded').execute();
+    expect(audit).toEqual([{ subject: idOf(older), data: { by: idOf(newer) } }]);
+    // A late click on the closed card decides nothing.
+    await postSigned(events(), SECRET, buttonClickBody({ actionId: 'claw_approve', value: idOf(older), user: APPROVER, channel: CHANNEL, messageTs: older.result!.ts, threadTs: older.args.thread_ts }));
+    await waitFor('the late click explained', () => slack.callsTo('chat.postEphemeral').find((c) => String(c.args.text).includes('already superseded')));
+    expect((await db.selectFrom('proposals').select('status').where('id', '=', idOf(newer)).executeTakeFirstOrThrow()).status).toBe('pending');
   }, 60_000);
 });
