@@ -20,7 +20,7 @@ export const runbookWorker: Worker = {
   id: 'runbooks',
   async run(ctx) {
     const checkpoint = ctx.checkpoint as Checkpoint | undefined;
-    return checkpoint?.proposalId ? resume(ctx, checkpoint) : investigate(ctx);
+    return checkpoint?.proposalId ? resume(ctx, checkpoint, investigate) : investigate(ctx);
   },
 };
 

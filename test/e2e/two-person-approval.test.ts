@@ -87,4 +87,12 @@ describe('two-person approval through signed Slack clicks', () => {
     await waitFor('approved by a group member', async () => (await getProposal(db, proposal.id))?.status !== 'pending');
     expect(slack.callsTo('usergroups.users.list').map((c) => c.args.usergroup)).toContain('S0SRE');
   }, 60_000);
+
+  it('an approver may not approve their own request (allowSelfApproval is off)', async () => {
+    const db = app.runtime.store.db;
+    const { proposal } = await makeProposal(db, sandbox, app.runtime.config, 'rollout_restart', { namespace: 'shop', kind: 'Deployment', name: 'cart' }, 'U0ALICE');
+    await postSigned(`${app.url}/slack/events`, SECRET, buttonClickBody({ actionId: 'claw_approve', value: proposal.id, user: 'U0ALICE', channel: CHANNEL, messageTs: '1700000029.000100', threadTs: '1700000001.000100' }));
+    await waitFor('the self-approval refusal', () => slack.callsTo('chat.postEphemeral').find((c) => c.args.user === 'U0ALICE' && String(c.args.text).includes('allowSelfApproval')));
+    expect((await getProposal(db, proposal.id))!.status).toBe('pending');
+  }, 60_000);
 });

@@ -17,9 +17,11 @@ type Outcome = { applied?: boolean; verified?: boolean; message?: string; stale?
 /**
  * A paused runbook run wakes once its proposal is settled and says how it ended. A change that
  * applied but did not verify is not left half-done: its undo becomes a ready rollback proposal
- * (policy, dry-run and approval as ever) and the run waits on that instead.
+ * (policy, dry-run and approval as ever) and the run waits on that instead. An approval voided
+ * because the target changed starts the investigation again: a fresh proposal, or none if the
+ * problem went away.
  */
-export async function resume(ctx: WorkerContext, cp: Checkpoint): Promise<WorkerResult> {
+export async function resume(ctx: WorkerContext, cp: Checkpoint, investigate: (ctx: WorkerContext) => Promise<WorkerResult>): Promise<WorkerResult> {
   // A run started by a model worker that is no longer configured resumes here without a finding.
   const about = cp.finding?.summary ?? 'The earlier investigation proposed a change';
   const p = await ctx.getProposal(cp.proposalId);
@@ -34,6 +36,11 @@ export async function resume(ctx: WorkerContext, cp: Checkpoint): Promise<Worker
     case 'failed': {
       const undo = (p.blast_radius as { undo?: UndoCall }).undo;
       if (outcome.applied && undo) return proposeRollback(ctx, cp, p, undo, outcome.message ?? 'it did not verify');
+      if (outcome.stale) {
+        // The approval is void because the cluster moved: look again, and propose afresh if still needed.
+        ctx.emit({ type: 'step', data: { message: `${p.action} was not applied: ${outcome.message}. Investigating again against the cluster as it is now.` } });
+        return investigate(ctx);
+      }
       return {
         status: 'escalated',
         summary: outcome.applied

@@ -10,7 +10,7 @@ import { createTask } from '../../src/tasks/create-task.ts';
 import { useAgentHarness } from '../helpers/agent-harness.ts';
 import { kubeConfigOf, testConfig } from '../helpers/proposal-fixture.ts';
 
-describe('a runbook change that applies but does not verify', () => {
+describe('a runbook run after its proposal settles badly', () => {
   const h = useAgentHarness();
   const config = testConfig(['U0APPROVER1']);
 
@@ -48,6 +48,34 @@ describe('a runbook change that applies but does not verify', () => {
     expect(done.summary).toContain('and the rollback (rollout_undo) did not verify either');
     expect(await listProposalsForRun(h.t.db, run.id)).toHaveLength(2);
     expect(realPatches()).toBe(before.patches + 2);
+    await supervisor.stop();
+  });
+});
+
+describe('a runbook run whose approval was voided', () => {
+  const h = useAgentHarness();
+  const config = testConfig(['U0APPROVER1']);
+
+  it('investigates again when the approval was voided because the target moved, and proposes afresh', async () => {
+    const supervisor = new Supervisor({ db: h.t.db, config, logger: createLogger('silent'), kubeConfigFor: () => kubeConfigOf(h.sandbox), sinks: [], verifyTimeoutMs: 20_000, pollMs: 50 });
+    const realPatches = () => h.sandbox.journal.filter((r) => r.method === 'PATCH' && !r.dryRun).length;
+    const { run } = await createTask(h.t.db, { kind: 'investigate', source: 'cli', requester: 'cli:oncall', question: 'cart again', namespace: 'shop' });
+    await driveRun(supervisor, h.t.db, run.id, 30_000);
+    const [first] = await listProposalsForRun(h.t.db, run.id);
+    await decide({ db: h.t.db, config }, { proposalId: first!.id, actor: 'U0APPROVER1', decision: 'approve' });
+    // Someone scales cart between the approval and the execution.
+    const cart = h.sandbox.state.store.mustGet(T.deployment, 'shop', 'cart');
+    h.sandbox.state.store.update(T.deployment, { ...cart, spec: { ...cart.spec, replicas: 3 } });
+    const patches = realPatches();
+    const again = await driveRun(supervisor, h.t.db, run.id, 30_000);
+    expect(realPatches()).toBe(patches);
+    const [stale, fresh] = await listProposalsForRun(h.t.db, run.id);
+    expect(stale).toMatchObject({ id: first!.id, status: 'failed', outcome: expect.objectContaining({ applied: false, stale: true }) });
+    expect(fresh).toMatchObject({ action: 'rollout_undo', status: 'pending' });
+    expect(fresh!.blast_radius).toMatchObject({ description: expect.stringContaining('3 pod(s)') }); // planned against the cluster as it is now
+    expect(again).toMatchObject({ status: 'awaiting_approval', checkpoint: expect.objectContaining({ proposalId: fresh!.id }) });
+    const steps = (await listRunEvents(h.t.db, run.id)).filter((e) => e.type === 'step').map((e) => (e.data as { message: string }).message);
+    expect(steps.some((m) => m.includes('Investigating again against the cluster as it is now'))).toBe(true);
     await supervisor.stop();
   });
 });
