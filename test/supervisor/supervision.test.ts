@@ -142,6 +142,8 @@ describe('the supervisor watches every run: stalls, retries, budgets, cancellati
   });
 
   it('cancels a running run at once when asked, through NOTIFY, and says so', async () => {
+    // Earlier tests leave runs waiting (a superseded proposal wakes its run): none may take this test's model turn.
+    await h.t.db.updateTable('runs').set({ status: 'cancelled' }).where('status', 'in', ['queued', 'awaiting_approval']).execute();
     h.fake.requests.length = 0;
     h.fake.script({ delayMs: 30_000 });
     const supervisor = supervisorFor(configWith({ stall: { seconds: 60, maxNudges: 0 } }));
