@@ -1,6 +1,6 @@
 import { type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { webApi } from '@slack/bolt';
+import { webApi } from '@slack/bolt';
 import type { Config } from './config.ts';
 import { type Runtime, openRuntime } from './runtime.ts';
 import { healthz, readyz, sendJson } from './surfaces/http/health.ts';
@@ -44,6 +44,16 @@ function displayCluster(rt: Runtime, cluster: string): string {
   }
 }
 
+/** Why a task cannot target `cluster`: the kubeconfig has no such context (or cannot be loaded). */
+function unknownCluster(rt: Runtime, cluster: string): string | undefined {
+  try {
+    rt.kubeConfigFor(cluster);
+    return undefined;
+  } catch (e) {
+    return `I cannot reach cluster \`${cluster}\`: ${(e as Error).message}.`;
+  }
+}
+
 /**
  * `claw serve`: config → runtime → surfaces + supervisor in one process. Health answers as soon
  * as the server listens, with or without Slack, kubeconfig or claw.yaml.
@@ -51,12 +61,17 @@ function displayCluster(rt: Runtime, cluster: string): string {
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {
   const rt = await openRuntime(config, { memoryStore: opts.memoryStore });
   const supervisor = new Supervisor({ db: rt.store.db, config, logger: rt.logger, kubeConfigFor: rt.kubeConfigFor, sinks: [], listen: rt.store.listen, ...opts.supervisor });
-  const deps = { db: rt.store.db, config, logger: rt.logger, notify: () => supervisor.wake(), clusterName: (c: string) => displayCluster(rt, c) };
+  const deps = { db: rt.store.db, config, logger: rt.logger, notify: () => supervisor.wake(), clusterName: (c: string) => displayCluster(rt, c), unknownCluster: (c: string) => unknownCluster(rt, c) };
   const { botToken, signingSecret, apiUrl } = config.slack;
   const slack = botToken && signingSecret
     ? createSlackApp(deps, { botToken, signingSecret, apiUrl, clientOptions: opts.slackClientOptions, botId: opts.botId, botUserId: opts.botUserId })
     : undefined;
-  if (slack) supervisor.addSink(slackThreadSink({ client: slack.app.client, db: rt.store.db, logger: rt.logger, updateEveryMs: opts.slackUpdateEveryMs }));
+  // Thread posts get their own client that hands 429s back (the outbox waits per channel) instead
+  // of pausing every call the app makes, button clicks included.
+  const sink = slack && botToken
+    ? slackThreadSink({ client: new webApi.WebClient(botToken, { slackApiUrl: apiUrl, ...opts.slackClientOptions, rejectRateLimitedCalls: true }), db: rt.store.db, logger: rt.logger, updateEveryMs: opts.slackUpdateEveryMs })
+    : undefined;
+  if (sink) supervisor.addSink(sink);
   else rt.logger.warn('Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): /slack/events answers 503');
 
   const server = createServer((req, res) => {
@@ -82,6 +97,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     supervisor,
     async stop() {
       await supervisor.stop();
+      // What the runs said last still reaches Slack, within reason.
+      if (sink) await Promise.race([sink.drain(), new Promise((r) => setTimeout(r, 5000).unref())]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await rt.close();

@@ -71,3 +71,10 @@ export async function expireDue(db: Db): Promise<Proposal[]> {
     .where('status', '=', 'pending').where('expires_at', '<=', sql<Date>`now()`)
     .returningAll().execute();
 }
+
+/** Undecided proposals, newest first, with their task's requester (who may not approve them). */
+export async function listPending(db: Db, limit = 50): Promise<(Proposal & { requester: string })[]> {
+  return db.selectFrom('proposals').innerJoin('tasks', 'tasks.id', 'proposals.task_id').selectAll('proposals').select('tasks.requester')
+    .where('proposals.status', '=', 'pending').where('proposals.expires_at', '>', sql<Date>`now()`)
+    .orderBy('proposals.created_at', 'desc').limit(limit).execute();
+}

@@ -21,6 +21,11 @@ export interface TasksTable {
   slack_channel: string | null;
   slack_thread_ts: string | null;
   alert_group_key: string | null;
+  /** The task whose thread this follow-up was asked in. */
+  parent_task_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** What the thread concluded before this follow-up (untrusted: it may quote the cluster). */
+  context: ColumnType<string | null, string | null | undefined, string | null>;
+  slack_team: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
 }
 
@@ -128,6 +133,7 @@ export interface Database {
   approvals: ApprovalsTable;
   audit_log: AuditLogTable;
   claw_migrations: { name: string; applied_at: Timestamp };
+  slack_events: { event_id: string; received_at: Timestamp };
 }
 
 export type Task = Selectable<TasksTable>;

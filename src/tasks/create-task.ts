@@ -14,6 +14,9 @@ export interface TaskRequest {
   slack?: { channel: string; threadTs?: string };
   alertGroupKey?: string;
   timeoutSeconds?: number;
+  /** A follow-up in an earlier task's thread: that task, and what it concluded. */
+  followUp?: { parentTaskId: string; context: string };
+  slackTeam?: string;
 }
 
 /** Default acceptance criteria: what a run must establish before it may call itself done. */
@@ -49,6 +52,9 @@ export async function createTask(db: Db, req: TaskRequest, notify?: () => void):
         slack_channel: req.slack?.channel ?? null,
         slack_thread_ts: req.slack?.threadTs ?? null,
         alert_group_key: req.alertGroupKey ?? null,
+        parent_task_id: req.followUp?.parentTaskId ?? null,
+        context: req.followUp?.context ?? null,
+        slack_team: req.slackTeam ?? null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();

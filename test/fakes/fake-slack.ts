@@ -7,6 +7,8 @@ export interface SlackCall {
   args: Record<string, any>;
   /** What the fake answered (e.g. the `ts` of a posted message). */
   result?: Record<string, any>;
+  /** When it arrived (ms since the epoch). */
+  at?: number;
 }
 
 /**
@@ -21,7 +23,8 @@ export class FakeSlack {
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.answer(req).then((body) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
+      const limited = body.error === 'ratelimited';
+      res.writeHead(limited ? 429 : 200, { 'content-type': 'application/json', ...(limited ? { 'retry-after': String(body.retryAfter) } : {}) });
       res.end(JSON.stringify(body));
     }));
     // Longer than the client's keep-alive, so it never reuses a socket we are closing (ECONNRESET).
@@ -39,19 +42,34 @@ export class FakeSlack {
   /** Members of Slack user groups (S…), answered by `usergroups.users.list`. */
   userGroups: Record<string, string[]> = {};
 
+  private limits: { method: string; channel?: string; times: number; retryAfter: number }[] = [];
+
+  /** The next `times` calls of `method` (in `channel`, if given) answer 429 with Retry-After. */
+  rateLimit(l: { method: string; channel?: string; times: number; retryAfter: number }): void {
+    this.limits.push({ ...l });
+  }
+
   callsTo(method: string): SlackCall[] {
     return this.calls.filter((c) => c.method === method);
   }
 
   private async answer(req: IncomingMessage): Promise<Record<string, unknown>> {
-    const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0]!;
+    // Web API methods under /api/; anything else is a response_url the fake hands out (`response:<path>`).
+    const path = (req.url ?? '').split('?')[0]!;
+    const method = path.startsWith('/api/') ? path.slice(5) : `response:${path}`;
     let raw = '';
     for await (const chunk of req) raw += chunk;
     const args: Record<string, any> = {};
     if ((req.headers['content-type'] ?? '').includes('application/json')) Object.assign(args, JSON.parse(raw || '{}'));
     else for (const [k, v] of new URLSearchParams(raw)) args[k] = /^[[{]/.test(v) ? safeJson(v) : v;
-    const call: SlackCall = { method, token: req.headers.authorization?.replace(/^Bearer /, ''), args };
+    const call: SlackCall = { method, token: req.headers.authorization?.replace(/^Bearer /, ''), args, at: Date.now() };
     this.calls.push(call);
+    const limit = this.limits.find((l) => l.times > 0 && l.method === method && (!l.channel || l.channel === args.channel));
+    if (limit) {
+      limit.times--;
+      call.result = { ok: false, error: 'ratelimited', retryAfter: limit.retryAfter };
+      return call.result;
+    }
     call.result = this.respond(method, args);
     return call.result;
   }

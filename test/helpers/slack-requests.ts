@@ -6,11 +6,11 @@ export function signedHeaders(secret: string, rawBody: string, ts = Math.floor(D
   return { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig };
 }
 
-export function slashCommandBody(p: { text: string; user: string; channel: string; command?: string }): string {
+export function slashCommandBody(p: { text: string; user: string; channel: string; command?: string; responseUrl?: string }): string {
   return new URLSearchParams({
     token: 'deprecated', team_id: 'T0001', team_domain: 'example', channel_id: p.channel, channel_name: 'incidents',
     user_id: p.user, user_name: p.user.toLowerCase(), command: p.command ?? '/claw', text: p.text,
-    api_app_id: 'A0CLAW', is_enterprise_install: 'false', response_url: 'http://127.0.0.1:9/response', trigger_id: '1.2.3',
+    api_app_id: 'A0CLAW', is_enterprise_install: 'false', response_url: p.responseUrl ?? 'http://127.0.0.1:9/response', trigger_id: '1.2.3',
   }).toString();
 }
 
@@ -57,4 +57,16 @@ export function viewSubmissionBody(p: { callbackId: string; privateMetadata: str
     enterprise: null,
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** An Events API delivery (JSON, signed like everything else); `retryNum` marks Slack's retries. */
+export function eventCallback(event: Record<string, unknown>, eventId: string): string {
+  return JSON.stringify({
+    token: 'deprecated', team_id: 'T0001', context_team_id: 'T0001', api_app_id: 'A0CLAW', type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ enterprise_id: null, team_id: 'T0001', user_id: 'U0BOT', is_bot: true, is_enterprise_install: false }], is_ext_shared_channel: false, event,
+  });
+}
+
+export async function postEvent(url: string, secret: string, body: string, retryNum?: number): Promise<Response> {
+  return fetch(url, { method: 'POST', body, headers: { ...signedHeaders(secret, body), 'content-type': 'application/json', ...(retryNum ? { 'x-slack-retry-num': String(retryNum), 'x-slack-retry-reason': 'http_timeout' } : {}) } });
 }

@@ -6,6 +6,7 @@ import { appendRunEvents, listRunEvents } from '../../src/store/run-events.ts';
 import { RUNS_CHANNEL, claimRun, claimRuns, requeueExpired } from '../../src/store/run-queue.ts';
 import { cancelRun, finishRun, getRun, scheduleRetry } from '../../src/store/runs.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
+import { firstDelivery, pruneSlackEvents } from '../../src/store/slack-events.ts';
 import { BACKENDS, type TestDb, openTestDb } from '../helpers/test-db.ts';
 
 describe.each(BACKENDS)('store on %s', (backend) => {
@@ -31,6 +32,15 @@ describe.each(BACKENDS)('store on %s', (backend) => {
     expect(claimed).toHaveLength(1);
     expect(claimed[0]!.status).toBe('running');
     expect(await claimRun(t.db, 'three', 30)).toBeUndefined();
+  });
+
+  it('takes only the first delivery of a Slack event, even when retries race, and forgets old ids', async () => {
+    const results = await Promise.all(Array.from({ length: 4 }, () => firstDelivery(t.db, 'Ev0RACE')));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await firstDelivery(t.db, 'Ev0OTHER')).toBe(true);
+    await sql`update slack_events set received_at = now() - interval '2 days' where event_id = 'Ev0RACE'`.execute(t.db);
+    expect(await pruneSlackEvents(t.db)).toBe(1);
+    expect(await firstDelivery(t.db, 'Ev0OTHER')).toBe(false);
   });
 
   it('re-queues a run whose lease expired, and a lost lease cannot finish it', async () => {

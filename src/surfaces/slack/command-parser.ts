@@ -1,16 +1,18 @@
 export type ClawCommand =
   | { kind: 'help' }
-  | { kind: 'investigate'; question: string; namespace?: string }
+  | { kind: 'investigate'; question: string; namespace?: string; cluster?: string }
   | { kind: 'runs' }
   | { kind: 'status'; runId: string }
   | { kind: 'cancel'; runId: string }
+  | { kind: 'retry'; runId: string }
   | { kind: 'usage'; problem: string };
 
 const RUN_ID = /^run_[0-9a-z]{10,40}$/;
 
 /**
  * `/claw` text → a command. Bare text means investigate; `in <namespace>` (or `-n <ns>`)
- * narrows the scope. Anything else gets usage help, never an exception.
+ * narrows the scope and `on <cluster>` (a kubeconfig context) picks the cluster, at the end of the
+ * text. Anything else gets usage help, never an exception.
  */
 export function parseClawCommand(text: string): ClawCommand {
   const trimmed = text.trim().replace(/\s+/g, ' ');
@@ -18,7 +20,7 @@ export function parseClawCommand(text: string): ClawCommand {
   const [head = '', ...rest] = trimmed.split(' ');
   const verb = head.toLowerCase();
   if (verb === 'runs') return rest.length ? { kind: 'usage', problem: '`runs` takes no arguments' } : { kind: 'runs' };
-  if (verb === 'status' || verb === 'cancel') {
+  if (verb === 'status' || verb === 'cancel' || verb === 'retry') {
     const runId = rest[0];
     if (!runId || rest.length > 1 || !RUN_ID.test(runId)) return { kind: 'usage', problem: `\`${verb}\` needs one run id, like \`/claw ${verb} run_1m8ga36f0j2y1ct\`` };
     return { kind: verb, runId };
@@ -26,18 +28,30 @@ export function parseClawCommand(text: string): ClawCommand {
   const words = verb === 'investigate' ? rest : [head, ...rest];
   if (words.length === 0) return { kind: 'usage', problem: '`investigate` needs a question, like `/claw investigate checkout is failing in shop`' };
   let namespace: string | undefined;
+  let cluster: string | undefined;
   const kept: string[] = [];
+  // `in X` / `on Y` count only as a trailing clause ("slow in the morning" stays in the question).
+  const trailing = (i: number, other: string) => i === words.length - 2 || (words[i + 2]?.toLowerCase() === other && i === words.length - 4);
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
+    const lower = w.toLowerCase();
     const next = words[i + 1];
-    if ((w.toLowerCase() === 'in' || w === '-n' || w === '--namespace') && next && isNamespace(next) && (w !== 'in' || i === words.length - 2 || words[i + 2]?.toLowerCase() === 'on')) {
+    if ((lower === 'in' || w === '-n' || w === '--namespace') && next && isNamespace(next) && (lower !== 'in' || trailing(i, 'on'))) {
       namespace = next;
+      i++;
+    } else if ((lower === 'on' || w === '--context') && next && isContext(next) && (lower !== 'on' || trailing(i, 'in'))) {
+      cluster = next;
       i++;
     } else kept.push(w);
   }
   const question = kept.join(' ').trim();
   if (!question && !namespace) return { kind: 'usage', problem: 'tell me what to look at, like `/claw investigate checkout is failing in shop`' };
-  return { kind: 'investigate', question: question || `what is failing in ${namespace}?`, namespace };
+  return { kind: 'investigate', question: question || `what is failing in ${namespace}?`, ...(namespace ? { namespace } : {}), ...(cluster ? { cluster } : {}) };
+}
+
+/** A kubeconfig context name: kind-prod, admin@staging, arn:aws:eks:eu-west-1:123:cluster/prod. */
+function isContext(s: string): boolean {
+  return /^[\w.:@/-]{1,200}$/.test(s);
 }
 
 function isNamespace(s: string): boolean {
@@ -46,9 +60,12 @@ function isNamespace(s: string): boolean {
 
 export const HELP_TEXT = [
   '*ClusterClaw* investigates what is failing in your cluster and proposes fixes that an approver must accept.',
-  '• `/claw investigate <what is wrong> [in <namespace>]` — start an investigation (bare text works too)',
+  '• `/claw investigate <what is wrong> [in <namespace>] [on <cluster>]` — start an investigation (bare text works too)',
   '• `/claw runs` — recent runs',
   '• `/claw status <run>` — where a run stands',
-  '• `/claw cancel <run>` — cancel a queued or waiting run',
-  'Examples: `/claw checkout returns 502s in shop`, `/claw investigate why are pods restarting`',
+  '• `/claw cancel <run>` — stop a run (at once when it waits, at its next step when it is working)',
+  '• `/claw retry <run>` — run a finished task again, from the start, in its thread',
+  '• `@ClusterClaw <question>` in a thread — a follow-up that keeps the thread, its scope and what was found',
+  'Proposed changes never run by themselves: an approver clicks Approve on the card, or Reject with a reason.',
+  'Examples: `/claw checkout returns 502s in shop`, `/claw investigate why are pods restarting on prod-eu`',
 ].join('\n');

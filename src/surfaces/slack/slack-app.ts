@@ -2,6 +2,7 @@ import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { webApi } from '@slack/bolt';
 import { registerActions } from './listeners/actions.ts';
 import { registerCommands } from './listeners/commands.ts';
+import { registerEvents } from './listeners/events.ts';
 import { registerRejectReason } from './listeners/reject-reason.ts';
 import type { SlackDeps } from './slack-deps.ts';
 
@@ -28,6 +29,7 @@ export function createSlackApp(deps: SlackDeps, opts: { botToken: string; signin
   app.error(async (err) => {
     deps.logger.error({ err }, 'slack listener error');
   });
+  registerEvents(app, deps);
   registerCommands(app, deps);
   registerActions(app, deps);
   registerRejectReason(app, deps);

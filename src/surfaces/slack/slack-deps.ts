@@ -11,4 +11,6 @@ export interface SlackDeps {
   notify(): void;
   /** The kubeconfig context a task's cluster name stands for (`default` → the current one), for display. */
   clusterName(cluster: string): string;
+  /** Why `cluster` cannot be used (no such kubeconfig context), or undefined when it can. */
+  unknownCluster(cluster: string): string | undefined;
 }

@@ -14,11 +14,16 @@ describe('/claw text', () => {
     ['runs', { kind: 'runs' }],
     ['status run_1m8ga36f0j2y1ct', { kind: 'status', runId: 'run_1m8ga36f0j2y1ct' }],
     ['cancel run_1m8ga36f0j2y1ct', { kind: 'cancel', runId: 'run_1m8ga36f0j2y1ct' }],
+    ['retry run_1m8ga36f0j2y1ct', { kind: 'retry', runId: 'run_1m8ga36f0j2y1ct' }],
+    ['checkout is failing in shop on prod-eu', { kind: 'investigate', question: 'checkout is failing', namespace: 'shop', cluster: 'prod-eu' }],
+    ['checkout is failing on admin@staging in shop', { kind: 'investigate', question: 'checkout is failing', namespace: 'shop', cluster: 'admin@staging' }],
+    ['pods restarting on arn:aws:eks:eu-west-1:123:cluster/prod', { kind: 'investigate', question: 'pods restarting', cluster: 'arn:aws:eks:eu-west-1:123:cluster/prod' }],
+    ['what is running on node-a right now', { kind: 'investigate', question: 'what is running on node-a right now' }],
   ])('%j', (text, expected) => {
     expect(parseClawCommand(text)).toEqual(expected);
   });
 
-  it.each(['status', 'status nope', 'cancel run_1 run_2', 'runs extra', 'investigate'])('%j gets usage help', (text) => {
+  it.each(['status', 'status nope', 'cancel run_1 run_2', 'runs extra', 'investigate', 'retry', 'retry everything'])('%j gets usage help', (text) => {
     expect(parseClawCommand(text).kind).toBe('usage');
   });
 

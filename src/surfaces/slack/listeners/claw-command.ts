@@ -1,0 +1,63 @@
+import type { webApi } from '@slack/bolt';
+import { cancelRun, getRun, listRuns } from '../../../store/runs.ts';
+import { retryRun } from '../../../tasks/retry-run.ts';
+import { type ClawCommand, HELP_TEXT } from '../command-parser.ts';
+import type { SlackDeps } from '../slack-deps.ts';
+import { type InvestigationAsk, startInvestigation } from './start-investigation.ts';
+
+export const CANCEL_REPLY = {
+  cancelled: (id: string) => `Cancelled \`${id}\`.`,
+  requested: (id: string) => `Stopping \`${id}\`: the supervisor running it aborts its current step.`,
+  finished: (id: string) => `\`${id}\` has already finished; nothing to cancel.`,
+  unknown: (id: string) => `No run \`${id}\`.`,
+} as const;
+
+export interface CommandContext {
+  client: webApi.WebClient;
+  deps: SlackDeps;
+  /** Answers only the asker (ephemeral). */
+  reply(text: string): Promise<void>;
+  ask: Omit<InvestigationAsk, 'question' | 'namespace' | 'cluster'>;
+}
+
+/**
+ * One `/claw` command, wherever it was typed (slash command or @mention). Reads and writes the
+ * store only; runs are created for the supervisor and never run here.
+ */
+export async function runClawCommand(cmd: ClawCommand, c: CommandContext): Promise<void> {
+  const { deps } = c;
+  switch (cmd.kind) {
+    case 'help':
+      return c.reply(HELP_TEXT);
+    case 'usage':
+      return c.reply(`${cmd.problem}\n\n${HELP_TEXT}`);
+    case 'runs': {
+      const runs = await listRuns(deps.db, 10);
+      const lines = runs.map((r) => `• \`${r.id}\` ${r.status} — ${(r.summary ?? '').slice(0, 120)}`);
+      return c.reply(lines.length ? `*Recent runs*\n${lines.join('\n')}` : 'No runs yet.');
+    }
+    case 'status': {
+      const run = await getRun(deps.db, cmd.runId);
+      return c.reply(run ? `\`${run.id}\`: *${run.status}* (worker ${run.worker ?? '-'}, ${run.steps} steps)\n${run.summary ?? ''}` : `No run \`${cmd.runId}\`.`);
+    }
+    case 'cancel':
+      return c.reply(CANCEL_REPLY[await cancelRun(deps.db, cmd.runId, c.ask.user)](cmd.runId));
+    case 'retry': {
+      const result = await retryRun(deps.db, cmd.runId, c.ask.user, deps.notify);
+      if (!result.ok) return c.reply(result.message);
+      const { task, run } = result;
+      if (task.slack_channel && task.slack_thread_ts) {
+        await c.client.chat.postMessage({ channel: task.slack_channel, thread_ts: task.slack_thread_ts, text: `:repeat: <@${c.ask.user}> asked to run this again: \`${run.id}\`.` })
+          .catch((err) => deps.logger.warn({ err }, 'cannot post the retry note'));
+      }
+      return c.reply(`Retrying \`${cmd.runId}\` as \`${run.id}\`${task.slack_channel ? ' in its thread' : ''}.`);
+    }
+    case 'investigate': {
+      const unknown = cmd.cluster ? deps.unknownCluster(cmd.cluster) : undefined;
+      if (unknown) return c.reply(`${unknown}\n\n${HELP_TEXT}`);
+      const started = await startInvestigation(c.client, deps, { ...c.ask, question: cmd.question, namespace: cmd.namespace, cluster: cmd.cluster });
+      if (!started.ok) return c.reply(started.problem);
+      return;
+    }
+  }
+}
