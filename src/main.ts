@@ -62,9 +62,9 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const rt = await openRuntime(config, { memoryStore: opts.memoryStore });
   const supervisor = new Supervisor({ db: rt.store.db, config, logger: rt.logger, kubeConfigFor: rt.kubeConfigFor, sinks: [], listen: rt.store.listen, ...opts.supervisor });
   const deps = { db: rt.store.db, config, logger: rt.logger, notify: () => supervisor.wake(), clusterName: (c: string) => displayCluster(rt, c), unknownCluster: (c: string) => unknownCluster(rt, c) };
-  const { botToken, signingSecret, apiUrl } = config.slack;
-  const slack = botToken && signingSecret
-    ? createSlackApp(deps, { botToken, signingSecret, apiUrl, clientOptions: opts.slackClientOptions, botId: opts.botId, botUserId: opts.botUserId })
+  const { botToken, signingSecret, appToken, apiUrl } = config.slack;
+  const slack = botToken && (signingSecret || appToken)
+    ? createSlackApp(deps, { botToken, signingSecret, appToken, apiUrl, clientOptions: opts.slackClientOptions, botId: opts.botId, botUserId: opts.botUserId })
     : undefined;
   // Thread posts get their own client that hands 429s back (the outbox waits per channel) instead
   // of pausing every call the app makes, button clicks included.
@@ -72,7 +72,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     ? slackThreadSink({ client: new webApi.WebClient(botToken, { slackApiUrl: apiUrl, ...opts.slackClientOptions, rejectRateLimitedCalls: true }), db: rt.store.db, logger: rt.logger, updateEveryMs: opts.slackUpdateEveryMs })
     : undefined;
   if (sink) supervisor.addSink(sink);
-  else rt.logger.warn('Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): /slack/events answers 503');
+  else rt.logger.warn('Slack is not configured (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN): /slack/events answers 503');
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -81,6 +81,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     if (path === '/slack/events') {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST only' });
       if (!slack) return sendJson(res, 503, { error: 'Slack is not configured on this server' });
+      if (slack.mode === 'socket') return sendJson(res, 404, { error: 'this server receives Slack over Socket Mode (SLACK_APP_TOKEN), not HTTP' });
       if (Number(req.headers['content-length'] ?? 0) > SLACK_BODY_LIMIT) return refuseTooLarge(res);
       return slack.receiver.requestListener(req, res);
     }
@@ -88,6 +89,15 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   });
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   const { port } = server.address() as AddressInfo;
+  // Socket Mode dials out to Slack; a failure here (bad app token) is a start-up error, not a silent deaf bot.
+  if (slack?.mode === 'socket') {
+    await slack.app.start().catch(async (e) => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rt.close();
+      throw e;
+    });
+  }
   await supervisor.start();
   rt.logger.info({ port, slack: Boolean(slack), store: rt.store.kind }, 'claw serve listening');
   return {
@@ -97,6 +107,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     supervisor,
     async stop() {
       await supervisor.stop();
+      if (slack?.mode === 'socket') await slack.app.stop();
       // What the runs said last still reaches Slack, within reason.
       if (sink) await Promise.race([sink.drain(), new Promise((r) => setTimeout(r, 5000).unref())]);
       server.closeAllConnections();

@@ -1,5 +1,6 @@
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 export interface SlackCall {
   method: string;
@@ -29,12 +30,54 @@ export class FakeSlack {
     }));
     // Longer than the client's keep-alive, so it never reuses a socket we are closing (ECONNRESET).
     this.server.keepAliveTimeout = 60_000;
+    // Socket Mode: apps.connections.open hands out ws://…/link; the app dials in and we push envelopes.
+    this.sockets = new WebSocketServer({ noServer: true });
+    this.server.on('upgrade', (req, socket, head) => {
+      if (req.url !== '/link') return void socket.destroy();
+      this.sockets!.handleUpgrade(req, socket, head, (ws) => this.connected(ws));
+    });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/`;
     return this.url;
   }
 
+  private sockets: WebSocketServer | undefined;
+  private socket: WebSocket | undefined;
+  private readonly acks = new Map<string, (ack: Record<string, any>) => void>();
+  private envelopes = 0;
+  private onSocket: (() => void)[] = [];
+
+  private connected(ws: WebSocket): void {
+    this.socket = ws;
+    ws.on('message', (raw) => {
+      const msg = JSON.parse(String(raw)) as { envelope_id?: string };
+      if (msg.envelope_id) this.acks.get(msg.envelope_id)?.(msg);
+    });
+    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake', approximate_connection_time: 18060 }, connection_info: { app_id: 'A0CLAW' } }));
+    for (const f of this.onSocket.splice(0)) f();
+  }
+
+  /** Resolves once an app has opened a Socket Mode connection. */
+  socketReady(): Promise<void> {
+    return this.socket ? Promise.resolve() : new Promise((r) => this.onSocket.push(r));
+  }
+
+  /** Sends a Socket Mode envelope (events_api, slash_commands, interactive) and resolves with the app's ack. */
+  sendEnvelope(type: 'events_api' | 'slash_commands' | 'interactive', payload: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<Record<string, any>> {
+    const envelopeId = `env-${++this.envelopes}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ack for ${envelopeId} within 3 s`)), 3000);
+      this.acks.set(envelopeId, (ack) => {
+        clearTimeout(timer);
+        resolve(ack);
+      });
+      this.socket!.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', ...extra }));
+    });
+  }
+
   async stop(): Promise<void> {
+    for (const ws of this.sockets?.clients ?? []) ws.terminate();
+    this.sockets?.close();
     this.server?.closeAllConnections();
     await new Promise<void>((r) => this.server?.close(() => r()));
   }
@@ -76,6 +119,8 @@ export class FakeSlack {
 
   private respond(method: string, args: Record<string, any>): Record<string, any> {
     switch (method) {
+      case 'apps.connections.open':
+        return { ok: true, url: `ws://127.0.0.1:${(this.server!.address() as AddressInfo).port}/link` };
       case 'auth.test':
         return { ok: true, url: 'https://example.slack.com/', team: 'Example', user: 'claw', team_id: 'T0001', user_id: 'U0BOT', bot_id: 'B0BOT' };
       case 'chat.postMessage': {

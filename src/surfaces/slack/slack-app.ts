@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { webApi } from '@slack/bolt';
 import { registerActions } from './listeners/actions.ts';
 import { registerCommands } from './listeners/commands.ts';
@@ -6,26 +6,36 @@ import { registerEvents } from './listeners/events.ts';
 import { registerRejectReason } from './listeners/reject-reason.ts';
 import type { SlackDeps } from './slack-deps.ts';
 
-export interface SlackSurface {
-  app: App;
-  receiver: HTTPReceiver;
+export type SlackSurface =
+  | { mode: 'http'; app: App; receiver: HTTPReceiver }
+  | { mode: 'socket'; app: App; receiver: SocketModeReceiver };
+
+export interface SlackOptions {
+  botToken: string;
+  /** HTTP mode: requests to /slack/events are verified with it. */
+  signingSecret?: string;
+  /** Socket Mode (xapp-…, connections:write): events arrive over a WebSocket Slack opens for us. */
+  appToken?: string;
+  apiUrl: string;
+  clientOptions?: webApi.WebClientOptions;
+  botId?: string;
+  botUserId?: string;
 }
 
 /**
- * Bolt in HTTP mode. We mount its request listener on our own server (so health routes work with
- * or without Slack configured); Bolt keeps signature checks, ack timing and payload parsing.
+ * Bolt with the same listeners in either transport. HTTP: we mount its request listener on our own
+ * server (so health routes work with or without Slack); Bolt keeps signature checks, ack timing and
+ * payload parsing. Socket Mode (when an app token is set): no public endpoint; `app.start()` dials
+ * out. Either way the listeners only translate and return.
  */
-export function createSlackApp(deps: SlackDeps, opts: { botToken: string; signingSecret: string; apiUrl: string; clientOptions?: webApi.WebClientOptions; botId?: string; botUserId?: string }): SlackSurface {
-  // Slack payloads are a few KiB; anything over 1 MiB is refused with 413 before parsing.
-  const receiver = new HTTPReceiver({ signingSecret: opts.signingSecret, endpoints: '/slack/events', logLevel: LogLevel.WARN, bodyLimit: '1mb' });
-  const app = new App({
-    token: opts.botToken,
-    receiver,
-    botId: opts.botId,
-    botUserId: opts.botUserId,
-    logLevel: LogLevel.WARN,
-    clientOptions: { slackApiUrl: opts.apiUrl, ...opts.clientOptions },
-  });
+export function createSlackApp(deps: SlackDeps, opts: SlackOptions): SlackSurface {
+  const clientOptions = { slackApiUrl: opts.apiUrl, ...opts.clientOptions };
+  const surface = opts.appToken
+    // The Socket Mode receiver reads installerOptions.clientOptions (apps.connections.open), not the app's.
+    ? { mode: 'socket' as const, receiver: new SocketModeReceiver({ appToken: opts.appToken, logLevel: LogLevel.WARN, installerOptions: { clientOptions } }) }
+    // Slack payloads are a few KiB; anything over 1 MiB is refused with 413 before parsing.
+    : { mode: 'http' as const, receiver: new HTTPReceiver({ signingSecret: opts.signingSecret ?? '', endpoints: '/slack/events', logLevel: LogLevel.WARN, bodyLimit: '1mb' }) };
+  const app = new App({ token: opts.botToken, receiver: surface.receiver, botId: opts.botId, botUserId: opts.botUserId, logLevel: LogLevel.WARN, clientOptions });
   app.error(async (err) => {
     deps.logger.error({ err }, 'slack listener error');
   });
@@ -33,5 +43,5 @@ export function createSlackApp(deps: SlackDeps, opts: { botToken: string; signin
   registerCommands(app, deps);
   registerActions(app, deps);
   registerRejectReason(app, deps);
-  return { app, receiver };
+  return { ...surface, app } as SlackSurface;
 }
