@@ -6,12 +6,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { startSandbox } from '../src/sandbox/start-sandbox.ts';
 import { openStore } from '../src/store/db.ts';
-import { migrate } from '../src/store/migrate.ts';
+import type { Db } from '../src/store/db.ts';
 import { startFakeModelServer } from '../test/fakes/fake-model-server.ts';
-import { benchPostgres } from './throwaway-postgres.ts';
+import { benchPostgres, freshDatabase } from './throwaway-postgres.ts';
 
 const TURN_MS = 200;
 const TURNS = 5; // four reads, then the report
@@ -110,22 +109,9 @@ wall time is runs × turns × CPU per turn rather than the ideal.
   }
 }
 
-async function freshDatabase(url: string, name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  const store = await openStore({ databaseUrl: u.toString(), dataDir: '' });
-  await migrate(store.db);
-  await store.close();
-  return u.toString();
-}
 
 /** Queues `count` investigations in one statement pair and wakes the supervisors. */
-async function enqueue(db: Parameters<typeof migrate>[0], count: number): Promise<void> {
+async function enqueue(db: Db, count: number): Promise<void> {
   await sql`insert into tasks (id, kind, source, requester, question)
     select 'task_bench_' || g, 'investigate', 'cli', 'cli:bench', 'is bench healthy?' from generate_series(1, ${count}) g`.execute(db);
   await sql`insert into runs (id, task_id, status, created_at)

@@ -3,6 +3,9 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
+import { openStore } from '../src/store/db.ts';
+import { migrate } from '../src/store/migrate.ts';
 
 /**
  * A PostgreSQL server for a benchmark: `BENCH_DATABASE_URL` / `TEST_DATABASE_URL` when set, else a
@@ -44,4 +47,19 @@ function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** A new, empty database on the benchmark server; its URL. */
+export async function freshDatabase(url: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  const store = await openStore({ databaseUrl: u.toString(), dataDir: '' });
+  await migrate(store.db);
+  await store.close();
+  return u.toString();
 }

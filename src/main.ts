@@ -4,6 +4,7 @@ import { webApi } from '@slack/bolt';
 import type { Config } from './config.ts';
 import { type Runtime, openRuntime } from './runtime.ts';
 import { healthz, readyz, sendJson } from './surfaces/http/health.ts';
+import { AfterAck } from './surfaces/slack/after-ack.ts';
 import { createSlackApp } from './surfaces/slack/slack-app.ts';
 import { clusterNameOf } from './cluster/kube-config.ts';
 import { slackThreadSink } from './surfaces/slack/thread-sink.ts';
@@ -61,7 +62,8 @@ function unknownCluster(rt: Runtime, cluster: string): string | undefined {
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {
   const rt = await openRuntime(config, { memoryStore: opts.memoryStore });
   const supervisor = new Supervisor({ db: rt.store.db, config, logger: rt.logger, kubeConfigFor: rt.kubeConfigFor, sinks: [], listen: rt.store.listen, ...opts.supervisor });
-  const deps = { db: rt.store.db, config, logger: rt.logger, notify: () => supervisor.wake(), clusterName: (c: string) => displayCluster(rt, c), unknownCluster: (c: string) => unknownCluster(rt, c) };
+  const afterAck = new AfterAck(rt.logger);
+  const deps = { db: rt.store.db, config, logger: rt.logger, notify: () => supervisor.wake(), clusterName: (c: string) => displayCluster(rt, c), unknownCluster: (c: string) => unknownCluster(rt, c), afterAck };
   const { botToken, signingSecret, appToken, apiUrl } = config.slack;
   const slack = botToken && (signingSecret || appToken)
     ? createSlackApp(deps, { botToken, signingSecret, appToken, apiUrl, clientOptions: opts.slackClientOptions, botId: opts.botId, botUserId: opts.botUserId })
@@ -106,6 +108,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     runtime: rt,
     supervisor,
     async stop() {
+      await Promise.race([afterAck.drained(), new Promise((r) => setTimeout(r, 5000).unref())]);
       await supervisor.stop();
       if (slack?.mode === 'socket') await slack.app.stop();
       // What the runs said last still reaches Slack, within reason.

@@ -12,10 +12,10 @@ export function registerCommands(app: App, deps: SlackDeps): void {
       return runClawCommand(cmd, { client, deps, ask: { source: 'slash', channel: command.channel_id, user: command.user_id }, reply: (text) => ack({ response_type: 'ephemeral', text }) });
     }
     await ack();
-    await runClawCommand(cmd, {
+    deps.afterAck.run(() => runClawCommand(cmd, {
       client, deps,
       ask: { source: 'slash', channel: command.channel_id, user: command.user_id, team: command.team_id },
       reply: async (text) => void (await respond({ response_type: 'ephemeral', text })),
-    });
+    }));
   });
 }
