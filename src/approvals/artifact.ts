@@ -5,7 +5,20 @@ import type { KubeObject } from '../lib/kube-object.ts';
 /** The part of an object a change is about: spec plus labels and annotations. */
 export function changeView(obj: KubeObject | undefined): Record<string, unknown> {
   if (!obj) return {};
-  return { metadata: { labels: obj.metadata.labels ?? {}, annotations: obj.metadata.annotations ?? {} }, spec: redactTemplateEnv(obj.spec ?? {}) };
+  // Everything a change can touch: spec, but also data (ConfigMap), rules and subjects (RBAC),
+  // webhooks… — not the server's bookkeeping (status, managedFields, resourceVersion).
+  const { apiVersion: _v, kind: _k, metadata, status: _s, ...body } = obj as KubeObject & Record<string, unknown>;
+  const view: Record<string, unknown> = { metadata: { labels: metadata.labels ?? {}, annotations: metadata.annotations ?? {} }, ...body };
+  if (obj.spec) view.spec = redactTemplateEnv(obj.spec);
+  if (obj.kind === 'Secret') {
+    // A Secret's values never reach a card: its keys do, and the last-applied copy goes too.
+    for (const field of ['data', 'stringData']) {
+      const values = view[field] as Record<string, unknown> | undefined;
+      if (values) view[field] = Object.fromEntries(Object.keys(values).map((k) => [k, '(redacted)']));
+    }
+    view.metadata = { labels: metadata.labels ?? {}, annotations: Object.fromEntries(Object.entries(metadata.annotations ?? {}).filter(([k]) => k !== 'kubectl.kubernetes.io/last-applied-configuration')) };
+  }
+  return view;
 }
 
 /** Literal env values with secret-looking names never reach a card, even inside a pod template. */

@@ -9,6 +9,8 @@ import { T } from '../../src/sandbox/cluster-state.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { FakeSlack } from '../fakes/fake-slack.ts';
 import { buttonClickBody, postSigned, slashCommandBody, viewSubmissionBody } from '../helpers/slack-requests.ts';
+import { makeProposal } from '../helpers/proposal-fixture.ts';
+import { proposalCard } from '../../src/surfaces/slack/blocks.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const SECRET = 'reject-secret';
@@ -116,5 +118,22 @@ describe("a proposal card's life in Slack: rejected with a reason, or superseded
     await postSigned(events(), SECRET, buttonClickBody({ actionId: 'claw_approve', value: idOf(older), user: APPROVER, channel: CHANNEL, messageTs: older.result!.ts, threadTs: older.args.thread_ts }));
     await waitFor('the late click explained', () => slack.callsTo('chat.postEphemeral').find((c) => String(c.args.text).includes('already superseded')));
     expect((await db.selectFrom('proposals').select('status').where('id', '=', idOf(newer)).executeTakeFirstOrThrow()).status).toBe('pending');
+  }, 60_000);
+
+  it('a card whose diff does not fit offers the whole diff in a modal, split within Block Kit limits', async () => {
+    const data = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`key-${i}`, `value number ${i} `.repeat(4)]));
+    const manifest = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big', namespace: 'shop' }, data });
+    const { proposal } = await makeProposal(app.runtime.store.db, sandbox, app.runtime.config, 'apply_manifest', { manifest });
+    const buttons = (proposalCard(proposal).blocks!.find((b) => b.type === 'actions') as { elements: { action_id: string }[] }).elements.map((e) => e.action_id);
+    expect(buttons).toEqual(['claw_approve', 'claw_reject', 'claw_view_diff']);
+    await postSigned(events(), SECRET, buttonClickBody({ actionId: 'claw_view_diff', value: proposal.id, user: 'U0ANYONE', channel: CHANNEL, messageTs: '1700000900.000100', threadTs: '1700000800.000100' }));
+    const opened = await waitFor('the diff modal', () => slack.callsTo('views.open').find((c) => c.args.view?.title?.text === 'Dry-run diff'));
+    const sections = (opened.args.view.blocks as { type: string; text?: { text: string } }[]).filter((b) => b.type === 'section');
+    expect(sections.length).toBeGreaterThan(3);
+    expect(opened.args.view.blocks.length).toBeLessThanOrEqual(100);
+    for (const b of sections) expect(b.text!.text.length).toBeLessThanOrEqual(3000);
+    const shown = sections.map((b) => b.text!.text).join('\n');
+    expect(shown).toContain('key-0');
+    expect(shown).toContain('key-399');
   }, 60_000);
 });

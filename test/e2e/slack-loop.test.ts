@@ -97,7 +97,7 @@ describe('the whole loop through Slack over real HTTP', () => {
     expect(JSON.stringify(card.args.blocks)).toContain('cart:1.4.1');
     expect(realPatches()).toHaveLength(0);
 
-    const cardTs = `${1700000000 + slack.callsTo('chat.postMessage').indexOf(card) + 1}.000100`;
+    const cardTs = card.result!.ts as string;
     const click = (user: string) => postSigned(events(), SECRET, buttonClickBody({ actionId: 'claw_approve', value: proposalId, user, channel: CHANNEL, messageTs: cardTs, threadTs: rootTs }));
 
     // Someone who is not an approver: nothing changes, an ephemeral explains why.
@@ -117,6 +117,11 @@ describe('the whole loop through Slack over real HTTP', () => {
     expect(outcome.args.text).toContain('successfully rolled out');
     const final = await waitFor('the final summary', () => slack.callsTo('chat.postMessage').find((c) => String(c.args.text).includes('Run succeeded')));
     expect(final.args.thread_ts).toBe(rootTs);
+    // The last word lists what was found (with evidence) and each proposal's fate, linked to its card.
+    const last = JSON.stringify(final.args.blocks);
+    expect(last).toContain('*Findings*');
+    expect(last).toContain('`crash_loop` Deployment `shop/cart`');
+    expect(last).toContain(`— *executed* (<https://example.slack.com/archives/${CHANNEL}/p${cardTs.replace('.', '')}|card>)`);
 
     const cardUpdate = slack.callsTo('chat.update').find((c) => c.args.ts === cardTs);
     expect(JSON.stringify(cardUpdate?.args.blocks)).toContain(`Approved* by <@${APPROVER}>`);

@@ -21,6 +21,8 @@ export interface FakeModelServer {
   /** Every request body received, in order (prompts, tools, tool results). */
   requests: { path: string; headers: IncomingMessage['headers']; body: any }[];
   script(...turns: ScriptedTurn[]): void;
+  /** Forgets scripted turns nobody asked for (a test's leftovers must not answer the next test). */
+  clearScript(): void;
   /** Requests the client abandoned before the answer (aborted turns). */
   abandoned: number;
   /** Answers requests when no scripted turn is queued (many concurrent conversations: benchmarks). */
@@ -70,6 +72,7 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
     record: true,
     abandoned: 0,
     script: (...turns) => queue.push(...turns),
+    clearScript: () => void queue.splice(0),
     close: () => {
       server.closeAllConnections();
       return new Promise((r) => server.close(() => r()));

@@ -92,6 +92,16 @@ export class FakeSlack {
     this.limits.push({ ...l });
   }
 
+  /** Slack closes a stream on its side after about five minutes; tests shorten it. */
+  streamTtlMs = 5 * 60_000;
+  /** Streamed messages by ts: their text so far and whether they still stream. */
+  readonly streams = new Map<string, { channel: string; text: string; startedAt: number; stopped: boolean }>();
+
+  private streaming(ts: string): boolean {
+    const s = this.streams.get(ts);
+    return Boolean(s && !s.stopped && Date.now() - s.startedAt < this.streamTtlMs);
+  }
+
   callsTo(method: string): SlackCall[] {
     return this.calls.filter((c) => c.method === method);
   }
@@ -128,7 +138,24 @@ export class FakeSlack {
         return { ok: true, channel: args.channel, ts, message: { text: args.text, ts, thread_ts: args.thread_ts } };
       }
       case 'chat.update':
+        if (this.streaming(args.ts)) return { ok: false, error: 'streaming_state_conflict' };
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
+      case 'chat.startStream': {
+        if (!args.thread_ts) return { ok: false, error: 'invalid_arguments' };
+        if (String(args.channel).startsWith('C') && !args.recipient_user_id) return { ok: false, error: 'missing_recipient_user_id' };
+        if (String(args.channel).startsWith('C') && !args.recipient_team_id) return { ok: false, error: 'missing_recipient_team_id' };
+        const ts = `${1700000000 + ++this.tsCounter}.000300`;
+        this.streams.set(ts, { channel: args.channel, text: args.markdown_text ?? '', startedAt: Date.now(), stopped: false });
+        return { ok: true, channel: args.channel, ts };
+      }
+      case 'chat.appendStream':
+      case 'chat.stopStream': {
+        if (!this.streaming(args.ts)) return { ok: false, error: 'message_not_in_streaming_state' };
+        const s = this.streams.get(args.ts)!;
+        s.text += args.markdown_text ?? '';
+        if (method === 'chat.stopStream') s.stopped = true;
+        return { ok: true, channel: args.channel, ts: args.ts, ...(method === 'chat.stopStream' ? { message: { text: s.text, ts: args.ts } } : {}) };
+      }
       case 'usergroups.users.list':
         return this.userGroups[args.usergroup] ? { ok: true, users: this.userGroups[args.usergroup] } : { ok: false, error: 'no_such_subteam' };
       case 'views.open':

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.ts';
 import { type TestDb, openTestDb } from './test-db.ts';
@@ -24,6 +24,8 @@ export function useAgentHarness(): AgentHarness {
     h.fake = await startFakeModelServer();
     h.t = await openTestDb('pglite');
   });
+  // Each test scripts its own model turns: one a previous test left unused must not answer it.
+  beforeEach(() => h.fake?.clearScript());
   afterAll(async () => {
     await h.sandbox?.stop();
     await h.fake?.close();

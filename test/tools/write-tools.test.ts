@@ -162,8 +162,12 @@ describe('the write vocabulary: plan → dry-run proposal → approval → the e
     const manifest = 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: cart-flags, namespace: shop }\ndata: { CHECKOUT_V2: "false" }\n';
     const { proposal, result } = await approveAndRun('apply_manifest', { manifest });
     expect(proposal.rationale).toBe('Create ConfigMap shop/cart-flags by server-side apply');
+    // The card shows the data it creates, not just spec (a ConfigMap has none).
+    expect(proposal.diff).toContain('+  CHECKOUT_V2: "false"');
     expect(result).toMatchObject({ executed: true, outcome: { verified: true } });
     expect(sandbox.state.store.mustGet(T.configMap, 'shop', 'cart-flags').data).toEqual({ CHECKOUT_V2: 'false' });
+    const flip = await makeProposal(t.db, sandbox, config, 'apply_manifest', { manifest: manifest.replace('"false"', '"true"') });
+    expect(flip.proposal.diff).toMatch(/-\s+CHECKOUT_V2: "false"\n\+\s+CHECKOUT_V2: "true"/);
     await expect(makeProposal(t.db, sandbox, config, 'apply_manifest', { manifest: 'apiVersion: v1\nkind: Secret\nmetadata: { name: s, namespace: shop }\nstringData: { password: hunter2 }\n' })).rejects.toThrow(/Secrets is not in the vocabulary/);
   });
 

@@ -15,6 +15,10 @@ export interface SlackMessage {
 
 export const APPROVE_ACTION = 'claw_approve';
 export const REJECT_ACTION = 'claw_reject';
+/** On a card whose diff did not fit: opens the whole diff in a modal. */
+export const VIEW_DIFF_ACTION = 'claw_view_diff';
+/** How much of the diff a card shows (a section's text is at most 3000 characters). */
+const CARD_DIFF_CHARS = 2700;
 /** The modal a Reject click opens: a rejection needs a reason (callback_id, input block and action). */
 export const REJECT_REASON_VIEW = 'claw_reject_reason';
 export const REASON_BLOCK = 'reason';
@@ -75,7 +79,7 @@ function proposalDetails(p: Proposal, approvedBy: readonly string[] = []): Known
         { type: 'mrkdwn', text: `*Expires*\n<!date^${Math.floor(new Date(p.expires_at).getTime() / 1000)}^{time}|${new Date(p.expires_at).toISOString()}>` },
       ],
     },
-    { type: 'section', text: { type: 'mrkdwn', text: `*Server dry-run diff*\n${codeBlock(p.diff || '(no change)', 2700)}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*Server dry-run diff*\n${codeBlock(p.diff || '(no change)', CARD_DIFF_CHARS)}` } },
     ...(rollback ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: clip(`*To undo:* ${esc(rollback)}`, 2900) }] }] : []),
     { type: 'context', elements: [{ type: 'mrkdwn', text: `Proposal \`${p.id}\` · artifact \`${p.artifact_hash.slice(0, 16)}\` · the approval binds to exactly this change` }] },
   ];
@@ -97,6 +101,7 @@ export function proposalCard(p: Proposal, approvedBy: readonly string[] = []): S
             ...(p.risk === 'high' ? { confirm: { title: { type: 'plain_text' as const, text: 'Approve a high-risk change?' }, text: { type: 'mrkdwn' as const, text: clip(`${esc(p.action)} on \`${esc(p.cluster)}\`: ${esc(p.rationale)}`, 300) }, confirm: { type: 'plain_text' as const, text: 'Approve' }, deny: { type: 'plain_text' as const, text: 'Cancel' }, style: 'danger' as const } } : {}),
           },
           { type: 'button', action_id: REJECT_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Reject' }, value: p.id },
+          ...(esc(p.diff).length > CARD_DIFF_CHARS - 20 ? [{ type: 'button' as const, action_id: VIEW_DIFF_ACTION, text: { type: 'plain_text' as const, text: 'Whole diff' }, value: p.id }] : []),
         ],
       },
     ],
@@ -108,6 +113,35 @@ export function decidedCard(p: Proposal, actors: readonly string[], decision: 'a
   const icon = decision === 'approved' ? ':white_check_mark:' : ':x:';
   const record = `${icon} *${decision === 'approved' ? 'Approved' : 'Rejected'}* by ${actors.map((a) => `<@${a}>`).join(' and ')} <!date^${Math.floor(Date.now() / 1000)}^{date_short_pretty} {time}|now>${reason ? `: ${esc(reason)}` : ''}`;
   return { text: `${decision} by ${actors.join(', ')}: ${p.rationale}`, blocks: [...proposalDetails(p, decision === 'approved' ? actors : []), { type: 'section', text: { type: 'mrkdwn', text: record } }] };
+}
+
+/**
+ * The whole dry-run diff in a modal: as many code sections as Slack allows (100 blocks); a diff
+ * longer still says where to read the rest.
+ */
+export function diffModal(p: Pick<Proposal, 'id' | 'action' | 'diff' | 'run_id'>): types.ModalView {
+  const chunks: string[] = [];
+  const lines = (p.diff || '(no change)').split('\n');
+  let current = '';
+  for (const line of lines) {
+    const piece = line.length > 2700 ? `${line.slice(0, 2690)}…` : line;
+    if (esc(`${current}\n${piece}`).length > 2700) {
+      chunks.push(current);
+      current = piece;
+    } else current = current ? `${current}\n${piece}` : piece;
+  }
+  chunks.push(current);
+  const shown = chunks.slice(0, 98);
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: 'Dry-run diff' },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: [
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `${esc(p.action)} · proposal \`${p.id}\` · what the API server would store, from a server-side dry-run` }] },
+      ...shown.map((c) => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text: codeBlock(c, 2900) } })),
+      ...(chunks.length > shown.length ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: `${chunks.length - shown.length} more parts: \`claw show ${p.run_id}\` prints it all.` }] }] : []),
+    ],
+  };
 }
 
 /** The reason modal (views.open); Slack returns `private_metadata` untouched on submit. */
@@ -136,11 +170,6 @@ export function closedCard(p: Proposal): SlackMessage {
 export function outcomeMessage(e: { applied: boolean; verified: boolean; message: string; proposalId: string }): SlackMessage {
   const icon = e.applied && e.verified ? ':white_check_mark:' : e.applied ? ':warning:' : ':no_entry:';
   return { text: `${icon} ${e.applied ? 'Applied' : 'Not applied'} (${e.proposalId}): ${esc(e.message)}` };
-}
-
-export function finalMessage(status: string, summary: string, runId: string): SlackMessage {
-  const icon = status === 'succeeded' ? ':white_check_mark:' : status === 'escalated' ? ':rotating_light:' : ':x:';
-  return { text: clip(`${icon} *Run ${status}* (${runId})\n${esc(summary)}`, 2900) };
 }
 
 export function textMessage(text: string): SlackMessage {

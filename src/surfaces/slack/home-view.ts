@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { Proposal, Run, Task } from '../../store/schema.ts';
-import { clip, esc } from './mrkdwn.ts';
+import { clip, esc, permalink } from './mrkdwn.ts';
 
 type KnownBlock = types.KnownBlock;
 
@@ -21,17 +21,16 @@ const ICON: Record<string, string> = {
 const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text, 2900) } });
 const none = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
 
-/** A link to a message (Slack's permalink form), when we know the workspace and the message. */
-function linkTo(base: string | undefined, channel: string | null, ts: string | null): string {
-  return base && channel && ts ? ` · <${base.replace(/\/?$/, '/')}archives/${channel}/p${ts.replace('.', '')}|open>` : '';
-}
 
 /**
  * The App Home tab: what waits for this user's approval, what they asked for, and recent runs.
  * At most 100 blocks (Slack's limit for a Home view); every list is capped.
  */
 export function homeView(d: HomeData): types.HomeView {
-  const where = (channel: string | null, ts: string | null) => linkTo(d.workspaceUrl, channel, ts);
+  const where = (channel: string | null, ts: string | null) => {
+    const link = permalink(d.workspaceUrl, channel, ts);
+    return link ? ` · <${link}|open>` : '';
+  };
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'ClusterClaw' } },
     none(`Ask with \`/claw <what is wrong> [in <namespace>]\`, or mention me in a thread. Updated <!date^${Math.floor(Date.now() / 1000)}^{date_short_pretty} {time}|now>.`),

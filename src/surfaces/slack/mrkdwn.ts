@@ -12,3 +12,8 @@ export function clip(text: string, max: number): string {
 export function codeBlock(text: string, max = 2800): string {
   return `\`\`\`${clip(esc(text).replace(/```/g, "'''"), max)}\`\`\``;
 }
+
+/** A message's permalink, in Slack's form, when the workspace URL and the message are known. */
+export function permalink(workspaceUrl: string | undefined, channel: string | null, ts: string | null): string | undefined {
+  return workspaceUrl && channel && ts ? `${workspaceUrl.replace(/\/?$/, '/')}archives/${channel}/p${ts.replace('.', '')}` : undefined;
+}

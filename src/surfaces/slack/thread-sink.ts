@@ -1,25 +1,18 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../../observability/logger.ts';
 import type { Db } from '../../store/db.ts';
-import { getProposal, setProposalMessage } from '../../store/proposals.ts';
+import { getProposal, listProposalsForRun, setProposalMessage } from '../../store/proposals.ts';
 import type { Run, Task } from '../../store/schema.ts';
 import type { PersistedEvent, RunSink } from '../../supervisor/run-sink.ts';
 import type { Finding } from '../../workers/worker.ts';
-import { type SlackMessage, closedCard, finalMessage, findingMessage, outcomeMessage, progressMessage, proposalCard, textMessage } from './blocks.ts';
+import { type SlackMessage, closedCard, findingMessage, outcomeMessage, proposalCard, textMessage } from './blocks.ts';
+import { finalMessage } from './final-message.ts';
 import { SlackOutbox } from './outbox.ts';
+import { type Progress, endProgress, newProgress, writeProgress } from './progress-writer.ts';
+import { listRunEvents } from '../../store/run-events.ts';
 
 /** Slack's guidance for a message edited as work progresses: about one update every 3 seconds. */
 export const PROGRESS_EVERY_MS = 3000;
-
-interface Progress {
-  ts?: string;
-  lines: string[];
-  lastUpdate: number;
-  timer?: NodeJS.Timeout;
-  /** A render is queued or in flight; lines added meanwhile are picked up by the next one. */
-  busy: boolean;
-  dirty: boolean;
-}
 
 export interface ThreadSink extends RunSink {
   /** Resolves once everything accepted so far has been posted (or given up). */
@@ -27,16 +20,20 @@ export interface ThreadSink extends RunSink {
 }
 
 /**
- * Renders a run into its task's Slack thread: one progress message kept current with coalesced
- * `chat.update` (at most one per `updateEveryMs`, however fast events come, always the latest
- * state), then findings, proposal cards, outcomes and the final summary as their own messages.
+ * Renders a run into its task's Slack thread: progress streamed to the person who asked (Slack's
+ * streaming API, rotated before Slack's expiry) or, for alert-started runs and once a stream has
+ * ended, one message kept current with `chat.update`; either way coalesced to at most one write per
+ * `updateEveryMs` however fast events come, always with the latest state. Then findings, proposal cards, outcomes and the final summary as their own messages.
  * Delivery goes through a per-channel outbox, so the run never waits on Slack and a rate-limited
  * channel holds up only itself. Tasks without a thread are ignored.
  */
-export function slackThreadSink(opts: { client: webApi.WebClient; db: Db; logger: Logger; updateEveryMs?: number; outbox?: SlackOutbox }): ThreadSink {
+export function slackThreadSink(opts: { client: webApi.WebClient; db: Db; logger: Logger; updateEveryMs?: number; outbox?: SlackOutbox; streamRotateMs?: number }): ThreadSink {
   const progress = new Map<string, Progress>();
   const every = opts.updateEveryMs ?? PROGRESS_EVERY_MS;
   const outbox = opts.outbox ?? new SlackOutbox({ logger: opts.logger });
+  // For links to cards: the workspace's URL, asked once (auth.test).
+  let workspace: Promise<string | undefined> | undefined;
+  const workspaceUrl = () => (workspace ??= opts.client.auth.test().then((r) => r.url, () => undefined));
   const failed = (what: string) => (err: unknown) => opts.logger.warn({ err }, `slack ${what} failed`);
 
   const post = (task: Task, m: SlackMessage) =>
@@ -47,13 +44,8 @@ export function slackThreadSink(opts: { client: webApi.WebClient; db: Db; logger
     p.timer = undefined;
     p.busy = true;
     p.dirty = false;
-    return outbox.send(task.slack_channel!, async () => {
-      // Rendered when its turn comes, so a queued update always carries the latest lines.
-      const m = progressMessage(p.lines, run.id);
-      p.lastUpdate = Date.now();
-      if (p.ts) await opts.client.chat.update({ channel: task.slack_channel!, ts: p.ts, text: m.text });
-      else p.ts = (await opts.client.chat.postMessage({ channel: task.slack_channel!, thread_ts: task.slack_thread_ts!, text: m.text, unfurl_links: false })).ts as string;
-    }).catch(failed('progress update')).finally(() => {
+    // Rendered when its turn comes, so a queued write always carries the latest lines.
+    return outbox.send(task.slack_channel!, () => writeProgress(opts.client, task, run, p, opts.streamRotateMs)).catch(failed('progress update')).finally(() => {
       p.busy = false;
       if (p.dirty) schedule(task, run, p);
     });
@@ -71,7 +63,7 @@ export function slackThreadSink(opts: { client: webApi.WebClient; db: Db; logger
   };
 
   const addProgress = (task: Task, run: Run, line: string) => {
-    const p = progress.get(run.id) ?? { lines: [], lastUpdate: 0, busy: false, dirty: false };
+    const p = progress.get(run.id) ?? newProgress(task);
     progress.set(run.id, p);
     p.lines.push(line);
     schedule(task, run, p);
@@ -114,8 +106,14 @@ export function slackThreadSink(opts: { client: webApi.WebClient; db: Db; logger
       case 'final': {
         const p = progress.get(run.id);
         progress.delete(run.id);
-        if (p?.ts || p?.lines.length) await render(task, run, p);
-        await post(task, finalMessage(d.status, d.summary, run.id));
+        if (p) {
+          clearTimeout(p.timer);
+          if (p.lines.length > p.sent || p.mode === 'update') await render(task, run, p);
+          await outbox.send(task.slack_channel!, () => endProgress(opts.client, task, run, p)).catch(failed('closing the progress stream'));
+        }
+        const findings = (await listRunEvents(opts.db, run.id)).filter((x) => x.type === 'finding').map((x) => x.data as unknown as Finding);
+        const proposals = await listProposalsForRun(opts.db, run.id);
+        await post(task, finalMessage({ status: d.status, summary: d.summary, runId: run.id, findings, proposals, workspaceUrl: await workspaceUrl() }));
         return;
       }
     }

@@ -68,4 +68,47 @@ describe('the Slack thread sink (real WebClient, fake Slack Web API)', () => {
     expect(ok('chat.postMessage', 'C0FREE').at(-1)!.at).toBeLessThan(ok('chat.postMessage', 'C0LIMITED')[0]!.at!);
     expect(ok('chat.postMessage', 'C0LIMITED')[0]!.at! - before).toBeGreaterThanOrEqual(1900);
   });
+
+  it('streams progress to the person who asked, starts a fresh stream before expiry, and edits the message once Slack ends one', async () => {
+    const sink = slackThreadSink({ client: client(), db: t.db, logger: createLogger('silent'), updateEveryMs: 100, streamRotateMs: 700 });
+    const asked = { ...task('C0STREAM'), requester: 'U0ONCALL', slack_team: 'T0001' } as Task;
+    const step = async (i: number) => {
+      sink.onEvent(asked, run('run_stream'), event('step', { message: `step ${i}` }));
+      await new Promise((r) => setTimeout(r, 60));
+    };
+    for (let i = 0; i < 20; i++) await step(i); // ~1.2 s: one rotation
+    const starts = slack.callsTo('chat.startStream').filter((c) => c.args.channel === 'C0STREAM');
+    expect(starts.length).toBe(2);
+    expect(starts[0]!.args).toMatchObject({ thread_ts: '1700000000.000100', recipient_user_id: 'U0ONCALL', recipient_team_id: 'T0001' });
+    expect(starts[1]!.args.markdown_text).toContain('continued');
+    // The first stream was closed before the second began; appends went to the live one.
+    const firstTs = starts[0]!.result!.ts;
+    const secondTs = starts[1]!.result!.ts;
+    expect(slack.callsTo('chat.stopStream').some((c) => c.args.ts === firstTs && c.at! <= starts[1]!.at!)).toBe(true);
+    expect(slack.callsTo('chat.appendStream').filter((c) => c.args.channel === 'C0STREAM').every((c) => c.result?.ok)).toBe(true);
+
+    // Slack ends the live stream (its five-minute limit): the next write edits that message with everything.
+    slack.streams.get(secondTs)!.startedAt = 0;
+    for (let i = 20; i < 25; i++) await step(i);
+    sink.onEvent(asked, run('run_stream'), event('final', { status: 'succeeded', summary: 'streamed' }));
+    await sink.drain();
+    const edits = ok('chat.update', 'C0STREAM').filter((c) => c.args.ts === secondTs);
+    expect(edits.length).toBeGreaterThan(0);
+    expect(String(edits.at(-1)!.args.text)).toContain('step 24');
+    expect(ok('chat.postMessage', 'C0STREAM').map((c) => String(c.args.text))).toEqual([expect.stringContaining('Run succeeded')]);
+    // Every step reached Slack once: in a stream, or in the edited message.
+    const streamed = [...slack.streams.values()].filter((x) => x.channel === 'C0STREAM').map((x) => x.text).join('');
+    const everything = `${streamed}\n${String(edits.at(-1)!.args.text)}\n`;
+    for (let i = 0; i < 25; i++) expect(everything).toContain(`step ${i}\n`);
+  });
+
+  it('posts and edits one message for a run nobody asked for in person (an alert)', async () => {
+    const sink = slackThreadSink({ client: client(), db: t.db, logger: createLogger('silent'), updateEveryMs: 100 });
+    const alert = { ...task('C0ALERTS'), requester: 'alertmanager', slack_team: null } as Task;
+    for (let i = 0; i < 5; i++) sink.onEvent(alert, run('run_alert'), event('step', { message: `alert step ${i}` }));
+    sink.onEvent(alert, run('run_alert'), event('final', { status: 'succeeded', summary: 'ok' }));
+    await sink.drain();
+    expect(slack.callsTo('chat.startStream').filter((c) => c.args.channel === 'C0ALERTS')).toEqual([]);
+    expect(String(ok('chat.update', 'C0ALERTS').at(-1)?.args.text ?? ok('chat.postMessage', 'C0ALERTS')[0]!.args.text)).toContain('alert step 4');
+  });
 });

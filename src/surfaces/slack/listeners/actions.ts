@@ -1,7 +1,7 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { decide, mayNotDecide } from '../../../approvals/decide.ts';
 import { getProposal } from '../../../store/proposals.ts';
-import { APPROVE_ACTION, type CardRef, REJECT_ACTION, rejectReasonModal } from '../blocks.ts';
+import { APPROVE_ACTION, type CardRef, REJECT_ACTION, VIEW_DIFF_ACTION, diffModal, rejectReasonModal } from '../blocks.ts';
 import type { SlackDeps } from '../slack-deps.ts';
 import { approverGroupsOf, showDecision, tellActor } from './show-decision.ts';
 
@@ -30,6 +30,14 @@ export function registerActions(app: App, deps: SlackDeps): void {
     if (!proposal || refused) return tellActor(client, card, actor, `:no_entry: ${refused?.message}`);
     // trigger_id is single-use and lives about three seconds: open the modal before anything slow.
     await client.views.open({ trigger_id: body.trigger_id, view: rejectReasonModal(card, proposal) });
+  });
+
+  // Anyone in the channel may read the whole diff; it is the same redacted text the card shows.
+  app.action<BlockButtonAction>({ action_id: VIEW_DIFF_ACTION }, async ({ ack, body, action, client }) => {
+    await ack();
+    const proposal = await getProposal(deps.db, action.value ?? '');
+    if (!proposal) return tellActor(client, cardOf(body, action), body.user.id, `:no_entry: no proposal ${action.value}`);
+    await client.views.open({ trigger_id: body.trigger_id, view: diffModal(proposal) });
   });
 }
 
