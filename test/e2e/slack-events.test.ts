@@ -78,7 +78,9 @@ describe('Slack events: mentions, follow-ups, retries, App Home, /claw retry', (
   });
 
   it('App Home shows what waits for my approval, my requests and recent runs', async () => {
-    await waitFor('a pending proposal on its card', () => db().selectFrom('proposals').select('id').where('status', '=', 'pending').where('slack_ts', 'is not', null).executeTakeFirst(), 30_000);
+    // Settled: the follow-up's proposal (which superseded the first card's) is on its own card.
+    const child = await db().selectFrom('tasks').select('id').where('parent_task_id', 'is not', null).executeTakeFirstOrThrow();
+    await waitFor("the follow-up's card", () => db().selectFrom('proposals').select('id').where('task_id', '=', child.id).where('status', '=', 'pending').where('slack_ts', 'is not', null).executeTakeFirst(), 30_000);
     for (const [user, id] of [[APPROVER, 'Ev0HOME1'], [ONCALL, 'Ev0HOME2']] as const) {
       await postEvent(events(), SECRET, eventCallback({ type: 'app_home_opened', user, channel: 'D0HOME', tab: 'home', event_ts: '1700000300.000100' }, id));
     }

@@ -95,7 +95,19 @@ export class FakeSlack {
   /** Slack closes a stream on its side after about five minutes; tests shorten it. */
   streamTtlMs = 5 * 60_000;
   /** Streamed messages by ts: their text so far and whether they still stream. */
-  readonly streams = new Map<string, { channel: string; text: string; startedAt: number; stopped: boolean }>();
+  readonly streams = new Map<string, { channel: string; text: string; startedAt: number; stopped: boolean; tasks: Map<string, string> }>();
+
+  /** What a stream call adds: its markdown (flat or as chunks) and its tasks' latest status. */
+  private appendTo(s: { text: string; tasks: Map<string, string> }, args: Record<string, any>): string | undefined {
+    const chunks = (args.chunks ?? []) as { type: string; text?: string; id?: string; status?: string }[];
+    if (chunks.some((c) => (c.type === 'markdown_text' ? !c.text : c.type === 'task_update' ? !c.id || !c.status : true))) return 'invalid_chunks';
+    s.text += args.markdown_text ?? '';
+    for (const c of chunks) {
+      if (c.type === 'markdown_text') s.text += c.text;
+      else s.tasks.set(c.id!, c.status!);
+    }
+    return undefined;
+  }
 
   private streaming(ts: string): boolean {
     const s = this.streams.get(ts);
@@ -145,14 +157,19 @@ export class FakeSlack {
         if (String(args.channel).startsWith('C') && !args.recipient_user_id) return { ok: false, error: 'missing_recipient_user_id' };
         if (String(args.channel).startsWith('C') && !args.recipient_team_id) return { ok: false, error: 'missing_recipient_team_id' };
         const ts = `${1700000000 + ++this.tsCounter}.000300`;
-        this.streams.set(ts, { channel: args.channel, text: args.markdown_text ?? '', startedAt: Date.now(), stopped: false });
+        const stream = { channel: args.channel, text: '', startedAt: Date.now(), stopped: false, tasks: new Map<string, string>() };
+        const bad = this.appendTo(stream, args);
+        if (bad) return { ok: false, error: bad };
+        this.streams.set(ts, stream);
         return { ok: true, channel: args.channel, ts };
       }
       case 'chat.appendStream':
       case 'chat.stopStream': {
         if (!this.streaming(args.ts)) return { ok: false, error: 'message_not_in_streaming_state' };
+        if (method === 'chat.appendStream' && !args.markdown_text && !args.chunks?.length) return { ok: false, error: 'invalid_arguments' };
         const s = this.streams.get(args.ts)!;
-        s.text += args.markdown_text ?? '';
+        const bad = this.appendTo(s, args);
+        if (bad) return { ok: false, error: bad };
         if (method === 'chat.stopStream') s.stopped = true;
         return { ok: true, channel: args.channel, ts: args.ts, ...(method === 'chat.stopStream' ? { message: { text: s.text, ts: args.ts } } : {}) };
       }

@@ -14,6 +14,9 @@ export interface Progress {
   lines: string[];
   /** Lines already on Slack (stream mode appends only the rest). */
   sent: number;
+  /** Stream mode: tool calls as Slack tasks (`task_update` chunks) not yet sent, and open ones by tool. */
+  chunks: TaskChunk[];
+  openTasks: Map<string, string>;
   streamStartedAt: number;
   lastUpdate: number;
   timer?: NodeJS.Timeout;
@@ -22,10 +25,18 @@ export interface Progress {
   dirty: boolean;
 }
 
+export interface TaskChunk {
+  type: 'task_update';
+  id: string;
+  title: string;
+  status: 'in_progress' | 'complete' | 'error';
+  output?: string;
+}
+
 /** Streaming needs a person to stream to: the Slack user who asked, and their workspace. */
 export function newProgress(task: Task): Progress {
   const person = Boolean(task.slack_team) && /^[UW][A-Z0-9]+$/.test(task.requester);
-  return { mode: person ? 'stream' : 'update', lines: [], sent: 0, streamStartedAt: 0, lastUpdate: 0, busy: false, dirty: false };
+  return { mode: person ? 'stream' : 'update', lines: [], sent: 0, chunks: [], openTasks: new Map(), streamStartedAt: 0, lastUpdate: 0, busy: false, dirty: false };
 }
 
 function slackError(e: unknown): string | undefined {
@@ -46,21 +57,23 @@ export async function writeProgress(client: webApi.WebClient, task: Task, run: R
   const channel = task.slack_channel!;
   if (p.mode === 'stream') {
     const fresh = p.lines.slice(p.sent);
-    if (!fresh.length) return;
+    const tasks = p.chunks.slice();
+    if (!fresh.length && !tasks.length) return;
     const upto = p.lines.length;
     try {
       if (p.ts && Date.now() - p.streamStartedAt < rotateMs) {
-        await client.chat.appendStream({ channel, ts: p.ts, markdown_text: bullets(fresh) });
+        await client.chat.appendStream({ channel, ts: p.ts, chunks: [...(fresh.length ? [{ type: 'markdown_text' as const, text: bullets(fresh) }] : []), ...tasks] });
       } else {
         if (p.ts) await client.chat.stopStream({ channel, ts: p.ts }).catch(() => {});
         const started = await client.chat.startStream({
           channel, thread_ts: task.slack_thread_ts!, recipient_user_id: task.requester, recipient_team_id: task.slack_team!,
-          markdown_text: `*Progress* (${run.id}${p.ts ? ', continued' : ''})\n${bullets(fresh)}`,
+          chunks: [{ type: 'markdown_text', text: `*Progress* (${run.id}${p.ts ? ', continued' : ''})\n${bullets(fresh)}` }, ...tasks],
         });
         p.ts = started.ts as string;
         p.streamStartedAt = Date.now();
       }
       p.sent = upto;
+      p.chunks.splice(0, tasks.length);
       p.lastUpdate = Date.now();
       return;
     } catch (e) {

@@ -7,6 +7,7 @@ import type { PersistedEvent, RunSink } from '../../supervisor/run-sink.ts';
 import type { Finding } from '../../workers/worker.ts';
 import { type SlackMessage, closedCard, findingMessage, outcomeMessage, proposalCard, textMessage } from './blocks.ts';
 import { finalMessage } from './final-message.ts';
+import { clip } from './mrkdwn.ts';
 import { SlackOutbox } from './outbox.ts';
 import { type Progress, endProgress, newProgress, writeProgress } from './progress-writer.ts';
 import { listRunEvents } from '../../store/run-events.ts';
@@ -69,14 +70,36 @@ export function slackThreadSink(opts: { client: webApi.WebClient; db: Db; logger
     schedule(task, run, p);
   };
 
+  // A streamed run shows each tool call as a Slack task (in progress → complete or error); an
+  // edited message shows only the failures, as lines.
+  const toolProgress = (task: Task, run: Run, e: PersistedEvent) => {
+    const p = progress.get(run.id) ?? newProgress(task);
+    progress.set(run.id, p);
+    const tool = String(e.data.tool);
+    if (p.mode === 'update') {
+      if (e.type === 'tool_result' && !e.data.ok) addProgress(task, run, `${tool} failed: ${e.data.summary}`);
+      return;
+    }
+    if (e.type === 'tool_call') {
+      const id = `tool-${e.seq}`;
+      p.openTasks.set(tool, id);
+      p.chunks.push({ type: 'task_update', id, title: tool, status: 'in_progress' });
+    } else {
+      const id = p.openTasks.get(tool) ?? `tool-${e.seq}`;
+      p.openTasks.delete(tool);
+      p.chunks.push({ type: 'task_update', id, title: tool, status: e.data.ok ? 'complete' : 'error', output: clip(String(e.data.summary ?? ''), 250) });
+    }
+    schedule(task, run, p);
+  };
+
   const handle = async (task: Task, run: Run, e: PersistedEvent): Promise<void> => {
     const d = e.data;
     switch (e.type) {
       case 'step':
         return addProgress(task, run, d.message);
+      case 'tool_call':
       case 'tool_result':
-        if (!d.ok) addProgress(task, run, `${d.tool} failed: ${d.summary}`);
-        return;
+        return toolProgress(task, run, e);
       case 'finding':
         await post(task, findingMessage(d as Finding));
         return;
@@ -108,7 +131,7 @@ export function slackThreadSink(opts: { client: webApi.WebClient; db: Db; logger
         progress.delete(run.id);
         if (p) {
           clearTimeout(p.timer);
-          if (p.lines.length > p.sent || p.mode === 'update') await render(task, run, p);
+          if (p.lines.length > p.sent || p.chunks.length || p.mode === 'update') await render(task, run, p);
           await outbox.send(task.slack_channel!, () => endProgress(opts.client, task, run, p)).catch(failed('closing the progress stream'));
         }
         const findings = (await listRunEvents(opts.db, run.id)).filter((x) => x.type === 'finding').map((x) => x.data as unknown as Finding);

@@ -69,37 +69,59 @@ describe('the Slack thread sink (real WebClient, fake Slack Web API)', () => {
     expect(ok('chat.postMessage', 'C0LIMITED')[0]!.at! - before).toBeGreaterThanOrEqual(1900);
   });
 
-  it('streams progress to the person who asked, starts a fresh stream before expiry, and edits the message once Slack ends one', async () => {
+  it('streams progress to the person who asked, with tool calls as tasks, and starts a fresh stream before expiry', async () => {
     const sink = slackThreadSink({ client: client(), db: t.db, logger: createLogger('silent'), updateEveryMs: 100, streamRotateMs: 700 });
     const asked = { ...task('C0STREAM'), requester: 'U0ONCALL', slack_team: 'T0001' } as Task;
-    const step = async (i: number) => {
+    for (let i = 0; i < 20; i++) {
       sink.onEvent(asked, run('run_stream'), event('step', { message: `step ${i}` }));
-      await new Promise((r) => setTimeout(r, 60));
-    };
-    for (let i = 0; i < 20; i++) await step(i); // ~1.2 s: one rotation
-    const starts = slack.callsTo('chat.startStream').filter((c) => c.args.channel === 'C0STREAM');
-    expect(starts.length).toBe(2);
-    expect(starts[0]!.args).toMatchObject({ thread_ts: '1700000000.000100', recipient_user_id: 'U0ONCALL', recipient_team_id: 'T0001' });
-    expect(starts[1]!.args.markdown_text).toContain('continued');
-    // The first stream was closed before the second began; appends went to the live one.
-    const firstTs = starts[0]!.result!.ts;
-    const secondTs = starts[1]!.result!.ts;
-    expect(slack.callsTo('chat.stopStream').some((c) => c.args.ts === firstTs && c.at! <= starts[1]!.at!)).toBe(true);
-    expect(slack.callsTo('chat.appendStream').filter((c) => c.args.channel === 'C0STREAM').every((c) => c.result?.ok)).toBe(true);
-
-    // Slack ends the live stream (its five-minute limit): the next write edits that message with everything.
-    slack.streams.get(secondTs)!.startedAt = 0;
-    for (let i = 20; i < 25; i++) await step(i);
+      await new Promise((r) => setTimeout(r, 60)); // ~1.2 s in all: at least one rotation
+      if (i === 3) {
+        // A tool call shows as a Slack task: in progress, then complete (or error).
+        sink.onEvent(asked, run('run_stream'), event('tool_call', { tool: 'pod_logs', input: {} }));
+        await new Promise((r) => setTimeout(r, 150));
+        sink.onEvent(asked, run('run_stream'), event('tool_result', { tool: 'pod_logs', ok: false, summary: 'pods "x" not found' }));
+      }
+    }
     sink.onEvent(asked, run('run_stream'), event('final', { status: 'succeeded', summary: 'streamed' }));
     await sink.drain();
-    const edits = ok('chat.update', 'C0STREAM').filter((c) => c.args.ts === secondTs);
-    expect(edits.length).toBeGreaterThan(0);
-    expect(String(edits.at(-1)!.args.text)).toContain('step 24');
-    expect(ok('chat.postMessage', 'C0STREAM').map((c) => String(c.args.text))).toEqual([expect.stringContaining('Run succeeded')]);
-    // Every step reached Slack once: in a stream, or in the edited message.
+    const starts = slack.callsTo('chat.startStream').filter((c) => c.args.channel === 'C0STREAM');
+    expect(starts.length).toBeGreaterThanOrEqual(2);
+    expect(starts[0]!.args).toMatchObject({ thread_ts: '1700000000.000100', recipient_user_id: 'U0ONCALL', recipient_team_id: 'T0001' });
+    expect(JSON.stringify(starts[1]!.args.chunks)).toContain('continued');
+    // Each stream was closed before the next began, and the last one at the end.
+    for (const [i, s] of starts.entries()) {
+      const stop = slack.callsTo('chat.stopStream').find((c) => c.args.ts === s.result!.ts && c.result?.ok);
+      expect(stop).toBeDefined();
+      if (starts[i + 1]) expect(stop!.at!).toBeLessThanOrEqual(starts[i + 1]!.at!);
+    }
+    const taskChunks = slack.calls.filter((c) => c.args.channel === 'C0STREAM').flatMap((c) => (c.args.chunks ?? []) as { type: string; id: string; status: string; output?: string }[]).filter((c) => c.type === 'task_update');
+    expect(taskChunks.map((c) => c.status)).toEqual(['in_progress', 'error']);
+    expect(new Set(taskChunks.map((c) => c.id)).size).toBe(1);
+    expect(taskChunks[1]!.output).toBe('pods "x" not found');
     const streamed = [...slack.streams.values()].filter((x) => x.channel === 'C0STREAM').map((x) => x.text).join('');
-    const everything = `${streamed}\n${String(edits.at(-1)!.args.text)}\n`;
-    for (let i = 0; i < 25; i++) expect(everything).toContain(`step ${i}\n`);
+    for (let i = 0; i < 20; i++) expect(streamed).toContain(`step ${i}\n`);
+    expect(ok('chat.postMessage', 'C0STREAM').map((c) => String(c.args.text))).toEqual([expect.stringContaining('Run succeeded')]);
+  });
+
+  it('once Slack ends a stream, edits that message with the full text from then on', async () => {
+    const sink = slackThreadSink({ client: client(), db: t.db, logger: createLogger('silent'), updateEveryMs: 50 });
+    const asked = { ...task('C0ENDED'), requester: 'U0ONCALL', slack_team: 'T0001' } as Task;
+    const step = async (i: number) => {
+      sink.onEvent(asked, run('run_ended'), event('step', { message: `step ${i}` }));
+      await new Promise((r) => setTimeout(r, 80));
+    };
+    for (let i = 0; i < 3; i++) await step(i);
+    const [start] = slack.callsTo('chat.startStream').filter((c) => c.args.channel === 'C0ENDED');
+    const ts = start!.result!.ts as string;
+    slack.streams.get(ts)!.startedAt = 0; // Slack's five-minute limit, reached
+    for (let i = 3; i < 6; i++) await step(i);
+    sink.onEvent(asked, run('run_ended'), event('final', { status: 'succeeded', summary: 'done' }));
+    await sink.drain();
+    expect(slack.callsTo('chat.appendStream').some((c) => c.args.ts === ts && c.result?.error === 'message_not_in_streaming_state')).toBe(true);
+    const edits = ok('chat.update', 'C0ENDED').filter((c) => c.args.ts === ts);
+    expect(edits.length).toBeGreaterThan(0);
+    for (let i = 0; i < 6; i++) expect(`${String(edits.at(-1)!.args.text)}\n`).toContain(`step ${i}\n`);
+    expect(slack.callsTo('chat.startStream').filter((c) => c.args.channel === 'C0ENDED')).toHaveLength(1);
   });
 
   it('posts and edits one message for a run nobody asked for in person (an alert)', async () => {
