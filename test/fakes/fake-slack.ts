@@ -100,11 +100,13 @@ export class FakeSlack {
   /** What a stream call adds: its markdown (flat or as chunks) and its tasks' latest status. */
   private appendTo(s: { text: string; tasks: Map<string, string> }, args: Record<string, any>): string | undefined {
     const chunks = (args.chunks ?? []) as { type: string; text?: string; id?: string; status?: string }[];
-    if (chunks.some((c) => (c.type === 'markdown_text' ? !c.text : c.type === 'task_update' ? !c.id || !c.status : true))) return 'invalid_chunks';
+    const valid = (c: { type: string; text?: string; id?: string; status?: string; title?: string }) =>
+      c.type === 'markdown_text' ? Boolean(c.text) : c.type === 'task_update' ? Boolean(c.id && c.status) : c.type === 'plan_update' ? Boolean(c.title) : false;
+    if (!chunks.every(valid)) return 'invalid_chunks';
     s.text += args.markdown_text ?? '';
     for (const c of chunks) {
       if (c.type === 'markdown_text') s.text += c.text;
-      else s.tasks.set(c.id!, c.status!);
+      else if (c.type === 'task_update') s.tasks.set(c.id!, c.status!);
     }
     return undefined;
   }

@@ -65,9 +65,14 @@ export async function writeProgress(client: webApi.WebClient, task: Task, run: R
         await client.chat.appendStream({ channel, ts: p.ts, chunks: [...(fresh.length ? [{ type: 'markdown_text' as const, text: bullets(fresh) }] : []), ...tasks] });
       } else {
         if (p.ts) await client.chat.stopStream({ channel, ts: p.ts }).catch(() => {});
+        // Plan display: the tool calls group under the question being worked on.
         const started = await client.chat.startStream({
-          channel, thread_ts: task.slack_thread_ts!, recipient_user_id: task.requester, recipient_team_id: task.slack_team!,
-          chunks: [{ type: 'markdown_text', text: `*Progress* (${run.id}${p.ts ? ', continued' : ''})\n${bullets(fresh)}` }, ...tasks],
+          channel, thread_ts: task.slack_thread_ts!, recipient_user_id: task.requester, recipient_team_id: task.slack_team!, task_display_mode: 'plan',
+          chunks: [
+            { type: 'plan_update', title: clip(`Investigating: ${task.question}`, 250) },
+            { type: 'markdown_text', text: `*Progress* (${run.id}${p.ts ? ', continued' : ''})\n${bullets(fresh)}` },
+            ...tasks,
+          ],
         });
         p.ts = started.ts as string;
         p.streamStartedAt = Date.now();

@@ -6,7 +6,7 @@ import { slackThreadSink } from '../../../src/surfaces/slack/thread-sink.ts';
 import { FakeSlack } from '../../fakes/fake-slack.ts';
 import { type TestDb, openTestDb } from '../../helpers/test-db.ts';
 
-const task = (channel: string) => ({ id: `task_${channel}`, slack_channel: channel, slack_thread_ts: '1700000000.000100' }) as Task;
+const task = (channel: string) => ({ id: `task_${channel}`, question: 'checkout is failing', slack_channel: channel, slack_thread_ts: '1700000000.000100' }) as Task;
 const run = (id: string) => ({ id }) as Run;
 let seq = 0;
 const event = (type: string, data: Record<string, unknown>) => ({ seq: ++seq, type, data });
@@ -86,7 +86,8 @@ describe('the Slack thread sink (real WebClient, fake Slack Web API)', () => {
     await sink.drain();
     const starts = slack.callsTo('chat.startStream').filter((c) => c.args.channel === 'C0STREAM');
     expect(starts.length).toBeGreaterThanOrEqual(2);
-    expect(starts[0]!.args).toMatchObject({ thread_ts: '1700000000.000100', recipient_user_id: 'U0ONCALL', recipient_team_id: 'T0001' });
+    expect(starts[0]!.args).toMatchObject({ thread_ts: '1700000000.000100', recipient_user_id: 'U0ONCALL', recipient_team_id: 'T0001', task_display_mode: 'plan' });
+    expect(starts[0]!.args.chunks[0]).toEqual({ type: 'plan_update', title: 'Investigating: checkout is failing' });
     expect(JSON.stringify(starts[1]!.args.chunks)).toContain('continued');
     // Each stream was closed before the next began, and the last one at the end.
     for (const [i, s] of starts.entries()) {
