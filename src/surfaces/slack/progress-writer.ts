@@ -23,6 +23,8 @@ export interface Progress {
   /** A render is queued or in flight; lines added meanwhile are picked up by the next one. */
   busy: boolean;
   dirty: boolean;
+  /** The run's final message is on its way: no more progress writes after it. */
+  closed?: boolean;
 }
 
 export interface TaskChunk {

@@ -53,6 +53,7 @@ export function slackThreadSink(opts: { client: webApi.WebClient; db: Db; logger
   };
 
   const schedule = (task: Task, run: Run, p: Progress) => {
+    if (p.closed) return;
     if (p.busy) {
       p.dirty = true;
       return;
@@ -130,8 +131,10 @@ export function slackThreadSink(opts: { client: webApi.WebClient; db: Db; logger
         const p = progress.get(run.id);
         progress.delete(run.id);
         if (p) {
+          p.closed = true;
           clearTimeout(p.timer);
-          if (p.lines.length > p.sent || p.chunks.length || p.mode === 'update') await render(task, run, p);
+          // The latest state before the summary (an edited message is re-rendered whole; a stream gets what it lacks).
+          if (p.mode === 'update' ? p.lines.length > 0 : p.lines.length > p.sent || p.chunks.length > 0) await render(task, run, p);
           await outbox.send(task.slack_channel!, () => endProgress(opts.client, task, run, p)).catch(failed('closing the progress stream'));
         }
         const findings = (await listRunEvents(opts.db, run.id)).filter((x) => x.type === 'finding').map((x) => x.data as unknown as Finding);
