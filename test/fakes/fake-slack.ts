@@ -25,7 +25,8 @@ export class FakeSlack {
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.answer(req).then((body) => {
       const limited = body.error === 'ratelimited';
-      res.writeHead(limited ? 429 : 200, { 'content-type': 'application/json', ...(limited ? { 'retry-after': String(body.retryAfter) } : {}) });
+      const status = limited ? 429 : typeof body.httpStatus === 'number' ? body.httpStatus : 200;
+      res.writeHead(status, { 'content-type': 'application/json', ...(limited ? { 'retry-after': String(body.retryAfter) } : {}) });
       res.end(JSON.stringify(body));
     }));
     // Longer than the client's keep-alive, so it never reuses a socket we are closing (ECONNRESET).
@@ -85,11 +86,16 @@ export class FakeSlack {
   /** Members of Slack user groups (S…), answered by `usergroups.users.list`. */
   userGroups: Record<string, string[]> = {};
 
-  private limits: { method: string; channel?: string; times: number; retryAfter: number }[] = [];
+  private limits: { method: string; channel?: string; times: number; retryAfter?: number; httpStatus?: number }[] = [];
 
   /** The next `times` calls of `method` (in `channel`, if given) answer 429 with Retry-After. */
   rateLimit(l: { method: string; channel?: string; times: number; retryAfter: number }): void {
     this.limits.push({ ...l });
+  }
+
+  /** The next `times` calls of `method` (in `channel`, if given) fail with an HTTP 5xx. */
+  serverError(l: { method: string; channel?: string; times: number; httpStatus?: number }): void {
+    this.limits.push({ ...l, httpStatus: l.httpStatus ?? 503 });
   }
 
   /** Slack closes a stream on its side after about five minutes; tests shorten it. */
@@ -134,7 +140,7 @@ export class FakeSlack {
     const limit = this.limits.find((l) => l.times > 0 && l.method === method && (!l.channel || l.channel === args.channel));
     if (limit) {
       limit.times--;
-      call.result = { ok: false, error: 'ratelimited', retryAfter: limit.retryAfter };
+      call.result = limit.httpStatus ? { ok: false, error: 'service_unavailable', httpStatus: limit.httpStatus } : { ok: false, error: 'ratelimited', retryAfter: limit.retryAfter };
       return call.result;
     }
     call.result = this.respond(method, args);

@@ -69,6 +69,17 @@ describe('the Slack thread sink (real WebClient, fake Slack Web API)', () => {
     expect(ok('chat.postMessage', 'C0LIMITED')[0]!.at! - before).toBeGreaterThanOrEqual(1900);
   });
 
+  it('retries a message Slack failed with a 5xx, and delivers it once', async () => {
+    const retrying = new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 3, minTimeout: 10, maxTimeout: 20 }, rejectRateLimitedCalls: true });
+    const sink = slackThreadSink({ client: retrying, db: t.db, logger: createLogger('silent') });
+    slack.serverError({ method: 'chat.postMessage', channel: 'C0FLAKY', times: 2 });
+    sink.onEvent(task('C0FLAKY'), run('run_flaky'), finding('survives two 503s'));
+    await sink.drain();
+    const attempts = slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0FLAKY');
+    expect(attempts.map((c) => c.result?.httpStatus ?? 200)).toEqual([503, 503, 200]);
+    expect(ok('chat.postMessage', 'C0FLAKY')).toHaveLength(1);
+  });
+
   it('streams progress to the person who asked, with tool calls as tasks, and starts a fresh stream before expiry', async () => {
     const sink = slackThreadSink({ client: client(), db: t.db, logger: createLogger('silent'), updateEveryMs: 100, streamRotateMs: 700 });
     const asked = { ...task('C0STREAM'), requester: 'U0ONCALL', slack_team: 'T0001' } as Task;
