@@ -61,9 +61,9 @@ describe('Slack events: mentions, follow-ups, retries, App Home, /claw retry', (
 
   it('a mention in a task thread is a follow-up: same thread, same scope, the earlier conclusion as context', async () => {
     const parent = (await db().selectFrom('tasks').selectAll().where('slack_thread_ts', '=', '1700000100.000100').executeTakeFirstOrThrow());
-    await postEvent(events(), SECRET, eventCallback(mention('is redis involved?', '1700000150.000100', { thread_ts: '1700000100.000100' }), 'Ev0FOLLOWUP'));
+    await postEvent(events(), SECRET, eventCallback(mention('is redis involved, as <@U0DBA> thinks?', '1700000150.000100', { thread_ts: '1700000100.000100' }), 'Ev0FOLLOWUP'));
     const child = await waitFor('the follow-up task', () => db().selectFrom('tasks').selectAll().where('parent_task_id', '=', parent.id).executeTakeFirst());
-    expect(child).toMatchObject({ question: 'is redis involved?', namespace: 'shop', slack_channel: CHANNEL, slack_thread_ts: '1700000100.000100', source: 'mention' });
+    expect(child).toMatchObject({ question: 'is redis involved, as <@U0DBA> thinks?', namespace: 'shop', slack_channel: CHANNEL, slack_thread_ts: '1700000100.000100', source: 'mention' });
     expect(child.context).toContain('Earlier question in this thread: checkout is failing');
     expect(child.context).toMatch(/Its latest run \((running|awaiting_approval|queued)\) concluded/);
   });

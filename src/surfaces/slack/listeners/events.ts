@@ -35,7 +35,9 @@ export function registerEvents(app: App, deps: SlackDeps): void {
   });
 
   app.event('app_mention', async ({ event, client, context }) => {
-    const text = (event.text ?? '').replace(/<@[UW][A-Z0-9]+(\|[^>]*)?>/g, ' ').trim();
+    // Only the bot's own mention goes; others in the question ("why did <@U123>'s deploy fail") stay.
+    const bot = context.botUserId ? new RegExp(`<@${context.botUserId}(\\|[^>]*)?>`, 'g') : /^\s*<@[UW][A-Z0-9]+(\|[^>]*)?>/;
+    const text = (event.text ?? '').replace(bot, ' ').trim();
     const user = event.user;
     if (!user) return;
     const threadTs = event.thread_ts ?? event.ts;
