@@ -1,13 +1,5 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
-import { loadConfig } from '../../src/config.ts';
-import { type RunningServer, startServer } from '../../src/main.ts';
-import { T } from '../../src/sandbox/cluster-state.ts';
-import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
-import { FakeSlack } from '../fakes/fake-slack.ts';
+import { useSlackApp } from '../helpers/slack-app-harness.ts';
+import { describe, expect, it } from 'vitest';
 import { eventCallback, postEvent, postSigned, slashCommandBody } from '../helpers/slack-requests.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -17,43 +9,19 @@ const ONCALL = 'U0ONCALL';
 const CHANNEL = 'C0INCIDENT';
 
 describe('Slack events: mentions, follow-ups, retries, App Home, /claw retry', () => {
-  let slack: FakeSlack;
-  let sandbox: Sandbox;
-  let app: RunningServer;
-  let dir: string;
-  const events = () => `${app.url}/slack/events`;
-  const db = () => app.runtime.store.db;
+  const h = useSlackApp({ secret: SECRET, clawYaml: `approvals:\n  approvers: [${APPROVER}]\n` });
+  const db = () => h.app.runtime.store.db;
   const mention = (text: string, ts: string, extra: Record<string, unknown> = {}) => ({ type: 'app_mention', user: ONCALL, text: `<@U0BOT> ${text}`, ts, channel: CHANNEL, event_ts: ts, team: 'T0001', ...extra });
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'claw-events-'));
-    slack = new FakeSlack();
-    await slack.start();
-    sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), kubeconfigPath: join(dir, 'kubeconfig') });
-    await writeFile(join(dir, 'claw.yaml'), `approvals:\n  approvers: [${APPROVER}]\n`);
-    const config = loadConfig({
-      PORT: '0', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url,
-      KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), LOG_LEVEL: 'warn',
-    }, dir);
-    app = await startServer(config, { memoryStore: true, slackClientOptions: { retryConfig: { retries: 0 } }, botId: 'B0BOT', botUserId: 'U0BOT', slackUpdateEveryMs: 100, supervisor: { pollMs: 100 } });
-    await waitFor('the crash loop', () => sandbox.state.store.list(T.pod, 'shop').some((p) => p.status?.containerStatuses?.[0]?.lastState?.terminated));
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await sandbox?.stop();
-    await slack?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
 
   it("a mention starts an investigation in the mention's own thread; Slack's retries of it start nothing more", async () => {
     const body = eventCallback(mention('checkout is failing in shop', '1700000100.000100'), 'Ev0MENTION1');
-    expect((await postEvent(events(), SECRET, body)).status).toBe(200);
+    expect((await postEvent(h.events(), SECRET, body)).status).toBe(200);
     // Slack did not see our 200 in time and retries the same event, twice.
-    expect((await postEvent(events(), SECRET, body, 1)).status).toBe(200);
-    expect((await postEvent(events(), SECRET, body, 2)).status).toBe(200);
-    const reply = await waitFor('the scope reply in the thread', () => slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts === '1700000100.000100' && String(c.args.text).includes('Investigating')));
+    expect((await postEvent(h.events(), SECRET, body, 1)).status).toBe(200);
+    expect((await postEvent(h.events(), SECRET, body, 2)).status).toBe(200);
+    const reply = await waitFor('the scope reply in the thread', () => h.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts === '1700000100.000100' && String(c.args.text).includes('Investigating')));
     expect(reply.args.text).toContain('checkout is failing');
-    await waitFor('the card', () => slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts === '1700000100.000100' && JSON.stringify(c.args.blocks ?? '').includes('claw_approve')), 30_000);
+    await waitFor('the card', () => h.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts === '1700000100.000100' && JSON.stringify(c.args.blocks ?? '').includes('claw_approve')), 30_000);
     const tasks = await db().selectFrom('tasks').selectAll().where('slack_thread_ts', '=', '1700000100.000100').execute();
     expect(tasks).toHaveLength(1);
     expect(tasks[0]).toMatchObject({ source: 'mention', requester: ONCALL, namespace: 'shop', slack_team: 'T0001' });
@@ -61,7 +29,7 @@ describe('Slack events: mentions, follow-ups, retries, App Home, /claw retry', (
 
   it('a mention in a task thread is a follow-up: same thread, same scope, the earlier conclusion as context', async () => {
     const parent = (await db().selectFrom('tasks').selectAll().where('slack_thread_ts', '=', '1700000100.000100').executeTakeFirstOrThrow());
-    await postEvent(events(), SECRET, eventCallback(mention('is redis involved, as <@U0DBA> thinks?', '1700000150.000100', { thread_ts: '1700000100.000100' }), 'Ev0FOLLOWUP'));
+    await postEvent(h.events(), SECRET, eventCallback(mention('is redis involved, as <@U0DBA> thinks?', '1700000150.000100', { thread_ts: '1700000100.000100' }), 'Ev0FOLLOWUP'));
     const child = await waitFor('the follow-up task', () => db().selectFrom('tasks').selectAll().where('parent_task_id', '=', parent.id).executeTakeFirst());
     expect(child).toMatchObject({ question: 'is redis involved, as <@U0DBA> thinks?', namespace: 'shop', slack_channel: CHANNEL, slack_thread_ts: '1700000100.000100', source: 'mention' });
     expect(child.context).toContain('Earlier question in this thread: checkout is failing');
@@ -69,9 +37,9 @@ describe('Slack events: mentions, follow-ups, retries, App Home, /claw retry', (
   });
 
   it("ignores the bot's own mentions, and answers a mention with nothing to ask with help, only to the asker", async () => {
-    await postEvent(events(), SECRET, eventCallback(mention('checkout is failing', '1700000200.000100', { user: 'U0BOT', bot_id: 'B0BOT' }), 'Ev0SELF'));
-    await postEvent(events(), SECRET, eventCallback(mention('', '1700000201.000100'), 'Ev0EMPTY'));
-    const help = await waitFor('help for the empty mention', () => slack.callsTo('chat.postEphemeral').find((c) => c.args.thread_ts === '1700000201.000100'));
+    await postEvent(h.events(), SECRET, eventCallback(mention('checkout is failing', '1700000200.000100', { user: 'U0BOT', bot_id: 'B0BOT' }), 'Ev0SELF'));
+    await postEvent(h.events(), SECRET, eventCallback(mention('', '1700000201.000100'), 'Ev0EMPTY'));
+    const help = await waitFor('help for the empty mention', () => h.slack.callsTo('chat.postEphemeral').find((c) => c.args.thread_ts === '1700000201.000100'));
     expect(help.args).toMatchObject({ user: ONCALL, channel: CHANNEL });
     expect(help.args.text).toContain('/claw investigate');
     expect(await db().selectFrom('tasks').select('id').where('slack_thread_ts', 'in', ['1700000200.000100', '1700000201.000100']).execute()).toEqual([]);
@@ -82,10 +50,10 @@ describe('Slack events: mentions, follow-ups, retries, App Home, /claw retry', (
     const child = await db().selectFrom('tasks').select('id').where('parent_task_id', 'is not', null).executeTakeFirstOrThrow();
     await waitFor("the follow-up's card", () => db().selectFrom('proposals').select('id').where('task_id', '=', child.id).where('status', '=', 'pending').where('slack_ts', 'is not', null).executeTakeFirst(), 30_000);
     for (const [user, id] of [[APPROVER, 'Ev0HOME1'], [ONCALL, 'Ev0HOME2']] as const) {
-      await postEvent(events(), SECRET, eventCallback({ type: 'app_home_opened', user, channel: 'D0HOME', tab: 'home', event_ts: '1700000300.000100' }, id));
+      await postEvent(h.events(), SECRET, eventCallback({ type: 'app_home_opened', user, channel: 'D0HOME', tab: 'home', event_ts: '1700000300.000100' }, id));
     }
     const published = await waitFor('both home views', () => {
-      const views = slack.callsTo('views.publish');
+      const views = h.slack.callsTo('views.publish');
       return views.length >= 2 ? views : undefined;
     });
     const viewOf = (user: string) => JSON.stringify(published.find((c) => c.args.user_id === user)!.args.view);
@@ -97,26 +65,26 @@ describe('Slack events: mentions, follow-ups, retries, App Home, /claw retry', (
     expect(viewOf(ONCALL)).toContain('checkout is failing');
     expect(JSON.parse(viewOf(ONCALL)).blocks.length).toBeLessThanOrEqual(100);
     // The Messages tab opening is not a reason to publish.
-    await postEvent(events(), SECRET, eventCallback({ type: 'app_home_opened', user: APPROVER, channel: 'D0HOME', tab: 'messages', event_ts: '1700000301.000100' }, 'Ev0HOME3'));
+    await postEvent(h.events(), SECRET, eventCallback({ type: 'app_home_opened', user: APPROVER, channel: 'D0HOME', tab: 'messages', event_ts: '1700000301.000100' }, 'Ev0HOME3'));
     await new Promise((r) => setTimeout(r, 300));
-    expect(slack.callsTo('views.publish')).toHaveLength(2);
+    expect(h.slack.callsTo('views.publish')).toHaveLength(2);
   }, 60_000);
 
   it('/claw retry runs a finished task again in its thread, once however many times it is asked', async () => {
     // The follow-up's run proposed the same rollback (superseding the first card) and waits on it.
     const task = await db().selectFrom('tasks').selectAll().where('parent_task_id', 'is not', null).executeTakeFirstOrThrow();
     const first = await waitFor('the follow-up waiting', () => db().selectFrom('runs').selectAll().where('task_id', '=', task.id).where('status', '=', 'awaiting_approval').executeTakeFirst(), 30_000);
-    const slash = (text: string, path: string) => postSigned(events(), SECRET, slashCommandBody({ text, user: ONCALL, channel: CHANNEL, responseUrl: `${slack.url.replace(/api\/$/, '')}${path}` }));
+    const slash = (text: string, path: string) => postSigned(h.events(), SECRET, slashCommandBody({ text, user: ONCALL, channel: CHANNEL, responseUrl: `${h.slack.url.replace(/api\/$/, '')}${path}` }));
     await slash(`retry ${first.id}`, 'r1');
-    const refused = await waitFor('the refusal while it waits', () => slack.callsTo('response:/r1')[0]);
+    const refused = await waitFor('the refusal while it waits', () => h.slack.callsTo('response:/r1')[0]);
     expect(refused.args.text).toContain('is still awaiting approval');
     await slash(`cancel ${first.id}`, 'r2');
-    await waitFor('cancelled', () => slack.callsTo('response:/r2')[0]);
+    await waitFor('cancelled', () => h.slack.callsTo('response:/r2')[0]);
     await Promise.all([slash(`retry ${first.id}`, 'r3'), slash(`retry ${first.id}`, 'r4')]);
-    const answers = await waitFor('both answers', () => (slack.callsTo('response:/r3').length && slack.callsTo('response:/r4').length ? [...slack.callsTo('response:/r3'), ...slack.callsTo('response:/r4')] : undefined));
+    const answers = await waitFor('both answers', () => (h.slack.callsTo('response:/r3').length && h.slack.callsTo('response:/r4').length ? [...h.slack.callsTo('response:/r3'), ...h.slack.callsTo('response:/r4')] : undefined));
     expect(answers.filter((a) => String(a.args.text).startsWith('Retrying'))).toHaveLength(1);
     const runs = await db().selectFrom('runs').select(['id', 'status']).where('task_id', '=', task.id).execute();
     expect(runs).toHaveLength(2);
-    await waitFor('the retry note in the thread', () => slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts === '1700000100.000100' && String(c.args.text).includes('asked to run this again')));
+    await waitFor('the retry note in the thread', () => h.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts === '1700000100.000100' && String(c.args.text).includes('asked to run this again')));
   }, 60_000);
 });

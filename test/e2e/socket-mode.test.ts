@@ -1,13 +1,5 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
-import { loadConfig } from '../../src/config.ts';
-import { type RunningServer, startServer } from '../../src/main.ts';
-import { T } from '../../src/sandbox/cluster-state.ts';
-import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
-import { FakeSlack } from '../fakes/fake-slack.ts';
+import { useSlackApp } from '../helpers/slack-app-harness.ts';
+import { describe, expect, it } from 'vitest';
 import { buttonClickBody, eventCallback } from '../helpers/slack-requests.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -21,58 +13,35 @@ const slash = (text: string, user = 'U0ONCALL') => ({
 });
 
 describe('Socket Mode: the same listeners over a WebSocket, no public endpoint', () => {
-  let slack: FakeSlack;
-  let sandbox: Sandbox;
-  let app: RunningServer;
-  let dir: string;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'claw-socket-'));
-    slack = new FakeSlack();
-    await slack.start();
-    sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), kubeconfigPath: join(dir, 'kubeconfig') });
-    await writeFile(join(dir, 'claw.yaml'), `approvals:\n  approvers: [${APPROVER}]\n`);
-    const config = loadConfig({
-      PORT: '0', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_APP_TOKEN: 'xapp-test', SLACK_API_URL: slack.url,
-      KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), LOG_LEVEL: 'warn',
-    }, dir);
-    app = await startServer(config, { memoryStore: true, slackClientOptions: { retryConfig: { retries: 0 } }, botId: 'B0BOT', botUserId: 'U0BOT', slackUpdateEveryMs: 100, supervisor: { pollMs: 100, verifyTimeoutMs: 20_000 } });
-    await waitFor('the crash loop', () => sandbox.state.store.list(T.pod, 'shop').some((p) => p.status?.containerStatuses?.[0]?.lastState?.terminated));
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await sandbox?.stop();
-    await slack?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const h = useSlackApp({ clawYaml: `approvals:\n  approvers: [${APPROVER}]\n`, env: { SLACK_APP_TOKEN: 'xapp-test' }, server: { supervisor: { pollMs: 100, verifyTimeoutMs: 20_000 } } });
 
   it('dials out with the app token and does not answer Slack over HTTP', async () => {
-    await slack.socketReady();
-    expect(slack.callsTo('apps.connections.open')[0]?.token).toBe('xapp-test');
-    expect((await fetch(`${app.url}/slack/events`, { method: 'POST', body: '{}' })).status).toBe(404);
-    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+    await h.slack.socketReady();
+    expect(h.slack.callsTo('apps.connections.open')[0]?.token).toBe('xapp-test');
+    expect((await fetch(`${h.app.url}/slack/events`, { method: 'POST', body: '{}' })).status).toBe(404);
+    expect((await fetch(`${h.app.url}/healthz`)).status).toBe(200);
   });
 
   it('acks a slash command with help in the ack itself', async () => {
-    const ack = await slack.sendEnvelope('slash_commands', slash('help'));
+    const ack = await h.slack.sendEnvelope('slash_commands', slash('help'));
     expect(ack.payload).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('/claw investigate') });
   });
 
   it('investigates, proposes, and executes once on an approval click; a retried event starts nothing twice', async () => {
-    await slack.sendEnvelope('slash_commands', slash('investigate checkout is failing in shop'));
-    const card = await waitFor('the card', () => slack.callsTo('chat.postMessage').find((c) => c.args.channel === CHANNEL && JSON.stringify(c.args.blocks ?? '').includes('claw_approve')), 30_000);
+    await h.slack.sendEnvelope('slash_commands', slash('investigate checkout is failing in shop'));
+    const card = await waitFor('the card', () => h.slack.callsTo('chat.postMessage').find((c) => c.args.channel === CHANNEL && JSON.stringify(c.args.blocks ?? '').includes('claw_approve')), 30_000);
     const proposalId = (card.args.blocks as any[]).find((b) => b.type === 'actions').elements[0].value as string;
     const click = JSON.parse(new URLSearchParams(buttonClickBody({ actionId: 'claw_approve', value: proposalId, user: APPROVER, channel: CHANNEL, messageTs: card.result!.ts, threadTs: card.args.thread_ts })).get('payload')!);
-    await slack.sendEnvelope('interactive', click);
-    await waitFor('applied and verified', () => slack.callsTo('chat.postMessage').find((c) => String(c.args.text).startsWith(':white_check_mark: Applied')), 30_000);
-    expect(sandbox.journal.filter((r) => r.method === 'PATCH' && !r.dryRun)).toHaveLength(1);
+    await h.slack.sendEnvelope('interactive', click);
+    await waitFor('applied and verified', () => h.slack.callsTo('chat.postMessage').find((c) => String(c.args.text).startsWith(':white_check_mark: Applied')), 30_000);
+    expect(h.sandbox.journal.filter((r) => r.method === 'PATCH' && !r.dryRun)).toHaveLength(1);
 
     const mention = JSON.parse(eventCallback({ type: 'app_mention', user: 'U0ONCALL', text: '<@U0BOT> is redis ok in shop', ts: '1700000500.000100', channel: CHANNEL, event_ts: '1700000500.000100' }, 'Ev0SOCKET'));
-    await slack.sendEnvelope('events_api', mention);
-    await slack.sendEnvelope('events_api', mention, { retry_attempt: 1, retry_reason: 'timeout' });
-    await waitFor('the mention answered', () => slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts === '1700000500.000100'));
+    await h.slack.sendEnvelope('events_api', mention);
+    await h.slack.sendEnvelope('events_api', mention, { retry_attempt: 1, retry_reason: 'timeout' });
+    await waitFor('the mention answered', () => h.slack.callsTo('chat.postMessage').find((c) => c.args.thread_ts === '1700000500.000100'));
     await new Promise((r) => setTimeout(r, 300));
-    const db = app.runtime.store.db;
+    const db = h.app.runtime.store.db;
     expect(await db.selectFrom('tasks').select('id').where('slack_thread_ts', '=', '1700000500.000100').execute()).toHaveLength(1);
   }, 60_000);
 });

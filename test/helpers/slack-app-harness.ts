@@ -1,0 +1,51 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
+import { loadConfig } from '../../src/config.ts';
+import { type RunningServer, type ServerOptions, startServer } from '../../src/main.ts';
+import { T } from '../../src/sandbox/cluster-state.ts';
+import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { FakeSlack } from '../fakes/fake-slack.ts';
+import { waitFor } from './wait-for.ts';
+
+export interface SlackAppHarness {
+  slack: FakeSlack;
+  sandbox: Sandbox;
+  app: RunningServer;
+  /** `${app.url}/slack/events` */
+  events(): string;
+}
+
+/**
+ * For a describe block: the fake Slack, the demo incident in a sandbox (crash loop showing), and
+ * `claw serve` on the embedded store wired to both, with `clawYaml` as claw.yaml and `env` over
+ * the defaults (HTTP mode, signed with `secret`). Stopped after the block.
+ */
+export function useSlackApp(opts: { secret?: string; clawYaml: string; env?: Record<string, string>; server?: Partial<ServerOptions> }): SlackAppHarness {
+  const h = {} as SlackAppHarness;
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'claw-e2e-'));
+    h.slack = new FakeSlack();
+    await h.slack.start();
+    h.sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), kubeconfigPath: join(dir, 'kubeconfig') });
+    await writeFile(join(dir, 'claw.yaml'), opts.clawYaml);
+    const config = loadConfig({
+      PORT: '0', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: h.slack.url, KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), LOG_LEVEL: 'warn',
+      ...(opts.secret ? { SLACK_SIGNING_SECRET: opts.secret } : {}), ...opts.env,
+    }, dir);
+    h.app = await startServer(config, { memoryStore: true, slackClientOptions: { retryConfig: { retries: 0 } }, botId: 'B0BOT', botUserId: 'U0BOT', slackUpdateEveryMs: 100, supervisor: { pollMs: 100 }, ...opts.server });
+    // The seeded release crashes one second after start: wait until the cluster shows it.
+    await waitFor('the crash loop', () => h.sandbox.state.store.list(T.pod, 'shop').some((p) => p.status?.containerStatuses?.[0]?.lastState?.terminated));
+  });
+  afterAll(async () => {
+    await h.app?.stop();
+    await h.sandbox?.stop();
+    await h.slack?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  h.events = () => `${h.app.url}/slack/events`;
+  return h;
+}
