@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseMatcher } from './alerts/matchers.ts';
 import { type PolicyConfig, approverId, policySchema } from './policy/policy-config.ts';
 
 const posInt = z.number().int().positive();
@@ -14,6 +15,24 @@ const modelEntry = z.strictObject({
   apiKeyEnv: z.string().optional(),
   contextWindow: posInt.optional(),
   price: z.strictObject({ inputPerMTok: z.number().min(0), outputPerMTok: z.number().min(0) }).optional(),
+});
+
+const matcherText = z.string().superRefine((m, ctx) => {
+  try {
+    parseMatcher(m);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+
+const alertRoute = z.strictObject({
+  /** Alertmanager matchers over the group's common labels; all must match. [] matches everything. */
+  matchers: z.array(matcherText).default([]),
+  channel: z.string().optional(),
+  investigate: z.boolean().optional(),
+  mute: z.boolean().optional(),
+  /** kubeconfig context to investigate in (else the alert's `cluster` label when it names one, else the default). */
+  cluster: z.string().optional(),
 });
 
 // claw.yaml: every key in CONTRACT.md is accepted (even before its feature exists); unknown keys are errors.
@@ -37,6 +56,13 @@ const fileSchema = z.strictObject({
     breaker: z.strictObject({ failures: posInt.default(3), cooldownSeconds: z.number().positive().default(60) }).optional(),
   }).optional(),
   policy: policySchema.optional(),
+  alerts: z.strictObject({
+    routes: z.array(alertRoute).default([]),
+    investigate: z.boolean().default(true),
+    digest: z.strictObject({ threshold: posInt.default(10), windowSeconds: z.number().positive().default(60), idleMinutes: z.number().positive().default(5) }).optional(),
+    reinvestigateAfterMinutes: z.number().min(0).default(30),
+    maxBodyBytes: posInt.default(4 * 1024 * 1024),
+  }).optional(),
   runs: z.strictObject({
     timeoutSeconds: z.number().positive().default(300),
     leaseSeconds: z.number().positive().default(30),
@@ -83,10 +109,25 @@ export interface Config {
     readonly breaker: { readonly failures: number; readonly cooldownSeconds: number };
   };
   readonly runs: RunLimits;
+  readonly alerts: AlertRouting;
   /** Rules as data: protected namespaces, freezes, limits, per-scope approvals (src/policy). */
   readonly policy: PolicyConfig;
   /** The OS user, for `cli:<user>` requesters. */
   readonly osUser: string;
+}
+
+/** claw.yaml `alerts`: where Alertmanager groups go and when a channel gets a storm digest. */
+export interface AlertRouting {
+  readonly routes: readonly { readonly matchers: readonly string[]; readonly channel?: string; readonly investigate?: boolean; readonly mute?: boolean; readonly cluster?: string }[];
+  /** `slack.alertChannel`: where a group opens when no route names a channel. */
+  readonly defaultChannel?: string;
+  readonly investigate: boolean;
+  /** More than `threshold` groups opening in a channel within `windowSeconds` → a digest; it takes new groups until idle for `idleMinutes`. */
+  readonly digest: { readonly threshold: number; readonly windowSeconds: number; readonly idleMinutes: number };
+  /** A group that fires again after resolving is investigated again only this long after the last one. */
+  readonly reinvestigateAfterMinutes: number;
+  /** Webhook bodies above this get 413 (Alertmanager does not retry 4xx: size max_alerts to fit). */
+  readonly maxBodyBytes: number;
 }
 
 export interface ModelSpec {
@@ -172,6 +213,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       breaker: { failures: file.models?.breaker?.failures ?? 3, cooldownSeconds: file.models?.breaker?.cooldownSeconds ?? 60 },
     },
     runs: runLimitsOf(file),
+    alerts: {
+      routes: file.alerts?.routes ?? [],
+      defaultChannel: file.slack?.alertChannel,
+      investigate: file.alerts?.investigate ?? true,
+      digest: { threshold: file.alerts?.digest?.threshold ?? 10, windowSeconds: file.alerts?.digest?.windowSeconds ?? 60, idleMinutes: file.alerts?.digest?.idleMinutes ?? 5 },
+      reinvestigateAfterMinutes: file.alerts?.reinvestigateAfterMinutes ?? 30,
+      maxBodyBytes: file.alerts?.maxBodyBytes ?? 4 * 1024 * 1024,
+    },
     policy: file.policy ?? policySchema.parse({}),
     osUser: get('USER') ?? get('LOGNAME') ?? 'unknown',
   });

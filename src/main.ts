@@ -8,6 +8,10 @@ import { AfterAck } from './surfaces/slack/after-ack.ts';
 import { createSlackApp } from './surfaces/slack/slack-app.ts';
 import { clusterNameOf } from './cluster/kube-config.ts';
 import { slackThreadSink } from './surfaces/slack/thread-sink.ts';
+import { AlertDispatcher, type DispatcherDeps } from './alerts/alert-dispatcher.ts';
+import { alertmanagerWebhook } from './surfaces/alertmanager/webhook-route.ts';
+import { slackAlertNotifier } from './surfaces/slack/alert-notifier.ts';
+import { SlackOutbox } from './surfaces/slack/outbox.ts';
 import { Supervisor, type SupervisorDeps } from './supervisor/supervisor.ts';
 
 /** Slack payloads are a few KiB; Bolt enforces the same limit on bodies without a length. */
@@ -26,6 +30,9 @@ export interface ServerOptions {
   botUserId?: string;
   supervisor?: Partial<Pick<SupervisorDeps, 'pollMs' | 'verifyTimeoutMs' | 'owner'>>;
   slackUpdateEveryMs?: number;
+  alerts?: Partial<Pick<DispatcherDeps, 'pollMs' | 'holdMs' | 'owner'>>;
+  /** Slack's posting rate per channel (tests and benchmarks tighten or relax it). */
+  slackPace?: { burst: number; perSecond: number };
 }
 
 export interface RunningServer {
@@ -33,6 +40,7 @@ export interface RunningServer {
   server: Server;
   runtime: Runtime;
   supervisor: Supervisor;
+  alerts: AlertDispatcher;
   stop(): Promise<void>;
 }
 
@@ -68,18 +76,25 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const slack = botToken && (signingSecret || appToken)
     ? createSlackApp(deps, { botToken, signingSecret, appToken, apiUrl, clientOptions: opts.slackClientOptions, botId: opts.botId, botUserId: opts.botUserId })
     : undefined;
-  // Thread posts get their own client that hands 429s back (the outbox waits per channel) instead
-  // of pausing every call the app makes, button clicks included.
-  const sink = slack && botToken
-    ? slackThreadSink({ client: new webApi.WebClient(botToken, { slackApiUrl: apiUrl, ...opts.slackClientOptions, rejectRateLimitedCalls: true }), db: rt.store.db, logger: rt.logger, updateEveryMs: opts.slackUpdateEveryMs })
-    : undefined;
+  // Thread posts (runs and alerts) share a client that hands 429s back and one per-channel outbox
+  // that paces them, instead of pausing every call the app makes, button clicks included.
+  const threadClient = slack && botToken ? new webApi.WebClient(botToken, { slackApiUrl: apiUrl, ...opts.slackClientOptions, rejectRateLimitedCalls: true }) : undefined;
+  const outbox = new SlackOutbox({ logger: rt.logger, pace: opts.slackPace });
+  const sink = threadClient ? slackThreadSink({ client: threadClient, db: rt.store.db, logger: rt.logger, updateEveryMs: opts.slackUpdateEveryMs, outbox }) : undefined;
   if (sink) supervisor.addSink(sink);
   else rt.logger.warn('Slack is not configured (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN): /slack/events answers 503');
+  const alerts = new AlertDispatcher({
+    db: rt.store.db, config, logger: rt.logger, listen: rt.store.listen, notifyRuns: () => supervisor.wake(), ...opts.alerts,
+    notifier: threadClient ? slackAlertNotifier({ client: threadClient, outbox, clusterName: (c) => displayCluster(rt, c) }) : undefined,
+  });
+  const webhook = alertmanagerWebhook({ db: rt.store.db, config, logger: rt.logger, clusterOf: (label) => (label && !unknownCluster(rt, label) ? label : undefined), onChange: () => alerts.wake() });
+  if (!config.alertmanagerToken) rt.logger.warn('ALERTMANAGER_TOKEN is not set: /webhooks/alertmanager refuses every notification');
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') return healthz(req, res);
     if (req.method === 'GET' && path === '/readyz') return void readyz(rt, Boolean(slack), res).catch((e) => sendJson(res, 500, { error: (e as Error).message }));
+    if (path === '/webhooks/alertmanager') return webhook(req, res);
     if (path === '/slack/events') {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST only' });
       if (!slack) return sendJson(res, 503, { error: 'Slack is not configured on this server' });
@@ -101,18 +116,22 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     });
   }
   await supervisor.start();
+  await alerts.start();
   rt.logger.info({ port, slack: Boolean(slack), store: rt.store.kind }, 'claw serve listening');
   return {
     url: `http://127.0.0.1:${port}`,
     server,
     runtime: rt,
     supervisor,
+    alerts,
     async stop() {
       await Promise.race([afterAck.drained(), new Promise((r) => setTimeout(r, 5000).unref())]);
+      await alerts.stop();
       await supervisor.stop();
       if (slack?.mode === 'socket') await slack.app.stop();
       // What the runs said last still reaches Slack, within reason.
       if (sink) await Promise.race([sink.drain(), new Promise((r) => setTimeout(r, 5000).unref())]);
+      await Promise.race([outbox.drain(), new Promise((r) => setTimeout(r, 5000).unref())]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await rt.close();

@@ -11,13 +11,28 @@ const PRECEDENCE: FindingCategory[] = [
   'unschedulable_placement', 'unschedulable_resources', 'service_no_endpoints', 'volume_filling', 'rollout_stuck', 'job_failed', 'cpu_throttling', 'unknown',
 ];
 
+/** What an alert points at: problems on these objects, or of these categories, explain it. */
+export interface TriageFocus {
+  objects?: readonly { kind: string; name: string; namespace?: string }[];
+  categories?: readonly string[];
+}
+
 /**
- * Every deterministic analyzer over one snapshot, ranked: severity, then how well the question's
- * words name the object, then root-cause precedence. The question only ranks; it never invents.
+ * Every deterministic analyzer over one snapshot, ranked: real problems an alert's focus explains
+ * first (its objects, then its categories), then severity, then how well the question's words name
+ * the object, then root-cause precedence. Question and focus only rank; they never invent.
  */
-export function triage(s: ClusterSnapshot, question = ''): Problem[] {
+export function triage(s: ClusterSnapshot, question = '', focus: TriageFocus = {}): Problem[] {
   const words = new Set(question.toLowerCase().split(/[^a-z0-9-]+/).filter((w) => w.length >= 2));
   const mentions = (p: Problem) => [p.object.name, ...p.object.name.split('-'), p.object.namespace ?? ''].filter((w) => words.has(w.toLowerCase())).length;
+  const focused = (p: Problem) => (p.severity < 2 ? 0 : (focus.objects?.some((o) => names(o, p)) ? 2 : 0) + (focus.categories?.includes(p.category) ? 1 : 0));
   const problems = [...analyzeNodes(s), ...analyzeNodePressure(s), ...analyzeClaims(s), ...analyzeWorkloads(s), ...analyzeServices(s), ...analyzeJobs(s), ...analyzeVolumes(s), ...analyzeCpu(s), ...analyzeReferences(s)];
-  return problems.sort((a, b) => b.severity - a.severity || mentions(b) - mentions(a) || PRECEDENCE.indexOf(a.category) - PRECEDENCE.indexOf(b.category));
+  return problems.sort((a, b) => focused(b) - focused(a) || b.severity - a.severity || mentions(b) - mentions(a) || PRECEDENCE.indexOf(a.category) - PRECEDENCE.indexOf(b.category));
+}
+
+/** The alert's object is the problem's, or one of its pods (`cart-7d9c6b8f5-x2k8q` belongs to `cart`). */
+function names(o: { kind: string; name: string; namespace?: string }, p: Problem): boolean {
+  if (o.namespace && p.object.namespace && o.namespace !== p.object.namespace) return false;
+  if (o.name === p.object.name) return true;
+  return o.kind === 'Pod' && o.name.startsWith(`${p.object.name}-`);
 }

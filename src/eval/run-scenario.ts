@@ -48,7 +48,7 @@ export async function runScenario(s: Scenario, config: Config, opts: { healthyTi
     const scope = s.alert ? alertScope(s.alert) : undefined;
     const { run } = await createTask(store.db, {
       kind: 'investigate', source: 'cli', requester: 'eval:requester', question: s.question || scope?.question || '',
-      namespace: s.namespace ?? scope?.namespace, cluster: 'default', timeoutSeconds: 120, alertGroupKey: scope?.groupKey,
+      namespace: s.namespace ?? scope?.namespace, cluster: 'default', timeoutSeconds: 120, alertGroupKey: scope?.groupKey, alert: scope?.alert,
     });
     const done = await driveRun(supervisor, store.db, run.id, 180_000);
     const report = await buildReport(store.db, done.id);

@@ -113,3 +113,8 @@ export async function scheduleRetry(db: Db, id: string, owner: string, patch: { 
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
+
+/** A task's latest run (a retried or re-investigated task has several). */
+export async function latestRunOfTask(db: Db, taskId: string): Promise<Run | undefined> {
+  return db.selectFrom('runs').selectAll().where('task_id', '=', taskId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+}

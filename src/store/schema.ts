@@ -26,7 +26,21 @@ export interface TasksTable {
   /** What the thread concluded before this follow-up (untrusted: it may quote the cluster). */
   context: ColumnType<string | null, string | null | undefined, string | null>;
   slack_team: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The alert group that started this task: names, labels and the objects they point at. */
+  alert: ColumnType<TaskAlert | null, string | null | undefined, string | null>;
   created_at: Timestamp;
+}
+
+/** What an alert-started task knows about its alert (untrusted: labels come from Prometheus). */
+export interface TaskAlert {
+  alertnames: string[];
+  severity?: string;
+  labels: Record<string, string>;
+  summary?: string;
+  /** Objects the labels name (pod, deployment, node, PVC, job…): they rank problems first. */
+  objects: { kind: string; name: string; namespace?: string }[];
+  /** Finding categories that explain this alert (src/alerts/alert-catalog.ts). */
+  categories: string[];
 }
 
 export interface RunsTable {
@@ -125,6 +139,74 @@ export interface AuditLogTable {
   hash: string;
 }
 
+export type AlertGroupStatus = 'firing' | 'resolved';
+
+export interface AlertGroupsTable {
+  id: Generated<string>;
+  receiver: string;
+  group_key: string;
+  status: AlertGroupStatus;
+  group_labels: Json<Record<string, string>>;
+  common_labels: Json<Record<string, string>>;
+  common_annotations: Json<Record<string, string>>;
+  external_url: Generated<string>;
+  channel: string | null;
+  investigate: Generated<boolean>;
+  muted: Generated<boolean>;
+  cluster: Generated<string>;
+  firing: Generated<number>;
+  resolved: Generated<number>;
+  notifications: Generated<number>;
+  version: Generated<number>;
+  synced_version: Generated<number>;
+  sync_owner: ColumnType<string | null, string | null | undefined, string | null>;
+  sync_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  sync_failures: Generated<number>;
+  thread_ts: ColumnType<string | null, string | null | undefined, string | null>;
+  digest_id: ColumnType<string | null, string | null | undefined, string | null>;
+  opened_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  slack_error: ColumnType<string | null, string | null | undefined, string | null>;
+  task_id: ColumnType<string | null, string | null | undefined, string | null>;
+  investigated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  first_seen_at: Timestamp;
+  updated_at: Timestamp;
+  resolved_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface AlertsTable {
+  group_id: string;
+  fingerprint: string;
+  status: AlertGroupStatus;
+  labels: Json<Record<string, string>>;
+  annotations: Json<Record<string, string>>;
+  starts_at: ColumnType<Date, Date | string, Date | string>;
+  ends_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  generator_url: Generated<string>;
+  updated_at: Timestamp;
+}
+
+export interface AlertGroupNotesTable {
+  id: Generated<string>;
+  group_id: string;
+  kind: string;
+  text: string;
+  posted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  created_at: Timestamp;
+}
+
+export interface AlertDigestsTable {
+  id: Generated<string>;
+  channel: string;
+  ts: ColumnType<string | null, string | null | undefined, string | null>;
+  version: Generated<number>;
+  synced_version: Generated<number>;
+  sync_owner: ColumnType<string | null, string | null | undefined, string | null>;
+  sync_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  task_id: ColumnType<string | null, string | null | undefined, string | null>;
+  opened_at: Timestamp;
+  last_group_at: Timestamp;
+}
+
 export interface Database {
   tasks: TasksTable;
   runs: RunsTable;
@@ -134,6 +216,10 @@ export interface Database {
   audit_log: AuditLogTable;
   claw_migrations: { name: string; applied_at: Timestamp };
   slack_events: { event_id: string; received_at: Timestamp };
+  alert_groups: AlertGroupsTable;
+  alerts: AlertsTable;
+  alert_group_notes: AlertGroupNotesTable;
+  alert_digests: AlertDigestsTable;
 }
 
 export type Task = Selectable<TasksTable>;
@@ -142,3 +228,6 @@ export type RunEvent = Selectable<RunEventsTable>;
 export type Proposal = Selectable<ProposalsTable>;
 export type Approval = Selectable<ApprovalsTable>;
 export type NewTask = Insertable<TasksTable>;
+export type AlertGroup = Selectable<AlertGroupsTable>;
+export type StoredAlert = Selectable<AlertsTable>;
+export type AlertDigest = Selectable<AlertDigestsTable>;

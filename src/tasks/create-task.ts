@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Db } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
-import type { Run, Task, TaskKind, TaskSource } from '../store/schema.ts';
+import type { Run, Task, TaskAlert, TaskKind, TaskSource } from '../store/schema.ts';
 
 export interface TaskRequest {
   kind: TaskKind;
@@ -17,6 +17,8 @@ export interface TaskRequest {
   /** A follow-up in an earlier task's thread: that task, and what it concluded. */
   followUp?: { parentTaskId: string; context: string };
   slackTeam?: string;
+  /** An alert-started task: what fired, the objects it names, the categories to try first. */
+  alert?: TaskAlert;
 }
 
 /** Default acceptance criteria: what a run must establish before it may call itself done. */
@@ -32,11 +34,17 @@ export function acceptanceCriteria(kind: TaskKind): string[] {
   return ['state what was done and verify it'];
 }
 
+class NotClaimed extends Error {}
+
 /**
  * The one entry point for every surface (Slack, Alertmanager, CLI, cron): writes the task and its
  * first run (queued) in one transaction. Surfaces never run anything: the supervisor claims it.
+ * `onlyIf` runs in that transaction with the new task's id; false rolls everything back (an
+ * alert group starts its investigation once however many dispatchers race for it).
  */
-export async function createTask(db: Db, req: TaskRequest, notify?: () => void): Promise<{ task: Task; run: Run }> {
+export async function createTask(db: Db, req: TaskRequest, notify: (() => void) | undefined, onlyIf: (trx: Db, taskId: string) => Promise<boolean>): Promise<{ task: Task; run: Run } | undefined>;
+export async function createTask(db: Db, req: TaskRequest, notify?: () => void): Promise<{ task: Task; run: Run }>;
+export async function createTask(db: Db, req: TaskRequest, notify?: () => void, onlyIf?: (trx: Db, taskId: string) => Promise<boolean>): Promise<{ task: Task; run: Run } | undefined> {
   const result = await db.transaction().execute(async (trx) => {
     const task = await trx
       .insertInto('tasks')
@@ -55,6 +63,7 @@ export async function createTask(db: Db, req: TaskRequest, notify?: () => void):
         parent_task_id: req.followUp?.parentTaskId ?? null,
         context: req.followUp?.context ?? null,
         slack_team: req.slackTeam ?? null,
+        alert: req.alert ? JSON.stringify(req.alert) : null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -63,8 +72,13 @@ export async function createTask(db: Db, req: TaskRequest, notify?: () => void):
       .values({ id: newId('run'), task_id: task.id, status: 'queued', worker: null, lease_owner: null, lease_expires_at: null, checkpoint: null, summary: null, error: null, started_at: null, finished_at: null, ...(req.timeoutSeconds ? { timeout_seconds: req.timeoutSeconds } : {}) })
       .returningAll()
       .executeTakeFirstOrThrow();
+    if (onlyIf && !(await onlyIf(trx, task.id))) throw new NotClaimed();
     return { task, run };
+  }).catch((e) => {
+    if (e instanceof NotClaimed) return undefined;
+    throw e;
   });
+  if (!result) return undefined;
   await appendAudit(db, { actor: req.requester, action: 'task.created', subject: result.task.id, data: { kind: req.kind, source: req.source, namespace: req.namespace ?? null, run: result.run.id } });
   await sql`select pg_notify('claw_runs', ${result.run.id})`.execute(db).catch(() => {});
   notify?.();

@@ -4,6 +4,7 @@ import type { Problem } from '../analyzers/snapshot.ts';
 import { describeKubeError } from '../cluster/api-error.ts';
 import { PlanError } from '../tools/define-tool.ts';
 import { deepenEvidence } from './runbooks/evidence.ts';
+import { findProblemsInput } from './scope-input.ts';
 import { type RemediationContext, chooseRemediation } from './runbooks/remediation.ts';
 import { type Checkpoint, resume } from './runbooks/resume.ts';
 import type { Finding, Worker, WorkerContext, WorkerResult } from './worker.ts';
@@ -27,7 +28,7 @@ export const runbookWorker: Worker = {
 async function investigate(ctx: WorkerContext): Promise<WorkerResult> {
   const ns = ctx.task.namespace ?? undefined;
   ctx.emit({ type: 'step', data: { message: `Running the analyzers over ${ns ? `namespace ${ns}` : 'every namespace'}` } });
-  const triage = await ctx.callTool<Triage>('find_problems', { ...(ns ? { namespace: ns } : {}), question: ctx.task.question.slice(0, 500) });
+  const triage = await ctx.callTool<Triage>('find_problems', findProblemsInput(ctx));
   const problems = triage.problems.filter((p) => p.severity >= 2);
   if (problems.length === 0) {
     const summary = `No problems found in ${triage.scope}: ${triage.checked.pods} pods and ${triage.checked.nodes} nodes checked, all healthy.`;

@@ -147,7 +147,11 @@ export class FakeSlack {
     return call.result;
   }
 
+  /** Channels the bot was never invited to: posting there fails as Slack fails it. */
+  readonly notInChannel = new Set<string>();
+
   private respond(method: string, args: Record<string, any>): Record<string, any> {
+    if (method.startsWith('chat.') && this.notInChannel.has(args.channel)) return { ok: false, error: 'not_in_channel' };
     switch (method) {
       case 'apps.connections.open':
         return { ok: true, url: `ws://127.0.0.1:${(this.server!.address() as AddressInfo).port}/link` };

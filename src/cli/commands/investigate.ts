@@ -18,6 +18,7 @@ export const investigateCommand: Command = {
     });
     let question = positionals.join(' ').trim();
     let groupKey: string | undefined;
+    let alert: ReturnType<typeof alertScope>['alert'] | undefined;
     if (values.alert) {
       let scope: ReturnType<typeof alertScope>;
       try {
@@ -28,6 +29,7 @@ export const investigateCommand: Command = {
       question ||= scope.question;
       values.namespace ??= scope.namespace;
       groupKey = scope.groupKey;
+      alert = scope.alert;
     }
     const config = loadConfig();
     const rt = await runtimeForCli(config, { verbose: values.verbose });
@@ -35,7 +37,7 @@ export const investigateCommand: Command = {
       rt.kubeConfigFor(values.context ?? 'default');
       const { run } = await createTask(rt.store.db, {
         kind: 'investigate', source: 'cli', requester: values.as ?? `cli:${config.osUser}`, question,
-        namespace: values.namespace, cluster: values.context ?? 'default', timeoutSeconds: config.runs.timeoutSeconds, alertGroupKey: groupKey,
+        namespace: values.namespace, cluster: values.context ?? 'default', timeoutSeconds: config.runs.timeoutSeconds, alertGroupKey: groupKey, alert,
       });
       const done = await driveRun(rt.supervisor, rt.store.db, run.id);
       const report = await buildReport(rt.store.db, done.id);

@@ -10,9 +10,13 @@ function rateLimited(e: unknown): e is RateLimited {
   return (e as { code?: string } | null)?.code === 'slack_webapi_rate_limited_error';
 }
 
+/** Slack's chat.postMessage limit: about one message per second per channel, short bursts allowed. */
+export const POST_PACE = { burst: 8, perSecond: 1 };
+
 /**
  * Everything the bot posts into threads goes through here, one queue per channel: messages in a
- * channel stay in order (and Slack allows about one post per second per channel anyway). A 429
+ * channel stay in order. Calls marked `paced` (new messages) spend a per-channel token bucket, so
+ * a burst of alerts or runs stays within Slack's posting rate instead of collecting 429s. A 429
  * pauses only that channel for its Retry-After and the same call is tried again; other channels
  * keep flowing. (The Web API client would otherwise pause every call on the client and retry.)
  * Callers get a promise; nothing is dropped except after `maxRateLimitRetries` 429s in a row.
@@ -22,17 +26,23 @@ export class SlackOutbox {
   private readonly logger: Logger;
   private readonly maxRateLimitRetries: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly pace: { burst: number; perSecond: number };
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
-  constructor(opts: { logger: Logger; maxRateLimitRetries?: number; sleep?: (ms: number) => Promise<void> }) {
+  constructor(opts: { logger: Logger; maxRateLimitRetries?: number; sleep?: (ms: number) => Promise<void>; pace?: { burst: number; perSecond: number } }) {
     this.logger = opts.logger;
     this.maxRateLimitRetries = opts.maxRateLimitRetries ?? 5;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.pace = opts.pace ?? POST_PACE;
   }
 
   /** Runs `call` after everything queued for `channel` before it; retries it on 429. */
-  send<T>(channel: string, call: () => Promise<T>): Promise<T> {
+  send<T>(channel: string, call: () => Promise<T>, opts: { paced?: boolean } = {}): Promise<T> {
     const previous = this.queues.get(channel) ?? Promise.resolve();
-    const mine = previous.catch(() => {}).then(() => this.attempt(channel, call));
+    const mine = previous.catch(() => {}).then(async () => {
+      if (opts.paced) await this.takeToken(channel);
+      return this.attempt(channel, call);
+    });
     const tail = mine.catch(() => {});
     this.queues.set(channel, tail);
     // Forget an idle channel once its last call settles.
@@ -45,6 +55,24 @@ export class SlackOutbox {
   /** Resolves when every call queued so far has settled (graceful shutdown). */
   async drain(): Promise<void> {
     while (this.queues.size) await Promise.all([...this.queues.values()]);
+  }
+
+  /** Waits until the channel's bucket has a token, then spends it. */
+  private async takeToken(channel: string): Promise<void> {
+    const now = Date.now();
+    const b = this.buckets.get(channel) ?? { tokens: this.pace.burst, at: now };
+    b.tokens = Math.min(this.pace.burst, b.tokens + ((now - b.at) / 1000) * this.pace.perSecond);
+    b.at = now;
+    this.buckets.set(channel, b);
+    if (b.tokens < 1) {
+      const waitMs = Math.ceil(((1 - b.tokens) / this.pace.perSecond) * 1000);
+      await this.sleep(waitMs);
+      b.tokens = 1;
+      b.at = Date.now();
+    }
+    b.tokens -= 1;
+    // An idle channel's bucket is full again: forget it.
+    if (this.buckets.size > 1000) for (const [c, x] of this.buckets) if (Date.now() - x.at > (this.pace.burst / this.pace.perSecond) * 1000) this.buckets.delete(c);
   }
 
   private async attempt<T>(channel: string, call: () => Promise<T>): Promise<T> {

@@ -38,7 +38,7 @@ export function slackThreadSink(opts: { client: webApi.WebClient; db: Db; logger
   const failed = (what: string) => (err: unknown) => opts.logger.warn({ err }, `slack ${what} failed`);
 
   const post = (task: Task, m: SlackMessage) =>
-    outbox.send(task.slack_channel!, async () => (await opts.client.chat.postMessage({ channel: task.slack_channel!, thread_ts: task.slack_thread_ts!, text: m.text, blocks: m.blocks, unfurl_links: false })).ts as string);
+    outbox.send(task.slack_channel!, async () => (await opts.client.chat.postMessage({ channel: task.slack_channel!, thread_ts: task.slack_thread_ts!, text: m.text, blocks: m.blocks, unfurl_links: false })).ts as string, { paced: true });
 
   const render = (task: Task, run: Run, p: Progress): Promise<void> => {
     clearTimeout(p.timer);

@@ -9,13 +9,20 @@ const MAX_PROBLEMS = 8;
 export const findProblems = defineReadTool({
   name: 'find_problems',
   description: 'Run every deterministic analyzer (pods, rollouts, scheduling, storage, services, nodes, jobs) over a namespace or the cluster; returns ranked problems with a category, the object and evidence quoted from the cluster.',
-  input: z.object({ namespace: z.string().optional().describe('Namespace; omit for every namespace in scope'), question: z.string().max(500).default('').describe('Only ranks problems; never adds any') }),
+  input: z.object({
+    namespace: z.string().optional().describe('Namespace; omit for every namespace in scope'),
+    question: z.string().max(500).default('').describe('Only ranks problems; never adds any'),
+    focus: z.object({
+      objects: z.array(z.object({ kind: z.string(), name: z.string(), namespace: z.string().optional() })).max(20).optional(),
+      categories: z.array(z.string()).max(20).optional(),
+    }).optional().describe('What an alert names: problems on these objects or of these categories rank first'),
+  }),
   async run(ctx, input) {
     const namespace = input.namespace ?? ctx.namespace;
     checkScope(ctx, namespace);
     const snapshot = await readSnapshot(ctx.reader, namespace);
     // Symptoms (severity 1) are explained by another problem: their facts would only add tokens.
-    const problems = triage(snapshot, input.question).map((p) => ({ ...p, evidence: p.evidence.map(redactText), facts: p.severity < 2 ? {} : p.facts }));
+    const problems = triage(snapshot, input.question, input.focus).map((p) => ({ ...p, evidence: p.evidence.map(redactText), facts: p.severity < 2 ? {} : p.facts }));
     return {
       scope: namespace ?? 'all namespaces',
       checked: { pods: snapshot.pods.length, nodes: snapshot.nodes.length, services: snapshot.services.length, claims: snapshot.pvcs.length, jobs: snapshot.jobs.length },

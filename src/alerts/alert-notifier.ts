@@ -1,0 +1,29 @@
+import type { AlertDigest, AlertGroup, StoredAlert } from '../store/schema.ts';
+
+export interface GroupView {
+  group: AlertGroup;
+  /** Firing first, newest first; at most a page of them. */
+  alerts: StoredAlert[];
+  /** The investigation's run, when one started. */
+  runId?: string;
+}
+
+export interface DigestView {
+  digest: AlertDigest;
+  groups: AlertGroup[];
+}
+
+/**
+ * Where alert groups are shown (Slack). Every call may throw; a `PermanentNotifyError` means the
+ * channel will never accept it (not invited, archived, unknown) and the dispatcher stops trying.
+ */
+export interface AlertNotifier {
+  /** Posts the group's root message; returns its ts (the thread). */
+  openThread(view: GroupView): Promise<string>;
+  updateRoot(view: GroupView, ts: string): Promise<void>;
+  postNote(group: AlertGroup, threadTs: string, note: { kind: string; text: string }): Promise<void>;
+  openDigest(view: DigestView): Promise<string>;
+  updateDigest(view: DigestView, ts: string): Promise<void>;
+}
+
+export class PermanentNotifyError extends Error {}

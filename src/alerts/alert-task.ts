@@ -1,0 +1,25 @@
+import type { TaskAlert } from '../store/schema.ts';
+import { taskAlertOf } from './alert-catalog.ts';
+
+export interface AlertGroupView {
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  alerts: { status?: string; labels: Record<string, string> }[];
+}
+
+/**
+ * An alert group → the investigation's question and scope: what fired and where, the objects it
+ * names (they rank candidates; the failing object is still found from the cluster), and the
+ * namespace when every alert shares one.
+ */
+export function alertTask(group: AlertGroupView): { question: string; namespace?: string; alert: TaskAlert } {
+  const firing = group.alerts.filter((a) => a.status !== 'resolved');
+  const alert = taskAlertOf({ ...group, alerts: firing.length ? firing : group.alerts });
+  const name = alert.alertnames.join(', ') || 'alert';
+  const namespace = group.commonLabels.namespace;
+  const where = namespace ? ` in namespace ${namespace}` : '';
+  const objects = alert.objects.slice(0, 5).map((o) => `${o.kind.toLowerCase()} ${o.name}`);
+  const question = [`${name}${alert.severity ? ` (${alert.severity})` : ''} is firing${where}`, alert.summary ? `: ${alert.summary}` : '', objects.length ? ` (${objects.join(', ')})` : '']
+    .join('').slice(0, 500);
+  return { question, namespace, alert };
+}

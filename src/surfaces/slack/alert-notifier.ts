@@ -1,0 +1,34 @@
+import type { webApi } from '@slack/bolt';
+import { type AlertNotifier, type DigestView, type GroupView, PermanentNotifyError } from '../../alerts/alert-notifier.ts';
+import type { AlertGroup } from '../../store/schema.ts';
+import { alertDigestMessage, alertNoteMessage, alertRootMessage } from './alert-blocks.ts';
+import type { SlackMessage } from './blocks.ts';
+import type { SlackOutbox } from './outbox.ts';
+
+/** Slack errors that no retry will fix: the bot cannot post in that channel. */
+const PERMANENT = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action', 'msg_too_long', 'invalid_blocks', 'not_authed', 'invalid_auth', 'account_inactive']);
+
+/** Alert threads in Slack, through the shared per-channel outbox (ordered, paced, 429-aware). */
+export function slackAlertNotifier(opts: { client: webApi.WebClient; outbox: SlackOutbox; clusterName: (cluster: string) => string }): AlertNotifier {
+  const { client, outbox } = opts;
+  const call = async <T>(channel: string, fn: () => Promise<T>, paced: boolean): Promise<T> => {
+    try {
+      return await outbox.send(channel, fn, { paced });
+    } catch (e) {
+      const code = (e as { data?: { error?: string } }).data?.error;
+      if (code && PERMANENT.has(code)) throw new PermanentNotifyError(`Slack refused (${code}) in channel ${channel}`);
+      throw e;
+    }
+  };
+  const post = (channel: string, m: SlackMessage, threadTs?: string) =>
+    call(channel, async () => (await client.chat.postMessage({ channel, text: m.text, blocks: m.blocks, unfurl_links: false, unfurl_media: false, ...(threadTs ? { thread_ts: threadTs } : {}) })).ts as string, true);
+  const update = (channel: string, ts: string, m: SlackMessage) => call(channel, () => client.chat.update({ channel, ts, text: m.text, blocks: m.blocks }), false).then(() => {});
+  const root = (v: GroupView) => alertRootMessage(v, opts.clusterName(v.group.cluster));
+  return {
+    openThread: (v) => post(v.group.channel!, root(v)),
+    updateRoot: (v, ts) => update(v.group.channel!, ts, root(v)),
+    postNote: (g: AlertGroup, threadTs, note) => post(g.channel!, alertNoteMessage(note), threadTs).then(() => {}),
+    openDigest: (v: DigestView) => post(v.digest.channel, alertDigestMessage(v)),
+    updateDigest: (v, ts) => update(v.digest.channel, ts, alertDigestMessage(v)),
+  };
+}
