@@ -78,11 +78,11 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     : undefined;
   // Thread posts (runs and alerts) share a client that hands 429s back and one per-channel outbox
   // that paces them, instead of pausing every call the app makes, button clicks included.
-  const threadClient = slack && botToken ? new webApi.WebClient(botToken, { slackApiUrl: apiUrl, ...opts.slackClientOptions, rejectRateLimitedCalls: true }) : undefined;
+  const threadClient = botToken ? new webApi.WebClient(botToken, { slackApiUrl: apiUrl, ...opts.slackClientOptions, rejectRateLimitedCalls: true }) : undefined;
   const outbox = new SlackOutbox({ logger: rt.logger, pace: opts.slackPace });
   const sink = threadClient ? slackThreadSink({ client: threadClient, db: rt.store.db, logger: rt.logger, updateEveryMs: opts.slackUpdateEveryMs, outbox }) : undefined;
   if (sink) supervisor.addSink(sink);
-  else rt.logger.warn('Slack is not configured (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN): /slack/events answers 503');
+  if (!slack) rt.logger.warn('Slack is not configured (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN): /slack/events answers 503');
   const alerts = new AlertDispatcher({
     db: rt.store.db, config, logger: rt.logger, listen: rt.store.listen, notifyRuns: () => supervisor.wake(), ...opts.alerts,
     notifier: threadClient ? slackAlertNotifier({ client: threadClient, outbox, clusterName: (c) => displayCluster(rt, c) }) : undefined,

@@ -21,10 +21,14 @@ export interface StoreHandle {
 export class StoreLockedError extends Error {}
 
 /** `DATABASE_URL` → a pg pool; otherwise embedded PGlite in `dataDir` (one process at a time). */
-export async function openStore(opts: { databaseUrl?: string; dataDir: string; memory?: boolean; poolSize?: number }): Promise<StoreHandle> {
+export async function openStore(opts: { databaseUrl?: string; dataDir: string; memory?: boolean; poolSize?: number; onIdleError?: (err: Error) => void }): Promise<StoreHandle> {
   if (opts.databaseUrl) {
     const url = opts.databaseUrl;
     const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+    // An idle connection dropped by a restarting or unreachable server is an 'error' event on the
+    // pool: unhandled, it would kill the process. The pool discards that client; the next query
+    // connects afresh (and fails, to its caller, while the server is still away).
+    pool.on('error', (err) => opts.onIdleError?.(err));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', listen: (channel, cb) => listenOnServer(url, channel, cb), close: () => db.destroy() };
   }
