@@ -3,6 +3,7 @@
 // those and replaces their sections in the existing file.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { alertStormSection } from './alert-storm.ts';
 import { contextSizeSection } from './context-size.ts';
 import { investigationSection } from './investigation.ts';
 import { readVsKubectlSection } from './read-vs-kubectl.ts';
@@ -17,6 +18,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'tls-reads': tlsReadsSection,
   'supervisor-scale': supervisorScaleSection,
   'slack-ack': slackAckSection,
+  'alert-storm': alertStormSection,
 };
 const FILE = join(import.meta.dirname, '..', 'BENCHMARKS.md');
 const heading = (section: string) => section.split('\n', 1)[0]!;

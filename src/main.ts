@@ -31,8 +31,6 @@ export interface ServerOptions {
   supervisor?: Partial<Pick<SupervisorDeps, 'pollMs' | 'verifyTimeoutMs' | 'owner'>>;
   slackUpdateEveryMs?: number;
   alerts?: Partial<Pick<DispatcherDeps, 'pollMs' | 'holdMs' | 'owner'>>;
-  /** Slack's posting rate per channel (tests and benchmarks tighten or relax it). */
-  slackPace?: { burst: number; perSecond: number };
 }
 
 export interface RunningServer {
@@ -79,7 +77,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   // Thread posts (runs and alerts) share a client that hands 429s back and one per-channel outbox
   // that paces them, instead of pausing every call the app makes, button clicks included.
   const threadClient = botToken ? new webApi.WebClient(botToken, { slackApiUrl: apiUrl, ...opts.slackClientOptions, rejectRateLimitedCalls: true }) : undefined;
-  const outbox = new SlackOutbox({ logger: rt.logger, pace: opts.slackPace });
+  const outbox = new SlackOutbox({ logger: rt.logger });
   const sink = threadClient ? slackThreadSink({ client: threadClient, db: rt.store.db, logger: rt.logger, updateEveryMs: opts.slackUpdateEveryMs, outbox }) : undefined;
   if (sink) supervisor.addSink(sink);
   if (!slack) rt.logger.warn('Slack is not configured (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN): /slack/events answers 503');

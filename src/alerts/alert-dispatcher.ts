@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Config } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import { claimDigests, digestGroups, markDigestSynced, placeGroup, releaseDigest, touchDigest } from '../store/alert-digests.ts';
-import { ALERTS_CHANNEL, claimUnsynced, groupAlerts, markNotePosted, markSynced, pendingNotes, releaseGroup, setGroupThread } from '../store/alert-groups.ts';
+import { ALERTS_CHANNEL, claimUnsynced, groupAlerts, markNotesPosted, markSynced, pendingNotes, releaseGroup, setGroupThread } from '../store/alert-groups.ts';
 import type { Db, StoreHandle } from '../store/db.ts';
 import type { AlertDigest, AlertGroup } from '../store/schema.ts';
 import { type AlertNotifier, PermanentNotifyError } from './alert-notifier.ts';
@@ -130,12 +130,10 @@ export class AlertDispatcher {
         await notifier.updateRoot({ group: g, alerts: await groupAlerts(db, g.id), runId: undefined }, ts);
       }
       if (g.digest_id) await touchDigest(db, g.digest_id);
-      for (const note of notes) {
-        if (notifier && ts && !slackError) await notifier.postNote(g, ts, note);
-        await markNotePosted(db, note.id);
-      }
       const extra = await settleInvestigation(this.deps, { ...g, thread_ts: ts }, notes.map((n) => n.kind));
-      if (extra && notifier && ts && !slackError) await notifier.postNote(g, ts, { kind: 'info', text: extra });
+      const say = [...notes, ...(extra ? [{ id: '', kind: 'info', text: extra }] : [])];
+      if (say.length && notifier && ts && !slackError) await notifier.postNotes(g, ts, say);
+      if (notes.length) await markNotesPosted(db, notes.map((n) => n.id));
       await markSynced(db, g.id, this.owner, g.version, hold, slackError !== g.slack_error ? { slack_error: slackError } : {});
     } catch (err) {
       if (err instanceof PermanentNotifyError) {

@@ -21,7 +21,8 @@ export interface AlertNotifier {
   /** Posts the group's root message; returns its ts (the thread). */
   openThread(view: GroupView): Promise<string>;
   updateRoot(view: GroupView, ts: string): Promise<void>;
-  postNote(group: AlertGroup, threadTs: string, note: { kind: string; text: string }): Promise<void>;
+  /** Posts what changed since the thread last heard, as one message (a storm's notes coalesce). */
+  postNotes(group: AlertGroup, threadTs: string, notes: { kind: string; text: string }[]): Promise<void>;
   openDigest(view: DigestView): Promise<string>;
   updateDigest(view: DigestView, ts: string): Promise<void>;
 }

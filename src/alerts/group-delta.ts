@@ -1,11 +1,5 @@
 import type { AlertGroupStatus } from '../store/schema.ts';
 
-export interface KnownAlert {
-  fingerprint: string;
-  status: AlertGroupStatus;
-  startsAt: Date;
-}
-
 export interface IncomingAlert {
   fingerprint: string;
   status: AlertGroupStatus;
@@ -16,44 +10,44 @@ export interface IncomingAlert {
   generatorURL: string;
 }
 
+/** What the store wrote for one alert: a new row, or a status change of a known one. */
+export interface WrittenAlert {
+  fingerprint: string;
+  status: AlertGroupStatus;
+  inserted: boolean;
+}
+
 export interface AlertDelta {
-  /** Rows to write (new alerts and status changes); everything else in the notification is a repeat. */
-  write: IncomingAlert[];
   fired: IncomingAlert[];
+  /** Resolved alerts: `wasFiring` ones were counted as firing before. */
   resolved: IncomingAlert[];
+  wasFiring: number;
   /** Resolved before, firing again with a new start (a flap). */
   refired: IncomingAlert[];
-  /** A late copy of an earlier state (a clustered Alertmanager's duplicate): ignored. */
-  stale: number;
 }
 
 /**
- * Compares a notification (Alertmanager always sends the group's full current set) with what is
- * stored, per fingerprint. An alert absent from the notification says nothing: resolved alerts
- * drop out once they have been sent. A resolved alert "firing" again with the same start is a
- * late duplicate; with a new start it fired again.
+ * Alertmanager always sends a group's full current set; the store writes only what changed
+ * (src/store/alert-groups.ts writeAlerts). This names those changes. An alert absent from a
+ * notification says nothing: resolved alerts drop out once they have been sent.
  */
-export function diffAlerts(known: ReadonlyMap<string, KnownAlert>, incoming: readonly IncomingAlert[]): AlertDelta {
-  const d: AlertDelta = { write: [], fired: [], resolved: [], refired: [], stale: 0 };
-  const seen = new Set<string>();
-  for (const a of incoming) {
-    if (seen.has(a.fingerprint)) continue;
-    seen.add(a.fingerprint);
-    const k = known.get(a.fingerprint);
-    if (!k) {
-      d.write.push(a);
-      (a.status === 'firing' ? d.fired : d.resolved).push(a);
-    } else if (k.status === 'firing' && a.status === 'resolved') {
-      d.write.push(a);
+export function classify(incoming: readonly IncomingAlert[], written: readonly WrittenAlert[]): AlertDelta {
+  const byFp = new Map(incoming.map((a) => [a.fingerprint, a]));
+  const d: AlertDelta = { fired: [], resolved: [], wasFiring: 0, refired: [] };
+  for (const w of written) {
+    const a = byFp.get(w.fingerprint)!;
+    if (w.status === 'firing') (w.inserted ? d.fired : d.refired).push(a);
+    else {
       d.resolved.push(a);
-    } else if (k.status === 'resolved' && a.status === 'firing') {
-      if (Date.parse(a.startsAt) > k.startsAt.getTime()) {
-        d.write.push(a);
-        d.refired.push(a);
-      } else d.stale++;
+      if (!w.inserted) d.wasFiring++;
     }
   }
   return d;
+}
+
+/** One entry per fingerprint (the last wins): a notification never names an alert twice, but a custom sender might. */
+export function uniqueAlerts<T extends { fingerprint: string }>(alerts: readonly T[]): T[] {
+  return [...new Map(alerts.map((a) => [a.fingerprint, a])).values()];
 }
 
 const NOISE = new Set(['alertname', 'severity', 'prometheus', 'instance', 'job', 'uid', 'endpoint', 'service', 'metrics_path', 'namespace']);

@@ -1,10 +1,10 @@
 import type { AlertRouting } from '../config.ts';
-import { knownAlerts, lockGroup, recordChange, writeAlerts } from '../store/alert-groups.ts';
+import { type GroupChange, type GroupOpening, lockGroups, recordChanges, writeAlerts } from '../store/alert-groups.ts';
 import type { Db } from '../store/db.ts';
 import type { AlertGroupStatus } from '../store/schema.ts';
 import type { WebhookPayload } from '../surfaces/alertmanager/webhook-payload.ts';
 import { routeAlert } from './alert-routes.ts';
-import { type IncomingAlert, alertLabel, diffAlerts } from './group-delta.ts';
+import { type AlertDelta, type IncomingAlert, alertLabel, classify, uniqueAlerts } from './group-delta.ts';
 
 export interface IngestResult {
   groupId: string;
@@ -14,40 +14,59 @@ export interface IngestResult {
   fired: number;
   resolved: number;
   refired: number;
-  stale: number;
 }
 
+type ClusterOf = (label: string | undefined) => string | undefined;
+
 /**
- * Applies one webhook notification in one transaction: the group (created and routed on first
- * sight, locked while applied), its alerts by fingerprint, and, when something changed, the new
- * counts and the notes its thread will show. Idempotent: a repeat or a clustered Alertmanager's
- * duplicate changes nothing. Slack is not touched here; the dispatcher catches up.
+ * Applies notifications in one transaction: each group (created and routed on first sight, locked
+ * while applied), its alerts by fingerprint, and, when something changed, the new counts and the
+ * notes its thread will show. Idempotent: a repeat or a clustered Alertmanager's duplicate changes
+ * nothing. Slack is not touched here; the dispatcher catches up. Each group at most once per call
+ * (IngestQueue batches that way); results come back in the order given.
  */
-export async function ingestNotification(db: Db, routing: AlertRouting, p: WebhookPayload, clusterOf: (label: string | undefined) => string | undefined): Promise<IngestResult> {
-  const labels = { ...p.commonLabels, ...p.groupLabels };
-  const route = routeAlert(routing, labels);
+export async function ingestBatch(db: Db, routing: AlertRouting, payloads: WebhookPayload[], clusterOf: ClusterOf): Promise<IngestResult[]> {
+  const key = (receiver: string, groupKey: string) => `${receiver}\u0000${groupKey}`;
   return db.transaction().execute(async (trx) => {
-    const group = await lockGroup(trx, {
-      receiver: p.receiver, groupKey: p.groupKey, status: p.status, groupLabels: p.groupLabels, commonLabels: p.commonLabels, commonAnnotations: p.commonAnnotations,
-      externalUrl: p.externalURL, channel: route.channel ?? null, investigate: route.investigate, muted: route.mute,
-      cluster: route.cluster ?? clusterOf(labels.cluster) ?? 'default',
+    const groups = await lockGroups(trx, payloads.map((p) => opening(routing, p, clusterOf)));
+    const byKey = new Map(groups.map((g) => [key(g.receiver, g.group_key), g]));
+    const items = payloads.map((p) => ({ p, group: byKey.get(key(p.receiver, p.groupKey))!, incoming: uniqueAlerts(p.alerts) as IncomingAlert[] }));
+    const written = await writeAlerts(trx, items.map((i) => ({ groupId: String(i.group.id), alerts: i.incoming })));
+    const changes: GroupChange[] = [];
+    const results = items.map(({ p, group, incoming }) => {
+      const d = classify(incoming, written.filter((w) => w.group_id === String(group.id)));
+      const result = { groupId: String(group.id), created: group.inserted, changed: d.fired.length + d.resolved.length + d.refired.length > 0, fired: d.fired.length, resolved: d.resolved.length, refired: d.refired.length };
+      if (result.changed) {
+        const firing = group.firing + d.fired.length + d.refired.length - d.wasFiring;
+        const resolved = group.resolved + d.resolved.length - d.refired.length;
+        const status: AlertGroupStatus = firing > 0 ? 'firing' : 'resolved';
+        changes.push({ groupId: String(group.id), status, firing, resolved, notes: group.inserted ? [] : notesFor(group.status, status, d, p.commonLabels, firing) });
+      }
+      return result;
     });
-    const incoming: IncomingAlert[] = p.alerts;
-    const known = group.inserted ? new Map() : await knownAlerts(trx, group.id, [...new Set(incoming.map((a) => a.fingerprint))]);
-    const d = diffAlerts(known, incoming);
-    const result = { groupId: group.id, created: group.inserted, changed: d.write.length > 0, fired: d.fired.length, resolved: d.resolved.length, refired: d.refired.length, stale: d.stale };
-    if (!result.changed) return result;
-    await writeAlerts(trx, group.id, d.write);
-    const firing = group.firing + d.fired.length + d.refired.length - d.resolved.filter((a) => known.has(a.fingerprint)).length;
-    const resolved = group.resolved + d.resolved.length - d.refired.length;
-    const status: AlertGroupStatus = firing > 0 ? 'firing' : 'resolved';
-    await recordChange(trx, group.id, { status, firing, resolved, notes: group.inserted ? [] : notesFor(group.status, status, d, p.commonLabels, firing) });
-    return result;
+    await recordChanges(trx, changes);
+    return results;
   });
 }
 
+/** One notification (tests, and the queue's retry of a batch that failed as a whole). */
+export async function ingestNotification(db: Db, routing: AlertRouting, p: WebhookPayload, clusterOf: ClusterOf): Promise<IngestResult> {
+  return (await ingestBatch(db, routing, [p], clusterOf))[0]!;
+}
+
+/** A group as first seen: routed by claw.yaml on its group and common labels. */
+function opening(routing: AlertRouting, p: WebhookPayload, clusterOf: ClusterOf): GroupOpening {
+  const labels = { ...p.commonLabels, ...p.groupLabels };
+  const route = routeAlert(routing, labels);
+  return {
+    receiver: p.receiver, groupKey: p.groupKey, status: p.status, groupLabels: p.groupLabels, commonLabels: p.commonLabels, commonAnnotations: p.commonAnnotations,
+    externalUrl: p.externalURL, channel: route.channel ?? null, investigate: route.investigate, muted: route.mute,
+    cluster: route.cluster ?? clusterOf(labels.cluster) ?? 'default',
+  };
+}
+
 /** What the thread says about a change (plain text; the notifier escapes it). */
-function notesFor(before: AlertGroupStatus, after: AlertGroupStatus, d: ReturnType<typeof diffAlerts>, common: Record<string, string>, firing: number): { kind: string; text: string }[] {
+function notesFor(before: AlertGroupStatus, after: AlertGroupStatus, d: AlertDelta, common: Record<string, string>, firing: number): { kind: string; text: string }[] {
   const list = (as: IncomingAlert[]) => `${as.slice(0, 10).map((a) => alertLabel(a.labels, common)).join(', ')}${as.length > 10 ? ` and ${as.length - 10} more` : ''}`;
   const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
   const notes: { kind: string; text: string }[] = [];

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { KnownAlert, IncomingAlert } from '../alerts/group-delta.ts';
+import type { IncomingAlert, WrittenAlert } from '../alerts/group-delta.ts';
 import type { Db } from './db.ts';
 import type { AlertGroup, AlertGroupStatus, StoredAlert } from './schema.ts';
 
@@ -21,16 +21,19 @@ export interface GroupOpening {
 }
 
 /**
- * Inserts the group or counts one more notification for it, and locks its row until the
- * transaction ends: notifications of one group are applied one at a time, across replicas.
+ * Inserts each group or counts one more notification for it, and locks the rows until the
+ * transaction ends: notifications of one group are applied one at a time, across replicas. Rows
+ * are locked in key order, so two batches never wait on each other in a cycle. One statement;
+ * each (receiver, groupKey) at most once.
  */
-export async function lockGroup(db: Db, g: GroupOpening): Promise<AlertGroup & { inserted: boolean }> {
+export async function lockGroups(db: Db, groups: GroupOpening[]): Promise<(AlertGroup & { inserted: boolean })[]> {
+  const sorted = [...groups].sort((a, b) => (a.receiver === b.receiver ? (a.groupKey < b.groupKey ? -1 : 1) : a.receiver < b.receiver ? -1 : 1));
   return db.insertInto('alert_groups')
-    .values({
+    .values(sorted.map((g) => ({
       receiver: g.receiver, group_key: g.groupKey, status: g.status, group_labels: JSON.stringify(g.groupLabels), common_labels: JSON.stringify(g.commonLabels),
       common_annotations: JSON.stringify(g.commonAnnotations), external_url: g.externalUrl, channel: g.channel, investigate: g.investigate, muted: g.muted, cluster: g.cluster,
       firing: 0, resolved: 0, notifications: 1, version: 0,
-    })
+    })))
     .onConflict((oc) => oc.columns(['receiver', 'group_key']).doUpdateSet({
       notifications: sql`alert_groups.notifications + 1`,
       common_labels: sql`excluded.common_labels`,
@@ -39,42 +42,56 @@ export async function lockGroup(db: Db, g: GroupOpening): Promise<AlertGroup & {
     }))
     .returningAll()
     .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
-    .executeTakeFirstOrThrow();
-}
-
-export async function knownAlerts(db: Db, groupId: string, fingerprints: string[]): Promise<Map<string, KnownAlert>> {
-  const rows = await db.selectFrom('alerts').select(['fingerprint', 'status', 'starts_at']).where('group_id', '=', groupId).where('fingerprint', 'in', fingerprints).execute();
-  return new Map(rows.map((r) => [r.fingerprint, { fingerprint: r.fingerprint, status: r.status, startsAt: r.starts_at }]));
-}
-
-/** Stores new alerts and status changes (one statement). Firing alerts have no end yet. */
-export async function writeAlerts(db: Db, groupId: string, alerts: IncomingAlert[]): Promise<void> {
-  if (!alerts.length) return;
-  await db.insertInto('alerts')
-    .values(alerts.map((a) => ({
-      group_id: groupId, fingerprint: a.fingerprint, status: a.status, labels: JSON.stringify(a.labels), annotations: JSON.stringify(a.annotations),
-      starts_at: a.startsAt, ends_at: a.status === 'resolved' && a.endsAt && !a.endsAt.startsWith('0001-') ? a.endsAt : null, generator_url: a.generatorURL,
-    })))
-    .onConflict((oc) => oc.columns(['group_id', 'fingerprint']).doUpdateSet({
-      status: sql`excluded.status`, annotations: sql`excluded.annotations`, starts_at: sql`excluded.starts_at`, ends_at: sql`excluded.ends_at`,
-      generator_url: sql`excluded.generator_url`, updated_at: sql`now()`,
-    }))
     .execute();
 }
 
 /**
- * Records that the group changed in a way its thread must show: new counts and status, one more
- * version for Slack to catch up with, and the notes to post in the thread. Wakes the dispatchers.
+ * Stores what is new or changed, for many groups in one statement (alerts travel as one JSON
+ * parameter, so a large notification never meets the bind-parameter limit), and says what that
+ * was: a new alert, or a status change. A resolved alert "firing" again only counts with a later
+ * start (a late copy of the old firing state is not a flap); anything else is a repeat, skipped.
  */
-export async function recordChange(db: Db, groupId: string, c: { status: AlertGroupStatus; firing: number; resolved: number; notes: { kind: string; text: string }[] }): Promise<void> {
-  await db.updateTable('alert_groups')
-    .set({
-      status: c.status, firing: c.firing, resolved: c.resolved, version: sql`version + 1`, updated_at: sql`now()`,
-      resolved_at: c.status === 'resolved' ? sql`now()` : null,
-    })
-    .where('id', '=', groupId).execute();
-  if (c.notes.length) await db.insertInto('alert_group_notes').values(c.notes.map((n) => ({ group_id: groupId, kind: n.kind, text: n.text }))).execute();
-  await sql`select pg_notify(${ALERTS_CHANNEL}, ${groupId})`.execute(db);
+export async function writeAlerts(db: Db, batches: { groupId: string; alerts: IncomingAlert[] }[]): Promise<(WrittenAlert & { group_id: string })[]> {
+  const rows = batches.flatMap((b) => b.alerts.map((a) => ({
+    g: b.groupId, fp: a.fingerprint, st: a.status, l: a.labels, an: a.annotations, s: a.startsAt,
+    e: a.status === 'resolved' && a.endsAt && !a.endsAt.startsWith('0001-') ? a.endsAt : null, u: a.generatorURL,
+  })));
+  if (!rows.length) return [];
+  const r = await sql<WrittenAlert & { group_id: string }>`
+    insert into alerts (group_id, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url)
+    select (x->>'g')::bigint, x->>'fp', x->>'st', x->'l', x->'an', (x->>'s')::timestamptz, (x->>'e')::timestamptz, x->>'u'
+      from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) as x
+    on conflict (group_id, fingerprint) do update set status = excluded.status, annotations = excluded.annotations, starts_at = excluded.starts_at,
+      ends_at = excluded.ends_at, generator_url = excluded.generator_url, updated_at = now()
+      where alerts.status <> excluded.status and (excluded.status = 'resolved' or excluded.starts_at > alerts.starts_at)
+    returning group_id::text as group_id, fingerprint, status, (xmax = 0) as inserted`.execute(db);
+  return r.rows;
+}
+
+export interface GroupChange {
+  groupId: string;
+  status: AlertGroupStatus;
+  firing: number;
+  resolved: number;
+  notes: { kind: string; text: string }[];
+}
+
+/**
+ * Records that groups changed in a way their threads must show: new counts and status, one more
+ * version for Slack to catch up with, and the notes to post. Wakes the dispatchers. One round trip
+ * for the whole batch: a storm sends thousands of notifications.
+ */
+export async function recordChanges(db: Db, changes: GroupChange[]): Promise<void> {
+  if (!changes.length) return;
+  const groups = changes.map((c) => ({ id: c.groupId, status: c.status, firing: c.firing, resolved: c.resolved }));
+  const notes = changes.flatMap((c) => c.notes.map((n) => ({ g: c.groupId, kind: n.kind, text: n.text })));
+  await sql`with c as (select * from jsonb_to_recordset(${JSON.stringify(groups)}::jsonb) as c(id bigint, status text, firing int, resolved int)),
+    g as (update alert_groups a set status = c.status, firing = c.firing, resolved = c.resolved, version = a.version + 1, updated_at = now(),
+        resolved_at = case when c.status = 'resolved' then now() end
+      from c where a.id = c.id returning a.id),
+    n as (insert into alert_group_notes (group_id, kind, text)
+      select (x->>'g')::bigint, x->>'kind', x->>'text' from jsonb_array_elements(${JSON.stringify(notes)}::jsonb) as x)
+    select pg_notify(${ALERTS_CHANNEL}, (select count(*) from g)::text)`.execute(db);
 }
 
 /**
@@ -120,8 +137,8 @@ export async function pendingNotes(db: Db, groupId: string): Promise<{ id: strin
   return db.selectFrom('alert_group_notes').select(['id', 'kind', 'text']).where('group_id', '=', groupId).where('posted_at', 'is', null).orderBy('id').execute();
 }
 
-export async function markNotePosted(db: Db, id: string): Promise<void> {
-  await db.updateTable('alert_group_notes').set({ posted_at: sql`now()` }).where('id', '=', id).execute();
+export async function markNotesPosted(db: Db, ids: string[]): Promise<void> {
+  await db.updateTable('alert_group_notes').set({ posted_at: sql`now()` }).where('id', 'in', ids).execute();
 }
 
 export async function getAlertGroup(db: Db, id: string): Promise<AlertGroup | undefined> {

@@ -29,6 +29,9 @@ export async function openStore(opts: { databaseUrl?: string; dataDir: string; m
     // pool: unhandled, it would kill the process. The pool discards that client; the next query
     // connects afresh (and fails, to its caller, while the server is still away).
     pool.on('error', (err) => opts.onIdleError?.(err));
+    // A connection that breaks mid-query fails that query (its caller sees the error) and also
+    // emits 'error' on the checked-out client, which pg-pool does not listen to then.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', listen: (channel, cb) => listenOnServer(url, channel, cb), close: () => db.destroy() };
   }

@@ -44,6 +44,8 @@ export class Supervisor {
   private readonly readers = new Map<string, KubeReader>();
   private timer: NodeJS.Timeout | undefined;
   private claiming = false;
+  /** The claim in progress: stop() waits for it, so no run starts after the store is closed. */
+  private filling: Promise<void> = Promise.resolve();
   private again = false;
   private stopped = true;
   private lastReap = 0;
@@ -79,6 +81,7 @@ export class Supervisor {
     this.stopped = true;
     clearTimeout(this.timer);
     await Promise.all(this.unlisten.splice(0).map((u) => u().catch(() => {})));
+    await this.filling;
     await Promise.all([...this.active.values()].map((a) => a.done));
   }
 
@@ -99,7 +102,9 @@ export class Supervisor {
 
   private schedule(ms: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.fill(), ms);
+    this.timer = setTimeout(() => {
+      this.filling = this.fill();
+    }, ms);
     this.timer.unref();
   }
 

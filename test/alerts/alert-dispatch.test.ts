@@ -96,7 +96,8 @@ describe.each(BACKENDS)('alert groups → Slack threads and investigations on %s
     await d.pass();
     const update = slack.callsTo('chat.update').filter((c) => c.args.ts === ts).at(-1)!;
     expect(update.args.text).toBe('RESOLVED: KubePodCrashLooping (0 firing) in payments');
-    expect(replies('C0ALERTS', ts)).toEqual([expect.stringMatching(/^:white_check_mark: Resolved: every alert in this group has ended/), expect.stringMatching(/Stopping the investigation \(run_\w+\): every alert resolved/)]);
+    // One message for what changed: the resolution, and what it meant for the investigation.
+    expect(replies('C0ALERTS', ts)).toEqual([expect.stringMatching(/^:white_check_mark: Resolved: every alert in this group has ended.*\n:information_source: Stopping the investigation \(run_\w+\): every alert resolved/)]);
     const run = await t.db.selectFrom('runs').selectAll().where('task_id', '=', task!.id).executeTakeFirstOrThrow();
     expect(run.status).toBe('cancelled');
     expect(posts('C0ALERTS')).toHaveLength(1);
@@ -127,6 +128,20 @@ describe.each(BACKENDS)('alert groups → Slack threads and investigations on %s
       expect(group_).toMatchObject({ status: 'firing', firing: 2, resolved: 0 });
       slack.calls.length = 0;
     }
+  });
+
+  it('ingest tells new, repeated, resolved, late-duplicate and re-fired alerts apart', async () => {
+    const cfg = config();
+    expect(await ingest(cfg, group('delta'))).toMatchObject({ created: true, changed: true, fired: 2 });
+    expect(await ingest(cfg, group('delta'))).toMatchObject({ created: false, changed: false });
+    expect(await ingest(cfg, group('delta', 'resolved'))).toMatchObject({ changed: true, resolved: 2 });
+    // A clustered peer's late copy of the old firing notification (same start) changes nothing.
+    expect(await ingest(cfg, group('delta'))).toMatchObject({ changed: false, refired: 0 });
+    expect(await ingest(cfg, group('delta', 'firing', '2026-08-20T10:00:00Z'))).toMatchObject({ changed: true, refired: 2 });
+    const g = await t.db.selectFrom('alert_groups').selectAll().executeTakeFirstOrThrow();
+    expect(g).toMatchObject({ status: 'firing', firing: 2, resolved: 0, notifications: 5 });
+    const notes = await t.db.selectFrom('alert_group_notes').select(['kind']).orderBy('id').execute();
+    expect(notes.map((n) => n.kind)).toEqual(['resolved', 'refired']);
   });
 
   it('racing dispatchers and duplicate deliveries still open each thread and investigation once', async () => {

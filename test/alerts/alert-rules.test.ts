@@ -4,7 +4,7 @@ import { taskAlertOf } from '../../src/alerts/alert-catalog.ts';
 import { routeAlert } from '../../src/alerts/alert-routes.ts';
 import { alertTask } from '../../src/alerts/alert-task.ts';
 import { fingerprintOf } from '../../src/alerts/fingerprint.ts';
-import { diffAlerts } from '../../src/alerts/group-delta.ts';
+import { classify, uniqueAlerts } from '../../src/alerts/group-delta.ts';
 import { parseMatcher } from '../../src/alerts/matchers.ts';
 import { parsePayload } from '../../src/surfaces/alertmanager/webhook-payload.ts';
 
@@ -75,21 +75,18 @@ describe('payload validation', () => {
 });
 
 describe('per-fingerprint delta', () => {
-  const a = (fp: string, status: 'firing' | 'resolved', startsAt = '2026-08-20T09:14:07Z') => ({ fingerprint: fp, status, labels: { alertname: 'A', pod: fp }, annotations: {}, startsAt, generatorURL: '' });
-  const known = new Map([
-    ['f1', { fingerprint: 'f1', status: 'firing' as const, startsAt: new Date('2026-08-20T09:14:07Z') }],
-    ['r1', { fingerprint: 'r1', status: 'resolved' as const, startsAt: new Date('2026-08-20T09:14:07Z') }],
-  ]);
+  const a = (fp: string, status: 'firing' | 'resolved') => ({ fingerprint: fp, status, labels: { alertname: 'A', pod: fp }, annotations: {}, startsAt: '2026-08-20T09:14:07Z', generatorURL: '' });
 
-  it('tells new, resolved, re-fired, repeated and late-duplicate alerts apart', () => {
-    const d = diffAlerts(known, [a('f1', 'firing'), a('n1', 'firing'), a('n1', 'firing'), a('r1', 'firing', '2026-08-20T10:00:00Z')]);
+  it('names what the store wrote: new firing, new resolved, resolved after firing, firing again', () => {
+    const d = classify([a('n1', 'firing'), a('n2', 'resolved'), a('f1', 'resolved'), a('r1', 'firing'), a('same', 'firing')], [
+      { fingerprint: 'n1', status: 'firing', inserted: true }, { fingerprint: 'n2', status: 'resolved', inserted: true },
+      { fingerprint: 'f1', status: 'resolved', inserted: false }, { fingerprint: 'r1', status: 'firing', inserted: false },
+    ]);
     expect(d.fired.map((x) => x.fingerprint)).toEqual(['n1']);
+    expect(d.resolved.map((x) => x.fingerprint)).toEqual(['n2', 'f1']);
+    expect(d.wasFiring).toBe(1);
     expect(d.refired.map((x) => x.fingerprint)).toEqual(['r1']);
-    expect(d.write).toHaveLength(2);
-    const late = diffAlerts(known, [a('r1', 'firing')]);
-    expect(late).toMatchObject({ stale: 1, write: [] });
-    const res = diffAlerts(known, [a('f1', 'resolved'), a('r1', 'resolved')]);
-    expect(res.resolved.map((x) => x.fingerprint)).toEqual(['f1']);
+    expect(uniqueAlerts([a('x', 'firing'), a('x', 'resolved')])).toEqual([a('x', 'resolved')]);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config.ts';
-import { ingestNotification } from '../../alerts/ingest.ts';
+import { IngestQueue } from '../../alerts/ingest-queue.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Db } from '../../store/db.ts';
 import { sendJson } from '../http/health.ts';
@@ -26,6 +26,7 @@ class TooLarge extends Error {}
  */
 export function alertmanagerWebhook(deps: WebhookDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const limit = deps.config.alerts.maxBodyBytes;
+  const queue = new IngestQueue({ db: deps.db, routing: deps.config.alerts, logger: deps.logger, clusterOf: deps.clusterOf });
   return (req, res) => {
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST only' });
     const token = deps.config.alertmanagerToken;
@@ -36,13 +37,13 @@ export function alertmanagerWebhook(deps: WebhookDeps): (req: IncomingMessage, r
     }
     if (Number(req.headers['content-length'] ?? 0) > limit) return tooLarge(res, limit);
     readBody(req, limit).then(
-      (body) => handle(deps, body, res),
+      (body) => handle(deps, queue, body, res),
       (e) => (e instanceof TooLarge ? tooLarge(res, limit) : sendJson(res, 400, { error: `could not read the body: ${(e as Error).message}` })),
     );
   };
 }
 
-async function handle(deps: WebhookDeps, body: Buffer, res: ServerResponse): Promise<void> {
+async function handle(deps: WebhookDeps, queue: IngestQueue, body: Buffer, res: ServerResponse): Promise<void> {
   let payload: ReturnType<typeof parsePayload>;
   try {
     payload = parsePayload(JSON.parse(body.toString('utf8')));
@@ -51,9 +52,9 @@ async function handle(deps: WebhookDeps, body: Buffer, res: ServerResponse): Pro
     return sendJson(res, 400, { error: message });
   }
   try {
-    const r = await ingestNotification(deps.db, deps.config.alerts, payload, deps.clusterOf);
+    const r = await queue.submit(payload);
     if (r.changed) deps.onChange();
-    deps.logger.info({ group: r.groupId, receiver: payload.receiver, status: payload.status, alerts: payload.alerts.length, created: r.created, changed: r.changed, fired: r.fired, resolved: r.resolved }, 'alertmanager notification');
+    deps.logger[r.changed ? 'info' : 'debug']({ group: r.groupId, receiver: payload.receiver, status: payload.status, alerts: payload.alerts.length, created: r.created, changed: r.changed, fired: r.fired, resolved: r.resolved }, 'alertmanager notification');
     sendJson(res, 200, { status: 'accepted', group: r.groupId, changed: r.changed });
   } catch (err) {
     deps.logger.error({ err }, 'alertmanager notification not stored; answering 503 so Alertmanager retries');

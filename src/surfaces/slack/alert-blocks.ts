@@ -64,9 +64,11 @@ export function alertRootMessage(v: GroupView, clusterName: string): SlackMessag
 
 const NOTE_ICON: Record<string, string> = { fired: ':fire:', refired: ':repeat: :fire:', resolved: ':white_check_mark:', resolved_some: ':large_green_circle:', info: ':information_source:' };
 
-export function alertNoteMessage(note: { kind: string; text: string }): SlackMessage {
-  const text = `${NOTE_ICON[note.kind] ?? ':information_source:'} ${esc(clip(note.text, 2800))}`;
-  return { text };
+/** What changed, one line per note; a burst of notifications becomes one message. */
+export function alertNoteMessage(notes: { kind: string; text: string }[]): SlackMessage {
+  const lines = notes.slice(-12).map((n) => `${NOTE_ICON[n.kind] ?? ':information_source:'} ${esc(clip(n.text, 600))}`);
+  if (notes.length > 12) lines.unshift(`… ${notes.length - 12} earlier changes`);
+  return { text: clip(lines.join('\n'), 2900) };
 }
 
 /** A storm: the groups that opened in a burst, one line each, instead of a thread each. */

@@ -11,9 +11,9 @@ const PERMANENT = new Set(['channel_not_found', 'not_in_channel', 'is_archived',
 /** Alert threads in Slack, through the shared per-channel outbox (ordered, paced, 429-aware). */
 export function slackAlertNotifier(opts: { client: webApi.WebClient; outbox: SlackOutbox; clusterName: (cluster: string) => string }): AlertNotifier {
   const { client, outbox } = opts;
-  const call = async <T>(channel: string, fn: () => Promise<T>, paced: boolean): Promise<T> => {
+  const call = async <T>(channel: string, fn: () => Promise<T>, kind: 'post' | 'update'): Promise<T> => {
     try {
-      return await outbox.send(channel, fn, { paced });
+      return await outbox.send(channel, fn, kind === 'post' ? { paced: true } : { update: true });
     } catch (e) {
       const code = (e as { data?: { error?: string } }).data?.error;
       if (code && PERMANENT.has(code)) throw new PermanentNotifyError(`Slack refused (${code}) in channel ${channel}`);
@@ -21,13 +21,13 @@ export function slackAlertNotifier(opts: { client: webApi.WebClient; outbox: Sla
     }
   };
   const post = (channel: string, m: SlackMessage, threadTs?: string) =>
-    call(channel, async () => (await client.chat.postMessage({ channel, text: m.text, blocks: m.blocks, unfurl_links: false, unfurl_media: false, ...(threadTs ? { thread_ts: threadTs } : {}) })).ts as string, true);
-  const update = (channel: string, ts: string, m: SlackMessage) => call(channel, () => client.chat.update({ channel, ts, text: m.text, blocks: m.blocks }), false).then(() => {});
+    call(channel, async () => (await client.chat.postMessage({ channel, text: m.text, blocks: m.blocks, unfurl_links: false, unfurl_media: false, ...(threadTs ? { thread_ts: threadTs } : {}) })).ts as string, 'post');
+  const update = (channel: string, ts: string, m: SlackMessage) => call(channel, () => client.chat.update({ channel, ts, text: m.text, blocks: m.blocks }), 'update').then(() => {});
   const root = (v: GroupView) => alertRootMessage(v, opts.clusterName(v.group.cluster));
   return {
     openThread: (v) => post(v.group.channel!, root(v)),
     updateRoot: (v, ts) => update(v.group.channel!, ts, root(v)),
-    postNote: (g: AlertGroup, threadTs, note) => post(g.channel!, alertNoteMessage(note), threadTs).then(() => {}),
+    postNotes: (g: AlertGroup, threadTs, notes) => post(g.channel!, alertNoteMessage(notes), threadTs).then(() => {}),
     openDigest: (v: DigestView) => post(v.digest.channel, alertDigestMessage(v)),
     updateDigest: (v, ts) => update(v.digest.channel, ts, alertDigestMessage(v)),
   };

@@ -12,6 +12,13 @@ function rateLimited(e: unknown): e is RateLimited {
 
 /** Slack's chat.postMessage limit: about one message per second per channel, short bursts allowed. */
 export const POST_PACE = { burst: 8, perSecond: 1 };
+/** chat.update is Tier 3 (50+ per minute) per workspace, whatever the channel. */
+export const UPDATE_PACE = { burst: 20, perSecond: 50 / 60 };
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
 
 /**
  * Everything the bot posts into threads goes through here, one queue per channel: messages in a
@@ -27,20 +34,30 @@ export class SlackOutbox {
   private readonly maxRateLimitRetries: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly pace: { burst: number; perSecond: number };
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly updatePace: { burst: number; perSecond: number };
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly updates: Bucket;
+  /** Updates wait their turn for the shared budget one after another. */
+  private updateTurn: Promise<void> = Promise.resolve();
 
-  constructor(opts: { logger: Logger; maxRateLimitRetries?: number; sleep?: (ms: number) => Promise<void>; pace?: { burst: number; perSecond: number } }) {
+  constructor(opts: { logger: Logger; maxRateLimitRetries?: number; sleep?: (ms: number) => Promise<void>; pace?: { burst: number; perSecond: number }; updatePace?: { burst: number; perSecond: number } }) {
     this.logger = opts.logger;
     this.maxRateLimitRetries = opts.maxRateLimitRetries ?? 5;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.pace = opts.pace ?? POST_PACE;
+    this.updatePace = opts.updatePace ?? UPDATE_PACE;
+    this.updates = { tokens: this.updatePace.burst, at: Date.now() };
   }
 
-  /** Runs `call` after everything queued for `channel` before it; retries it on 429. */
-  send<T>(channel: string, call: () => Promise<T>, opts: { paced?: boolean } = {}): Promise<T> {
+  /**
+   * Runs `call` after everything queued for `channel` before it; retries it on 429. `paced`: a new
+   * message (per-channel budget); `update`: an edit (one budget for the workspace).
+   */
+  send<T>(channel: string, call: () => Promise<T>, opts: { paced?: boolean; update?: boolean } = {}): Promise<T> {
     const previous = this.queues.get(channel) ?? Promise.resolve();
     const mine = previous.catch(() => {}).then(async () => {
       if (opts.paced) await this.takeToken(channel);
+      if (opts.update) await this.takeUpdateToken();
       return this.attempt(channel, call);
     });
     const tail = mine.catch(() => {});
@@ -59,20 +76,29 @@ export class SlackOutbox {
 
   /** Waits until the channel's bucket has a token, then spends it. */
   private async takeToken(channel: string): Promise<void> {
-    const now = Date.now();
-    const b = this.buckets.get(channel) ?? { tokens: this.pace.burst, at: now };
-    b.tokens = Math.min(this.pace.burst, b.tokens + ((now - b.at) / 1000) * this.pace.perSecond);
-    b.at = now;
+    const b = this.buckets.get(channel) ?? { tokens: this.pace.burst, at: Date.now() };
     this.buckets.set(channel, b);
+    await this.spend(b, this.pace);
+    // An idle channel's bucket is full again: forget it.
+    if (this.buckets.size > 1000) for (const [c, x] of this.buckets) if (Date.now() - x.at > (this.pace.burst / this.pace.perSecond) * 1000) this.buckets.delete(c);
+  }
+
+  private takeUpdateToken(): Promise<void> {
+    const mine = this.updateTurn.then(() => this.spend(this.updates, this.updatePace));
+    this.updateTurn = mine;
+    return mine;
+  }
+
+  private async spend(b: Bucket, pace: { burst: number; perSecond: number }): Promise<void> {
+    const now = Date.now();
+    b.tokens = Math.min(pace.burst, b.tokens + ((now - b.at) / 1000) * pace.perSecond);
+    b.at = now;
     if (b.tokens < 1) {
-      const waitMs = Math.ceil(((1 - b.tokens) / this.pace.perSecond) * 1000);
-      await this.sleep(waitMs);
+      await this.sleep(Math.ceil(((1 - b.tokens) / pace.perSecond) * 1000));
       b.tokens = 1;
       b.at = Date.now();
     }
     b.tokens -= 1;
-    // An idle channel's bucket is full again: forget it.
-    if (this.buckets.size > 1000) for (const [c, x] of this.buckets) if (Date.now() - x.at > (this.pace.burst / this.pace.perSecond) * 1000) this.buckets.delete(c);
   }
 
   private async attempt<T>(channel: string, call: () => Promise<T>): Promise<T> {
