@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Config } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
-import { claimDigests, digestGroups, markDigestSynced, placeGroup, releaseDigest, touchDigest } from '../store/alert-digests.ts';
+import { claimDigests, digestGroups, markDigestSynced, placeGroup, releaseDigest, syncDigested, touchDigest } from '../store/alert-digests.ts';
 import { ALERTS_CHANNEL, claimUnsynced, groupAlerts, markNotesPosted, markSynced, pendingNotes, releaseGroup, setGroupThread } from '../store/alert-groups.ts';
 import type { Db, StoreHandle } from '../store/db.ts';
 import type { AlertDigest, AlertGroup } from '../store/schema.ts';
@@ -110,6 +110,8 @@ export class AlertDispatcher {
     const hold = this.deps.holdMs ?? 3000;
     try {
       if (g.muted) return await markSynced(db, g.id, this.owner, g.version, 0);
+      // In a digest: its notes are folded into the digest's counts; the digest re-renders itself.
+      if (g.digest_id) return await syncDigested(db, g, this.owner, hold * 3);
       const notes = await pendingNotes(db, g.id);
       let ts = g.thread_ts;
       let slackError = g.slack_error;

@@ -9,7 +9,7 @@ export interface IngestQueueDeps {
   routing: AlertRouting;
   logger: Logger;
   clusterOf: (label: string | undefined) => string | undefined;
-  /** Transactions in flight at once (default 2). */
+  /** Transactions in flight at once (default 1: batches grow instead, which measured faster). */
   parallel?: number;
   maxBatch?: number;
   maxAlerts?: number;
@@ -47,7 +47,7 @@ export class IngestQueue {
   }
 
   private kick(): void {
-    while (this.running < (this.deps.parallel ?? 2)) {
+    while (this.running < (this.deps.parallel ?? 1)) {
       const batch = this.take();
       if (!batch.length) return;
       this.running++;
@@ -82,7 +82,7 @@ export class IngestQueue {
     const { db, routing, clusterOf } = this.deps;
     try {
       const results = await ingestBatch(db, routing, batch.map((b) => b.p), clusterOf);
-      batch.forEach((b, i) => b.resolve(results[i]!));
+      for (const [i, b] of batch.entries()) b.resolve(results[i]!);
     } catch (err) {
       if (batch.length === 1) return batch[0]!.reject(err);
       this.deps.logger.warn({ err, notifications: batch.length }, 'an alert batch failed; applying its notifications one by one');

@@ -1,5 +1,5 @@
 import type { AlertRouting } from '../config.ts';
-import { type GroupChange, type GroupOpening, lockGroups, recordChanges, writeAlerts } from '../store/alert-groups.ts';
+import { type GroupChange, type GroupOpening, applyNotifications, recordChanges } from '../store/alert-groups.ts';
 import type { Db } from '../store/db.ts';
 import type { AlertGroupStatus } from '../store/schema.ts';
 import type { WebhookPayload } from '../surfaces/alertmanager/webhook-payload.ts';
@@ -28,10 +28,10 @@ type ClusterOf = (label: string | undefined) => string | undefined;
 export async function ingestBatch(db: Db, routing: AlertRouting, payloads: WebhookPayload[], clusterOf: ClusterOf): Promise<IngestResult[]> {
   const key = (receiver: string, groupKey: string) => `${receiver}\u0000${groupKey}`;
   return db.transaction().execute(async (trx) => {
-    const groups = await lockGroups(trx, payloads.map((p) => opening(routing, p, clusterOf)));
+    const incoming = payloads.map((p) => uniqueAlerts(p.alerts) as IncomingAlert[]);
+    const { groups, written } = await applyNotifications(trx, payloads.map((p, i) => ({ group: opening(routing, p, clusterOf), alerts: incoming[i]! })));
     const byKey = new Map(groups.map((g) => [key(g.receiver, g.group_key), g]));
-    const items = payloads.map((p) => ({ p, group: byKey.get(key(p.receiver, p.groupKey))!, incoming: uniqueAlerts(p.alerts) as IncomingAlert[] }));
-    const written = await writeAlerts(trx, items.map((i) => ({ groupId: String(i.group.id), alerts: i.incoming })));
+    const items = payloads.map((p, i) => ({ p, group: byKey.get(key(p.receiver, p.groupKey))!, incoming: incoming[i]! }));
     const changes: GroupChange[] = [];
     const results = items.map(({ p, group, incoming }) => {
       const d = classify(incoming, written.filter((w) => w.group_id === String(group.id)));

@@ -34,6 +34,18 @@ export async function touchDigest(db: Db, id: string): Promise<void> {
   await db.updateTable('alert_digests').set({ version: sql`version + 1` }).where('id', '=', id).execute();
 }
 
+/**
+ * A group listed in a digest changed: one statement marks its notes as folded into the digest,
+ * asks the digest to re-render, and marks the group synced (its next sync waits `holdMs`).
+ */
+export async function syncDigested(db: Db, g: Pick<AlertGroup, 'id' | 'digest_id' | 'version'>, owner: string, holdMs: number): Promise<void> {
+  await sql`with n as (update alert_group_notes set posted_at = now() where group_id = ${g.id} and posted_at is null),
+      d as (update alert_digests set version = version + 1 where id = ${g.digest_id})
+    update alert_groups set synced_version = greatest(synced_version, ${g.version}), sync_owner = null, sync_failures = 0,
+      sync_until = now() + make_interval(secs => ${holdMs / 1000})
+    where id = ${g.id} and sync_owner = ${owner}`.execute(db);
+}
+
 /** Takes digests that are behind, as claimUnsynced does for groups. */
 export async function claimDigests(db: Db, owner: string, leaseSeconds: number): Promise<AlertDigest[]> {
   const r = await sql<AlertDigest>`update alert_digests set sync_owner = ${owner}, sync_until = now() + make_interval(secs => ${leaseSeconds})

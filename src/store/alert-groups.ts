@@ -20,52 +20,59 @@ export interface GroupOpening {
   cluster: string;
 }
 
-/**
- * Inserts each group or counts one more notification for it, and locks the rows until the
- * transaction ends: notifications of one group are applied one at a time, across replicas. Rows
- * are locked in key order, so two batches never wait on each other in a cycle. One statement;
- * each (receiver, groupKey) at most once.
- */
-export async function lockGroups(db: Db, groups: GroupOpening[]): Promise<(AlertGroup & { inserted: boolean })[]> {
-  const sorted = [...groups].sort((a, b) => (a.receiver === b.receiver ? (a.groupKey < b.groupKey ? -1 : 1) : a.receiver < b.receiver ? -1 : 1));
-  return db.insertInto('alert_groups')
-    .values(sorted.map((g) => ({
-      receiver: g.receiver, group_key: g.groupKey, status: g.status, group_labels: JSON.stringify(g.groupLabels), common_labels: JSON.stringify(g.commonLabels),
-      common_annotations: JSON.stringify(g.commonAnnotations), external_url: g.externalUrl, channel: g.channel, investigate: g.investigate, muted: g.muted, cluster: g.cluster,
-      firing: 0, resolved: 0, notifications: 1, version: 0,
-    })))
-    .onConflict((oc) => oc.columns(['receiver', 'group_key']).doUpdateSet({
-      notifications: sql`alert_groups.notifications + 1`,
-      common_labels: sql`excluded.common_labels`,
-      common_annotations: sql`excluded.common_annotations`,
-      external_url: sql`excluded.external_url`,
-    }))
-    .returningAll()
-    .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
-    .execute();
+/** A group as the ingest needs it back: where its counts stood, and whether it is new. */
+export interface LockedGroup {
+  id: string;
+  receiver: string;
+  group_key: string;
+  status: AlertGroupStatus;
+  firing: number;
+  resolved: number;
+  inserted: boolean;
 }
 
 /**
- * Stores what is new or changed, for many groups in one statement (alerts travel as one JSON
- * parameter, so a large notification never meets the bind-parameter limit), and says what that
- * was: a new alert, or a status change. A resolved alert "firing" again only counts with a later
- * start (a late copy of the old firing state is not a flap); anything else is a repeat, skipped.
+ * One statement for a batch of notifications: each group is inserted or counted once more, and
+ * its row stays locked until the transaction ends (so a group's notifications apply one at a
+ * time, across replicas; rows are taken in key order, so two batches never wait in a cycle);
+ * then its alerts are stored where new or changed. A resolved alert "firing" again only counts
+ * with a later start (a late copy of the old firing state is not a flap); anything else is a
+ * repeat and is skipped. Everything travels as two JSON parameters: no bind-parameter limit.
+ * Each (receiver, groupKey) at most once per call.
  */
-export async function writeAlerts(db: Db, batches: { groupId: string; alerts: IncomingAlert[] }[]): Promise<(WrittenAlert & { group_id: string })[]> {
-  const rows = batches.flatMap((b) => b.alerts.map((a) => ({
-    g: b.groupId, fp: a.fingerprint, st: a.status, l: a.labels, an: a.annotations, s: a.startsAt,
+export async function applyNotifications(db: Db, items: { group: GroupOpening; alerts: IncomingAlert[] }[]): Promise<{ groups: LockedGroup[]; written: (WrittenAlert & { group_id: string })[] }> {
+  const sorted = [...items].sort((a, b) => (a.group.receiver === b.group.receiver ? (a.group.groupKey < b.group.groupKey ? -1 : 1) : a.group.receiver < b.group.receiver ? -1 : 1));
+  const groups = sorted.map(({ group: g }) => ({
+    r: g.receiver, k: g.groupKey, st: g.status, gl: g.groupLabels, cl: g.commonLabels, ca: g.commonAnnotations, u: g.externalUrl,
+    ch: g.channel, inv: g.investigate, mute: g.muted, c: g.cluster,
+  }));
+  const alerts = sorted.flatMap(({ group, alerts }) => alerts.map((a) => ({
+    r: group.receiver, k: group.groupKey, fp: a.fingerprint, st: a.status, l: a.labels, an: a.annotations, s: a.startsAt,
     e: a.status === 'resolved' && a.endsAt && !a.endsAt.startsWith('0001-') ? a.endsAt : null, u: a.generatorURL,
   })));
-  if (!rows.length) return [];
-  const r = await sql<WrittenAlert & { group_id: string }>`
-    insert into alerts (group_id, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url)
-    select (x->>'g')::bigint, x->>'fp', x->>'st', x->'l', x->'an', (x->>'s')::timestamptz, (x->>'e')::timestamptz, x->>'u'
-      from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) as x
-    on conflict (group_id, fingerprint) do update set status = excluded.status, annotations = excluded.annotations, starts_at = excluded.starts_at,
-      ends_at = excluded.ends_at, generator_url = excluded.generator_url, updated_at = now()
-      where alerts.status <> excluded.status and (excluded.status = 'resolved' or excluded.starts_at > alerts.starts_at)
-    returning group_id::text as group_id, fingerprint, status, (xmax = 0) as inserted`.execute(db);
-  return r.rows;
+  const r = await sql<{ kind: 'g' | 'w'; row: Record<string, unknown> }>`
+    with g as (
+      insert into alert_groups (receiver, group_key, status, group_labels, common_labels, common_annotations, external_url, channel, investigate, muted, cluster, firing, resolved, notifications, version)
+      select x->>'r', x->>'k', x->>'st', x->'gl', x->'cl', x->'ca', x->>'u', x->>'ch', (x->>'inv')::boolean, (x->>'mute')::boolean, x->>'c', 0, 0, 1, 0
+        from jsonb_array_elements(${JSON.stringify(groups)}::jsonb) with ordinality as t(x, i) order by i
+      on conflict (receiver, group_key) do update set notifications = alert_groups.notifications + 1, common_labels = excluded.common_labels,
+        common_annotations = excluded.common_annotations, external_url = excluded.external_url
+      returning id, receiver, group_key, status, firing, resolved, (xmax = 0) as inserted),
+    w as (
+      insert into alerts (group_id, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url)
+      select g.id, a->>'fp', a->>'st', a->'l', a->'an', (a->>'s')::timestamptz, (a->>'e')::timestamptz, a->>'u'
+        from jsonb_array_elements(${JSON.stringify(alerts)}::jsonb) as a join g on g.receiver = a->>'r' and g.group_key = a->>'k'
+      on conflict (group_id, fingerprint) do update set status = excluded.status, annotations = excluded.annotations, starts_at = excluded.starts_at,
+        ends_at = excluded.ends_at, generator_url = excluded.generator_url, updated_at = now()
+        where alerts.status <> excluded.status and (excluded.status = 'resolved' or excluded.starts_at > alerts.starts_at)
+      returning group_id, fingerprint, status, (xmax = 0) as inserted)
+    select 'g' as kind, to_jsonb(g) as row from g union all select 'w' as kind, to_jsonb(w) as row from w`.execute(db);
+  const out = { groups: [] as LockedGroup[], written: [] as (WrittenAlert & { group_id: string })[] };
+  for (const { kind, row } of r.rows) {
+    if (kind === 'g') out.groups.push({ ...(row as unknown as LockedGroup), id: String(row.id) });
+    else out.written.push({ ...(row as unknown as WrittenAlert), group_id: String(row.group_id) });
+  }
+  return out;
 }
 
 export interface GroupChange {

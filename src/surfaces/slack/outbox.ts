@@ -12,8 +12,8 @@ function rateLimited(e: unknown): e is RateLimited {
 
 /** Slack's chat.postMessage limit: about one message per second per channel, short bursts allowed. */
 export const POST_PACE = { burst: 8, perSecond: 1 };
-/** chat.update is Tier 3 (50+ per minute) per workspace, whatever the channel. */
-export const UPDATE_PACE = { burst: 20, perSecond: 50 / 60 };
+/** chat.update is Tier 3 (50+ per minute) per workspace, whatever the channel: at most 55 in any minute. */
+export const UPDATE_PACE = { burst: 5, perSecond: 50 / 60 };
 
 interface Bucket {
   tokens: number;
