@@ -25,13 +25,19 @@ export interface TriageFocus {
 export function triage(s: ClusterSnapshot, question = '', focus: TriageFocus = {}): Problem[] {
   const words = new Set(question.toLowerCase().split(/[^a-z0-9-]+/).filter((w) => w.length >= 2));
   const mentions = (p: Problem) => [p.object.name, ...p.object.name.split('-'), p.object.namespace ?? ''].filter((w) => words.has(w.toLowerCase())).length;
-  const focused = (p: Problem) => (p.severity < 2 ? 0 : (focus.objects?.some((o) => names(o, p)) ? 2 : 0) + (focus.categories?.includes(p.category) ? 1 : 0));
+  const focused = (p: Problem) => focusScore(p, focus);
   const problems = [...analyzeNodes(s), ...analyzeNodePressure(s), ...analyzeClaims(s), ...analyzeWorkloads(s), ...analyzeServices(s), ...analyzeJobs(s), ...analyzeVolumes(s), ...analyzeCpu(s), ...analyzeReferences(s)];
   return problems.sort((a, b) => focused(b) - focused(a) || b.severity - a.severity || mentions(b) - mentions(a) || PRECEDENCE.indexOf(a.category) - PRECEDENCE.indexOf(b.category));
 }
 
+/** How well a problem explains an alert: 2 for its object, 1 for its category, 0 for a symptom or neither. */
+export function focusScore(p: Pick<Problem, 'severity' | 'category' | 'object'>, focus: TriageFocus): number {
+  if (p.severity < 2) return 0;
+  return (focus.objects?.some((o) => names(o, p)) ? 2 : 0) + (focus.categories?.includes(p.category) ? 1 : 0);
+}
+
 /** The alert's object is the problem's, or one of its pods (`cart-7d9c6b8f5-x2k8q` belongs to `cart`). */
-function names(o: { kind: string; name: string; namespace?: string }, p: Problem): boolean {
+function names(o: { kind: string; name: string; namespace?: string }, p: Pick<Problem, 'object'>): boolean {
   if (o.namespace && p.object.namespace && o.namespace !== p.object.namespace) return false;
   if (o.name === p.object.name) return true;
   return o.kind === 'Pod' && o.name.startsWith(`${p.object.name}-`);

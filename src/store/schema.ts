@@ -76,7 +76,8 @@ export interface RunHistoryEntry {
   worker: string;
   at: string;
   /** `orphaned`: its process died (lease expired); not the worker's fault, so it keeps the run. */
-  outcome: 'started' | 'unavailable' | 'stalled' | 'error' | 'orphaned' | 'finished';
+  /** `declined`: not the right worker for this task (runbooks before a model, for an alert they cannot explain). */
+  outcome: 'started' | 'unavailable' | 'declined' | 'stalled' | 'error' | 'orphaned' | 'finished';
   reason?: string;
 }
 

@@ -11,7 +11,7 @@ export function backoffMs(attempt: number, opts: { baseSeconds: number; maxSecon
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
-const GAVE_UP: RunHistoryEntry['outcome'][] = ['unavailable', 'stalled', 'error'];
+const GAVE_UP: RunHistoryEntry['outcome'][] = ['unavailable', 'declined', 'stalled', 'error'];
 
 /**
  * The order in which a run tries workers: the one holding its checkpoint first (it can resume

@@ -10,7 +10,7 @@ import { renewLease } from '../store/run-queue.ts';
 import { finishRun, getRun, resumeRun, saveProgress, scheduleRetry } from '../store/runs.ts';
 import type { Run, RunHistoryEntry, RunStatus, Task } from '../store/schema.ts';
 import { getTask } from '../store/tasks.ts';
-import { BudgetExhausted, Nudge, type Worker, type WorkerResult } from '../workers/worker.ts';
+import { BudgetExhausted, Nudge, type Worker, WorkerDeclined, type WorkerResult } from '../workers/worker.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
 import { EventPump } from './event-pump.ts';
 import { nudgeContext } from './nudge-context.ts';
@@ -131,6 +131,11 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
         break;
       } catch (err) {
         const next = chain[i + 1];
+        if (err instanceof WorkerDeclined && next && !abort.signal.aborted) {
+          note(worker.id, 'declined', err.message);
+          pump.push({ type: 'step', data: { message: `${worker.id} hands over to ${next.id}: ${err.message}` } });
+          continue;
+        }
         if (!(err instanceof ModelUnavailable) || abort.signal.aborted) throw err;
         deps.breakers.failure(worker.id);
         note(worker.id, 'unavailable', err.message);

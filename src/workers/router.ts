@@ -5,7 +5,8 @@ import type { ModelClient } from '../models/model.ts';
 import { OpenAIChatModel } from '../models/openai-chat-model.ts';
 import { OpenAIResponsesModel } from '../models/openai-responses-model.ts';
 import type { Task } from '../store/schema.ts';
-import { runbookWorker } from './runbook-worker.ts';
+import { ALERT_CATEGORIES } from '../alerts/alert-catalog.ts';
+import { alertRunbookWorker, runbookWorker } from './runbook-worker.ts';
 import type { Worker } from './worker.ts';
 
 export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-4-6';
@@ -48,7 +49,9 @@ export function workerChain(task: Task, config: Config, cache = new Map<string, 
     ...(config.models.anthropic.apiKey ? [`anthropic:${DEFAULT_ANTHROPIC_MODEL}`] : []),
     ...(config.models.openai.apiKey ? [`openai:${DEFAULT_OPENAI_MODEL}`] : []),
   ];
-  const route = config.models.routes[task.kind] ?? defaults;
+  // `alert:<AlertName>` routes an alert's tasks; else the task kind's route; else the defaults.
+  const alertRoute = task.alert?.alertnames.map((n) => config.models.routes[`alert:${n}`]).find(Boolean);
+  const route = alertRoute ?? config.models.routes[task.kind] ?? defaults;
   const chain: Worker[] = [];
   for (const id of route) {
     if (id === 'runbooks') chain.push(runbookWorker);
@@ -66,5 +69,7 @@ export function workerChain(task: Task, config: Config, cache = new Map<string, 
     }
   }
   if (!chain.includes(runbookWorker)) chain.push(runbookWorker);
+  // A known alert goes to the runbooks first when its analyzers explain it; they hand over otherwise.
+  if (!alertRoute && chain[0] !== runbookWorker && task.alert?.alertnames.some((n) => n in ALERT_CATEGORIES)) chain.unshift(alertRunbookWorker);
   return chain;
 }

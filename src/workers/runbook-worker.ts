@@ -1,13 +1,14 @@
 import { refLabel } from '../lib/kube-object.ts';
 import { ProposalRefused } from '../approvals/propose.ts';
 import type { Problem } from '../analyzers/snapshot.ts';
+import { focusScore } from '../analyzers/triage.ts';
 import { describeKubeError } from '../cluster/api-error.ts';
 import { PlanError } from '../tools/define-tool.ts';
 import { deepenEvidence } from './runbooks/evidence.ts';
 import { findProblemsInput } from './scope-input.ts';
 import { type RemediationContext, chooseRemediation } from './runbooks/remediation.ts';
 import { type Checkpoint, resume } from './runbooks/resume.ts';
-import type { Finding, Worker, WorkerContext, WorkerResult } from './worker.ts';
+import { type Finding, type Worker, type WorkerContext, WorkerDeclined, type WorkerResult } from './worker.ts';
 
 
 interface Triage {
@@ -25,11 +26,28 @@ export const runbookWorker: Worker = {
   },
 };
 
-async function investigate(ctx: WorkerContext): Promise<WorkerResult> {
+/**
+ * The runbooks in front of a model for a known alert: they take the run only when the analyzers'
+ * top problem explains the alert (its object or a category that causes it); otherwise they decline
+ * and the model starts, with the same analyzer findings in its opening.
+ */
+export const alertRunbookWorker: Worker = {
+  id: 'runbooks',
+  async run(ctx) {
+    const checkpoint = ctx.checkpoint as Checkpoint | undefined;
+    return checkpoint?.proposalId ? resume(ctx, checkpoint, investigate) : investigate(ctx, true);
+  },
+};
+
+async function investigate(ctx: WorkerContext, onlyIfConfident = false): Promise<WorkerResult> {
   const ns = ctx.task.namespace ?? undefined;
   ctx.emit({ type: 'step', data: { message: `Running the analyzers over ${ns ? `namespace ${ns}` : 'every namespace'}` } });
   const triage = await ctx.callTool<Triage>('find_problems', findProblemsInput(ctx));
   const problems = triage.problems.filter((p) => p.severity >= 2);
+  const alert = ctx.task.alert;
+  if (onlyIfConfident && alert && !(problems[0] && focusScore(problems[0], alert) > 0)) {
+    throw new WorkerDeclined(`the analyzers found nothing that explains ${alert.alertnames.join(', ') || 'the alert'}${problems[0] ? ` (top problem: ${refLabel(problems[0].object)}, ${problems[0].category})` : ''}`);
+  }
   if (problems.length === 0) {
     const summary = `No problems found in ${triage.scope}: ${triage.checked.pods} pods and ${triage.checked.nodes} nodes checked, all healthy.`;
     ctx.emit({ type: 'finding', data: { category: 'healthy', summary, object: { kind: 'Namespace', name: ns ?? '*' }, evidence: [`${triage.checked.pods} pods, ${triage.checked.nodes} nodes checked; no analyzer reported a problem`] } });

@@ -64,6 +64,13 @@ export class Nudge {
 /** A budget ran out; workers end with a partial answer instead of failing. */
 export class BudgetExhausted extends Error {}
 
+/**
+ * A worker that is not the right one for this task says so before it concludes anything: the
+ * supervisor hands the run to the next worker in the chain at once. Not a failure (no breaker,
+ * no back-off).
+ */
+export class WorkerDeclined extends Error {}
+
 export type WorkerResult =
   | { status: 'succeeded' | 'failed' | 'escalated' | 'cancelled'; summary: string }
   | { status: 'awaiting_approval'; summary: string; checkpoint: unknown };
