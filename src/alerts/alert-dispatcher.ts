@@ -129,7 +129,7 @@ export class AlertDispatcher {
           }
         }
       } else if (notifier && ts && !slackError) {
-        await notifier.updateRoot({ group: g, alerts: await groupAlerts(db, g.id), runId: undefined }, ts);
+        await notifier.updateRoot({ group: g, alerts: await groupAlerts(db, g.id) }, ts);
       }
       if (g.digest_id) await touchDigest(db, g.digest_id);
       const extra = await settleInvestigation(this.deps, { ...g, thread_ts: ts }, notes.map((n) => n.kind));

@@ -4,8 +4,6 @@ export interface GroupView {
   group: AlertGroup;
   /** Firing first, newest first; at most a page of them. */
   alerts: StoredAlert[];
-  /** The investigation's run, when one started. */
-  runId?: string;
 }
 
 export interface DigestView {

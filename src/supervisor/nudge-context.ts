@@ -3,6 +3,7 @@ import type { ToolContext } from '../tools/define-tool.ts';
 import { findTool } from '../tools/registry.ts';
 import { type ReadToolOutput, renderForModel, runReadTool } from '../tools/run-read-tool.ts';
 import type { RunEventInput } from '../workers/worker.ts';
+import { questionForModel } from '../workers/scope-input.ts';
 
 const ANALYZER_TIMEOUT_MS = 5000;
 
@@ -16,7 +17,7 @@ export async function nudgeContext(task: Task, history: readonly RunEventInput[]
   const analyzers = await analyzerFindings(task, tools);
   return [
     `No progress for ${idleSeconds}s. Continue the investigation or, if you have enough, call report now.`,
-    `Task: ${task.question || 'find what is failing and why'}${task.namespace ? ` (namespace ${task.namespace})` : ''}.`,
+    `Task: ${questionForModel(task)}${task.namespace ? ` (namespace ${task.namespace})` : ''}.`,
     done.length ? `Tool calls so far:\n${done.slice(-20).join('\n')}` : 'No tool calls yet: start with find_problems.',
     analyzers ? `Analyzer findings:\n${analyzers}` : 'The analyzers did not answer in time.',
   ].join('\n\n');
