@@ -87,6 +87,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   });
   const webhook = alertmanagerWebhook({ db: rt.store.db, config, logger: rt.logger, clusterOf: (label) => (label && !unknownCluster(rt, label) ? label : undefined), onChange: () => alerts.wake() });
   if (!config.alertmanagerToken) rt.logger.warn('ALERTMANAGER_TOKEN is not set: /webhooks/alertmanager refuses every notification');
+  else if (!config.alerts.defaultChannel && !config.alerts.routes.some((r) => r.channel)) rt.logger.warn('no slack.alertChannel and no alerts.routes channel: alert groups are stored and investigated, but not posted');
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
