@@ -58,8 +58,13 @@ describe.skipIf((!BINARY || !AMTOOL) && !process.env.CI)('a real Alertmanager po
     await waitFor('Alertmanager ready', async () => (await fetch(`${amUrl}/-/ready`).catch(() => undefined))?.ok, 20_000, 100);
   });
   afterAll(async () => {
-    am?.kill('SIGTERM');
-    await rm(dir, { recursive: true, force: true });
+    // Alertmanager writes its state on the way out: wait for it before removing its directory.
+    if (am && am.exitCode === null) {
+      const exited = new Promise((r) => am.once('exit', r));
+      am.kill('SIGTERM');
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true, maxRetries: 5 });
   });
 
   const amtool = (...args: string[]) => run(AMTOOL!, ['alert', 'add', `--alertmanager.url=${amUrl}`, ...args]);
