@@ -24,8 +24,9 @@ export async function settleInvestigation(deps: Deps, g: AlertGroup, noteKinds: 
     const minutes = deps.config.alerts.reinvestigateAfterMinutes;
     const since = g.investigated_at ? (Date.now() - g.investigated_at.getTime()) / 60_000 : Number.POSITIVE_INFINITY;
     if (run && ['queued', 'running', 'awaiting_approval'].includes(run.status)) return undefined;
-    if (since < minutes) return `Not investigating again: the last investigation started ${Math.round(since)} min ago (alerts.reinvestigateAfterMinutes: ${minutes}). Mention me here to ask again.`;
-    await startGroupInvestigation(deps, g, run?.summary ?? undefined);
+    // A flap within the window is not investigated again, unless the last investigation was stopped before it concluded.
+    if (since < minutes && run?.status !== 'cancelled') return `Not investigating again: the last investigation started ${Math.round(since)} min ago (alerts.reinvestigateAfterMinutes: ${minutes}). Mention me here to ask again.`;
+    await startGroupInvestigation(deps, g, run && ['succeeded', 'escalated'].includes(run.status) ? (run.summary ?? undefined) : undefined);
     return undefined;
   }
   if (g.status === 'resolved' && noteKinds.includes('resolved') && run) {

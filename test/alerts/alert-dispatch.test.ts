@@ -105,13 +105,15 @@ describe.each(BACKENDS)('alert groups → Slack threads and investigations on %s
     expect(stored).toEqual([{ fingerprint: '20d64780a7eaf0ef', status: 'firing' }, { fingerprint: '40a8e9b69a14ce3c', status: 'resolved' }, { fingerprint: 'e789a71be1e7f45c', status: 'resolved' }]);
   });
 
-  it('a flap re-opens the same thread; it is investigated again only after reinvestigateAfterMinutes', async () => {
-    for (const [minutes, expectTasks] of [[30, 1], [0, 2]] as const) {
+  it('a flap re-opens the same thread; it is investigated again only after reinvestigateAfterMinutes, or when the last one was stopped', async () => {
+    for (const [minutes, expectTasks, concluded] of [[30, 1, true], [0, 2, true], [30, 2, false]] as const) {
       await t.truncate();
       const cfg = config({ reinvestigateAfterMinutes: minutes });
       const d = dispatcher(cfg);
       await ingest(cfg, group('flappy'));
       await d.pass();
+      // No supervisor runs here: a concluded investigation is one that finished before the alert resolved.
+      if (concluded) await t.db.updateTable('runs').set({ status: 'succeeded', summary: 'cart crash-looped' }).execute();
       await ingest(cfg, group('flappy', 'resolved'));
       await d.pass();
       await ingest(cfg, group('flappy', 'firing', '2026-08-20T10:00:00Z'));
@@ -123,7 +125,7 @@ describe.each(BACKENDS)('alert groups → Slack threads and investigations on %s
       const all = await tasks();
       expect(all).toHaveLength(expectTasks);
       if (expectTasks === 1) expect(thread.at(-1)).toMatch(/Not investigating again: the last investigation started 0 min ago/);
-      else expect(all[1]).toMatchObject({ parent_task_id: all[0]!.id, slack_thread_ts: ts });
+      else expect(all[1]).toMatchObject({ parent_task_id: all[0]!.id, slack_thread_ts: ts, context: concluded ? 'cart crash-looped' : 'The same alerts fired before and resolved.' });
       const group_ = await t.db.selectFrom('alert_groups').selectAll().executeTakeFirstOrThrow();
       expect(group_).toMatchObject({ status: 'firing', firing: 2, resolved: 0 });
       slack.calls.length = 0;
