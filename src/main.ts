@@ -2,6 +2,7 @@ import { type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { webApi } from '@slack/bolt';
 import type { Config } from './config.ts';
+import { Metrics } from './observability/metrics.ts';
 import { type Runtime, openRuntime } from './runtime.ts';
 import { healthz, readyz, sendJson } from './surfaces/http/health.ts';
 import { AfterAck } from './surfaces/slack/after-ack.ts';
@@ -67,7 +68,8 @@ function unknownCluster(rt: Runtime, cluster: string): string | undefined {
  */
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {
   const rt = await openRuntime(config, { memoryStore: opts.memoryStore });
-  const supervisor = new Supervisor({ db: rt.store.db, config, logger: rt.logger, kubeConfigFor: rt.kubeConfigFor, sinks: [], listen: rt.store.listen, ...opts.supervisor });
+  const metrics = new Metrics(rt.store.db);
+  const supervisor = new Supervisor({ db: rt.store.db, config, logger: rt.logger, kubeConfigFor: rt.kubeConfigFor, sinks: [], listen: rt.store.listen, metrics, ...opts.supervisor });
   const afterAck = new AfterAck(rt.logger);
   const deps = { db: rt.store.db, config, logger: rt.logger, notify: () => supervisor.wake(), clusterName: (c: string) => displayCluster(rt, c), unknownCluster: (c: string) => unknownCluster(rt, c), afterAck };
   const { botToken, signingSecret, appToken, apiUrl } = config.slack;
@@ -77,7 +79,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   // Thread posts (runs and alerts) share a client that hands 429s back and one per-channel outbox
   // that paces them, instead of pausing every call the app makes, button clicks included.
   const threadClient = botToken ? new webApi.WebClient(botToken, { slackApiUrl: apiUrl, ...opts.slackClientOptions, rejectRateLimitedCalls: true }) : undefined;
-  const outbox = new SlackOutbox({ logger: rt.logger });
+  const outbox = new SlackOutbox({ logger: rt.logger, metrics });
   const sink = threadClient ? slackThreadSink({ client: threadClient, db: rt.store.db, logger: rt.logger, updateEveryMs: opts.slackUpdateEveryMs, outbox }) : undefined;
   if (sink) supervisor.addSink(sink);
   if (!slack) rt.logger.warn('Slack is not configured (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN): /slack/events answers 503');
@@ -85,13 +87,19 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     db: rt.store.db, config, logger: rt.logger, listen: rt.store.listen, notifyRuns: () => supervisor.wake(), ...opts.alerts,
     notifier: threadClient ? slackAlertNotifier({ client: threadClient, outbox, clusterName: (c) => displayCluster(rt, c) }) : undefined,
   });
-  const webhook = alertmanagerWebhook({ db: rt.store.db, config, logger: rt.logger, clusterOf: (label) => (label && !unknownCluster(rt, label) ? label : undefined), onChange: () => alerts.wake() });
+  const webhook = alertmanagerWebhook({ db: rt.store.db, config, logger: rt.logger, metrics, clusterOf: (label) => (label && !unknownCluster(rt, label) ? label : undefined), onChange: () => alerts.wake() });
   if (!config.alertmanagerToken) rt.logger.warn('ALERTMANAGER_TOKEN is not set: /webhooks/alertmanager refuses every notification');
   else if (!config.alerts.defaultChannel && !config.alerts.routes.some((r) => r.channel)) rt.logger.warn('no slack.alertChannel and no alerts.routes channel: alert groups are stored and investigated, but not posted');
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') return healthz(req, res);
+    if (req.method === 'GET' && path === '/metrics') {
+      return void metrics.render().then(({ contentType, body }) => {
+        res.writeHead(200, { 'content-type': contentType });
+        res.end(body);
+      }, (e) => sendJson(res, 500, { error: (e as Error).message }));
+    }
     if (req.method === 'GET' && path === '/readyz') return void readyz(rt, Boolean(slack), res).catch((e) => sendJson(res, 500, { error: (e as Error).message }));
     if (path === '/webhooks/alertmanager') return webhook(req, res);
     if (path === '/slack/events') {

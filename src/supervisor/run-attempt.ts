@@ -4,6 +4,7 @@ import { withRequestSignal } from '../cluster/request-signal.ts';
 import type { Config } from '../config.ts';
 import { ModelUnavailable } from '../models/model.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../store/db.ts';
 import { getProposal } from '../store/proposals.ts';
 import { renewLease } from '../store/run-queue.ts';
@@ -33,6 +34,7 @@ export interface AttemptDeps {
   /** One reader per cluster, shared by the runs of this process (API clients hold agents and config). */
   readerFor(cluster: string): KubeReader;
   verifyTimeoutMs?: number;
+  metrics?: Metrics;
 }
 
 /** Why the supervisor stopped an attempt from outside the worker. */
@@ -113,7 +115,7 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
   const open = routed.filter((w) => !deps.breakers.allow(w.id)).map((w) => w.id);
   const chain = orderWorkers(routed, run, (id) => !open.includes(id));
   let worker = chain[0]!;
-  let ctx = workerContext({ db, config, reader, task, run, pump, hooks, model: config.models.registry[worker.id] });
+  let ctx = workerContext({ db, config, reader, task, run, pump, hooks, model: config.models.registry[worker.id], workerId: worker.id, metrics: deps.metrics });
   let result: WorkerResult | undefined;
   let failure: unknown;
   try {
@@ -122,7 +124,7 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
     for (let i = 0; ; i++) {
       worker = chain[i]!;
       const cp = checkpointPortable(holder, worker.id) ? checkpoint : undefined;
-      ctx = workerContext({ db, config, reader, task, run: { ...run, checkpoint: cp ?? null }, pump, hooks, model: config.models.registry[worker.id] });
+      ctx = workerContext({ db, config, reader, task, run: { ...run, checkpoint: cp ?? null }, pump, hooks, model: config.models.registry[worker.id], workerId: worker.id, metrics: deps.metrics });
       note(worker.id, 'started', i === 0 ? (run.worker === worker.id && cp ? 'resuming its checkpoint' : `first healthy worker for ${task.kind}`) : 'fallback');
       try {
         // The worker's cluster reads carry the attempt's signal: a kill tears them down.
@@ -170,6 +172,7 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
       const keep = checkpointPortable(holder, next.id) ? checkpoint : null;
       const ok = await scheduleRetry(db, run.id, owner, { notBefore, worker: keep ? next.id : null, checkpoint: keep, ...usage });
       if (!ok) log.warn('lease lost before the retry was scheduled');
+      deps.metrics?.runs.inc({ status: 'retry', worker: worker.id });
       log.warn({ reason: retry, next: next.id, delayMs: delay }, 'run attempt failed; retrying');
       return { status: 'retry', retryAt: notBefore };
     }
@@ -189,6 +192,7 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
     const p = await getProposal(db, (resting as { proposalId: string }).proposalId);
     if (p && p.status !== 'pending') await resumeRun(db, run.id);
   }
+  deps.metrics?.runs.inc({ status: result.status, worker: worker.id });
   log.info({ status: result.status, worker: worker.id, steps: meter.steps, inputTokens: meter.inputTokens, outputTokens: meter.outputTokens }, 'run finished');
   return { status: result.status };
 }

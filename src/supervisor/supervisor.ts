@@ -5,6 +5,7 @@ import { KubeReader } from '../cluster/kube-reader.ts';
 import { abortable } from '../cluster/request-signal.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { Db, StoreHandle } from '../store/db.ts';
 import { CANCEL_CHANNEL, RUNS_CHANNEL, claimRuns, requeueExpired } from '../store/run-queue.ts';
 import type { Run } from '../store/schema.ts';
@@ -27,6 +28,7 @@ export interface SupervisorDeps {
   /** How often to look for claimable runs when no notification arrives (retries, missed NOTIFYs). */
   pollMs?: number;
   verifyTimeoutMs?: number;
+  metrics?: Metrics;
 }
 
 /**
@@ -163,13 +165,16 @@ export class Supervisor {
     if (Date.now() - this.lastReap < every) return;
     this.lastReap = Date.now();
     const n = await requeueExpired(this.deps.db);
-    if (n) this.deps.logger.warn({ requeued: n }, 'took over runs with expired leases');
+    if (n) {
+      this.deps.metrics?.leaseTakeovers.inc(n);
+      this.deps.logger.warn({ requeued: n }, 'took over runs with expired leases');
+    }
     const expired = await expireProposals(this.deps.db);
     if (expired) this.deps.logger.info({ expired }, 'expired pending proposals past their TTL');
   }
 
   private attemptDeps(): AttemptDeps {
-    const { db, config, logger, kubeConfigFor, sinks, verifyTimeoutMs } = this.deps;
+    const { db, config, logger, kubeConfigFor, sinks, verifyTimeoutMs, metrics } = this.deps;
     const readerFor = (cluster: string) => {
       const cached = this.readers.get(cluster);
       if (cached) return cached;
@@ -177,6 +182,6 @@ export class Supervisor {
       this.readers.set(cluster, reader);
       return reader;
     };
-    return { db, config, logger, kubeConfigFor, sinks, verifyTimeoutMs, owner: this.owner, breakers: this.breakers, readerFor, workerChain: (task) => workerChain(task, config, this.workers) };
+    return { db, config, logger, kubeConfigFor, sinks, verifyTimeoutMs, metrics, owner: this.owner, breakers: this.breakers, readerFor, workerChain: (task) => workerChain(task, config, this.workers) };
   }
 }

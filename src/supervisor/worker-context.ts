@@ -2,6 +2,7 @@ import { propose } from '../approvals/propose.ts';
 import type { KubeReader } from '../cluster/kube-reader.ts';
 import { secretValues } from '../cluster/secret-values.ts';
 import type { Config, ModelSpec } from '../config.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../store/db.ts';
 import { getProposal } from '../store/proposals.ts';
 import type { Run, Task } from '../store/schema.ts';
@@ -23,7 +24,7 @@ export interface AttemptHooks {
 }
 
 /** Builds what a worker may touch: read tools, proposals, its own events. Nothing else. */
-export function workerContext(opts: { db: Db; config: Config; reader: KubeReader; task: Task; run: Run; pump: EventPump; hooks: AttemptHooks; model?: ModelSpec }): WorkerContext {
+export function workerContext(opts: { db: Db; config: Config; reader: KubeReader; task: Task; run: Run; pump: EventPump; hooks: AttemptHooks; model?: ModelSpec; workerId?: string; metrics?: Metrics }): WorkerContext {
   const { db, config, reader, task, run, pump, hooks } = opts;
   const { signal, meter } = hooks;
   const budget = config.runs.budget;
@@ -52,11 +53,14 @@ export function workerContext(opts: { db: Db; config: Config; reader: KubeReader
     inScope(name, input);
     step();
     pump.push({ type: 'tool_call', data: { tool: name, cluster: reader.cluster, input } });
+    const timer = opts.metrics?.toolSeconds.startTimer({ tool: name });
     try {
       const out = await runReadTool(tool, tools, input);
+      timer?.({ ok: 'true' });
       pump.push({ type: 'tool_result', data: { tool: name, ok: true, summary: summarize(out.data) + (out.truncated ? ` (trimmed to ${out.truncated.shown} of ${out.truncated.total})` : '') } });
       return out;
     } catch (e) {
+      timer?.({ ok: 'false' });
       pump.push({ type: 'tool_result', data: { tool: name, ok: false, summary: (e as Error).message } });
       throw e;
     }
@@ -70,7 +74,14 @@ export function workerContext(opts: { db: Db; config: Config; reader: KubeReader
     signal,
     turnSignal: hooks.turnSignal,
     heartbeat: hooks.activity,
-    recordUsage: (u) => meter.add(u, opts.model),
+    recordUsage: (u) => {
+      const before = meter.costUsd;
+      meter.add(u, opts.model);
+      const worker = opts.workerId ?? 'unknown';
+      opts.metrics?.modelTokens.inc({ worker, direction: 'input' }, u.inputTokens);
+      opts.metrics?.modelTokens.inc({ worker, direction: 'output' }, u.outputTokens);
+      opts.metrics?.modelCost.inc({ worker }, meter.costUsd - before);
+    },
     budgetExhausted: () => meter.exhausted(),
     saveProgress: hooks.saveProgress,
     emit: (e) => pump.push(e),
@@ -92,6 +103,7 @@ export function workerContext(opts: { db: Db; config: Config; reader: KubeReader
         throw new OutOfScope(`${name}: ${t.namespace ? `namespace "${t.namespace}"` : `cluster-scoped ${t.kind} ${t.name}`} is outside this task's scope (namespace ${task.namespace})`);
       }
       const proposal = await propose({ db, reader, config }, { task, runId: run.id, plan });
+      opts.metrics?.proposals.inc({ action: proposal.action, risk: proposal.risk });
       return { proposal, plan };
     },
   };

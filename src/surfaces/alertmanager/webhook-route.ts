@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config.ts';
 import { IngestQueue } from '../../alerts/ingest-queue.ts';
 import type { Logger } from '../../observability/logger.ts';
+import type { Metrics } from '../../observability/metrics.ts';
 import type { Db } from '../../store/db.ts';
 import { sendJson } from '../http/health.ts';
 import { authorized } from './webhook-auth.ts';
@@ -15,6 +16,7 @@ export interface WebhookDeps {
   clusterOf: (label: string | undefined) => string | undefined;
   /** Something changed: wake this process's dispatcher (other replicas hear NOTIFY). */
   onChange: () => void;
+  metrics?: Metrics;
 }
 
 class TooLarge extends Error {}
@@ -27,36 +29,52 @@ class TooLarge extends Error {}
 export function alertmanagerWebhook(deps: WebhookDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const limit = deps.config.alerts.maxBodyBytes;
   const queue = new IngestQueue({ db: deps.db, routing: deps.config.alerts, logger: deps.logger, clusterOf: deps.clusterOf });
+  const count = (result: string) => deps.metrics?.alertNotifications.inc({ result });
   return (req, res) => {
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST only' });
     const token = deps.config.alertmanagerToken;
-    if (!token) return drainThen(req, () => sendJson(res, 503, { error: 'ALERTMANAGER_TOKEN is not set on this server: the webhook refuses every notification' }));
+    if (!token) {
+      count('unconfigured');
+      return drainThen(req, () => sendJson(res, 503, { error: 'ALERTMANAGER_TOKEN is not set on this server: the webhook refuses every notification' }));
+    }
     if (!authorized(req.headers.authorization, token)) {
+      count('unauthorized');
       deps.logger.warn({ ip: req.socket.remoteAddress }, 'alertmanager webhook: bad or missing token');
       return drainThen(req, () => sendJson(res, 401, { error: 'bad or missing credentials (Authorization: Bearer $ALERTMANAGER_TOKEN)' }));
     }
-    if (Number(req.headers['content-length'] ?? 0) > limit) return tooLarge(res, limit);
+    const refuse = () => {
+      count('too_large');
+      tooLarge(res, limit);
+    };
+    if (Number(req.headers['content-length'] ?? 0) > limit) return refuse();
     readBody(req, limit).then(
-      (body) => handle(deps, queue, body, res),
-      (e) => (e instanceof TooLarge ? tooLarge(res, limit) : sendJson(res, 400, { error: `could not read the body: ${(e as Error).message}` })),
+      (body) => handle(deps, queue, body, res, count),
+      (e) => {
+        if (e instanceof TooLarge) return refuse();
+        count('malformed');
+        sendJson(res, 400, { error: `could not read the body: ${(e as Error).message}` });
+      },
     );
   };
 }
 
-async function handle(deps: WebhookDeps, queue: IngestQueue, body: Buffer, res: ServerResponse): Promise<void> {
+async function handle(deps: WebhookDeps, queue: IngestQueue, body: Buffer, res: ServerResponse, count: (result: string) => void): Promise<void> {
   let payload: ReturnType<typeof parsePayload>;
   try {
     payload = parsePayload(JSON.parse(body.toString('utf8')));
   } catch (e) {
     const message = e instanceof PayloadError ? e.message : `body is not JSON: ${(e as Error).message}`;
+    count('malformed');
     return sendJson(res, 400, { error: message });
   }
   try {
     const r = await queue.submit(payload);
+    count(r.changed ? 'changed' : 'repeat');
     if (r.changed) deps.onChange();
     deps.logger[r.changed ? 'info' : 'debug']({ group: r.groupId, receiver: payload.receiver, status: payload.status, alerts: payload.alerts.length, created: r.created, changed: r.changed, fired: r.fired, resolved: r.resolved }, 'alertmanager notification');
     sendJson(res, 200, { status: 'accepted', group: r.groupId, changed: r.changed });
   } catch (err) {
+    count('failed');
     deps.logger.error({ err }, 'alertmanager notification not stored; answering 503 so Alertmanager retries');
     sendJson(res, 503, { error: 'could not store the notification; retry' });
   }

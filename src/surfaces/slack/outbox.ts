@@ -1,9 +1,16 @@
 import type { Logger } from '../../observability/logger.ts';
+import type { Metrics } from '../../observability/metrics.ts';
 
 /** What a rate-limited Web API call throws with `rejectRateLimitedCalls` (web-api's WebAPIRateLimitedError). */
 interface RateLimited {
   code: 'slack_webapi_rate_limited_error';
   retryAfter: number;
+}
+
+/** Slack's error code (`channel_not_found`…), or the client's own (`slack_webapi_request_error`). */
+function slackError(e: unknown): string {
+  const x = e as { data?: { error?: string }; code?: string } | null;
+  return x?.data?.error ?? x?.code ?? 'unknown';
 }
 
 function rateLimited(e: unknown): e is RateLimited {
@@ -40,8 +47,11 @@ export class SlackOutbox {
   /** Updates wait their turn for the shared budget one after another. */
   private updateTurn: Promise<void> = Promise.resolve();
 
-  constructor(opts: { logger: Logger; maxRateLimitRetries?: number; sleep?: (ms: number) => Promise<void>; pace?: { burst: number; perSecond: number }; updatePace?: { burst: number; perSecond: number } }) {
+  private readonly metrics?: Metrics;
+
+  constructor(opts: { logger: Logger; maxRateLimitRetries?: number; sleep?: (ms: number) => Promise<void>; pace?: { burst: number; perSecond: number }; updatePace?: { burst: number; perSecond: number }; metrics?: Metrics }) {
     this.logger = opts.logger;
+    this.metrics = opts.metrics;
     this.maxRateLimitRetries = opts.maxRateLimitRetries ?? 5;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.pace = opts.pace ?? POST_PACE;
@@ -106,8 +116,13 @@ export class SlackOutbox {
       try {
         return await call();
       } catch (e) {
-        if (!rateLimited(e) || tries >= this.maxRateLimitRetries) throw e;
+        if (!rateLimited(e) || tries >= this.maxRateLimitRetries) {
+          this.metrics?.slackErrors.inc({ error: slackError(e) });
+          throw e;
+        }
         const waitMs = Math.max(1, e.retryAfter) * 1000;
+        this.metrics?.slackRateLimitWaits.inc();
+        this.metrics?.slackRateLimitSeconds.inc(waitMs / 1000);
         this.logger.warn({ channel, retryAfter: e.retryAfter }, 'Slack rate-limited this channel; waiting before the next post');
         await this.sleep(waitMs);
       }
