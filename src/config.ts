@@ -66,6 +66,8 @@ const fileSchema = z.strictObject({
   runs: z.strictObject({
     timeoutSeconds: z.number().positive().default(300),
     leaseSeconds: z.number().positive().default(30),
+    /** On SIGTERM, runs still going after this are handed back to the queue for another replica. */
+    shutdownSeconds: z.number().min(0).default(10),
     maxAttempts: posInt.default(3),
     retryBackoff: z.strictObject({ baseSeconds: z.number().positive().default(2), maxSeconds: z.number().positive().default(60) }).optional(),
     stall: z.strictObject({ seconds: z.number().positive().default(60), maxNudges: z.number().int().min(0).default(2) }).optional(),
@@ -151,6 +153,8 @@ export interface RunLimits {
   /** Hard wall limit: the run is killed. The budget's `wallSeconds` ends it gracefully before that. */
   readonly timeoutSeconds: number;
   readonly leaseSeconds: number;
+  /** On shutdown, runs still going after this are handed back to the queue (checkpoint kept). */
+  readonly shutdownSeconds: number;
   readonly maxAttempts: number;
   readonly retryBackoff: { readonly baseSeconds: number; readonly maxSeconds: number };
   readonly stall: { readonly seconds: number; readonly maxNudges: number };
@@ -250,6 +254,7 @@ function runLimitsOf(file: ClawFile): RunLimits {
   return {
     timeoutSeconds,
     leaseSeconds: r?.leaseSeconds ?? 30,
+    shutdownSeconds: r?.shutdownSeconds ?? 10,
     maxAttempts: r?.maxAttempts ?? 3,
     retryBackoff: { baseSeconds: r?.retryBackoff?.baseSeconds ?? 2, maxSeconds: r?.retryBackoff?.maxSeconds ?? 60 },
     stall: { seconds: r?.stall?.seconds ?? 60, maxNudges: r?.stall?.maxNudges ?? 2 },

@@ -134,7 +134,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     async stop() {
       await Promise.race([afterAck.drained(), new Promise((r) => setTimeout(r, 5000).unref())]);
       await alerts.stop();
-      await supervisor.stop();
+      // Runs still going after the grace period are handed to another replica, not waited for.
+      await supervisor.stop(config.runs.shutdownSeconds * 1000);
       if (slack?.mode === 'socket') await slack.app.stop();
       // What the runs said last still reaches Slack, within reason.
       if (sink) await Promise.race([sink.drain(), new Promise((r) => setTimeout(r, 5000).unref())]);

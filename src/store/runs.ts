@@ -114,6 +114,19 @@ export async function scheduleRetry(db: Db, id: string, owner: string, patch: { 
   return Number(r.numUpdatedRows) === 1;
 }
 
+/**
+ * Hands a running run back to the queue at once (its process is shutting down): claimable by any
+ * replica now, not when the lease would have expired. Its checkpoint and worker stay.
+ */
+export async function releaseRun(db: Db, id: string, owner: string, patch: UsagePatch & { steps?: number }): Promise<boolean> {
+  const r = await db.updateTable('runs')
+    .set({ status: 'queued', lease_owner: null, lease_expires_at: null, not_before: null, updated_at: sql`now()`, ...(patch.steps !== undefined ? { steps: patch.steps } : {}), ...usageColumns(patch) })
+    .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'running').executeTakeFirst();
+  const ok = Number(r.numUpdatedRows) === 1;
+  if (ok) await notifyRuns(db, id);
+  return ok;
+}
+
 /** A task's latest run (a retried or re-investigated task has several). */
 export async function latestRunOfTask(db: Db, taskId: string): Promise<Run | undefined> {
   return db.selectFrom('runs').selectAll().where('task_id', '=', taskId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();

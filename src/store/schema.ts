@@ -77,7 +77,8 @@ export interface RunHistoryEntry {
   at: string;
   /** `orphaned`: its process died (lease expired); not the worker's fault, so it keeps the run. */
   /** `declined`: not the right worker for this task (runbooks before a model, for an alert they cannot explain). */
-  outcome: 'started' | 'unavailable' | 'declined' | 'stalled' | 'error' | 'orphaned' | 'finished';
+  /** `released`: handed back when its process shut down (SIGTERM); like `orphaned`, it keeps the run. */
+  outcome: 'started' | 'unavailable' | 'declined' | 'stalled' | 'error' | 'orphaned' | 'released' | 'finished';
   reason?: string;
 }
 

@@ -8,7 +8,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../store/db.ts';
 import { getProposal } from '../store/proposals.ts';
 import { renewLease } from '../store/run-queue.ts';
-import { finishRun, getRun, resumeRun, saveProgress, scheduleRetry } from '../store/runs.ts';
+import { finishRun, getRun, releaseRun, resumeRun, saveProgress, scheduleRetry } from '../store/runs.ts';
 import type { Run, RunHistoryEntry, RunStatus, Task } from '../store/schema.ts';
 import { getTask } from '../store/tasks.ts';
 import { BudgetExhausted, Nudge, type Worker, WorkerDeclined, type WorkerResult } from '../workers/worker.ts';
@@ -39,7 +39,8 @@ export interface AttemptDeps {
 
 /** Why the supervisor stopped an attempt from outside the worker. */
 export class RunStopped extends Error {
-  readonly kind: 'timeout' | 'cancelled' | 'stalled' | 'lease_lost';
+  /** `shutdown`: this process is stopping (SIGTERM); the run is handed back to the queue. */
+  readonly kind: 'timeout' | 'cancelled' | 'stalled' | 'lease_lost' | 'shutdown';
   constructor(kind: RunStopped['kind'], message: string) {
     super(message);
     this.kind = kind;
@@ -47,7 +48,7 @@ export class RunStopped extends Error {
 }
 
 export interface AttemptOutcome {
-  status: RunStatus | 'retry' | 'lost';
+  status: RunStatus | 'retry' | 'lost' | 'released';
   /** When a retried run becomes claimable. */
   retryAt?: Date;
 }
@@ -119,7 +120,9 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
   let result: WorkerResult | undefined;
   let failure: unknown;
   try {
-    await Promise.race([settleProposal(deps, run, pump, `supervisor:${owner}`), aborted]);
+    // A shutdown lets an execution in progress finish (it is bounded by verification); anything else stops it.
+    const settling = settleProposal(deps, run, pump, `supervisor:${owner}`);
+    await Promise.race([settling, aborted.catch((e) => (e instanceof RunStopped && e.kind === 'shutdown' ? settling.then(() => Promise.reject(e)) : Promise.reject(e)))]);
     if (open.length) pump.push({ type: 'step', data: { message: `Skipping ${open.join(', ')}: circuit open after repeated failures; using ${chain[0]!.id}` } });
     for (let i = 0; ; i++) {
       worker = chain[i]!;
@@ -155,6 +158,16 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
   }
   const usage = { ...meter.columns(), history, nudges: run.nudges + watchdog.nudgeCount };
 
+  if (failure instanceof RunStopped && failure.kind === 'shutdown') {
+    // Handed back, not failed: the saved checkpoint (a model's transcript after its last turn)
+    // stays, so another replica continues at once; what the thread was shown stays shown.
+    note(worker.id, 'released', failure.message);
+    await pump.flush().catch(() => {});
+    const ok = await releaseRun(db, run.id, owner, { history, ...meter.columns(), nudges: run.nudges + watchdog.nudgeCount });
+    deps.metrics?.runs.inc({ status: 'released', worker: worker.id });
+    log.info({ released: ok }, 'run handed back to the queue: this process is stopping');
+    return { status: 'released' };
+  }
   if (failure instanceof RunStopped && failure.kind === 'lease_lost') {
     log.warn('lease lost; another supervisor owns the run now');
     await pump.flush().catch(() => {});

@@ -78,13 +78,24 @@ export class Supervisor {
     this.schedule(0);
   }
 
-  /** Stops claiming; resolves when the runs in progress have finished. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming; resolves when the runs in progress have finished. With `graceMs`, runs still
+   * going after it are handed back to the queue (checkpoint kept) for another replica to continue
+   * at once, instead of holding a terminating process open or waiting out their leases.
+   */
+  async stop(graceMs?: number): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await Promise.all(this.unlisten.splice(0).map((u) => u().catch(() => {})));
     await this.filling;
-    await Promise.all([...this.active.values()].map((a) => a.done));
+    const all = Promise.all([...this.active.values()].map((a) => a.done));
+    if (graceMs !== undefined && this.active.size) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+      for (const a of this.active.values()) a.abort.abort(new RunStopped('shutdown', 'this process is shutting down'));
+    }
+    await all;
   }
 
   /** Claim now instead of at the next poll (a notification, a freed slot). */

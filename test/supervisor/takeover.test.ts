@@ -110,4 +110,48 @@ describe.skipIf(!TEST_DATABASE_URL)('runs survive their process (real PostgreSQL
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
   });
+
+  it('hands a run back at once on SIGTERM (graceful shutdown) and another replica continues it from its transcript', async () => {
+    fake.requests.length = 0;
+    fake.script(
+      { text: 'Analyzers first.', toolCalls: [{ name: 'find_problems', input: { namespace: 'shop' } }] },
+      { delayMs: 60_000 }, // the second turn is in flight when the process is told to stop
+      { toolCalls: [{ name: 'report', input: { summary: 'cart 1.4.2 crash-loops.', findings: [{ category: 'crash_loop', summary: 'shop/cart crash-loops', object: { kind: 'Deployment', namespace: 'shop', name: 'cart' }, evidence: ['exit code 1'] }] } }] },
+    );
+    // A long lease: only the hand-back, not lease expiry, can explain a prompt takeover.
+    await writeFile(join(dir, 'claw-term.yaml'), `approvals:\n  approvers: [U0APPROVER1]\nmodels:\n  routes:\n    investigate: ["${CLAUDE}", runbooks]\nruns:\n  leaseSeconds: 120\n  shutdownSeconds: 1\n`);
+    const termEnv = { ...env(), CLAW_CONFIG: join(dir, 'claw-term.yaml') };
+    const child: ChildProcess = spawn(process.execPath, [CLAW, 'serve'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'info', ...termEnv }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    try {
+      await waitFor('claw serve to listen', () => stderr.includes('claw serve listening'), 30_000);
+      const { run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:oncall', question: 'checkout is failing', namespace: 'shop' });
+      await waitFor('the second model turn to be in flight', () => fake.requests.length >= 2, 20_000);
+      const sent = Date.now();
+      child.kill('SIGTERM');
+      const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      const exitedAfter = Date.now() - sent;
+      expect(code).toBe(0);
+      expect(exitedAfter).toBeLessThan(15_000);
+      const released = await getRun(t.db, run.id);
+      expect(released).toMatchObject({ status: 'queued', lease_owner: null, worker: CLAUDE });
+      expect(released!.history.map((h) => h.outcome)).toEqual(['started', 'released']);
+
+      const survivor = new Supervisor({ db: replica.db, config: loadConfig(termEnv, dir), logger: createLogger('silent'), kubeConfigFor: () => kubeConfigOf(sandbox), sinks: [], listen: replica.listen, pollMs: 100, owner: 'survivor' });
+      await survivor.start();
+      const done = await waitFor('the survivor to finish the run', async () => {
+        const r = await getRun(t.db, run.id);
+        return r?.status === 'succeeded' ? r : undefined;
+      }, 20_000);
+      await survivor.stop();
+      expect(done.history.map((h) => h.outcome)).toEqual(['started', 'released', 'started', 'finished']);
+      // It continued from the saved transcript: the third request carries the first turn's tool result.
+      expect(fake.requests[2]!.body.messages).toHaveLength(3);
+      const events = await listRunEvents(t.db, run.id);
+      expect(events.filter((e) => e.type === 'tool_call')).toHaveLength(2);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
 });
