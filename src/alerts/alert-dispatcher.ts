@@ -52,12 +52,17 @@ export class AlertDispatcher {
     this.schedule(0);
   }
 
-  /** Stops after the pass in progress. */
-  async stop(): Promise<void> {
+  /**
+   * Stops after the pass in progress, waiting at most `graceMs` for it: a pass held up by Slack's
+   * rate limits leaves its groups to their leases, and another replica carries on.
+   */
+  async stop(graceMs = 5000): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await Promise.all(this.unlisten.splice(0).map((u) => u().catch(() => {})));
-    await this.current;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.current, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
   }
 
   wake(): void {
