@@ -5,8 +5,11 @@ import { alertDigestMessage, alertNoteMessage, alertRootMessage } from './alert-
 import type { SlackMessage } from './blocks.ts';
 import type { SlackOutbox } from './outbox.ts';
 
-/** Slack errors that no retry will fix: the bot cannot post in that channel. */
-const PERMANENT = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action', 'msg_too_long', 'invalid_blocks', 'not_authed', 'invalid_auth', 'account_inactive']);
+/**
+ * Slack errors that no retry will fix for this channel. A bad or revoked token is not one of them:
+ * it fails every channel, and once an operator fixes it the groups must still get their threads.
+ */
+const PERMANENT = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action', 'msg_too_long', 'invalid_blocks']);
 
 /** Alert threads in Slack, through the shared per-channel outbox (ordered, paced, 429-aware). */
 export function slackAlertNotifier(opts: { client: webApi.WebClient; outbox: SlackOutbox; clusterName: (cluster: string) => string }): AlertNotifier {
