@@ -126,7 +126,7 @@ export class AlertDispatcher {
         else {
           try {
             ts = await notifier.openThread({ group: g, alerts: await groupAlerts(db, g.id) });
-            await setGroupThread(db, g.id, { thread_ts: ts });
+            await setGroupThread(db, g.id, ts);
           } catch (e) {
             if (!(e instanceof PermanentNotifyError)) throw e;
             slackError = e.message;

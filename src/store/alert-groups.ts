@@ -130,8 +130,9 @@ export async function releaseGroup(db: Db, id: string, owner: string, retrySecon
     .where('id', '=', id).where('sync_owner', '=', owner).execute();
 }
 
-export async function setGroupThread(db: Db, id: string, patch: Partial<Pick<AlertGroup, 'thread_ts' | 'digest_id' | 'opened_at'>>): Promise<void> {
-  await db.updateTable('alert_groups').set(patch).where('id', '=', id).execute();
+/** Saved the moment Slack answers: the group's thread is opened once. */
+export async function setGroupThread(db: Db, id: string, threadTs: string): Promise<void> {
+  await db.updateTable('alert_groups').set({ thread_ts: threadTs }).where('id', '=', id).execute();
 }
 
 /** The group's alerts, firing first, newest first within each (for its root message). */
@@ -146,10 +147,6 @@ export async function pendingNotes(db: Db, groupId: string): Promise<{ id: strin
 
 export async function markNotesPosted(db: Db, ids: string[]): Promise<void> {
   await db.updateTable('alert_group_notes').set({ posted_at: sql`now()` }).where('id', 'in', ids).execute();
-}
-
-export async function getAlertGroup(db: Db, id: string): Promise<AlertGroup | undefined> {
-  return db.selectFrom('alert_groups').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 /** Starts the group's investigation at most once: true when `taskId` became the group's task. */

@@ -9,6 +9,7 @@ import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { type StoreHandle, openStore } from '../../src/store/db.ts';
 import { listRunEvents } from '../../src/store/run-events.ts';
 import { getRun } from '../../src/store/runs.ts';
+import type { Run } from '../../src/store/schema.ts';
 import { Supervisor } from '../../src/supervisor/supervisor.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.ts';
@@ -46,6 +47,31 @@ describe.skipIf(!TEST_DATABASE_URL)('runs survive their process (real PostgreSQL
 
   const env = () => ({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, DATABASE_URL: t.url, KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml') });
 
+  /**
+   * `claw serve` as a child process running a model investigation whose second turn hangs (the
+   * third would report): resolves once that turn is in flight, for the test to stop the process.
+   */
+  async function serveWithTurnInFlight(childEnv: Record<string, string | undefined>): Promise<{ child: ChildProcess; run: Run }> {
+    fake.requests.length = 0;
+    fake.script(
+      { text: 'Analyzers first.', toolCalls: [{ name: 'find_problems', input: { namespace: 'shop' } }] },
+      { delayMs: 60_000 },
+      { toolCalls: [{ name: 'report', input: { summary: 'cart 1.4.2 crash-loops.', findings: [{ category: 'crash_loop', summary: 'shop/cart crash-loops', object: { kind: 'Deployment', namespace: 'shop', name: 'cart' }, evidence: ['exit code 1'] }] } }] },
+    );
+    const child = spawn(process.execPath, [CLAW, 'serve'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'info', ...childEnv }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    try {
+      await waitFor('claw serve to listen', () => stderr.includes('claw serve listening'), 30_000);
+      const { run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:oncall', question: 'checkout is failing', namespace: 'shop' });
+      await waitFor('the second model turn to be in flight', () => fake.requests.length >= 2, 20_000);
+      return { child, run };
+    } catch (e) {
+      child.kill('SIGKILL');
+      throw e;
+    }
+  }
+
   it('wakes an idle supervisor through LISTEN/NOTIFY the moment a run is queued', async () => {
     const config = loadConfig(env(), dir);
     // A poll interval of a minute: only the notification can explain a claim within seconds.
@@ -61,19 +87,8 @@ describe.skipIf(!TEST_DATABASE_URL)('runs survive their process (real PostgreSQL
   });
 
   it('resumes a run from its stored transcript after its process is SIGKILLed mid-run', async () => {
-    fake.requests.length = 0;
-    fake.script(
-      { text: 'Analyzers first.', toolCalls: [{ name: 'find_problems', input: { namespace: 'shop' } }] },
-      { delayMs: 60_000 }, // the second turn hangs: the process dies waiting for it
-      { toolCalls: [{ name: 'report', input: { summary: 'cart 1.4.2 crash-loops.', findings: [{ category: 'crash_loop', summary: 'shop/cart crash-loops', object: { kind: 'Deployment', namespace: 'shop', name: 'cart' }, evidence: ['exit code 1'] }] } }] },
-    );
-    const child: ChildProcess = spawn(process.execPath, [CLAW, 'serve'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'info', ...env() }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += d));
+    const { child, run } = await serveWithTurnInFlight(env());
     try {
-      await waitFor('claw serve to listen', () => stderr.includes('claw serve listening'), 30_000);
-      const { run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:oncall', question: 'checkout is failing', namespace: 'shop' });
-      await waitFor('the second model turn to be in flight', () => fake.requests.length >= 2, 20_000);
       const before = await getRun(t.db, run.id);
       expect(before).toMatchObject({ status: 'running', worker: CLAUDE });
       expect(before!.lease_owner).toMatch(/:\d+$/);
@@ -112,22 +127,11 @@ describe.skipIf(!TEST_DATABASE_URL)('runs survive their process (real PostgreSQL
   });
 
   it('hands a run back at once on SIGTERM (graceful shutdown) and another replica continues it from its transcript', async () => {
-    fake.requests.length = 0;
-    fake.script(
-      { text: 'Analyzers first.', toolCalls: [{ name: 'find_problems', input: { namespace: 'shop' } }] },
-      { delayMs: 60_000 }, // the second turn is in flight when the process is told to stop
-      { toolCalls: [{ name: 'report', input: { summary: 'cart 1.4.2 crash-loops.', findings: [{ category: 'crash_loop', summary: 'shop/cart crash-loops', object: { kind: 'Deployment', namespace: 'shop', name: 'cart' }, evidence: ['exit code 1'] }] } }] },
-    );
     // A long lease: only the hand-back, not lease expiry, can explain a prompt takeover.
     await writeFile(join(dir, 'claw-term.yaml'), `approvals:\n  approvers: [U0APPROVER1]\nmodels:\n  routes:\n    investigate: ["${CLAUDE}", runbooks]\nruns:\n  leaseSeconds: 120\n  shutdownSeconds: 1\n`);
     const termEnv = { ...env(), CLAW_CONFIG: join(dir, 'claw-term.yaml') };
-    const child: ChildProcess = spawn(process.execPath, [CLAW, 'serve'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'info', ...termEnv }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += d));
+    const { child, run } = await serveWithTurnInFlight(termEnv);
     try {
-      await waitFor('claw serve to listen', () => stderr.includes('claw serve listening'), 30_000);
-      const { run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:oncall', question: 'checkout is failing', namespace: 'shop' });
-      await waitFor('the second model turn to be in flight', () => fake.requests.length >= 2, 20_000);
       const sent = Date.now();
       child.kill('SIGTERM');
       const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
