@@ -20,6 +20,7 @@ import { WatchHistory } from './watch-history.ts';
 import { watch } from './watch-handler.ts';
 import { sendLogs } from './log-handler.ts';
 import { openApiGroupDoc, openApiIndex } from './openapi.ts';
+import { admitPodSecurity } from './pod-security.ts';
 import { toTable, wantsTable } from './printing/table.ts';
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -131,6 +132,8 @@ async function handle(state: ClusterState, history: WatchHistory, req: IncomingM
       checkKind(type, body);
       if (type.kind === 'SubjectAccessReview') return sendJson(res, 201, reviewAccess(state, body));
       body.metadata = { ...(body.metadata ?? {}), ...(type.namespaced ? { namespace: namespace ?? body.metadata?.namespace } : {}) } as KubeObject['metadata'];
+      mustHaveNamespace(state, type, body.metadata.namespace);
+      warn(res, admitPodSecurity(state, type, body));
       return sendJson(res, 201, state.store.create(type, body, { dryRun }));
     }
     case 'PUT': {
@@ -140,18 +143,25 @@ async function handle(state: ClusterState, history: WatchHistory, req: IncomingM
       if (body.metadata?.name !== name) throw new ApiError(400, 'BadRequest', 'the name of the object does not match the name on the URL');
       body.metadata.namespace = namespace;
       if (!subresource) admitUpdate(state, type, state.store.mustGet(type, namespace, name!), body);
+      if (!subresource) warn(res, admitPodSecurity(state, type, body));
       return sendJson(res, 200, state.store.update(type, body, { dryRun, preserveStatus: !subresource, statusOnly: subresource === 'status' }));
     }
     case 'PATCH': {
       if (!name) throw new ApiError(405, 'MethodNotAllowed', 'PATCH requires a name');
       const contentType = req.headers['content-type'] ?? '';
       const patch = await readJson(req);
-      if (contentType.startsWith(APPLY_PATCH)) return sendJson(res, 200, serverSideApply(state, type, namespace, name, patch as KubeObject, { dryRun, manager: q.get('fieldManager'), force: q.get('force') === 'true' }));
+      if (contentType.startsWith(APPLY_PATCH)) {
+        if (!state.store.get(type, namespace, name)) mustHaveNamespace(state, type, namespace);
+        const applied = serverSideApply(state, type, namespace, name, patch as KubeObject, { dryRun: true, manager: q.get('fieldManager'), force: q.get('force') === 'true' });
+        warn(res, admitPodSecurity(state, type, applied));
+        return sendJson(res, 200, dryRun ? applied : serverSideApply(state, type, namespace, name, patch as KubeObject, { dryRun, manager: q.get('fieldManager'), force: q.get('force') === 'true' }));
+      }
       const current = state.store.mustGet(type, namespace, name);
       if (subresource === 'scale') return sendJson(res, 200, writeScale(state, type, current, applyPatch(req.headers['content-type'] ?? '', scaleOf(current), patch) as KubeObject, dryRun));
       const patched = applyPatch(req.headers['content-type'] ?? '', current, patch) as KubeObject;
       patched.metadata = { ...patched.metadata, resourceVersion: patched.metadata?.resourceVersion ?? current.metadata.resourceVersion, name, namespace };
       if (!subresource) admitUpdate(state, type, current, patched);
+      if (!subresource) warn(res, admitPodSecurity(state, type, patched));
       return sendJson(res, 200, state.store.update(type, patched, { dryRun, preserveStatus: !subresource, statusOnly: subresource === 'status' }));
     }
     case 'DELETE': {
@@ -184,6 +194,18 @@ function list(state: ClusterState, type: ResourceType, namespace: string | undef
     metadata: { resourceVersion: state.store.resourceVersion, ...(more ? { continue: Buffer.from(String(offset + limit)).toString('base64url'), remainingItemCount: items.length - offset - limit } : {}) },
     items: page,
   };
+}
+
+/** The NamespaceLifecycle admission plugin: nothing is created in a namespace that does not exist. */
+function mustHaveNamespace(state: ClusterState, type: ResourceType, namespace: string | undefined): void {
+  if (type.namespaced && namespace && !state.store.get(T.namespace, undefined, namespace)) {
+    throw new ApiError(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
+  }
+}
+
+/** Admission warnings travel as RFC 7234 Warning headers (code 299), which kubectl prints. */
+function warn(res: ServerResponse, warnings: string[]): void {
+  if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
 }
 
 function parseDryRun(v: string | null): boolean {
