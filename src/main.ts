@@ -13,6 +13,7 @@ import { AlertDispatcher, type DispatcherDeps } from './alerts/alert-dispatcher.
 import { alertmanagerWebhook } from './surfaces/alertmanager/webhook-route.ts';
 import { slackAlertNotifier } from './surfaces/slack/alert-notifier.ts';
 import { SlackOutbox } from './surfaces/slack/outbox.ts';
+import { SlackAuthCheck } from './surfaces/slack/slack-auth-check.ts';
 import { Supervisor, type SupervisorDeps } from './supervisor/supervisor.ts';
 
 /** Slack payloads are a few KiB; Bolt enforces the same limit on bodies without a length. */
@@ -79,6 +80,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   // Thread posts (runs and alerts) share a client that hands 429s back and one per-channel outbox
   // that paces them, instead of pausing every call the app makes, button clicks included.
   const threadClient = botToken ? new webApi.WebClient(botToken, { slackApiUrl: apiUrl, ...opts.slackClientOptions, rejectRateLimitedCalls: true }) : undefined;
+  // Its own client: readiness must not queue behind thread posts paced by the outbox.
+  const slackAuth = slack && botToken ? new SlackAuthCheck(new webApi.WebClient(botToken, { slackApiUrl: apiUrl, ...opts.slackClientOptions, retryConfig: { retries: 0 }, timeout: 3000 })) : undefined;
   const outbox = new SlackOutbox({ logger: rt.logger, metrics });
   const sink = threadClient ? slackThreadSink({ client: threadClient, db: rt.store.db, logger: rt.logger, updateEveryMs: opts.slackUpdateEveryMs, outbox }) : undefined;
   if (sink) supervisor.addSink(sink);
@@ -100,7 +103,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
         res.end(body);
       }, (e) => sendJson(res, 500, { error: (e as Error).message }));
     }
-    if (req.method === 'GET' && path === '/readyz') return void readyz(rt, Boolean(slack), res).catch((e) => sendJson(res, 500, { error: (e as Error).message }));
+    if (req.method === 'GET' && path === '/readyz') return void readyz(rt, slackAuth, res).catch((e) => sendJson(res, 500, { error: (e as Error).message }));
     if (path === '/webhooks/alertmanager') return webhook(req, res);
     if (path === '/slack/events') {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST only' });

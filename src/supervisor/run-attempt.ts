@@ -62,7 +62,8 @@ export interface AttemptOutcome {
 export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortController): Promise<AttemptOutcome> {
   const { db, config, owner } = deps;
   const limits = config.runs;
-  const log = deps.logger.child({ runId: run.id, taskId: run.task_id, attempt: run.attempt });
+  // runId, taskId and attempt are on every line through the log context the supervisor sets.
+  const log = deps.logger;
   const task = (await getTask(db, run.task_id))!;
   const stop = (e: RunStopped) => !abort.signal.aborted && abort.abort(e);
   let turn = new AbortController();

@@ -4,7 +4,7 @@ import { expireProposals } from '../approvals/expire.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
 import { abortable } from '../cluster/request-signal.ts';
 import type { Config } from '../config.ts';
-import type { Logger } from '../observability/logger.ts';
+import { type Logger, withLogContext, withoutLogContext } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Db, StoreHandle } from '../store/db.ts';
 import { CANCEL_CHANNEL, RUNS_CHANNEL, claimRuns, requeueExpired } from '../store/run-queue.ts';
@@ -115,9 +115,9 @@ export class Supervisor {
 
   private schedule(ms: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    this.timer = withoutLogContext(() => setTimeout(() => {
       this.filling = this.fill();
-    }, ms);
+    }, ms));
     this.timer.unref();
   }
 
@@ -145,7 +145,7 @@ export class Supervisor {
 
   private launch(run: Run): Promise<void> {
     const abort = new AbortController();
-    const done = runAttempt(this.attemptDeps(), run, abort)
+    const done = withLogContext({ runId: run.id, taskId: run.task_id, attempt: run.attempt }, () => runAttempt(this.attemptDeps(), run, abort))
       .then((outcome) => {
         if (outcome.retryAt) setTimeout(() => this.wake(), Math.max(0, outcome.retryAt.getTime() - Date.now()) + 10).unref();
       })

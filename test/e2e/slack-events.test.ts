@@ -13,6 +13,14 @@ describe('Slack events: mentions, follow-ups, retries, App Home, /claw retry', (
   const db = () => h.app.runtime.store.db;
   const mention = (text: string, ts: string, extra: Record<string, unknown> = {}) => ({ type: 'app_mention', user: ONCALL, text: `<@U0BOT> ${text}`, ts, channel: CHANNEL, event_ts: ts, team: 'T0001', ...extra });
 
+  it('is ready once Slack accepts the bot token (auth.test), the store is migrated and a kubeconfig is there', async () => {
+    const res = await fetch(`${h.app.url}/readyz`);
+    const body = (await res.json()) as { ready: boolean; checks: Record<string, string> };
+    expect(body.checks).toEqual({ database: 'ok', migrations: 'ok', slack: 'ok', kubernetes: 'ok' });
+    expect(res.status).toBe(200);
+    expect(h.slack.callsTo('auth.test').some((c) => c.token === 'xoxb-test')).toBe(true);
+  });
+
   it("a mention starts an investigation in the mention's own thread; Slack's retries of it start nothing more", async () => {
     const body = eventCallback(mention('checkout is failing in shop', '1700000100.000100'), 'Ev0MENTION1');
     expect((await postEvent(h.events(), SECRET, body)).status).toBe(200);

@@ -137,6 +137,10 @@ export class FakeSlack {
     else for (const [k, v] of new URLSearchParams(raw)) args[k] = /^[[{]/.test(v) ? safeJson(v) : v;
     const call: SlackCall = { method, token: req.headers.authorization?.replace(/^Bearer /, ''), args, at: Date.now() };
     this.calls.push(call);
+    if (call.token && this.revokedTokens.has(call.token)) {
+      call.result = { ok: false, error: 'token_revoked' };
+      return call.result;
+    }
     const limit = this.limits.find((l) => l.times > 0 && l.method === method && (!l.channel || l.channel === args.channel));
     if (limit) {
       limit.times--;
@@ -146,6 +150,9 @@ export class FakeSlack {
     call.result = this.respond(method, args);
     return call.result;
   }
+
+  /** Tokens Slack no longer accepts (app uninstalled, token rotated): every method says token_revoked. */
+  readonly revokedTokens = new Set<string>();
 
   /** Channels the bot was never invited to: posting there fails as Slack fails it. */
   readonly notInChannel = new Set<string>();

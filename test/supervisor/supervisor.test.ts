@@ -58,14 +58,23 @@ describe('supervisor', () => {
           seen.push({ seq: e.seq, stored });
         },
       };
-      const broken: RunSink = { onEvent: () => Promise.reject(new Error('slack is down')) };
-      const supervisor = new Supervisor({ db: t.db, config: testConfig(['U0A']), logger: createLogger('silent'), kubeConfigFor: () => kubeConfigOf(sandbox), sinks: [broken, recorder] });
+      // A library error quoting a credential, from code that was never handed the run's ids.
+      const broken: RunSink = { onEvent: () => Promise.reject(new Error('slack is down (token xoxb-1111111111-2222222222-abcdefabcdef)')) };
+      const lines: string[] = [];
+      const supervisor = new Supervisor({ db: t.db, config: testConfig(['U0A']), logger: createLogger('info', {}, { write: (l) => void lines.push(l) }), kubeConfigFor: () => kubeConfigOf(sandbox), sinks: [broken, recorder] });
       const { run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:me', question: 'checkout' });
       await supervisor.runOnce();
       expect((await getRun(t.db, run.id))!.status).toBe('awaiting_approval');
       expect(seen.length).toBeGreaterThan(5);
       expect(seen.map((x) => x.seq)).toEqual(seen.map((_, i) => i + 1));
       expect(seen.every((x) => x.stored)).toBe(true);
+      // Every line logged during the run carries its ids; the token never reaches the log.
+      const logged = lines.map((l) => JSON.parse(l) as Record<string, any>);
+      const sinkFailures = logged.filter((l) => l.msg === 'run sink failed');
+      expect(sinkFailures.length).toBeGreaterThan(0);
+      for (const l of logged) expect(l).toMatchObject({ runId: run.id, taskId: run.task_id });
+      expect(lines.join('\n')).not.toContain('xoxb-1111111111');
+      expect(sinkFailures[0].err.message).toContain('[redacted slack token]');
     } finally {
       await sandbox.stop();
     }
