@@ -4,7 +4,12 @@ import { createLogger, withLogContext, withoutLogContext } from '../../src/obser
 function capture() {
   const lines: Record<string, any>[] = [];
   const raw: string[] = [];
-  const logger = createLogger('debug', { service: 'claw' }, { write: (l) => void (raw.push(l), lines.push(JSON.parse(l))) });
+  const logger = createLogger('debug', { service: 'claw' }, {
+    write: (l) => {
+      raw.push(l);
+      lines.push(JSON.parse(l));
+    },
+  });
   return { logger, lines, raw };
 }
 

@@ -74,7 +74,7 @@ describe('supervisor', () => {
       expect(sinkFailures.length).toBeGreaterThan(0);
       for (const l of logged) expect(l).toMatchObject({ runId: run.id, taskId: run.task_id });
       expect(lines.join('\n')).not.toContain('xoxb-1111111111');
-      expect(sinkFailures[0].err.message).toContain('[redacted slack token]');
+      expect(sinkFailures[0]!.err.message).toContain('[redacted slack token]');
     } finally {
       await sandbox.stop();
     }
