@@ -1,88 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
-import { parseMatcher } from './alerts/matchers.ts';
-import { type PolicyConfig, approverId, policySchema } from './policy/policy-config.ts';
+import { type PolicyConfig, policySchema } from './policy/policy-config.ts';
+import { type ClawFile, fileSchema } from './config-file.ts';
 
-const posInt = z.number().int().positive();
+export type { ClawFile };
 
-/** A model worker: its id is what routes name (`anthropic:claude-sonnet-4-6`, or an alias with `provider` + `model`). */
-const modelEntry = z.strictObject({
-  provider: z.string().optional(),
-  model: z.string().optional(),
-  baseUrl: z.string().url().optional(),
-  apiKeyEnv: z.string().optional(),
-  contextWindow: posInt.optional(),
-  price: z.strictObject({ inputPerMTok: z.number().min(0), outputPerMTok: z.number().min(0) }).optional(),
-});
-
-const matcherText = z.string().superRefine((m, ctx) => {
-  try {
-    parseMatcher(m);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-  }
-});
-
-const alertRoute = z.strictObject({
-  /** Alertmanager matchers over the group's common labels; all must match. [] matches everything. */
-  matchers: z.array(matcherText).default([]),
-  channel: z.string().optional(),
-  investigate: z.boolean().optional(),
-  mute: z.boolean().optional(),
-  /** kubeconfig context to investigate in (else the alert's `cluster` label when it names one, else the default). */
-  cluster: z.string().optional(),
-});
-
-// claw.yaml: every key in CONTRACT.md is accepted (even before its feature exists); unknown keys are errors.
-const fileSchema = z.strictObject({
-  slack: z.strictObject({ alertChannel: z.string().optional() }).optional(),
-  approvals: z.strictObject({
-    approvers: z.array(approverId).default([]),
-    allowSelfApproval: z.boolean().default(false),
-    ttlMinutes: z.number().positive().default(30),
-    /** Slack user → the Kubernetes identity they act as, for authority checks. */
-    identities: z.record(z.string(), z.strictObject({ user: z.string(), groups: z.array(z.string()).default([]) })).default({}),
-    /** Refuse to execute unless every approver could make the change themselves (SubjectAccessReview). */
-    checkAuthority: z.boolean().default(false),
-    /** Apply as the approver (Impersonate-User/Group) so the cluster's RBAC and audit log see the human. */
-    impersonate: z.boolean().default(false),
-  }).optional(),
-  models: z.strictObject({
-    providers: z.record(z.string(), z.strictObject({ baseUrl: z.string().url(), apiKeyEnv: z.string().optional() })).default({}),
-    routes: z.record(z.string(), z.array(z.string())).default({}),
-    registry: z.record(z.string(), modelEntry).default({}),
-    breaker: z.strictObject({ failures: posInt.default(3), cooldownSeconds: z.number().positive().default(60) }).optional(),
-  }).optional(),
-  policy: policySchema.optional(),
-  alerts: z.strictObject({
-    routes: z.array(alertRoute).default([]),
-    investigate: z.boolean().default(true),
-    digest: z.strictObject({ threshold: posInt.default(10), windowSeconds: z.number().positive().default(60), idleMinutes: z.number().positive().default(5) }).optional(),
-    reinvestigateAfterMinutes: z.number().min(0).default(30),
-    maxBodyBytes: posInt.default(4 * 1024 * 1024),
-  }).optional(),
-  runs: z.strictObject({
-    timeoutSeconds: z.number().positive().default(300),
-    leaseSeconds: z.number().positive().default(30),
-    /** On SIGTERM, runs still going after this are handed back to the queue for another replica. */
-    shutdownSeconds: z.number().min(0).default(10),
-    maxAttempts: posInt.default(3),
-    retryBackoff: z.strictObject({ baseSeconds: z.number().positive().default(2), maxSeconds: z.number().positive().default(60) }).optional(),
-    stall: z.strictObject({ seconds: z.number().positive().default(60), maxNudges: z.number().int().min(0).default(2) }).optional(),
-    budget: z.strictObject({
-      steps: posInt.optional(),
-      inputTokens: posInt.optional(),
-      outputTokens: posInt.optional(),
-      costUsd: z.number().positive().optional(),
-      wallSeconds: z.number().positive().optional(),
-    }).optional(),
-    concurrency: z.strictObject({ global: posInt.optional(), perProcess: posInt.optional(), perCluster: posInt.optional(), perChannel: posInt.optional() }).optional(),
-  }).optional(),
-});
-
-export type ClawFile = z.infer<typeof fileSchema>;
 
 export interface Config {
   readonly port: number;
@@ -112,6 +35,15 @@ export interface Config {
   };
   readonly runs: RunLimits;
   readonly alerts: AlertRouting;
+  /** node-cron expressions (in `timezone`) of the scheduled jobs; each runs once per slot across replicas. */
+  readonly schedule: {
+    readonly timezone: string;
+    readonly expireProposals: string;
+    readonly reapLeases: string;
+    readonly prune: string;
+    /** Absent: no daily digest. `channels` empty: every channel with something to report. */
+    readonly dailyDigest?: { readonly cron: string; readonly channels: readonly string[] };
+  };
   /** Rules as data: protected namespaces, freezes, limits, per-scope approvals (src/policy). */
   readonly policy: PolicyConfig;
   /** The OS user, for `cli:<user>` requesters. */
@@ -225,6 +157,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       reinvestigateAfterMinutes: file.alerts?.reinvestigateAfterMinutes ?? 30,
       maxBodyBytes: file.alerts?.maxBodyBytes ?? 4 * 1024 * 1024,
     },
+    schedule: scheduleOf(file),
     policy: file.policy ?? policySchema.parse({}),
     osUser: get('USER') ?? get('LOGNAME') ?? 'unknown',
   });
@@ -243,6 +176,20 @@ function registryOf(file: ClawFile, get: (k: string) => string | undefined): Rec
     out[id] = { provider, model, baseUrl: e.baseUrl, apiKey, contextWindow: e.contextWindow ?? known?.contextWindow, price: e.price ?? known?.price };
   }
   return out;
+}
+
+function scheduleOf(file: ClawFile): Config['schedule'] {
+  const s = file.schedule;
+  // Leases are reaped twice per lease period, so a dead replica's runs wait at most 1.5 leases.
+  const reapEvery = Math.min(30, Math.max(1, Math.floor((file.runs?.leaseSeconds ?? 30) / 2)));
+  const digest = s?.dailyDigest;
+  return {
+    timezone: s?.timezone ?? 'UTC',
+    expireProposals: s?.expireProposals ?? '*/30 * * * * *',
+    reapLeases: s?.reapLeases ?? `*/${reapEvery} * * * * *`,
+    prune: s?.prune ?? '17 * * * *',
+    dailyDigest: digest === false ? undefined : { cron: digest?.cron ?? '0 9 * * *', channels: digest?.channels ?? [] },
+  };
 }
 
 function runLimitsOf(file: ClawFile): RunLimits {

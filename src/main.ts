@@ -15,6 +15,9 @@ import { slackAlertNotifier } from './surfaces/slack/alert-notifier.ts';
 import { SlackOutbox } from './surfaces/slack/outbox.ts';
 import { SlackAuthCheck } from './surfaces/slack/slack-auth-check.ts';
 import { Supervisor, type SupervisorDeps } from './supervisor/supervisor.ts';
+import { Scheduler } from './scheduled/scheduler.ts';
+import { scheduledJobs } from './scheduled/scheduled-jobs.ts';
+import { slackDigestPoster } from './surfaces/slack/daily-digest-poster.ts';
 
 /** Slack payloads are a few KiB; Bolt enforces the same limit on bodies without a length. */
 const SLACK_BODY_LIMIT = 1024 * 1024;
@@ -31,6 +34,8 @@ export interface ServerOptions {
   botId?: string;
   botUserId?: string;
   supervisor?: Partial<Pick<SupervisorDeps, 'pollMs' | 'verifyTimeoutMs' | 'owner'>>;
+  /** Scheduled jobs: off in tests that count Slack posts and leases themselves. */
+  scheduler?: boolean;
   slackUpdateEveryMs?: number;
   alerts?: Partial<Pick<DispatcherDeps, 'pollMs' | 'holdMs' | 'owner'>>;
 }
@@ -41,6 +46,7 @@ export interface RunningServer {
   runtime: Runtime;
   supervisor: Supervisor;
   alerts: AlertDispatcher;
+  scheduler?: Scheduler;
   stop(): Promise<void>;
 }
 
@@ -70,7 +76,8 @@ function unknownCluster(rt: Runtime, cluster: string): string | undefined {
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {
   const rt = await openRuntime(config, { memoryStore: opts.memoryStore });
   const metrics = new Metrics(rt.store.db);
-  const supervisor = new Supervisor({ db: rt.store.db, config, logger: rt.logger, kubeConfigFor: rt.kubeConfigFor, sinks: [], listen: rt.store.listen, metrics, ...opts.supervisor });
+  const withScheduler = opts.scheduler !== false;
+  const supervisor = new Supervisor({ db: rt.store.db, config, logger: rt.logger, kubeConfigFor: rt.kubeConfigFor, sinks: [], listen: rt.store.listen, metrics, housekeeping: !withScheduler, ...opts.supervisor });
   const afterAck = new AfterAck(rt.logger);
   const deps = { db: rt.store.db, config, logger: rt.logger, notify: () => supervisor.wake(), clusterName: (c: string) => displayCluster(rt, c), unknownCluster: (c: string) => unknownCluster(rt, c), afterAck };
   const { botToken, signingSecret, appToken, apiUrl } = config.slack;
@@ -127,6 +134,9 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   }
   await supervisor.start();
   await alerts.start();
+  // Housekeeping and the daily digest: every replica schedules them, one runs each slot.
+  const scheduler = withScheduler ? new Scheduler({ db: rt.store.db, owner: supervisor.owner, logger: rt.logger, metrics, timezone: config.schedule.timezone }) : undefined;
+  scheduler?.start(scheduledJobs(rt.store.db, config, { metrics, postDigest: threadClient ? slackDigestPoster(threadClient, outbox) : undefined }));
   rt.logger.info({ port, slack: Boolean(slack), store: rt.store.kind }, 'claw serve listening');
   return {
     url: `http://127.0.0.1:${port}`,
@@ -134,7 +144,9 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     runtime: rt,
     supervisor,
     alerts,
+    scheduler,
     async stop() {
+      await scheduler?.stop();
       await Promise.race([afterAck.drained(), new Promise((r) => setTimeout(r, 5000).unref())]);
       await alerts.stop();
       // Runs still going after the grace period are handed to another replica, not waited for.

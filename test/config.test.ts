@@ -42,6 +42,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CLAW_CONFIG: '/nope/claw.yaml' }, '/nonexistent')).toThrow(/does not exist/);
   });
 
+  it('schedules housekeeping by default (leases reaped twice per lease), a daily digest unless turned off, and refuses bad cron and zones', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'claw-cfg-'));
+    expect(loadConfig({}, '/nonexistent').schedule).toEqual({ timezone: 'UTC', expireProposals: '*/30 * * * * *', reapLeases: '*/15 * * * * *', prune: '17 * * * *', dailyDigest: { cron: '0 9 * * *', channels: [] } });
+    await writeFile(join(dir, 'claw.yaml'), 'runs: { leaseSeconds: 4 }\nschedule: { timezone: Europe/Paris, dailyDigest: false }\n');
+    expect(loadConfig({}, dir).schedule).toMatchObject({ timezone: 'Europe/Paris', reapLeases: '*/2 * * * * *', dailyDigest: undefined });
+    await writeFile(join(dir, 'claw.yaml'), 'schedule: { dailyDigest: { cron: "0 9 * * 1-5", channels: [C0SRE] } }\n');
+    expect(loadConfig({}, dir).schedule.dailyDigest).toEqual({ cron: '0 9 * * 1-5', channels: ['C0SRE'] });
+    await writeFile(join(dir, 'claw.yaml'), 'schedule: { prune: "every hour" }\n');
+    expect(() => loadConfig({}, dir)).toThrow(/schedule\.prune.*not a cron expression/s);
+    await writeFile(join(dir, 'claw.yaml'), 'schedule: { timezone: Mars/Olympus }\n');
+    expect(() => loadConfig({}, dir)).toThrow(/schedule\.timezone.*IANA/s);
+  });
+
   it('reads the model registry and run limits, with defaults, and refuses an alias without provider and model', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'claw-cfg-'));
     await writeFile(join(dir, 'claw.yaml'), [

@@ -20,6 +20,7 @@ export class Metrics {
   readonly slackRateLimitWaits = new Counter({ name: 'claw_slack_rate_limit_waits_total', help: '429 answers waited out (Retry-After).', registers: [this.registry] });
   readonly slackRateLimitSeconds = new Counter({ name: 'claw_slack_rate_limit_wait_seconds_total', help: 'Seconds spent waiting out 429s.', registers: [this.registry] });
   readonly leaseTakeovers = new Counter({ name: 'claw_lease_takeovers_total', help: 'Runs re-queued because their process stopped renewing the lease.', registers: [this.registry] });
+  readonly scheduledJobs = new Counter({ name: 'claw_scheduled_jobs_total', help: 'Scheduled job slots by result: ran or failed here, other_replica (another replica ran it), coordinator_error.', labelNames: ['job', 'result'], registers: [this.registry] });
   readonly alertNotifications = new Counter({ name: 'claw_alert_notifications_total', help: 'Alertmanager webhook notifications by result (changed, repeat, unauthorized, malformed, too_large, failed).', labelNames: ['result'], registers: [this.registry] });
 
   constructor(db?: Db) {

@@ -222,6 +222,17 @@ export interface Database {
   alerts: AlertsTable;
   alert_group_notes: AlertGroupNotesTable;
   alert_digests: AlertDigestsTable;
+  scheduled_slots: ScheduledSlotsTable;
+}
+
+/** One scheduled job's slot (a cron firing time) and the replica that ran it. */
+export interface ScheduledSlotsTable {
+  job: string;
+  slot: ColumnType<Date, Date | string, Date | string>;
+  owner: string;
+  started_at: Timestamp;
+  lease_until: ColumnType<Date, Date | string, Date | string>;
+  finished_at: NullableTimestamp;
 }
 
 export type Task = Selectable<TasksTable>;

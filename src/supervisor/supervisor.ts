@@ -25,6 +25,11 @@ export interface SupervisorDeps {
   /** LISTEN/NOTIFY: wakes on new, resumed and taken-over runs and on cancellations. */
   listen?: StoreHandle['listen'];
   owner?: string;
+  /**
+   * Re-queue expired leases and expire stale proposals on the supervisor's own timer (default).
+   * `claw serve` turns it off: its scheduled jobs do both, once per slot across replicas.
+   */
+  housekeeping?: boolean;
   /** How often to look for claimable runs when no notification arrives (retries, missed NOTIFYs). */
   pollMs?: number;
   verifyTimeoutMs?: number;
@@ -172,6 +177,7 @@ export class Supervisor {
    * resume from their checkpoint; pending proposals past their TTL expire and wake their runs.
    */
   private async reapIfDue(): Promise<void> {
+    if (this.deps.housekeeping === false) return;
     const every = (this.deps.config.runs.leaseSeconds * 1000) / 2;
     if (Date.now() - this.lastReap < every) return;
     this.lastReap = Date.now();

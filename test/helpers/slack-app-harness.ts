@@ -36,7 +36,9 @@ export function useSlackApp(opts: { secret?: string; clawYaml: string; env?: Rec
       PORT: '0', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: h.slack.url, KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), LOG_LEVEL: 'warn',
       ...(opts.secret ? { SLACK_SIGNING_SECRET: opts.secret } : {}), ...opts.env,
     }, dir);
-    h.app = await startServer(config, { memoryStore: true, slackClientOptions: { retryConfig: { retries: 0 } }, botId: 'B0BOT', botUserId: 'U0BOT', slackUpdateEveryMs: 100, supervisor: { pollMs: 100 }, ...opts.server });
+    // No scheduled jobs (a 09:00 digest would land among the posts a test counts): the supervisor
+    // does the housekeeping itself, as without a scheduler. test/e2e/scheduled-jobs.test.ts runs them.
+    h.app = await startServer(config, { memoryStore: true, slackClientOptions: { retryConfig: { retries: 0 } }, botId: 'B0BOT', botUserId: 'U0BOT', slackUpdateEveryMs: 100, supervisor: { pollMs: 100 }, scheduler: false, ...opts.server });
     // The seeded release crashes one second after start: wait until the cluster shows it.
     await waitFor('the crash loop', () => h.sandbox.state.store.list(T.pod, 'shop').some((p) => p.status?.containerStatuses?.[0]?.lastState?.terminated));
   });

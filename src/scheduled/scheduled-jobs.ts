@@ -1,0 +1,19 @@
+import type { Config } from '../config.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Db } from '../store/db.ts';
+import { type DigestPoster, dailyDigestJob } from './jobs/daily-digest.ts';
+import { expireProposalsJob } from './jobs/expire-proposals.ts';
+import { pruneJob } from './jobs/prune.ts';
+import { reapLeasesJob } from './jobs/reap-leases.ts';
+import type { ScheduledJob } from './scheduler.ts';
+
+/** The jobs `claw serve` schedules, from claw.yaml's `schedule:`; the digest only with Slack. */
+export function scheduledJobs(db: Db, config: Config, deps: { metrics?: Metrics; postDigest?: DigestPoster }): ScheduledJob[] {
+  const s = config.schedule;
+  return [
+    expireProposalsJob(db, s.expireProposals),
+    reapLeasesJob(db, s.reapLeases, deps.metrics),
+    pruneJob(db, s.prune),
+    ...(s.dailyDigest && deps.postDigest ? [dailyDigestJob(db, s.dailyDigest, deps.postDigest)] : []),
+  ];
+}
