@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { appendAudit } from '../audit/audit-log.ts';
 import { describeKubeError } from '../cluster/api-error.ts';
@@ -9,7 +10,7 @@ import { canonicalJson } from '../lib/canonical-json.ts';
 import { type KubeObject, refLabel } from '../lib/kube-object.ts';
 import { listApprovals } from '../store/approvals.ts';
 import type { Db } from '../store/db.ts';
-import { getProposal, transitionProposal } from '../store/proposals.ts';
+import { getProposal, recordExecution, transitionProposal } from '../store/proposals.ts';
 import type { Proposal } from '../store/schema.ts';
 import type { Config } from '../config.ts';
 import { absent, artifactHash, specHash } from './artifact.ts';
@@ -25,6 +26,8 @@ export interface ExecuteDeps {
   kubeConfigFor(cluster: string): KubeConfig;
   verifyTimeoutMs?: number;
   pollMs?: number;
+  /** Who is executing, for the journal: `supervisor:<owner>`; the CLI's host and pid otherwise. */
+  executor?: string;
 }
 
 export interface ExecutionOutcome {
@@ -76,6 +79,8 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
     if (!authority.ok) return finish('failed', { applied: false, verified: false, message: `refused: ${authority.reason}` });
     await appendAudit(db, { actor, action: 'proposal.executing', subject: proposalId, data: { artifactHash: claimed.artifact_hash, approvers: approvals.map((a) => a.actor), ...(acting.who ? { actingAs: { approver: acting.approver, user: acting.who.user, groups: [...acting.who.groups] } } : {}) } });
     before = (await reader.find(ref)) ?? absent(ref);
+    // Written before the first write: a replica resuming after our death reads it (recover-execution).
+    await recordExecution(db, proposalId, { executor: deps.executor ?? `cli:${hostname()}:${process.pid}`, startedAt: new Date().toISOString(), before });
     if (specHash(before) !== claimed.target_spec_hash) {
       return finish('failed', { applied: false, verified: false, stale: true, message: `not applied: ${refLabel(ref)} changed since the dry-run, so the approval is void; a new proposal is needed` });
     }

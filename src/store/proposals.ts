@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './db.ts';
-import type { Proposal, ProposalStatus, ProposalsTable } from './schema.ts';
+import type { ExecutionJournal, Proposal, ProposalStatus, ProposalsTable } from './schema.ts';
 import type { Insertable } from 'kysely';
 
 export async function insertProposal(db: Db, p: Insertable<ProposalsTable>): Promise<Proposal> {
@@ -39,6 +39,11 @@ export async function transitionProposal(
     .where('status', 'in', from);
   if (extra.notExpired) q = q.where('expires_at', '>', sql<Date>`now()`);
   return q.returningAll().executeTakeFirst();
+}
+
+/** Journals the execution about to start; only while the proposal is 'executing'. */
+export async function recordExecution(db: Db, id: string, journal: ExecutionJournal): Promise<void> {
+  await db.updateTable('proposals').set({ execution: JSON.stringify(journal) }).where('id', '=', id).where('status', '=', 'executing').execute();
 }
 
 /** A newer proposal for the same target makes older undecided ones obsolete. */

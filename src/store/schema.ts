@@ -118,6 +118,16 @@ export interface ProposalsTable {
   created_at: Timestamp;
   decided_at: NullableTimestamp;
   executed_at: NullableTimestamp;
+  /** Written before the executor applies anything (src/approvals/recover-execution.ts reads it). */
+  execution: ColumnType<ExecutionJournal | null, string | null | undefined, string | null>;
+}
+
+export interface ExecutionJournal {
+  /** `supervisor:<owner>` or `cli:<host>:<pid>`: the process applying it. */
+  executor: string;
+  startedAt: string;
+  /** The primary target as it stood just before the change (verification compares against it). */
+  before: unknown;
 }
 
 export interface ApprovalsTable {

@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { executeProposal } from '../approvals/execute.ts';
+import { recoverExecution } from '../approvals/recover-execution.ts';
 import type { Config } from '../config.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../store/db.ts';
@@ -16,9 +17,12 @@ export async function settleProposal(deps: { db: Db; config: Config; kubeConfigF
   if (!proposalId) return;
   const p = await getProposal(deps.db, proposalId);
   if (!p) return;
-  if (p.status === 'approved') {
-    pump.push({ type: 'step', data: { message: `Executing approved proposal ${p.id} (${p.action})` } });
-    const res = await executeProposal({ db: deps.db, config: deps.config, kubeConfigFor: deps.kubeConfigFor, verifyTimeoutMs: deps.verifyTimeoutMs }, p.id, actor);
+  if (p.status === 'approved' || p.status === 'executing') {
+    const execDeps = { db: deps.db, config: deps.config, kubeConfigFor: deps.kubeConfigFor, verifyTimeoutMs: deps.verifyTimeoutMs, executor: actor };
+    pump.push({ type: 'step', data: { message: p.status === 'approved' ? `Executing approved proposal ${p.id} (${p.action})` : `Proposal ${p.id} (${p.action}) was being executed when its process stopped: finding out what it did (it is never applied twice)` } });
+    // `executing` on resume: the executor died with the run's previous replica, or `claw approve` is still at it.
+    const res = p.status === 'approved' ? await executeProposal(execDeps, p.id, actor) : await recoverExecution({ ...execDeps, waitMs: (deps.verifyTimeoutMs ?? 120_000) + 30_000 }, p.id, actor);
+    if (!res.executed && res.proposal && res.proposal.status !== p.status) return settleProposal(deps, run, pump, actor);
     if (res.executed) {
       pump.push({ type: 'execution', data: { proposalId: p.id, ...res.outcome } });
       deps.metrics?.decisions.inc({ outcome: res.outcome.applied && res.outcome.verified ? 'executed' : 'failed' });
