@@ -100,6 +100,19 @@ export async function requeueExpired(db: Db): Promise<number> {
   return n;
 }
 
+/**
+ * Runs still paused on a proposal that was decided: the decider died between recording the
+ * decision and resuming the run. They go back to the queue (the sweep after a crash).
+ */
+export async function resumeDecided(db: Db): Promise<number> {
+  const r = await sql`update runs set status = 'queued', updated_at = now()
+    where status = 'awaiting_approval'
+      and exists (select 1 from proposals p where p.id = runs.checkpoint->>'proposalId' and p.status <> 'pending')`.execute(db);
+  const n = Number(r.numAffectedRows ?? 0);
+  if (n) await notifyRuns(db);
+  return n;
+}
+
 export async function notifyRuns(db: Db, runId = ''): Promise<void> {
   await sql`select pg_notify(${RUNS_CHANNEL}, ${runId})`.execute(db);
 }

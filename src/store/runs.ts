@@ -20,10 +20,16 @@ export async function finishRun(
   owner: string,
   patch: { status: RunStatus; summary?: string | null; error?: string | null; checkpoint?: unknown; worker?: string; steps?: number } & UsagePatch,
 ): Promise<boolean> {
+  // A run pausing on a proposal someone already decided (a fast click lands between the card and
+  // this write; decide()'s resumeRun then found it still running) goes straight back to the queue.
+  const waitingOn = patch.status === 'awaiting_approval' ? (patch.checkpoint as { proposalId?: string } | undefined)?.proposalId : undefined;
+  const status = waitingOn
+    ? sql<RunStatus>`case when exists (select 1 from proposals where proposals.id = ${waitingOn} and proposals.status <> 'pending') then 'queued' else 'awaiting_approval' end`
+    : patch.status;
   const r = await db
     .updateTable('runs')
     .set({
-      status: patch.status,
+      status,
       ...usageColumns(patch),
       ...(patch.summary !== undefined ? { summary: patch.summary } : {}),
       ...(patch.error !== undefined ? { error: patch.error } : {}),
@@ -38,8 +44,10 @@ export async function finishRun(
     .where('id', '=', id)
     .where('lease_owner', '=', owner)
     .where('status', '=', 'running')
+    .returning('status')
     .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  if (r?.status === 'queued') await notifyRuns(db, id);
+  return r !== undefined;
 }
 
 /** A run waiting on a proposal becomes claimable again once the proposal is decided. */

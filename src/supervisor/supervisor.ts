@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import { type Logger, withLogContext, withoutLogContext } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Db, StoreHandle } from '../store/db.ts';
-import { CANCEL_CHANNEL, RUNS_CHANNEL, claimRuns, requeueExpired } from '../store/run-queue.ts';
+import { CANCEL_CHANNEL, RUNS_CHANNEL, claimRuns, requeueExpired, resumeDecided } from '../store/run-queue.ts';
 import type { Run } from '../store/schema.ts';
 import { workerChain } from '../workers/router.ts';
 import type { Worker } from '../workers/worker.ts';
@@ -186,6 +186,7 @@ export class Supervisor {
       this.deps.metrics?.leaseTakeovers.inc(n);
       this.deps.logger.warn({ requeued: n }, 'took over runs with expired leases');
     }
+    await resumeDecided(this.deps.db);
     const expired = await expireProposals(this.deps.db);
     if (expired) this.deps.logger.info({ expired }, 'expired pending proposals past their TTL');
   }

@@ -60,9 +60,21 @@ describe.each(BACKENDS)('scheduled jobs (%s)', (backend) => {
     const alive = await task(t.db, 'C0A', 'running');
     await t.db.updateTable('runs').set({ lease_owner: 'gone', lease_expires_at: hoursAgo(0.01) }).where('id', '=', dead.run.id).execute();
     await t.db.updateTable('runs').set({ lease_owner: 'here', lease_expires_at: new Date(NOW.getTime() + 60_000) }).where('id', '=', alive.run.id).execute();
-    expect(await reapLeasesJob(t.db, '* * * * *').run(NOW)).toEqual({ requeued: 1 });
+    expect(await reapLeasesJob(t.db, '* * * * *').run(NOW)).toEqual({ requeued: 1, resumed: 0 });
     expect((await getRun(t.db, dead.run.id))!.status).toBe('queued');
     expect((await getRun(t.db, alive.run.id))!.status).toBe('running');
+  });
+
+  it('reap-leases also resumes runs left paused on a proposal whose decider died before resuming them', async () => {
+    const orphan = await task(t.db, 'C0A', 'awaiting_approval');
+    const waiting = await task(t.db, 'C0A', 'awaiting_approval');
+    const decided = await proposal(t.db, 'C0A', 'approved', orphan, new Date(NOW.getTime() + 3600_000));
+    const pending = await proposal(t.db, 'C0A', 'pending', waiting, new Date(NOW.getTime() + 3600_000));
+    await t.db.updateTable('runs').set({ checkpoint: JSON.stringify({ proposalId: decided.id }) }).where('id', '=', orphan.run.id).execute();
+    await t.db.updateTable('runs').set({ checkpoint: JSON.stringify({ proposalId: pending.id }) }).where('id', '=', waiting.run.id).execute();
+    expect(await reapLeasesJob(t.db, '* * * * *').run(NOW)).toEqual({ requeued: 0, resumed: 1 });
+    expect((await getRun(t.db, orphan.run.id))!.status).toBe('queued');
+    expect((await getRun(t.db, waiting.run.id))!.status).toBe('awaiting_approval');
   });
 
   it('prune forgets Slack event ids after a day, keeping recent ones', async () => {
