@@ -7,7 +7,7 @@ import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { type StoreHandle, openStore } from '../../src/store/db.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { FakeSlack } from '../fakes/fake-slack.ts';
-import { CHAOS_CLAW_YAML, CHAOS_SECRET, type KillPoint, type World, incidentRound, incidentSeed } from '../helpers/chaos.ts';
+import { CHAOS_CLAW_YAML, CHAOS_SECRET, type KillPoint, type World, incidentRound, incidentSeed, seededRandom } from '../helpers/chaos.ts';
 import { ReplicaSet } from '../helpers/replicas.ts';
 import { eventCallback, postEvent } from '../helpers/slack-requests.ts';
 import { TEST_DATABASE_URL, type TestDb, openTestDb } from '../helpers/test-db.ts';
@@ -16,8 +16,6 @@ import { waitFor } from '../helpers/wait-for.ts';
 
 const AM_TOKEN = 'chaos-alertmanager-token';
 const FIRING = JSON.parse(readFileSync(new URL('../fixtures/alertmanager/crashloop-firing.json', import.meta.url), 'utf8'));
-/** A seeded generator: a failing run can be replayed. */
-const rng = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
 
 /** The sandbox with `incidents` crash-looping namespaces, the fake Slack, and `count` claw serve processes on `url`. */
 async function world(url: string, count: number, incidents: number, seed: number): Promise<World & { dir: string; store: StoreHandle; stop(): Promise<void> }> {
@@ -29,7 +27,7 @@ async function world(url: string, count: number, incidents: number, seed: number
   const store = await openStore({ databaseUrl: url, dataDir: '', onIdleError: () => {} });
   const replicas = await ReplicaSet.start(count, { DATABASE_URL: url, SLACK_BOT_TOKEN: 'xoxb-chaos', SLACK_SIGNING_SECRET: CHAOS_SECRET, SLACK_API_URL: slack.url, KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), ALERTMANAGER_TOKEN: AM_TOKEN });
   return {
-    dir, store, slack, sandbox, replicas, db: store.db, rng: rng(seed),
+    dir, store, slack, sandbox, replicas, db: store.db, rng: seededRandom(seed),
     async stop() {
       await replicas.stopAll();
       await store.close();

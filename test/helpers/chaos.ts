@@ -33,6 +33,15 @@ export function incidentSeed(n: number): string {
   return out.map((d) => stringify(d)).join('---\n');
 }
 
+/** A seeded generator (LCG): a failing chaos run can be replayed with its seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
 export type KillPoint = 'none' | 'investigating' | 'awaiting-approval' | 'executing';
 
 export interface World {
