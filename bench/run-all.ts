@@ -4,6 +4,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alertStormSection } from './alert-storm.ts';
+import { chaosKillSection } from './chaos-kill.ts';
 import { contextSizeSection } from './context-size.ts';
 import { investigationSection } from './investigation.ts';
 import { readVsKubectlSection } from './read-vs-kubectl.ts';
@@ -19,6 +20,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'supervisor-scale': supervisorScaleSection,
   'slack-ack': slackAckSection,
   'alert-storm': alertStormSection,
+  'chaos-kill': chaosKillSection,
 };
 const FILE = join(import.meta.dirname, '..', 'BENCHMARKS.md');
 const heading = (section: string) => section.split('\n', 1)[0]!;

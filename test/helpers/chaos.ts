@@ -42,7 +42,11 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export type KillPoint = 'none' | 'investigating' | 'awaiting-approval' | 'executing';
+/**
+ * Where a replica is SIGKILLed: `ack` kills the replica that acknowledged the command at once;
+ * the others kill the run's lease holder (or a random replica while nobody holds the run).
+ */
+export type KillPoint = 'none' | 'ack' | 'investigating' | 'awaiting-approval' | 'executing';
 
 export interface World {
   slack: FakeSlack;
@@ -75,14 +79,14 @@ function alive(w: World): number[] {
 }
 
 /** POSTs to a live replica, trying the others when one refuses the connection (it just died). */
-async function toAnyReplica(w: World, body: string, prefer?: number): Promise<Response> {
+async function toAnyReplica(w: World, body: string, prefer?: number): Promise<Response & { replica?: number }> {
   const order = [...new Set([prefer ?? Math.floor(w.rng() * w.replicas.ports.length), ...w.replicas.ports.map((_, i) => i)])];
   let last: unknown;
   for (let attempt = 0; attempt < 20; attempt++) {
     for (const i of order) {
       if (!w.replicas.alive(i)) continue;
       try {
-        return await postSigned(`${w.replicas.url(i)}/slack/events`, CHAOS_SECRET, body);
+        return Object.assign(await postSigned(`${w.replicas.url(i)}/slack/events`, CHAOS_SECRET, body), { replica: i });
       } catch (e) {
         last = e;
       }
@@ -134,9 +138,18 @@ export async function incidentRound(w: World, round: number, kill: KillPoint, op
 
   const ack = await toAnyReplica(w, slashCommandBody({ text: `investigate cart is crash-looping in ${ns}`, user: 'U0ONCALL', channel }));
   if (ack.status !== 200) return result({ lost: true, detail: `command answered ${ack.status}` });
+  if (kill === 'ack' && ack.replica !== undefined) {
+    await w.replicas.kill(ack.replica);
+    killed++;
+    const r = ack.replica;
+    restarts.push(sleep(300).then(() => w.replicas.startOne(r)));
+  }
   // The task exists once the acknowledging replica has posted the root message and stored it.
   const task = await poll(() => w.db.selectFrom('tasks').select(['id']).where('slack_channel', '=', channel).executeTakeFirst(), 15_000);
-  if (!task) return result({ lost: true, detail: 'no task was created for the acknowledged command' });
+  if (!task) {
+    await Promise.all(restarts);
+    return result({ lost: true, detail: 'no task was created for the acknowledged command' });
+  }
   const run = (await w.db.selectFrom('runs').select(['id']).where('task_id', '=', task.id).executeTakeFirstOrThrow()).id;
 
   if (kill === 'investigating') {

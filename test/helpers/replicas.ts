@@ -61,13 +61,15 @@ export class ReplicaSet {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.children[i] = child;
-    let listening = false;
     child.stderr!.on('data', (d: Buffer) => {
-      const text = String(d);
-      if (text.includes('claw serve listening')) listening = true;
-      this.tails[i] = (this.tails[i] + text).slice(-8000);
+      this.tails[i] = (this.tails[i] + String(d)).slice(-8000);
     });
-    await waitFor(`replica ${i} to listen`, () => listening || (child.exitCode !== null ? Promise.reject(new Error(`replica ${i} exited ${child.exitCode}: ${this.tails[i]}`)) : undefined), 30_000, 20);
+    // Ready to take traffic when /healthz answers (the kubelet's startup probe).
+    const healthy = () => fetch(`${this.url(i)}/healthz`).then((r) => r.ok, () => false);
+    await waitFor(`replica ${i} to answer /healthz`, async () => {
+      if (child.exitCode !== null) throw new Error(`replica ${i} exited ${child.exitCode}: ${this.tails[i]}`);
+      return healthy();
+    }, 30_000, 20);
   }
 
   /** SIGKILL: no shutdown hooks, leases left to expire. */
