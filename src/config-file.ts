@@ -78,6 +78,7 @@ export const fileSchema = z.strictObject({
     expireProposals: cronExpr.optional(),
     reapLeases: cronExpr.optional(),
     prune: cronExpr.optional(),
+    slackInbox: cronExpr.optional(),
     dailyDigest: z.union([z.literal(false), z.strictObject({ cron: cronExpr.default('0 9 * * *'), channels: z.array(z.string().min(1)).optional() })]).optional(),
   }).optional(),
   runs: z.strictObject({

@@ -41,6 +41,8 @@ export interface Config {
     readonly expireProposals: string;
     readonly reapLeases: string;
     readonly prune: string;
+    /** Slack requests acknowledged by a replica that died before starting them. */
+    readonly slackInbox: string;
     /** Absent: no daily digest. `channels` empty: every channel with something to report. */
     readonly dailyDigest?: { readonly cron: string; readonly channels: readonly string[] };
   };
@@ -188,6 +190,7 @@ function scheduleOf(file: ClawFile): Config['schedule'] {
     expireProposals: s?.expireProposals ?? '*/30 * * * * *',
     reapLeases: s?.reapLeases ?? `*/${reapEvery} * * * * *`,
     prune: s?.prune ?? '17 * * * *',
+    slackInbox: s?.slackInbox ?? '*/5 * * * * *',
     dailyDigest: digest === false ? undefined : { cron: digest?.cron ?? '0 9 * * *', channels: digest?.channels ?? [] },
   };
 }

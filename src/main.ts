@@ -18,6 +18,7 @@ import { Supervisor, type SupervisorDeps } from './supervisor/supervisor.ts';
 import { Scheduler } from './scheduled/scheduler.ts';
 import { scheduledJobs } from './scheduled/scheduled-jobs.ts';
 import { slackDigestPoster } from './surfaces/slack/daily-digest-poster.ts';
+import { sweepInbox } from './surfaces/slack/inbox.ts';
 
 /** Slack payloads are a few KiB; Bolt enforces the same limit on bodies without a length. */
 const SLACK_BODY_LIMIT = 1024 * 1024;
@@ -136,7 +137,11 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   await alerts.start();
   // Housekeeping and the daily digest: every replica schedules them, one runs each slot.
   const scheduler = withScheduler ? new Scheduler({ db: rt.store.db, owner: supervisor.owner, logger: rt.logger, metrics, timezone: config.schedule.timezone }) : undefined;
-  scheduler?.start(scheduledJobs(rt.store.db, config, { metrics, postDigest: threadClient ? slackDigestPoster(threadClient, outbox) : undefined }));
+  scheduler?.start(scheduledJobs(rt.store.db, config, {
+    metrics,
+    postDigest: threadClient ? slackDigestPoster(threadClient, outbox) : undefined,
+    sweepSlackInbox: slack ? () => sweepInbox(slack.app.client, deps) : undefined,
+  }));
   rt.logger.info({ port, slack: Boolean(slack), store: rt.store.kind }, 'claw serve listening');
   return {
     url: `http://127.0.0.1:${port}`,

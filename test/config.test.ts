@@ -44,7 +44,7 @@ describe('loadConfig', () => {
 
   it('schedules housekeeping by default (leases reaped twice per lease), a daily digest unless turned off, and refuses bad cron and zones', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'claw-cfg-'));
-    expect(loadConfig({}, '/nonexistent').schedule).toEqual({ timezone: 'UTC', expireProposals: '*/30 * * * * *', reapLeases: '*/15 * * * * *', prune: '17 * * * *', dailyDigest: { cron: '0 9 * * *', channels: [] } });
+    expect(loadConfig({}, '/nonexistent').schedule).toEqual({ timezone: 'UTC', expireProposals: '*/30 * * * * *', reapLeases: '*/15 * * * * *', prune: '17 * * * *', slackInbox: '*/5 * * * * *', dailyDigest: { cron: '0 9 * * *', channels: [] } });
     await writeFile(join(dir, 'claw.yaml'), 'runs: { leaseSeconds: 4 }\nschedule: { timezone: Europe/Paris, dailyDigest: false }\n');
     expect(loadConfig({}, dir).schedule).toMatchObject({ timezone: 'Europe/Paris', reapLeases: '*/2 * * * * *', dailyDigest: undefined });
     await writeFile(join(dir, 'claw.yaml'), 'schedule: { dailyDigest: { cron: "0 9 * * 1-5", channels: [C0SRE] } }\n');

@@ -5,15 +5,17 @@ import { type DigestPoster, dailyDigestJob } from './jobs/daily-digest.ts';
 import { expireProposalsJob } from './jobs/expire-proposals.ts';
 import { pruneJob } from './jobs/prune.ts';
 import { reapLeasesJob } from './jobs/reap-leases.ts';
+import { slackInboxJob } from './jobs/slack-inbox.ts';
 import type { ScheduledJob } from './scheduler.ts';
 
-/** The jobs `claw serve` schedules, from claw.yaml's `schedule:`; the digest only with Slack. */
-export function scheduledJobs(db: Db, config: Config, deps: { metrics?: Metrics; postDigest?: DigestPoster }): ScheduledJob[] {
+/** The jobs `claw serve` schedules, from claw.yaml's `schedule:`; the Slack ones only with Slack. */
+export function scheduledJobs(db: Db, config: Config, deps: { metrics?: Metrics; postDigest?: DigestPoster; sweepSlackInbox?: () => Promise<number> }): ScheduledJob[] {
   const s = config.schedule;
   return [
     expireProposalsJob(db, s.expireProposals),
     reapLeasesJob(db, s.reapLeases, deps.metrics),
     pruneJob(db, s.prune),
+    ...(deps.sweepSlackInbox ? [slackInboxJob(s.slackInbox, deps.sweepSlackInbox)] : []),
     ...(s.dailyDigest && deps.postDigest ? [dailyDigestJob(db, s.dailyDigest, deps.postDigest)] : []),
   ];
 }

@@ -233,6 +233,19 @@ export interface Database {
   alert_group_notes: AlertGroupNotesTable;
   alert_digests: AlertDigestsTable;
   scheduled_slots: ScheduledSlotsTable;
+  slack_inbox: SlackInboxTable;
+}
+
+/** An investigation asked for in Slack, stored before the acknowledgement (src/surfaces/slack/inbox.ts). */
+export interface SlackInboxTable {
+  id: Generated<string>;
+  payload: Json<Record<string, unknown>>;
+  received_at: Timestamp;
+  claimed_by: string | null;
+  claimed_until: NullableTimestamp;
+  root_ts: string | null;
+  task_id: string | null;
+  done_at: NullableTimestamp;
 }
 
 /** One scheduled job's slot (a cron firing time) and the replica that ran it. */

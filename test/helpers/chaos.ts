@@ -145,7 +145,7 @@ export async function incidentRound(w: World, round: number, kill: KillPoint, op
     restarts.push(sleep(300).then(() => w.replicas.startOne(r)));
   }
   // The task exists once the acknowledging replica has posted the root message and stored it.
-  const task = await poll(() => w.db.selectFrom('tasks').select(['id']).where('slack_channel', '=', channel).executeTakeFirst(), 15_000);
+  const task = await poll(() => w.db.selectFrom('tasks').select(['id']).where('slack_channel', '=', channel).executeTakeFirst(), 40_000);
   if (!task) {
     await Promise.all(restarts);
     return result({ lost: true, detail: 'no task was created for the acknowledged command' });

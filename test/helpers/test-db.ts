@@ -41,7 +41,7 @@ export async function openTestDb(kind: 'pglite' | 'postgres'): Promise<TestDb> {
     ...store,
     url,
     async truncate() {
-      await sql`truncate approvals, proposals, run_events, runs, alert_group_notes, alerts, alert_groups, alert_digests, tasks, audit_log, slack_events, scheduled_slots restart identity cascade`.execute(store.db);
+      await sql`truncate approvals, proposals, run_events, runs, alert_group_notes, alerts, alert_groups, alert_digests, tasks, audit_log, slack_events, scheduled_slots, slack_inbox restart identity cascade`.execute(store.db);
     },
     async close() {
       await store.close();

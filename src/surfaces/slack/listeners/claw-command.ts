@@ -3,7 +3,8 @@ import { cancelRun, getRun, listRuns } from '../../../store/runs.ts';
 import { retryRun } from '../../../tasks/retry-run.ts';
 import { type ClawCommand, HELP_TEXT } from '../command-parser.ts';
 import type { SlackDeps } from '../slack-deps.ts';
-import { type InvestigationAsk, startInvestigation } from './start-investigation.ts';
+import { type InboxReply, acceptInvestigation, processInboxItem } from '../inbox.ts';
+import type { InvestigationAsk } from './start-investigation.ts';
 
 export const CANCEL_REPLY = {
   cancelled: (id: string) => `Cancelled \`${id}\`.`,
@@ -18,6 +19,15 @@ export interface CommandContext {
   /** Answers only the asker (ephemeral). */
   reply(text: string): Promise<void>;
   ask: Omit<InvestigationAsk, 'question' | 'namespace' | 'cluster'>;
+  /** How a stored investigation request answers its asker, even from another replica. */
+  inboxReply: InboxReply;
+  /** The investigation was stored before the acknowledgement (slash commands). */
+  inboxId?: string;
+}
+
+/** The investigation a command asks for. */
+export function investigationOf(cmd: Extract<ClawCommand, { kind: 'investigate' }>, c: Pick<CommandContext, 'ask'>): InvestigationAsk {
+  return { ...c.ask, question: cmd.question, namespace: cmd.namespace, cluster: cmd.cluster };
 }
 
 /**
@@ -55,9 +65,9 @@ export async function runClawCommand(cmd: ClawCommand, c: CommandContext): Promi
     case 'investigate': {
       const unknown = cmd.cluster ? deps.unknownCluster(cmd.cluster) : undefined;
       if (unknown) return c.reply(`${unknown}\n\n${HELP_TEXT}`);
-      const started = await startInvestigation(c.client, deps, { ...c.ask, question: cmd.question, namespace: cmd.namespace, cluster: cmd.cluster });
-      if (!started.ok) return c.reply(started.problem);
-      return;
+      // Stored first (when the listener has not already), then started: see inbox.ts.
+      const id = c.inboxId ?? await acceptInvestigation(deps, investigationOf(cmd, c), c.inboxReply);
+      return processInboxItem(c.client, deps, id);
     }
   }
 }

@@ -50,6 +50,7 @@ export function registerEvents(app: App, deps: SlackDeps): void {
       client, deps,
       ask: { source: 'mention', channel: event.channel, user, team: context.teamId ?? event.team, threadTs, followUp },
       reply: async (reply) => void (await client.chat.postEphemeral({ channel: event.channel, user, thread_ts: threadTs, text: reply })),
+      inboxReply: { ephemeral: { channel: event.channel, user, threadTs } },
     });
   });
 
