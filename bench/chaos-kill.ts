@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startSandbox } from '../src/sandbox/start-sandbox.ts';
 import { openStore } from '../src/store/db.ts';
 import { FakeSlack } from '../test/fakes/fake-slack.ts';
-import { CHAOS_CLAW_YAML, CHAOS_SECRET, type KillPoint, type RoundResult, incidentRound, incidentSeed, seededRandom } from '../test/helpers/chaos.ts';
+import { CHAOS_CLAW_YAML, CHAOS_SECRET, type KillPoint, type RoundResult, incidentRound, incidentSeed, openIncident, seededRandom } from '../test/helpers/chaos.ts';
 import { ReplicaSet } from '../test/helpers/replicas.ts';
 import { throwawayPostgres } from '../test/helpers/throwaway-postgres.ts';
 import { freshDatabase } from './throwaway-postgres.ts';
@@ -32,7 +32,7 @@ export async function chaosKillSection(): Promise<string> {
   const url = await freshDatabase(pg.url, 'claw_chaos');
   const dir = await mkdtemp(join(tmpdir(), 'claw-chaos-bench-'));
   const total = ROUNDS + PG_RESTARTS;
-  const sandbox = await startSandbox({ stateYaml: incidentSeed(total), tickMs: 50, warmupSeconds: 30, kubeconfigPath: join(dir, 'kubeconfig') });
+  const sandbox = await startSandbox({ stateYaml: incidentSeed(0), tickMs: 50, kubeconfigPath: join(dir, 'kubeconfig') });
   const slack = new FakeSlack();
   await slack.start();
   await writeFile(join(dir, 'claw.yaml'), CHAOS_CLAW_YAML);
@@ -45,6 +45,9 @@ export async function chaosKillSection(): Promise<string> {
     for (let i = 0; i < total; i++) {
       const pgRestart = i >= ROUNDS;
       const kill = pgRestart ? 'none' : POINTS[Math.floor(rng() * POINTS.length)]!;
+      // Each round's namespace joins the cluster just before it (and leaves after): the simulated
+      // kubelet's work stays that of one incident, however many rounds there are.
+      openIncident(sandbox, i);
       const started = Date.now();
       const round = incidentRound(w, i, kill, { doubleClick: rng() < 0.5, timeoutMs: 90_000 });
       if (pgRestart) {

@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import { evaluatePolicy } from '../policy/evaluate.ts';
 import type { Db } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
-import { countActive, insertProposal, supersedePending } from '../store/proposals.ts';
+import { countActive, findLiveProposal, insertProposal, supersedePending } from '../store/proposals.ts';
 import { resumeRun } from '../store/runs.ts';
 import type { Proposal, Task } from '../store/schema.ts';
 import type { WritePlan } from '../tools/define-tool.ts';
@@ -56,6 +56,10 @@ export async function propose(deps: ProposeDeps, input: { task: Task; runId: str
   const targetSpecHash = specHash(live);
   const cluster = deps.reader.cluster;
   const hash = artifactHash({ cluster, action: plan.action, request: plan.request, targetSpecHash, dryRun: dryRunDigest(record) });
+  // A run that started over (its replica died before the run paused) proposes the same change
+  // again: the card already out, perhaps already approved, is that proposal, not a new one.
+  const same = await findLiveProposal(deps.db, runId, hash);
+  if (same) return same;
   const id = newId('prop');
   // The older card is obsolete: audited, and its waiting run wakes to say so (fail closed).
   for (const old of await supersedePending(deps.db, cluster, plan.target)) {

@@ -41,6 +41,12 @@ export async function transitionProposal(
   return q.returningAll().executeTakeFirst();
 }
 
+/** The live proposal `runId` already made for this exact artifact (pending, approved or executing), if any. */
+export async function findLiveProposal(db: Db, runId: string, artifactHash: string): Promise<Proposal | undefined> {
+  return db.selectFrom('proposals').selectAll().where('run_id', '=', runId).where('artifact_hash', '=', artifactHash)
+    .where('status', 'in', ['pending', 'approved', 'executing']).orderBy('created_at', 'desc').executeTakeFirst();
+}
+
 /** Journals the execution about to start; only while the proposal is 'executing'. */
 export async function recordExecution(db: Db, id: string, journal: ExecutionJournal): Promise<void> {
   await db.updateTable('proposals').set({ execution: JSON.stringify(journal) }).where('id', '=', id).where('status', '=', 'executing').execute();

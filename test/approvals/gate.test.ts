@@ -62,6 +62,20 @@ describe('the approval gate: decide and the one executor', () => {
     expect((await getRun(t.db, run.id))!.status).toBe('queued');
   });
 
+  it('a run that starts over and proposes the same change gets the proposal already made, even once approved', async () => {
+    const { task } = await createTask(t.db, { kind: 'investigate', source: 'slash', requester: 'U0ONCALL', question: 'test' });
+    const run = (await claimRun(t.db, 'replica-a', 60))!;
+    const reader = new KubeReader(kubeConfigOf(sandbox));
+    const tool = findTool('rollout_restart') as WriteTool;
+    const plan = await tool.plan({ reader, now: () => new Date() }, tool.input.parse({ namespace: 'shop', name: 'catalog' }));
+    const first = await propose({ db: t.db, reader, config }, { task, runId: run.id, plan });
+    expect((await propose({ db: t.db, reader, config }, { task, runId: run.id, plan })).id).toBe(first.id);
+    await decide({ db: t.db, config }, { proposalId: first.id, actor: 'U0APPROVER1', decision: 'approve' });
+    const again = await propose({ db: t.db, reader, config }, { task, runId: run.id, plan });
+    expect(again).toMatchObject({ id: first.id, status: 'approved' });
+    expect(await t.db.selectFrom('proposals').select('id').where('run_id', '=', run.id).execute()).toHaveLength(1);
+  });
+
   it('fails closed on expiry', async () => {
     const { proposal, run } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' });
     await sql`update proposals set expires_at = now() - interval '1 second' where id = ${proposal.id}`.execute(t.db);

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parseAllDocuments, stringify } from 'yaml';
 import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
 import { T } from '../../src/sandbox/cluster-state.ts';
-import type { Sandbox } from '../../src/sandbox/start-sandbox.ts';
+import { loadState } from '../../src/sandbox/load-state.ts';
+import { type Sandbox, warmUp } from '../../src/sandbox/start-sandbox.ts';
 import type { Db } from '../../src/store/db.ts';
 import type { FakeSlack } from '../fakes/fake-slack.ts';
 import type { ReplicaSet } from './replicas.ts';
@@ -12,25 +13,46 @@ export const CHAOS_SECRET = 'chaos-signing-secret';
 export const CHAOS_APPROVER = 'U0APPROVER1';
 export const CHAOS_CLAW_YAML = `approvals:\n  approvers: [${CHAOS_APPROVER}]\nmodels:\n  routes:\n    investigate: [runbooks]\nruns:\n  leaseSeconds: 2\n  shutdownSeconds: 1\nschedule:\n  dailyDigest: false\nalerts:\n  digest: { threshold: 1000 }\n`;
 
-/** The demo incident (cart 1.4.2 crash-looping) once per namespace shop-0 … shop-(n-1), on big nodes. */
+const DEMO_DOCS = () => parseAllDocuments(readFileSync(DEMO_SEED, 'utf8')).map((d) => d.toJS());
+const inShop = (doc: any) => doc.metadata?.namespace === 'shop' || (doc.kind === 'Namespace' && doc.metadata.name === 'shop');
+
+/** The demo incident's namespaced objects (cart 1.4.2 crash-looping) as namespace shop-<i>. */
+export function namespaceYaml(i: number): string {
+  return DEMO_DOCS().filter(inShop).map((doc) => {
+    const copy = JSON.parse(JSON.stringify(doc).replaceAll('redis.shop.svc', `redis.shop-${i}.svc`));
+    if (copy.kind === 'Namespace') copy.metadata.name = `shop-${i}`;
+    else copy.metadata.namespace = `shop-${i}`;
+    return stringify(copy);
+  }).join('---\n');
+}
+
+/** Nodes (big enough for every round) and image behaviours, plus the incidents shop-0 … shop-(n-1). */
 export function incidentSeed(n: number): string {
-  const docs = parseAllDocuments(readFileSync(DEMO_SEED, 'utf8')).map((d) => d.toJS());
-  const out: unknown[] = [];
-  for (const doc of docs) {
-    const namespaced = doc.metadata?.namespace === 'shop' || (doc.kind === 'Namespace' && doc.metadata.name === 'shop');
-    if (!namespaced) {
-      if (doc.kind === 'Node') doc.status.allocatable = doc.status.capacity = { cpu: '64', memory: '256Gi', pods: '2000' };
-      out.push(doc);
-      continue;
-    }
-    for (let i = 0; i < n; i++) {
-      const copy = JSON.parse(JSON.stringify(doc).replaceAll('redis.shop.svc', `redis.shop-${i}.svc`));
-      if (copy.kind === 'Namespace') copy.metadata.name = `shop-${i}`;
-      else copy.metadata.namespace = `shop-${i}`;
-      out.push(copy);
+  const base = DEMO_DOCS().filter((d) => !inShop(d)).map((doc) => {
+    if (doc.kind === 'Node') doc.status.allocatable = doc.status.capacity = { cpu: '64', memory: '256Gi', pods: '2000' };
+    return stringify(doc);
+  });
+  return [...base, ...Array.from({ length: n }, (_, i) => namespaceYaml(i))].join('---\n');
+}
+
+/** Adds incident `i` to a running sandbox and lets simulated time pass until it crash-loops. */
+export function openIncident(sandbox: Sandbox, i: number): void {
+  loadState(sandbox.state, namespaceYaml(i));
+  warmUp(sandbox.state, 30);
+}
+
+/** Removes a finished round's workloads, so the simulated kubelet keeps to the live rounds. */
+export function retireIncident(sandbox: Sandbox, i: number): void {
+  const store = sandbox.state.store;
+  for (const type of [T.deployment, T.replicaSet, T.pod, T.event]) {
+    for (const o of store.list(type, `shop-${i}`)) {
+      try {
+        store.delete(type, o.metadata.namespace, o.metadata.name);
+      } catch {
+        // Already gone (a controller removed it first).
+      }
     }
   }
-  return out.map((d) => stringify(d)).join('---\n');
 }
 
 /** A seeded generator (LCG): a failing chaos run can be replayed with its seed. */
@@ -195,6 +217,7 @@ export async function incidentRound(w: World, round: number, kill: KillPoint, op
   const writes = (w.sandbox.state.store.get(T.deployment, ns, 'cart')?.metadata.generation ?? 2) - 2;
   const threads = w.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel && !c.args.thread_ts).length;
   const tasks = (await w.db.selectFrom('tasks').select('id').where('slack_channel', '=', channel).execute()).length;
+  retireIncident(w.sandbox, round);
   return result({
     status: final ?? 'not finished', proposal: stored?.status, writes, threads, tasks, lost: !final,
     detail: final ? JSON.stringify(stored?.outcome ?? null).slice(0, 200) : `run ${run} did not finish within ${timeoutMs} ms: ${JSON.stringify(stuck)}`,

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { webApi } from '@slack/bolt';
 import { type InboxItem, claimInbox, claimStaleInbox, completeInbox, enqueueInbox } from '../../store/slack-inbox.ts';
+import { HELP_TEXT } from './command-parser.ts';
 import type { SlackDeps } from './slack-deps.ts';
 import { type InvestigationAsk, startInvestigation } from './listeners/start-investigation.ts';
 
@@ -43,8 +44,8 @@ export async function sweepInbox(client: webApi.WebClient, deps: SlackDeps): Pro
 
 async function start(client: webApi.WebClient, deps: SlackDeps, item: InboxItem): Promise<void> {
   const { ask, reply } = item.payload as unknown as InboxPayload;
-  const problem = ask.cluster ? deps.unknownCluster(ask.cluster) : undefined;
-  const started = problem ? { ok: false as const, problem } : await startInvestigation(client, deps, ask, { id: item.id, rootTs: item.root_ts });
+  const unknown = ask.cluster ? deps.unknownCluster(ask.cluster) : undefined;
+  const started = unknown ? { ok: false as const, problem: `${unknown}\n\n${HELP_TEXT}` } : await startInvestigation(client, deps, ask, { id: item.id, rootTs: item.root_ts });
   if (started.ok) return;
   await completeInbox(deps.db, item.id, null);
   await tell(client, reply, started.problem).catch((err) => deps.logger.warn({ err }, 'cannot tell the asker'));

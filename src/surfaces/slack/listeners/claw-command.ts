@@ -63,9 +63,8 @@ export async function runClawCommand(cmd: ClawCommand, c: CommandContext): Promi
       return c.reply(`Retrying \`${cmd.runId}\` as \`${run.id}\`${task.slack_channel ? ' in its thread' : ''}.`);
     }
     case 'investigate': {
-      const unknown = cmd.cluster ? deps.unknownCluster(cmd.cluster) : undefined;
-      if (unknown) return c.reply(`${unknown}\n\n${HELP_TEXT}`);
-      // Stored first (when the listener has not already), then started: see inbox.ts.
+      // Stored first (when the listener has not already), then started: see inbox.ts. An unknown
+      // cluster is answered from there too, so a retry on another replica says it only once.
       const id = c.inboxId ?? await acceptInvestigation(deps, investigationOf(cmd, c), c.inboxReply);
       return processInboxItem(c.client, deps, id);
     }

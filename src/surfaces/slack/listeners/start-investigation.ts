@@ -32,14 +32,15 @@ export async function startInvestigation(client: webApi.WebClient, deps: SlackDe
   else {
     // The scope is said before anything runs: as the thread's root, or as a reply in the asker's thread.
     const root = rootMessage({ question: ask.question, namespace: ask.namespace ?? null, requester: ask.user }, deps.clusterName(cluster));
+    let posted: string;
     try {
-      const posted = await client.chat.postMessage({ channel: ask.channel, text: root.text, blocks: root.blocks, ...(threadTs ? { thread_ts: threadTs } : {}) });
-      threadTs ??= posted.ts as string;
-      await setInboxRoot(deps.db, inbox.id, posted.ts as string);
+      posted = (await client.chat.postMessage({ channel: ask.channel, text: root.text, blocks: root.blocks, ...(threadTs ? { thread_ts: threadTs } : {}) })).ts as string;
     } catch (err) {
       deps.logger.warn({ err, channel: ask.channel }, 'cannot post the root message');
       return { ok: false, problem: 'I cannot post in this channel. Invite me first (`/invite @ClusterClaw`), then try again.' };
     }
+    threadTs ??= posted;
+    await setInboxRoot(deps.db, inbox.id, posted);
   }
   const created = await createTask(deps.db, {
     kind: 'investigate', source: ask.source, requester: ask.user, question: ask.question, namespace: ask.namespace, cluster,
