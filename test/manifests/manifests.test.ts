@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { loadConfig } from '../../src/config.ts';
 import type { KubeObject } from '../../src/lib/kube-object.ts';
 import { podSecurityViolations, podSpecOf } from '../../src/sandbox/pod-security.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
@@ -143,6 +144,15 @@ describe.skipIf(!KUBECTL)('manifests: what the rendered objects promise', () => 
     expect(podSecurityViolations(podSpecOf(sts!)!, 'restricted')).toEqual([]);
     const [np] = find(objs, 'NetworkPolicy', 'clusterclaw-postgres');
     expect(np!.spec.ingress[0].from[0].podSelector.matchLabels['app.kubernetes.io/component']).toBe('server');
+  });
+
+  it('the claw.yaml the ConfigMap ships is one claw serve accepts', async () => {
+    const dir = join(ROOT, 'manifests', 'base');
+    const config = loadConfig({ CLAW_CONFIG: join(dir, 'claw.yaml') }, dir);
+    expect(config.slack.alertChannel).toBeTruthy();
+    // Within the pod's grace period, with room for the Slack flushes after it.
+    const deploy = find(rendered.base, 'Deployment', 'clusterclaw')[0]!;
+    expect(config.runs.shutdownSeconds + 10).toBeLessThanOrEqual(deploy.spec.template.spec.terminationGracePeriodSeconds);
   });
 
   it('the Secret template lists only variables .env.example documents, with no values', async () => {
