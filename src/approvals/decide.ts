@@ -86,6 +86,8 @@ export async function mayNotDecide(deps: { db: Db; config: Config }, proposal: P
 }
 
 async function alreadyDecided(db: Db, p: Proposal): Promise<Refusal> {
+  const withdrawn = (p.outcome as { withdrawn?: string } | null)?.withdrawn;
+  if (withdrawn) return { ok: false, code: 'already_decided', message: `this proposal was withdrawn: ${withdrawn}; nothing will change`, proposal: p };
   const decisions = await listApprovals(db, p.id);
   const who = decisions.filter((d) => (p.status === 'rejected' ? d.decision === 'reject' : d.decision === 'approve')).map((d) => `<@${d.actor}>`);
   const by = who.length ? ` by ${who.join(', ')}` : '';

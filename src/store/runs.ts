@@ -64,9 +64,17 @@ export async function resumeRun(db: Db, id: string): Promise<boolean> {
  * stop (its supervisor sees the request on its next heartbeat or at once through NOTIFY).
  */
 export async function cancelRun(db: Db, id: string, actor: string): Promise<'cancelled' | 'requested' | 'finished' | 'unknown'> {
-  const now = await db.updateTable('runs').set({ status: 'cancelled', finished_at: sql`now()`, updated_at: sql`now()`, lease_owner: null, summary: `cancelled by ${actor}` })
-    .where('id', '=', id).where('status', 'in', ['queued', 'awaiting_approval']).executeTakeFirst();
-  if (Number(now.numUpdatedRows) === 1) return 'cancelled';
+  const cancelled = await db.transaction().execute(async (trx) => {
+    const now = await trx.updateTable('runs').set({ status: 'cancelled', finished_at: sql`now()`, updated_at: sql`now()`, lease_owner: null, summary: `cancelled by ${actor}` })
+      .where('id', '=', id).where('status', 'in', ['queued', 'awaiting_approval']).executeTakeFirst();
+    if (Number(now.numUpdatedRows) !== 1) return false;
+    // Its undecided or approved-but-not-started proposals go with it: nothing would ever execute
+    // them, and an approved one would count as a change in flight (policy) forever.
+    await trx.updateTable('proposals').set({ status: 'superseded', outcome: JSON.stringify({ withdrawn: `its run was cancelled by ${actor}` }) })
+      .where('run_id', '=', id).where('status', 'in', ['pending', 'approved']).execute();
+    return true;
+  });
+  if (cancelled) return 'cancelled';
   const later = await db.updateTable('runs').set({ cancel_requested_at: sql`coalesce(cancel_requested_at, now())`, error: `cancelled by ${actor}` })
     .where('id', '=', id).where('status', '=', 'running').executeTakeFirst();
   if (Number(later.numUpdatedRows) === 1) {

@@ -7,7 +7,7 @@ import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
 import { T } from '../../src/sandbox/cluster-state.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { getProposal } from '../../src/store/proposals.ts';
-import { finishRun, getRun } from '../../src/store/runs.ts';
+import { cancelRun, finishRun, getRun } from '../../src/store/runs.ts';
 import { claimRun } from '../../src/store/run-queue.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
 import { propose } from '../../src/approvals/propose.ts';
@@ -74,6 +74,24 @@ describe('the approval gate: decide and the one executor', () => {
     const again = await propose({ db: t.db, reader, config }, { task, runId: run.id, plan });
     expect(again).toMatchObject({ id: first.id, status: 'approved' });
     expect(await t.db.selectFrom('proposals').select('id').where('run_id', '=', run.id).execute()).toHaveLength(1);
+  });
+
+  it('cancelling a run withdraws its proposals: a later click is refused and nothing counts as in flight', async () => {
+    const waiting = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' });
+    expect(await cancelRun(t.db, waiting.run.id, 'U0ONCALL')).toBe('cancelled');
+    expect((await getProposal(t.db, waiting.proposal.id))!.status).toBe('superseded');
+    const late = await decide({ db: t.db, config }, { proposalId: waiting.proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
+    expect(late).toMatchObject({ ok: false, code: 'already_decided' });
+    expect((late as { message: string }).message).toContain('withdrawn: its run was cancelled by U0ONCALL');
+    // Approved, its run queued to execute it, then cancelled before any replica claimed it.
+    const patchesBefore = applied();
+    const approved = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'cart' });
+    await decide({ db: t.db, config }, { proposalId: approved.proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
+    expect((await getRun(t.db, approved.run.id))!.status).toBe('queued');
+    expect(await cancelRun(t.db, approved.run.id, 'U0ONCALL')).toBe('cancelled');
+    expect((await getProposal(t.db, approved.proposal.id))!.status).toBe('superseded');
+    expect(await exec(approved.proposal.id)).toMatchObject({ executed: false });
+    expect(applied()).toBe(patchesBefore);
   });
 
   it('fails closed on expiry', async () => {
