@@ -19,8 +19,9 @@ import { verifyOutcome } from './verify-outcome.ts';
 export async function recoverExecution(deps: ExecuteDeps & { waitMs?: number }, proposalId: string, actor: string): Promise<ExecuteResult> {
   const deadline = Date.now() + (deps.waitMs ?? 0);
   let p = await getProposal(deps.db, proposalId);
-  const ownRun = (executor: string | undefined) => !executor || executor.startsWith('supervisor:');
-  while (p?.status === 'executing' && !ownRun(p.execution?.executor) && Date.now() < deadline) {
+  // A supervisor executes under the run's lease, which we now hold: that executor is gone.
+  const diedWithRun = (executor: string | undefined) => !executor || executor.startsWith('supervisor:');
+  while (p?.status === 'executing' && !diedWithRun(p.execution?.executor) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, deps.pollMs ?? 500));
     p = await getProposal(deps.db, proposalId);
   }
