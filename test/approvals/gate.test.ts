@@ -8,15 +8,9 @@ import { T } from '../../src/sandbox/cluster-state.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { getProposal } from '../../src/store/proposals.ts';
 import { cancelRun, finishRun, getRun } from '../../src/store/runs.ts';
-import { claimRun } from '../../src/store/run-queue.ts';
-import { createTask } from '../../src/tasks/create-task.ts';
-import { propose } from '../../src/approvals/propose.ts';
-import { KubeReader } from '../../src/cluster/kube-reader.ts';
-import { findTool } from '../../src/tools/registry.ts';
-import type { WriteTool } from '../../src/tools/define-tool.ts';
 import { policySchema } from '../../src/policy/policy-config.ts';
 import { expireProposals } from '../../src/approvals/expire.ts';
-import { kubeConfigOf, makeProposal, testConfig } from '../helpers/proposal-fixture.ts';
+import { kubeConfigOf, makeProposal, proposeInRun, testConfig } from '../helpers/proposal-fixture.ts';
 import { type TestDb, openTestDb } from '../helpers/test-db.ts';
 
 describe('the approval gate: decide and the one executor', () => {
@@ -49,29 +43,19 @@ describe('the approval gate: decide and the one executor', () => {
   });
 
   it('a click that lands before the run has paused on its proposal still resumes the run', async () => {
-    const { task } = await createTask(t.db, { kind: 'investigate', source: 'slash', requester: 'U0ONCALL', question: 'test' });
-    const run = (await claimRun(t.db, 'replica-a', 60))!;
-    const reader = new KubeReader(kubeConfigOf(sandbox));
-    const tool = findTool('rollout_restart') as WriteTool;
-    const plan = await tool.plan({ reader, now: () => new Date() }, tool.input.parse({ namespace: 'shop', name: 'catalog' }));
-    const proposal = await propose({ db: t.db, reader, config }, { task, runId: run.id, plan });
+    const { run, proposal } = await proposeInRun(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' });
     // The card is out and the approver is quick: decided while the run is still finishing its turn.
     expect(await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' })).toMatchObject({ outcome: 'approved' });
     expect((await getRun(t.db, run.id))!.status).toBe('running');
-    expect(await finishRun(t.db, run.id, 'replica-a', { status: 'awaiting_approval', checkpoint: { proposalId: proposal.id } })).toBe(true);
+    expect(await finishRun(t.db, run.id, 'test', { status: 'awaiting_approval', checkpoint: { proposalId: proposal.id } })).toBe(true);
     expect((await getRun(t.db, run.id))!.status).toBe('queued');
   });
 
   it('a run that starts over and proposes the same change gets the proposal already made, even once approved', async () => {
-    const { task } = await createTask(t.db, { kind: 'investigate', source: 'slash', requester: 'U0ONCALL', question: 'test' });
-    const run = (await claimRun(t.db, 'replica-a', 60))!;
-    const reader = new KubeReader(kubeConfigOf(sandbox));
-    const tool = findTool('rollout_restart') as WriteTool;
-    const plan = await tool.plan({ reader, now: () => new Date() }, tool.input.parse({ namespace: 'shop', name: 'catalog' }));
-    const first = await propose({ db: t.db, reader, config }, { task, runId: run.id, plan });
-    expect((await propose({ db: t.db, reader, config }, { task, runId: run.id, plan })).id).toBe(first.id);
+    const { run, proposal: first, proposeAgain } = await proposeInRun(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' });
+    expect((await proposeAgain()).id).toBe(first.id);
     await decide({ db: t.db, config }, { proposalId: first.id, actor: 'U0APPROVER1', decision: 'approve' });
-    const again = await propose({ db: t.db, reader, config }, { task, runId: run.id, plan });
+    const again = await proposeAgain();
     expect(again).toMatchObject({ id: first.id, status: 'approved' });
     expect(await t.db.selectFrom('proposals').select('id').where('run_id', '=', run.id).execute()).toHaveLength(1);
   });

@@ -21,14 +21,23 @@ export function kubeConfigOf(sandbox: Sandbox): KubeConfig {
   return kc;
 }
 
-/** A pending proposal made the way a worker makes one: a task, a run paused on it, propose(). */
-export async function makeProposal(db: Db, sandbox: Sandbox, config: Config, tool: string, input: Record<string, unknown>, requester = 'U0ONCALL') {
+/**
+ * A proposal made the way a worker makes one, its run still running (held by owner `test`):
+ * a task, the claimed run, propose(). `proposeAgain` proposes the same plan from the same run.
+ */
+export async function proposeInRun(db: Db, sandbox: Sandbox, config: Config, tool: string, input: Record<string, unknown>, requester = 'U0ONCALL') {
   const { task } = await createTask(db, { kind: 'investigate', source: 'slash', requester, question: 'test' });
   const run = (await claimRun(db, 'test', 60))!;
   const reader = new KubeReader(kubeConfigOf(sandbox));
   const t = findTool(tool) as WriteTool;
   const plan = await t.plan({ reader, now: () => new Date() }, t.input.parse(input));
-  const proposal = await propose({ db, reader, config }, { task, runId: run.id, plan });
+  const proposeAgain = () => propose({ db, reader, config }, { task, runId: run.id, plan });
+  return { task, run, proposal: await proposeAgain(), proposeAgain };
+}
+
+/** A pending proposal made the way a worker makes one, its run paused on it. */
+export async function makeProposal(db: Db, sandbox: Sandbox, config: Config, tool: string, input: Record<string, unknown>, requester = 'U0ONCALL') {
+  const { task, run, proposal } = await proposeInRun(db, sandbox, config, tool, input, requester);
   await finishRun(db, run.id, 'test', { status: 'awaiting_approval', checkpoint: { proposalId: proposal.id } });
   return { task, run, proposal };
 }
