@@ -47,7 +47,10 @@ export type ExecuteResult = { executed: true; proposal: Proposal; outcome: Execu
  */
 export async function executeProposal(deps: ExecuteDeps, proposalId: string, actor: string): Promise<ExecuteResult> {
   const { db } = deps;
-  const claimed = await transitionProposal(db, proposalId, ['approved'], 'executing');
+  const executor = deps.executor ?? `cli:${hostname()}:${process.pid}`;
+  const startedAt = new Date().toISOString();
+  // The claim names its executor: a replica that finds it dead can fence it (recover-execution).
+  const claimed = await transitionProposal(db, proposalId, ['approved'], 'executing', { execution: { executor, startedAt } });
   if (!claimed) {
     const p = await getProposal(db, proposalId);
     return { executed: false, reason: p ? `proposal is ${p.status}, not approved` : `no proposal ${proposalId}`, proposal: p };
@@ -80,7 +83,10 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
     await appendAudit(db, { actor, action: 'proposal.executing', subject: proposalId, data: { artifactHash: claimed.artifact_hash, approvers: approvals.map((a) => a.actor), ...(acting.who ? { actingAs: { approver: acting.approver, user: acting.who.user, groups: [...acting.who.groups] } } : {}) } });
     before = (await reader.find(ref)) ?? absent(ref);
     // Written before the first write: a replica resuming after our death reads it (recover-execution).
-    await recordExecution(db, proposalId, { executor: deps.executor ?? `cli:${hostname()}:${process.pid}`, startedAt: new Date().toISOString(), before });
+    // Refused when that replica already took the execution back from us: we stop untouched.
+    if (!(await recordExecution(db, proposalId, { executor, startedAt, before }))) {
+      return { executed: false, reason: 'another process took this execution over; nothing was applied here', proposal: await getProposal(db, proposalId) };
+    }
     if (specHash(before) !== claimed.target_spec_hash) {
       return finish('failed', { applied: false, verified: false, stale: true, message: `not applied: ${refLabel(ref)} changed since the dry-run, so the approval is void; a new proposal is needed` });
     }

@@ -2,9 +2,9 @@ import { appendAudit } from '../audit/audit-log.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
 import { type WriteRequest, primaryRef } from '../cluster/write-request.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
-import { getProposal, transitionProposal } from '../store/proposals.ts';
+import { fenceExecution, getProposal, transitionProposal } from '../store/proposals.ts';
 import { absent, specHash } from './artifact.ts';
-import type { ExecuteDeps, ExecuteResult, ExecutionOutcome } from './execute.ts';
+import { type ExecuteDeps, type ExecuteResult, type ExecutionOutcome, executeProposal } from './execute.ts';
 import { verifyOutcome } from './verify-outcome.ts';
 
 /**
@@ -12,9 +12,10 @@ import { verifyOutcome } from './verify-outcome.ts';
  * previous replica (which lost the run's lease, so it died or was cut off) or another process,
  * such as `claw approve`, which may still be at it: that one is given `waitMs` to finish.
  *
- * Nothing is ever applied again. The journal the executor wrote before its first write tells
- * what happened: no journal, or a target still as it was approved, means nothing was applied;
- * otherwise the change is verified now like a fresh one. The outcome is recorded once.
+ * Nothing is ever applied twice. An executor that only claimed the proposal (no journalled
+ * target) applied nothing: it is fenced off and the proposal executed afresh. One that journalled
+ * its target may have written: a target still as approved means it did not, and it is not
+ * retried (it could still be about to); otherwise the change is verified now. Recorded once.
  */
 export async function recoverExecution(deps: ExecuteDeps & { waitMs?: number }, proposalId: string, actor: string): Promise<ExecuteResult> {
   const deadline = Date.now() + (deps.waitMs ?? 0);
@@ -36,7 +37,13 @@ export async function recoverExecution(deps: ExecuteDeps & { waitMs?: number }, 
     return { executed: true, proposal: done, outcome };
   };
   const who = p.execution?.executor ? ` (${p.execution.executor})` : '';
-  if (!p.execution) {
+  if (p.execution?.before === undefined) {
+    // Claimed, never journalled: nothing was applied. Fence the dead executor, execute afresh
+    // (artifact, approvals and freshness are checked again).
+    if (p.execution && (await fenceExecution(deps.db, proposalId, p.execution.executor))) {
+      await appendAudit(deps.db, { actor, action: 'proposal.execution_taken_over', subject: proposalId, data: { interruptedExecutor: p.execution.executor } });
+      return executeProposal(deps, proposalId, actor);
+    }
     return finish('failed', { applied: false, verified: false, message: `interrupted before anything was applied: its executor${who} stopped; nothing changed and it is not retried, so a new proposal is needed` });
   }
   const reader = new KubeReader(deps.kubeConfigFor(p.cluster));

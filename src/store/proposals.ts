@@ -25,13 +25,14 @@ export async function transitionProposal(
   id: string,
   from: ProposalStatus[],
   to: ProposalStatus,
-  extra: { outcome?: Record<string, unknown>; notExpired?: boolean } = {},
+  extra: { outcome?: Record<string, unknown>; notExpired?: boolean; execution?: ExecutionJournal } = {},
 ): Promise<Proposal | undefined> {
   let q = db
     .updateTable('proposals')
     .set({
       status: to,
       ...(extra.outcome ? { outcome: JSON.stringify(extra.outcome) } : {}),
+      ...(extra.execution ? { execution: JSON.stringify(extra.execution) } : {}),
       ...(['approved', 'rejected', 'expired'].includes(to) ? { decided_at: sql`now()` } : {}),
       ...(['executed', 'failed'].includes(to) ? { executed_at: sql`now()` } : {}),
     })
@@ -48,8 +49,21 @@ export async function findLiveProposal(db: Db, runId: string, artifactHash: stri
 }
 
 /** Journals the execution about to start; only while the proposal is 'executing'. */
-export async function recordExecution(db: Db, id: string, journal: ExecutionJournal): Promise<void> {
-  await db.updateTable('proposals').set({ execution: JSON.stringify(journal) }).where('id', '=', id).where('status', '=', 'executing').execute();
+export async function recordExecution(db: Db, id: string, journal: ExecutionJournal): Promise<boolean> {
+  const r = await db.updateTable('proposals').set({ execution: JSON.stringify(journal) }).where('id', '=', id).where('status', '=', 'executing')
+    .where(sql<string>`coalesce(execution->>'executor', ${journal.executor})`, '=', journal.executor).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/**
+ * Takes a claimed execution back from `executor`, which died before journalling its target (so it
+ * applied nothing): the proposal is approved again. The fence: that executor, should it still be
+ * alive, fails its journal write and stops before touching the cluster.
+ */
+export async function fenceExecution(db: Db, id: string, executor: string): Promise<boolean> {
+  const r = await db.updateTable('proposals').set({ status: 'approved', execution: null }).where('id', '=', id).where('status', '=', 'executing')
+    .where(sql`execution->'before'`, 'is', null).where(sql<string>`execution->>'executor'`, '=', executor).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 /** A newer proposal for the same target makes older undecided ones obsolete. */

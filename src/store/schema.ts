@@ -126,8 +126,11 @@ export interface ExecutionJournal {
   /** `supervisor:<owner>` or `cli:<host>:<pid>`: the process applying it. */
   executor: string;
   startedAt: string;
-  /** The primary target as it stood just before the change (verification compares against it). */
-  before: unknown;
+  /**
+   * The primary target as it stood just before the change (verification compares against it).
+   * Absent while the executor has only claimed the proposal: nothing has been applied yet.
+   */
+  before?: unknown;
 }
 
 export interface ApprovalsTable {

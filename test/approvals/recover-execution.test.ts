@@ -43,7 +43,20 @@ describe('recovering an interrupted execution', () => {
     return proposal;
   }
 
-  it('died before writing its journal: recorded as not applied, and nothing is applied now', async () => {
+  it('died right after claiming it: the dead executor is fenced off and the change is executed afresh, once', async () => {
+    const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' });
+    await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
+    await transitionProposal(t.db, proposal.id, ['approved'], 'executing', { execution: { executor: 'supervisor:dead-replica:4242', startedAt: new Date().toISOString() } });
+    const before = writes();
+    const res = await recoverExecution(deps(), proposal.id, 'supervisor:heir');
+    expect(res).toMatchObject({ executed: true, outcome: { applied: true, verified: true } });
+    expect((await getProposal(t.db, proposal.id))!.status).toBe('executed');
+    expect(writes()).toBe(before + 1);
+    // The "dead" executor was only slow: its journal write is refused, so it never writes.
+    expect(await recordExecution(t.db, proposal.id, { executor: 'supervisor:dead-replica:4242', startedAt: new Date().toISOString(), before: {} })).toBe(false);
+  });
+
+  it('no record of who claimed it at all: recorded as not applied, and nothing is applied now', async () => {
     const p = await claimedThenDied('none');
     const before = writes();
     const res = await recoverExecution(deps(), p.id, 'supervisor:heir');
