@@ -9,9 +9,12 @@ const config = loadConfig();
 const rt = await openRuntime(config, { logLevel: 'warn' });
 const supervisor = new Supervisor({ db: rt.store.db, config, logger: rt.logger, kubeConfigFor: rt.kubeConfigFor, sinks: [], listen: rt.store.listen, owner: process.env.OWNER });
 let peakRss = process.memoryUsage().rss;
+let atPeak = process.memoryUsage();
+// rss() alone is cheap; the full breakdown (a heap walk) only when a new peak is reached.
 const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-}, 20);
+  const rss = process.memoryUsage.rss();
+  if (rss > peakRss) [peakRss, atPeak] = [rss, process.memoryUsage()];
+}, 50);
 await supervisor.start();
 const cpuAtReady = process.cpuUsage();
 process.stdout.write('ready\n');
@@ -21,4 +24,4 @@ clearInterval(sampler);
 await rt.close();
 // SDK keep-alive sockets may hold the loop open; the replica's work is done.
 const cpu = process.cpuUsage(cpuAtReady);
-process.stdout.write(`${JSON.stringify({ peakRss, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`, () => process.exit(0));
+process.stdout.write(`${JSON.stringify({ peakRss, atPeak, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`, () => process.exit(0));

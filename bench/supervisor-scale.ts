@@ -52,6 +52,7 @@ export async function supervisorScaleSection(): Promise<string> {
     const store = await openStore({ databaseUrl: url, dataDir: '' });
     try {
       const started = Date.now();
+      const benchCpu = process.cpuUsage();
       await enqueue(store.db, runs);
       for (;;) {
         const { rows } = await sql<{ n: number }>`select count(*)::int as n from runs where status in ('succeeded', 'failed', 'escalated', 'cancelled')`.execute(store.db);
@@ -59,13 +60,15 @@ export async function supervisorScaleSection(): Promise<string> {
         await new Promise((r) => setTimeout(r, 10));
       }
       const wallMs = Date.now() - started;
-      process.stderr.write(`supervisor-scale: ${processes} × ${perProcess}: ${wallMs} ms\n`);
+      const bc = process.cpuUsage(benchCpu);
+      process.stderr.write(`supervisor-scale: ${processes} × ${perProcess}: ${wallMs} ms (bench process CPU ${Math.round((bc.user + bc.system) / 1000)} ms)\n`);
       const failed = await sql<{ n: number }>`select count(*)::int as n from runs where status <> 'succeeded'`.execute(store.db);
       if (failed.rows[0]!.n) throw new Error(`${failed.rows[0]!.n} runs did not succeed`);
       const events = await sql<{ n: number }>`select count(*)::int as n from run_events`.execute(store.db);
       const lat = await sql<{ p50: number; p99: number }>`select percentile_cont(0.5) within group (order by extract(epoch from finished_at - created_at) * 1000) as p50,
         percentile_cont(0.99) within group (order by extract(epoch from finished_at - created_at) * 1000) as p99 from runs`.execute(store.db);
       const usage = await Promise.all(replicas.map((r) => r.stop()));
+      if (process.env.BENCH_MEM) process.stderr.write(`${JSON.stringify(usage)}\n`);
       const cpuMs = usage.reduce((a, u) => a + u.cpuMs, 0);
       return { runs, wallMs, events: events.rows[0]!.n, peakRssMb: usage.map((u) => u.peakRss / 2 ** 20), cpuMs, p50: Number(lat.rows[0]!.p50), p99: Number(lat.rows[0]!.p99) };
     } finally {
@@ -74,9 +77,12 @@ export async function supervisorScaleSection(): Promise<string> {
     }
   };
   try {
-    const burst = await measure(1, RUNS, RUNS);
-    const one = process.env.BENCH_BURST_ONLY ? burst : await measure(1, PER_PROCESS, SCALE_RUNS);
-    const two = process.env.BENCH_BURST_ONLY ? burst : await measure(2, PER_PROCESS, SCALE_RUNS);
+    // BENCH_CASES=burst,one,two (default all) runs a subset, for profiling one of them.
+    const cases = (process.env.BENCH_CASES ?? 'burst,one,two').split(',');
+    const burst = cases.includes('burst') ? await measure(1, RUNS, RUNS) : undefined;
+    const one = cases.includes('one') ? await measure(1, PER_PROCESS, SCALE_RUNS) : undefined;
+    const two = cases.includes('two') ? await measure(2, PER_PROCESS, SCALE_RUNS) : undefined;
+    if (!burst || !one || !two) return '';
     const ideal = TURNS * TURN_MS;
     const waves = (p: number) => Math.ceil(SCALE_RUNS / (PER_PROCESS * p)) * ideal;
     const row = (name: string, m: Measurement, idealMs: number) =>
@@ -121,7 +127,7 @@ async function enqueue(db: Db, count: number): Promise<void> {
 
 function replica(env: Record<string, string | undefined>): Promise<{ child: ChildProcess; stop(): Promise<{ peakRss: number; cpuMs: number }> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), join(import.meta.dirname, 'supervisor-process.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(import.meta.dirname, 'supervisor-process.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     const early = (code: number | null) => reject(new Error(`supervisor replica exited ${code}`));
     child.once('exit', early);

@@ -1,5 +1,6 @@
 import { AppsV1Api, CoreV1Api, type KubeConfig, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubeObject } from '../lib/kube-object.ts';
+import { makeApiClient } from './api-client.ts';
 import { clusterNameOf } from './kube-config.ts';
 import { ObjectClient, type ObjectRef } from './object-client.ts';
 import { CONTENT_TYPES, type WriteRequest, type WriteStep, stepsOf } from './write-request.ts';
@@ -19,8 +20,8 @@ export class KubeReader {
 
   constructor(kc: KubeConfig) {
     this.cluster = clusterNameOf(kc);
-    this.core = kc.makeApiClient(CoreV1Api);
-    this.apps = kc.makeApiClient(AppsV1Api);
+    this.core = makeApiClient(kc, CoreV1Api);
+    this.apps = makeApiClient(kc, AppsV1Api);
     this.objects = ObjectClient.forConfig(kc);
   }
 

@@ -1,4 +1,5 @@
 import { HttpMethod, type KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { makeApiClient } from './api-client.ts';
 
 export interface ObjectRef {
   apiVersion: string;
@@ -13,7 +14,7 @@ export interface ObjectRef {
  */
 export class ObjectClient extends KubernetesObjectApi {
   static forConfig(kc: KubeConfig): ObjectClient {
-    const client = kc.makeApiClient(ObjectClient);
+    const client = makeApiClient(kc, ObjectClient);
     client.setDefaultNamespace(kc);
     return client;
   }
