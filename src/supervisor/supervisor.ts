@@ -15,6 +15,13 @@ import { CircuitBreakers } from './circuit-breaker.ts';
 import { type AttemptDeps, RunStopped, runAttempt } from './run-attempt.ts';
 import type { RunSink } from './run-sink.ts';
 
+/**
+ * Runs claimed at a time. The next claim follows at once, but after the runs just claimed have
+ * started and other replicas (woken by the same notification) have had their turn at the queue,
+ * so a burst spreads over the replicas instead of filling the first one's free slots.
+ */
+const CLAIM_BATCH = 8;
+
 export interface SupervisorDeps {
   db: Db;
   config: Config;
@@ -126,23 +133,23 @@ export class Supervisor {
     this.timer.unref();
   }
 
-  /** Claims as many runs as there are free slots and starts them; never waits for one to finish. */
+  /** Claims runs for its free slots, a batch at a time, and starts them; never waits for one to finish. */
   private async fill(): Promise<void> {
     if (this.claiming || this.stopped) return;
     this.claiming = true;
-    let full = false;
+    let more = false;
     try {
       await this.reapIfDue();
       const c = this.deps.config.runs.concurrency;
-      const free = c.perProcess - this.active.size;
-      const runs = await claimRuns(this.deps.db, this.owner, this.deps.config.runs.leaseSeconds, { max: free, global: c.global, perCluster: c.perCluster, perChannel: c.perChannel });
+      const max = Math.min(c.perProcess - this.active.size, CLAIM_BATCH);
+      const runs = await claimRuns(this.deps.db, this.owner, this.deps.config.runs.leaseSeconds, { max, global: c.global, perCluster: c.perCluster, perChannel: c.perChannel });
       for (const run of runs) this.launch(run);
-      full = free > 0 && runs.length === free;
+      more = max > 0 && runs.length === max;
     } catch (err) {
       this.deps.logger.error({ err }, 'claiming runs failed');
     } finally {
       this.claiming = false;
-      const now = full || this.again;
+      const now = more || this.again;
       this.again = false;
       if (!this.stopped) this.schedule(now ? 0 : (this.deps.pollMs ?? 1000));
     }

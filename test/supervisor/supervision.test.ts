@@ -162,4 +162,22 @@ describe('the supervisor watches every run: stalls, retries, budgets, cancellati
     expect(await cancelRun(h.t.db, run.id, 'U0ONCALL')).toBe('finished');
     await supervisor.stop();
   });
+
+  it("spreads a burst over the replicas instead of filling the first one's free slots", async () => {
+    await h.t.db.updateTable('runs').set({ status: 'cancelled' }).where('status', 'in', ['queued', 'awaiting_approval']).execute();
+    h.fake.responder = () => ({ delayMs: 30_000 });
+    const config = configWith({ stall: { seconds: 60, maxNudges: 0 }, concurrency: { global: 100, perProcess: 32, perCluster: 100, perChannel: 4 } });
+    const a = supervisorFor(config);
+    const b = supervisorFor(config);
+    try {
+      await Promise.all([a.start(), b.start()]);
+      for (let i = 0; i < 24; i++) await investigate(`burst ${i}`);
+      await waitFor('the burst to be claimed', () => a.running + b.running === 24, 10_000);
+      // Either replica has the slots for all 24; each claimed its share, a batch at a time.
+      expect(Math.min(a.running, b.running)).toBeGreaterThanOrEqual(8);
+    } finally {
+      h.fake.responder = undefined;
+      await Promise.all([a.stop(0), b.stop(0)]);
+    }
+  });
 });
