@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { type Configuration, type HttpLibrary, type KubeConfig, type RequestContext, ResponseContext, ServerConfiguration, createConfiguration, wrapHttpLibrary } from '@kubernetes/client-node';
-import { getGlobalDispatcher, request } from 'undici';
+import { type Dispatcher, getGlobalDispatcher, request } from 'undici';
 
 const USER_AGENT = 'clusterclaw';
 
@@ -17,7 +17,7 @@ export const undiciTransport: HttpLibrary = wrapHttpLibrary({
     const headers = req.getHeaders();
     if (!Object.keys(headers).some((k) => k.toLowerCase() === 'user-agent')) headers['User-Agent'] = USER_AGENT;
     const res = await request(req.getUrl(), {
-      method: req.getHttpMethod() as 'GET',
+      method: req.getHttpMethod() as Dispatcher.HttpMethod,
       headers,
       body: req.getBody() as string | Buffer | undefined,
       signal: req.getSignal(),
