@@ -85,8 +85,11 @@ describe.skipIf(!TEST_DATABASE_URL)('two replicas as one, under a storm and unde
     expect(alertRoots).toHaveLength(8);
     const alertTasks = await w.db.selectFrom('tasks').select('id').where('source', '=', 'alert').execute();
     expect(alertTasks).toHaveLength(8);
-    const mentionTasks = await w.db.selectFrom('tasks').select(['slack_channel']).where('source', '=', 'mention').execute();
-    expect(mentionTasks.map((m) => m.slack_channel).sort()).toEqual(['C0MENTION0', 'C0MENTION1', 'C0MENTION2', 'C0MENTION3']);
+    const mentionTasks = await w.db.selectFrom('tasks').select(['slack_channel', 'namespace']).where('source', '=', 'mention').orderBy('slack_channel').execute();
+    expect(mentionTasks.map((m) => m.slack_channel)).toEqual(['C0MENTION0', 'C0MENTION1', 'C0MENTION2', 'C0MENTION3']);
+    // Scoped to mon-i ("…in mon-0?"), so they propose nothing: a cluster-wide one would find the
+    // shop-i crash loops and supersede a round's pending rollback, ending its run without a change.
+    expect(mentionTasks.map((m) => m.namespace)).toEqual(['mon-0', 'mon-1', 'mon-2', 'mon-3']);
     const runsPerTask = await w.db.selectFrom('runs').select(['task_id']).execute();
     expect(new Set(runsPerTask.map((r) => r.task_id)).size).toBe(runsPerTask.length);
   }, 180_000);

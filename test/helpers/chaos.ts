@@ -181,9 +181,9 @@ export async function incidentRound(w: World, round: number, kill: KillPoint, op
   }
   const proposal = await poll(() => w.db.selectFrom('proposals').select(['id', 'status', 'slack_ts']).where('run_id', '=', run).where('status', '=', 'pending').executeTakeFirst(), timeoutMs);
   if (!proposal) {
-    const r = await w.db.selectFrom('runs').select(['status', 'error']).where('id', '=', run).executeTakeFirst();
+    const r = await w.db.selectFrom('runs').select(['status', 'error', 'summary']).where('id', '=', run).executeTakeFirst();
     await Promise.all(restarts);
-    return result({ status: r?.status ?? 'missing', lost: !TERMINAL.has(r?.status ?? ''), detail: `no proposal: run ${r?.status} ${r?.error ?? ''}` });
+    return result({ status: r?.status ?? 'missing', lost: !TERMINAL.has(r?.status ?? ''), detail: `no proposal: run ${r?.status} ${r?.error ?? r?.summary ?? ''}` });
   }
   if (kill === 'awaiting-approval') killed += await killOne(w, undefined, restarts);
 

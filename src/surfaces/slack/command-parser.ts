@@ -30,21 +30,27 @@ export function parseClawCommand(text: string): ClawCommand {
   let namespace: string | undefined;
   let cluster: string | undefined;
   const kept: string[] = [];
+  // The sentence's own end ("what is wrong in shop?") is not part of the name; it stays on the question.
+  let end = '';
   // `in X` / `on Y` count only as a trailing clause ("slow in the morning" stays in the question).
   const trailing = (i: number, other: string) => i === words.length - 2 || (words[i + 2]?.toLowerCase() === other && i === words.length - 4);
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     const lower = w.toLowerCase();
     const next = words[i + 1];
-    if ((lower === 'in' || w === '-n' || w === '--namespace') && next && isNamespace(next) && (lower !== 'in' || trailing(i, 'on'))) {
-      namespace = next;
+    const ns = next?.replace(/[?!.,;:]+$/, '');
+    const ctx = next?.replace(/[?!,;]+$/, '');
+    if ((lower === 'in' || w === '-n' || w === '--namespace') && ns && isNamespace(ns) && (lower !== 'in' || trailing(i, 'on'))) {
+      namespace = ns;
+      end = next!.slice(ns.length) || end;
       i++;
-    } else if ((lower === 'on' || w === '--context') && next && isContext(next) && (lower !== 'on' || trailing(i, 'in'))) {
-      cluster = next;
+    } else if ((lower === 'on' || w === '--context') && ctx && isContext(ctx) && (lower !== 'on' || trailing(i, 'in'))) {
+      cluster = ctx;
+      end = next!.slice(ctx.length) || end;
       i++;
     } else kept.push(w);
   }
-  const question = kept.join(' ').trim();
+  const question = kept.length ? `${kept.join(' ').trim()}${end}` : '';
   if (!question && !namespace) return { kind: 'usage', problem: 'tell me what to look at, like `/claw investigate checkout is failing in shop`' };
   return { kind: 'investigate', question: question || `what is failing in ${namespace}?`, ...(namespace ? { namespace } : {}), ...(cluster ? { cluster } : {}) };
 }

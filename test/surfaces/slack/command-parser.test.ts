@@ -19,6 +19,12 @@ describe('/claw text', () => {
     ['checkout is failing on admin@staging in shop', { kind: 'investigate', question: 'checkout is failing', namespace: 'shop', cluster: 'admin@staging' }],
     ['pods restarting on arn:aws:eks:eu-west-1:123:cluster/prod', { kind: 'investigate', question: 'pods restarting', cluster: 'arn:aws:eks:eu-west-1:123:cluster/prod' }],
     ['what is running on node-a right now', { kind: 'investigate', question: 'what is running on node-a right now' }],
+    // The sentence's end is not part of the name (how people ask in a channel); it stays on the question.
+    ['anything wrong in mon-0?', { kind: 'investigate', question: 'anything wrong?', namespace: 'mon-0' }],
+    ['why is checkout failing in shop on prod-eu?!', { kind: 'investigate', question: 'why is checkout failing?!', namespace: 'shop', cluster: 'prod-eu' }],
+    ['checkout is down on kind.prod in shop.', { kind: 'investigate', question: 'checkout is down.', namespace: 'shop', cluster: 'kind.prod' }],
+    ['in shop?', { kind: 'investigate', question: 'what is failing in shop?', namespace: 'shop' }],
+    ['why is it slow in the morning?', { kind: 'investigate', question: 'why is it slow in the morning?' }],
   ])('%j', (text, expected) => {
     expect(parseClawCommand(text)).toEqual(expected);
   });
