@@ -1,6 +1,6 @@
 // A memory cgroup with the Deployment's memory limit, so a benchmark replica sizes its V8 heap as
 // it would in its pod: Node reads the cgroup limit (v1 or v2) and caps the heap at about half of it,
-// where on this 24 GB machine it would let the heap grow lazily towards 4 GB.
+// where on a machine with plenty of memory it would let the heap grow lazily towards 4 GB.
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
