@@ -1,51 +1,40 @@
-import { readFile } from 'node:fs/promises';
+
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/approvals/decide.ts';
 import { executeProposal } from '../../src/approvals/execute.ts';
-import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
 import { T } from '../../src/sandbox/cluster-state.ts';
-import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { kubeConfigOf, makeProposal, testConfig } from '../helpers/proposal-fixture.ts';
-import { type TestDb, openTestDb } from '../helpers/test-db.ts';
+import { useDemoWorld } from '../helpers/demo-world.ts';
 
 const RBAC = 'rbac.authorization.k8s.io/v1';
 
 describe('executing as the approver (approvals.impersonate)', () => {
-  let t: TestDb;
-  let sandbox: Sandbox;
+  // The deployers Role in shop, bound to the group sre.
+  const w = useDemoWorld(({ state: { store } }) => {
+    store.create(T.role, { apiVersion: RBAC, kind: 'Role', metadata: { name: 'deployers', namespace: 'shop' }, rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'] }] });
+    store.create(T.roleBinding, { apiVersion: RBAC, kind: 'RoleBinding', metadata: { name: 'sre-deployers', namespace: 'shop' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployers' }, subjects: [{ kind: 'Group', name: 'sre', apiGroup: 'rbac.authorization.k8s.io' }] });
+  });
   const config = testConfig(['U0ALICE', 'U0BOB', 'U0NOMAP'], {
     impersonate: true,
     identities: { U0ALICE: { user: 'alice@example.com', groups: ['sre'] }, U0BOB: { user: 'bob@example.com', groups: ['marketing'] } },
   });
-  const writes = () => sandbox.journal.filter((r) => r.method === 'PATCH' && !r.dryRun);
+  const writes = () => w.sandbox.journal.filter((r) => r.method === 'PATCH' && !r.dryRun);
   const approveAndRun = async (approver: string) => {
-    const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', kind: 'Deployment', name: 'cart' });
-    expect(await decide({ db: t.db, config }, { proposalId: proposal.id, actor: approver, decision: 'approve' })).toMatchObject({ outcome: 'approved' });
-    const mark = sandbox.journal.length;
-    const result = await executeProposal({ db: t.db, config, kubeConfigFor: () => kubeConfigOf(sandbox), verifyTimeoutMs: 20_000, pollMs: 100 }, proposal.id, 'test');
-    return Object.assign(result, { sent: sandbox.journal.slice(mark) });
+    const { proposal } = await makeProposal(w.t.db, w.sandbox, config, 'rollout_restart', { namespace: 'shop', kind: 'Deployment', name: 'cart' });
+    expect(await decide({ db: w.t.db, config }, { proposalId: proposal.id, actor: approver, decision: 'approve' })).toMatchObject({ outcome: 'approved' });
+    const mark = w.sandbox.journal.length;
+    const result = await executeProposal({ db: w.t.db, config, kubeConfigFor: () => kubeConfigOf(w.sandbox), verifyTimeoutMs: 20_000, pollMs: 100 }, proposal.id, 'test');
+    return Object.assign(result, { sent: w.sandbox.journal.slice(mark) });
   };
-
-  beforeAll(async () => {
-    t = await openTestDb('pglite');
-    sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), tickMs: 50 });
-    sandbox.state.store.create(T.role, { apiVersion: RBAC, kind: 'Role', metadata: { name: 'deployers', namespace: 'shop' }, rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'] }] });
-    sandbox.state.store.create(T.roleBinding, { apiVersion: RBAC, kind: 'RoleBinding', metadata: { name: 'sre-deployers', namespace: 'shop' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployers' }, subjects: [{ kind: 'Group', name: 'sre', apiGroup: 'rbac.authorization.k8s.io' }] });
-  });
-  afterAll(async () => {
-    await sandbox.stop();
-    await t.close();
-  });
-  beforeEach(() => t.truncate());
 
   it("applies as the approver's Kubernetes identity and audits who it acted as", async () => {
     const before = writes().length;
     expect(await approveAndRun('U0ALICE')).toMatchObject({ executed: true, outcome: { applied: true } });
-    expect(writes().slice(before).map((w) => w.impersonated?.user)).toEqual(['alice@example.com']);
+    expect(writes().slice(before).map((r) => r.impersonated?.user)).toEqual(['alice@example.com']);
     // The dry-run that re-validates the change also went as alice; only reads and verification are ours.
-    expect(sandbox.journal.filter((r) => r.method === 'PATCH' && r.dryRun).at(-1)?.impersonated?.user).toBe('alice@example.com');
-    const audit = await sql<{ data: { actingAs: unknown } }>`select data from audit_log where action = 'proposal.executing'`.execute(t.db);
+    expect(w.sandbox.journal.filter((r) => r.method === 'PATCH' && r.dryRun).at(-1)?.impersonated?.user).toBe('alice@example.com');
+    const audit = await sql<{ data: { actingAs: unknown } }>`select data from audit_log where action = 'proposal.executing'`.execute(w.t.db);
     expect(audit.rows[0]!.data.actingAs).toEqual({ approver: 'U0ALICE', user: 'alice@example.com', groups: ['sre'] });
   });
 

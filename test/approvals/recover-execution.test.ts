@@ -1,59 +1,46 @@
-import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/approvals/decide.ts';
 import { recoverExecution } from '../../src/approvals/recover-execution.ts';
-import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
 import { KubeReader } from '../../src/cluster/kube-reader.ts';
 import { KubeWriter } from '../../src/cluster/kube-writer.ts';
 import { type WriteRequest, primaryRef, stepsOf } from '../../src/cluster/write-request.ts';
-import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { getProposal, recordExecution, transitionProposal } from '../../src/store/proposals.ts';
 import { kubeConfigOf, makeProposal, testConfig } from '../helpers/proposal-fixture.ts';
-import { type TestDb, openTestDb } from '../helpers/test-db.ts';
+import { useDemoWorld } from '../helpers/demo-world.ts';
 
 // An executor that died mid-way leaves its proposal 'executing'. Whoever resumes the run finds out
 // what happened from the journal and the cluster, and never applies the change a second time.
 describe('recovering an interrupted execution', () => {
-  let t: TestDb;
-  let sandbox: Sandbox;
+  const w = useDemoWorld();
   const config = testConfig(['U0APPROVER1']);
-  const writes = () => sandbox.journal.filter((r) => r.method !== 'GET' && !r.dryRun && r.path.includes('/deployments/')).length;
-  const deps = () => ({ db: t.db, config, kubeConfigFor: () => kubeConfigOf(sandbox), verifyTimeoutMs: 20_000, pollMs: 100 });
-
-  beforeAll(async () => {
-    t = await openTestDb('pglite');
-    sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), tickMs: 50 });
-  });
-  afterAll(async () => {
-    await sandbox.stop();
-    await t.close();
-  });
-  beforeEach(() => t.truncate());
+  const writes = () => w.sandbox.journal.filter((r) => r.method !== 'GET' && !r.dryRun && r.path.includes('/deployments/')).length;
+  const deps = () => ({ db: w.t.db, config, kubeConfigFor: () => kubeConfigOf(w.sandbox), verifyTimeoutMs: 20_000, pollMs: 100 });
 
   /** An approved proposal its executor claimed (approved → executing), then died holding. */
   async function claimedThenDied(journal: 'none' | 'before-apply' | 'after-apply') {
-    const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' });
-    await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
-    await transitionProposal(t.db, proposal.id, ['approved'], 'executing');
+    const { proposal } = await makeProposal(w.t.db, w.sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' });
+    await decide({ db: w.t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
+    await transitionProposal(w.t.db, proposal.id, ['approved'], 'executing');
     if (journal === 'none') return proposal;
-    const reader = new KubeReader(kubeConfigOf(sandbox));
+    const reader = new KubeReader(kubeConfigOf(w.sandbox));
     const request = proposal.request as unknown as WriteRequest;
-    await recordExecution(t.db, proposal.id, { executor: 'supervisor:dead-replica:4242', startedAt: new Date().toISOString(), before: await reader.find(primaryRef(request)) });
-    if (journal === 'after-apply') for (const step of stepsOf(request)) await new KubeWriter(kubeConfigOf(sandbox)).apply(step);
+    await recordExecution(w.t.db, proposal.id, { executor: 'supervisor:dead-replica:4242', startedAt: new Date().toISOString(), before: await reader.find(primaryRef(request)) });
+    if (journal === 'after-apply') for (const step of stepsOf(request)) await new KubeWriter(kubeConfigOf(w.sandbox)).apply(step);
     return proposal;
   }
 
   it('died right after claiming it: the dead executor is fenced off and the change is executed afresh, once', async () => {
-    const { proposal } = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' });
-    await decide({ db: t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
-    await transitionProposal(t.db, proposal.id, ['approved'], 'executing', { execution: { executor: 'supervisor:dead-replica:4242', startedAt: new Date().toISOString() } });
+    const { proposal } = await makeProposal(w.t.db, w.sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' });
+    await decide({ db: w.t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
+    await transitionProposal(w.t.db, proposal.id, ['approved'], 'executing', { execution: { executor: 'supervisor:dead-replica:4242', startedAt: new Date().toISOString() } });
     const before = writes();
     const res = await recoverExecution(deps(), proposal.id, 'supervisor:heir');
     expect(res).toMatchObject({ executed: true, outcome: { applied: true, verified: true } });
-    expect((await getProposal(t.db, proposal.id))!.status).toBe('executed');
+    expect((await getProposal(w.t.db, proposal.id))!.status).toBe('executed');
     expect(writes()).toBe(before + 1);
     // The "dead" executor was only slow: its journal write is refused, so it never writes.
-    expect(await recordExecution(t.db, proposal.id, { executor: 'supervisor:dead-replica:4242', startedAt: new Date().toISOString(), before: {} })).toBe(false);
+    expect(await recordExecution(w.t.db, proposal.id, { executor: 'supervisor:dead-replica:4242', startedAt: new Date().toISOString(), before: {} })).toBe(false);
   });
 
   it('no record of who claimed it at all: recorded as not applied, and nothing is applied now', async () => {
@@ -61,7 +48,7 @@ describe('recovering an interrupted execution', () => {
     const before = writes();
     const res = await recoverExecution(deps(), p.id, 'supervisor:heir');
     expect(res).toMatchObject({ executed: true, outcome: { applied: false, verified: false } });
-    expect((await getProposal(t.db, p.id))!.status).toBe('failed');
+    expect((await getProposal(w.t.db, p.id))!.status).toBe('failed');
     expect(writes()).toBe(before);
   });
 
@@ -80,7 +67,7 @@ describe('recovering an interrupted execution', () => {
     expect(writes()).toBe(before + 1);
     const res = await recoverExecution(deps(), p.id, 'supervisor:heir');
     expect(res).toMatchObject({ executed: true, outcome: { applied: true, verified: true } });
-    const stored = (await getProposal(t.db, p.id))!;
+    const stored = (await getProposal(w.t.db, p.id))!;
     expect(stored.status).toBe('executed');
     expect(stored.outcome).toMatchObject({ recovered: true });
     expect(writes()).toBe(before + 1);
@@ -90,8 +77,8 @@ describe('recovering an interrupted execution', () => {
 
   it('waits for a `claw approve` still executing instead of declaring it dead', async () => {
     const p = await claimedThenDied('none');
-    await recordExecution(t.db, p.id, { executor: 'cli:laptop:99', startedAt: new Date().toISOString(), before: null });
-    setTimeout(() => void transitionProposal(t.db, p.id, ['executing'], 'executed', { outcome: { applied: true, verified: true, message: 'done by the CLI' } }), 300);
+    await recordExecution(w.t.db, p.id, { executor: 'cli:laptop:99', startedAt: new Date().toISOString(), before: null });
+    setTimeout(() => void transitionProposal(w.t.db, p.id, ['executing'], 'executed', { outcome: { applied: true, verified: true, message: 'done by the CLI' } }), 300);
     const res = await recoverExecution({ ...deps(), waitMs: 10_000 }, p.id, 'supervisor:heir');
     expect(res).toMatchObject({ executed: false });
     expect(res.proposal?.status).toBe('executed');
