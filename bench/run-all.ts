@@ -8,6 +8,7 @@ import { chaosKillSection } from './chaos-kill.ts';
 import { contextSizeSection } from './context-size.ts';
 import { investigationSection } from './investigation.ts';
 import { readVsKubectlSection } from './read-vs-kubectl.ts';
+import { redactionSection } from './redaction.ts';
 import { slackAckSection } from './slack-ack.ts';
 import { supervisorScaleSection } from './supervisor-scale.ts';
 import { tlsReadsSection } from './tls-reads.ts';
@@ -21,6 +22,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'slack-ack': slackAckSection,
   'alert-storm': alertStormSection,
   'chaos-kill': chaosKillSection,
+  redaction: redactionSection,
 };
 const FILE = join(import.meta.dirname, '..', 'BENCHMARKS.md');
 const heading = (section: string) => section.split('\n', 1)[0]!;

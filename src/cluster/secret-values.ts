@@ -39,7 +39,11 @@ async function readSecretValues(reader: KubeReader, namespace?: string): Promise
     for (const [key, v] of Object.entries((s.data as Record<string, string> | undefined) ?? {})) {
       if (NOT_SECRET_KEY.test(key)) continue;
       const text = Buffer.from(v, 'base64').toString('utf8');
-      for (const candidate of [text, text.trim(), v]) if (secretLike(candidate)) values.add(candidate);
+      const trimmed = text.trim();
+      // The value as stored, decoded, and encoded again the ways it travels: `echo $PW | base64`
+      // adds a newline, URLs use base64url.
+      const encoded = [trimmed, `${trimmed}\n`].flatMap((t) => [Buffer.from(t).toString('base64'), Buffer.from(t).toString('base64').replace(/=+$/, ''), Buffer.from(t).toString('base64url')]);
+      for (const candidate of [text, trimmed, v, ...encoded]) if (secretLike(candidate)) values.add(candidate);
     }
   }
   // Longest first, so a value containing another is replaced whole.

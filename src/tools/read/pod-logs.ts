@@ -1,14 +1,17 @@
 import { z } from 'zod';
-import { budgetTail, redactText } from '../../cluster/redact.ts';
+import { NamespaceName } from '../input-names.ts';
+import { budgetTail, lastWholeLines, redactText } from '../../cluster/redact.ts';
 import { checkScope, defineReadTool } from '../define-tool.ts';
 
 const MAX_CHARS = 6000;
+/** At most this much log text is redacted and trimmed per call (the end of it: where the crash is). */
+const MAX_SCANNED = 1 << 20;
 
 export const podLogs = defineReadTool({
   name: 'pod_logs',
   description: 'The last lines a container printed; previous=true reads the instance that last terminated (why it crashed); grep keeps only lines containing a phrase. Secrets are redacted.',
   input: z.object({
-    namespace: z.string(),
+    namespace: NamespaceName,
     name: z.string(),
     container: z.string().optional(),
     previous: z.boolean().default(false),
@@ -28,6 +31,8 @@ export const podLogs = defineReadTool({
       const needle = input.grep.toLowerCase();
       lines = lines.filter((l) => l.toLowerCase().includes(needle)).slice(-input.tailLines);
     }
-    return { previous: input.previous, lines: lines.length, text: budgetTail(redactText(lines.join('\n')), MAX_CHARS) };
+    // Redaction is linear, but what is redacted is still bounded: whole lines from the end, so a
+    // cut never splits a "password=…" and leaves the value behind.
+    return { previous: input.previous, lines: lines.length, text: budgetTail(redactText(lastWholeLines(lines.join('\n'), MAX_SCANNED)), MAX_CHARS) };
   },
 });
