@@ -1,43 +1,57 @@
-import { redactEnv } from '../cluster/redact.ts';
 import { sha256 } from '../lib/canonical-json.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
+import { redactForReview } from './card-redaction.ts';
 
-/** The part of an object a change is about: spec plus labels and annotations. */
+// Metadata the server writes on every update, never the client's change: status churn (a
+// crash-looping pod, a heartbeating node) bumps resourceVersion and managedFields without
+// anything a reviewer approved having moved. uid and creationTimestamp differ on every dry-run of
+// a create. Everything else in metadata is content: labels, annotations, ownerReferences,
+// finalizers — a change to any of them is a change.
+const SERVER_WRITTEN = ['resourceVersion', 'managedFields', 'generation', 'creationTimestamp', 'uid', 'selfLink'] as const;
+
+/**
+ * The object as a change sees it: everything but status and the server's bookkeeping. Freshness
+ * (the target moved since approval) and the dry-run digest are hashes of this, for every kind:
+ * a Role's rules and a ConfigMap's binaryData count as much as a Deployment's spec.
+ */
+export function contentView(obj: KubeObject | undefined): Record<string, unknown> {
+  if (!obj) return {};
+  const { status: _s, metadata, ...body } = obj as KubeObject & Record<string, unknown>;
+  const meta: Record<string, unknown> = { ...metadata };
+  for (const k of SERVER_WRITTEN) delete meta[k];
+  return { ...body, metadata: meta };
+}
+
+/** What "the target did not move" means: the hash of its whole content view. */
+export function contentHash(obj: KubeObject): string {
+  return sha256(contentView(obj));
+}
+
+/**
+ * The object as the card's diff shows it: the whole content view (metadata included: labels,
+ * annotations, ownerReferences, finalizers), with Secret values and a Secret's last-applied copy
+ * left out and env values that could be secrets replaced by a short hash, so a change is visible
+ * without its value.
+ */
 export function changeView(obj: KubeObject | undefined): Record<string, unknown> {
   if (!obj) return {};
-  // Everything a change can touch: spec, but also data (ConfigMap), rules and subjects (RBAC),
-  // webhooks… — not the server's bookkeeping (status, managedFields, resourceVersion).
-  const { apiVersion: _v, kind: _k, metadata, status: _s, ...body } = obj as KubeObject & Record<string, unknown>;
-  const view: Record<string, unknown> = { metadata: { labels: metadata.labels ?? {}, annotations: metadata.annotations ?? {} }, ...body };
-  if (obj.spec) view.spec = redactTemplateEnv(obj.spec);
+  const view = contentView(obj);
+  const meta = view.metadata as Record<string, unknown>;
   if (obj.kind === 'Secret') {
-    // A Secret's values never reach a card: its keys do, and the last-applied copy goes too.
     for (const field of ['data', 'stringData']) {
       const values = view[field] as Record<string, unknown> | undefined;
       if (values) view[field] = Object.fromEntries(Object.keys(values).map((k) => [k, '(redacted)']));
     }
-    view.metadata = { labels: metadata.labels ?? {}, annotations: Object.fromEntries(Object.entries(metadata.annotations ?? {}).filter(([k]) => k !== 'kubectl.kubernetes.io/last-applied-configuration')) };
+    const annotations = { ...((meta.annotations as Record<string, string> | undefined) ?? {}) };
+    delete annotations['kubectl.kubernetes.io/last-applied-configuration'];
+    meta.annotations = annotations;
   }
-  return view;
-}
-
-/** Literal env values with secret-looking names never reach a card, even inside a pod template. */
-function redactTemplateEnv(spec: KubeObject['spec']): unknown {
-  const containers = spec?.template?.spec?.containers;
-  if (!Array.isArray(containers)) return spec;
-  const copy = structuredClone(spec);
-  for (const c of copy.template.spec.containers) if (c.env) c.env = redactEnv(c.env);
-  return copy;
-}
-
-/** What "the target did not move" means: its spec (data for ConfigMaps and Secrets' key set). */
-export function specHash(obj: KubeObject): string {
-  return sha256(obj.spec ?? obj.data ?? {});
+  return redactForReview(view);
 }
 
 /**
  * The artifact an approval is bound to: cluster, action, the exact request (executed verbatim),
- * the target's spec as seen at dry-run time, and the dry-run result.
+ * the target's content as seen at dry-run time, and the dry-run result.
  */
 export function artifactHash(p: { cluster: string; action: string; request: unknown; targetSpecHash: string; dryRun: unknown }): string {
   return sha256({ cluster: p.cluster, action: p.action, request: p.request, targetSpecHash: p.targetSpecHash, dryRun: p.dryRun ?? null });

@@ -3,10 +3,13 @@ import type { WriteRequest } from '../cluster/write-request.ts';
 import { describeStep, stepsOf } from '../cluster/write-request.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
 import { unifiedDiff } from '../lib/line-diff.ts';
-import { changeView } from './artifact.ts';
+import { changeView, contentView } from './artifact.ts';
 
-/** What the server's dry-run said, per step: the spec it would store, or that the object would go. */
-export type StepResult = { spec: unknown; generation?: number } | { gone: true };
+/**
+ * What the server's dry-run said, per step: the object it would store (its content view: no
+ * status or server bookkeeping), or that the object would go.
+ */
+export type StepResult = { object: unknown; generation?: number } | { gone: true };
 
 export interface DryRunRecord {
   ok: true;
@@ -14,12 +17,12 @@ export interface DryRunRecord {
 }
 
 export function dryRunRecord(objects: (KubeObject | null)[]): DryRunRecord {
-  return { ok: true, results: objects.map((o) => (o ? { spec: o.spec ?? o.data ?? {}, ...(o.metadata?.generation !== undefined ? { generation: o.metadata.generation } : {}) } : { gone: true })) };
+  return { ok: true, results: objects.map((o) => (o ? { object: o.kind === 'Scale' ? { spec: o.spec ?? {} } : contentView(o), ...(o.metadata?.generation !== undefined ? { generation: o.metadata.generation } : {}) } : { gone: true })) };
 }
 
 /** The part of a dry-run the artifact hash covers (generation excluded: it is not the change). */
 export function dryRunDigest(record: DryRunRecord): unknown {
-  return record.results.map((r) => ('gone' in r ? { gone: true } : { spec: r.spec }));
+  return record.results.map((r) => ('gone' in r ? { gone: true } : { object: r.object }));
 }
 
 /**

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { appendAudit } from '../audit/audit-log.ts';
 import { describeKubeError } from '../cluster/api-error.ts';
-import { type WriteRequest, primaryRef, stepsOf } from '../cluster/write-request.ts';
+import { type WriteRequest, type WriteStep, primaryRef, stepsOf, withResourceVersion } from '../cluster/write-request.ts';
 import { KubeWriter } from '../cluster/kube-writer.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
 import { impersonating } from '../cluster/impersonate.ts';
@@ -13,7 +13,7 @@ import type { Db } from '../store/db.ts';
 import { getProposal, recordExecution, transitionProposal } from '../store/proposals.ts';
 import type { Proposal } from '../store/schema.ts';
 import type { Config } from '../config.ts';
-import { absent, artifactHash, specHash } from './artifact.ts';
+import { absent, artifactHash, contentHash } from './artifact.ts';
 import { type DryRunRecord, dryRunDigest, dryRunRecord } from './dry-run-record.ts';
 import { actingIdentity, approverAuthority } from './approver-authority.ts';
 import { verifyOutcome } from './verify-outcome.ts';
@@ -87,14 +87,31 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
     if (!(await recordExecution(db, proposalId, { executor, startedAt, before }))) {
       return { executed: false, reason: 'another process took this execution over; nothing was applied here', proposal: await getProposal(db, proposalId) };
     }
-    if (specHash(before) !== claimed.target_spec_hash) {
-      return finish('failed', { applied: false, verified: false, stale: true, message: `not applied: ${refLabel(ref)} changed since the dry-run, so the approval is void; a new proposal is needed` });
+    const steps = stepsOf(request);
+    // Read, compare with what was approved, then write with the resourceVersion just read as a
+    // precondition: the server refuses (409) if anything moved in between, and we read and
+    // compare again. Status churn bumps resourceVersion constantly, so only the content decides.
+    for (let attempt = 1; ; attempt++) {
+      if (contentHash(before) !== claimed.target_spec_hash) {
+        return finish('failed', { applied: false, verified: false, stale: true, message: `not applied: ${refLabel(ref)} changed since the dry-run, so the approval is void; a new proposal is needed` });
+      }
+      const rv = before.metadata.resourceVersion;
+      const guarded = steps.map((s) => (rv && isStepOn(s, ref) ? withResourceVersion(s, rv) : s));
+      try {
+        const again = dryRunRecord(await writer.dryRun({ verb: 'sequence', steps: guarded }));
+        if (canonicalJson(dryRunDigest(again)) !== canonicalJson(dryRunDigest(stored))) {
+          return finish('failed', { applied: false, verified: false, stale: true, message: 'not applied: a fresh dry-run no longer gives the approved result; a new proposal is needed' });
+        }
+        await writer.apply(guarded[0]!);
+        applied++;
+        break;
+      } catch (e) {
+        if ((e as { code?: number }).code !== 409 || attempt >= 3) throw e;
+        before = (await reader.find(ref)) ?? absent(ref);
+      }
     }
-    const again = dryRunRecord(await writer.dryRun(request));
-    if (canonicalJson(dryRunDigest(again)) !== canonicalJson(dryRunDigest(stored))) {
-      return finish('failed', { applied: false, verified: false, stale: true, message: 'not applied: a fresh dry-run no longer gives the approved result; a new proposal is needed' });
-    }
-    for (const step of stepsOf(request)) {
+    // The rest of a sequence (a drain's evictions) carries its own preconditions (each pod's uid).
+    for (const step of steps.slice(1)) {
       await writer.apply(step);
       applied++;
     }
@@ -104,4 +121,9 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
   }
   const verdict = await verifyOutcome(reader, { action: claimed.action, request, before }, { timeoutMs: deps.verifyTimeoutMs ?? 120_000, pollMs: deps.pollMs ?? 500 });
   return finish(verdict.done ? 'executed' : 'failed', { applied: true, verified: verdict.done, message: verdict.message });
+}
+
+/** Whether a step writes the proposal's target itself (not an eviction of a pod on a drained node). */
+function isStepOn(step: WriteStep, ref: { apiVersion: string; kind: string; namespace?: string; name: string }): boolean {
+  return step.verb !== 'evict' && step.kind === ref.kind && step.name === ref.name && step.namespace === ref.namespace && step.apiVersion === ref.apiVersion;
 }

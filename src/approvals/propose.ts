@@ -3,6 +3,7 @@ import { describeKubeError } from '../cluster/api-error.ts';
 import type { KubeReader } from '../cluster/kube-reader.ts';
 import { redactText } from '../cluster/redact.ts';
 import { scrubValues, secretValues } from '../cluster/secret-values.ts';
+import { type WriteRequest, primaryRef } from '../cluster/write-request.ts';
 import type { Config } from '../config.ts';
 import { evaluatePolicy } from '../policy/evaluate.ts';
 import type { Db } from '../store/db.ts';
@@ -11,15 +12,20 @@ import { countActive, findLiveProposal, insertProposal, supersedePending } from 
 import { resumeRun } from '../store/runs.ts';
 import type { Proposal, Task } from '../store/schema.ts';
 import type { WritePlan } from '../tools/define-tool.ts';
-import { primaryRef } from '../cluster/write-request.ts';
-import { absent, artifactHash, specHash } from './artifact.ts';
+import { absent, artifactHash, contentHash } from './artifact.ts';
+import { RequestInvalid, canonicalRequest, requestReach } from './canonical-request.ts';
+import { requestForReview } from './card-redaction.ts';
 import { changeDiff, dryRunDigest, dryRunRecord } from './dry-run-record.ts';
+import { dangerousChanges, maxRisk } from './request-risk.ts';
 
 export class ProposalRefused extends Error {
-  readonly stage: 'policy' | 'dry_run';
-  constructor(stage: 'policy' | 'dry_run', message: string) {
+  readonly stage: 'request' | 'policy' | 'dry_run';
+  /** The refused proposal as recorded (status `refused`), so `claw show` and `--json` list it. */
+  readonly proposalId?: string;
+  constructor(stage: 'request' | 'policy' | 'dry_run', message: string, proposalId?: string) {
     super(message);
     this.stage = stage;
+    this.proposalId = proposalId;
   }
 }
 
@@ -30,39 +36,67 @@ export interface ProposeDeps {
 }
 
 /**
- * Turns a write plan into a pending proposal: policy → server-side dry-run → diff → artifact hash.
- * Nothing here can change the cluster: the reader can only dry-run.
+ * Turns a write plan into a pending proposal: canonical request → policy → server-side dry-run →
+ * diff → artifact hash. One request object, built once: policy judges it, the card shows it, the
+ * hash covers it and the executor sends it. Nothing here can change the cluster: the reader can
+ * only dry-run. A refusal is recorded as a `refused` proposal naming why, then thrown.
  */
 export async function propose(deps: ProposeDeps, input: { task: Task; runId: string; plan: WritePlan }): Promise<Proposal> {
   const { task, runId, plan } = input;
-  const targetRef = primaryRef(plan.request);
+  const cluster = deps.reader.cluster;
+  let request: WriteRequest;
+  try {
+    request = await canonicalRequest(deps.reader, plan.request);
+  } catch (e) {
+    if (!(e instanceof RequestInvalid)) throw e;
+    throw await refuse(deps, input, plan.request, 'request', { rule: 'request', reason: e.message });
+  }
+  const outside = outsideScope(task, request);
+  if (outside) throw await refuse(deps, input, request, 'request', { rule: 'task-scope', reason: outside });
+  const targetRef = primaryRef(request);
+  const target = { kind: targetRef.kind, ...(targetRef.namespace ? { namespace: targetRef.namespace } : {}), name: targetRef.name };
   const found = await deps.reader.find(targetRef);
   const live = found ?? absent(targetRef);
+  const reach = requestReach(request);
   const policy = evaluatePolicy({
-    action: plan.action, cluster: deps.reader.cluster, target: plan.target, labels: found?.metadata?.labels, risk: plan.risk, blastRadius: plan.blastRadius,
-    requester: task.requester, at: new Date(), activeDrains: plan.action === 'drain' ? await countActive(deps.db, deps.reader.cluster, 'drain') : 0,
+    action: plan.action, cluster, target, namespaces: reach.namespaces, evictions: reach.evictions, labels: found?.metadata?.labels, risk: plan.risk, blastRadius: plan.blastRadius,
+    requester: task.requester, at: new Date(), activeDrains: plan.action === 'drain' ? await countActive(deps.db, cluster, 'drain') : 0,
   }, deps.config);
   if (policy.decision === 'deny') {
-    await appendAudit(deps.db, { actor: `task:${task.requester}`, action: 'policy.denied', subject: task.id, data: { action: plan.action, target: plan.target, rule: policy.rule, reason: policy.reason } });
-    throw new ProposalRefused('policy', `${policy.reason} (rule ${policy.rule})`);
+    await appendAudit(deps.db, { actor: `task:${task.requester}`, action: 'policy.denied', subject: task.id, data: { action: plan.action, target, rule: policy.rule, reason: policy.reason } });
+    throw await refuse(deps, input, request, 'policy', { rule: policy.rule, reason: `${policy.reason} (rule ${policy.rule})` }, target);
   }
   let objects: Awaited<ReturnType<KubeReader['dryRun']>>;
   try {
-    objects = await deps.reader.dryRun(plan.request);
+    objects = await deps.reader.dryRun(request);
   } catch (e) {
-    throw new ProposalRefused('dry_run', `the server rejected the change in a dry-run: ${describeKubeError(e)}`);
+    throw await refuse(deps, input, request, 'dry_run', { rule: 'dry-run', reason: `the server rejected the change in a dry-run: ${describeKubeError(e)}` }, target);
   }
   const record = dryRunRecord(objects);
-  const targetSpecHash = specHash(live);
-  const cluster = deps.reader.cluster;
-  const hash = artifactHash({ cluster, action: plan.action, request: plan.request, targetSpecHash, dryRun: dryRunDigest(record) });
+  // What the request really does decides the risk, whatever the tool said: a change to a field
+  // that does more than it looks, or evictions from a protected namespace, is high risk and named.
+  const protectedNs = ['kube-system', 'kube-public', 'kube-node-lease', ...deps.config.policy.protectedNamespaces];
+  const warnings = [
+    ...dangerousChanges(found, objects[0]).map((what) => `changes ${what}`),
+    ...Object.entries(reach.evictions).filter(([ns]) => protectedNs.includes(ns)).map(([ns, pods]) => `evicts ${pods.length} pod(s) of protected namespace ${ns}: ${pods.join(', ')}`),
+  ];
+  const risk = warnings.length ? maxRisk(plan.risk, 'high') : plan.risk;
+  // The risk can only have risen: ask policy again, so "high risk needs two" holds for it too.
+  const decided = risk === plan.risk ? policy : evaluatePolicy({
+    action: plan.action, cluster, target, namespaces: reach.namespaces, evictions: reach.evictions, labels: found?.metadata?.labels, risk, blastRadius: plan.blastRadius,
+    requester: task.requester, at: new Date(), activeDrains: plan.action === 'drain' ? await countActive(deps.db, cluster, 'drain') : 0,
+  }, deps.config);
+  if (decided.decision === 'deny') throw await refuse(deps, input, request, 'policy', { rule: decided.rule, reason: `${decided.reason} (rule ${decided.rule})` }, target);
+  const targetSpecHash = contentHash(live);
+  const hash = artifactHash({ cluster, action: plan.action, request, targetSpecHash, dryRun: dryRunDigest(record) });
   // A run that started over (its replica died before the run paused) proposes the same change
   // again: the card already out, perhaps already approved, is that proposal, not a new one.
   const same = await findLiveProposal(deps.db, runId, hash);
   if (same) return same;
   const id = newId('prop');
+  const known = await secretValues(deps.reader, targetRef.namespace);
   // The older card is obsolete: audited, and its waiting run wakes to say so (fail closed).
-  for (const old of await supersedePending(deps.db, cluster, plan.target)) {
+  for (const old of await supersedePending(deps.db, cluster, target)) {
     await appendAudit(deps.db, { actor: `task:${task.requester}`, action: 'proposal.superseded', subject: old.id, data: { by: id } });
     await resumeRun(deps.db, old.run_id);
   }
@@ -72,21 +106,58 @@ export async function propose(deps: ProposeDeps, input: { task: Task; runId: str
     task_id: task.id,
     action: plan.action,
     cluster,
-    target: JSON.stringify(plan.target),
-    request: JSON.stringify(plan.request),
+    target: JSON.stringify(target),
+    request: JSON.stringify(request),
     target_spec_hash: targetSpecHash,
     artifact_hash: hash,
     dry_run: JSON.stringify(record),
-    diff: scrubValues(redactText(changeDiff(live, objects, plan.request)), await secretValues(deps.reader, targetRef.namespace)),
-    risk: plan.risk,
-    blast_radius: JSON.stringify({ ...plan.blastRadius, rollback: plan.rollback, ...(plan.undo ? { undo: plan.undo } : {}) }),
+    diff: scrubValues(redactText(changeDiff(live, objects, request)), known),
+    request_view: requestForReview(request, known),
+    risk,
+    blast_radius: JSON.stringify({ ...plan.blastRadius, rollback: plan.rollback, ...(plan.undo ? { undo: plan.undo } : {}), ...(warnings.length ? { warnings } : {}) }),
     rationale: plan.summary,
-    required_approvals: policy.count,
-    policy_rule: policy.rule,
-    approvers: JSON.stringify(policy.approvers),
+    required_approvals: decided.count,
+    policy_rule: decided.rule,
+    approvers: JSON.stringify(decided.approvers),
     status: 'pending',
     expires_at: new Date(Date.now() + deps.config.approvals.ttlMinutes * 60_000),
   });
-  await appendAudit(deps.db, { actor: `task:${task.requester}`, action: 'proposal.created', subject: proposal.id, data: { action: plan.action, target: plan.target, artifactHash: hash, rule: policy.rule, approvals: policy.count, trace: policy.trace } });
+  await appendAudit(deps.db, { actor: `task:${task.requester}`, action: 'proposal.created', subject: proposal.id, data: { action: plan.action, target, artifactHash: hash, rule: decided.rule, approvals: decided.count, risk, warnings, trace: decided.trace } });
   return proposal;
+}
+
+/**
+ * Records a change that was refused before it could be proposed (status `refused`, never
+ * pending, never approvable), with the rule or stage that refused it, and returns the error to
+ * throw. The run's thread says why; `claw show` and `--json` list it.
+ */
+async function refuse(deps: ProposeDeps, input: { task: Task; runId: string; plan: WritePlan }, request: WriteRequest, stage: ProposalRefused['stage'], why: { rule: string; reason: string }, target = input.plan.target): Promise<ProposalRefused> {
+  const id = newId('prop');
+  await insertProposal(deps.db, {
+    id, run_id: input.runId, task_id: input.task.id, action: input.plan.action, cluster: deps.reader.cluster,
+    target: JSON.stringify(target), request: JSON.stringify(request), target_spec_hash: '', artifact_hash: '',
+    dry_run: JSON.stringify({ ok: false, error: why.reason }), diff: '', risk: input.plan.risk,
+    blast_radius: JSON.stringify({ ...input.plan.blastRadius, rollback: input.plan.rollback }), rationale: input.plan.summary,
+    required_approvals: 0, policy_rule: why.rule, approvers: JSON.stringify([]), status: 'refused',
+    outcome: JSON.stringify({ refused: { stage, rule: why.rule, reason: why.reason } }), expires_at: new Date(),
+  });
+  return new ProposalRefused(stage, why.reason, id);
+}
+
+/**
+ * A task scoped to a namespace changes that namespace, and nodes (a cordoned or failing node is
+ * often why its pods suffer; a drain evicts whatever runs there, named on the card); never
+ * another namespace or another cluster-scoped object such as RBAC. Judged on the canonical request.
+ */
+function outsideScope(task: Task, request: WriteRequest): string | undefined {
+  if (!task.namespace) return undefined;
+  const steps = request.verb === 'sequence' ? request.steps : [request];
+  const drainsNode = steps[0]?.kind === 'Node';
+  for (const s of steps) {
+    if (s.verb === 'evict' && drainsNode) continue;
+    if (s.namespace ? s.namespace !== task.namespace : s.kind !== 'Node') {
+      return `${s.namespace ? `namespace "${s.namespace}"` : `cluster-scoped ${s.kind} ${s.name}`} is outside this task's scope (namespace ${task.namespace})`;
+    }
+  }
+  return undefined;
 }

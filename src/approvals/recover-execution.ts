@@ -3,7 +3,7 @@ import { KubeReader } from '../cluster/kube-reader.ts';
 import { type WriteRequest, primaryRef } from '../cluster/write-request.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
 import { fenceExecution, getProposal, transitionProposal } from '../store/proposals.ts';
-import { absent, specHash } from './artifact.ts';
+import { absent, contentHash } from './artifact.ts';
 import { type ExecuteDeps, type ExecuteResult, type ExecutionOutcome, executeProposal } from './execute.ts';
 import { verifyOutcome } from './verify-outcome.ts';
 
@@ -48,7 +48,7 @@ export async function recoverExecution(deps: ExecuteDeps & { waitMs?: number }, 
   }
   const reader = new KubeReader(deps.kubeConfigFor(p.cluster));
   const current = (await reader.find(ref)) ?? absent(ref);
-  if (specHash(current) === p.target_spec_hash) {
+  if (contentHash(current) === p.target_spec_hash) {
     return finish('failed', { applied: false, verified: false, message: `interrupted before the change was applied: its executor${who} stopped; the target is as it was approved, so nothing changed and it is not retried` });
   }
   const verdict = await verifyOutcome(reader, { action: p.action, request, before: p.execution.before as KubeObject }, { timeoutMs: deps.verifyTimeoutMs ?? 120_000, pollMs: deps.pollMs ?? 500 });

@@ -14,12 +14,15 @@ export type { WriteRequest, WriteStep } from './write-request.ts';
  */
 export class KubeReader {
   readonly cluster: string;
+  /** The kubeconfig context's namespace (else `default`): where a namespaced request without one would go. */
+  readonly defaultNamespace: string;
   protected readonly core: CoreV1Api;
   protected readonly apps: AppsV1Api;
   protected readonly objects: ObjectClient;
 
   constructor(kc: KubeConfig) {
     this.cluster = clusterNameOf(kc);
+    this.defaultNamespace = kc.getContextObject(kc.getCurrentContext())?.namespace || 'default';
     this.core = makeApiClient(kc, CoreV1Api);
     this.apps = makeApiClient(kc, AppsV1Api);
     this.objects = ObjectClient.forConfig(kc);
@@ -30,12 +33,12 @@ export class KubeReader {
     return plain(await this.objects.request('GET', ref), ref.apiVersion, ref.kind);
   }
 
-  /** Reads `ref`, or undefined when the server says 404. */
   /** Whether a kind is namespaced (API discovery); undefined when the cluster does not serve it. */
   isNamespaced(apiVersion: string, kind: string): Promise<boolean | undefined> {
     return this.objects.isNamespaced(apiVersion, kind);
   }
 
+  /** Reads `ref`, or undefined when the server says 404. */
   async find(ref: ObjectRef): Promise<KubeObject | undefined> {
     try {
       return await this.read(ref);
@@ -135,13 +138,19 @@ export class KubeReader {
     if (step.verb === 'evict') {
       await this.objects.request('POST', step, {
         subresource: 'eviction', query,
-        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: step.name, namespace: step.namespace }, deleteOptions: { ...(step.uid ? { preconditions: { uid: step.uid } } : {}), ...(dryRun ? { dryRun: ['All'] } : {}) } },
+        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: step.name, namespace: step.namespace }, deleteOptions: { ...preconditions(step), ...(dryRun ? { dryRun: ['All'] } : {}) } },
       });
       return null;
     }
-    await this.objects.request('DELETE', step, { query, body: { kind: 'DeleteOptions', apiVersion: 'v1', ...(step.uid ? { preconditions: { uid: step.uid } } : {}), ...(dryRun ? { dryRun: ['All'] } : {}) } });
+    await this.objects.request('DELETE', step, { query, body: { kind: 'DeleteOptions', apiVersion: 'v1', ...preconditions(step), ...(dryRun ? { dryRun: ['All'] } : {}) } });
     return null;
   }
+}
+
+/** DeleteOptions.preconditions for a deletion or eviction: the object meant (uid), as read (resourceVersion). */
+function preconditions(step: { uid?: string; resourceVersion?: string }): { preconditions?: { uid?: string; resourceVersion?: string } } {
+  if (!step.uid && !step.resourceVersion) return {};
+  return { preconditions: { ...(step.uid ? { uid: step.uid } : {}), ...(step.resourceVersion ? { resourceVersion: step.resourceVersion } : {}) } };
 }
 
 /**

@@ -10,7 +10,10 @@ export interface ObjectRef {
 
 /**
  * client-node's dynamic client (paths from API discovery, so every kind and CRD works), extended
- * with what it lacks: JSON-patch bodies, subresources (eviction, scale) and an exact body.
+ * with what it lacks: JSON-patch bodies, subresources (eviction, scale) and an exact body. Paths
+ * carry the names exactly as given: client-node's own builder lower-cases the whole path and
+ * fills in the kubeconfig's default namespace, so a request policy judged for "SHOP" or for no
+ * namespace would land somewhere else.
  */
 export class ObjectClient extends KubernetesObjectApi {
   static forConfig(kc: KubeConfig): ObjectClient {
@@ -25,8 +28,7 @@ export class ObjectClient extends KubernetesObjectApi {
   }
 
   async request(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', ref: ObjectRef, opts: { subresource?: string; query?: Record<string, string | undefined>; body?: unknown; contentType?: string } = {}): Promise<unknown> {
-    const header = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } };
-    let path = await this.specUriPath(header, method === 'POST' && !opts.subresource ? 'create' : 'read');
+    let path = await this.pathOf(ref, method === 'POST' && !opts.subresource);
     if (opts.subresource) path += `/${opts.subresource}`;
     const ctx = this.configuration.baseServer.makeRequestContext(path, HttpMethod[method]);
     ctx.setHeaderParam('Accept', 'application/json, */*;q=0.8');
@@ -36,5 +38,17 @@ export class ObjectClient extends KubernetesObjectApi {
       ctx.setBody(JSON.stringify(opts.body));
     }
     return this.requestPromise(ctx);
+  }
+
+  /** `/apis/<group>/<version>/namespaces/<ns>/<plural>[/<name>]`, names as given; a namespaced kind without a namespace is an error. */
+  async pathOf(ref: ObjectRef, collection = false): Promise<string> {
+    const resource = await this.resource(ref.apiVersion, ref.kind);
+    if (!resource) throw new Error(`the cluster does not serve ${ref.kind} in ${ref.apiVersion}`);
+    if (resource.namespaced && !ref.namespace) throw new Error(`${ref.kind} ${ref.name} is namespaced, but the request names no namespace`);
+    const parts = [this.apiVersionPath(ref.apiVersion)];
+    if (resource.namespaced) parts.push('namespaces', encodeURIComponent(ref.namespace!));
+    parts.push(resource.name);
+    if (!collection) parts.push(encodeURIComponent(ref.name));
+    return parts.join('/');
   }
 }

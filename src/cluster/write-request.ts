@@ -12,8 +12,8 @@ export const CONTENT_TYPES: Record<PatchType, string> = {
 /** One API call a proposal makes. The executor sends it verbatim; nothing is recomputed at apply time. */
 export type WriteStep =
   | (ObjectRef & { verb: 'patch'; patchType: PatchType; body: unknown; subresource?: 'scale' })
-  | (ObjectRef & { verb: 'delete'; uid?: string })
-  | (ObjectRef & { verb: 'evict'; uid?: string });
+  | (ObjectRef & { verb: 'delete'; uid?: string; resourceVersion?: string })
+  | (ObjectRef & { verb: 'evict'; uid?: string; resourceVersion?: string });
 
 /** The exact write a proposal carries: one step, or an ordered sequence (drain = cordon, then evictions). */
 export type WriteRequest = WriteStep | { verb: 'sequence'; steps: WriteStep[] };
@@ -34,4 +34,19 @@ export function describeStep(s: WriteStep): string {
   if (s.verb === 'patch') return `PATCH ${s.apiVersion} ${where}${s.subresource ? `/${s.subresource}` : ''} (${s.patchType})`;
   if (s.verb === 'evict') return `EVICT ${where} (honours PodDisruptionBudgets)`;
   return `DELETE ${s.apiVersion} ${where}`;
+}
+
+/**
+ * The step with the target's resourceVersion as a precondition, so the server refuses it (409)
+ * if the object changed after the executor read it: in the body for patches (the patched
+ * object's resourceVersion is compared with the stored one; JSON patches replace it), in
+ * `preconditions` for deletions and evictions.
+ */
+export function withResourceVersion(step: WriteStep, resourceVersion: string): WriteStep {
+  if (step.verb === 'patch') {
+    if (step.patchType === 'json') return { ...step, body: [{ op: 'replace', path: '/metadata/resourceVersion', value: resourceVersion }, ...(step.body as unknown[])] };
+    const body = (step.body ?? {}) as { metadata?: Record<string, unknown> };
+    return { ...step, body: { ...body, metadata: { ...body.metadata, resourceVersion } } };
+  }
+  return { ...step, resourceVersion };
 }

@@ -11,6 +11,13 @@ export interface PolicyInput {
   action: string;
   cluster: string;
   target: ObjectRef;
+  /**
+   * Every namespace the request writes in, beyond the target's (default: the target's), and the
+   * pods it evicts per namespace (a drain): rules, freezes and limits scoped to a namespace
+   * match when the change reaches it at all.
+   */
+  namespaces?: string[];
+  evictions?: Record<string, string[]>;
   /** The target object's labels as the cluster has them now. */
   labels?: Record<string, string>;
   risk: 'low' | 'medium' | 'high';
@@ -35,15 +42,22 @@ export function evaluatePolicy(input: PolicyInput, config: Config): PolicyDecisi
   const trace: string[] = [];
   const deny = (rule: string, reason: string): PolicyDecision => ({ decision: 'deny', reason, rule, trace: [...trace, `${rule}: deny — ${reason}`] });
   const ns = input.target.namespace;
+  const written = [...new Set([...(ns ? [ns] : []), ...(input.namespaces ?? [])])];
+  const reached = [...new Set([...written, ...Object.keys(input.evictions ?? {})])];
 
   const protectedNs = [...BUILTIN_PROTECTED, ...policy.protectedNamespaces];
-  if (ns && protectedNs.includes(ns)) return deny('protected-namespaces', `namespace ${ns} is protected: ClusterClaw does not change it`);
-  trace.push(`protected-namespaces: ${ns ?? '(cluster-scoped)'} is not protected`);
+  const hit = written.find((n) => protectedNs.includes(n));
+  if (hit) return deny('protected-namespaces', `namespace ${hit} is protected: ClusterClaw does not change it`);
+  trace.push(`protected-namespaces: ${written.length ? written.join(', ') : '(cluster-scoped)'} ${written.length > 1 ? 'are' : 'is'} not protected`);
+  // A drain evicts what runs on the node, system pods included: allowed (their controllers put
+  // them back elsewhere), but never silently — the card names them and the risk is high.
+  const evictedProtected = Object.keys(input.evictions ?? {}).filter((n) => protectedNs.includes(n));
+  if (evictedProtected.length) trace.push(`protected-namespaces: evicts pods of ${evictedProtected.join(', ')} (named on the card, high risk)`);
   if (config.approvals.approvers.length === 0) return deny('approvers-required', 'no approvers are configured (approvals.approvers in claw.yaml), so no change can be approved');
 
   for (const f of policy.freezes) {
     const active = input.at >= new Date(f.from) && input.at <= new Date(f.to);
-    const here = inScope(f, input.cluster, ns);
+    const here = inScope(f, input.cluster, reached);
     if (active && here && !f.allowActions.includes(input.action)) return deny(`freeze:${f.name}`, `change freeze "${f.name}" until ${f.to}${f.allowActions.length ? ` (allowed: ${f.allowActions.join(', ')})` : ''}`);
     trace.push(`freeze:${f.name}: ${!active ? 'not in its window' : !here ? 'another scope' : `allows ${input.action}`}`);
   }
@@ -51,7 +65,7 @@ export function evaluatePolicy(input: PolicyInput, config: Config): PolicyDecisi
   const pods = input.blastRadius?.pods ?? 0;
   const limits = policy.limits;
   if (limits.maxPodsPerChange !== undefined && pods > limits.maxPodsPerChange) return deny('limit:max-pods', `the change affects ${pods} pods; policy allows at most ${limits.maxPodsPerChange} per change`);
-  if (input.action === 'scale' && input.blastRadius?.replicas === 0 && limits.noScaleToZero && inScope(limits.noScaleToZero, input.cluster, ns)) {
+  if (input.action === 'scale' && input.blastRadius?.replicas === 0 && limits.noScaleToZero && inScope(limits.noScaleToZero, input.cluster, reached)) {
     return deny('limit:no-scale-to-zero', `scaling to zero is not allowed in ${ns ? `namespace ${ns} on ` : ''}cluster ${input.cluster}`);
   }
   if (input.action === 'drain' && (input.activeDrains ?? 0) >= limits.concurrentDrains) {
@@ -60,7 +74,7 @@ export function evaluatePolicy(input: PolicyInput, config: Config): PolicyDecisi
   trace.push(`limits: ${pods} pod(s) affected${limits.maxPodsPerChange !== undefined ? ` (max ${limits.maxPodsPerChange})` : ''}; within limits`);
 
   for (const r of policy.rules) {
-    const miss = mismatch(r, input);
+    const miss = mismatch(r, input, reached);
     if (miss) {
       trace.push(`rule:${r.name}: no match (${miss})`);
       continue;
@@ -81,15 +95,15 @@ function defaultCount(input: PolicyInput, policy: PolicyConfig): number {
   return input.risk === 'high' ? policy.highRiskApprovals : 1;
 }
 
-function inScope(s: { clusters?: string[]; namespaces?: string[] }, cluster: string, ns: string | undefined): boolean {
-  return (!s.clusters || s.clusters.includes(cluster)) && (!s.namespaces || (ns !== undefined && s.namespaces.includes(ns)));
+/** A scope matches a change on its cluster that reaches any of its namespaces (absent lists match all). */
+function inScope(s: { clusters?: string[]; namespaces?: string[] }, cluster: string, namespaces: string[]): boolean {
+  return (!s.clusters || s.clusters.includes(cluster)) && (!s.namespaces || namespaces.some((n) => s.namespaces!.includes(n)));
 }
 
 /** Why a rule does not match, or undefined when it does. */
-function mismatch(r: PolicyRule, input: PolicyInput): string | undefined {
+function mismatch(r: PolicyRule, input: PolicyInput, reached: string[]): string | undefined {
   const m = r.match;
-  const ns = input.target.namespace;
-  if (!inScope(m, input.cluster, ns)) return `scope ${input.cluster}/${ns ?? '-'}`;
+  if (!inScope(m, input.cluster, reached)) return `scope ${input.cluster}/${reached.join(',') || '-'}`;
   if (m.actions && !m.actions.includes(input.action)) return `action ${input.action}`;
   if (m.kinds && !m.kinds.includes(input.target.kind)) return `kind ${input.target.kind}`;
   if (m.risk && !m.risk.includes(input.risk)) return `risk ${input.risk}`;

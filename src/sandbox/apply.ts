@@ -33,6 +33,11 @@ export function serverSideApply(state: ClusterState, type: ResourceType, namespa
   const entry = (): ManagedFieldsEntry => ({ manager, operation: 'Apply', apiVersion: apiVersionOf(type), time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(paths) });
   const current = state.store.get(type, namespace, name);
   const body = { ...applied, metadata: { ...applied.metadata, ...(type.namespaced ? { namespace } : {}) } };
+  // A resourceVersion in the applied configuration is a precondition, as on the real server.
+  const precondition = applied.metadata?.resourceVersion;
+  if (precondition && precondition !== current?.metadata.resourceVersion) {
+    throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${type.plural}${type.group ? `.${type.group}` : ''} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+  }
   if (!current) return state.store.create(type, { ...body, metadata: { ...body.metadata, managedFields: [entry()] } }, { dryRun: opts.dryRun });
   const managed = ((current.metadata.managedFields as ManagedFieldsEntry[] | undefined) ?? []).filter((m) => !(m.manager === manager && m.operation === 'Apply'));
   const previous = ((current.metadata.managedFields as ManagedFieldsEntry[] | undefined) ?? []).find((m) => m.manager === manager && m.operation === 'Apply');

@@ -5,7 +5,7 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 type Json<T = unknown> = ColumnType<T, string | T, string | T>;
 
 export type RunStatus = 'queued' | 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'cancelled' | 'escalated';
-export type ProposalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'superseded' | 'executing' | 'executed' | 'failed';
+export type ProposalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'superseded' | 'executing' | 'executed' | 'failed' | 'refused';
 export type TaskKind = 'investigate' | 'remediate' | 'report' | 'change';
 export type TaskSource = 'slash' | 'mention' | 'alert' | 'schedule' | 'cli';
 
@@ -98,6 +98,8 @@ export interface ProposalsTable {
   cluster: string;
   target: Json<{ kind: string; namespace?: string; name: string }>;
   request: Json<Record<string, unknown>>;
+  /** The request as a reviewer reads it in full: YAML, values that could be secrets as markers. */
+  request_view: Generated<string>;
   target_spec_hash: string;
   artifact_hash: string;
   dry_run: Json<{ ok: boolean; object?: unknown; error?: string }>;

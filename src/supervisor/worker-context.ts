@@ -50,7 +50,9 @@ export function workerContext(opts: { db: Db; config: Config; reader: KubeReader
   async function readTool(name: string, input: Record<string, unknown>): Promise<ReadToolOutput> {
     const tool = findTool(name);
     if (tool?.effect !== 'read') throw new Error(`no read tool "${name}"`);
-    inScope(name, input);
+    // Judged on the input as the tool will read it ("SHOP" is namespace shop).
+    const parsed = tool.input.safeParse(input);
+    inScope(name, parsed.success ? (parsed.data as Record<string, unknown>) : input);
     step();
     pump.push({ type: 'tool_call', data: { tool: name, cluster: reader.cluster, input } });
     const timer = opts.metrics?.toolSeconds.startTimer({ tool: name });
@@ -93,15 +95,11 @@ export function workerContext(opts: { db: Db; config: Config; reader: KubeReader
     async propose(name, input) {
       const tool = findTool(name);
       if (tool?.effect !== 'write') throw new Error(`no write tool "${name}"`);
-      inScope(name, input);
+      const parsed = tool.input.parse(input);
+      inScope(name, parsed as Record<string, unknown>);
       step();
-      const plan = await tool.plan(tools, tool.input.parse(input));
-      // A namespaced task changes its namespace, and nodes (a cordoned or failing node is often
-      // why its pods suffer); never another cluster-scoped object such as RBAC, whatever it read.
-      const t = plan.target;
-      if (task.namespace && (t.namespace ? t.namespace !== task.namespace : t.kind !== 'Node')) {
-        throw new OutOfScope(`${name}: ${t.namespace ? `namespace "${t.namespace}"` : `cluster-scoped ${t.kind} ${t.name}`} is outside this task's scope (namespace ${task.namespace})`);
-      }
+      const plan = await tool.plan(tools, parsed);
+      // Scope, policy and the dry-run judge the canonical request inside propose(), refusals recorded.
       const proposal = await propose({ db, reader, config }, { task, runId: run.id, plan });
       opts.metrics?.proposals.inc({ action: proposal.action, risk: proposal.risk });
       return { proposal, plan };

@@ -13,6 +13,10 @@ export interface InvestigationReport {
   proposals: {
     id: string; action: string; target: { kind: string; namespace?: string; name: string }; status: string; risk: string;
     summary: string; artifactHash: string; expiresAt: string; dryRun: { ok: boolean; diff: string }; outcome: unknown;
+    /** The stored request in full, as YAML, values that could be secrets as `[redacted sha256:…]`. */
+    request: string;
+    /** What makes the change riskier than it looks (dangerous fields, protected pods evicted): named on the card. */
+    warnings: string[];
     blastRadius: string; rollback?: string; approvals: { required: number; rule: string; approvedBy: string[] };
   }[];
 }
@@ -36,6 +40,8 @@ export async function buildReport(db: Db, runId: string): Promise<InvestigationR
       artifactHash: p.artifact_hash,
       expiresAt: new Date(p.expires_at).toISOString(),
       dryRun: { ok: (p.dry_run as { ok: boolean }).ok, diff: p.diff },
+      request: p.request_view,
+      warnings: (p.blast_radius as { warnings?: string[] }).warnings ?? [],
       outcome: p.outcome,
       blastRadius: (p.blast_radius as { description?: string }).description ?? '',
       ...((p.blast_radius as { rollback?: string }).rollback ? { rollback: (p.blast_radius as { rollback: string }).rollback } : {}),

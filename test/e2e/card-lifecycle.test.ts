@@ -88,14 +88,14 @@ describe("a proposal card's life in Slack: rejected with a reason, or superseded
     expect((await db.selectFrom('proposals').select('status').where('id', '=', idOf(newer)).executeTakeFirstOrThrow()).status).toBe('pending');
   }, 60_000);
 
-  it('a card whose diff does not fit offers the whole diff in a modal, split within Block Kit limits', async () => {
+  it('every card offers the whole change (the request, then the diff) in a modal, split within Block Kit limits', async () => {
     const data = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`key-${i}`, `value number ${i} `.repeat(4)]));
     const manifest = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big', namespace: 'shop' }, data });
     const { proposal } = await makeProposal(h.app.runtime.store.db, h.sandbox, h.app.runtime.config, 'apply_manifest', { manifest });
     const buttons = (proposalCard(proposal).blocks!.find((b) => b.type === 'actions') as { elements: { action_id: string }[] }).elements.map((e) => e.action_id);
     expect(buttons).toEqual(['claw_approve', 'claw_reject', 'claw_view_diff']);
     await postSigned(h.events(), SECRET, buttonClickBody({ actionId: 'claw_view_diff', value: proposal.id, user: 'U0ANYONE', channel: CHANNEL, messageTs: '1700000900.000100', threadTs: '1700000800.000100' }));
-    const opened = await waitFor('the diff modal', () => h.slack.callsTo('views.open').find((c) => c.args.view?.title?.text === 'Dry-run diff'));
+    const opened = await waitFor('the whole-change modal', () => h.slack.callsTo('views.open').find((c) => c.args.view?.title?.text === 'Whole change'));
     const sections = (opened.args.view.blocks as { type: string; text?: { text: string } }[]).filter((b) => b.type === 'section');
     expect(sections.length).toBeGreaterThan(3);
     expect(opened.args.view.blocks.length).toBeLessThanOrEqual(100);
@@ -103,5 +103,7 @@ describe("a proposal card's life in Slack: rejected with a reason, or superseded
     const shown = sections.map((b) => b.text!.text).join('\n');
     expect(shown).toContain('key-0');
     expect(shown).toContain('key-399');
+    expect(shown.indexOf('*Request*')).toBeLessThan(shown.indexOf('# PATCH v1 ConfigMap shop/big (apply)'));
+    expect(shown.indexOf('# PATCH v1 ConfigMap shop/big (apply)')).toBeLessThan(shown.indexOf('*Server dry-run diff*'));
   }, 60_000);
 });

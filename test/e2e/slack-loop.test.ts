@@ -89,7 +89,7 @@ describe('the whole loop through Slack over real HTTP', () => {
     const card = await waitFor('the proposal card', () => slack.callsTo('chat.postMessage').find((c) => JSON.stringify(c.args.blocks ?? '').includes('claw_approve')), 30_000);
     expect(card.args.thread_ts).toBe(rootTs);
     const buttons = (card.args.blocks as any[]).find((b) => b.type === 'actions').elements;
-    expect(buttons.map((b: any) => b.action_id)).toEqual(['claw_approve', 'claw_reject']);
+    expect(buttons.map((b: any) => b.action_id)).toEqual(['claw_approve', 'claw_reject', 'claw_view_diff']);
     const proposalId = buttons[0].value as string;
     expect(proposalId).toMatch(/^prop_/);
     const finding = slack.callsTo('chat.postMessage').find((c) => String(c.args.text).includes('crash_loop'));

@@ -62,7 +62,13 @@ export const showCommand: Command = {
       for (const p of report.proposals) {
         const approved = p.approvals.approvedBy.length ? `, approved by ${p.approvals.approvedBy.join(' and ')}` : '';
         process.stdout.write(`\nproposal ${p.id}: ${p.action} ${refLabel(p.target)} [${p.status}, risk ${p.risk}, expires ${p.expiresAt}]\n${p.summary}\n`);
-        process.stdout.write(`blast radius: ${p.blastRadius}\napprovals: ${p.approvals.required} required (rule ${p.approvals.rule})${approved}\n${p.rollback ? `to undo: ${p.rollback}\n` : ''}artifact ${p.artifactHash}\n${p.dryRun.diff}\n`);
+        if (p.status === 'refused') {
+          process.stdout.write(`refused before approval by ${p.approvals.rule}: ${(p.outcome as { refused?: { reason?: string } } | null)?.refused?.reason ?? ''}\n`);
+          continue;
+        }
+        for (const w of p.warnings) process.stdout.write(`warning: ${w}\n`);
+        process.stdout.write(`blast radius: ${p.blastRadius}\napprovals: ${p.approvals.required} required (rule ${p.approvals.rule})${approved}\n${p.rollback ? `to undo: ${p.rollback}\n` : ''}artifact ${p.artifactHash}\n`);
+        process.stdout.write(`whole change (the request the executor sends):\n${p.request}\nserver dry-run diff:\n${p.dryRun.diff}\n`);
       }
       return 0;
     } finally {

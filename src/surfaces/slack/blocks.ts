@@ -64,7 +64,7 @@ export function findingMessage(f: Finding): SlackMessage {
 
 function proposalDetails(p: Proposal, approvedBy: readonly string[] = []): KnownBlock[] {
   const t = p.target as { kind: string; namespace?: string; name: string };
-  const { description: blast = '', rollback } = p.blast_radius as { description?: string; rollback?: string };
+  const { description: blast = '', rollback, warnings = [] } = p.blast_radius as { description?: string; rollback?: string; warnings?: string[] };
   return [
     { type: 'header', text: { type: 'plain_text', text: clip(`Approval needed: ${p.action}`, 150) } },
     { type: 'section', text: { type: 'mrkdwn', text: clip(esc(p.rationale), 2900) } },
@@ -79,6 +79,7 @@ function proposalDetails(p: Proposal, approvedBy: readonly string[] = []): Known
         { type: 'mrkdwn', text: `*Expires*\n<!date^${Math.floor(new Date(p.expires_at).getTime() / 1000)}^{time}|${new Date(p.expires_at).toISOString()}>` },
       ],
     },
+    ...(warnings.length ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: clip(`:warning: *Riskier than it looks*\n${warnings.map((w) => `• ${esc(w)}`).join('\n')}`, 2900) } }] : []),
     { type: 'section', text: { type: 'mrkdwn', text: `*Server dry-run diff*\n${codeBlock(p.diff || '(no change)', CARD_DIFF_CHARS)}` } },
     ...(rollback ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: clip(`*To undo:* ${esc(rollback)}`, 2900) }] }] : []),
     { type: 'context', elements: [{ type: 'mrkdwn', text: `Proposal \`${p.id}\` · artifact \`${p.artifact_hash.slice(0, 16)}\` · the approval binds to exactly this change` }] },
@@ -101,7 +102,8 @@ export function proposalCard(p: Proposal, approvedBy: readonly string[] = []): S
             ...(p.risk === 'high' ? { confirm: { title: { type: 'plain_text' as const, text: 'Approve a high-risk change?' }, text: { type: 'mrkdwn' as const, text: clip(`${esc(p.action)} on \`${esc(p.cluster)}\`: ${esc(p.rationale)}`, 300) }, confirm: { type: 'plain_text' as const, text: 'Approve' }, deny: { type: 'plain_text' as const, text: 'Cancel' }, style: 'danger' as const } } : {}),
           },
           { type: 'button', action_id: REJECT_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Reject' }, value: p.id },
-          ...(esc(p.diff).length > CARD_DIFF_CHARS - 20 ? [{ type: 'button' as const, action_id: VIEW_DIFF_ACTION, text: { type: 'plain_text' as const, text: 'Whole diff' }, value: p.id }] : []),
+          // The request itself, in full, is what is approved: always one click away.
+          { type: 'button', action_id: VIEW_DIFF_ACTION, text: { type: 'plain_text', text: 'Whole change' }, value: p.id },
         ],
       },
     ],
@@ -119,11 +121,30 @@ export function decidedCard(p: Proposal, actors: readonly string[], decision: 'a
  * The whole dry-run diff in a modal: as many code sections as Slack allows (100 blocks); a diff
  * longer still says where to read the rest.
  */
-export function diffModal(p: Pick<Proposal, 'id' | 'action' | 'diff' | 'run_id'>): types.ModalView {
+export function diffModal(p: Pick<Proposal, 'id' | 'action' | 'diff' | 'run_id' | 'request_view'>): types.ModalView {
+  const parts = [...modalChunks(p.request_view || '(not recorded)'), ...modalChunks(p.diff || '(no change)')];
+  const requestParts = modalChunks(p.request_view || '(not recorded)').length;
+  const shown = parts.slice(0, 96);
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: 'Whole change' },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: [
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `${esc(p.action)} · proposal \`${p.id}\` · the request the executor sends, then what the API server would store (server-side dry-run)` }] },
+      { type: 'section', text: { type: 'mrkdwn', text: '*Request*' } },
+      ...shown.slice(0, requestParts).map((c) => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text: codeBlock(c, 2900) } })),
+      ...(shown.length > requestParts ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: '*Server dry-run diff*' } }] : []),
+      ...shown.slice(requestParts).map((c) => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text: codeBlock(c, 2900) } })),
+      ...(parts.length > shown.length ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: `${parts.length - shown.length} more parts: \`claw show ${p.run_id}\` prints it all.` }] }] : []),
+    ],
+  };
+}
+
+/** Text cut at line ends into pieces that fit a section once escaped. */
+function modalChunks(text: string): string[] {
   const chunks: string[] = [];
-  const lines = (p.diff || '(no change)').split('\n');
   let current = '';
-  for (const line of lines) {
+  for (const line of text.split('\n')) {
     const piece = line.length > 2700 ? `${line.slice(0, 2690)}…` : line;
     if (esc(`${current}\n${piece}`).length > 2700) {
       chunks.push(current);
@@ -131,17 +152,7 @@ export function diffModal(p: Pick<Proposal, 'id' | 'action' | 'diff' | 'run_id'>
     } else current = current ? `${current}\n${piece}` : piece;
   }
   chunks.push(current);
-  const shown = chunks.slice(0, 98);
-  return {
-    type: 'modal',
-    title: { type: 'plain_text', text: 'Dry-run diff' },
-    close: { type: 'plain_text', text: 'Close' },
-    blocks: [
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `${esc(p.action)} · proposal \`${p.id}\` · what the API server would store, from a server-side dry-run` }] },
-      ...shown.map((c) => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text: codeBlock(c, 2900) } })),
-      ...(chunks.length > shown.length ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: `${chunks.length - shown.length} more parts: \`claw show ${p.run_id}\` prints it all.` }] }] : []),
-    ],
-  };
+  return chunks;
 }
 
 /** The reason modal (views.open); Slack returns `private_metadata` untouched on submit. */

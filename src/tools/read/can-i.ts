@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NamespaceName } from '../input-names.ts';
 import { defineReadTool } from '../define-tool.ts';
 
 export const canI = defineReadTool({
@@ -8,7 +9,7 @@ export const canI = defineReadTool({
     user: z.string().optional().describe('User name, or system:serviceaccount:<ns>:<name>'),
     groups: z.array(z.string()).default([]),
     verb: z.string(), resource: z.string(), group: z.string().default(''), subresource: z.string().optional(),
-    namespace: z.string().optional(), name: z.string().optional(),
+    namespace: NamespaceName.optional(), name: z.string().optional(),
   }),
   async run(ctx, input) {
     const review = await ctx.reader.accessReview({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NamespaceName } from '../input-names.ts';
 import { triage } from '../../analyzers/triage.ts';
 import { redactText } from '../../cluster/redact.ts';
 import { checkScope, defineReadTool } from '../define-tool.ts';
@@ -10,10 +11,10 @@ export const findProblems = defineReadTool({
   name: 'find_problems',
   description: 'Run every deterministic analyzer (pods, rollouts, scheduling, storage, services, nodes, jobs) over a namespace or the cluster; returns ranked problems with a category, the object and evidence quoted from the cluster.',
   input: z.object({
-    namespace: z.string().optional().describe('Namespace; omit for every namespace in scope'),
+    namespace: NamespaceName.optional().describe('Namespace; omit for every namespace in scope'),
     question: z.string().max(500).default('').describe('Only ranks problems; never adds any'),
     focus: z.object({
-      objects: z.array(z.object({ kind: z.string(), name: z.string(), namespace: z.string().optional() })).max(20).optional(),
+      objects: z.array(z.object({ kind: z.string(), name: z.string(), namespace: NamespaceName.optional() })).max(20).optional(),
       categories: z.array(z.string()).max(20).optional(),
     }).optional().describe('What an alert names: problems on these objects or of these categories rank first'),
   }),

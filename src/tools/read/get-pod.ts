@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { NamespaceName } from '../input-names.ts';
 import { redactEnv } from '../../cluster/redact.ts';
 import { checkScope, defineReadTool } from '../define-tool.ts';
 
 export const getPod = defineReadTool({
   name: 'get_pod',
   description: 'One pod: container images, resources, states, last termination, restart counts, conditions and owner.',
-  input: z.object({ namespace: z.string(), name: z.string() }),
+  input: z.object({ namespace: NamespaceName, name: z.string() }),
   async run(ctx, input) {
     checkScope(ctx, input.namespace);
     const pod = await ctx.reader.readPod(input.namespace, input.name);

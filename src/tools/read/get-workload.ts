@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NamespaceName } from '../input-names.ts';
 import { redactEnv } from '../../cluster/redact.ts';
 import { checkScope, defineReadTool } from '../define-tool.ts';
 
@@ -14,7 +15,7 @@ function probe(p: any): string | undefined {
 export const getWorkload = defineReadTool({
   name: 'get_workload',
   description: 'One workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob): replicas, selector, strategy, conditions, and per container the image, resources, ports, probes and the ConfigMaps/Secrets it references (names only).',
-  input: z.object({ namespace: z.string(), kind: z.enum(Object.keys(KINDS) as [keyof typeof KINDS]), name: z.string() }),
+  input: z.object({ namespace: NamespaceName, kind: z.enum(Object.keys(KINDS) as [keyof typeof KINDS]), name: z.string() }),
   async run(ctx, input) {
     checkScope(ctx, input.namespace);
     const obj = await ctx.reader.read({ apiVersion: KINDS[input.kind], kind: input.kind, namespace: input.namespace, name: input.name });

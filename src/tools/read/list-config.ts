@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { NamespaceName } from '../input-names.ts';
 import type { KubeObject } from '../../lib/kube-object.ts';
 import { checkScope, defineReadTool } from '../define-tool.ts';
 
 export const listConfig = defineReadTool({
   name: 'list_config',
   description: 'ConfigMaps and Secrets in a namespace by name, type and key names. Values are never returned, for either kind.',
-  input: z.object({ namespace: z.string(), name: z.string().optional().describe('One ConfigMap or Secret name') }),
+  input: z.object({ namespace: NamespaceName, name: z.string().optional().describe('One ConfigMap or Secret name') }),
   narrow: 'pass the name of one ConfigMap or Secret',
   async run(ctx, input) {
     checkScope(ctx, input.namespace);

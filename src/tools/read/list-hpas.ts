@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { NamespaceName } from '../input-names.ts';
 import { checkScope, defineReadTool } from '../define-tool.ts';
 
 export const listHpas = defineReadTool({
   name: 'list_hpas',
   description: 'HorizontalPodAutoscalers: target, min/max/current/desired replicas, metrics with current values, and conditions (AbleToScale, ScalingActive, ScalingLimited).',
-  input: z.object({ namespace: z.string().optional() }),
+  input: z.object({ namespace: NamespaceName.optional() }),
   narrow: 'pass a namespace',
   async run(ctx, input) {
     const namespace = input.namespace ?? ctx.namespace;

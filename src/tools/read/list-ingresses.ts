@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { NamespaceName } from '../input-names.ts';
 import { checkScope, defineReadTool } from '../define-tool.ts';
 
 export const listIngresses = defineReadTool({
   name: 'list_ingresses',
   description: 'Ingresses with class, hosts, paths and the backend Service and port each path routes to, plus TLS secret names (never their contents).',
-  input: z.object({ namespace: z.string().optional() }),
+  input: z.object({ namespace: NamespaceName.optional() }),
   narrow: 'pass a namespace',
   async run(ctx, input) {
     const namespace = input.namespace ?? ctx.namespace;

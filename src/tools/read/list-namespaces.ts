@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { NamespaceName } from '../input-names.ts';
 import { defineReadTool } from '../define-tool.ts';
 
 export const listNamespaces = defineReadTool({
   name: 'list_namespaces',
   description: 'Namespaces with their phase and, per namespace, ResourceQuota usage against hard limits and LimitRange defaults.',
-  input: z.object({ namespace: z.string().optional().describe('One namespace, for its quotas in detail') }),
+  input: z.object({ namespace: NamespaceName.optional().describe('One namespace, for its quotas in detail') }),
   narrow: 'pass one namespace',
   async run(ctx, input) {
     const only = input.namespace ?? ctx.namespace;

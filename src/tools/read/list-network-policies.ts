@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { NamespaceName } from '../input-names.ts';
 import { selectorString } from '../../lib/label-selector.ts';
 import { checkScope, defineReadTool } from '../define-tool.ts';
 
 export const listNetworkPolicies = defineReadTool({
   name: 'list_network_policies',
   description: 'NetworkPolicies: which pods each selects, whether it restricts ingress and/or egress, and the peers and ports it allows.',
-  input: z.object({ namespace: z.string().optional() }),
+  input: z.object({ namespace: NamespaceName.optional() }),
   narrow: 'pass a namespace',
   async run(ctx, input) {
     const namespace = input.namespace ?? ctx.namespace;

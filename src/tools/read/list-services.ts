@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { NamespaceName } from '../input-names.ts';
 import { checkScope, defineReadTool } from '../define-tool.ts';
 
 export const listServices = defineReadTool({
   name: 'list_services',
   description: 'Services with type, selector, ports and their endpoints (ready and not-ready addresses), so a Service with nothing behind it stands out.',
-  input: z.object({ namespace: z.string().optional() }),
+  input: z.object({ namespace: NamespaceName.optional() }),
   narrow: 'pass a namespace',
   async run(ctx, input) {
     const namespace = input.namespace ?? ctx.namespace;

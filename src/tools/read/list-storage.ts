@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { NamespaceName } from '../input-names.ts';
 import { checkScope, defineReadTool } from '../define-tool.ts';
 
 export const listStorage = defineReadTool({
   name: 'list_storage',
   description: 'PersistentVolumeClaims (phase, size, class, bound volume, pods using them), PersistentVolumes and StorageClasses (provisioner, binding mode, expansion allowed, default).',
-  input: z.object({ namespace: z.string().optional() }),
+  input: z.object({ namespace: NamespaceName.optional() }),
   narrow: 'pass a namespace',
   async run(ctx, input) {
     const namespace = input.namespace ?? ctx.namespace;

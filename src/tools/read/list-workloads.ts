@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NamespaceName } from '../input-names.ts';
 import { checkScope, defineReadTool } from '../define-tool.ts';
 
 const KINDS = [['apps/v1', 'Deployment'], ['apps/v1', 'StatefulSet'], ['apps/v1', 'DaemonSet'], ['batch/v1', 'Job'], ['batch/v1', 'CronJob']] as const;
@@ -6,7 +7,7 @@ const KINDS = [['apps/v1', 'Deployment'], ['apps/v1', 'StatefulSet'], ['apps/v1'
 export const listWorkloads = defineReadTool({
   name: 'list_workloads',
   description: 'Deployments, StatefulSets, DaemonSets, Jobs and CronJobs in a namespace with desired/ready/updated counts, images and failing conditions.',
-  input: z.object({ namespace: z.string().optional(), kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']).optional() }),
+  input: z.object({ namespace: NamespaceName.optional(), kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']).optional() }),
   narrow: 'pass a namespace or a kind',
   async run(ctx, input) {
     const namespace = input.namespace ?? ctx.namespace;

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { NamespaceName } from '../input-names.ts';
 import { redactText } from '../../cluster/redact.ts';
 import { checkScope, defineReadTool } from '../define-tool.ts';
 
 export const objectEvents = defineReadTool({
   name: 'object_events',
   description: 'Events recorded for one object (warnings first, newest first): BackOff, Failed, FailedScheduling, ScalingReplicaSet…',
-  input: z.object({ namespace: z.string(), kind: z.string(), name: z.string() }),
+  input: z.object({ namespace: NamespaceName, kind: z.string(), name: z.string() }),
   async run(ctx, input) {
     checkScope(ctx, input.namespace);
     const events = await ctx.reader.listEvents(input.namespace, `involvedObject.kind=${input.kind},involvedObject.name=${input.name}`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NamespaceName } from '../input-names.ts';
 import { cpuMillis, parseQuantity } from '../../lib/quantity.ts';
 import { checkScope, defineReadTool } from '../define-tool.ts';
 
@@ -7,7 +8,7 @@ const mi = (q: string | undefined) => (q === undefined ? undefined : Math.round(
 export const resourceUsage = defineReadTool({
   name: 'resource_usage',
   description: 'Live CPU and memory usage per container (from metrics.k8s.io) next to its requests and limits, and per node against allocatable. Says so when the cluster has no metrics API.',
-  input: z.object({ namespace: z.string().optional(), pod: z.string().optional().describe('Only this pod') }),
+  input: z.object({ namespace: NamespaceName.optional(), pod: z.string().optional().describe('Only this pod') }),
   narrow: 'pass a namespace or a pod',
   async run(ctx, input) {
     const namespace = input.namespace ?? ctx.namespace;

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { NamespaceName } from '../input-names.ts';
 import { checkScope, defineReadTool } from '../define-tool.ts';
 
 export const warningEvents = defineReadTool({
   name: 'warning_events',
   description: 'Warning events in a namespace (or everywhere in scope), newest first, with the object each is about and how often it repeated.',
-  input: z.object({ namespace: z.string().optional(), reason: z.string().optional().describe('Only this reason, e.g. FailedScheduling') }),
+  input: z.object({ namespace: NamespaceName.optional(), reason: z.string().optional().describe('Only this reason, e.g. FailedScheduling') }),
   budget: 8000,
   narrow: 'pass a namespace or a reason',
   async run(ctx, input) {

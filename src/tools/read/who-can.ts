@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { NamespaceName } from '../input-names.ts';
 import { defineReadTool } from '../define-tool.ts';
 
 export const whoCan = defineReadTool({
   name: 'who_can',
   description: 'The RBAC bindings that grant a verb on a resource (in a namespace, or cluster-wide) and the subjects they name.',
-  input: z.object({ verb: z.string(), resource: z.string(), group: z.string().default(''), namespace: z.string().optional() }),
+  input: z.object({ verb: z.string(), resource: z.string(), group: z.string().default(''), namespace: NamespaceName.optional() }),
   narrow: 'pass a namespace',
   async run(ctx, input) {
     const rbac = 'rbac.authorization.k8s.io/v1';

@@ -17,10 +17,11 @@ export const applyManifest = defineWriteTool({
     if (SECRET_KINDS.has(obj.kind)) throw new PlanError('applying Secrets is not in the vocabulary: their values would appear on the approval card');
     delete obj.status;
     // A cluster-scoped kind (RBAC bindings, CRDs, nodes) never takes the task's namespace: the card
-    // must say it changes the whole cluster.
+    // must say it changes the whole cluster. A namespaced one without a namespace goes where
+    // kubectl would send it (the task's, else the kubeconfig context's), and the card says so.
     const namespaced = await ctx.reader.isNamespaced(obj.apiVersion, obj.kind);
     if (namespaced === undefined) throw new PlanError(`the cluster does not serve ${obj.kind} in ${obj.apiVersion}`);
-    const ref = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: namespaced ? (obj.metadata.namespace ?? ctx.namespace) : undefined, name: obj.metadata.name };
+    const ref = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: namespaced ? (obj.metadata.namespace ?? ctx.namespace ?? ctx.reader.defaultNamespace) : undefined, name: obj.metadata.name };
     if (ref.namespace) obj.metadata.namespace = ref.namespace;
     else delete obj.metadata.namespace;
     const exists = (await ctx.reader.find(ref)) !== undefined;

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { ObjectName } from '../input-names.ts';
 import { defineWriteTool } from '../define-tool.ts';
 
 export const cordon = defineWriteTool({
   name: 'cordon',
   description: 'Propose marking a node unschedulable (kubectl cordon): running pods stay, new pods go elsewhere. Needs approval.',
-  input: z.object({ node: z.string(), reason: z.string().default('') }),
+  input: z.object({ node: ObjectName, reason: z.string().default('') }),
   async plan(ctx, input) {
     const node = await ctx.reader.read({ apiVersion: 'v1', kind: 'Node', name: input.node });
     const pods = (await ctx.reader.listPods(undefined, `spec.nodeName=${input.node}`)).length;

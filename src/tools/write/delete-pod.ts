@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { NamespaceName, ObjectName } from '../input-names.ts';
 import { defineWriteTool } from '../define-tool.ts';
 
 export const deletePod = defineWriteTool({
   name: 'delete_pod',
   description: 'Propose deleting one pod so its controller recreates it (a stuck or wedged pod). A pod without a controller is gone for good. Needs approval.',
-  input: z.object({ namespace: z.string(), name: z.string(), reason: z.string().default('') }),
+  input: z.object({ namespace: NamespaceName, name: ObjectName, reason: z.string().default('') }),
   async plan(ctx, input) {
     const pod = await ctx.reader.readPod(input.namespace, input.name);
     const owner = pod.metadata.ownerReferences?.find((r) => r.controller);

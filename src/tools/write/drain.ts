@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { ObjectName } from '../input-names.ts';
 import type { WriteStep } from '../../cluster/write-request.ts';
 import { PlanError, defineWriteTool } from '../define-tool.ts';
 
 export const drain = defineWriteTool({
   name: 'drain',
   description: "Propose draining a node (kubectl drain --ignore-daemonsets): cordon it, then evict its pods through the Eviction API so PodDisruptionBudgets are honoured. Needs approval.",
-  input: z.object({ node: z.string(), reason: z.string().default('') }),
+  input: z.object({ node: ObjectName, reason: z.string().default('') }),
   async plan(ctx, input) {
     await ctx.reader.read({ apiVersion: 'v1', kind: 'Node', name: input.node });
     const pods = (await ctx.reader.listPods(undefined, `spec.nodeName=${input.node}`)).filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');

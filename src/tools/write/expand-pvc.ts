@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { NamespaceName, ObjectName } from '../input-names.ts';
 import { parseQuantity } from '../../lib/quantity.ts';
 import { PlanError, defineWriteTool } from '../define-tool.ts';
 
 export const expandPvc = defineWriteTool({
   name: 'expand_pvc',
   description: "Propose growing a PersistentVolumeClaim (its storage class must allow volume expansion). Claims cannot shrink again. Needs approval.",
-  input: z.object({ namespace: z.string(), name: z.string(), size: z.string().regex(/^\d+(Mi|Gi|Ti)$/, 'a size such as 20Gi'), reason: z.string().default('') }),
+  input: z.object({ namespace: NamespaceName, name: ObjectName, size: z.string().regex(/^\d+(Mi|Gi|Ti)$/, 'a size such as 20Gi'), reason: z.string().default('') }),
   async plan(ctx, input) {
     const ref = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: input.namespace, name: input.name };
     const pvc = await ctx.reader.read(ref);

@@ -1,5 +1,6 @@
 import { refLabel } from '../../lib/kube-object.ts';
 import { z } from 'zod';
+import { AnyObjectName, NamespaceName } from '../input-names.ts';
 import { PlanError, defineWriteTool } from '../define-tool.ts';
 
 /** Kinds whose content must never travel through a proposal card (values would reach Slack). */
@@ -9,7 +10,7 @@ export const patch = defineWriteTool({
   name: 'patch',
   description: 'Propose a generic patch (merge, strategic or JSON) to any object, e.g. fix a Service selector. High risk: prefer a specific action when one fits. Needs approval.',
   input: z.object({
-    apiVersion: z.string(), kind: z.string(), namespace: z.string().optional(), name: z.string(),
+    apiVersion: z.string(), kind: z.string(), namespace: NamespaceName.optional(), name: AnyObjectName,
     patchType: z.enum(['merge', 'strategic', 'json']).default('merge'),
     patch: z.union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown()))]),
     reason: z.string().default(''),
@@ -24,10 +25,18 @@ export const patch = defineWriteTool({
       action: 'patch',
       target: { kind: input.kind, namespace: input.namespace, name: input.name },
       request: { ...ref, verb: 'patch', patchType: input.patchType, body: input.patch },
-      summary: `Patch ${where} (${input.patchType}): ${JSON.stringify(input.patch).slice(0, 200)}`,
+      // The card's *Whole change* shows every byte; the summary names what the patch touches.
+      summary: `Patch ${where} (${input.patchType}): ${touched(input.patch).join(', ')}`,
       risk: 'high',
       blastRadius: { namespaces: input.namespace ? [input.namespace] : [], description: `whatever depends on ${where}; see the dry-run diff` },
       rollback: `re-apply the "live" side of the diff on this card to ${where}`,
     };
   },
 });
+
+/** The fields a patch sets, as paths two levels deep (`spec.template`, `metadata.ownerReferences`); JSON patch ops as `op path`. */
+function touched(patch: Record<string, unknown> | Record<string, unknown>[]): string[] {
+  if (Array.isArray(patch)) return patch.map((op) => `${String(op.op)} ${String(op.path)}`);
+  const paths = Object.entries(patch).flatMap(([k, v]) => (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length ? Object.keys(v).map((k2) => `${k}.${k2}`) : [k]));
+  return paths.length > 12 ? [...paths.slice(0, 12), `… ${paths.length - 12} more`] : paths;
+}

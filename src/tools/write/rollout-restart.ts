@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { NamespaceName, ObjectName } from '../input-names.ts';
 import { defineWriteTool } from '../define-tool.ts';
 import { WorkloadKind, podCount, readWorkload, workloadRef } from './workload.ts';
 
 export const rolloutRestart = defineWriteTool({
   name: 'rollout_restart',
   description: "Propose replacing a workload's pods with fresh ones (kubectl rollout restart). Needs approval; never runs by itself.",
-  input: z.object({ namespace: z.string(), kind: WorkloadKind, name: z.string(), reason: z.string().default('') }),
+  input: z.object({ namespace: NamespaceName, kind: WorkloadKind, name: ObjectName, reason: z.string().default('') }),
   async plan(ctx, input) {
     const obj = await readWorkload(ctx, input.namespace, input.kind, input.name);
     const pods = podCount(obj);

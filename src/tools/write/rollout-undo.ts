@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NamespaceName, ObjectName } from '../input-names.ts';
 import { REVISION } from '../../analyzers/rollout.ts';
 import { defineWriteTool } from '../define-tool.ts';
 
@@ -7,7 +8,7 @@ export class NoPreviousRevisionError extends Error {}
 export const rolloutUndo = defineWriteTool({
   name: 'rollout_undo',
   description: 'Propose rolling a Deployment back to an earlier revision (default: the previous one), as kubectl rollout undo does. Needs approval.',
-  input: z.object({ namespace: z.string(), name: z.string(), toRevision: z.number().int().positive().optional(), reason: z.string().default('') }),
+  input: z.object({ namespace: NamespaceName, name: ObjectName, toRevision: z.number().int().positive().optional(), reason: z.string().default('') }),
   async plan(ctx, input) {
     const d = await ctx.reader.readDeployment(input.namespace, input.name);
     const current = Number(d.metadata.annotations?.[REVISION] ?? 0);

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { NamespaceName, ObjectName } from '../input-names.ts';
 import { defineWriteTool } from '../define-tool.ts';
 import { workloadRef } from './workload.ts';
 
 export const scale = defineWriteTool({
   name: 'scale',
   description: 'Propose setting the replica count of a Deployment or StatefulSet through its scale subresource (kubectl scale). Needs approval.',
-  input: z.object({ namespace: z.string(), kind: z.enum(['Deployment', 'StatefulSet']).default('Deployment'), name: z.string(), replicas: z.number().int().min(0).max(1000), reason: z.string().default('') }),
+  input: z.object({ namespace: NamespaceName, kind: z.enum(['Deployment', 'StatefulSet']).default('Deployment'), name: ObjectName, replicas: z.number().int().min(0).max(1000), reason: z.string().default('') }),
   async plan(ctx, input) {
     const ref = workloadRef(input.namespace, input.kind, input.name);
     const obj = await ctx.reader.read(ref);

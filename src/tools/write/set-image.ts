@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { NamespaceName, ObjectName } from '../input-names.ts';
 import { PlanError, defineWriteTool } from '../define-tool.ts';
 import { WorkloadKind, podCount, readWorkload, templateContainer, workloadRef } from './workload.ts';
 
 export const setImage = defineWriteTool({
   name: 'set_image',
   description: "Propose a new image for one container of a workload's pod template (kubectl set image). Rolls the pods. Needs approval.",
-  input: z.object({ namespace: z.string(), kind: WorkloadKind, name: z.string(), container: z.string().optional(), image: z.string().regex(/^[\w.\-/:@]+$/, 'an image reference'), reason: z.string().default('') }),
+  input: z.object({ namespace: NamespaceName, kind: WorkloadKind, name: ObjectName, container: z.string().optional(), image: z.string().regex(/^[\w.\-/:@]+$/, 'an image reference'), reason: z.string().default('') }),
   async plan(ctx, input) {
     const obj = await readWorkload(ctx, input.namespace, input.kind, input.name);
     const c = templateContainer(obj, input.container);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NamespaceName, ObjectName } from '../input-names.ts';
 import { parseQuantity } from '../../lib/quantity.ts';
 import { PlanError, defineWriteTool } from '../define-tool.ts';
 import { WorkloadKind, podCount, readWorkload, templateContainer, workloadRef } from './workload.ts';
@@ -9,7 +10,7 @@ const Resources = z.object({ cpu: Quantity.optional(), memory: Quantity.optional
 export const setResources = defineWriteTool({
   name: 'set_resources',
   description: "Propose new CPU/memory requests or limits for one container of a workload's pod template (kubectl set resources). Rolls the pods. Needs approval.",
-  input: z.object({ namespace: z.string(), kind: WorkloadKind, name: z.string(), container: z.string().optional(), requests: Resources.optional(), limits: Resources.optional(), reason: z.string().default('') }),
+  input: z.object({ namespace: NamespaceName, kind: WorkloadKind, name: ObjectName, container: z.string().optional(), requests: Resources.optional(), limits: Resources.optional(), reason: z.string().default('') }),
   async plan(ctx, input) {
     if (!input.requests && !input.limits) throw new PlanError('set_resources needs requests or limits');
     const obj = await readWorkload(ctx, input.namespace, input.kind, input.name);

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { ObjectName } from '../input-names.ts';
 import { defineWriteTool } from '../define-tool.ts';
 
 export const uncordon = defineWriteTool({
   name: 'uncordon',
   description: 'Propose making a cordoned node schedulable again (kubectl uncordon). Needs approval.',
-  input: z.object({ node: z.string(), reason: z.string().default('') }),
+  input: z.object({ node: ObjectName, reason: z.string().default('') }),
   async plan(ctx, input) {
     await ctx.reader.read({ apiVersion: 'v1', kind: 'Node', name: input.node });
     const pending = (await ctx.reader.listPods(undefined, 'status.phase=Pending')).filter((p) => !p.spec?.nodeName).length;
