@@ -1,6 +1,7 @@
 // An alert storm: 50,000 alerts in 5,000 notifications across 500 groups, POSTed by a separate
 // process at `claw serve` (PostgreSQL, fake Slack in its own process), versus a raw
 // `INSERT … ON CONFLICT` loop of the same alerts into the same PostgreSQL in the same run.
+import { TEST_SIGNING_KEY } from '../test/helpers/test-db.ts';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -73,7 +74,7 @@ async function round(postgresUrl: string, slackUrl: string, dir: string, n: numb
   const url = await freshDatabase(postgresUrl, `claw_bench_storm_${process.pid}_${n}`);
   const config = loadConfig({
     PORT: '0', SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: 'bench', SLACK_API_URL: slackUrl, LOG_LEVEL: 'error',
-    DATABASE_URL: url, ALERTMANAGER_TOKEN: TOKEN, CLAW_CONFIG: join(dir, 'claw.yaml'),
+    DATABASE_URL: url, CLAW_SIGNING_KEY: TEST_SIGNING_KEY, ALERTMANAGER_TOKEN: TOKEN, CLAW_CONFIG: join(dir, 'claw.yaml'),
   }, dir);
   const from = Date.now();
   const app = await startServer(config, { slackClientOptions: { retryConfig: { retries: 0 } }, botId: 'B0BOT', botUserId: 'U0BOT' });

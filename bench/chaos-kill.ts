@@ -3,6 +3,7 @@
 // PostgreSQL restarted under a run in some. Counts what must never happen: runs lost, changes
 // applied twice, duplicate threads or tasks; and what a kill costs in time, against rounds
 // without one in the same run.
+import { TEST_SIGNING_KEY } from '../test/helpers/test-db.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +38,7 @@ export async function chaosKillSection(): Promise<string> {
   await slack.start();
   await writeFile(join(dir, 'claw.yaml'), CHAOS_CLAW_YAML);
   const store = await openStore({ databaseUrl: url, dataDir: '', onIdleError: () => {} });
-  const replicas = await ReplicaSet.start(2, { DATABASE_URL: url, SLACK_BOT_TOKEN: 'xoxb-chaos', SLACK_SIGNING_SECRET: CHAOS_SECRET, SLACK_API_URL: slack.url, KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), LOG_LEVEL: 'warn' });
+  const replicas = await ReplicaSet.start(2, { DATABASE_URL: url, CLAW_SIGNING_KEY: TEST_SIGNING_KEY, SLACK_BOT_TOKEN: 'xoxb-chaos', SLACK_SIGNING_SECRET: CHAOS_SECRET, SLACK_API_URL: slack.url, KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), LOG_LEVEL: 'warn' });
   const rng = seededRandom(SEED);
   const w = { slack, sandbox, replicas, db: store.db, rng };
   const results: Timed[] = [];

@@ -1,6 +1,7 @@
 // Ack latency of /claw under a burst: 200 concurrent signed slash commands against `claw serve`
 // (PostgreSQL store, supervisor running, a `claw sandbox` process as the cluster) versus a bare
 // Bolt app whose /claw handler only acks, both in this process, alternating rounds in one run.
+import { TEST_SIGNING_KEY } from '../test/helpers/test-db.ts';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -56,7 +57,7 @@ export async function slackAckSection(): Promise<string> {
   const sandbox = await startSandboxProcess(DEMO_SEED, join(dir, 'kubeconfig'));
   const config = loadConfig({
     PORT: '0', SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url, LOG_LEVEL: 'error',
-    DATABASE_URL: await freshDatabase(postgres.url, `claw_bench_ack_${process.pid}`), KUBECONFIG: join(dir, 'kubeconfig'),
+    DATABASE_URL: await freshDatabase(postgres.url, `claw_bench_ack_${process.pid}`), CLAW_SIGNING_KEY: TEST_SIGNING_KEY, KUBECONFIG: join(dir, 'kubeconfig'),
     ...(process.env.ACK_CLAW_CONFIG ? { CLAW_CONFIG: process.env.ACK_CLAW_CONFIG } : {}),
   }, dir);
   const ours = await startServer(config, { slackClientOptions: { retryConfig: { retries: 0 } }, botId: 'B0BOT', botUserId: 'U0BOT' });

@@ -1,6 +1,7 @@
 // The supervisor at scale: many concurrent model runs against a fake model that takes 200 ms per
 // turn, on a real PostgreSQL server, with supervisor replicas as separate processes.
 // Baselines: the ideal wall time (turns × latency per wave of runs) and one process versus two.
+import { TEST_SIGNING_KEY } from '../test/helpers/test-db.ts';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
@@ -60,7 +61,7 @@ export async function supervisorScaleSection(): Promise<string> {
     const url = await freshDatabase(postgres.url, `claw_bench_${process.pid}_${n++}`);
     const config = join(dir, `claw-${n}.yaml`);
     await writeFile(config, `models:\n  routes:\n    investigate: ["anthropic:claude-sonnet-4-6"]\nruns:\n  concurrency: { global: 1000, perProcess: ${perProcess}, perCluster: 1000, perChannel: 1000 }\n`);
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: url, KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: config, ANTHROPIC_API_KEY: 'bench', ANTHROPIC_BASE_URL: fake.url, LOG_LEVEL: 'warn' };
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: url, CLAW_SIGNING_KEY: TEST_SIGNING_KEY, KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: config, ANTHROPIC_API_KEY: 'bench', ANTHROPIC_BASE_URL: fake.url, LOG_LEVEL: 'warn' };
     // Each replica gets its own cgroup, as each pod has its own limit.
     const cgroups = confine ? Array.from({ length: processes }, (_, i) => memoryCgroup(`claw-bench-${process.pid}-${n}-${i}`, memoryLimit)) : [];
     const confined = Array.from({ length: processes }, (_, i) => (cgroups[i] && !('unavailable' in cgroups[i]) ? cgroups[i] : undefined));

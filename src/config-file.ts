@@ -58,6 +58,15 @@ export const fileSchema = z.strictObject({
     checkAuthority: z.boolean().default(false),
     /** Apply as the approver (Impersonate-User/Group) so the cluster's RBAC and audit log see the human. */
     impersonate: z.boolean().default(false),
+    /**
+     * On a shared store the CLI decides as its kubeconfig's Kubernetes identity; `true` lets
+     * `claw approve/reject/cancel --as` name anyone instead (one operator, audited as such).
+     */
+    cliAs: z.boolean().default(false),
+    /** Slack users who may cancel any run (besides its requester and its proposals' approvers). */
+    admins: z.array(z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user ID like U0123ABC')).default([]),
+    /** Approvers may take back their approval before the proposal executes. */
+    withdraw: z.boolean().default(true),
   }).optional(),
   models: z.strictObject({
     providers: z.record(z.string(), z.strictObject({ baseUrl: z.string().url(), apiKeyEnv: z.string().optional() })).default({}),

@@ -23,7 +23,17 @@ export interface Config {
     readonly identities: Readonly<Record<string, { readonly user: string; readonly groups: readonly string[] }>>;
     readonly checkAuthority: boolean;
     readonly impersonate: boolean;
+    /** On a shared store, `--as` on the CLI is allowed only with this (a deliberate single-operator opt-in). */
+    readonly cliAs: boolean;
+    readonly admins: readonly string[];
+    readonly withdraw: boolean;
   };
+  /**
+   * CLAW_SIGNING_KEY (signs artifacts, approvals and the audit chain; never in the database) and
+   * CLAW_SIGNING_KEY_PREVIOUS (comma-separated keys still accepted for verifying, after a rotation).
+   * Unset with the embedded store: one is generated into the data dir.
+   */
+  readonly signing: { readonly key?: string; readonly previous: readonly string[] };
   readonly models: {
     readonly anthropic: { readonly apiKey?: string; readonly baseUrl?: string };
     readonly openai: { readonly apiKey?: string; readonly baseUrl?: string };
@@ -112,6 +122,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const configPath = explicit ? resolve(cwd, explicit) : existsSync(resolve(cwd, 'claw.yaml')) ? resolve(cwd, 'claw.yaml') : undefined;
   if (explicit && !existsSync(configPath!)) throw new ConfigError(`CLAW_CONFIG: ${configPath} does not exist`);
   const file = configPath ? parseFile(configPath) : fileSchema.parse({});
+  checkIdentities(file.approvals?.identities ?? {});
   const port = Number(get('PORT') ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT: "${get('PORT')}" is not a port number`);
   const slackApiUrl = get('SLACK_API_URL') ?? 'https://slack.com/api/';
@@ -141,7 +152,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       identities: file.approvals?.identities ?? {},
       checkAuthority: file.approvals?.checkAuthority ?? false,
       impersonate: file.approvals?.impersonate ?? false,
+      cliAs: file.approvals?.cliAs ?? false,
+      admins: file.approvals?.admins ?? [],
+      withdraw: file.approvals?.withdraw ?? true,
     },
+    signing: signingOf(get),
     models: {
       anthropic: { apiKey: get('ANTHROPIC_API_KEY'), baseUrl: get('ANTHROPIC_BASE_URL') },
       openai: { apiKey: get('OPENAI_API_KEY'), baseUrl: get('OPENAI_BASE_URL') },
@@ -163,6 +178,28 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     policy: file.policy ?? policySchema.parse({}),
     osUser: get('USER') ?? get('LOGNAME') ?? 'unknown',
   });
+}
+
+function signingOf(get: (k: string) => string | undefined): Config['signing'] {
+  const key = get('CLAW_SIGNING_KEY');
+  const previous = (get('CLAW_SIGNING_KEY_PREVIOUS') ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  for (const [name, k] of [['CLAW_SIGNING_KEY', key], ...previous.map((k) => ['CLAW_SIGNING_KEY_PREVIOUS', k])] as const) {
+    if (k !== undefined && k.length < 32) throw new ConfigError(`${name}: a signing key needs at least 32 characters (e.g. \`openssl rand -hex 32\`)`);
+  }
+  return { key, previous };
+}
+
+/**
+ * approvals.identities read in reverse: the CLI on a shared store decides as the approver its
+ * Kubernetes identity maps to, so a Kubernetes user mapped to two approvers would be two people.
+ */
+function checkIdentities(identities: Record<string, { user: string }>): void {
+  const seen = new Map<string, string>();
+  for (const [approver, who] of Object.entries(identities)) {
+    const other = seen.get(who.user);
+    if (other) throw new ConfigError(`approvals.identities: Kubernetes user "${who.user}" is mapped to both ${other} and ${approver}; one person must map to one approver`);
+    seen.set(who.user, approver);
+  }
 }
 
 function registryOf(file: ClawFile, get: (k: string) => string | undefined): Record<string, ModelSpec> {

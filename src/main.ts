@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { webApi } from '@slack/bolt';
 import type { Config } from './config.ts';
 import { Metrics } from './observability/metrics.ts';
+import { watchAuditHead } from './audit/audit-log.ts';
 import { type Runtime, openRuntime } from './runtime.ts';
 import { healthz, readyz, sendJson } from './surfaces/http/health.ts';
 import { AfterAck } from './surfaces/slack/after-ack.ts';
@@ -77,6 +78,12 @@ function unknownCluster(rt: Runtime, cluster: string): string | undefined {
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<RunningServer> {
   const rt = await openRuntime(config, { memoryStore: opts.memoryStore });
   const metrics = new Metrics(rt.store.db);
+  // Every append moves the head; logging it (and the gauge) anchors it outside the database, so
+  // `claw audit verify --expect-head` can be run against any head a log pipeline kept.
+  watchAuditHead(rt.store.db, (head) => {
+    metrics.auditHeadSeq.set(Number(head.seq));
+    rt.logger.info({ auditHead: `${head.seq}:${head.hash}` }, 'audit head');
+  });
   const withScheduler = opts.scheduler !== false;
   const supervisor = new Supervisor({ db: rt.store.db, config, logger: rt.logger, kubeConfigFor: rt.kubeConfigFor, sinks: [], listen: rt.store.listen, metrics, housekeeping: !withScheduler, ...opts.supervisor });
   const afterAck = new AfterAck(rt.logger);

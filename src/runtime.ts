@@ -20,7 +20,7 @@ export interface Runtime {
  */
 export async function openRuntime(config: Config, opts: { logLevel?: string; memoryStore?: boolean } = {}): Promise<Runtime> {
   const logger = createLogger(opts.logLevel ?? config.logLevel);
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, memory: opts.memoryStore, onIdleError: (err) => logger.warn({ err: err.message }, 'a database connection dropped; the next query reconnects') });
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, memory: opts.memoryStore, signing: config.signing, onIdleError: (err) => logger.warn({ err: err.message }, 'a database connection dropped; the next query reconnects') });
   try {
     await migrate(store.db);
   } catch (e) {

@@ -2,7 +2,10 @@ import { appendAudit } from '../audit/audit-log.ts';
 import type { Config } from '../config.ts';
 import { canDecide } from '../policy/evaluate.ts';
 import { listApprovals, recordApproval } from '../store/approvals.ts';
-import type { Db } from '../store/db.ts';
+import { type Db, signerOf } from '../store/db.ts';
+import { SigningKeyMissing } from '../store/signing-key.ts';
+import type { Signer } from '../lib/signer.ts';
+import { approvalSeal, proposalSealProblem, verifiedApprovals } from './seal.ts';
 import { getProposal, transitionProposal } from '../store/proposals.ts';
 import { resumeRun } from '../store/runs.ts';
 import type { Proposal } from '../store/schema.ts';
@@ -10,7 +13,7 @@ import { getTask } from '../store/tasks.ts';
 
 export type DecisionResult =
   | { ok: true; proposal: Proposal; outcome: 'approved' | 'rejected' | 'needs_more'; approvals: number; required: number; approvedBy: string[] }
-  | { ok: false; code: 'not_found' | 'not_authorized' | 'already_decided' | 'expired' | 'duplicate' | 'reason_required'; message: string; proposal?: Proposal };
+  | { ok: false; code: 'not_found' | 'not_authorized' | 'already_decided' | 'expired' | 'duplicate' | 'reason_required' | 'unverifiable'; message: string; proposal?: Proposal };
 
 type Refusal = Extract<DecisionResult, { ok: false }>;
 
@@ -24,12 +27,19 @@ export async function decide(
   input: {
     proposalId: string; actor: string; decision: 'approve' | 'reject'; reason?: string; requireReason?: boolean; actorGroups?: readonly string[];
     /** Where the decision came from, for the audit trail: a terminal decision is break-glass and names who typed it. */
-    via?: { surface: 'slack' | 'cli'; osUser?: string };
+    via?: { surface: 'slack' | 'cli'; osUser?: string; kubernetesUser?: string; cliAs?: boolean };
   },
 ): Promise<DecisionResult> {
   const { db } = deps;
   const proposal = await getProposal(db, input.proposalId);
   if (!proposal) return { ok: false, code: 'not_found', message: `no proposal ${input.proposalId}` };
+  let signer: Signer;
+  try {
+    signer = signerOf(db, 'deciding on a proposal');
+  } catch (e) {
+    if (e instanceof SigningKeyMissing) return { ok: false, code: 'unverifiable', message: e.message, proposal };
+    throw e;
+  }
   const refused = await mayNotDecide(deps, proposal, input);
   if (refused) return refused;
   if (new Date(proposal.expires_at).getTime() <= Date.now()) {
@@ -40,15 +50,23 @@ export async function decide(
     }
     return { ok: false, code: 'expired', message: `proposal ${proposal.id} expired at ${new Date(proposal.expires_at).toISOString()}; ask for a new investigation`, proposal };
   }
+  // A decision binds to the proposal as it was signed: one changed in the database is not decided on.
+  const unsealed = proposal.status === 'pending' ? proposalSealProblem(signer, proposal) : undefined;
+  if (unsealed) {
+    await appendAudit(db, { actor: input.actor, action: 'proposal.decision_refused', subject: proposal.id, data: { decision: input.decision, reason: `unverifiable: ${unsealed}` } });
+    return { ok: false, code: 'unverifiable', message: `this proposal cannot be decided: ${unsealed}`, proposal };
+  }
   const reason = input.reason?.trim() || null;
   if (input.decision === 'reject' && input.requireReason && !reason) return { ok: false, code: 'reason_required', message: 'a rejection needs a reason' };
-  const fresh = await recordApproval(db, { proposal_id: proposal.id, actor: input.actor, decision: input.decision, reason, artifact_hash: proposal.artifact_hash });
+  const decided = { proposal_id: proposal.id, actor: input.actor, decision: input.decision, artifact_hash: proposal.artifact_hash };
+  const seal = signer.sign(approvalSeal(decided, proposal.signature!));
+  const fresh = await recordApproval(db, { ...decided, reason, key_id: seal.keyId, signature: seal.mac });
   if (!fresh) {
     const current = (await getProposal(db, proposal.id))!;
     if (current.status !== 'pending') return alreadyDecided(db, current);
     return { ok: false, code: 'duplicate', message: 'you have already recorded a decision on this proposal', proposal: current };
   }
-  await appendAudit(db, { actor: input.actor, action: `proposal.${input.decision}`, subject: proposal.id, data: { reason, artifactHash: proposal.artifact_hash, ...(input.via ? { via: input.via.surface, ...(input.via.surface === 'cli' ? { breakGlass: true, osUser: input.via.osUser } : {}) } : {}) } });
+  await appendAudit(db, { actor: input.actor, action: `proposal.${input.decision}`, subject: proposal.id, data: { reason, artifactHash: proposal.artifact_hash, ...(input.via ? { via: input.via.surface, ...(input.via.surface === 'cli' ? { breakGlass: true, osUser: input.via.osUser, ...(input.via.kubernetesUser ? { kubernetesUser: input.via.kubernetesUser } : {}), ...(input.via.cliAs ? { cliAs: true } : {}) } : {}) } : {}) } });
   if (input.decision === 'reject') {
     // The reason travels with the proposal: the card, `claw show` and the paused run all read it.
     const rejected = await transitionProposal(db, proposal.id, ['pending'], 'rejected', { outcome: { rejectedBy: input.actor, reason } });
@@ -56,7 +74,7 @@ export async function decide(
     await resumeRun(db, proposal.run_id);
     return { ok: true, proposal: rejected, outcome: 'rejected', approvals: 0, required: proposal.required_approvals, approvedBy: [] };
   }
-  const approvedBy = (await listApprovals(db, proposal.id)).filter((a) => a.decision === 'approve' && a.artifact_hash === proposal.artifact_hash).map((a) => a.actor);
+  const approvedBy = verifiedApprovals(signer, proposal, await listApprovals(db, proposal.id)).map((a) => a.actor);
   const approvals = approvedBy.length;
   if (approvals < proposal.required_approvals) {
     return { ok: true, proposal, outcome: 'needs_more', approvals, required: proposal.required_approvals, approvedBy };

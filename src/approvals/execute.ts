@@ -9,7 +9,8 @@ import { impersonating } from '../cluster/impersonate.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
 import { type KubeObject, refLabel } from '../lib/kube-object.ts';
 import { listApprovals } from '../store/approvals.ts';
-import type { Db } from '../store/db.ts';
+import { type Db, maybeSignerOf } from '../store/db.ts';
+import { SigningKeyMissing } from '../store/signing-key.ts';
 import { getProposal, recordExecution, transitionProposal } from '../store/proposals.ts';
 import type { Proposal } from '../store/schema.ts';
 import type { Config } from '../config.ts';
@@ -17,6 +18,7 @@ import { absent, artifactHash, contentHash } from './artifact.ts';
 import { type DryRunRecord, dryRunDigest, dryRunRecord } from './dry-run-record.ts';
 import { actingIdentity, approverAuthority } from './approver-authority.ts';
 import { verifyOutcome } from './verify-outcome.ts';
+import { proposalSealProblem, verifiedApprovals } from './seal.ts';
 
 export interface ExecuteDeps {
   db: Db;
@@ -49,6 +51,9 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
   const { db } = deps;
   const executor = deps.executor ?? `cli:${hostname()}:${process.pid}`;
   const startedAt = new Date().toISOString();
+  // Without the key nothing can be verified or audited: refuse before claiming anything.
+  const signer = maybeSignerOf(db);
+  if (!signer) return { executed: false, reason: new SigningKeyMissing('executing a proposal').message };
   // The claim names its executor: a replica that finds it dead can fence it (recover-execution).
   const claimed = await transitionProposal(db, proposalId, ['approved'], 'executing', { execution: { executor, startedAt } });
   if (!claimed) {
@@ -63,9 +68,16 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
   const request = claimed.request as unknown as WriteRequest;
   const stored = claimed.dry_run as unknown as DryRunRecord;
   const recomputed = artifactHash({ cluster: claimed.cluster, action: claimed.action, request, targetSpecHash: claimed.target_spec_hash, dryRun: dryRunDigest(stored) });
-  const approvals = (await listApprovals(db, proposalId)).filter((a) => a.decision === 'approve');
-  if (recomputed !== claimed.artifact_hash || approvals.length < claimed.required_approvals || approvals.some((a) => a.artifact_hash !== claimed.artifact_hash)) {
+  if (recomputed !== claimed.artifact_hash) {
     return finish('failed', { applied: false, verified: false, message: 'refused: the stored proposal no longer matches the artifact that was approved' });
+  }
+  // Only what the signing key vouches for counts: the proposal as signed at propose time, and
+  // approvals signed by decide() for that proposal (rows written straight into the database do not).
+  const unsealed = proposalSealProblem(signer, claimed);
+  if (unsealed) return finish('failed', { applied: false, verified: false, message: `refused: the proposal cannot be verified: ${unsealed}` });
+  const approvals = verifiedApprovals(signer, claimed, await listApprovals(db, proposalId));
+  if (approvals.length < claimed.required_approvals) {
+    return finish('failed', { applied: false, verified: false, message: `refused: ${approvals.length} of ${claimed.required_approvals} required approvals verify; the others were not signed by ClusterClaw's decision path` });
   }
   const acting = actingIdentity(deps.config, approvals.map((a) => a.actor));
   if (!acting.ok) return finish('failed', { applied: false, verified: false, message: `refused: ${acting.reason}` });

@@ -6,7 +6,7 @@ import { scrubValues, secretValues } from '../cluster/secret-values.ts';
 import { type WriteRequest, primaryRef } from '../cluster/write-request.ts';
 import type { Config } from '../config.ts';
 import { evaluatePolicy } from '../policy/evaluate.ts';
-import type { Db } from '../store/db.ts';
+import { type Db, signerOf } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
 import { countActive, findLiveProposal, insertProposal, supersedePending } from '../store/proposals.ts';
 import { resumeRun } from '../store/runs.ts';
@@ -17,6 +17,7 @@ import { RequestInvalid, canonicalRequest, requestReach } from './canonical-requ
 import { requestForReview } from './card-redaction.ts';
 import { changeDiff, dryRunDigest, dryRunRecord } from './dry-run-record.ts';
 import { dangerousChanges, maxRisk } from './request-risk.ts';
+import { proposalSeal } from './seal.ts';
 
 export class ProposalRefused extends Error {
   readonly stage: 'request' | 'policy' | 'dry_run';
@@ -100,6 +101,9 @@ export async function propose(deps: ProposeDeps, input: { task: Task; runId: str
     await appendAudit(deps.db, { actor: `task:${task.requester}`, action: 'proposal.superseded', subject: old.id, data: { by: id } });
     await resumeRun(deps.db, old.run_id);
   }
+  const signer = signerOf(deps.db, 'proposing a change');
+  const expiresAt = new Date(Date.now() + deps.config.approvals.ttlMinutes * 60_000);
+  const seal = signer.sign(proposalSeal({ id, run_id: runId, task_id: task.id, action: plan.action, cluster, target, request, artifact_hash: hash, risk, required_approvals: decided.count, approvers: decided.approvers, expires_at: expiresAt }));
   const proposal = await insertProposal(deps.db, {
     id,
     run_id: runId,
@@ -120,7 +124,9 @@ export async function propose(deps: ProposeDeps, input: { task: Task; runId: str
     policy_rule: decided.rule,
     approvers: JSON.stringify(decided.approvers),
     status: 'pending',
-    expires_at: new Date(Date.now() + deps.config.approvals.ttlMinutes * 60_000),
+    expires_at: expiresAt,
+    key_id: seal.keyId,
+    signature: seal.mac,
   });
   await appendAudit(deps.db, { actor: `task:${task.requester}`, action: 'proposal.created', subject: proposal.id, data: { action: plan.action, target, artifactHash: hash, rule: decided.rule, approvals: decided.count, risk, warnings, trace: decided.trace } });
   return proposal;

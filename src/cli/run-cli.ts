@@ -2,6 +2,8 @@ import { NoClusterError } from '../cluster/kube-config.ts';
 import { ConfigError } from '../config.ts';
 import { StoreLockedError } from '../store/db.ts';
 import { type Command, UsageError } from './command.ts';
+import { IdentityRefused } from './cli-identity.ts';
+import { SigningKeyMissing } from '../store/signing-key.ts';
 import { auditCommand } from './commands/audit.ts';
 import { approveCommand, rejectCommand } from './commands/decide.ts';
 import { demoCommand } from './commands/demo.ts';
@@ -39,7 +41,7 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`claw ${name}: ${e.message}\nusage: claw ${command.usage}\n`);
       return 2;
     }
-    if (e instanceof ConfigError || e instanceof StoreLockedError || e instanceof NoClusterError) {
+    if (e instanceof ConfigError || e instanceof StoreLockedError || e instanceof NoClusterError || e instanceof IdentityRefused || e instanceof SigningKeyMissing) {
       process.stderr.write(`claw ${name}: ${e.message}\n`);
       return 1;
     }

@@ -60,6 +60,15 @@ export class KubeReader {
     return plain(await this.objects.request('POST', ref, { body }), ref.apiVersion, ref.kind);
   }
 
+  /** Who this kubeconfig authenticates as (SelfSubjectReview, authentication.k8s.io/v1): the server's answer, not the kubeconfig's claim. */
+  async whoAmI(): Promise<{ username: string; groups: string[] }> {
+    const ref = { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', name: '' };
+    const review = plain(await this.objects.request('POST', ref, { body: { apiVersion: ref.apiVersion, kind: ref.kind, metadata: {} } }), ref.apiVersion, ref.kind);
+    const info = review.status?.userInfo ?? {};
+    if (!info.username) throw new Error('the API server did not say who this kubeconfig is (SelfSubjectReview has no username)');
+    return { username: String(info.username), groups: (info.groups ?? []).map(String) };
+  }
+
   /** metrics.k8s.io pod usage; undefined when the cluster has no metrics API (no metrics-server). */
   async listPodMetrics(namespace?: string): Promise<KubeObject[] | undefined> {
     try {

@@ -21,6 +21,7 @@ export class Metrics {
   readonly slackRateLimitSeconds = new Counter({ name: 'claw_slack_rate_limit_wait_seconds_total', help: 'Seconds spent waiting out 429s.', registers: [this.registry] });
   readonly leaseTakeovers = new Counter({ name: 'claw_lease_takeovers_total', help: 'Runs re-queued because their process stopped renewing the lease.', registers: [this.registry] });
   readonly scheduledJobs = new Counter({ name: 'claw_scheduled_jobs_total', help: 'Scheduled job slots by result: ran or failed here, other_replica (another replica ran it), coordinator_error.', labelNames: ['job', 'result'], registers: [this.registry] });
+  readonly auditHeadSeq = new Gauge({ name: 'claw_audit_head_seq', help: 'Sequence number of the newest audit log row this replica appended: an anchor of the signed chain outside the database (the log line "audit head" carries its hash).', registers: [this.registry] });
   readonly alertNotifications = new Counter({ name: 'claw_alert_notifications_total', help: 'Alertmanager webhook notifications by result (changed, repeat, unauthorized, malformed, too_large, failed).', labelNames: ['result'], registers: [this.registry] });
 
   constructor(db?: Db) {

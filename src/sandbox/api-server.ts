@@ -13,7 +13,7 @@ import { applyPatch } from './patch.ts';
 import { type ResourceType, apiVersionOf } from './resources.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { reviewAccess } from './access-review.ts';
-import { type Impersonated, authorizeImpersonated, impersonationOf } from './impersonation.ts';
+import { type Impersonated, SANDBOX_ADMIN, authenticate, authorizeImpersonated, authorizeImpersonation, impersonationOf } from './impersonation.ts';
 import { readMetrics, statsSummary } from './metrics.ts';
 import { evictPod, scaleOf, writeScale } from './subresources.ts';
 import { WatchHistory } from './watch-history.ts';
@@ -74,8 +74,13 @@ export async function startApiServer(state: ClusterState, opts: { port?: number;
 
 async function handle(state: ClusterState, history: WatchHistory, req: IncomingMessage, res: ServerResponse, entry: JournalEntry): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://sandbox');
+  // Who is asking: a SandboxUser by bearer token (RBAC applies to them), else the sandbox's
+  // admin (kubectl sends no token over plain http; the sandbox listens on loopback only).
+  const caller = authenticate(state, req);
   const impersonated = impersonationOf(req);
+  if (impersonated && caller) authorizeImpersonation(state, caller, impersonated);
   if (impersonated) entry.impersonated = impersonated;
+  const acting = impersonated ?? caller;
   if (url.pathname === '/openapi/v3') return sendJson(res, 200, openApiIndex(state.types));
   if (url.pathname.startsWith('/openapi/v3/')) {
     const doc = openApiGroupDoc(state.types, url.pathname.slice('/openapi/v3/'.length));
@@ -99,7 +104,8 @@ async function handle(state: ClusterState, history: WatchHistory, req: IncomingM
   }
   const q = url.searchParams;
   // Discovery and OpenAPI are open to every authenticated user (system:discovery); resources are not.
-  if (impersonated) authorizeImpersonated(state, impersonated, req.method ?? 'GET', p, q);
+  // Every authenticated user may ask who they are (the system:basic-user ClusterRole).
+  if (acting && p.type.kind !== 'SelfSubjectReview') authorizeImpersonated(state, acting, req.method ?? 'GET', p, q);
   const dryRun = parseDryRun(q.get('dryRun'));
   const { type, namespace, name, subresource } = p;
   if (type.namespaced && name && !namespace) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
@@ -131,6 +137,7 @@ async function handle(state: ClusterState, history: WatchHistory, req: IncomingM
       const body = (await readJson(req)) as KubeObject;
       checkKind(type, body);
       if (type.kind === 'SubjectAccessReview') return sendJson(res, 201, reviewAccess(state, body));
+      if (type.kind === 'SelfSubjectReview') return sendJson(res, 201, { ...body, status: { userInfo: acting ? { username: acting.user, groups: acting.groups } : SANDBOX_ADMIN } });
       body.metadata = { ...(body.metadata ?? {}), ...(type.namespaced ? { namespace: namespace ?? body.metadata?.namespace } : {}) } as KubeObject['metadata'];
       mustHaveNamespace(state, type, body.metadata.namespace);
       warn(res, admitPodSecurity(state, type, body));

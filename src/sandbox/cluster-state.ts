@@ -55,6 +55,8 @@ export class ClusterState {
   /** Built-in kinds plus those CustomResourceDefinitions add. */
   readonly types = new ResourceRegistry();
   readonly images = new Map<string, ImageBehaviour>();
+  /** Bearer token → the user it authenticates as (`SandboxUser` documents). */
+  readonly users = new Map<string, { name: string; groups: string[] }>();
   /** Seconds added to the wall clock; lets tests step simulated time forward. */
   clockOffsetMs = 0;
   /** Deployment uid → last observed rollout progress, for the progress deadline. */

@@ -27,6 +27,31 @@ export function impersonationOf(req: IncomingMessage): Impersonated | undefined 
   return { user: user[0]!, groups: all };
 }
 
+/** Who a request without a token is: the sandbox's own administrator, never restricted. */
+export const SANDBOX_ADMIN = { username: 'sandbox-admin', groups: ['system:masters', 'system:authenticated'] };
+
+/**
+ * The SandboxUser a bearer token names (system:authenticated added, as the API server does), or
+ * undefined for a request without one (the admin). An unknown token is 401, as on a real cluster.
+ */
+export function authenticate(state: ClusterState, req: IncomingMessage): Impersonated | undefined {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+  const user = token ? state.users.get(token) : undefined;
+  if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+  return { user: user.name, groups: [...new Set([...user.groups, 'system:authenticated'])] };
+}
+
+/** A token user may act as someone else only where RBAC grants it `impersonate` on that user and each group. */
+export function authorizeImpersonation(state: ClusterState, caller: Impersonated, target: Impersonated): void {
+  const asks = [{ resource: 'users', name: target.user }, ...target.groups.filter((g) => g !== 'system:authenticated').map((g) => ({ resource: 'groups', name: g }))];
+  for (const a of asks) {
+    const review = reviewAccess(state, { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', metadata: {} as any, spec: { user: caller.user, groups: caller.groups, resourceAttributes: { verb: 'impersonate', group: '', resource: a.resource, name: a.name } } });
+    if (!review.status?.allowed) throw new ApiError(403, 'Forbidden', `${a.resource} "${a.name}" is forbidden: User "${caller.user}" cannot impersonate resource "${a.resource}" in API group "" at the cluster scope`);
+  }
+}
+
 /** The RBAC verb of a request (list and watch on collections; create for POST, also for eviction). */
 export function requestVerb(method: string, named: boolean, query: URLSearchParams): string {
   if (method === 'GET') return !named ? (query.get('watch') === 'true' || query.get('watch') === '1' ? 'watch' : 'list') : 'get';

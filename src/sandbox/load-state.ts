@@ -7,6 +7,7 @@ export const SANDBOX_API_VERSION = 'sandbox.clusterclaw.dev/v1alpha1';
 export interface LoadResult {
   objects: number;
   images: number;
+  users: number;
   warnings: string[];
 }
 
@@ -16,7 +17,7 @@ export interface LoadResult {
  * serve are skipped with a warning. Pod status is left to the simulated kubelet.
  */
 export function loadState(state: ClusterState, text: string): LoadResult {
-  const result: LoadResult = { objects: 0, images: 0, warnings: [] };
+  const result: LoadResult = { objects: 0, images: 0, users: 0, warnings: [] };
   const docs = parseAllDocuments(text);
   const objects: KubeObject[] = [];
   for (const doc of docs) {
@@ -28,6 +29,10 @@ export function loadState(state: ClusterState, text: string): LoadResult {
       if (typeof value.image !== 'string') throw new Error('state file: SandboxImage needs an `image`');
       state.images.set(value.image, parseBehaviour(value.image, value.behaviour ?? {}));
       result.images++;
+    } else if (value.apiVersion === SANDBOX_API_VERSION && value.kind === 'SandboxUser') {
+      if (typeof value.name !== 'string' || typeof value.token !== 'string' || value.token.length < 8) throw new Error('state file: SandboxUser needs a `name` and a `token` of at least 8 characters');
+      state.users.set(value.token, { name: value.name, groups: Array.isArray(value.groups) ? value.groups.map(String) : [] });
+      result.users++;
     } else objects.push(value as KubeObject);
   }
   const namespaces = new Set<string>();

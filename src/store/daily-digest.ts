@@ -10,6 +10,8 @@ export interface ChannelDigest {
   runs: Record<string, number>;
   /** Proposals settled since `since` (executed, failed, rejected, expired, superseded), by status. */
   proposals: Record<string, number>;
+  /** The audit log's head when the digest was made: one more copy of it outside the database. */
+  auditHead?: { seq: string; hash: string };
 }
 
 const SETTLED = ['executed', 'failed', 'rejected', 'expired', 'superseded'] as const;

@@ -3,9 +3,28 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import type { Signer } from '../lib/signer.ts';
 import type { Database } from './schema.ts';
+import { SigningKeyMissing, storeSigner } from './signing-key.ts';
 
 export type Db = Kysely<Database>;
+
+const signers = new WeakMap<object, Signer>();
+
+/**
+ * The signer of the store `db` came from (approvals and the audit chain sign with it); throws
+ * SigningKeyMissing, naming `what`, on a shared store opened without CLAW_SIGNING_KEY.
+ */
+export function signerOf(db: Db, what: string): Signer {
+  const s = signers.get(db);
+  if (!s) throw new SigningKeyMissing(what);
+  return s;
+}
+
+/** The store's signer, or undefined on a shared store without a key (for checks that report it). */
+export function maybeSignerOf(db: Db): Signer | undefined {
+  return signers.get(db);
+}
 
 export interface StoreHandle {
   db: Db;
@@ -21,7 +40,14 @@ export interface StoreHandle {
 export class StoreLockedError extends Error {}
 
 /** `DATABASE_URL` → a pg pool; otherwise embedded PGlite in `dataDir` (one process at a time). */
-export async function openStore(opts: { databaseUrl?: string; dataDir: string; memory?: boolean; poolSize?: number; onIdleError?: (err: Error) => void }): Promise<StoreHandle> {
+export async function openStore(opts: { databaseUrl?: string; dataDir: string; memory?: boolean; poolSize?: number; onIdleError?: (err: Error) => void; signing?: { key?: string; previous?: readonly string[] } }): Promise<StoreHandle> {
+  const store = await openBackend(opts);
+  const signer = storeSigner({ key: opts.signing?.key, previous: opts.signing?.previous, shared: store.kind === 'postgres', memory: opts.memory, dataDir: opts.dataDir });
+  if (signer) signers.set(store.db, signer);
+  return store;
+}
+
+async function openBackend(opts: { databaseUrl?: string; dataDir: string; memory?: boolean; poolSize?: number; onIdleError?: (err: Error) => void }): Promise<StoreHandle> {
   if (opts.databaseUrl) {
     const url = opts.databaseUrl;
     const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });

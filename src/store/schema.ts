@@ -120,6 +120,9 @@ export interface ProposalsTable {
   created_at: Timestamp;
   decided_at: NullableTimestamp;
   executed_at: NullableTimestamp;
+  /** CLAW_SIGNING_KEY's HMAC over what the approval binds to (src/approvals/seal.ts), and its key id. */
+  key_id: ColumnType<string | null, string | null | undefined, string | null>;
+  signature: ColumnType<string | null, string | null | undefined, string | null>;
   /** Written before the executor applies anything (src/approvals/recover-execution.ts reads it). */
   execution: ColumnType<ExecutionJournal | null, string | null | undefined, string | null>;
 }
@@ -142,6 +145,9 @@ export interface ApprovalsTable {
   decision: 'approve' | 'reject';
   reason: string | null;
   artifact_hash: string;
+  /** HMAC over who decided what on which signed proposal (src/approvals/seal.ts), and its key id. */
+  key_id: ColumnType<string | null, string | null | undefined, string | null>;
+  signature: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
 }
 
@@ -154,6 +160,8 @@ export interface AuditLogTable {
   data: Json<Record<string, unknown>>;
   prev_hash: string;
   hash: string;
+  /** The signing key of this link's HMAC; null for a plain SHA-256 link from before signing. */
+  key_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type AlertGroupStatus = 'firing' | 'resolved';

@@ -10,7 +10,7 @@ import { FakeSlack } from '../fakes/fake-slack.ts';
 import { CHAOS_CLAW_YAML, CHAOS_SECRET, type KillPoint, type World, incidentRound, incidentSeed, seededRandom } from '../helpers/chaos.ts';
 import { ReplicaSet } from '../helpers/replicas.ts';
 import { eventCallback, postEvent } from '../helpers/slack-requests.ts';
-import { TEST_DATABASE_URL, type TestDb, openTestDb } from '../helpers/test-db.ts';
+import { TEST_DATABASE_URL, TEST_SIGNING_KEY, type TestDb, openTestDb } from '../helpers/test-db.ts';
 import { type ThrowawayPostgres, throwawayPostgres } from '../helpers/throwaway-postgres.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -25,7 +25,7 @@ async function world(url: string, count: number, incidents: number, seed: number
   await slack.start();
   await writeFile(join(dir, 'claw.yaml'), `${CHAOS_CLAW_YAML}slack:\n  alertChannel: C0ALERTS\n`);
   const store = await openStore({ databaseUrl: url, dataDir: '', onIdleError: () => {} });
-  const replicas = await ReplicaSet.start(count, { DATABASE_URL: url, SLACK_BOT_TOKEN: 'xoxb-chaos', SLACK_SIGNING_SECRET: CHAOS_SECRET, SLACK_API_URL: slack.url, KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), ALERTMANAGER_TOKEN: AM_TOKEN });
+  const replicas = await ReplicaSet.start(count, { DATABASE_URL: url, CLAW_SIGNING_KEY: TEST_SIGNING_KEY, SLACK_BOT_TOKEN: 'xoxb-chaos', SLACK_SIGNING_SECRET: CHAOS_SECRET, SLACK_API_URL: slack.url, KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), ALERTMANAGER_TOKEN: AM_TOKEN });
   return {
     dir, store, slack, sandbox, replicas, db: store.db, rng: seededRandom(seed),
     async stop() {

@@ -16,7 +16,7 @@ describe('Slack events: mentions, follow-ups, retries, App Home, /claw retry', (
   it('is ready once Slack accepts the bot token (auth.test), the store is migrated and a kubeconfig is there', async () => {
     const res = await fetch(`${h.app.url}/readyz`);
     const body = (await res.json()) as { ready: boolean; checks: Record<string, string> };
-    expect(body.checks).toEqual({ database: 'ok', migrations: 'ok', slack: 'ok', kubernetes: 'ok' });
+    expect(body.checks).toEqual({ database: 'ok', migrations: 'ok', signing: 'ok', slack: 'ok', kubernetes: 'ok' });
     expect(res.status).toBe(200);
     expect(h.slack.callsTo('auth.test').some((c) => c.token === 'xoxb-test')).toBe(true);
   });

@@ -6,6 +6,9 @@ import { migrate } from '../../src/store/migrate.ts';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
 
+/** The signing key test stores sign with (CLAW_SIGNING_KEY for test processes on a shared store). */
+export const TEST_SIGNING_KEY = 'test-signing-key-0123456789abcdef0123456789abcdef';
+
 /** Backends a store test runs on: always PGlite; the real server too when TEST_DATABASE_URL is set. */
 export const BACKENDS: ('pglite' | 'postgres')[] = TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 
@@ -35,7 +38,7 @@ export async function openTestDb(kind: 'pglite' | 'postgres'): Promise<TestDb> {
       await c.end();
     };
   }
-  const store = await openStore({ databaseUrl: url, dataDir: '', memory: kind === 'pglite' });
+  const store = await openStore({ databaseUrl: url, dataDir: '', memory: kind === 'pglite', signing: { key: TEST_SIGNING_KEY } });
   await migrate(store.db);
   return {
     ...store,

@@ -1,3 +1,4 @@
+import { appendAudit, auditHead } from '../../src/audit/audit-log.ts';
 import { webApi } from '@slack/bolt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dailyDigestJob } from '../../src/scheduled/jobs/daily-digest.ts';
@@ -99,6 +100,8 @@ describe.each(BACKENDS)('scheduled jobs (%s)', (backend) => {
       receiver: 'clusterclaw', group_key: '{}:{alertname="KubePodCrashLooping"}', status: 'firing', channel: 'C0SHOP', firing: 2, thread_ts: '1700000002.000300', opened_at: hoursAgo(1),
       group_labels: JSON.stringify({ alertname: 'KubePodCrashLooping' }), common_labels: JSON.stringify({ alertname: 'KubePodCrashLooping', namespace: 'shop<@here>' }), common_annotations: '{}',
     }).execute();
+    await appendAudit(t.db, { actor: 'U0APPROVER1', action: 'proposal.approve', subject: 'prop_1' });
+    const head = (await auditHead(t.db))!;
     const client = new webApi.WebClient('xoxb-digest', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
     const job = dailyDigestJob(t.db, { cron: '0 9 * * *', channels: [] }, slackDigestPoster(client, new SlackOutbox({ logger: createLogger('silent') })));
     expect(await job.run(NOW)).toEqual({ channels: 2 });
@@ -115,6 +118,8 @@ describe.each(BACKENDS)('scheduled jobs (%s)', (backend) => {
     const pay = JSON.stringify(posts.find((p) => p.args.channel === 'C0PAY')!.args.blocks);
     expect(pay).toContain('Open incidents:* none');
     expect(pay).toContain('runs 1 succeeded');
+    // The audit head goes out with every digest: anchored in Slack, outside the database.
+    expect(pay).toContain(`claw audit verify --expect-head ${head.seq}:${head.hash}`);
   });
 
   it('daily-digest with listed channels reports to those only, quiet ones included; a refusing channel does not stop the rest', async () => {

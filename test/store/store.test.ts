@@ -112,7 +112,7 @@ describe.each(BACKENDS)('store on %s', (backend) => {
 
   it('hash-chains the audit log and detects tampering', async () => {
     for (let i = 0; i < 5; i++) await appendAudit(t.db, { actor: 'U1', action: 'proposal.approve', subject: `prop_${i}`, data: { i } });
-    expect(await verifyAudit(t.db)).toEqual({ ok: true, entries: 5 });
+    expect(await verifyAudit(t.db)).toMatchObject({ ok: true, entries: 5 });
     await sql`update audit_log set data = '{"i": 99}' where seq = (select min(seq) + 2 from audit_log)`.execute(t.db);
     const result = await verifyAudit(t.db);
     expect(result.ok).toBe(false);

@@ -15,7 +15,7 @@ import { createTask } from '../../src/tasks/create-task.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.ts';
 import { CLAW } from '../helpers/cli.ts';
 import { kubeConfigOf } from '../helpers/proposal-fixture.ts';
-import { TEST_DATABASE_URL, type TestDb, openTestDb } from '../helpers/test-db.ts';
+import { TEST_DATABASE_URL, TEST_SIGNING_KEY, type TestDb, openTestDb } from '../helpers/test-db.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const SCENARIO = join(import.meta.dirname, '..', '..', 'scenarios', 'crash-loop-bad-release', 'cluster.yaml');
@@ -45,7 +45,7 @@ describe.skipIf(!TEST_DATABASE_URL)('runs survive their process (real PostgreSQL
     await rm(dir, { recursive: true, force: true });
   });
 
-  const env = () => ({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, DATABASE_URL: t.url, KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml') });
+  const env = () => ({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, DATABASE_URL: t.url, CLAW_SIGNING_KEY: TEST_SIGNING_KEY, KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml') });
 
   /**
    * `claw serve` as a child process running a model investigation whose second turn hangs (the

@@ -1,22 +1,23 @@
-import { userInfo } from 'node:os';
 import { decide } from '../../approvals/decide.ts';
 import { executeProposal } from '../../approvals/execute.ts';
 import { loadConfig } from '../../config.ts';
 import { type Command, UsageError, parse } from '../command.ts';
 import { runtimeForCli } from '../cli-runtime.ts';
 import { driveRun } from '../drive-run.ts';
+import { cliIdentity } from '../cli-identity.ts';
 
 async function decideFromCli(argv: string[], decision: 'approve' | 'reject'): Promise<number> {
   const { values, positionals } = parse(argv, { as: { type: 'string' }, reason: { type: 'string' } });
   const proposalId = positionals[0];
   if (!proposalId) throw new UsageError('PROPOSAL is required');
-  if (!values.as) throw new UsageError('--as USER is required (the Slack user ID of the approver)');
   if (decision === 'reject' && !values.reason?.trim()) throw new UsageError('--reason is required to reject');
   const config = loadConfig();
+  if (!config.databaseUrl && !values.as) throw new UsageError('--as USER is required (the Slack user ID of the approver)');
   const rt = await runtimeForCli(config);
   try {
     const db = rt.store.db;
-    const result = await decide({ db, config }, { proposalId, actor: values.as, decision, reason: values.reason, requireReason: decision === 'reject', via: { surface: 'cli', osUser: osUser() } });
+    const me = await cliIdentity(rt, config, { as: values.as, needApprover: true });
+    const result = await decide({ db, config }, { proposalId, actor: me.actor, decision, reason: values.reason, requireReason: decision === 'reject', via: me.via });
     if (!result.ok) {
       process.stderr.write(`claw ${decision}: refused: ${result.message.replace(/<@([A-Z0-9]+)>/g, '$1')}\n`);
       return 1;
@@ -31,7 +32,7 @@ async function decideFromCli(argv: string[], decision: 'approve' | 'reject'): Pr
       return 0;
     }
     // Same executor as Slack's path; whoever wins approved → executing applies it, once.
-    const exec = await executeProposal({ db, config: rt.config, kubeConfigFor: rt.kubeConfigFor }, proposalId, `cli:${values.as}`);
+    const exec = await executeProposal({ db, config: rt.config, kubeConfigFor: rt.kubeConfigFor }, proposalId, `cli:${me.actor}`);
     // The embedded store serves this process only, so finish the run here; on PostgreSQL the
     // serving replicas' supervisors pick it up and report in its Slack thread.
     if (rt.store.kind === 'pglite') await driveRun(rt.supervisor, db, result.proposal.run_id);
@@ -49,23 +50,14 @@ async function decideFromCli(argv: string[], decision: 'approve' | 'reject'): Pr
 
 export const approveCommand: Command = {
   name: 'approve',
-  usage: 'approve PROPOSAL --as USER [--reason R]',
+  usage: 'approve PROPOSAL [--as USER] [--reason R]',
   summary: 'approve a proposal (same authorization and audit as Slack); executes it when approvals are complete',
   run: (argv) => decideFromCli(argv, 'approve'),
 };
 
 export const rejectCommand: Command = {
   name: 'reject',
-  usage: 'reject PROPOSAL --as USER --reason R',
+  usage: 'reject PROPOSAL [--as USER] --reason R',
   summary: 'reject a proposal; nothing is changed',
   run: (argv) => decideFromCli(argv, 'reject'),
 };
-
-/** Who is at the terminal (a container's uid may have no passwd entry). */
-function osUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return `uid:${process.getuid?.() ?? '?'}`;
-  }
-}

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../../config.ts';
 import { runtimeForCli } from '../cli-runtime.ts';
+import { cliIdentity } from '../cli-identity.ts';
 import { alertScope } from '../../surfaces/alertmanager/alert-question.ts';
 import { createTask } from '../../tasks/create-task.ts';
 import { buildReport } from '../../tasks/report.ts';
@@ -35,8 +36,11 @@ export const investigateCommand: Command = {
     const rt = await runtimeForCli(config, { verbose: values.verbose });
     try {
       rt.kubeConfigFor(values.context ?? 'default');
+      // The requester is who the CLI is (cli-identity.ts): on a shared store, its Kubernetes identity,
+      // so a person cannot request as one name and approve as their own mapped approver.
+      const me = await cliIdentity(rt, config, { as: values.as });
       const { run } = await createTask(rt.store.db, {
-        kind: 'investigate', source: 'cli', requester: values.as ?? `cli:${config.osUser}`, question,
+        kind: 'investigate', source: 'cli', requester: me.actor, question,
         namespace: values.namespace, cluster: values.context ?? 'default', timeoutSeconds: config.runs.timeoutSeconds, alertGroupKey: groupKey, alert,
       });
       const done = await driveRun(rt.supervisor, rt.store.db, run.id);

@@ -6,6 +6,7 @@ import { cancelRun, getRun, listRuns } from '../../store/runs.ts';
 import { getTask } from '../../store/tasks.ts';
 import { buildReport } from '../../tasks/report.ts';
 import { type Command, UsageError, parse } from '../command.ts';
+import { cliIdentity } from '../cli-identity.ts';
 import { renderEvent } from '../terminal-sink.ts';
 
 export const runsCommand: Command = {
@@ -88,7 +89,8 @@ export const cancelCommand: Command = {
     const config = loadConfig();
     const rt = await openRuntime(config, { logLevel: 'warn' });
     try {
-      const result = await cancelRun(rt.store.db, id, values.as ?? `cli:${config.osUser}`);
+      const me = await cliIdentity(rt, config, { as: values.as });
+      const result = await cancelRun(rt.store.db, id, me.actor);
       const line = { cancelled: `cancelled ${id}`, requested: `asked the supervisor running ${id} to stop it`, finished: `${id} has already finished; nothing to cancel`, unknown: `no run ${id}` }[result];
       process[result === 'cancelled' || result === 'requested' ? 'stdout' : 'stderr'].write(`${line}\n`);
       return result === 'cancelled' || result === 'requested' ? 0 : 1;

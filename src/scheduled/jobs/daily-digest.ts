@@ -1,3 +1,4 @@
+import { auditHead } from '../../audit/audit-log.ts';
 import type { Db } from '../../store/db.ts';
 import { type ChannelDigest, dailyDigests } from '../../store/daily-digest.ts';
 import type { ScheduledJob } from '../scheduler.ts';
@@ -13,7 +14,9 @@ export function dailyDigestJob(db: Db, schedule: { cron: string; channels: reado
     name: 'daily-digest',
     cron: schedule.cron,
     async run(slot) {
-      const digests = await dailyDigests(db, new Date(slot.getTime() - 24 * 3600_000), schedule.channels);
+      // The audit head goes out with every digest: a copy in Slack that no database writer can reach.
+      const head = await auditHead(db);
+      const digests = (await dailyDigests(db, new Date(slot.getTime() - 24 * 3600_000), schedule.channels)).map((d) => ({ ...d, ...(head ? { auditHead: head } : {}) }));
       const day = slot.toISOString().slice(0, 10);
       const results = await Promise.allSettled(digests.map((d) => post(d, day)));
       const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${digests[i]!.channel}: ${(r.reason as Error).message}`] : []));

@@ -34,6 +34,7 @@ export function dailyDigestMessage(d: ChannelDigest, day: string): SlackMessage 
   const ran = counts(d.runs);
   const settled = counts(d.proposals);
   section(`*Last 24 hours:* ${ran ? `runs ${ran}` : 'no runs'}; ${settled ? `proposals ${settled}` : 'no proposals settled'}`);
+  if (d.auditHead) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Audit head \`${esc(d.auditHead.seq)}:${esc(d.auditHead.hash)}\` · check the log still reaches it: \`claw audit verify --expect-head ${esc(d.auditHead.seq)}:${esc(d.auditHead.hash)}\`` }] });
   const text = `ClusterClaw daily digest: ${d.openIncidents.length} open incident(s), ${d.pendingApprovals.length} waiting for approval`;
   return { text, blocks };
 }

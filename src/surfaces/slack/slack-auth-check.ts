@@ -38,7 +38,8 @@ export class SlackAuthCheck {
     } catch (e) {
       const error = (e as { data?: { error?: string } }).data?.error;
       if (error && BAD_TOKEN.has(error)) return `failed: ${error}`;
-      return `unverified: ${error ?? (e as Error).message}`;
+      // Slack's own error code is safe to show; a transport error's text (hosts, proxies) is not.
+      return `unverified: ${error ?? 'Slack did not answer'}`;
     }
   }
 }
