@@ -37,7 +37,7 @@ export async function chaosKillSection(): Promise<string> {
   const slack = new FakeSlack();
   await slack.start();
   await writeFile(join(dir, 'claw.yaml'), CHAOS_CLAW_YAML);
-  const store = await openStore({ databaseUrl: url, dataDir: '', onIdleError: () => {} });
+  const store = await openStore({ databaseUrl: url, dataDir: '', signing: { key: TEST_SIGNING_KEY }, onIdleError: () => {} });
   const replicas = await ReplicaSet.start(2, { DATABASE_URL: url, CLAW_SIGNING_KEY: TEST_SIGNING_KEY, SLACK_BOT_TOKEN: 'xoxb-chaos', SLACK_SIGNING_SECRET: CHAOS_SECRET, SLACK_API_URL: slack.url, KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), LOG_LEVEL: 'warn' });
   const rng = seededRandom(SEED);
   const w = { slack, sandbox, replicas, db: store.db, rng };

@@ -67,7 +67,7 @@ export async function supervisorScaleSection(): Promise<string> {
     const confined = Array.from({ length: processes }, (_, i) => (cgroups[i] && !('unavailable' in cgroups[i]) ? cgroups[i] : undefined));
     unconfined = cgroups.map((c) => ('unavailable' in c ? c.unavailable : '')).find(Boolean) ?? unconfined;
     const replicas = await Promise.all(Array.from({ length: processes }, (_, i) => replica({ ...env, OWNER: `replica-${i}` }, confined[i])));
-    const store = await openStore({ databaseUrl: url, dataDir: '' });
+    const store = await openStore({ databaseUrl: url, dataDir: '', signing: { key: TEST_SIGNING_KEY } });
     try {
       if (warm) {
         await enqueue(store.db, 'warm', PER_PROCESS * processes);

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { throwawayPostgres } from '../test/helpers/throwaway-postgres.ts';
 import { openStore } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
+import { TEST_SIGNING_KEY } from '../test/helpers/test-db.ts';
 
 /**
  * A PostgreSQL server for a benchmark: `BENCH_DATABASE_URL` / `TEST_DATABASE_URL` when set, else a
@@ -22,7 +23,7 @@ export async function freshDatabase(url: string, name: string): Promise<string> 
   await admin.end();
   const u = new URL(url);
   u.pathname = `/${name}`;
-  const store = await openStore({ databaseUrl: u.toString(), dataDir: '' });
+  const store = await openStore({ databaseUrl: u.toString(), dataDir: '', signing: { key: TEST_SIGNING_KEY } });
   await migrate(store.db);
   await store.close();
   return u.toString();

@@ -1,3 +1,4 @@
+import { isDnsLabel, isDnsSubdomain } from '../lib/kube-names.ts';
 import type { FindingCategory } from '../analyzers/pod-health.ts';
 import type { TaskAlert } from '../store/schema.ts';
 
@@ -57,7 +58,10 @@ export function taskAlertOf(group: { commonLabels: Record<string, string>; commo
     for (const [label, kind, namespaced] of OBJECT_LABELS) {
       const name = a.labels[label];
       if (!name || (kind === 'Node' && !nodeSubject && objects.size > 0)) continue;
-      const ns = namespaced ? a.labels.namespace : undefined;
+      // Labels are Prometheus's text: only a real object name or namespace can point at anything.
+      if (!isDnsSubdomain(name)) continue;
+      const ns = namespaced && a.labels.namespace && isDnsLabel(a.labels.namespace) ? a.labels.namespace : undefined;
+      if (namespaced && !ns) continue;
       objects.set(`${kind}/${ns ?? ''}/${name}`, { kind, name, ...(ns ? { namespace: ns } : {}) });
     }
   }

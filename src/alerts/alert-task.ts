@@ -1,4 +1,5 @@
 import type { TaskAlert } from '../store/schema.ts';
+import { isDnsLabel } from '../lib/kube-names.ts';
 import { taskAlertOf } from './alert-catalog.ts';
 
 export interface AlertGroupView {
@@ -16,7 +17,10 @@ export function alertTask(group: AlertGroupView): { question: string; namespace?
   const firing = group.alerts.filter((a) => a.status !== 'resolved');
   const alert = taskAlertOf({ ...group, alerts: firing.length ? firing : group.alerts });
   const name = alert.alertnames.join(', ') || 'alert';
-  const namespace = group.commonLabels.namespace;
+  // A label used as scope must be a namespace name, or the alert is not scoped by it: it reaches
+  // the system prompt and the tools' scope check, and label text is anyone's who can push a metric.
+  const label = group.commonLabels.namespace;
+  const namespace = label !== undefined && isDnsLabel(label) ? label : undefined;
   const where = namespace ? ` in namespace ${namespace}` : '';
   const objects = alert.objects.slice(0, 5).map((o) => `${o.kind.toLowerCase()} ${o.name}`);
   const question = [`${name}${alert.severity ? ` (${alert.severity})` : ''} is firing${where}`, alert.summary ? `: ${alert.summary}` : '', objects.length ? ` (${objects.join(', ')})` : '']

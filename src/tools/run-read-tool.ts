@@ -1,4 +1,5 @@
 import { redactText } from '../cluster/redact.ts';
+import { fence } from '../lib/fence.ts';
 import { scrubValues } from '../cluster/secret-values.ts';
 import type { ReadTool, ToolContext } from './define-tool.ts';
 
@@ -54,6 +55,5 @@ function longestList(data: unknown): { items: unknown[] } | undefined {
  */
 export function renderForModel(out: ReadToolOutput): string {
   const note = out.truncated ? `\n[output trimmed to ${out.truncated.shown} of ${out.truncated.total} items; to see the rest: ${out.truncated.narrow}]` : '';
-  const body = JSON.stringify(out.data).replaceAll('</cluster-data>', '<\\/cluster-data>');
-  return `<cluster-data tool="${out.tool}" cluster="${out.cluster}" trust="untrusted">\n${body}${note}\n</cluster-data>`;
+  return fence('cluster-data', `tool="${out.tool}" cluster="${out.cluster}" trust="untrusted"`, `${JSON.stringify(out.data)}${note}`);
 }

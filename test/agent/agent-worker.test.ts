@@ -131,7 +131,10 @@ describe('a model investigates through the agent loop (Claude via the real SDK, 
     const supervisor = new Supervisor({ db: h.t.db, config, logger: createLogger('silent'), kubeConfigFor: () => kubeConfigOf(h.sandbox), sinks: [] });
     const { run } = await createTask(h.t.db, { kind: 'investigate', source: 'cli', requester: 'cli:oncall', question: 'is shop ok now?', namespace: 'shop' });
     const done = await driveRun(supervisor, h.t.db, run.id, 30_000);
-    expect(done).toMatchObject({ status: 'succeeded', worker: 'runbooks' });
+    // The runbooks finish the run: whether they find shop healthy or propose a fix depends on
+    // where the earlier tests left the cluster, not on the fallback this test is about.
+    expect(done.worker).toBe('runbooks');
+    expect(['succeeded', 'awaiting_approval']).toContain(done.status);
     const steps = (await listRunEvents(h.t.db, run.id)).filter((e) => e.type === 'step').map((e) => (e.data as { message: string }).message);
     expect(steps).toContainEqual(expect.stringMatching(/^anthropic:claude-sonnet-4-6 is unavailable \(anthropic: 529 .*\); falling back to runbooks$/));
     await supervisor.stop();

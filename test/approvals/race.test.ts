@@ -6,7 +6,7 @@ import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { type StoreHandle, openStore } from '../../src/store/db.ts';
 import { kubeConfigOf, makeProposal, testConfig } from '../helpers/proposal-fixture.ts';
-import { TEST_DATABASE_URL, type TestDb, openTestDb } from '../helpers/test-db.ts';
+import { TEST_DATABASE_URL, TEST_SIGNING_KEY, type TestDb, openTestDb } from '../helpers/test-db.ts';
 
 // Invariant 2 needs real contention: separate connections to a real server, not PGlite's one session.
 describe.skipIf(!TEST_DATABASE_URL)('racing decisions and executions on a real PostgreSQL server', () => {
@@ -19,7 +19,7 @@ describe.skipIf(!TEST_DATABASE_URL)('racing decisions and executions on a real P
   beforeAll(async () => {
     t = await openTestDb('postgres');
     // Two "replicas": independent pools, each with several connections.
-    replicas = await Promise.all([0, 1].map(() => openStore({ databaseUrl: t.url, dataDir: '' })));
+    replicas = await Promise.all([0, 1].map(() => openStore({ databaseUrl: t.url, dataDir: '', signing: { key: TEST_SIGNING_KEY } })));
     sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), tickMs: 50 });
   });
   afterAll(async () => {

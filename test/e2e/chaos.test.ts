@@ -24,7 +24,7 @@ async function world(url: string, count: number, incidents: number, seed: number
   const slack = new FakeSlack();
   await slack.start();
   await writeFile(join(dir, 'claw.yaml'), `${CHAOS_CLAW_YAML}slack:\n  alertChannel: C0ALERTS\n`);
-  const store = await openStore({ databaseUrl: url, dataDir: '', onIdleError: () => {} });
+  const store = await openStore({ databaseUrl: url, dataDir: '', signing: { key: TEST_SIGNING_KEY }, onIdleError: () => {} });
   const replicas = await ReplicaSet.start(count, { DATABASE_URL: url, CLAW_SIGNING_KEY: TEST_SIGNING_KEY, SLACK_BOT_TOKEN: 'xoxb-chaos', SLACK_SIGNING_SECRET: CHAOS_SECRET, SLACK_API_URL: slack.url, KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), ALERTMANAGER_TOKEN: AM_TOKEN });
   return {
     dir, store, slack, sandbox, replicas, db: store.db, rng: seededRandom(seed),
@@ -119,7 +119,7 @@ describe.skipIf(!HAVE_POSTGRES_BINARIES)('PostgreSQL restarted mid-run', () => {
   let w: Awaited<ReturnType<typeof world>>;
   beforeAll(async () => {
     pg = await throwawayPostgres();
-    const store = await openStore({ databaseUrl: pg.url, dataDir: '' });
+    const store = await openStore({ databaseUrl: pg.url, dataDir: '', signing: { key: TEST_SIGNING_KEY } });
     await migrate(store.db);
     await store.close();
     w = await world(pg.url, 1, 2, 11);

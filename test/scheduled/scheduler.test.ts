@@ -4,7 +4,7 @@ import { Metrics } from '../../src/observability/metrics.ts';
 import { Scheduler } from '../../src/scheduled/scheduler.ts';
 import { type StoreHandle, openStore } from '../../src/store/db.ts';
 import { claimSlot, finishSlot, listSlots } from '../../src/store/scheduled-slots.ts';
-import { BACKENDS, type TestDb, openTestDb } from '../helpers/test-db.ts';
+import { BACKENDS, TEST_SIGNING_KEY, type TestDb, openTestDb } from '../helpers/test-db.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 describe.each(BACKENDS)('scheduled jobs run once per slot across replicas (%s)', (backend) => {
@@ -13,7 +13,7 @@ describe.each(BACKENDS)('scheduled jobs run once per slot across replicas (%s)',
   beforeAll(async () => {
     t = await openTestDb(backend);
     // On the real server each replica has its own pool, as two processes would.
-    if (t.url) second = await openStore({ databaseUrl: t.url, dataDir: '' });
+    if (t.url) second = await openStore({ databaseUrl: t.url, dataDir: '', signing: { key: TEST_SIGNING_KEY } });
   });
   afterAll(async () => {
     await second?.close();

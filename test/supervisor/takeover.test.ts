@@ -34,7 +34,7 @@ describe.skipIf(!TEST_DATABASE_URL)('runs survive their process (real PostgreSQL
     sandbox = await startSandbox({ stateYaml: await readFile(SCENARIO, 'utf8'), tickMs: 50, warmupSeconds: 60, kubeconfigPath: join(dir, 'kubeconfig') });
     fake = await startFakeModelServer();
     t = await openTestDb('postgres');
-    replica = await openStore({ databaseUrl: t.url, dataDir: '' });
+    replica = await openStore({ databaseUrl: t.url, dataDir: '', signing: { key: TEST_SIGNING_KEY } });
     await writeFile(join(dir, 'claw.yaml'), `approvals:\n  approvers: [U0APPROVER1]\nmodels:\n  routes:\n    investigate: ["${CLAUDE}", runbooks]\nruns:\n  leaseSeconds: 1\n`);
   });
   afterAll(async () => {

@@ -59,7 +59,7 @@ export function alertRootMessage(v: GroupView, clusterName: string): SlackMessag
     ...(lines.length ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: clip(lines.join('\n'), 2900) } }] : []),
     { type: 'context', elements: [{ type: 'mrkdwn', text: clip(footer, 2900) }] },
   ];
-  return { text: `${firing ? 'FIRING' : 'RESOLVED'}: ${title(g)} (${g.firing} firing)${g.common_labels.namespace ? ` in ${g.common_labels.namespace}` : ''}`, blocks };
+  return { text: clip(`${firing ? 'FIRING' : 'RESOLVED'}: ${esc(title(g))} (${g.firing} firing)${g.common_labels.namespace ? ` in ${esc(g.common_labels.namespace)}` : ''}`, 2900), blocks };
 }
 
 const NOTE_ICON: Record<string, string> = { fired: ':fire:', refired: ':repeat: :fire:', resolved: ':white_check_mark:', resolved_some: ':large_green_circle:', info: ':information_source:' };

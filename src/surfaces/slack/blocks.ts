@@ -89,7 +89,8 @@ function proposalDetails(p: Proposal, approvedBy: readonly string[] = []): Known
 /** The card with Approve / Reject; `value` is the proposal id (CONTRACT.md). */
 export function proposalCard(p: Proposal, approvedBy: readonly string[] = []): SlackMessage {
   return {
-    text: `Approval needed: ${p.rationale}`,
+    // The fallback text reaches notifications and screen readers: escaped like the blocks.
+    text: clip(`Approval needed: ${esc(p.rationale)}`, 2900),
     blocks: [
       ...proposalDetails(p, approvedBy),
       {
@@ -114,7 +115,7 @@ export function proposalCard(p: Proposal, approvedBy: readonly string[] = []): S
 export function decidedCard(p: Proposal, actors: readonly string[], decision: 'approved' | 'rejected', reason?: string | null): SlackMessage {
   const icon = decision === 'approved' ? ':white_check_mark:' : ':x:';
   const record = `${icon} *${decision === 'approved' ? 'Approved' : 'Rejected'}* by ${actors.map((a) => `<@${a}>`).join(' and ')} <!date^${Math.floor(Date.now() / 1000)}^{date_short_pretty} {time}|now>${reason ? `: ${esc(reason)}` : ''}`;
-  return { text: `${decision} by ${actors.join(', ')}: ${p.rationale}`, blocks: [...proposalDetails(p, decision === 'approved' ? actors : []), { type: 'section', text: { type: 'mrkdwn', text: record } }] };
+  return { text: clip(`${decision} by ${actors.map(esc).join(', ')}: ${esc(p.rationale)}`, 2900), blocks: [...proposalDetails(p, decision === 'approved' ? actors : []), { type: 'section', text: { type: 'mrkdwn', text: record } }] };
 }
 
 /**
@@ -175,7 +176,7 @@ export function rejectReasonModal(card: CardRef, p: Pick<Proposal, 'action' | 't
 /** A card nobody decided: it expired (fail closed) or a newer proposal replaced it. Buttons gone. */
 export function closedCard(p: Proposal): SlackMessage {
   const note = p.status === 'superseded' ? ':twisted_rightwards_arrows: *Superseded* by a newer proposal for the same target; nothing was changed' : `:hourglass: *${p.status === 'expired' ? 'Expired' : esc(p.status)}* without a decision; nothing was changed`;
-  return { text: `${p.status}: ${p.rationale}`, blocks: [...proposalDetails(p), { type: 'section', text: { type: 'mrkdwn', text: note } }] };
+  return { text: clip(`${p.status}: ${esc(p.rationale)}`, 2900), blocks: [...proposalDetails(p), { type: 'section', text: { type: 'mrkdwn', text: note } }] };
 }
 
 export function outcomeMessage(e: { applied: boolean; verified: boolean; message: string; proposalId: string }): SlackMessage {
