@@ -47,7 +47,15 @@ const alertRoute = z.strictObject({
 
 // claw.yaml: every key in CONTRACT.md is accepted (even before its feature exists); unknown keys are errors.
 export const fileSchema = z.strictObject({
-  slack: z.strictObject({ alertChannel: z.string().optional() }).optional(),
+  slack: z.strictObject({
+    alertChannel: z.string().optional(),
+    /**
+     * Investigations one Slack user, and one channel, may start per hour (slash commands and
+     * mentions; alert-started runs are not counted): no member can read every namespace's logs or
+     * run up model spend by flooding. 0 turns a limit off.
+     */
+    limits: z.strictObject({ perUserPerHour: z.number().int().min(0).default(20), perChannelPerHour: z.number().int().min(0).default(60) }).optional(),
+  }).optional(),
   approvals: z.strictObject({
     approvers: z.array(approverId).default([]),
     allowSelfApproval: z.boolean().default(false),

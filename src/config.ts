@@ -15,7 +15,11 @@ export interface Config {
   readonly configPath?: string;
   readonly kubeconfig?: string;
   readonly alertmanagerToken?: string;
-  readonly slack: { readonly botToken?: string; readonly signingSecret?: string; readonly appToken?: string; readonly apiUrl: string; readonly alertChannel?: string };
+  readonly slack: {
+    readonly botToken?: string; readonly signingSecret?: string; readonly appToken?: string; readonly apiUrl: string; readonly alertChannel?: string;
+    /** Investigations a user / a channel may start per hour from Slack (0: no limit). */
+    readonly limits: { readonly perUserPerHour: number; readonly perChannelPerHour: number };
+  };
   readonly approvals: {
     readonly approvers: readonly string[];
     readonly allowSelfApproval: boolean;
@@ -144,6 +148,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       appToken: get('SLACK_APP_TOKEN'),
       apiUrl: slackApiUrl.endsWith('/') ? slackApiUrl : `${slackApiUrl}/`,
       alertChannel: file.slack?.alertChannel,
+      limits: { perUserPerHour: file.slack?.limits?.perUserPerHour ?? 20, perChannelPerHour: file.slack?.limits?.perChannelPerHour ?? 60 },
     },
     approvals: {
       approvers: file.approvals?.approvers ?? [],

@@ -13,6 +13,22 @@ export async function listRuns(db: Db, limit = 50): Promise<Run[]> {
   return db.selectFrom('runs').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
 
+/**
+ * Runs one person may see from one channel: those whose task was asked in that channel (or in a
+ * thread there), and their own. Never another channel's, which may be private.
+ */
+export async function listRunsSeenBy(db: Db, who: { channel?: string; user: string }, limit = 50): Promise<Run[]> {
+  return db.selectFrom('runs').innerJoin('tasks', 'tasks.id', 'runs.task_id').selectAll('runs')
+    .where((eb) => eb.or([eb('tasks.requester', '=', who.user), ...(who.channel ? [eb('tasks.slack_channel', '=', who.channel)] : [])]))
+    .orderBy('runs.created_at', 'desc').orderBy('runs.id', 'desc').limit(limit).execute();
+}
+
+/** One run, when `who` may see it (see listRunsSeenBy). */
+export async function getRunSeenBy(db: Db, id: string, who: { channel?: string; user: string }): Promise<Run | undefined> {
+  return db.selectFrom('runs').innerJoin('tasks', 'tasks.id', 'runs.task_id').selectAll('runs').where('runs.id', '=', id)
+    .where((eb) => eb.or([eb('tasks.requester', '=', who.user), ...(who.channel ? [eb('tasks.slack_channel', '=', who.channel)] : [])])).executeTakeFirst();
+}
+
 /** Moves a run out of `running` if `owner` still holds it; returns false when the lease was lost. */
 export async function finishRun(
   db: Db,

@@ -51,3 +51,12 @@ export async function pruneInbox(db: Db, days = 7): Promise<number> {
   const r = await db.deleteFrom('slack_inbox').where('done_at', '<', sql<Date>`now() - make_interval(days => ${days})`).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
+
+/** Investigation requests received in the last `minutes`, by the asker and in the channel (this one included). */
+export async function recentRequests(db: Db, who: { user: string; channel: string }, minutes: number): Promise<{ byUser: number; inChannel: number }> {
+  const r = await sql<{ by_user: number; in_channel: number }>`
+    select count(*) filter (where payload->'ask'->>'user' = ${who.user})::int as by_user,
+           count(*) filter (where payload->'ask'->>'channel' = ${who.channel})::int as in_channel
+    from slack_inbox where received_at > now() - make_interval(mins => ${minutes})`.execute(db);
+  return { byUser: r.rows[0]?.by_user ?? 0, inChannel: r.rows[0]?.in_channel ?? 0 };
+}

@@ -22,8 +22,11 @@ describe('claw cancel', () => {
 
   it('cancels a queued run, then says it has finished; unknown runs and missing ids are errors', async () => {
     const env = { CLAW_DATA_DIR: dir };
-    expect(await run(['cancel', runId, '--as', 'U0ONCALL'], env)).toMatchObject({ code: 0, stdout: `cancelled ${runId}\n` });
+    // Only its requester, an approver of its proposals or an admin may cancel it; refusals are audited.
+    expect(await run(['cancel', runId, '--as', 'U0STRANGER'], env)).toMatchObject({ code: 1, stderr: `claw cancel: refused: only the run's requester, an approver of its proposals, or an admin (approvals.admins) may cancel ${runId}\n` });
+    expect(await run(['cancel', runId], env)).toMatchObject({ code: 0, stdout: `cancelled ${runId}\n` });
     expect(await run(['cancel', runId], env)).toMatchObject({ code: 1, stderr: `${runId} has already finished; nothing to cancel\n` });
+    expect((await run(['audit', 'export'], env)).stdout).toMatch(/"actor":"U0STRANGER","action":"run.cancel_refused"/);
     expect(await run(['cancel', 'run_nope'], env)).toMatchObject({ code: 1, stderr: 'no run run_nope\n' });
     const missing = await run(['cancel'], env);
     expect(missing.code).toBe(2);

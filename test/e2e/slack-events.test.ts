@@ -53,7 +53,7 @@ describe('Slack events: mentions, follow-ups, retries, App Home, /claw retry', (
     expect(await db().selectFrom('tasks').select('id').where('slack_thread_ts', 'in', ['1700000200.000100', '1700000201.000100']).execute()).toEqual([]);
   });
 
-  it('App Home shows what waits for my approval, my requests and recent runs', async () => {
+  it('App Home shows what waits for my approval and my requests, nobody else\'s runs', async () => {
     // Settled: the follow-up's proposal (which superseded the first card's) is on its own card.
     const child = await db().selectFrom('tasks').select('id').where('parent_task_id', 'is not', null).executeTakeFirstOrThrow();
     await waitFor("the follow-up's card", () => db().selectFrom('proposals').select('id').where('task_id', '=', child.id).where('status', '=', 'pending').where('slack_ts', 'is not', null).executeTakeFirst(), 30_000);
@@ -71,6 +71,9 @@ describe('Slack events: mentions, follow-ups, retries, App Home, /claw retry', (
     // The requester may not approve their own request: nothing waits for them.
     expect(viewOf(ONCALL)).toContain('Waiting for your approval (0)');
     expect(viewOf(ONCALL)).toContain('checkout is failing');
+    // Another person's requests (which may come from private channels) are not on my Home.
+    expect(viewOf(APPROVER)).not.toContain('checkout is failing');
+    expect(viewOf(APPROVER)).not.toContain('Recent runs');
     expect(JSON.parse(viewOf(ONCALL)).blocks.length).toBeLessThanOrEqual(100);
     // The Messages tab opening is not a reason to publish.
     await postEvent(h.events(), SECRET, eventCallback({ type: 'app_home_opened', user: APPROVER, channel: 'D0HOME', tab: 'messages', event_ts: '1700000301.000100' }, 'Ev0HOME3'));
@@ -86,6 +89,17 @@ describe('Slack events: mentions, follow-ups, retries, App Home, /claw retry', (
     await slash(`retry ${first.id}`, 'r1');
     const refused = await waitFor('the refusal while it waits', () => h.slack.callsTo('response:/r1')[0]);
     expect(refused.args.text).toContain('is still awaiting approval');
+    // Someone else, in another channel, sees nothing of it and cannot cancel it.
+    const stranger = (text: string, path: string) => postSigned(h.events(), SECRET, slashCommandBody({ text, user: 'U0STRANGER', channel: 'C0OTHER', responseUrl: `${h.slack.url.replace(/api\/$/, '')}${path}` }));
+    await stranger(`status ${first.id}`, 's1');
+    expect((await waitFor('status elsewhere', () => h.slack.callsTo('response:/s1')[0])).args.text).toBe(`No run \`${first.id}\` in this channel or by you.`);
+    await stranger('runs', 's2');
+    expect((await waitFor('runs elsewhere', () => h.slack.callsTo('response:/s2')[0])).args.text).not.toContain(first.id);
+    await stranger(`cancel ${first.id}`, 's3');
+    expect((await waitFor('cancel refused', () => h.slack.callsTo('response:/s3')[0])).args.text).toMatch(/^Not cancelled: only the run's requester/);
+    expect((await db().selectFrom('runs').select('status').where('id', '=', first.id).executeTakeFirstOrThrow()).status).toBe('awaiting_approval');
+    await slash(`runs`, 's4');
+    expect((await waitFor('runs here', () => h.slack.callsTo('response:/s4')[0])).args.text).toContain(first.id);
     await slash(`cancel ${first.id}`, 'r2');
     await waitFor('cancelled', () => h.slack.callsTo('response:/r2')[0]);
     await Promise.all([slash(`retry ${first.id}`, 'r3'), slash(`retry ${first.id}`, 'r4')]);

@@ -2,11 +2,12 @@ import { refLabel } from '../../lib/kube-object.ts';
 import { loadConfig } from '../../config.ts';
 import { openRuntime } from '../../runtime.ts';
 import { listRunEvents } from '../../store/run-events.ts';
-import { cancelRun, getRun, listRuns } from '../../store/runs.ts';
+import { getRun, listRuns } from '../../store/runs.ts';
 import { getTask } from '../../store/tasks.ts';
 import { buildReport } from '../../tasks/report.ts';
 import { type Command, UsageError, parse } from '../command.ts';
 import { cliIdentity } from '../cli-identity.ts';
+import { cancelAsked } from '../../tasks/cancel-run.ts';
 import { renderEvent } from '../terminal-sink.ts';
 
 export const runsCommand: Command = {
@@ -90,7 +91,11 @@ export const cancelCommand: Command = {
     const rt = await openRuntime(config, { logLevel: 'warn' });
     try {
       const me = await cliIdentity(rt, config, { as: values.as });
-      const result = await cancelRun(rt.store.db, id, me.actor);
+      const { result, message } = await cancelAsked({ db: rt.store.db, config }, id, me.actor);
+      if (result === 'refused') {
+        process.stderr.write(`claw cancel: refused: ${message!.replace(/`/g, '')}\n`);
+        return 1;
+      }
       const line = { cancelled: `cancelled ${id}`, requested: `asked the supervisor running ${id} to stop it`, finished: `${id} has already finished; nothing to cancel`, unknown: `no run ${id}` }[result];
       process[result === 'cancelled' || result === 'requested' ? 'stdout' : 'stderr'].write(`${line}\n`);
       return result === 'cancelled' || result === 'requested' ? 0 : 1;

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { Proposal, Run, Task } from '../../store/schema.ts';
+import type { Proposal, Task } from '../../store/schema.ts';
 import { clip, esc, permalink } from './mrkdwn.ts';
 
 type KnownBlock = types.KnownBlock;
@@ -10,7 +10,6 @@ export interface HomeData {
   workspaceUrl?: string;
   waiting: Proposal[];
   mine: (Task & { run_id: string | null; run_status: string | null })[];
-  recent: Run[];
 }
 
 const ICON: Record<string, string> = {
@@ -23,7 +22,8 @@ const none = (text: string): KnownBlock => ({ type: 'context', elements: [{ type
 
 
 /**
- * The App Home tab: what waits for this user's approval, what they asked for, and recent runs.
+ * The App Home tab: what waits for this user's approval and what they asked for. Nothing else:
+ * Home is one person's view, and other people's runs may come from private channels.
  * At most 100 blocks (Slack's limit for a Home view); every list is capped.
  */
 export function homeView(d: HomeData): types.HomeView {
@@ -47,11 +47,6 @@ export function homeView(d: HomeData): types.HomeView {
   for (const t of d.mine.slice(0, 10)) {
     const status = t.run_status ?? 'queued';
     blocks.push(section(`${ICON[status] ?? ''} ${esc(clip(t.question, 200))}${t.namespace ? ` (in \`${esc(t.namespace)}\`)` : ''} · ${status.replace('_', ' ')}${t.run_id ? ` · \`${t.run_id}\`` : ''}${where(t.slack_channel, t.slack_thread_ts)}`));
-  }
-  blocks.push({ type: 'divider' }, { type: 'header', text: { type: 'plain_text', text: 'Recent runs' } });
-  if (!d.recent.length) blocks.push(none('No runs yet.'));
-  for (const r of d.recent.slice(0, 15)) {
-    blocks.push(section(`${ICON[r.status] ?? ''} \`${r.id}\` ${r.status.replace('_', ' ')} · ${esc(r.worker ?? '-')}${r.summary ? `\n${esc(clip(r.summary, 280))}` : ''}`));
   }
   return { type: 'home', blocks: blocks.slice(0, 100) };
 }

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { webApi } from '@slack/bolt';
-import { type InboxItem, claimInbox, claimStaleInbox, completeInbox, enqueueInbox } from '../../store/slack-inbox.ts';
+import { type InboxItem, claimInbox, claimStaleInbox, completeInbox, enqueueInbox, recentRequests } from '../../store/slack-inbox.ts';
 import { HELP_TEXT } from './command-parser.ts';
 import type { SlackDeps } from './slack-deps.ts';
 import { type InvestigationAsk, startInvestigation } from './listeners/start-investigation.ts';
@@ -45,10 +45,22 @@ export async function sweepInbox(client: webApi.WebClient, deps: SlackDeps): Pro
 async function start(client: webApi.WebClient, deps: SlackDeps, item: InboxItem): Promise<void> {
   const { ask, reply } = item.payload as unknown as InboxPayload;
   const unknown = ask.cluster ? deps.unknownCluster(ask.cluster) : undefined;
-  const started = unknown ? { ok: false as const, problem: `${unknown}\n\n${HELP_TEXT}` } : await startInvestigation(client, deps, ask, { id: item.id, rootTs: item.root_ts });
+  const limited = unknown ? undefined : await overLimit(deps, ask);
+  const started = unknown ? { ok: false as const, problem: `${unknown}\n\n${HELP_TEXT}` }
+    : limited ? { ok: false as const, problem: limited }
+    : await startInvestigation(client, deps, ask, { id: item.id, rootTs: item.root_ts });
   if (started.ok) return;
   await completeInbox(deps.db, item.id, null);
   await tell(client, reply, started.problem).catch((err) => deps.logger.warn({ err }, 'cannot tell the asker'));
+}
+
+/** Why this request may not start an investigation now (slack.limits), or undefined when it may. */
+async function overLimit(deps: SlackDeps, ask: InvestigationAsk): Promise<string | undefined> {
+  const { perUserPerHour, perChannelPerHour } = deps.config.slack.limits;
+  const seen = await recentRequests(deps.db, { user: ask.user, channel: ask.channel }, 60);
+  if (perUserPerHour && seen.byUser > perUserPerHour) return `You have asked for ${seen.byUser - 1} investigations in the last hour, the most one person may (slack.limits.perUserPerHour: ${perUserPerHour}). Nothing was started; try again later.`;
+  if (perChannelPerHour && seen.inChannel > perChannelPerHour) return `This channel has asked for ${seen.inChannel - 1} investigations in the last hour, the most one channel may (slack.limits.perChannelPerHour: ${perChannelPerHour}). Nothing was started; try again later.`;
+  return undefined;
 }
 
 async function tell(client: webApi.WebClient, reply: InboxReply, text: string): Promise<void> {

@@ -71,4 +71,19 @@ describe.each(BACKENDS)('the Slack inbox: acknowledged requests survive their re
     expect(await sweepInbox(client, deps)).toBe(0);
     expect(await tasks('C0NOTIN')).toHaveLength(0);
   });
+
+  it('a member or a channel past its hourly limit is told so and starts nothing; others are not held back', async () => {
+    const limited = { ...deps, config: { ...deps.config, slack: { ...deps.config.slack, limits: { perUserPerHour: 2, perChannelPerHour: 3 } } } };
+    const hook = (n: number) => ({ responseUrl: `${slack.url.replace(/\/api\/$/, '')}/hooks/limit${n}` });
+    for (let i = 0; i < 3; i++) await processInboxItem(client, limited, await acceptInvestigation(limited, ask('C0FLOOD'), hook(i)));
+    expect(await tasks('C0FLOOD')).toHaveLength(2);
+    expect(slack.calls.filter((c) => c.method === 'response:/hooks/limit2').map((c) => c.args.text)).toEqual([expect.stringContaining('slack.limits.perUserPerHour: 2')]);
+    // Another member in the same channel may still ask, until the channel's own limit.
+    const other = (channel: string) => ({ ...ask(channel), user: 'U0OTHER' });
+    await processInboxItem(client, limited, await acceptInvestigation(limited, other('C0FLOOD'), hook(3)));
+    expect(await tasks('C0FLOOD')).toHaveLength(2);
+    expect(slack.calls.filter((c) => c.method === 'response:/hooks/limit3').map((c) => c.args.text)).toEqual([expect.stringContaining('slack.limits.perChannelPerHour: 3')]);
+    await processInboxItem(client, limited, await acceptInvestigation(limited, other('C0QUIET'), hook(4)));
+    expect(await tasks('C0QUIET')).toHaveLength(1);
+  });
 });

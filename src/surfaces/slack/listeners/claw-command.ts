@@ -1,5 +1,7 @@
 import type { webApi } from '@slack/bolt';
-import { cancelRun, getRun, listRuns } from '../../../store/runs.ts';
+import { getRunSeenBy, listRunsSeenBy } from '../../../store/runs.ts';
+import { cancelAsked } from '../../../tasks/cancel-run.ts';
+import { esc } from '../mrkdwn.ts';
 import { retryRun } from '../../../tasks/retry-run.ts';
 import { type ClawCommand, HELP_TEXT } from '../command-parser.ts';
 import type { SlackDeps } from '../slack-deps.ts';
@@ -42,16 +44,19 @@ export async function runClawCommand(cmd: ClawCommand, c: CommandContext): Promi
     case 'usage':
       return c.reply(`${cmd.problem}\n\n${HELP_TEXT}`);
     case 'runs': {
-      const runs = await listRuns(deps.db, 10);
-      const lines = runs.map((r) => `• \`${r.id}\` ${r.status} — ${(r.summary ?? '').slice(0, 120)}`);
-      return c.reply(lines.length ? `*Recent runs*\n${lines.join('\n')}` : 'No runs yet.');
+      // This channel's runs and the asker's own: a listing never shows another (private) channel's.
+      const runs = await listRunsSeenBy(deps.db, { channel: c.ask.channel, user: c.ask.user }, 10);
+      const lines = runs.map((r) => `• \`${r.id}\` ${r.status} — ${esc((r.summary ?? '').slice(0, 120))}`);
+      return c.reply(lines.length ? `*Recent runs here and yours*\n${lines.join('\n')}` : 'No runs in this channel or by you yet.');
     }
     case 'status': {
-      const run = await getRun(deps.db, cmd.runId);
-      return c.reply(run ? `\`${run.id}\`: *${run.status}* (worker ${run.worker ?? '-'}, ${run.steps} steps)\n${run.summary ?? ''}` : `No run \`${cmd.runId}\`.`);
+      const run = await getRunSeenBy(deps.db, cmd.runId, { channel: c.ask.channel, user: c.ask.user });
+      return c.reply(run ? `\`${run.id}\`: *${run.status}* (worker ${run.worker ?? '-'}, ${run.steps} steps)\n${esc(run.summary ?? '')}` : `No run \`${cmd.runId}\` in this channel or by you.`);
     }
-    case 'cancel':
-      return c.reply(CANCEL_REPLY[await cancelRun(deps.db, cmd.runId, c.ask.user)](cmd.runId));
+    case 'cancel': {
+      const { result, message } = await cancelAsked(deps, cmd.runId, c.ask.user);
+      return c.reply(result === 'refused' ? `Not cancelled: ${message}.` : CANCEL_REPLY[result](cmd.runId));
+    }
     case 'retry': {
       const result = await retryRun(deps.db, cmd.runId, c.ask.user, deps.notify);
       if (!result.ok) return c.reply(result.message);

@@ -1,6 +1,5 @@
 import type { App } from '@slack/bolt';
 import { listPending } from '../../../store/proposals.ts';
-import { listRuns } from '../../../store/runs.ts';
 import { firstDelivery, pruneSlackEvents } from '../../../store/slack-events.ts';
 import { latestTaskInThread, listTasksOf } from '../../../store/tasks.ts';
 import { canDecide } from '../../../policy/evaluate.ts';
@@ -61,7 +60,7 @@ export function registerEvents(app: App, deps: SlackDeps): void {
     workspaceUrl ??= client.auth.test().then((r) => r.url, () => undefined);
     const groups = await groupsOf(event.user);
     const waiting = (await listPending(deps.db)).filter((p) => canDecide(event.user, p.requester, deps.config, p.approvers?.length ? p.approvers : deps.config.approvals.approvers, groups).ok);
-    const view = homeView({ user: event.user, workspaceUrl: await workspaceUrl, waiting, mine: await listTasksOf(deps.db, event.user), recent: await listRuns(deps.db, 15) });
+    const view = homeView({ user: event.user, workspaceUrl: await workspaceUrl, waiting, mine: await listTasksOf(deps.db, event.user) });
     await client.views.publish({ user_id: event.user, view });
   });
 }
