@@ -15,6 +15,8 @@ export interface Config {
   readonly configPath?: string;
   readonly kubeconfig?: string;
   readonly alertmanagerToken?: string;
+  /** When set, GET /metrics requires `Authorization: Bearer` with it (METRICS_TOKEN). */
+  readonly metricsToken?: string;
   readonly slack: {
     readonly botToken?: string; readonly signingSecret?: string; readonly appToken?: string; readonly apiUrl: string; readonly alertChannel?: string;
     /** Investigations a user / a channel may start per hour from Slack (0: no limit). */
@@ -142,6 +144,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     configPath,
     kubeconfig: get('KUBECONFIG'),
     alertmanagerToken: get('ALERTMANAGER_TOKEN'),
+    metricsToken: get('METRICS_TOKEN'),
     slack: {
       botToken: get('SLACK_BOT_TOKEN'),
       signingSecret: get('SLACK_SIGNING_SECRET'),

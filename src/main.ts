@@ -1,9 +1,10 @@
-import { type Server, type ServerResponse, createServer } from 'node:http';
+import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { webApi } from '@slack/bolt';
 import type { Config } from './config.ts';
 import { Metrics } from './observability/metrics.ts';
 import { watchAuditHead } from './audit/audit-log.ts';
+import { bearerMatches, refuseUnread, slackHeadersProblem } from './surfaces/http/edge.ts';
 import { type Runtime, openRuntime } from './runtime.ts';
 import { healthz, readyz, sendJson } from './surfaces/http/health.ts';
 import { AfterAck } from './surfaces/slack/after-ack.ts';
@@ -25,10 +26,6 @@ import { sweepInbox } from './surfaces/slack/inbox.ts';
 const SLACK_BODY_LIMIT = 1024 * 1024;
 
 /** 413 and close: the unread body must not be parsed as the next request on a kept-alive socket. */
-function refuseTooLarge(res: ServerResponse): void {
-  res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-  res.end(JSON.stringify({ error: `request body larger than ${SLACK_BODY_LIMIT} bytes` }));
-}
 
 export interface ServerOptions {
   memoryStore?: boolean;
@@ -113,6 +110,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') return healthz(req, res);
     if (req.method === 'GET' && path === '/metrics') {
+      if (!bearerMatches(req.headers.authorization, config.metricsToken)) return refuseUnread(res, 401, { error: 'bad or missing credentials (Authorization: Bearer $METRICS_TOKEN)' }, { 'www-authenticate': 'Bearer' });
       return void metrics.render().then(({ contentType, body }) => {
         res.writeHead(200, { 'content-type': contentType });
         res.end(body);
@@ -124,7 +122,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST only' });
       if (!slack) return sendJson(res, 503, { error: 'Slack is not configured on this server' });
       if (slack.mode === 'socket') return sendJson(res, 404, { error: 'this server receives Slack over Socket Mode (SLACK_APP_TOKEN), not HTTP' });
-      if (Number(req.headers['content-length'] ?? 0) > SLACK_BODY_LIMIT) return refuseTooLarge(res);
+      const problem = slackHeadersProblem(req, SLACK_BODY_LIMIT);
+      if (problem) return refuseUnread(res, problem.code, { error: problem.error });
       return slack.receiver.requestListener(req, res);
     }
     sendJson(res, 404, { error: `no route for ${req.method} ${path}` });

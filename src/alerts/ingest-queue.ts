@@ -13,6 +13,15 @@ export interface IngestQueueDeps {
   parallel?: number;
   maxBatch?: number;
   maxAlerts?: number;
+  /** Notifications waiting at most (default 2000); past it, submit refuses (the webhook answers 503 + Retry-After). */
+  maxPending?: number;
+}
+
+/** The queue holds as many notifications as it may: Alertmanager retries a 503 later. */
+export class QueueFull extends Error {
+  constructor() {
+    super('too many notifications waiting to be stored; retry');
+  }
 }
 
 interface Pending {
@@ -38,8 +47,14 @@ export class IngestQueue {
     this.deps = deps;
   }
 
-  /** Resolves once the notification is committed; rejects when the store fails it. */
+  /** Whether a submit now would be refused: checked before a body is even read. */
+  get full(): boolean {
+    return this.pending.length >= (this.deps.maxPending ?? 2000);
+  }
+
+  /** Resolves once the notification is committed; rejects when the store fails it, or with QueueFull. */
   submit(p: WebhookPayload): Promise<IngestResult> {
+    if (this.full) return Promise.reject(new QueueFull());
     return new Promise((resolve, reject) => {
       this.pending.push({ p, key: `${p.receiver}\u0000${p.groupKey}`, resolve, reject });
       this.kick();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
 import { loadConfig } from '../../src/config.ts';
+import { TEST_SIGNING_KEY } from './test-db.ts';
 import { type RunningServer, type ServerOptions, startServer } from '../../src/main.ts';
 import { T } from '../../src/sandbox/cluster-state.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
@@ -33,7 +34,7 @@ export function useSlackApp(opts: { secret?: string; clawYaml: string; env?: Rec
     h.sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), kubeconfigPath: join(dir, 'kubeconfig') });
     await writeFile(join(dir, 'claw.yaml'), opts.clawYaml);
     const config = loadConfig({
-      PORT: '0', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: h.slack.url, KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), LOG_LEVEL: 'warn',
+      PORT: '0', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: h.slack.url, KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), LOG_LEVEL: 'warn', CLAW_SIGNING_KEY: TEST_SIGNING_KEY,
       ...(opts.secret ? { SLACK_SIGNING_SECRET: opts.secret } : {}), ...opts.env,
     }, dir);
     // No scheduled jobs (a 09:00 digest would land among the posts a test counts): the supervisor

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config.ts';
-import { IngestQueue } from '../../alerts/ingest-queue.ts';
+import { IngestQueue, QueueFull } from '../../alerts/ingest-queue.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { Db } from '../../store/db.ts';
+import { refuseUnread } from '../http/edge.ts';
 import { sendJson } from '../http/health.ts';
 import { authorized } from './webhook-auth.ts';
 import { PayloadError, parsePayload } from './webhook-payload.ts';
@@ -33,14 +34,19 @@ export function alertmanagerWebhook(deps: WebhookDeps): (req: IncomingMessage, r
   return (req, res) => {
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST only' });
     const token = deps.config.alertmanagerToken;
+    // Refused before the body is read: without credentials no one gets to make us buffer a body.
     if (!token) {
       count('unconfigured');
-      return drainThen(req, () => sendJson(res, 503, { error: 'ALERTMANAGER_TOKEN is not set on this server: the webhook refuses every notification' }));
+      return refuseUnread(res, 503, { error: 'ALERTMANAGER_TOKEN is not set on this server: the webhook refuses every notification' });
     }
     if (!authorized(req.headers.authorization, token)) {
       count('unauthorized');
       deps.logger.warn({ ip: req.socket.remoteAddress }, 'alertmanager webhook: bad or missing token');
-      return drainThen(req, () => sendJson(res, 401, { error: 'bad or missing credentials (Authorization: Bearer $ALERTMANAGER_TOKEN)' }));
+      return refuseUnread(res, 401, { error: 'bad or missing credentials (Authorization: Bearer $ALERTMANAGER_TOKEN)' });
+    }
+    if (queue.full) {
+      count('busy');
+      return refuseUnread(res, 503, { error: 'too many notifications waiting to be stored; retry' }, { 'retry-after': '5' });
     }
     const refuse = () => {
       count('too_large');
@@ -74,6 +80,10 @@ async function handle(deps: WebhookDeps, queue: IngestQueue, body: Buffer, res: 
     deps.logger[r.changed ? 'info' : 'debug']({ group: r.groupId, receiver: payload.receiver, status: payload.status, alerts: payload.alerts.length, created: r.created, changed: r.changed, fired: r.fired, resolved: r.resolved }, 'alertmanager notification');
     sendJson(res, 200, { status: 'accepted', group: r.groupId, changed: r.changed });
   } catch (err) {
+    if (err instanceof QueueFull) {
+      count('busy');
+      return refuseUnread(res, 503, { error: err.message }, { 'retry-after': '5' });
+    }
     count('failed');
     deps.logger.error({ err }, 'alertmanager notification not stored; answering 503 so Alertmanager retries');
     sendJson(res, 503, { error: 'could not store the notification; retry' });
@@ -101,11 +111,4 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 function tooLarge(res: ServerResponse, limit: number): void {
   res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
   res.end(JSON.stringify({ error: `body larger than ${limit} bytes; lower max_alerts in the Alertmanager receiver` }));
-}
-
-/** Answers after reading (and dropping) the body, so the client is not reset mid-upload. */
-function drainThen(req: IncomingMessage, answer: () => void): void {
-  req.resume();
-  if (req.readableEnded) answer();
-  else req.once('end', answer).once('error', answer);
 }
