@@ -56,6 +56,8 @@ export const fileSchema = z.strictObject({
      */
     limits: z.strictObject({ perUserPerHour: z.number().int().min(0).default(20), perChannelPerHour: z.number().int().min(0).default(60) }).optional(),
   }).optional(),
+  /** Prometheus's HTTP API: volume usage from the kubelet's volume metrics instead of nodes/proxy. */
+  prometheus: z.strictObject({ url: z.string().url(), tokenEnv: z.string().optional() }).optional(),
   approvals: z.strictObject({
     approvers: z.array(approverId).default([]),
     allowSelfApproval: z.boolean().default(false),

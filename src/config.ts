@@ -15,6 +15,8 @@ export interface Config {
   readonly configPath?: string;
   readonly kubeconfig?: string;
   readonly alertmanagerToken?: string;
+  /** prometheus.url (and the token from the variable prometheus.tokenEnv names): where volume usage comes from. */
+  readonly prometheus?: { readonly url: string; readonly token?: string };
   /** When set, GET /metrics requires `Authorization: Bearer` with it (METRICS_TOKEN). */
   readonly metricsToken?: string;
   readonly slack: {
@@ -145,6 +147,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     kubeconfig: get('KUBECONFIG'),
     alertmanagerToken: get('ALERTMANAGER_TOKEN'),
     metricsToken: get('METRICS_TOKEN'),
+    ...(file.prometheus ? { prometheus: { url: file.prometheus.url, token: file.prometheus.tokenEnv ? get(file.prometheus.tokenEnv) : undefined } } : {}),
     slack: {
       botToken: get('SLACK_BOT_TOKEN'),
       signingSecret: get('SLACK_SIGNING_SECRET'),

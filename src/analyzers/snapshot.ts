@@ -21,8 +21,10 @@ export interface ClusterSnapshot {
   pdbs?: KubeObject[];
   /** metrics.k8s.io pod usage; absent when the cluster has no metrics API. */
   podMetrics?: KubeObject[];
-  /** Persistent volume usage from the kubelets' stats summaries. */
+  /** Persistent volume usage from the kubelets' stats summaries, or Prometheus's kubelet volume metrics. */
   volumes?: VolumeUsage[];
+  /** Why volume usage could not be read (no `nodes/proxy` access and no Prometheus): never "healthy". */
+  volumesUnavailable?: string;
 }
 
 export interface VolumeUsage {

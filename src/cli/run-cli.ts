@@ -5,6 +5,7 @@ import { type Command, UsageError } from './command.ts';
 import { IdentityRefused } from './cli-identity.ts';
 import { SigningKeyMissing } from '../store/signing-key.ts';
 import { auditCommand } from './commands/audit.ts';
+import { rbacCommand } from './commands/rbac.ts';
 import { approveCommand, rejectCommand } from './commands/decide.ts';
 import { demoCommand } from './commands/demo.ts';
 import { evalCommand } from './commands/eval.ts';
@@ -15,7 +16,7 @@ import { cancelCommand, runsCommand, showCommand } from './commands/runs.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
 import { serveCommand } from './commands/serve.ts';
 
-const COMMANDS: Command[] = [serveCommand, demoCommand, sandboxCommand, investigateCommand, runsCommand, showCommand, cancelCommand, approveCommand, rejectCommand, policyCommand, auditCommand, migrateCommand, evalCommand];
+const COMMANDS: Command[] = [serveCommand, demoCommand, sandboxCommand, investigateCommand, runsCommand, showCommand, cancelCommand, approveCommand, rejectCommand, policyCommand, auditCommand, rbacCommand, migrateCommand, evalCommand];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));

@@ -13,7 +13,7 @@ import { applyPatch } from './patch.ts';
 import { type ResourceType, apiVersionOf } from './resources.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { reviewAccess } from './access-review.ts';
-import { type Impersonated, SANDBOX_ADMIN, authenticate, authorizeImpersonated, authorizeImpersonation, impersonationOf } from './impersonation.ts';
+import { type Impersonated, SANDBOX_ADMIN, authenticate, authorizeImpersonated, authorizeImpersonation, authorizeNodeProxy, impersonationOf } from './impersonation.ts';
 import { readMetrics, statsSummary } from './metrics.ts';
 import { evictPod, scaleOf, writeScale } from './subresources.ts';
 import { WatchHistory } from './watch-history.ts';
@@ -89,7 +89,11 @@ async function handle(state: ClusterState, history: WatchHistory, req: IncomingM
   }
   // Go decodes %2F in paths, so client-node's encoded `proxy/stats%2Fsummary` is the same route.
   const stats = /^\/api\/v1\/nodes\/([^/]+)\/proxy\/stats\/summary$/.exec(decodeURIComponent(url.pathname));
-  if (stats && req.method === 'GET') return sendJson(res, 200, statsSummary(state, decodeURIComponent(stats[1]!)));
+  if (stats && req.method === 'GET') {
+    // The kubelet's API through the API server's node proxy: `get` on nodes/proxy, like any resource.
+    if (acting) authorizeNodeProxy(state, acting, decodeURIComponent(stats[1]!));
+    return sendJson(res, 200, statsSummary(state, decodeURIComponent(stats[1]!)));
+  }
   const p = parseApiPath(url.pathname, state.types);
   if (!p) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if (p.kind === 'discovery') {

@@ -55,6 +55,12 @@ export function authorizeImpersonation(state: ClusterState, caller: Impersonated
   }
 }
 
+/** `get` on nodes/proxy (the kubelet's API through the API server), which RBAC must grant like any resource. */
+export function authorizeNodeProxy(state: ClusterState, who: Impersonated, node: string): void {
+  const review = reviewAccess(state, { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', metadata: {} as any, spec: { user: who.user, groups: who.groups, resourceAttributes: { verb: 'get', group: '', resource: 'nodes', subresource: 'proxy', name: node } } });
+  if (!review.status?.allowed) throw new ApiError(403, 'Forbidden', `nodes "${node}" is forbidden: User "${who.user}" cannot get resource "nodes/proxy" in API group "" at the cluster scope`);
+}
+
 /** The RBAC verb of a request (list and watch on collections; create for POST, also for eviction). */
 export function requestVerb(method: string, named: boolean, query: URLSearchParams): string {
   if (method === 'GET') return !named ? (query.get('watch') === 'true' || query.get('watch') === '1' ? 'watch' : 'list') : 'get';

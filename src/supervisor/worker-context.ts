@@ -1,5 +1,6 @@
 import { propose } from '../approvals/propose.ts';
 import type { KubeReader } from '../cluster/kube-reader.ts';
+import { PrometheusClient } from '../cluster/prometheus.ts';
 import { secretValues } from '../cluster/secret-values.ts';
 import type { Config, ModelSpec } from '../config.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -29,7 +30,8 @@ export function workerContext(opts: { db: Db; config: Config; reader: KubeReader
   const { signal, meter } = hooks;
   const budget = config.runs.budget;
   let secrets: Promise<string[]> | undefined;
-  const tools = { reader, namespace: task.namespace ?? undefined, now: () => new Date(), secretValues: () =>
+  const prometheus = config.prometheus ? new PrometheusClient(config.prometheus.url, config.prometheus.token) : undefined;
+  const tools = { reader, namespace: task.namespace ?? undefined, now: () => new Date(), prometheus, secretValues: () =>
     (secrets ??= secretValues(reader, task.namespace ?? undefined).catch((e) => {
       secrets = undefined;
       throw e;

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { KubeReader, WriteRequest } from '../cluster/kube-reader.ts';
+import type { PrometheusClient } from '../cluster/prometheus.ts';
 
 export class PlanError extends Error {}
 
@@ -8,6 +9,8 @@ export interface ToolContext {
   /** Namespace the task is scoped to; read tools refuse to leave it. */
   namespace?: string;
   now: () => Date;
+  /** Prometheus, for usage the cluster API does not give (prometheus.url in claw.yaml). */
+  prometheus?: PrometheusClient;
   /** Values of the Secrets in scope; every read tool's output is scrubbed of them (Invariant 4). */
   secretValues?: () => Promise<string[]>;
 }

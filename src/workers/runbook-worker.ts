@@ -15,6 +15,8 @@ interface Triage {
   scope: string;
   checked: { pods: number; nodes: number };
   problems: Problem[];
+  /** What the analyzers could not check (volume usage without kubelet stats or Prometheus). */
+  unavailable?: string[];
 }
 
 /** Deterministic investigation and remediation; needs no model. */
@@ -49,8 +51,10 @@ async function investigate(ctx: WorkerContext, onlyIfConfident = false): Promise
     throw new WorkerDeclined(`the analyzers found nothing that explains ${alert.alertnames.join(', ') || 'the alert'}${problems[0] ? ` (top problem: ${refLabel(problems[0].object)}, ${problems[0].category})` : ''}`);
   }
   if (problems.length === 0) {
-    const summary = `No problems found in ${triage.scope}: ${triage.checked.pods} pods and ${triage.checked.nodes} nodes checked, all healthy.`;
-    ctx.emit({ type: 'finding', data: { category: 'healthy', summary, object: { kind: 'Namespace', name: ns ?? '*' }, evidence: [`${triage.checked.pods} pods, ${triage.checked.nodes} nodes checked; no analyzer reported a problem`] } });
+    // What could not be checked is said: "volume usage unavailable" is not "healthy".
+    const unchecked = triage.unavailable ?? [];
+    const summary = `No problems found in ${triage.scope}: ${triage.checked.pods} pods and ${triage.checked.nodes} nodes checked${unchecked.length ? `, but ${unchecked.join('; ')}` : ', all healthy'}.`;
+    ctx.emit({ type: 'finding', data: { category: 'healthy', summary, object: { kind: 'Namespace', name: ns ?? '*' }, evidence: [`${triage.checked.pods} pods, ${triage.checked.nodes} nodes checked; no analyzer reported a problem`, ...unchecked] } });
     return { status: 'succeeded', summary };
   }
   const [top, ...others] = problems;

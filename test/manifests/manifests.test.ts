@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { impersonationRbac } from '../../src/cli/commands/rbac.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { KubeObject } from '../../src/lib/kube-object.ts';
 import { podSecurityViolations, podSpecOf } from '../../src/sandbox/pod-security.ts';
@@ -128,8 +129,26 @@ describe.skipIf(!KUBECTL)('manifests: what the rendered objects promise', () => 
     const objs = rendered['overlays/openshift'];
     const sc = find(objs, 'Deployment')[0]!.spec.template.spec.securityContext;
     expect(sc).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    const [route] = find(objs, 'Route');
-    expect(route!.spec).toMatchObject({ to: { kind: 'Service', name: 'clusterclaw' }, tls: { termination: 'edge' } });
+    const routes = find(objs, 'Route');
+    for (const route of routes) expect(route.spec).toMatchObject({ to: { kind: 'Service', name: 'clusterclaw' }, tls: { termination: 'edge' } });
+    // Only Slack's and Alertmanager's paths are exposed: never /metrics, /healthz or /readyz.
+    expect(routes.map((r) => r.spec.path).sort()).toEqual(['/slack', '/webhooks']);
+  });
+
+  it.each(TARGETS)('%s: no kubelet API access (nodes/proxy) in the base; it is an opt-in component that says what it risks', async (target) => {
+    const rules = find(rendered[target], 'ClusterRole', 'clusterclaw-read')[0]!.rules as { resources: string[] }[];
+    expect(rules.flatMap((r) => r.resources).filter((r) => r.startsWith('nodes/'))).toEqual([]);
+    const component = await readFile(join(ROOT, 'manifests', 'components', 'kubelet-stats', 'kustomization.yaml'), 'utf8');
+    expect(component).toMatch(/RISK: `get nodes\/proxy` is access to the kubelet's API/);
+  });
+
+  it('the impersonate-approvers component names exactly the identities of claw.example.yaml, as `claw rbac impersonation` generates it', async () => {
+    const file = await readFile(join(ROOT, 'manifests', 'components', 'impersonate-approvers', 'impersonate-approvers.yaml'), 'utf8');
+    const generated = impersonationRbac(loadConfig({ CLAW_CONFIG: join(ROOT, 'claw.example.yaml') }, ROOT).approvals.identities);
+    expect(file).toBe(generated);
+    const role = parseAllDocuments(file).map((d) => d.toJS()).find((o) => o.kind === 'ClusterRole');
+    for (const rule of role.rules) expect(rule.resourceNames?.length).toBeGreaterThan(0);
+    expect(JSON.stringify(role)).not.toContain('system:masters');
   });
 
   it('in-cluster-postgres: the claw pods get a DATABASE_URL for the in-namespace database, reachable on 5432 only from them', () => {

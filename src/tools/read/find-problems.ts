@@ -21,13 +21,15 @@ export const findProblems = defineReadTool({
   async run(ctx, input) {
     const namespace = input.namespace ?? ctx.namespace;
     checkScope(ctx, namespace);
-    const snapshot = await readSnapshot(ctx.reader, namespace);
+    const snapshot = await readSnapshot(ctx.reader, namespace, ctx.prometheus);
     // Symptoms (severity 1) are explained by another problem: their facts would only add tokens.
     const problems = triage(snapshot, input.question, input.focus).map((p) => ({ ...p, evidence: p.evidence.map(redactText), facts: p.severity < 2 ? {} : p.facts }));
     return {
       scope: namespace ?? 'all namespaces',
       checked: { pods: snapshot.pods.length, nodes: snapshot.nodes.length, services: snapshot.services.length, claims: snapshot.pvcs.length, jobs: snapshot.jobs.length },
       problems: problems.slice(0, MAX_PROBLEMS),
+      // What could not be checked is said, so "no problems" is never read as "all healthy".
+      ...(snapshot.volumesUnavailable ? { unavailable: [snapshot.volumesUnavailable] } : {}),
       ...(problems.length > MAX_PROBLEMS ? { omitted: problems.length - MAX_PROBLEMS, narrow: 'pass a namespace to see the rest' } : {}),
     };
   },
