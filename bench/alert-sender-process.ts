@@ -5,19 +5,42 @@
 import { Agent, request } from 'node:http';
 import { stormNotification } from './alert-storm-payloads.ts';
 
-const [url, token, groups, perGroup, alertsPer, concurrency] = process.argv.slice(2) as [string, string, string, string, string, string];
+const [url, token, groups, perGroup, alertsPer, concurrency] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+];
 const G = Number(groups);
 const agent = new Agent({ keepAlive: true, maxSockets: Number(concurrency) });
 const statuses: Record<number, number> = {};
 // Bodies are ready before the clock starts: Alertmanager has its notifications in hand too.
-const bodies = Array.from({ length: G }, (_, g) => Array.from({ length: Number(perGroup) }, (_, k) => Buffer.from(JSON.stringify(stormNotification(g, k, Number(alertsPer))))));
+const bodies = Array.from({ length: G }, (_, g) =>
+  Array.from({ length: Number(perGroup) }, (_, k) =>
+    Buffer.from(JSON.stringify(stormNotification(g, k, Number(alertsPer)))),
+  ),
+);
 
 function post(body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-length': body.length,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

@@ -3,15 +3,25 @@
 // PostgreSQL restarted under a run in some. Counts what must never happen: runs lost, changes
 // applied twice, duplicate threads or tasks; and what a kill costs in time, against rounds
 // without one in the same run.
-import { TEST_SIGNING_KEY } from '../test/helpers/test-db.ts';
+
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox } from '../src/sandbox/start-sandbox.ts';
 import { openStore } from '../src/store/db.ts';
 import { FakeSlack } from '../test/fakes/fake-slack.ts';
-import { CHAOS_CLAW_YAML, CHAOS_SECRET, type KillPoint, type RoundResult, incidentRound, incidentSeed, openIncident, seededRandom } from '../test/helpers/chaos.ts';
+import {
+  CHAOS_CLAW_YAML,
+  CHAOS_SECRET,
+  incidentRound,
+  incidentSeed,
+  type KillPoint,
+  openIncident,
+  type RoundResult,
+  seededRandom,
+} from '../test/helpers/chaos.ts';
 import { ReplicaSet } from '../test/helpers/replicas.ts';
+import { TEST_SIGNING_KEY } from '../test/helpers/test-db.ts';
 import { throwawayPostgres } from '../test/helpers/throwaway-postgres.ts';
 import { freshDatabase } from './throwaway-postgres.ts';
 
@@ -20,7 +30,11 @@ const PG_RESTARTS = Number(process.env.CHAOS_PG_RESTARTS ?? 6);
 const SEED = Number(process.env.CHAOS_SEED ?? 20261128);
 const POINTS: KillPoint[] = ['none', 'ack', 'investigating', 'awaiting-approval', 'executing'];
 
-interface Timed extends RoundResult { ms: number; recovered: boolean; pgRestart?: boolean }
+interface Timed extends RoundResult {
+  ms: number;
+  recovered: boolean;
+  pgRestart?: boolean;
+}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -33,12 +47,30 @@ export async function chaosKillSection(): Promise<string> {
   const url = await freshDatabase(pg.url, 'claw_chaos');
   const dir = await mkdtemp(join(tmpdir(), 'claw-chaos-bench-'));
   const total = ROUNDS + PG_RESTARTS;
-  const sandbox = await startSandbox({ stateYaml: incidentSeed(0), tickMs: 50, kubeconfigPath: join(dir, 'kubeconfig') });
+  const sandbox = await startSandbox({
+    stateYaml: incidentSeed(0),
+    tickMs: 50,
+    kubeconfigPath: join(dir, 'kubeconfig'),
+  });
   const slack = new FakeSlack();
   await slack.start();
   await writeFile(join(dir, 'claw.yaml'), CHAOS_CLAW_YAML);
-  const store = await openStore({ databaseUrl: url, dataDir: '', signing: { key: TEST_SIGNING_KEY }, onIdleError: () => {} });
-  const replicas = await ReplicaSet.start(2, { DATABASE_URL: url, CLAW_SIGNING_KEY: TEST_SIGNING_KEY, SLACK_BOT_TOKEN: 'xoxb-chaos', SLACK_SIGNING_SECRET: CHAOS_SECRET, SLACK_API_URL: slack.url, KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), LOG_LEVEL: 'warn' });
+  const store = await openStore({
+    databaseUrl: url,
+    dataDir: '',
+    signing: { key: TEST_SIGNING_KEY },
+    onIdleError: () => {},
+  });
+  const replicas = await ReplicaSet.start(2, {
+    DATABASE_URL: url,
+    CLAW_SIGNING_KEY: TEST_SIGNING_KEY,
+    SLACK_BOT_TOKEN: 'xoxb-chaos',
+    SLACK_SIGNING_SECRET: CHAOS_SECRET,
+    SLACK_API_URL: slack.url,
+    KUBECONFIG: join(dir, 'kubeconfig'),
+    CLAW_CONFIG: join(dir, 'claw.yaml'),
+    LOG_LEVEL: 'warn',
+  });
   const rng = seededRandom(SEED);
   const w = { slack, sandbox, replicas, db: store.db, rng };
   const results: Timed[] = [];
@@ -54,15 +86,28 @@ export async function chaosKillSection(): Promise<string> {
       if (pgRestart) {
         // Under a run in progress: every connection of both replicas is cut.
         for (let t = 0; t < 300; t++) {
-          const r = await store.db.selectFrom('runs').innerJoin('tasks', 'tasks.id', 'runs.task_id').select('runs.status').where('tasks.slack_channel', '=', `C0ROUND${i}`).executeTakeFirst().catch(() => undefined);
+          const r = await store.db
+            .selectFrom('runs')
+            .innerJoin('tasks', 'tasks.id', 'runs.task_id')
+            .select('runs.status')
+            .where('tasks.slack_channel', '=', `C0ROUND${i}`)
+            .executeTakeFirst()
+            .catch(() => undefined);
           if (r?.status === 'running') break;
           await new Promise((res) => setTimeout(res, 10));
         }
         pg.restart();
       }
       const r = await round;
-      results.push({ ...r, ms: Date.now() - started, recovered: r.detail?.includes('"recovered":true') ?? false, pgRestart });
-      process.stderr.write(`round ${i} ${pgRestart ? 'pg-restart' : kill}: ${r.status} writes=${r.writes}${r.lost ? ` LOST ${r.detail}` : ''}\n`);
+      results.push({
+        ...r,
+        ms: Date.now() - started,
+        recovered: r.detail?.includes('"recovered":true') ?? false,
+        pgRestart,
+      });
+      process.stderr.write(
+        `round ${i} ${pgRestart ? 'pg-restart' : kill}: ${r.status} writes=${r.writes}${r.lost ? ` LOST ${r.detail}` : ''}\n`,
+      );
     }
   } finally {
     await replicas.stopAll();
@@ -77,8 +122,16 @@ export async function chaosKillSection(): Promise<string> {
 
 function render(results: Timed[], kills: number): string {
   const baseline = median(results.filter((r) => r.kill === 'none' && !r.pgRestart).map((r) => r.ms));
-  const rows = [...POINTS.map((p) => ({ label: p === 'none' ? 'no kill (baseline)' : `SIGKILL ${p === 'ack' ? 'right after the command was acknowledged' : `while ${p}`}`, rs: results.filter((r) => r.kill === p && !r.pgRestart) })),
-    { label: 'PostgreSQL restarted under a running run', rs: results.filter((r) => r.pgRestart) }];
+  const rows = [
+    ...POINTS.map((p) => ({
+      label:
+        p === 'none'
+          ? 'no kill (baseline)'
+          : `SIGKILL ${p === 'ack' ? 'right after the command was acknowledged' : `while ${p}`}`,
+      rs: results.filter((r) => r.kill === p && !r.pgRestart),
+    })),
+    { label: 'PostgreSQL restarted under a running run', rs: results.filter((r) => r.pgRestart) },
+  ];
   const line = (label: string, rs: Timed[]) => {
     const lostRuns = rs.filter((r) => r.lost && r.tasks > 0).length;
     const lostCommands = rs.filter((r) => r.lost && r.tasks === 0).length;

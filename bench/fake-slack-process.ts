@@ -7,6 +7,19 @@ const slack = new FakeSlack();
 const log = process.argv[2];
 process.stdout.write(`${await slack.start()}\n`);
 process.on('SIGTERM', () => {
-  if (log) writeFileSync(log, JSON.stringify(slack.calls.map((c) => ({ method: c.method, channel: c.args.channel, thread: c.args.thread_ts, ok: c.result?.ok, at: c.at, text: String(c.args.text ?? '').slice(0, 80) }))));
+  if (log)
+    writeFileSync(
+      log,
+      JSON.stringify(
+        slack.calls.map((c) => ({
+          method: c.method,
+          channel: c.args.channel,
+          thread: c.args.thread_ts,
+          ok: c.result?.ok,
+          at: c.at,
+          text: String(c.args.text ?? '').slice(0, 80),
+        })),
+      ),
+    );
   void slack.stop().then(() => process.exit(0));
 });

@@ -20,13 +20,24 @@ export async function investigationSection(): Promise<string> {
   await migrate(store.db);
   const base = loadConfig({}, '/nonexistent');
   const config = { ...base, approvals: { ...base.approvals, approvers: ['U0BENCH'] } };
-  const supervisor = new Supervisor({ db: store.db, config, logger: createLogger('silent'), kubeConfigFor: () => kc, sinks: [] });
+  const supervisor = new Supervisor({
+    db: store.db,
+    config,
+    logger: createLogger('silent'),
+    kubeConfigFor: () => kc,
+    sinks: [],
+  });
   try {
     for (let i = 0; i < 20; i++) await fetch(`${sandbox.url}/api/v1/pods`).then((r) => r.arrayBuffer());
     const raw = await median(200, () => fetch(`${sandbox.url}/api/v1/pods`).then((r) => r.arrayBuffer()));
     const clientNode = await median(200, () => core.listPodForAllNamespaces());
     const investigation = await median(15, async () => {
-      await createTask(store.db, { kind: 'investigate', source: 'cli', requester: 'cli:bench', question: 'checkout is failing' });
+      await createTask(store.db, {
+        kind: 'investigate',
+        source: 'cli',
+        requester: 'cli:bench',
+        question: 'checkout is failing',
+      });
       await supervisor.runOnce();
     });
     const rows = [

@@ -10,7 +10,9 @@ const MANIFEST = join(import.meta.dirname, '..', 'manifests', 'base', 'deploymen
 /** The claw container's `resources.limits.memory` in bytes, from manifests/base. */
 export function deploymentMemoryLimit(): number {
   const d = parse(readFileSync(MANIFEST, 'utf8'));
-  const claw = d.spec.template.spec.containers.find((c: { name: string }) => c.name === 'claw') ?? d.spec.template.spec.containers[0];
+  const claw =
+    d.spec.template.spec.containers.find((c: { name: string }) => c.name === 'claw') ??
+    d.spec.template.spec.containers[0];
   const q = String(claw.resources.limits.memory);
   const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(q);
   if (!m) throw new Error(`cannot read memory limit ${q}`);

@@ -20,7 +20,9 @@ export async function redactionSection(): Promise<string> {
   const logs = repeatTo(`${ordinaryCorpus().join('\n')}\n`, 4 * MB);
   const redact = bestMs(() => redactText(logs));
   const stringify = bestMs(() => JSON.stringify(logs));
-  const worst = ADVERSARIAL_UNITS.map((unit) => ({ unit, ms: bestMs(() => redactText(repeatTo(unit, MB)), 3) })).sort((a, b) => b.ms - a.ms);
+  const worst = ADVERSARIAL_UNITS.map((unit) => ({ unit, ms: bestMs(() => redactText(repeatTo(unit, MB)), 3) })).sort(
+    (a, b) => b.ms - a.ms,
+  );
   const score = scoreRedaction(redactText);
   return `## Redaction of cluster text
 

@@ -28,7 +28,8 @@ const FILE = join(import.meta.dirname, '..', 'BENCHMARKS.md');
 const heading = (section: string) => section.split('\n', 1)[0]!;
 
 const only = process.argv.slice(2);
-for (const name of only) if (!BENCHES[name]) throw new Error(`unknown benchmark ${name}; one of: ${Object.keys(BENCHES).join(', ')}`);
+for (const name of only)
+  if (!BENCHES[name]) throw new Error(`unknown benchmark ${name}; one of: ${Object.keys(BENCHES).join(', ')}`);
 const header = `# Benchmarks
 
 Produced by \`npm run bench\` (bench/run-all.ts) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}/${process.arch}.

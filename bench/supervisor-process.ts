@@ -8,7 +8,15 @@ import { Supervisor } from '../src/supervisor/supervisor.ts';
 
 const config = loadConfig();
 const rt = await openRuntime(config, { logLevel: 'warn' });
-const supervisor = new Supervisor({ db: rt.store.db, config, logger: rt.logger, kubeConfigFor: rt.kubeConfigFor, sinks: [], listen: rt.store.listen, owner: process.env.OWNER });
+const supervisor = new Supervisor({
+  db: rt.store.db,
+  config,
+  logger: rt.logger,
+  kubeConfigFor: rt.kubeConfigFor,
+  sinks: [],
+  listen: rt.store.listen,
+  owner: process.env.OWNER,
+});
 let peakRss = process.memoryUsage().rss;
 let atPeak = process.memoryUsage();
 // rss() alone is cheap; the full breakdown (a heap walk) only when a new peak is reached.
@@ -29,4 +37,7 @@ clearInterval(sampler);
 await rt.close();
 // SDK keep-alive sockets may hold the loop open; the replica's work is done.
 const cpu = process.cpuUsage(cpuFrom);
-process.stdout.write(`${JSON.stringify({ peakRss, atPeak, heapLimit: getHeapStatistics().heap_size_limit, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`, () => process.exit(0));
+process.stdout.write(
+  `${JSON.stringify({ peakRss, atPeak, heapLimit: getHeapStatistics().heap_size_limit, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`,
+  () => process.exit(0),
+);

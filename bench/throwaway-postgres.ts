@@ -1,8 +1,8 @@
 import pg from 'pg';
-import { throwawayPostgres } from '../test/helpers/throwaway-postgres.ts';
 import { openStore } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { TEST_SIGNING_KEY } from '../test/helpers/test-db.ts';
+import { throwawayPostgres } from '../test/helpers/throwaway-postgres.ts';
 
 /**
  * A PostgreSQL server for a benchmark: `BENCH_DATABASE_URL` / `TEST_DATABASE_URL` when set, else a

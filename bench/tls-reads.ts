@@ -14,9 +14,33 @@ const READS = 300;
 
 export async function tlsReadsSection(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'claw-bench-tls-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'ca.crt'), '-days', '1', '-subj', '/CN=kubernetes', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'ca.crt'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=kubernetes',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   const tls = { key: await readFile(join(dir, 'key.pem'), 'utf8'), cert: await readFile(join(dir, 'ca.crt'), 'utf8') };
-  const sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), tls, kubeconfigPath: join(dir, 'kubeconfig') });
+  const sandbox = await startSandbox({
+    stateYaml: await readFile(DEMO_SEED, 'utf8'),
+    tls,
+    kubeconfigPath: join(dir, 'kubeconfig'),
+  });
   try {
     const shipped = new KubeConfig();
     shipped.loadFromFile(join(dir, 'kubeconfig'));

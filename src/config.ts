@@ -1,11 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { type PolicyConfig, policySchema } from './policy/policy-config.ts';
 import { type ClawFile, fileSchema } from './config-file.ts';
+import { type PolicyConfig, policySchema } from './policy/policy-config.ts';
 
 export type { ClawFile };
-
 
 export interface Config {
   readonly port: number;
@@ -20,7 +19,11 @@ export interface Config {
   /** When set, GET /metrics requires `Authorization: Bearer` with it (METRICS_TOKEN). */
   readonly metricsToken?: string;
   readonly slack: {
-    readonly botToken?: string; readonly signingSecret?: string; readonly appToken?: string; readonly apiUrl: string; readonly alertChannel?: string;
+    readonly botToken?: string;
+    readonly signingSecret?: string;
+    readonly appToken?: string;
+    readonly apiUrl: string;
+    readonly alertChannel?: string;
     /** Investigations a user / a channel may start per hour from Slack (0: no limit). */
     readonly limits: { readonly perUserPerHour: number; readonly perChannelPerHour: number };
   };
@@ -72,7 +75,13 @@ export interface Config {
 
 /** claw.yaml `alerts`: where Alertmanager groups go and when a channel gets a storm digest. */
 export interface AlertRouting {
-  readonly routes: readonly { readonly matchers: readonly string[]; readonly channel?: string; readonly investigate?: boolean; readonly mute?: boolean; readonly cluster?: string }[];
+  readonly routes: readonly {
+    readonly matchers: readonly string[];
+    readonly channel?: string;
+    readonly investigate?: boolean;
+    readonly mute?: boolean;
+    readonly cluster?: string;
+  }[];
   /** `slack.alertChannel`: where a group opens when no route names a channel. */
   readonly defaultChannel?: string;
   readonly investigate: boolean;
@@ -111,13 +120,19 @@ export interface RunLimits {
   readonly retryBackoff: { readonly baseSeconds: number; readonly maxSeconds: number };
   readonly stall: { readonly seconds: number; readonly maxNudges: number };
   readonly budget: Budget;
-  readonly concurrency: { readonly global: number; readonly perProcess: number; readonly perCluster: number; readonly perChannel: number };
+  readonly concurrency: {
+    readonly global: number;
+    readonly perProcess: number;
+    readonly perCluster: number;
+    readonly perChannel: number;
+  };
 }
 
 /** Context windows and list prices (USD per million tokens) of the default models; claw.yaml overrides. */
-const KNOWN_MODELS: Record<string, { contextWindow: number; price: { inputPerMTok: number; outputPerMTok: number } }> = {
-  'anthropic:claude-sonnet-4-6': { contextWindow: 200_000, price: { inputPerMTok: 3, outputPerMTok: 15 } },
-};
+const KNOWN_MODELS: Record<string, { contextWindow: number; price: { inputPerMTok: number; outputPerMTok: number } }> =
+  {
+    'anthropic:claude-sonnet-4-6': { contextWindow: 200_000, price: { inputPerMTok: 3, outputPerMTok: 15 } },
+  };
 
 export class ConfigError extends Error {}
 
@@ -127,12 +142,17 @@ type Env = Record<string, string | undefined>;
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const get = (k: string) => (env[k] === undefined || env[k] === '' ? undefined : env[k]);
   const explicit = get('CLAW_CONFIG');
-  const configPath = explicit ? resolve(cwd, explicit) : existsSync(resolve(cwd, 'claw.yaml')) ? resolve(cwd, 'claw.yaml') : undefined;
+  const configPath = explicit
+    ? resolve(cwd, explicit)
+    : existsSync(resolve(cwd, 'claw.yaml'))
+      ? resolve(cwd, 'claw.yaml')
+      : undefined;
   if (explicit && !existsSync(configPath!)) throw new ConfigError(`CLAW_CONFIG: ${configPath} does not exist`);
   const file = configPath ? parseFile(configPath) : fileSchema.parse({});
   checkIdentities(file.approvals?.identities ?? {});
   const port = Number(get('PORT') ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT: "${get('PORT')}" is not a port number`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`PORT: "${get('PORT')}" is not a port number`);
   const slackApiUrl = get('SLACK_API_URL') ?? 'https://slack.com/api/';
   const providers: Record<string, { baseUrl: string; apiKey?: string }> = {};
   for (const [name, p] of Object.entries(file.models?.providers ?? {})) {
@@ -147,14 +167,24 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     kubeconfig: get('KUBECONFIG'),
     alertmanagerToken: get('ALERTMANAGER_TOKEN'),
     metricsToken: get('METRICS_TOKEN'),
-    ...(file.prometheus ? { prometheus: { url: file.prometheus.url, token: file.prometheus.tokenEnv ? get(file.prometheus.tokenEnv) : undefined } } : {}),
+    ...(file.prometheus
+      ? {
+          prometheus: {
+            url: file.prometheus.url,
+            token: file.prometheus.tokenEnv ? get(file.prometheus.tokenEnv) : undefined,
+          },
+        }
+      : {}),
     slack: {
       botToken: get('SLACK_BOT_TOKEN'),
       signingSecret: get('SLACK_SIGNING_SECRET'),
       appToken: get('SLACK_APP_TOKEN'),
       apiUrl: slackApiUrl.endsWith('/') ? slackApiUrl : `${slackApiUrl}/`,
       alertChannel: file.slack?.alertChannel,
-      limits: { perUserPerHour: file.slack?.limits?.perUserPerHour ?? 20, perChannelPerHour: file.slack?.limits?.perChannelPerHour ?? 60 },
+      limits: {
+        perUserPerHour: file.slack?.limits?.perUserPerHour ?? 20,
+        perChannelPerHour: file.slack?.limits?.perChannelPerHour ?? 60,
+      },
     },
     approvals: {
       approvers: file.approvals?.approvers ?? [],
@@ -174,14 +204,21 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       providers,
       routes: file.models?.routes ?? {},
       registry: registryOf(file, get),
-      breaker: { failures: file.models?.breaker?.failures ?? 3, cooldownSeconds: file.models?.breaker?.cooldownSeconds ?? 60 },
+      breaker: {
+        failures: file.models?.breaker?.failures ?? 3,
+        cooldownSeconds: file.models?.breaker?.cooldownSeconds ?? 60,
+      },
     },
     runs: runLimitsOf(file),
     alerts: {
       routes: file.alerts?.routes ?? [],
       defaultChannel: file.slack?.alertChannel,
       investigate: file.alerts?.investigate ?? true,
-      digest: { threshold: file.alerts?.digest?.threshold ?? 10, windowSeconds: file.alerts?.digest?.windowSeconds ?? 60, idleMinutes: file.alerts?.digest?.idleMinutes ?? 5 },
+      digest: {
+        threshold: file.alerts?.digest?.threshold ?? 10,
+        windowSeconds: file.alerts?.digest?.windowSeconds ?? 60,
+        idleMinutes: file.alerts?.digest?.idleMinutes ?? 5,
+      },
       reinvestigateAfterMinutes: file.alerts?.reinvestigateAfterMinutes ?? 30,
       maxBodyBytes: file.alerts?.maxBodyBytes ?? 4 * 1024 * 1024,
     },
@@ -193,9 +230,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 
 function signingOf(get: (k: string) => string | undefined): Config['signing'] {
   const key = get('CLAW_SIGNING_KEY');
-  const previous = (get('CLAW_SIGNING_KEY_PREVIOUS') ?? '').split(',').map((k) => k.trim()).filter(Boolean);
-  for (const [name, k] of [['CLAW_SIGNING_KEY', key], ...previous.map((k) => ['CLAW_SIGNING_KEY_PREVIOUS', k])] as const) {
-    if (k !== undefined && k.length < 32) throw new ConfigError(`${name}: a signing key needs at least 32 characters (e.g. \`openssl rand -hex 32\`)`);
+  const previous = (get('CLAW_SIGNING_KEY_PREVIOUS') ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  for (const [name, k] of [
+    ['CLAW_SIGNING_KEY', key],
+    ...previous.map((k) => ['CLAW_SIGNING_KEY_PREVIOUS', k]),
+  ] as const) {
+    if (k !== undefined && k.length < 32)
+      throw new ConfigError(`${name}: a signing key needs at least 32 characters (e.g. \`openssl rand -hex 32\`)`);
   }
   return { key, previous };
 }
@@ -208,22 +252,34 @@ function checkIdentities(identities: Record<string, { user: string }>): void {
   const seen = new Map<string, string>();
   for (const [approver, who] of Object.entries(identities)) {
     const other = seen.get(who.user);
-    if (other) throw new ConfigError(`approvals.identities: Kubernetes user "${who.user}" is mapped to both ${other} and ${approver}; one person must map to one approver`);
+    if (other)
+      throw new ConfigError(
+        `approvals.identities: Kubernetes user "${who.user}" is mapped to both ${other} and ${approver}; one person must map to one approver`,
+      );
     seen.set(who.user, approver);
   }
 }
 
 function registryOf(file: ClawFile, get: (k: string) => string | undefined): Record<string, ModelSpec> {
   const out: Record<string, ModelSpec> = {};
-  for (const [id, known] of Object.entries(KNOWN_MODELS)) out[id] = { provider: id.split(':')[0]!, model: id.slice(id.indexOf(':') + 1), ...known };
+  for (const [id, known] of Object.entries(KNOWN_MODELS))
+    out[id] = { provider: id.split(':')[0]!, model: id.slice(id.indexOf(':') + 1), ...known };
   for (const [id, e] of Object.entries(file.models?.registry ?? {})) {
     const i = id.indexOf(':');
     const provider = e.provider ?? (i > 0 ? id.slice(0, i) : undefined);
     const model = e.model ?? (i > 0 ? id.slice(i + 1) : undefined);
-    if (!provider || !model) throw new ConfigError(`models.registry.${id}: an id without "provider:model" needs provider and model`);
+    if (!provider || !model)
+      throw new ConfigError(`models.registry.${id}: an id without "provider:model" needs provider and model`);
     const known = KNOWN_MODELS[`${provider}:${model}`];
     const apiKey = e.apiKeyEnv ? get(e.apiKeyEnv) : undefined;
-    out[id] = { provider, model, baseUrl: e.baseUrl, apiKey, contextWindow: e.contextWindow ?? known?.contextWindow, price: e.price ?? known?.price };
+    out[id] = {
+      provider,
+      model,
+      baseUrl: e.baseUrl,
+      apiKey,
+      contextWindow: e.contextWindow ?? known?.contextWindow,
+      price: e.price ?? known?.price,
+    };
   }
   return out;
 }
@@ -264,7 +320,12 @@ function runLimitsOf(file: ClawFile): RunLimits {
       // Leave room for the partial answer before the hard timeout kills the run.
       wallSeconds: b?.wallSeconds ?? Math.max(1, Math.floor(timeoutSeconds * 0.8)),
     },
-    concurrency: { global, perProcess: c?.perProcess ?? Math.min(global, 16), perCluster: c?.perCluster ?? global, perChannel: c?.perChannel ?? 4 },
+    concurrency: {
+      global,
+      perProcess: c?.perProcess ?? Math.min(global, 16),
+      perCluster: c?.perCluster ?? global,
+      perChannel: c?.perChannel ?? 4,
+    },
   };
 }
 

@@ -1,26 +1,26 @@
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { webApi } from '@slack/bolt';
+import { AlertDispatcher, type DispatcherDeps } from './alerts/alert-dispatcher.ts';
+import { watchAuditHead } from './audit/audit-log.ts';
+import { clusterNameOf } from './cluster/kube-config.ts';
 import type { Config } from './config.ts';
 import { Metrics } from './observability/metrics.ts';
-import { watchAuditHead } from './audit/audit-log.ts';
+import { openRuntime, type Runtime } from './runtime.ts';
+import { scheduledJobs } from './scheduled/scheduled-jobs.ts';
+import { Scheduler } from './scheduled/scheduler.ts';
+import { Supervisor, type SupervisorDeps } from './supervisor/supervisor.ts';
+import { alertmanagerWebhook } from './surfaces/alertmanager/webhook-route.ts';
 import { bearerMatches, refuseUnread, slackHeadersProblem } from './surfaces/http/edge.ts';
-import { type Runtime, openRuntime } from './runtime.ts';
 import { healthz, readyz, sendJson } from './surfaces/http/health.ts';
 import { AfterAck } from './surfaces/slack/after-ack.ts';
-import { createSlackApp } from './surfaces/slack/slack-app.ts';
-import { clusterNameOf } from './cluster/kube-config.ts';
-import { slackThreadSink } from './surfaces/slack/thread-sink.ts';
-import { AlertDispatcher, type DispatcherDeps } from './alerts/alert-dispatcher.ts';
-import { alertmanagerWebhook } from './surfaces/alertmanager/webhook-route.ts';
 import { slackAlertNotifier } from './surfaces/slack/alert-notifier.ts';
-import { SlackOutbox } from './surfaces/slack/outbox.ts';
-import { SlackAuthCheck } from './surfaces/slack/slack-auth-check.ts';
-import { Supervisor, type SupervisorDeps } from './supervisor/supervisor.ts';
-import { Scheduler } from './scheduled/scheduler.ts';
-import { scheduledJobs } from './scheduled/scheduled-jobs.ts';
 import { slackDigestPoster } from './surfaces/slack/daily-digest-poster.ts';
 import { sweepInbox } from './surfaces/slack/inbox.ts';
+import { SlackOutbox } from './surfaces/slack/outbox.ts';
+import { createSlackApp } from './surfaces/slack/slack-app.ts';
+import { SlackAuthCheck } from './surfaces/slack/slack-auth-check.ts';
+import { slackThreadSink } from './surfaces/slack/thread-sink.ts';
 
 /** Slack payloads are a few KiB; Bolt enforces the same limit on bodies without a length. */
 const SLACK_BODY_LIMIT = 1024 * 1024;
@@ -82,46 +82,125 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     rt.logger.info({ auditHead: `${head.seq}:${head.hash}` }, 'audit head');
   });
   const withScheduler = opts.scheduler !== false;
-  const supervisor = new Supervisor({ db: rt.store.db, config, logger: rt.logger, kubeConfigFor: rt.kubeConfigFor, sinks: [], listen: rt.store.listen, metrics, housekeeping: !withScheduler, ...opts.supervisor });
+  const supervisor = new Supervisor({
+    db: rt.store.db,
+    config,
+    logger: rt.logger,
+    kubeConfigFor: rt.kubeConfigFor,
+    sinks: [],
+    listen: rt.store.listen,
+    metrics,
+    housekeeping: !withScheduler,
+    ...opts.supervisor,
+  });
   const afterAck = new AfterAck(rt.logger);
-  const deps = { db: rt.store.db, config, logger: rt.logger, notify: () => supervisor.wake(), clusterName: (c: string) => displayCluster(rt, c), unknownCluster: (c: string) => unknownCluster(rt, c), afterAck };
+  const deps = {
+    db: rt.store.db,
+    config,
+    logger: rt.logger,
+    notify: () => supervisor.wake(),
+    clusterName: (c: string) => displayCluster(rt, c),
+    unknownCluster: (c: string) => unknownCluster(rt, c),
+    afterAck,
+  };
   const { botToken, signingSecret, appToken, apiUrl } = config.slack;
-  const slack = botToken && (signingSecret || appToken)
-    ? createSlackApp(deps, { botToken, signingSecret, appToken, apiUrl, clientOptions: opts.slackClientOptions, botId: opts.botId, botUserId: opts.botUserId })
-    : undefined;
+  const slack =
+    botToken && (signingSecret || appToken)
+      ? createSlackApp(deps, {
+          botToken,
+          signingSecret,
+          appToken,
+          apiUrl,
+          clientOptions: opts.slackClientOptions,
+          botId: opts.botId,
+          botUserId: opts.botUserId,
+        })
+      : undefined;
   // Thread posts (runs and alerts) share a client that hands 429s back and one per-channel outbox
   // that paces them, instead of pausing every call the app makes, button clicks included.
-  const threadClient = botToken ? new webApi.WebClient(botToken, { slackApiUrl: apiUrl, ...opts.slackClientOptions, rejectRateLimitedCalls: true }) : undefined;
+  const threadClient = botToken
+    ? new webApi.WebClient(botToken, { slackApiUrl: apiUrl, ...opts.slackClientOptions, rejectRateLimitedCalls: true })
+    : undefined;
   // Its own client: readiness must not queue behind thread posts paced by the outbox.
-  const slackAuth = slack && botToken ? new SlackAuthCheck(new webApi.WebClient(botToken, { slackApiUrl: apiUrl, ...opts.slackClientOptions, retryConfig: { retries: 0 }, timeout: 3000 })) : undefined;
+  const slackAuth =
+    slack && botToken
+      ? new SlackAuthCheck(
+          new webApi.WebClient(botToken, {
+            slackApiUrl: apiUrl,
+            ...opts.slackClientOptions,
+            retryConfig: { retries: 0 },
+            timeout: 3000,
+          }),
+        )
+      : undefined;
   const outbox = new SlackOutbox({ logger: rt.logger, metrics });
-  const sink = threadClient ? slackThreadSink({ client: threadClient, db: rt.store.db, logger: rt.logger, updateEveryMs: opts.slackUpdateEveryMs, outbox }) : undefined;
+  const sink = threadClient
+    ? slackThreadSink({
+        client: threadClient,
+        db: rt.store.db,
+        logger: rt.logger,
+        updateEveryMs: opts.slackUpdateEveryMs,
+        outbox,
+      })
+    : undefined;
   if (sink) supervisor.addSink(sink);
-  if (!slack) rt.logger.warn('Slack is not configured (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN): /slack/events answers 503');
+  if (!slack)
+    rt.logger.warn(
+      'Slack is not configured (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN): /slack/events answers 503',
+    );
   const alerts = new AlertDispatcher({
-    db: rt.store.db, config, logger: rt.logger, listen: rt.store.listen, notifyRuns: () => supervisor.wake(), ...opts.alerts,
-    notifier: threadClient ? slackAlertNotifier({ client: threadClient, outbox, clusterName: (c) => displayCluster(rt, c) }) : undefined,
+    db: rt.store.db,
+    config,
+    logger: rt.logger,
+    listen: rt.store.listen,
+    notifyRuns: () => supervisor.wake(),
+    ...opts.alerts,
+    notifier: threadClient
+      ? slackAlertNotifier({ client: threadClient, outbox, clusterName: (c) => displayCluster(rt, c) })
+      : undefined,
   });
-  const webhook = alertmanagerWebhook({ db: rt.store.db, config, logger: rt.logger, metrics, clusterOf: (label) => (label && !unknownCluster(rt, label) ? label : undefined), onChange: () => alerts.wake() });
-  if (!config.alertmanagerToken) rt.logger.warn('ALERTMANAGER_TOKEN is not set: /webhooks/alertmanager refuses every notification');
-  else if (!config.alerts.defaultChannel && !config.alerts.routes.some((r) => r.channel)) rt.logger.warn('no slack.alertChannel and no alerts.routes channel: alert groups are stored and investigated, but not posted');
+  const webhook = alertmanagerWebhook({
+    db: rt.store.db,
+    config,
+    logger: rt.logger,
+    metrics,
+    clusterOf: (label) => (label && !unknownCluster(rt, label) ? label : undefined),
+    onChange: () => alerts.wake(),
+  });
+  if (!config.alertmanagerToken)
+    rt.logger.warn('ALERTMANAGER_TOKEN is not set: /webhooks/alertmanager refuses every notification');
+  else if (!config.alerts.defaultChannel && !config.alerts.routes.some((r) => r.channel))
+    rt.logger.warn(
+      'no slack.alertChannel and no alerts.routes channel: alert groups are stored and investigated, but not posted',
+    );
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') return healthz(req, res);
     if (req.method === 'GET' && path === '/metrics') {
-      if (!bearerMatches(req.headers.authorization, config.metricsToken)) return refuseUnread(res, 401, { error: 'bad or missing credentials (Authorization: Bearer $METRICS_TOKEN)' }, { 'www-authenticate': 'Bearer' });
-      return void metrics.render().then(({ contentType, body }) => {
-        res.writeHead(200, { 'content-type': contentType });
-        res.end(body);
-      }, (e) => sendJson(res, 500, { error: (e as Error).message }));
+      if (!bearerMatches(req.headers.authorization, config.metricsToken))
+        return refuseUnread(
+          res,
+          401,
+          { error: 'bad or missing credentials (Authorization: Bearer $METRICS_TOKEN)' },
+          { 'www-authenticate': 'Bearer' },
+        );
+      return void metrics.render().then(
+        ({ contentType, body }) => {
+          res.writeHead(200, { 'content-type': contentType });
+          res.end(body);
+        },
+        (e) => sendJson(res, 500, { error: (e as Error).message }),
+      );
     }
-    if (req.method === 'GET' && path === '/readyz') return void readyz(rt, slackAuth, res).catch((e) => sendJson(res, 500, { error: (e as Error).message }));
+    if (req.method === 'GET' && path === '/readyz')
+      return void readyz(rt, slackAuth, res).catch((e) => sendJson(res, 500, { error: (e as Error).message }));
     if (path === '/webhooks/alertmanager') return webhook(req, res);
     if (path === '/slack/events') {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST only' });
       if (!slack) return sendJson(res, 503, { error: 'Slack is not configured on this server' });
-      if (slack.mode === 'socket') return sendJson(res, 404, { error: 'this server receives Slack over Socket Mode (SLACK_APP_TOKEN), not HTTP' });
+      if (slack.mode === 'socket')
+        return sendJson(res, 404, { error: 'this server receives Slack over Socket Mode (SLACK_APP_TOKEN), not HTTP' });
       const problem = slackHeadersProblem(req, SLACK_BODY_LIMIT);
       if (problem) return refuseUnread(res, problem.code, { error: problem.error });
       return slack.receiver.requestListener(req, res);
@@ -142,12 +221,22 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   await supervisor.start();
   await alerts.start();
   // Housekeeping and the daily digest: every replica schedules them, one runs each slot.
-  const scheduler = withScheduler ? new Scheduler({ db: rt.store.db, owner: supervisor.owner, logger: rt.logger, metrics, timezone: config.schedule.timezone }) : undefined;
-  scheduler?.start(scheduledJobs(rt.store.db, config, {
-    metrics,
-    postDigest: threadClient ? slackDigestPoster(threadClient, outbox) : undefined,
-    sweepSlackInbox: slack ? () => sweepInbox(slack.app.client, deps) : undefined,
-  }));
+  const scheduler = withScheduler
+    ? new Scheduler({
+        db: rt.store.db,
+        owner: supervisor.owner,
+        logger: rt.logger,
+        metrics,
+        timezone: config.schedule.timezone,
+      })
+    : undefined;
+  scheduler?.start(
+    scheduledJobs(rt.store.db, config, {
+      metrics,
+      postDigest: threadClient ? slackDigestPoster(threadClient, outbox) : undefined,
+      sweepSlackInbox: slack ? () => sweepInbox(slack.app.client, deps) : undefined,
+    }),
+  );
   rt.logger.info({ port, slack: Boolean(slack), store: rt.store.kind }, 'claw serve listening');
   return {
     url: `http://127.0.0.1:${port}`,

@@ -1,8 +1,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from './cluster/kube-config.ts';
 import type { Config } from './config.ts';
-import { type Logger, createLogger } from './observability/logger.ts';
-import { type StoreHandle, openStore } from './store/db.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { openStore, type StoreHandle } from './store/db.ts';
 import { migrate } from './store/migrate.ts';
 
 export interface Runtime {
@@ -18,9 +18,18 @@ export interface Runtime {
  * cluster (`default` = the current context). Kubeconfig is loaded lazily: `claw serve` must start
  * without one.
  */
-export async function openRuntime(config: Config, opts: { logLevel?: string; memoryStore?: boolean } = {}): Promise<Runtime> {
+export async function openRuntime(
+  config: Config,
+  opts: { logLevel?: string; memoryStore?: boolean } = {},
+): Promise<Runtime> {
   const logger = createLogger(opts.logLevel ?? config.logLevel);
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, memory: opts.memoryStore, signing: config.signing, onIdleError: (err) => logger.warn({ err: err.message }, 'a database connection dropped; the next query reconnects') });
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    memory: opts.memoryStore,
+    signing: config.signing,
+    onIdleError: (err) => logger.warn({ err: err.message }, 'a database connection dropped; the next query reconnects'),
+  });
   try {
     await migrate(store.db);
   } catch (e) {

@@ -14,18 +14,23 @@ describe('loadConfig', () => {
   });
 
   it('normalizes SLACK_API_URL to end with a slash', () => {
-    expect(loadConfig({ SLACK_API_URL: 'http://127.0.0.1:9/api' }, '/nonexistent').slack.apiUrl).toBe('http://127.0.0.1:9/api/');
+    expect(loadConfig({ SLACK_API_URL: 'http://127.0.0.1:9/api' }, '/nonexistent').slack.apiUrl).toBe(
+      'http://127.0.0.1:9/api/',
+    );
   });
 
   it('reads claw.yaml from the working directory, accepting every contract key', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'claw-cfg-'));
-    await writeFile(join(dir, 'claw.yaml'), [
-      'slack: { alertChannel: C0ALERTS }',
-      'approvals: { approvers: [U0APPROVER1, U0APPROVER2], allowSelfApproval: false, ttlMinutes: 30 }',
-      'models:',
-      '  providers: { hermes: { baseUrl: "http://vllm.internal:8000/v1", apiKeyEnv: HERMES_API_KEY } }',
-      '  routes: { investigate: ["anthropic:claude-sonnet-4-6", "runbooks"] }',
-    ].join('\n'));
+    await writeFile(
+      join(dir, 'claw.yaml'),
+      [
+        'slack: { alertChannel: C0ALERTS }',
+        'approvals: { approvers: [U0APPROVER1, U0APPROVER2], allowSelfApproval: false, ttlMinutes: 30 }',
+        'models:',
+        '  providers: { hermes: { baseUrl: "http://vllm.internal:8000/v1", apiKeyEnv: HERMES_API_KEY } }',
+        '  routes: { investigate: ["anthropic:claude-sonnet-4-6", "runbooks"] }',
+      ].join('\n'),
+    );
     const c = loadConfig({ HERMES_API_KEY: 'k' }, dir);
     expect(c.approvals.approvers).toEqual(['U0APPROVER1', 'U0APPROVER2']);
     expect(c.models.providers.hermes).toEqual({ baseUrl: 'http://vllm.internal:8000/v1', apiKey: 'k' });
@@ -44,9 +49,23 @@ describe('loadConfig', () => {
 
   it('schedules housekeeping by default (leases reaped twice per lease), a daily digest unless turned off, and refuses bad cron and zones', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'claw-cfg-'));
-    expect(loadConfig({}, '/nonexistent').schedule).toEqual({ timezone: 'UTC', expireProposals: '*/30 * * * * *', reapLeases: '*/15 * * * * *', prune: '17 * * * *', slackInbox: '*/5 * * * * *', dailyDigest: { cron: '0 9 * * *', channels: [] } });
-    await writeFile(join(dir, 'claw.yaml'), 'runs: { leaseSeconds: 4 }\nschedule: { timezone: Europe/Paris, dailyDigest: false }\n');
-    expect(loadConfig({}, dir).schedule).toMatchObject({ timezone: 'Europe/Paris', reapLeases: '*/2 * * * * *', dailyDigest: undefined });
+    expect(loadConfig({}, '/nonexistent').schedule).toEqual({
+      timezone: 'UTC',
+      expireProposals: '*/30 * * * * *',
+      reapLeases: '*/15 * * * * *',
+      prune: '17 * * * *',
+      slackInbox: '*/5 * * * * *',
+      dailyDigest: { cron: '0 9 * * *', channels: [] },
+    });
+    await writeFile(
+      join(dir, 'claw.yaml'),
+      'runs: { leaseSeconds: 4 }\nschedule: { timezone: Europe/Paris, dailyDigest: false }\n',
+    );
+    expect(loadConfig({}, dir).schedule).toMatchObject({
+      timezone: 'Europe/Paris',
+      reapLeases: '*/2 * * * * *',
+      dailyDigest: undefined,
+    });
     await writeFile(join(dir, 'claw.yaml'), 'schedule: { dailyDigest: { cron: "0 9 * * 1-5", channels: [C0SRE] } }\n');
     expect(loadConfig({}, dir).schedule.dailyDigest).toEqual({ cron: '0 9 * * 1-5', channels: ['C0SRE'] });
     await writeFile(join(dir, 'claw.yaml'), 'schedule: { prune: "every hour" }\n');
@@ -57,29 +76,44 @@ describe('loadConfig', () => {
 
   it('reads the model registry and run limits, with defaults, and refuses an alias without provider and model', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'claw-cfg-'));
-    await writeFile(join(dir, 'claw.yaml'), [
-      'models:',
-      '  registry:',
-      '    "anthropic:claude-opus-4-6": { contextWindow: 200000, price: { inputPerMTok: 15, outputPerMTok: 75 } }',
-      '    fast: { provider: hermes, model: Hermes-4-14B, apiKeyEnv: FAST_KEY }',
-      '  breaker: { failures: 5 }',
-      'runs:',
-      '  timeoutSeconds: 100',
-      '  budget: { costUsd: 0.5 }',
-      '  concurrency: { global: 8 }',
-      '  stall: { seconds: 20 }',
-    ].join('\n'));
+    await writeFile(
+      join(dir, 'claw.yaml'),
+      [
+        'models:',
+        '  registry:',
+        '    "anthropic:claude-opus-4-6": { contextWindow: 200000, price: { inputPerMTok: 15, outputPerMTok: 75 } }',
+        '    fast: { provider: hermes, model: Hermes-4-14B, apiKeyEnv: FAST_KEY }',
+        '  breaker: { failures: 5 }',
+        'runs:',
+        '  timeoutSeconds: 100',
+        '  budget: { costUsd: 0.5 }',
+        '  concurrency: { global: 8 }',
+        '  stall: { seconds: 20 }',
+      ].join('\n'),
+    );
     const c = loadConfig({ FAST_KEY: 'secret' }, dir);
-    expect(c.models.registry['anthropic:claude-opus-4-6']).toMatchObject({ provider: 'anthropic', model: 'claude-opus-4-6', contextWindow: 200000, price: { inputPerMTok: 15, outputPerMTok: 75 } });
+    expect(c.models.registry['anthropic:claude-opus-4-6']).toMatchObject({
+      provider: 'anthropic',
+      model: 'claude-opus-4-6',
+      contextWindow: 200000,
+      price: { inputPerMTok: 15, outputPerMTok: 75 },
+    });
     expect(c.models.registry.fast).toMatchObject({ provider: 'hermes', model: 'Hermes-4-14B', apiKey: 'secret' });
     // The default model's price is known without configuration.
     expect(c.models.registry['anthropic:claude-sonnet-4-6']?.price).toEqual({ inputPerMTok: 3, outputPerMTok: 15 });
     expect(c.models.breaker).toEqual({ failures: 5, cooldownSeconds: 60 });
-    expect(c.runs).toMatchObject({ timeoutSeconds: 100, maxAttempts: 3, stall: { seconds: 20, maxNudges: 2 }, concurrency: { global: 8, perProcess: 8, perChannel: 4 } });
+    expect(c.runs).toMatchObject({
+      timeoutSeconds: 100,
+      maxAttempts: 3,
+      stall: { seconds: 20, maxNudges: 2 },
+      concurrency: { global: 8, perProcess: 8, perChannel: 4 },
+    });
     // The wall budget ends the run gracefully before the hard timeout would kill it.
     expect(c.runs.budget).toMatchObject({ costUsd: 0.5, steps: 40, wallSeconds: 80 });
     await writeFile(join(dir, 'claw.yaml'), 'models:\n  registry:\n    fast: { contextWindow: 1000 }\n');
-    expect(() => loadConfig({}, dir)).toThrow(/models\.registry\.fast: an id without "provider:model" needs provider and model/);
+    expect(() => loadConfig({}, dir)).toThrow(
+      /models\.registry\.fast: an id without "provider:model" needs provider and model/,
+    );
     await writeFile(join(dir, 'claw.yaml'), 'runs:\n  budget: { tokens: 5 }\n');
     expect(() => loadConfig({}, dir)).toThrow(/runs\.budget: tokens/);
   });

@@ -3,20 +3,38 @@ import type { ModelTool } from '../models/model.ts';
 import type { Tool } from '../tools/define-tool.ts';
 
 const CATEGORIES = [
-  'crash_loop', 'oom_killed', 'image_pull', 'config_missing', 'unschedulable_resources', 'unschedulable_placement', 'pvc_pending', 'probe_failure',
-  'service_no_endpoints', 'node_not_ready', 'job_failed', 'rollout_stuck', 'volume_filling', 'cpu_throttling', 'healthy', 'unknown',
+  'crash_loop',
+  'oom_killed',
+  'image_pull',
+  'config_missing',
+  'unschedulable_resources',
+  'unschedulable_placement',
+  'pvc_pending',
+  'probe_failure',
+  'service_no_endpoints',
+  'node_not_ready',
+  'job_failed',
+  'rollout_stuck',
+  'volume_filling',
+  'cpu_throttling',
+  'healthy',
+  'unknown',
 ] as const;
 
 /** The structured final answer a model must give (CONTRACT.md findings). */
 export const REPORT_TOOL = 'report';
 export const Report = z.object({
   summary: z.string().min(1).max(2000),
-  findings: z.array(z.object({
-    category: z.enum(CATEGORIES),
-    summary: z.string().max(500),
-    object: z.object({ kind: z.string(), namespace: z.string().optional(), name: z.string() }),
-    evidence: z.array(z.string().max(500)).max(10),
-  })).max(5),
+  findings: z
+    .array(
+      z.object({
+        category: z.enum(CATEGORIES),
+        summary: z.string().max(500),
+        object: z.object({ kind: z.string(), namespace: z.string().optional(), name: z.string() }),
+        evidence: z.array(z.string().max(500)).max(10),
+      }),
+    )
+    .max(5),
 });
 
 const converted = new WeakMap<readonly Tool[], ModelTool[]>();
@@ -36,7 +54,16 @@ function convert(tools: readonly Tool[]): ModelTool[] {
     return rest;
   };
   return [
-    ...tools.map((t) => ({ name: t.name, description: `${t.effect === 'write' ? '[write: becomes a proposal a human must approve] ' : ''}${t.description}`, inputSchema: schema(t.input) })),
-    { name: REPORT_TOOL, description: 'Finish the investigation: findings (most likely root cause first, each with evidence quoted from tool output) and a summary. Call it exactly once, last.', inputSchema: schema(Report) },
+    ...tools.map((t) => ({
+      name: t.name,
+      description: `${t.effect === 'write' ? '[write: becomes a proposal a human must approve] ' : ''}${t.description}`,
+      inputSchema: schema(t.input),
+    })),
+    {
+      name: REPORT_TOOL,
+      description:
+        'Finish the investigation: findings (most likely root cause first, each with evidence quoted from tool output) and a summary. Call it exactly once, last.',
+      inputSchema: schema(Report),
+    },
   ];
 }

@@ -48,7 +48,9 @@ export function lastStatement(transcript: ModelMessage[]): string | undefined {
 
 /** The tools called so far, in order. */
 export function toolsCalled(transcript: ModelMessage[]): string[] {
-  return transcript.flatMap((m) => (m.role === 'assistant' ? m.content.flatMap((p) => (p.type === 'tool_call' ? [p.name] : [])) : []));
+  return transcript.flatMap((m) =>
+    m.role === 'assistant' ? m.content.flatMap((p) => (p.type === 'tool_call' ? [p.name] : [])) : [],
+  );
 }
 
 /**
@@ -62,10 +64,23 @@ export function analyzerFindings(transcript: ModelMessage[], limit = 3): Finding
     const names = toolNames(transcript, i);
     for (const part of m.content) {
       if (part.type !== 'tool_result' || part.isError || names.get(part.toolCallId) !== 'find_problems') continue;
-      const body = /^<cluster-data[^>]*>\n(.*?)(?:\n\[output trimmed[^\n]*)?\n<\/cluster-data>$/s.exec(part.content)?.[1];
+      const body = /^<cluster-data[^>]*>\n(.*?)(?:\n\[output trimmed[^\n]*)?\n<\/cluster-data>$/s.exec(
+        part.content,
+      )?.[1];
       try {
-        const data = JSON.parse(body ?? '') as { problems?: { category: FindingCategory; summary: string; object: Finding['object']; evidence?: string[]; severity?: number }[] };
-        return (data.problems ?? []).filter((p) => (p.severity ?? 2) >= 2).slice(0, limit).map((p) => ({ category: p.category, summary: p.summary, object: p.object, evidence: p.evidence ?? [] }));
+        const data = JSON.parse(body ?? '') as {
+          problems?: {
+            category: FindingCategory;
+            summary: string;
+            object: Finding['object'];
+            evidence?: string[];
+            severity?: number;
+          }[];
+        };
+        return (data.problems ?? [])
+          .filter((p) => (p.severity ?? 2) >= 2)
+          .slice(0, limit)
+          .map((p) => ({ category: p.category, summary: p.summary, object: p.object, evidence: p.evidence ?? [] }));
       } catch {
         return [];
       }

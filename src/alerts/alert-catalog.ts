@@ -1,8 +1,18 @@
-import { isDnsLabel, isDnsSubdomain } from '../lib/kube-names.ts';
 import type { FindingCategory } from '../analyzers/pod-health.ts';
+import { isDnsLabel, isDnsSubdomain } from '../lib/kube-names.ts';
 import type { TaskAlert } from '../store/schema.ts';
 
-const WORKLOAD_FAILURES: FindingCategory[] = ['crash_loop', 'oom_killed', 'config_missing', 'image_pull', 'probe_failure', 'pvc_pending', 'unschedulable_resources', 'unschedulable_placement', 'node_not_ready'];
+const WORKLOAD_FAILURES: FindingCategory[] = [
+  'crash_loop',
+  'oom_killed',
+  'config_missing',
+  'image_pull',
+  'probe_failure',
+  'pvc_pending',
+  'unschedulable_resources',
+  'unschedulable_placement',
+  'node_not_ready',
+];
 const ROLLOUT: FindingCategory[] = ['rollout_stuck', ...WORKLOAD_FAILURES];
 
 /**
@@ -12,7 +22,17 @@ const ROLLOUT: FindingCategory[] = ['rollout_stuck', ...WORKLOAD_FAILURES];
  */
 export const ALERT_CATEGORIES: Readonly<Record<string, readonly FindingCategory[]>> = {
   KubePodCrashLooping: ['crash_loop', 'oom_killed', 'config_missing', 'probe_failure'],
-  KubePodNotReady: ['probe_failure', 'crash_loop', 'oom_killed', 'image_pull', 'config_missing', 'pvc_pending', 'unschedulable_resources', 'unschedulable_placement', 'node_not_ready'],
+  KubePodNotReady: [
+    'probe_failure',
+    'crash_loop',
+    'oom_killed',
+    'image_pull',
+    'config_missing',
+    'pvc_pending',
+    'unschedulable_resources',
+    'unschedulable_placement',
+    'node_not_ready',
+  ],
   KubeContainerWaiting: ['image_pull', 'config_missing', 'pvc_pending'],
   KubeDeploymentReplicasMismatch: ROLLOUT,
   KubeDeploymentRolloutStuck: ROLLOUT,
@@ -38,19 +58,36 @@ export const ALERT_CATEGORIES: Readonly<Record<string, readonly FindingCategory[
 
 /** Labels that name a Kubernetes object (kube-state-metrics and kubelet conventions). */
 const OBJECT_LABELS: [label: string, kind: string, namespaced: boolean][] = [
-  ['pod', 'Pod', true], ['deployment', 'Deployment', true], ['statefulset', 'StatefulSet', true], ['daemonset', 'DaemonSet', true],
-  ['job_name', 'Job', true], ['persistentvolumeclaim', 'PersistentVolumeClaim', true], ['horizontalpodautoscaler', 'HorizontalPodAutoscaler', true],
-  ['node', 'Node', false], ['persistentvolume', 'PersistentVolume', false],
+  ['pod', 'Pod', true],
+  ['deployment', 'Deployment', true],
+  ['statefulset', 'StatefulSet', true],
+  ['daemonset', 'DaemonSet', true],
+  ['job_name', 'Job', true],
+  ['persistentvolumeclaim', 'PersistentVolumeClaim', true],
+  ['horizontalpodautoscaler', 'HorizontalPodAutoscaler', true],
+  ['node', 'Node', false],
+  ['persistentvolume', 'PersistentVolume', false],
 ];
 
 /** Node alerts carry kubelet scrape labels (`node`) that are not what the alert is about. */
-const NODE_SUBJECT = new Set(['KubeNodeNotReady', 'KubeNodeUnreachable', 'KubeNodeReadinessFlapping', 'KubeNodePressure', 'KubeletDown', 'KubeletTooManyPods']);
+const NODE_SUBJECT = new Set([
+  'KubeNodeNotReady',
+  'KubeNodeUnreachable',
+  'KubeNodeReadinessFlapping',
+  'KubeNodePressure',
+  'KubeletDown',
+  'KubeletTooManyPods',
+]);
 
 /**
  * What an investigation needs to know about a group: alert names, severity, the common labels and
  * the objects every alert names (each alert's pod, deployment, PVC…), with the categories to try first.
  */
-export function taskAlertOf(group: { commonLabels: Record<string, string>; commonAnnotations: Record<string, string>; alerts: { labels: Record<string, string> }[] }): TaskAlert {
+export function taskAlertOf(group: {
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  alerts: { labels: Record<string, string> }[];
+}): TaskAlert {
   const alertnames = [...new Set(group.alerts.map((a) => a.labels.alertname).filter((n): n is string => Boolean(n)))];
   const nodeSubject = alertnames.some((n) => NODE_SUBJECT.has(n));
   const objects = new Map<string, TaskAlert['objects'][number]>();

@@ -1,12 +1,29 @@
 import { hostname } from 'node:os';
 import type { Config } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
-import { claimDigests, digestGroups, markDigestSynced, placeGroup, releaseDigest, syncDigested, touchDigest } from '../store/alert-digests.ts';
-import { ALERTS_CHANNEL, claimUnsynced, groupAlerts, markNotesPosted, markSynced, pendingNotes, releaseGroup, setGroupThread } from '../store/alert-groups.ts';
+import {
+  claimDigests,
+  digestGroups,
+  markDigestSynced,
+  placeGroup,
+  releaseDigest,
+  syncDigested,
+  touchDigest,
+} from '../store/alert-digests.ts';
+import {
+  ALERTS_CHANNEL,
+  claimUnsynced,
+  groupAlerts,
+  markNotesPosted,
+  markSynced,
+  pendingNotes,
+  releaseGroup,
+  setGroupThread,
+} from '../store/alert-groups.ts';
 import type { Db, StoreHandle } from '../store/db.ts';
 import type { AlertDigest, AlertGroup } from '../store/schema.ts';
 import { type AlertNotifier, PermanentNotifyError } from './alert-notifier.ts';
-import { startDigestInvestigation, settleInvestigation } from './investigations.ts';
+import { settleInvestigation, startDigestInvestigation } from './investigations.ts';
 
 export interface DispatcherDeps {
   db: Db;
@@ -130,21 +147,42 @@ export class AlertDispatcher {
           } catch (e) {
             if (!(e instanceof PermanentNotifyError)) throw e;
             slackError = e.message;
-            logger.error({ group: g.id, channel: g.channel, err: e }, 'cannot open the alert thread; the group is stored and investigated without one');
+            logger.error(
+              { group: g.id, channel: g.channel, err: e },
+              'cannot open the alert thread; the group is stored and investigated without one',
+            );
           }
         }
       } else if (notifier && ts && !slackError) {
         await notifier.updateRoot({ group: g, alerts: await groupAlerts(db, g.id) }, ts);
       }
       if (g.digest_id) await touchDigest(db, g.digest_id);
-      const extra = await settleInvestigation(this.deps, { ...g, thread_ts: ts }, notes.map((n) => n.kind));
+      const extra = await settleInvestigation(
+        this.deps,
+        { ...g, thread_ts: ts },
+        notes.map((n) => n.kind),
+      );
       const say = [...notes, ...(extra ? [{ id: '', kind: 'info', text: extra }] : [])];
       if (say.length && notifier && ts && !slackError) await notifier.postNotes(g, ts, say);
-      if (notes.length) await markNotesPosted(db, notes.map((n) => n.id));
-      await markSynced(db, g.id, this.owner, g.version, hold, slackError !== g.slack_error ? { slack_error: slackError } : {});
+      if (notes.length)
+        await markNotesPosted(
+          db,
+          notes.map((n) => n.id),
+        );
+      await markSynced(
+        db,
+        g.id,
+        this.owner,
+        g.version,
+        hold,
+        slackError !== g.slack_error ? { slack_error: slackError } : {},
+      );
     } catch (err) {
       if (err instanceof PermanentNotifyError) {
-        logger.error({ err, group: g.id, channel: g.channel }, 'Slack refuses this alert thread; giving up on it (the group stays stored)');
+        logger.error(
+          { err, group: g.id, channel: g.channel },
+          'Slack refuses this alert thread; giving up on it (the group stays stored)',
+        );
         return await markSynced(db, g.id, this.owner, g.version, 0, { slack_error: err.message }).catch(() => {});
       }
       const retry = Math.min(300, 2 ** Math.min(g.sync_failures, 8));

@@ -1,5 +1,5 @@
-import type { TaskAlert } from '../store/schema.ts';
 import { isDnsLabel } from '../lib/kube-names.ts';
+import type { TaskAlert } from '../store/schema.ts';
 import { taskAlertOf } from './alert-catalog.ts';
 
 export interface AlertGroupView {
@@ -23,7 +23,12 @@ export function alertTask(group: AlertGroupView): { question: string; namespace?
   const namespace = label !== undefined && isDnsLabel(label) ? label : undefined;
   const where = namespace ? ` in namespace ${namespace}` : '';
   const objects = alert.objects.slice(0, 5).map((o) => `${o.kind.toLowerCase()} ${o.name}`);
-  const question = [`${name}${alert.severity ? ` (${alert.severity})` : ''} is firing${where}`, alert.summary ? `: ${alert.summary}` : '', objects.length ? ` (${objects.join(', ')})` : '']
-    .join('').slice(0, 500);
+  const question = [
+    `${name}${alert.severity ? ` (${alert.severity})` : ''} is firing${where}`,
+    alert.summary ? `: ${alert.summary}` : '',
+    objects.length ? ` (${objects.join(', ')})` : '',
+  ]
+    .join('')
+    .slice(0, 500);
   return { question, namespace, alert };
 }

@@ -50,7 +50,18 @@ export function uniqueAlerts<T extends { fingerprint: string }>(alerts: readonly
   return [...new Map(alerts.map((a) => [a.fingerprint, a])).values()];
 }
 
-const NOISE = new Set(['alertname', 'severity', 'prometheus', 'instance', 'job', 'uid', 'endpoint', 'service', 'metrics_path', 'namespace']);
+const NOISE = new Set([
+  'alertname',
+  'severity',
+  'prometheus',
+  'instance',
+  'job',
+  'uid',
+  'endpoint',
+  'service',
+  'metrics_path',
+  'namespace',
+]);
 
 /** How one alert differs from its group: `pod=cart-7d9c… container=api` (what a human tells apart). */
 export function alertLabel(labels: Readonly<Record<string, string>>, common: Readonly<Record<string, string>>): string {

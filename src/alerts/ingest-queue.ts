@@ -81,7 +81,9 @@ export class IngestQueue {
     let alerts = 0;
     const rest: Pending[] = [];
     for (const x of this.pending) {
-      const fits = batch.length < (this.deps.maxBatch ?? 100) && (batch.length === 0 || alerts + x.p.alerts.length <= (this.deps.maxAlerts ?? 20_000));
+      const fits =
+        batch.length < (this.deps.maxBatch ?? 100) &&
+        (batch.length === 0 || alerts + x.p.alerts.length <= (this.deps.maxAlerts ?? 20_000));
       if (fits && !keys.has(x.key) && !this.inFlight.has(x.key)) {
         batch.push(x);
         keys.add(x.key);
@@ -96,11 +98,19 @@ export class IngestQueue {
   private async flush(batch: Pending[]): Promise<void> {
     const { db, routing, clusterOf } = this.deps;
     try {
-      const results = await ingestBatch(db, routing, batch.map((b) => b.p), clusterOf);
+      const results = await ingestBatch(
+        db,
+        routing,
+        batch.map((b) => b.p),
+        clusterOf,
+      );
       for (const [i, b] of batch.entries()) b.resolve(results[i]!);
     } catch (err) {
       if (batch.length === 1) return batch[0]!.reject(err);
-      this.deps.logger.warn({ err, notifications: batch.length }, 'an alert batch failed; applying its notifications one by one');
+      this.deps.logger.warn(
+        { err, notifications: batch.length },
+        'an alert batch failed; applying its notifications one by one',
+      );
       for (const b of batch) {
         try {
           b.resolve((await ingestBatch(db, routing, [b.p], clusterOf))[0]!);

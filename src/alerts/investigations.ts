@@ -25,8 +25,13 @@ export async function settleInvestigation(deps: Deps, g: AlertGroup, noteKinds: 
     const since = g.investigated_at ? (Date.now() - g.investigated_at.getTime()) / 60_000 : Number.POSITIVE_INFINITY;
     if (run && ['queued', 'running', 'awaiting_approval'].includes(run.status)) return undefined;
     // A flap within the window is not investigated again, unless the last investigation was stopped before it concluded.
-    if (since < minutes && run?.status !== 'cancelled') return `Not investigating again: the last investigation started ${Math.round(since)} min ago (alerts.reinvestigateAfterMinutes: ${minutes}). Mention me here to ask again.`;
-    await startGroupInvestigation(deps, g, run && ['succeeded', 'escalated'].includes(run.status) ? (run.summary ?? undefined) : undefined);
+    if (since < minutes && run?.status !== 'cancelled')
+      return `Not investigating again: the last investigation started ${Math.round(since)} min ago (alerts.reinvestigateAfterMinutes: ${minutes}). Mention me here to ask again.`;
+    await startGroupInvestigation(
+      deps,
+      g,
+      run && ['succeeded', 'escalated'].includes(run.status) ? (run.summary ?? undefined) : undefined,
+    );
     return undefined;
   }
   if (g.status === 'resolved' && noteKinds.includes('resolved') && run) {
@@ -34,33 +39,99 @@ export async function settleInvestigation(deps: Deps, g: AlertGroup, noteKinds: 
       await cancelRun(deps.db, run.id, 'Alertmanager (every alert resolved)');
       return `Stopping the investigation (${run.id}): every alert resolved before it finished.`;
     }
-    if (run.status === 'awaiting_approval') return 'Every alert resolved while a proposal from the investigation waits for a decision: reject it if the change is no longer needed.';
+    if (run.status === 'awaiting_approval')
+      return 'Every alert resolved while a proposal from the investigation waits for a decision: reject it if the change is no longer needed.';
   }
   return undefined;
 }
 
 async function startGroupInvestigation(deps: Deps, g: AlertGroup, earlier?: string): Promise<void> {
   const alerts = await groupAlerts(deps.db, g.id);
-  const t = alertTask({ commonLabels: g.common_labels, commonAnnotations: g.common_annotations, alerts: alerts.map((a) => ({ status: a.status, labels: a.labels })) });
-  const started = await createTask(deps.db, {
-    kind: 'investigate', source: 'alert', requester: `alertmanager:${g.receiver}`, question: t.question, namespace: t.namespace, cluster: g.cluster,
-    slack: g.channel && g.thread_ts ? { channel: g.channel, threadTs: g.thread_ts } : undefined, alertGroupKey: g.group_key, alert: t.alert,
-    timeoutSeconds: deps.config.runs.timeoutSeconds, followUp: g.task_id ? { parentTaskId: g.task_id, context: earlier ?? 'The same alerts fired before and resolved.' } : undefined,
-  }, deps.notifyRuns, (trx, taskId) => claimInvestigation(trx, g.id, taskId, g.task_id));
-  if (started) deps.logger.info({ group: g.id, runId: started.run.id, followUp: Boolean(g.task_id) }, 'alert investigation started');
+  const t = alertTask({
+    commonLabels: g.common_labels,
+    commonAnnotations: g.common_annotations,
+    alerts: alerts.map((a) => ({ status: a.status, labels: a.labels })),
+  });
+  const started = await createTask(
+    deps.db,
+    {
+      kind: 'investigate',
+      source: 'alert',
+      requester: `alertmanager:${g.receiver}`,
+      question: t.question,
+      namespace: t.namespace,
+      cluster: g.cluster,
+      slack: g.channel && g.thread_ts ? { channel: g.channel, threadTs: g.thread_ts } : undefined,
+      alertGroupKey: g.group_key,
+      alert: t.alert,
+      timeoutSeconds: deps.config.runs.timeoutSeconds,
+      followUp: g.task_id
+        ? { parentTaskId: g.task_id, context: earlier ?? 'The same alerts fired before and resolved.' }
+        : undefined,
+    },
+    deps.notifyRuns,
+    (trx, taskId) => claimInvestigation(trx, g.id, taskId, g.task_id),
+  );
+  if (started)
+    deps.logger.info(
+      { group: g.id, runId: started.run.id, followUp: Boolean(g.task_id) },
+      'alert investigation started',
+    );
 }
 
 /** A storm gets one investigation, cluster-wide, in its digest's thread: what do these groups share? */
-export async function startDigestInvestigation(deps: Deps, d: AlertDigest, groups: AlertGroup[]): Promise<string | undefined> {
+export async function startDigestInvestigation(
+  deps: Deps,
+  d: AlertDigest,
+  groups: AlertGroup[],
+): Promise<string | undefined> {
   const wanted = groups.filter((g) => g.investigate && !g.muted);
   if (!wanted.length) return undefined;
-  const alertnames = [...new Set(wanted.map((g) => g.common_labels.alertname ?? g.group_labels.alertname).filter((n): n is string => Boolean(n)))];
-  const alert: TaskAlert = { alertnames: alertnames.slice(0, 20), labels: {}, objects: [], categories: [...new Set(wanted.flatMap((g) => alertTask({ commonLabels: g.common_labels, commonAnnotations: {}, alerts: [{ labels: g.common_labels }] }).alert.categories))] };
+  const alertnames = [
+    ...new Set(
+      wanted.map((g) => g.common_labels.alertname ?? g.group_labels.alertname).filter((n): n is string => Boolean(n)),
+    ),
+  ];
+  const alert: TaskAlert = {
+    alertnames: alertnames.slice(0, 20),
+    labels: {},
+    objects: [],
+    categories: [
+      ...new Set(
+        wanted.flatMap(
+          (g) =>
+            alertTask({ commonLabels: g.common_labels, commonAnnotations: {}, alerts: [{ labels: g.common_labels }] })
+              .alert.categories,
+        ),
+      ),
+    ],
+  };
   const question = `Alert storm: ${groups.length} alert groups opened within a minute (${alertnames.slice(0, 6).join(', ')}${alertnames.length > 6 ? ', …' : ''}). Find the common cause.`;
-  const started = await createTask(deps.db, {
-    kind: 'investigate', source: 'alert', requester: 'alertmanager:storm', question, cluster: wanted[0]!.cluster,
-    slack: d.ts ? { channel: d.channel, threadTs: d.ts } : undefined, alert, timeoutSeconds: deps.config.runs.timeoutSeconds,
-  }, deps.notifyRuns, async (trx, taskId) => Number((await trx.updateTable('alert_digests').set({ task_id: taskId }).where('id', '=', d.id).where('task_id', 'is', null).executeTakeFirst()).numUpdatedRows) === 1);
+  const started = await createTask(
+    deps.db,
+    {
+      kind: 'investigate',
+      source: 'alert',
+      requester: 'alertmanager:storm',
+      question,
+      cluster: wanted[0]!.cluster,
+      slack: d.ts ? { channel: d.channel, threadTs: d.ts } : undefined,
+      alert,
+      timeoutSeconds: deps.config.runs.timeoutSeconds,
+    },
+    deps.notifyRuns,
+    async (trx, taskId) =>
+      Number(
+        (
+          await trx
+            .updateTable('alert_digests')
+            .set({ task_id: taskId })
+            .where('id', '=', d.id)
+            .where('task_id', 'is', null)
+            .executeTakeFirst()
+        ).numUpdatedRows,
+      ) === 1,
+  );
   if (!started) return undefined;
   deps.logger.info({ digest: d.id, runId: started.run.id, groups: groups.length }, 'alert storm investigation started');
   return started.task.id;

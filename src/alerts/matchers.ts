@@ -14,8 +14,15 @@ const MATCHER = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\
  */
 export function parseMatcher(text: string): Matcher {
   const m = MATCHER.exec(text);
-  if (!m) throw new Error(`"${text}" is not a label matcher (name="value", name!="value", name=~"regex" or name!~"regex")`);
-  const [, name, op, quoted, bare] = m as unknown as [string, string, Matcher['op'], string | undefined, string | undefined];
+  if (!m)
+    throw new Error(`"${text}" is not a label matcher (name="value", name!="value", name=~"regex" or name!~"regex")`);
+  const [, name, op, quoted, bare] = m as unknown as [
+    string,
+    string,
+    Matcher['op'],
+    string | undefined,
+    string | undefined,
+  ];
   const value = quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : (bare ?? '');
   let re: RegExp | undefined;
   if (op === '=~' || op === '!~') {

@@ -24,7 +24,9 @@ export interface RolloutHistory {
 
 /** The Deployment's ReplicaSets as revisions, newest first. */
 export function rolloutHistory(deployment: KubeObject, replicaSets: KubeObject[]): RolloutHistory {
-  const owned = replicaSets.filter((rs) => rs.metadata.ownerReferences?.some((r) => r.controller && r.uid === deployment.metadata.uid));
+  const owned = replicaSets.filter((rs) =>
+    rs.metadata.ownerReferences?.some((r) => r.controller && r.uid === deployment.metadata.uid),
+  );
   const current = Number(deployment.metadata.annotations?.[REVISION] ?? 0);
   const revisions = owned
     .map((rs) => ({
@@ -72,9 +74,24 @@ export function rolloutStatus(d: KubeObject): RolloutStatus {
   const updated = s.updatedReplicas ?? 0;
   const replicas = s.replicas ?? 0;
   const available = s.availableReplicas ?? 0;
-  if (updated < want) return { done: false, failed: false, message: `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${want} new replicas have been updated...` };
-  if (replicas > updated) return { done: false, failed: false, message: `Waiting for deployment "${name}" rollout to finish: ${replicas - updated} old replicas are pending termination...` };
-  if (available < updated) return { done: false, failed: false, message: `Waiting for deployment "${name}" rollout to finish: ${available} of ${updated} updated replicas are available...` };
+  if (updated < want)
+    return {
+      done: false,
+      failed: false,
+      message: `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${want} new replicas have been updated...`,
+    };
+  if (replicas > updated)
+    return {
+      done: false,
+      failed: false,
+      message: `Waiting for deployment "${name}" rollout to finish: ${replicas - updated} old replicas are pending termination...`,
+    };
+  if (available < updated)
+    return {
+      done: false,
+      failed: false,
+      message: `Waiting for deployment "${name}" rollout to finish: ${available} of ${updated} updated replicas are available...`,
+    };
   return { done: true, failed: false, message: `deployment "${name}" successfully rolled out` };
 }
 
@@ -83,11 +100,20 @@ export function rolloutStatus(d: KubeObject): RolloutStatus {
  * (crash loop, OOM, image pull, missing config): lets verification fail fast instead of waiting
  * out a deadline.
  */
-export function currentRevisionFailure(d: KubeObject, replicaSets: KubeObject[], pods: KubeObject[], diagnose: (pod: KubeObject) => { category: string; severity: number; detail: string }): string | undefined {
+export function currentRevisionFailure(
+  d: KubeObject,
+  replicaSets: KubeObject[],
+  pods: KubeObject[],
+  diagnose: (pod: KubeObject) => { category: string; severity: number; detail: string },
+): string | undefined {
   // Until the controller has observed the change, "current" still means the old revision.
   if ((d.status?.observedGeneration ?? 0) < (d.metadata.generation ?? 0)) return undefined;
   const revision = d.metadata.annotations?.[REVISION];
-  const current = replicaSets.find((rs) => rs.metadata.annotations?.[REVISION] === revision && rs.metadata.ownerReferences?.some((r) => r.uid === d.metadata.uid));
+  const current = replicaSets.find(
+    (rs) =>
+      rs.metadata.annotations?.[REVISION] === revision &&
+      rs.metadata.ownerReferences?.some((r) => r.uid === d.metadata.uid),
+  );
   if (!current) return undefined;
   for (const pod of pods) {
     if (!pod.metadata.ownerReferences?.some((r) => r.uid === current.metadata.uid)) continue;

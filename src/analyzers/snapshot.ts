@@ -60,7 +60,13 @@ export function refKey(o: ProblemObject): string {
 /** Warning events about one object, newest first, as "Reason (xN): message". */
 export function warningsFor(s: ClusterSnapshot, kind: string, name: string, namespace?: string, limit = 3): string[] {
   return s.events
-    .filter((e: any) => e.type === 'Warning' && e.involvedObject?.kind === kind && e.involvedObject?.name === name && (!namespace || e.involvedObject?.namespace === namespace))
+    .filter(
+      (e: any) =>
+        e.type === 'Warning' &&
+        e.involvedObject?.kind === kind &&
+        e.involvedObject?.name === name &&
+        (!namespace || e.involvedObject?.namespace === namespace),
+    )
     .sort((a: any, b: any) => String(b.lastTimestamp ?? '').localeCompare(String(a.lastTimestamp ?? '')))
     .slice(0, limit)
     .map((e: any) => `Event ${e.reason} (x${e.count ?? 1}): ${e.message}`);

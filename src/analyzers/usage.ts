@@ -10,7 +10,9 @@ const CRITICAL = 0.95;
 export function analyzeCpu(s: ClusterSnapshot): Problem[] {
   const byWorkload = new Map<string, Problem>();
   for (const m of s.podMetrics ?? []) {
-    const pod = s.pods.find((p) => p.metadata.name === m.metadata.name && p.metadata.namespace === m.metadata.namespace);
+    const pod = s.pods.find(
+      (p) => p.metadata.name === m.metadata.name && p.metadata.namespace === m.metadata.namespace,
+    );
     if (!pod) continue;
     for (const usage of (m.containers ?? []) as { name: string; usage: { cpu: string } }[]) {
       const c = (pod.spec?.containers ?? []).find((x: any) => x.name === usage.name);
@@ -26,10 +28,21 @@ export function analyzeCpu(s: ClusterSnapshot): Problem[] {
         continue;
       }
       byWorkload.set(key, {
-        category: 'cpu_throttling', severity: 2, object,
+        category: 'cpu_throttling',
+        severity: 2,
+        object,
         summary: `${object.kind} ${object.namespace}/${object.name} is CPU-throttled: container ${c.name} runs at its ${c.resources.limits.cpu} CPU limit`,
-        evidence: [line, `Container "${c.name}" CPU request ${c.resources?.requests?.cpu ?? 'none'}, limit ${c.resources.limits.cpu}`],
-        facts: { pod: pod.metadata.name, container: c.name, limits: c.resources.limits, requests: c.resources?.requests ?? {}, usedMillis: Math.round(used) },
+        evidence: [
+          line,
+          `Container "${c.name}" CPU request ${c.resources?.requests?.cpu ?? 'none'}, limit ${c.resources.limits.cpu}`,
+        ],
+        facts: {
+          pod: pod.metadata.name,
+          container: c.name,
+          limits: c.resources.limits,
+          requests: c.resources?.requests ?? {},
+          usedMillis: Math.round(used),
+        },
       });
     }
   }
@@ -48,16 +61,23 @@ export function analyzeVolumes(s: ClusterSnapshot): Problem[] {
     const pvc = s.pvcs.find((c) => c.metadata.namespace === v.namespace && c.metadata.name === v.claim);
     const cls = s.storageClasses.find((c) => c.metadata.name === pvc?.spec?.storageClassName);
     const capacity = pvc?.status?.capacity?.storage ?? formatMi(v.capacityBytes / 2 ** 20);
-    return [{
-      category: 'volume_filling' as const,
-      severity: ratio >= CRITICAL ? 3 : 2,
-      object: { kind: 'PersistentVolumeClaim', namespace: v.namespace, name: v.claim },
-      summary: `PersistentVolumeClaim ${v.namespace}/${v.claim} is ${Math.round(100 * ratio)}% full (${formatMi(v.usedBytes / 2 ** 20)} of ${capacity})`,
-      evidence: [
-        `Volume of claim ${v.namespace}/${v.claim} (mounted by pod ${v.pod}): ${formatMi(v.usedBytes / 2 ** 20)} used of ${capacity}, ${formatMi((v.capacityBytes - v.usedBytes) / 2 ** 20)} free`,
-        `Storage class ${pvc?.spec?.storageClassName ?? '(none)'}: ${cls?.allowVolumeExpansion ? 'allows volume expansion' : 'does not allow volume expansion'}`,
-      ],
-      facts: { capacity, capacityBytes: v.capacityBytes, usedBytes: v.usedBytes, expandable: Boolean(cls?.allowVolumeExpansion) },
-    }];
+    return [
+      {
+        category: 'volume_filling' as const,
+        severity: ratio >= CRITICAL ? 3 : 2,
+        object: { kind: 'PersistentVolumeClaim', namespace: v.namespace, name: v.claim },
+        summary: `PersistentVolumeClaim ${v.namespace}/${v.claim} is ${Math.round(100 * ratio)}% full (${formatMi(v.usedBytes / 2 ** 20)} of ${capacity})`,
+        evidence: [
+          `Volume of claim ${v.namespace}/${v.claim} (mounted by pod ${v.pod}): ${formatMi(v.usedBytes / 2 ** 20)} used of ${capacity}, ${formatMi((v.capacityBytes - v.usedBytes) / 2 ** 20)} free`,
+          `Storage class ${pvc?.spec?.storageClassName ?? '(none)'}: ${cls?.allowVolumeExpansion ? 'allows volume expansion' : 'does not allow volume expansion'}`,
+        ],
+        facts: {
+          capacity,
+          capacityBytes: v.capacityBytes,
+          usedBytes: v.usedBytes,
+          expandable: Boolean(cls?.allowVolumeExpansion),
+        },
+      },
+    ];
   });
 }

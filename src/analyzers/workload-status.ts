@@ -7,9 +7,19 @@ export function workloadStatus(obj: KubeObject): { done: boolean; message: strin
   if (obj.kind === 'DaemonSet') {
     const want = s.desiredNumberScheduled ?? 0;
     const done = observed && (s.updatedNumberScheduled ?? 0) >= want && (s.numberAvailable ?? 0) >= want;
-    return { done, message: `daemon set "${obj.metadata.name}": ${s.numberAvailable ?? 0} of ${want} updated pods are available` };
+    return {
+      done,
+      message: `daemon set "${obj.metadata.name}": ${s.numberAvailable ?? 0} of ${want} updated pods are available`,
+    };
   }
   const want = obj.spec?.replicas ?? 1;
-  const done = observed && (s.readyReplicas ?? 0) >= want && (s.updatedReplicas ?? 0) >= want && s.currentRevision === s.updateRevision;
-  return { done, message: `statefulset "${obj.metadata.name}": ${s.readyReplicas ?? 0} of ${want} pods ready, ${s.updatedReplicas ?? 0} updated` };
+  const done =
+    observed &&
+    (s.readyReplicas ?? 0) >= want &&
+    (s.updatedReplicas ?? 0) >= want &&
+    s.currentRevision === s.updateRevision;
+  return {
+    done,
+    message: `statefulset "${obj.metadata.name}": ${s.readyReplicas ?? 0} of ${want} pods ready, ${s.updatedReplicas ?? 0} updated`,
+  };
 }

@@ -1,5 +1,5 @@
-import { type KubeObject, controllerOf, isNodeReady } from '../lib/kube-object.ts';
-import { type FindingCategory, diagnosePod } from './pod-health.ts';
+import { controllerOf, isNodeReady, type KubeObject } from '../lib/kube-object.ts';
+import { diagnosePod, type FindingCategory } from './pod-health.ts';
 import { REVISION } from './rollout.ts';
 import { parseFailedScheduling } from './scheduling.ts';
 import { type ClusterSnapshot, type Problem, type ProblemObject, refKey, warningsFor } from './snapshot.ts';
@@ -36,8 +36,22 @@ export function analyzeWorkloads(s: ClusterSnapshot): Problem[] {
     const existing = problems.find((p) => refKey(p.object) === key);
     const line = `Deployment condition Progressing=False (ProgressDeadlineExceeded): ${progressing.message}`;
     if (existing && existing.category !== 'unknown') existing.evidence.push(line);
-    else if (existing) Object.assign(existing, { category: 'rollout_stuck', severity: 3, summary: `Deployment ${d.metadata.namespace}/${d.metadata.name} rollout is stuck: ${progressing.message}`, evidence: [line, ...existing.evidence] });
-    else problems.push({ category: 'rollout_stuck', severity: 2, object: { kind: 'Deployment', namespace: d.metadata.namespace, name: d.metadata.name }, summary: `Deployment ${d.metadata.namespace}/${d.metadata.name} rollout is stuck`, evidence: [line], facts: revisionFacts(s, d, []) });
+    else if (existing)
+      Object.assign(existing, {
+        category: 'rollout_stuck',
+        severity: 3,
+        summary: `Deployment ${d.metadata.namespace}/${d.metadata.name} rollout is stuck: ${progressing.message}`,
+        evidence: [line, ...existing.evidence],
+      });
+    else
+      problems.push({
+        category: 'rollout_stuck',
+        severity: 2,
+        object: { kind: 'Deployment', namespace: d.metadata.namespace, name: d.metadata.name },
+        summary: `Deployment ${d.metadata.namespace}/${d.metadata.name} rollout is stuck`,
+        evidence: [line],
+        facts: revisionFacts(s, d, []),
+      });
   }
   return problems;
 }
@@ -53,8 +67,14 @@ function podVerdict(s: ClusterSnapshot, pod: KubeObject): PodVerdict {
     return base;
   }
   if (dx.detail.includes('ContainerCreating')) {
-    const mount = s.events.find((e: any) => e.reason === 'FailedMount' && e.involvedObject?.name === pod.metadata.name && e.involvedObject?.namespace === ns);
-    if (mount && / not found$/.test(String(mount.message))) return { ...base, category: 'config_missing', severity: 3, detail: `FailedMount: ${mount.message}` };
+    const mount = s.events.find(
+      (e: any) =>
+        e.reason === 'FailedMount' &&
+        e.involvedObject?.name === pod.metadata.name &&
+        e.involvedObject?.namespace === ns,
+    );
+    if (mount && / not found$/.test(String(mount.message)))
+      return { ...base, category: 'config_missing', severity: 3, detail: `FailedMount: ${mount.message}` };
   }
   return base;
 }
@@ -64,7 +84,9 @@ export function workloadOf(s: ClusterSnapshot, pod: KubeObject): ProblemObject {
   const owner = controllerOf(pod);
   if (!owner) return { kind: 'Pod', namespace: ns, name: pod.metadata.name };
   if (owner.kind === 'ReplicaSet') {
-    const rs = s.replicaSets.find((r) => r.metadata.uid === owner.uid || (r.metadata.name === owner.name && r.metadata.namespace === ns));
+    const rs = s.replicaSets.find(
+      (r) => r.metadata.uid === owner.uid || (r.metadata.name === owner.name && r.metadata.namespace === ns),
+    );
     const d = rs && controllerOf(rs);
     if (d?.kind === 'Deployment') return { kind: 'Deployment', namespace: ns, name: d.name };
   }
@@ -72,9 +94,15 @@ export function workloadOf(s: ClusterSnapshot, pod: KubeObject): ProblemObject {
 }
 
 const WHAT: Partial<Record<FindingCategory, string>> = {
-  crash_loop: 'is crash-looping', oom_killed: 'is being OOMKilled', image_pull: 'cannot pull its image', config_missing: 'is missing configuration it references',
-  unschedulable_resources: 'cannot be scheduled: not enough resources', unschedulable_placement: 'cannot be scheduled: no node matches its placement rules',
-  probe_failure: 'is failing its probes', pvc_pending: 'is waiting for a volume claim', node_not_ready: 'has pods on a NotReady node',
+  crash_loop: 'is crash-looping',
+  oom_killed: 'is being OOMKilled',
+  image_pull: 'cannot pull its image',
+  config_missing: 'is missing configuration it references',
+  unschedulable_resources: 'cannot be scheduled: not enough resources',
+  unschedulable_placement: 'cannot be scheduled: no node matches its placement rules',
+  probe_failure: 'is failing its probes',
+  pvc_pending: 'is waiting for a volume claim',
+  node_not_ready: 'has pods on a NotReady node',
 };
 
 function problemFor(s: ClusterSnapshot, object: ProblemObject, verdicts: PodVerdict[]): Problem {
@@ -86,15 +114,29 @@ function problemFor(s: ClusterSnapshot, object: ProblemObject, verdicts: PodVerd
   const last = status?.lastState?.terminated ?? status?.state?.terminated;
   const now = status?.state?.waiting?.reason ?? (status?.state?.running ? 'Running' : undefined);
   const evidence = last
-    ? [`Pod ${ns}/${pod.metadata.name}, container "${c.name}" (${c.image}): last terminated with exit code ${last.exitCode} (${last.reason}); restart count ${status.restartCount}${now ? `; now ${now}` : ''}`]
+    ? [
+        `Pod ${ns}/${pod.metadata.name}, container "${c.name}" (${c.image}): last terminated with exit code ${last.exitCode} (${last.reason}); restart count ${status.restartCount}${now ? `; now ${now}` : ''}`,
+      ]
     : status?.state?.waiting?.message
-      ? [`Pod ${ns}/${pod.metadata.name}, container "${c.name}" (${c.image}): ${status.state.waiting.reason}: ${status.state.waiting.message}`]
+      ? [
+          `Pod ${ns}/${pod.metadata.name}, container "${c.name}" (${c.image}): ${status.state.waiting.reason}: ${status.state.waiting.message}`,
+        ]
       : [`Pod ${ns}/${pod.metadata.name}: ${worst.detail}`];
   if (worst.category === 'probe_failure') evidence.push(worst.detail);
-  if (worst.category === 'oom_killed') evidence.push(`Container "${c.name}" memory limit ${c.resources?.limits?.memory ?? 'none'}, request ${c.resources?.requests?.memory ?? 'none'}`);
+  if (worst.category === 'oom_killed')
+    evidence.push(
+      `Container "${c.name}" memory limit ${c.resources?.limits?.memory ?? 'none'}, request ${c.resources?.requests?.memory ?? 'none'}`,
+    );
   // Events repeating what is already quoted add tokens, not evidence.
-  evidence.push(...warningsFor(s, 'Pod', pod.metadata.name, ns, 2).filter((e) => !evidence.some((x) => x.includes(e.replace(/^Event \S+ \(x\d+\): /, '')))));
-  const owner = object.kind === 'Deployment' ? s.deployments.find((d) => d.metadata.name === object.name && d.metadata.namespace === ns) : undefined;
+  evidence.push(
+    ...warningsFor(s, 'Pod', pod.metadata.name, ns, 2).filter(
+      (e) => !evidence.some((x) => x.includes(e.replace(/^Event \S+ \(x\d+\): /, ''))),
+    ),
+  );
+  const owner =
+    object.kind === 'Deployment'
+      ? s.deployments.find((d) => d.metadata.name === object.name && d.metadata.namespace === ns)
+      : undefined;
   const n = verdicts.length;
   return {
     category: worst.category,
@@ -102,25 +144,46 @@ function problemFor(s: ClusterSnapshot, object: ProblemObject, verdicts: PodVerd
     object,
     summary: `${object.kind} ${ns}/${object.name} ${WHAT[worst.category] ?? `is unhealthy (${worst.detail})`} (${n} unhealthy pod${n === 1 ? '' : 's'})`,
     evidence,
-    facts: { ...schedulingFacts(s, worst), pod: pod.metadata.name, container: c?.name, image: c?.image, limits: c?.resources?.limits ?? {}, requests: c?.resources?.requests ?? {}, pods: verdicts.slice(0, 5).map((v) => v.pod.metadata.name), ...(owner ? revisionFacts(s, owner, verdicts.map((v) => v.pod)) : {}) },
+    facts: {
+      ...schedulingFacts(s, worst),
+      pod: pod.metadata.name,
+      container: c?.name,
+      image: c?.image,
+      limits: c?.resources?.limits ?? {},
+      requests: c?.resources?.requests ?? {},
+      pods: verdicts.slice(0, 5).map((v) => v.pod.metadata.name),
+      ...(owner
+        ? revisionFacts(
+            s,
+            owner,
+            verdicts.map((v) => v.pod),
+          )
+        : {}),
+    },
   };
 }
 
 /** Whether the failure arrived with the current revision while an older one was healthy: the case for rolling back. */
 function revisionFacts(s: ClusterSnapshot, d: KubeObject, failing: KubeObject[]): Record<string, unknown> {
-  const owned = s.replicaSets.filter((rs) => rs.metadata.ownerReferences?.some((r) => r.controller && r.uid === d.metadata.uid));
+  const owned = s.replicaSets.filter((rs) =>
+    rs.metadata.ownerReferences?.some((r) => r.controller && r.uid === d.metadata.uid),
+  );
   const current = Number(d.metadata.annotations?.[REVISION] ?? 0);
   const rev = (rs: KubeObject) => Number(rs.metadata.annotations?.[REVISION] ?? 0);
   const cur = owned.find((rs) => rev(rs) === current);
   const previous = owned.filter((rs) => rev(rs) < current).sort((a, b) => rev(b) - rev(a))[0];
-  const onlyNewFails = cur !== undefined && failing.every((p) => p.metadata.ownerReferences?.some((r) => r.uid === cur.metadata.uid));
-  const done = (d.status?.updatedReplicas ?? 0) >= (d.spec?.replicas ?? 1) && (d.status?.replicas ?? 0) === (d.status?.updatedReplicas ?? 0);
+  const onlyNewFails =
+    cur !== undefined && failing.every((p) => p.metadata.ownerReferences?.some((r) => r.uid === cur.metadata.uid));
+  const done =
+    (d.status?.updatedReplicas ?? 0) >= (d.spec?.replicas ?? 1) &&
+    (d.status?.replicas ?? 0) === (d.status?.updatedReplicas ?? 0);
   return {
     currentRevision: current,
     previousRevision: previous ? rev(previous) : undefined,
     previousAvailable: previous?.status?.availableReplicas ?? 0,
     rolloutDone: done,
-    failureIsNewRevision: Boolean(previous) && onlyNewFails && ((previous?.status?.availableReplicas ?? 0) > 0 || !done),
+    failureIsNewRevision:
+      Boolean(previous) && onlyNewFails && ((previous?.status?.availableReplicas ?? 0) > 0 || !done),
   };
 }
 

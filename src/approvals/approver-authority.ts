@@ -1,10 +1,17 @@
+import type { KubeIdentity } from '../cluster/impersonate.ts';
 import type { KubeReader } from '../cluster/kube-reader.ts';
 import type { WriteStep } from '../cluster/write-request.ts';
-import type { KubeIdentity } from '../cluster/impersonate.ts';
 import type { Config } from '../config.ts';
 
 /** The authorization attributes of one write step, as the API server will check them. */
-export function stepAttributes(s: WriteStep): { verb: string; group: string; resource: string; subresource?: string; namespace?: string; name: string } {
+export function stepAttributes(s: WriteStep): {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name: string;
+} {
   const group = s.apiVersion.includes('/') ? s.apiVersion.split('/')[0]! : '';
   const base = { group, resource: plural(s.kind), namespace: s.namespace, name: s.name };
   if (s.verb === 'evict') return { ...base, verb: 'create', group: '', resource: 'pods', subresource: 'eviction' };
@@ -26,17 +33,29 @@ export function plural(kind: string): string {
  * every approver must map to a Kubernetes identity (`approvals.identities`) and a
  * SubjectAccessReview must allow every step for it: approving is not a way around RBAC.
  */
-export async function approverAuthority(reader: KubeReader, config: Config, approvers: string[], steps: WriteStep[]): Promise<{ ok: true } | { ok: false; reason: string }> {
+export async function approverAuthority(
+  reader: KubeReader,
+  config: Config,
+  approvers: string[],
+  steps: WriteStep[],
+): Promise<{ ok: true } | { ok: false; reason: string }> {
   if (!config.approvals.checkAuthority) return { ok: true };
   for (const approver of approvers) {
     const who = config.approvals.identities[approver];
-    if (!who) return { ok: false, reason: `approver <@${approver}> has no Kubernetes identity in approvals.identities, so their authority cannot be checked` };
+    if (!who)
+      return {
+        ok: false,
+        reason: `approver <@${approver}> has no Kubernetes identity in approvals.identities, so their authority cannot be checked`,
+      };
     for (const step of steps) {
       const attrs = stepAttributes(step);
       const review = await reader.accessReview({ user: who.user, groups: who.groups, resourceAttributes: attrs });
       if (!review.status?.allowed) {
         const what = `${attrs.verb} ${attrs.resource}${attrs.subresource ? `/${attrs.subresource}` : ''} ${attrs.namespace ? `${attrs.namespace}/` : ''}${attrs.name}`;
-        return { ok: false, reason: `approver <@${approver}> (Kubernetes user ${who.user}) may not ${what} themselves${review.status?.reason ? `: ${review.status.reason}` : ''}` };
+        return {
+          ok: false,
+          reason: `approver <@${approver}> (Kubernetes user ${who.user}) may not ${what} themselves${review.status?.reason ? `: ${review.status.reason}` : ''}`,
+        };
       }
     }
   }
@@ -48,10 +67,17 @@ export async function approverAuthority(reader: KubeReader, config: Config, appr
  * the quorum (the last to approve) — Kubernetes impersonates one user — and an approver without a
  * mapped identity means nothing is applied. Without it, the executor's own credentials.
  */
-export function actingIdentity(config: Config, approversInOrder: string[]): { ok: true; who?: KubeIdentity; approver?: string } | { ok: false; reason: string } {
+export function actingIdentity(
+  config: Config,
+  approversInOrder: string[],
+): { ok: true; who?: KubeIdentity; approver?: string } | { ok: false; reason: string } {
   if (!config.approvals.impersonate) return { ok: true };
   const approver = approversInOrder.at(-1);
   const who = approver ? config.approvals.identities[approver] : undefined;
-  if (!approver || !who) return { ok: false, reason: `approvals.impersonate is on but approver <@${approver ?? '?'}> has no Kubernetes identity in approvals.identities` };
+  if (!approver || !who)
+    return {
+      ok: false,
+      reason: `approvals.impersonate is on but approver <@${approver ?? '?'}> has no Kubernetes identity in approvals.identities`,
+    };
   return { ok: true, who, approver };
 }

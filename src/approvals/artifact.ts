@@ -7,7 +7,14 @@ import { redactForReview } from './card-redaction.ts';
 // anything a reviewer approved having moved. uid and creationTimestamp differ on every dry-run of
 // a create. Everything else in metadata is content: labels, annotations, ownerReferences,
 // finalizers — a change to any of them is a change.
-const SERVER_WRITTEN = ['resourceVersion', 'managedFields', 'generation', 'creationTimestamp', 'uid', 'selfLink'] as const;
+const SERVER_WRITTEN = [
+  'resourceVersion',
+  'managedFields',
+  'generation',
+  'creationTimestamp',
+  'uid',
+  'selfLink',
+] as const;
 
 /**
  * The object as a change sees it: everything but status and the server's bookkeeping. Freshness
@@ -53,8 +60,20 @@ export function changeView(obj: KubeObject | undefined): Record<string, unknown>
  * The artifact an approval is bound to: cluster, action, the exact request (executed verbatim),
  * the target's content as seen at dry-run time, and the dry-run result.
  */
-export function artifactHash(p: { cluster: string; action: string; request: unknown; targetSpecHash: string; dryRun: unknown }): string {
-  return sha256({ cluster: p.cluster, action: p.action, request: p.request, targetSpecHash: p.targetSpecHash, dryRun: p.dryRun ?? null });
+export function artifactHash(p: {
+  cluster: string;
+  action: string;
+  request: unknown;
+  targetSpecHash: string;
+  dryRun: unknown;
+}): string {
+  return sha256({
+    cluster: p.cluster,
+    action: p.action,
+    request: p.request,
+    targetSpecHash: p.targetSpecHash,
+    dryRun: p.dryRun ?? null,
+  });
 }
 
 /** Stands in for an object that does not exist yet (apply_manifest creating it): an empty spec. */

@@ -14,21 +14,31 @@ export class RequestInvalid extends Error {}
  * its URL. Throws RequestInvalid otherwise.
  */
 export async function canonicalRequest(reader: KubeReader, request: WriteRequest): Promise<WriteRequest> {
-  if (request.verb === 'sequence') return { verb: 'sequence', steps: await Promise.all(request.steps.map((s) => canonicalStep(reader, s))) };
+  if (request.verb === 'sequence')
+    return { verb: 'sequence', steps: await Promise.all(request.steps.map((s) => canonicalStep(reader, s))) };
   return canonicalStep(reader, request);
 }
 
 async function canonicalStep(reader: KubeReader, step: WriteStep): Promise<WriteStep> {
-  if (step.verb === 'evict' && (step.apiVersion !== 'v1' || step.kind !== 'Pod')) throw new RequestInvalid(`only pods are evicted, not ${step.kind}`);
+  if (step.verb === 'evict' && (step.apiVersion !== 'v1' || step.kind !== 'Pod'))
+    throw new RequestInvalid(`only pods are evicted, not ${step.kind}`);
   const namespaced = await reader.isNamespaced(step.apiVersion, step.kind);
-  if (namespaced === undefined) throw new RequestInvalid(`the cluster does not serve ${step.kind} in ${step.apiVersion}`);
+  if (namespaced === undefined)
+    throw new RequestInvalid(`the cluster does not serve ${step.kind} in ${step.apiVersion}`);
   if (!isPathSegmentName(step.name)) throw new RequestInvalid(`"${step.name}" is not an object name`);
   const { namespace: given, ...rest } = step;
   const namespace = namespaced ? (given ?? reader.defaultNamespace) : undefined;
-  if (namespace !== undefined && !isDnsLabel(namespace)) throw new RequestInvalid(`"${namespace}" is not a namespace name (lowercase letters, digits and '-', at most 63 characters)`);
+  if (namespace !== undefined && !isDnsLabel(namespace))
+    throw new RequestInvalid(
+      `"${namespace}" is not a namespace name (lowercase letters, digits and '-', at most 63 characters)`,
+    );
   const out = { ...rest, ...(namespace !== undefined ? { namespace } : {}) } as WriteStep;
   if (out.verb === 'patch' && out.patchType === 'apply') {
-    const body = structuredClone(out.body) as { apiVersion?: string; kind?: string; metadata?: Record<string, unknown> };
+    const body = structuredClone(out.body) as {
+      apiVersion?: string;
+      kind?: string;
+      metadata?: Record<string, unknown>;
+    };
     if (body?.apiVersion !== out.apiVersion || body.kind !== out.kind || body.metadata?.name !== out.name) {
       throw new RequestInvalid('the applied manifest names another object than the request does');
     }

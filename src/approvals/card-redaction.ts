@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import { envValueMayBeSecret, redactText } from '../cluster/redact.ts';
-import { type WriteRequest, describeStep, stepsOf } from '../cluster/write-request.ts';
+import { describeStep, stepsOf, type WriteRequest } from '../cluster/write-request.ts';
 
 /**
  * How a hidden value appears on a card and in `claw show`: a short digest, so a reviewer sees
@@ -15,7 +15,11 @@ type EnvVar = { name: string; value: string; valueFrom?: unknown };
 
 /** An env var entry wherever it sits (a container's env, a JSON patch op's value). */
 function isEnvVar(v: Record<string, unknown>): v is EnvVar {
-  return typeof v.name === 'string' && typeof v.value === 'string' && Object.keys(v).every((k) => k === 'name' || k === 'value' || k === 'valueFrom');
+  return (
+    typeof v.name === 'string' &&
+    typeof v.value === 'string' &&
+    Object.keys(v).every((k) => k === 'name' || k === 'value' || k === 'valueFrom')
+  );
 }
 
 /**
@@ -29,9 +33,17 @@ export function redactForReview<T>(value: T, known: readonly string[] = []): T {
     if (Array.isArray(v)) return v.map(walk);
     if (!v || typeof v !== 'object') return v;
     const o = v as Record<string, unknown>;
-    if (isEnvVar(o)) return envValueMayBeSecret(o.name, o.value) ? { ...o, value: redactedMarker(o.value) } : { ...o, value: walk(o.value) };
+    if (isEnvVar(o))
+      return envValueMayBeSecret(o.name, o.value)
+        ? { ...o, value: redactedMarker(o.value) }
+        : { ...o, value: walk(o.value) };
     // A JSON patch op that sets one env value: the name is elsewhere, so judge the value alone.
-    if (typeof o.op === 'string' && typeof o.path === 'string' && /\/env\/[^/]+\/value$/.test(o.path) && typeof o.value === 'string') {
+    if (
+      typeof o.op === 'string' &&
+      typeof o.path === 'string' &&
+      /\/env\/[^/]+\/value$/.test(o.path) &&
+      typeof o.value === 'string'
+    ) {
       return { ...o, value: envValueMayBeSecret('', o.value) ? redactedMarker(o.value) : o.value };
     }
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, walk(x)]));
@@ -50,9 +62,11 @@ function scrubToMarkers(text: string, known: readonly string[]): string {
  * step's verb and target, then its body as YAML, redacted for review.
  */
 export function requestForReview(request: WriteRequest, known: readonly string[] = []): string {
-  return stepsOf(request).map((s) => {
-    const body = s.verb === 'patch' ? s.body : { ...(s.uid ? { uid: s.uid } : {}) };
-    const shown = redactForReview(body, known);
-    return `# ${describeStep(s)}\n${stringify(shown).trimEnd()}`;
-  }).join('\n');
+  return stepsOf(request)
+    .map((s) => {
+      const body = s.verb === 'patch' ? s.body : { ...(s.uid ? { uid: s.uid } : {}) };
+      const shown = redactForReview(body, known);
+      return `# ${describeStep(s)}\n${stringify(shown).trimEnd()}`;
+    })
+    .join('\n');
 }

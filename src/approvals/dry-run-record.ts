@@ -17,7 +17,17 @@ export interface DryRunRecord {
 }
 
 export function dryRunRecord(objects: (KubeObject | null)[]): DryRunRecord {
-  return { ok: true, results: objects.map((o) => (o ? { object: o.kind === 'Scale' ? { spec: o.spec ?? {} } : contentView(o), ...(o.metadata?.generation !== undefined ? { generation: o.metadata.generation } : {}) } : { gone: true })) };
+  return {
+    ok: true,
+    results: objects.map((o) =>
+      o
+        ? {
+            object: o.kind === 'Scale' ? { spec: o.spec ?? {} } : contentView(o),
+            ...(o.metadata?.generation !== undefined ? { generation: o.metadata.generation } : {}),
+          }
+        : { gone: true },
+    ),
+  };
 }
 
 /** The part of a dry-run the artifact hash covers (generation excluded: it is not the change). */
@@ -33,9 +43,21 @@ export function changeDiff(live: KubeObject, objects: (KubeObject | null)[], req
   const first = objects[0];
   const label = `${live.kind}/${live.metadata.name}`;
   const before = stringify(changeView(live)).trimEnd();
-  const primary = first === null
-    ? unifiedDiff(before, '', 3, [`${label} (live)`, `${label} (deleted by the server, dry-run)`])
-    : unifiedDiff(before, stringify(changeView(first?.kind === 'Scale' ? { ...live, spec: { ...live.spec, replicas: first.spec?.replicas } } : first)).trimEnd(), 3, [`${label} (live)`, `${label} (after, server dry-run)`]);
-  const rest = stepsOf(request).slice(1).map((s) => `# then ${describeStep(s)}: dry-run accepted`);
+  const primary =
+    first === null
+      ? unifiedDiff(before, '', 3, [`${label} (live)`, `${label} (deleted by the server, dry-run)`])
+      : unifiedDiff(
+          before,
+          stringify(
+            changeView(
+              first?.kind === 'Scale' ? { ...live, spec: { ...live.spec, replicas: first.spec?.replicas } } : first,
+            ),
+          ).trimEnd(),
+          3,
+          [`${label} (live)`, `${label} (after, server dry-run)`],
+        );
+  const rest = stepsOf(request)
+    .slice(1)
+    .map((s) => `# then ${describeStep(s)}: dry-run accepted`);
   return [primary, ...rest].filter(Boolean).join('\n');
 }

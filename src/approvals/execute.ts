@@ -2,23 +2,29 @@ import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { appendAudit } from '../audit/audit-log.ts';
 import { describeKubeError } from '../cluster/api-error.ts';
-import { type WriteRequest, type WriteStep, primaryRef, stepsOf, withResourceVersion } from '../cluster/write-request.ts';
-import { KubeWriter } from '../cluster/kube-writer.ts';
-import { KubeReader } from '../cluster/kube-reader.ts';
 import { impersonating } from '../cluster/impersonate.ts';
+import { KubeReader } from '../cluster/kube-reader.ts';
+import { KubeWriter } from '../cluster/kube-writer.ts';
+import {
+  primaryRef,
+  stepsOf,
+  type WriteRequest,
+  type WriteStep,
+  withResourceVersion,
+} from '../cluster/write-request.ts';
+import type { Config } from '../config.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
 import { type KubeObject, refLabel } from '../lib/kube-object.ts';
 import { listApprovals } from '../store/approvals.ts';
 import { type Db, maybeSignerOf } from '../store/db.ts';
-import { SigningKeyMissing } from '../store/signing-key.ts';
 import { getProposal, recordExecution, transitionProposal } from '../store/proposals.ts';
 import type { Proposal } from '../store/schema.ts';
-import type { Config } from '../config.ts';
+import { SigningKeyMissing } from '../store/signing-key.ts';
+import { actingIdentity, approverAuthority } from './approver-authority.ts';
 import { absent, artifactHash, contentHash } from './artifact.ts';
 import { type DryRunRecord, dryRunDigest, dryRunRecord } from './dry-run-record.ts';
-import { actingIdentity, approverAuthority } from './approver-authority.ts';
-import { verifyOutcome } from './verify-outcome.ts';
 import { proposalSealProblem, verifiedApprovals } from './seal.ts';
+import { verifyOutcome } from './verify-outcome.ts';
 
 export interface ExecuteDeps {
   db: Db;
@@ -40,7 +46,9 @@ export interface ExecutionOutcome {
   stale?: boolean;
 }
 
-export type ExecuteResult = { executed: true; proposal: Proposal; outcome: ExecutionOutcome } | { executed: false; reason: string; proposal?: Proposal };
+export type ExecuteResult =
+  | { executed: true; proposal: Proposal; outcome: ExecutionOutcome }
+  | { executed: false; reason: string; proposal?: Proposal };
 
 /**
  * The only code path that mutates a cluster (Invariant 1). Takes an approved proposal through
@@ -55,10 +63,16 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
   const signer = maybeSignerOf(db);
   if (!signer) return { executed: false, reason: new SigningKeyMissing('executing a proposal').message };
   // The claim names its executor: a replica that finds it dead can fence it (recover-execution).
-  const claimed = await transitionProposal(db, proposalId, ['approved'], 'executing', { execution: { executor, startedAt } });
+  const claimed = await transitionProposal(db, proposalId, ['approved'], 'executing', {
+    execution: { executor, startedAt },
+  });
   if (!claimed) {
     const p = await getProposal(db, proposalId);
-    return { executed: false, reason: p ? `proposal is ${p.status}, not approved` : `no proposal ${proposalId}`, proposal: p };
+    return {
+      executed: false,
+      reason: p ? `proposal is ${p.status}, not approved` : `no proposal ${proposalId}`,
+      proposal: p,
+    };
   }
   const finish = async (status: 'executed' | 'failed', outcome: ExecutionOutcome): Promise<ExecuteResult> => {
     const done = (await transitionProposal(db, proposalId, ['executing'], status, { outcome: { ...outcome } }))!;
@@ -67,19 +81,41 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
   };
   const request = claimed.request as unknown as WriteRequest;
   const stored = claimed.dry_run as unknown as DryRunRecord;
-  const recomputed = artifactHash({ cluster: claimed.cluster, action: claimed.action, request, targetSpecHash: claimed.target_spec_hash, dryRun: dryRunDigest(stored) });
+  const recomputed = artifactHash({
+    cluster: claimed.cluster,
+    action: claimed.action,
+    request,
+    targetSpecHash: claimed.target_spec_hash,
+    dryRun: dryRunDigest(stored),
+  });
   if (recomputed !== claimed.artifact_hash) {
-    return finish('failed', { applied: false, verified: false, message: 'refused: the stored proposal no longer matches the artifact that was approved' });
+    return finish('failed', {
+      applied: false,
+      verified: false,
+      message: 'refused: the stored proposal no longer matches the artifact that was approved',
+    });
   }
   // Only what the signing key vouches for counts: the proposal as signed at propose time, and
   // approvals signed by decide() for that proposal (rows written straight into the database do not).
   const unsealed = proposalSealProblem(signer, claimed);
-  if (unsealed) return finish('failed', { applied: false, verified: false, message: `refused: the proposal cannot be verified: ${unsealed}` });
+  if (unsealed)
+    return finish('failed', {
+      applied: false,
+      verified: false,
+      message: `refused: the proposal cannot be verified: ${unsealed}`,
+    });
   const approvals = verifiedApprovals(signer, claimed, await listApprovals(db, proposalId));
   if (approvals.length < claimed.required_approvals) {
-    return finish('failed', { applied: false, verified: false, message: `refused: ${approvals.length} of ${claimed.required_approvals} required approvals verify; the others were not signed by ClusterClaw's decision path` });
+    return finish('failed', {
+      applied: false,
+      verified: false,
+      message: `refused: ${approvals.length} of ${claimed.required_approvals} required approvals verify; the others were not signed by ClusterClaw's decision path`,
+    });
   }
-  const acting = actingIdentity(deps.config, approvals.map((a) => a.actor));
+  const acting = actingIdentity(
+    deps.config,
+    approvals.map((a) => a.actor),
+  );
   if (!acting.ok) return finish('failed', { applied: false, verified: false, message: `refused: ${acting.reason}` });
   // Reads, access reviews and verification use our credentials; the dry-run and the change itself
   // go as the approver when impersonating, so the cluster's RBAC has the last word.
@@ -90,14 +126,35 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
   let before: KubeObject;
   let applied = 0;
   try {
-    const authority = await approverAuthority(reader, deps.config, approvals.map((a) => a.actor), stepsOf(request));
-    if (!authority.ok) return finish('failed', { applied: false, verified: false, message: `refused: ${authority.reason}` });
-    await appendAudit(db, { actor, action: 'proposal.executing', subject: proposalId, data: { artifactHash: claimed.artifact_hash, approvers: approvals.map((a) => a.actor), ...(acting.who ? { actingAs: { approver: acting.approver, user: acting.who.user, groups: [...acting.who.groups] } } : {}) } });
+    const authority = await approverAuthority(
+      reader,
+      deps.config,
+      approvals.map((a) => a.actor),
+      stepsOf(request),
+    );
+    if (!authority.ok)
+      return finish('failed', { applied: false, verified: false, message: `refused: ${authority.reason}` });
+    await appendAudit(db, {
+      actor,
+      action: 'proposal.executing',
+      subject: proposalId,
+      data: {
+        artifactHash: claimed.artifact_hash,
+        approvers: approvals.map((a) => a.actor),
+        ...(acting.who
+          ? { actingAs: { approver: acting.approver, user: acting.who.user, groups: [...acting.who.groups] } }
+          : {}),
+      },
+    });
     before = (await reader.find(ref)) ?? absent(ref);
     // Written before the first write: a replica resuming after our death reads it (recover-execution).
     // Refused when that replica already took the execution back from us: we stop untouched.
     if (!(await recordExecution(db, proposalId, { executor, startedAt, before }))) {
-      return { executed: false, reason: 'another process took this execution over; nothing was applied here', proposal: await getProposal(db, proposalId) };
+      return {
+        executed: false,
+        reason: 'another process took this execution over; nothing was applied here',
+        proposal: await getProposal(db, proposalId),
+      };
     }
     const steps = stepsOf(request);
     // Read, compare with what was approved, then write with the resourceVersion just read as a
@@ -105,14 +162,24 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
     // compare again. Status churn bumps resourceVersion constantly, so only the content decides.
     for (let attempt = 1; ; attempt++) {
       if (contentHash(before) !== claimed.target_spec_hash) {
-        return finish('failed', { applied: false, verified: false, stale: true, message: `not applied: ${refLabel(ref)} changed since the dry-run, so the approval is void; a new proposal is needed` });
+        return finish('failed', {
+          applied: false,
+          verified: false,
+          stale: true,
+          message: `not applied: ${refLabel(ref)} changed since the dry-run, so the approval is void; a new proposal is needed`,
+        });
       }
       const rv = before.metadata.resourceVersion;
       const guarded = steps.map((s) => (rv && isStepOn(s, ref) ? withResourceVersion(s, rv) : s));
       try {
         const again = dryRunRecord(await writer.dryRun({ verb: 'sequence', steps: guarded }));
         if (canonicalJson(dryRunDigest(again)) !== canonicalJson(dryRunDigest(stored))) {
-          return finish('failed', { applied: false, verified: false, stale: true, message: 'not applied: a fresh dry-run no longer gives the approved result; a new proposal is needed' });
+          return finish('failed', {
+            applied: false,
+            verified: false,
+            stale: true,
+            message: 'not applied: a fresh dry-run no longer gives the approved result; a new proposal is needed',
+          });
         }
         await writer.apply(guarded[0]!);
         applied++;
@@ -129,13 +196,34 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
     }
   } catch (e) {
     const steps = stepsOf(request).length;
-    return finish('failed', { applied: applied > 0, verified: false, message: `${applied ? `applied ${applied} of ${steps} steps, then` : 'not applied:'} ${describeKubeError(e)}` });
+    return finish('failed', {
+      applied: applied > 0,
+      verified: false,
+      message: `${applied ? `applied ${applied} of ${steps} steps, then` : 'not applied:'} ${describeKubeError(e)}`,
+    });
   }
-  const verdict = await verifyOutcome(reader, { action: claimed.action, request, before }, { timeoutMs: deps.verifyTimeoutMs ?? 120_000, pollMs: deps.pollMs ?? 500 });
-  return finish(verdict.done ? 'executed' : 'failed', { applied: true, verified: verdict.done, message: verdict.message });
+  const verdict = await verifyOutcome(
+    reader,
+    { action: claimed.action, request, before },
+    { timeoutMs: deps.verifyTimeoutMs ?? 120_000, pollMs: deps.pollMs ?? 500 },
+  );
+  return finish(verdict.done ? 'executed' : 'failed', {
+    applied: true,
+    verified: verdict.done,
+    message: verdict.message,
+  });
 }
 
 /** Whether a step writes the proposal's target itself (not an eviction of a pod on a drained node). */
-function isStepOn(step: WriteStep, ref: { apiVersion: string; kind: string; namespace?: string; name: string }): boolean {
-  return step.verb !== 'evict' && step.kind === ref.kind && step.name === ref.name && step.namespace === ref.namespace && step.apiVersion === ref.apiVersion;
+function isStepOn(
+  step: WriteStep,
+  ref: { apiVersion: string; kind: string; namespace?: string; name: string },
+): boolean {
+  return (
+    step.verb !== 'evict' &&
+    step.kind === ref.kind &&
+    step.name === ref.name &&
+    step.namespace === ref.namespace &&
+    step.apiVersion === ref.apiVersion
+  );
 }

@@ -11,7 +11,12 @@ import { resumeRun } from '../store/runs.ts';
 export async function expireProposals(db: Db): Promise<number> {
   const expired = await expireDue(db);
   for (const p of expired) {
-    await appendAudit(db, { actor: 'system', action: 'proposal.expired', subject: p.id, data: { expiredAt: new Date(p.expires_at).toISOString() } });
+    await appendAudit(db, {
+      actor: 'system',
+      action: 'proposal.expired',
+      subject: p.id,
+      data: { expiredAt: new Date(p.expires_at).toISOString() },
+    });
     await resumeRun(db, p.run_id);
   }
   return expired.length;

@@ -3,7 +3,7 @@ import { describeKubeError } from '../cluster/api-error.ts';
 import type { KubeReader } from '../cluster/kube-reader.ts';
 import { redactText } from '../cluster/redact.ts';
 import { scrubValues, secretValues } from '../cluster/secret-values.ts';
-import { type WriteRequest, primaryRef } from '../cluster/write-request.ts';
+import { primaryRef, type WriteRequest } from '../cluster/write-request.ts';
 import type { Config } from '../config.ts';
 import { evaluatePolicy } from '../policy/evaluate.ts';
 import { type Db, signerOf } from '../store/db.ts';
@@ -13,7 +13,7 @@ import { resumeRun } from '../store/runs.ts';
 import type { Proposal, Task } from '../store/schema.ts';
 import type { WritePlan } from '../tools/define-tool.ts';
 import { absent, artifactHash, contentHash } from './artifact.ts';
-import { RequestInvalid, canonicalRequest, requestReach } from './canonical-request.ts';
+import { canonicalRequest, RequestInvalid, requestReach } from './canonical-request.ts';
 import { requestForReview } from './card-redaction.ts';
 import { changeDiff, dryRunDigest, dryRunRecord } from './dry-run-record.ts';
 import { dangerousChanges, maxRisk } from './request-risk.ts';
@@ -42,7 +42,10 @@ export interface ProposeDeps {
  * hash covers it and the executor sends it. Nothing here can change the cluster: the reader can
  * only dry-run. A refusal is recorded as a `refused` proposal naming why, then thrown.
  */
-export async function propose(deps: ProposeDeps, input: { task: Task; runId: string; plan: WritePlan }): Promise<Proposal> {
+export async function propose(
+  deps: ProposeDeps,
+  input: { task: Task; runId: string; plan: WritePlan },
+): Promise<Proposal> {
   const { task, runId, plan } = input;
   const cluster = deps.reader.cluster;
   let request: WriteRequest;
@@ -55,23 +58,58 @@ export async function propose(deps: ProposeDeps, input: { task: Task; runId: str
   const outside = outsideScope(task, request);
   if (outside) throw await refuse(deps, input, request, 'request', { rule: 'task-scope', reason: outside });
   const targetRef = primaryRef(request);
-  const target = { kind: targetRef.kind, ...(targetRef.namespace ? { namespace: targetRef.namespace } : {}), name: targetRef.name };
+  const target = {
+    kind: targetRef.kind,
+    ...(targetRef.namespace ? { namespace: targetRef.namespace } : {}),
+    name: targetRef.name,
+  };
   const found = await deps.reader.find(targetRef);
   const live = found ?? absent(targetRef);
   const reach = requestReach(request);
-  const policy = evaluatePolicy({
-    action: plan.action, cluster, target, namespaces: reach.namespaces, evictions: reach.evictions, labels: found?.metadata?.labels, risk: plan.risk, blastRadius: plan.blastRadius,
-    requester: task.requester, at: new Date(), activeDrains: plan.action === 'drain' ? await countActive(deps.db, cluster, 'drain') : 0,
-  }, deps.config);
+  const policy = evaluatePolicy(
+    {
+      action: plan.action,
+      cluster,
+      target,
+      namespaces: reach.namespaces,
+      evictions: reach.evictions,
+      labels: found?.metadata?.labels,
+      risk: plan.risk,
+      blastRadius: plan.blastRadius,
+      requester: task.requester,
+      at: new Date(),
+      activeDrains: plan.action === 'drain' ? await countActive(deps.db, cluster, 'drain') : 0,
+    },
+    deps.config,
+  );
   if (policy.decision === 'deny') {
-    await appendAudit(deps.db, { actor: `task:${task.requester}`, action: 'policy.denied', subject: task.id, data: { action: plan.action, target, rule: policy.rule, reason: policy.reason } });
-    throw await refuse(deps, input, request, 'policy', { rule: policy.rule, reason: `${policy.reason} (rule ${policy.rule})` }, target);
+    await appendAudit(deps.db, {
+      actor: `task:${task.requester}`,
+      action: 'policy.denied',
+      subject: task.id,
+      data: { action: plan.action, target, rule: policy.rule, reason: policy.reason },
+    });
+    throw await refuse(
+      deps,
+      input,
+      request,
+      'policy',
+      { rule: policy.rule, reason: `${policy.reason} (rule ${policy.rule})` },
+      target,
+    );
   }
   let objects: Awaited<ReturnType<KubeReader['dryRun']>>;
   try {
     objects = await deps.reader.dryRun(request);
   } catch (e) {
-    throw await refuse(deps, input, request, 'dry_run', { rule: 'dry-run', reason: `the server rejected the change in a dry-run: ${describeKubeError(e)}` }, target);
+    throw await refuse(
+      deps,
+      input,
+      request,
+      'dry_run',
+      { rule: 'dry-run', reason: `the server rejected the change in a dry-run: ${describeKubeError(e)}` },
+      target,
+    );
   }
   const record = dryRunRecord(objects);
   // What the request really does decides the risk, whatever the tool said: a change to a field
@@ -79,15 +117,40 @@ export async function propose(deps: ProposeDeps, input: { task: Task; runId: str
   const protectedNs = ['kube-system', 'kube-public', 'kube-node-lease', ...deps.config.policy.protectedNamespaces];
   const warnings = [
     ...dangerousChanges(found, objects[0]).map((what) => `changes ${what}`),
-    ...Object.entries(reach.evictions).filter(([ns]) => protectedNs.includes(ns)).map(([ns, pods]) => `evicts ${pods.length} pod(s) of protected namespace ${ns}: ${pods.join(', ')}`),
+    ...Object.entries(reach.evictions)
+      .filter(([ns]) => protectedNs.includes(ns))
+      .map(([ns, pods]) => `evicts ${pods.length} pod(s) of protected namespace ${ns}: ${pods.join(', ')}`),
   ];
   const risk = warnings.length ? maxRisk(plan.risk, 'high') : plan.risk;
   // The risk can only have risen: ask policy again, so "high risk needs two" holds for it too.
-  const decided = risk === plan.risk ? policy : evaluatePolicy({
-    action: plan.action, cluster, target, namespaces: reach.namespaces, evictions: reach.evictions, labels: found?.metadata?.labels, risk, blastRadius: plan.blastRadius,
-    requester: task.requester, at: new Date(), activeDrains: plan.action === 'drain' ? await countActive(deps.db, cluster, 'drain') : 0,
-  }, deps.config);
-  if (decided.decision === 'deny') throw await refuse(deps, input, request, 'policy', { rule: decided.rule, reason: `${decided.reason} (rule ${decided.rule})` }, target);
+  const decided =
+    risk === plan.risk
+      ? policy
+      : evaluatePolicy(
+          {
+            action: plan.action,
+            cluster,
+            target,
+            namespaces: reach.namespaces,
+            evictions: reach.evictions,
+            labels: found?.metadata?.labels,
+            risk,
+            blastRadius: plan.blastRadius,
+            requester: task.requester,
+            at: new Date(),
+            activeDrains: plan.action === 'drain' ? await countActive(deps.db, cluster, 'drain') : 0,
+          },
+          deps.config,
+        );
+  if (decided.decision === 'deny')
+    throw await refuse(
+      deps,
+      input,
+      request,
+      'policy',
+      { rule: decided.rule, reason: `${decided.reason} (rule ${decided.rule})` },
+      target,
+    );
   const targetSpecHash = contentHash(live);
   const hash = artifactHash({ cluster, action: plan.action, request, targetSpecHash, dryRun: dryRunDigest(record) });
   // A run that started over (its replica died before the run paused) proposes the same change
@@ -98,12 +161,32 @@ export async function propose(deps: ProposeDeps, input: { task: Task; runId: str
   const known = await secretValues(deps.reader, targetRef.namespace);
   // The older card is obsolete: audited, and its waiting run wakes to say so (fail closed).
   for (const old of await supersedePending(deps.db, cluster, target)) {
-    await appendAudit(deps.db, { actor: `task:${task.requester}`, action: 'proposal.superseded', subject: old.id, data: { by: id } });
+    await appendAudit(deps.db, {
+      actor: `task:${task.requester}`,
+      action: 'proposal.superseded',
+      subject: old.id,
+      data: { by: id },
+    });
     await resumeRun(deps.db, old.run_id);
   }
   const signer = signerOf(deps.db, 'proposing a change');
   const expiresAt = new Date(Date.now() + deps.config.approvals.ttlMinutes * 60_000);
-  const seal = signer.sign(proposalSeal({ id, run_id: runId, task_id: task.id, action: plan.action, cluster, target, request, artifact_hash: hash, risk, required_approvals: decided.count, approvers: decided.approvers, expires_at: expiresAt }));
+  const seal = signer.sign(
+    proposalSeal({
+      id,
+      run_id: runId,
+      task_id: task.id,
+      action: plan.action,
+      cluster,
+      target,
+      request,
+      artifact_hash: hash,
+      risk,
+      required_approvals: decided.count,
+      approvers: decided.approvers,
+      expires_at: expiresAt,
+    }),
+  );
   const proposal = await insertProposal(deps.db, {
     id,
     run_id: runId,
@@ -118,7 +201,12 @@ export async function propose(deps: ProposeDeps, input: { task: Task; runId: str
     diff: scrubValues(redactText(changeDiff(live, objects, request)), known),
     request_view: requestForReview(request, known),
     risk,
-    blast_radius: JSON.stringify({ ...plan.blastRadius, rollback: plan.rollback, ...(plan.undo ? { undo: plan.undo } : {}), ...(warnings.length ? { warnings } : {}) }),
+    blast_radius: JSON.stringify({
+      ...plan.blastRadius,
+      rollback: plan.rollback,
+      ...(plan.undo ? { undo: plan.undo } : {}),
+      ...(warnings.length ? { warnings } : {}),
+    }),
     rationale: plan.summary,
     required_approvals: decided.count,
     policy_rule: decided.rule,
@@ -128,7 +216,21 @@ export async function propose(deps: ProposeDeps, input: { task: Task; runId: str
     key_id: seal.keyId,
     signature: seal.mac,
   });
-  await appendAudit(deps.db, { actor: `task:${task.requester}`, action: 'proposal.created', subject: proposal.id, data: { action: plan.action, target, artifactHash: hash, rule: decided.rule, approvals: decided.count, risk, warnings, trace: decided.trace } });
+  await appendAudit(deps.db, {
+    actor: `task:${task.requester}`,
+    action: 'proposal.created',
+    subject: proposal.id,
+    data: {
+      action: plan.action,
+      target,
+      artifactHash: hash,
+      rule: decided.rule,
+      approvals: decided.count,
+      risk,
+      warnings,
+      trace: decided.trace,
+    },
+  });
   return proposal;
 }
 
@@ -137,15 +239,36 @@ export async function propose(deps: ProposeDeps, input: { task: Task; runId: str
  * pending, never approvable), with the rule or stage that refused it, and returns the error to
  * throw. The run's thread says why; `claw show` and `--json` list it.
  */
-async function refuse(deps: ProposeDeps, input: { task: Task; runId: string; plan: WritePlan }, request: WriteRequest, stage: ProposalRefused['stage'], why: { rule: string; reason: string }, target = input.plan.target): Promise<ProposalRefused> {
+async function refuse(
+  deps: ProposeDeps,
+  input: { task: Task; runId: string; plan: WritePlan },
+  request: WriteRequest,
+  stage: ProposalRefused['stage'],
+  why: { rule: string; reason: string },
+  target = input.plan.target,
+): Promise<ProposalRefused> {
   const id = newId('prop');
   await insertProposal(deps.db, {
-    id, run_id: input.runId, task_id: input.task.id, action: input.plan.action, cluster: deps.reader.cluster,
-    target: JSON.stringify(target), request: JSON.stringify(request), target_spec_hash: '', artifact_hash: '',
-    dry_run: JSON.stringify({ ok: false, error: why.reason }), diff: '', risk: input.plan.risk,
-    blast_radius: JSON.stringify({ ...input.plan.blastRadius, rollback: input.plan.rollback }), rationale: input.plan.summary,
-    required_approvals: 0, policy_rule: why.rule, approvers: JSON.stringify([]), status: 'refused',
-    outcome: JSON.stringify({ refused: { stage, rule: why.rule, reason: why.reason } }), expires_at: new Date(),
+    id,
+    run_id: input.runId,
+    task_id: input.task.id,
+    action: input.plan.action,
+    cluster: deps.reader.cluster,
+    target: JSON.stringify(target),
+    request: JSON.stringify(request),
+    target_spec_hash: '',
+    artifact_hash: '',
+    dry_run: JSON.stringify({ ok: false, error: why.reason }),
+    diff: '',
+    risk: input.plan.risk,
+    blast_radius: JSON.stringify({ ...input.plan.blastRadius, rollback: input.plan.rollback }),
+    rationale: input.plan.summary,
+    required_approvals: 0,
+    policy_rule: why.rule,
+    approvers: JSON.stringify([]),
+    status: 'refused',
+    outcome: JSON.stringify({ refused: { stage, rule: why.rule, reason: why.reason } }),
+    expires_at: new Date(),
   });
   return new ProposalRefused(stage, why.reason, id);
 }

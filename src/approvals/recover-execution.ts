@@ -1,6 +1,6 @@
 import { appendAudit } from '../audit/audit-log.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
-import { type WriteRequest, primaryRef } from '../cluster/write-request.ts';
+import { primaryRef, type WriteRequest } from '../cluster/write-request.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
 import { fenceExecution, getProposal, transitionProposal } from '../store/proposals.ts';
 import { absent, contentHash } from './artifact.ts';
@@ -17,7 +17,11 @@ import { verifyOutcome } from './verify-outcome.ts';
  * its target may have written: a target still as approved means it did not, and it is not
  * retried (it could still be about to); otherwise the change is verified now. Recorded once.
  */
-export async function recoverExecution(deps: ExecuteDeps & { waitMs?: number }, proposalId: string, actor: string): Promise<ExecuteResult> {
+export async function recoverExecution(
+  deps: ExecuteDeps & { waitMs?: number },
+  proposalId: string,
+  actor: string,
+): Promise<ExecuteResult> {
   const deadline = Date.now() + (deps.waitMs ?? 0);
   let p = await getProposal(deps.db, proposalId);
   // A supervisor executes under the run's lease, which we now hold: that executor is gone.
@@ -26,14 +30,27 @@ export async function recoverExecution(deps: ExecuteDeps & { waitMs?: number }, 
     await new Promise((r) => setTimeout(r, deps.pollMs ?? 500));
     p = await getProposal(deps.db, proposalId);
   }
-  if (p?.status !== 'executing') return { executed: false, reason: p ? `proposal is ${p.status}` : `no proposal ${proposalId}`, proposal: p };
+  if (p?.status !== 'executing')
+    return { executed: false, reason: p ? `proposal is ${p.status}` : `no proposal ${proposalId}`, proposal: p };
 
   const request = p.request as unknown as WriteRequest;
   const ref = primaryRef(request);
   const finish = async (status: 'executed' | 'failed', outcome: ExecutionOutcome): Promise<ExecuteResult> => {
-    const done = await transitionProposal(deps.db, proposalId, ['executing'], status, { outcome: { ...outcome, recovered: true } });
-    if (!done) return { executed: false, reason: 'another process recorded the outcome first', proposal: await getProposal(deps.db, proposalId) };
-    await appendAudit(deps.db, { actor, action: `proposal.${status}`, subject: proposalId, data: { ...outcome, recovered: true, interruptedExecutor: p.execution?.executor ?? null } });
+    const done = await transitionProposal(deps.db, proposalId, ['executing'], status, {
+      outcome: { ...outcome, recovered: true },
+    });
+    if (!done)
+      return {
+        executed: false,
+        reason: 'another process recorded the outcome first',
+        proposal: await getProposal(deps.db, proposalId),
+      };
+    await appendAudit(deps.db, {
+      actor,
+      action: `proposal.${status}`,
+      subject: proposalId,
+      data: { ...outcome, recovered: true, interruptedExecutor: p.execution?.executor ?? null },
+    });
     return { executed: true, proposal: done, outcome };
   };
   const who = p.execution?.executor ? ` (${p.execution.executor})` : '';
@@ -41,16 +58,37 @@ export async function recoverExecution(deps: ExecuteDeps & { waitMs?: number }, 
     // Claimed, never journalled: nothing was applied. Fence the dead executor, execute afresh
     // (artifact, approvals and freshness are checked again).
     if (p.execution && (await fenceExecution(deps.db, proposalId, p.execution.executor))) {
-      await appendAudit(deps.db, { actor, action: 'proposal.execution_taken_over', subject: proposalId, data: { interruptedExecutor: p.execution.executor } });
+      await appendAudit(deps.db, {
+        actor,
+        action: 'proposal.execution_taken_over',
+        subject: proposalId,
+        data: { interruptedExecutor: p.execution.executor },
+      });
       return executeProposal(deps, proposalId, actor);
     }
-    return finish('failed', { applied: false, verified: false, message: `interrupted before anything was applied: its executor${who} stopped; nothing changed and it is not retried, so a new proposal is needed` });
+    return finish('failed', {
+      applied: false,
+      verified: false,
+      message: `interrupted before anything was applied: its executor${who} stopped; nothing changed and it is not retried, so a new proposal is needed`,
+    });
   }
   const reader = new KubeReader(deps.kubeConfigFor(p.cluster));
   const current = (await reader.find(ref)) ?? absent(ref);
   if (contentHash(current) === p.target_spec_hash) {
-    return finish('failed', { applied: false, verified: false, message: `interrupted before the change was applied: its executor${who} stopped; the target is as it was approved, so nothing changed and it is not retried` });
+    return finish('failed', {
+      applied: false,
+      verified: false,
+      message: `interrupted before the change was applied: its executor${who} stopped; the target is as it was approved, so nothing changed and it is not retried`,
+    });
   }
-  const verdict = await verifyOutcome(reader, { action: p.action, request, before: p.execution.before as KubeObject }, { timeoutMs: deps.verifyTimeoutMs ?? 120_000, pollMs: deps.pollMs ?? 500 });
-  return finish(verdict.done ? 'executed' : 'failed', { applied: true, verified: verdict.done, message: `${verdict.message} (verified after its executor${who} stopped mid-way; not applied again)` });
+  const verdict = await verifyOutcome(
+    reader,
+    { action: p.action, request, before: p.execution.before as KubeObject },
+    { timeoutMs: deps.verifyTimeoutMs ?? 120_000, pollMs: deps.pollMs ?? 500 },
+  );
+  return finish(verdict.done ? 'executed' : 'failed', {
+    applied: true,
+    verified: verdict.done,
+    message: `${verdict.message} (verified after its executor${who} stopped mid-way; not applied again)`,
+  });
 }

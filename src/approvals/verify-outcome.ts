@@ -2,8 +2,8 @@ import { diagnosePod } from '../analyzers/pod-health.ts';
 import { currentRevisionFailure, rolloutStatus } from '../analyzers/rollout.ts';
 import { workloadStatus } from '../analyzers/workload-status.ts';
 import type { KubeReader } from '../cluster/kube-reader.ts';
-import { type WriteRequest, primaryRef, stepsOf } from '../cluster/write-request.ts';
-import { type KubeObject, isPodReady } from '../lib/kube-object.ts';
+import { primaryRef, stepsOf, type WriteRequest } from '../cluster/write-request.ts';
+import { isPodReady, type KubeObject } from '../lib/kube-object.ts';
 import { parseQuantity } from '../lib/quantity.ts';
 
 export interface Verdict {
@@ -19,7 +19,11 @@ type Check = () => Promise<Verdict>;
  * rollout completed, the node is cordoned, the pod was replaced, the claim grew…) until it passes,
  * visibly fails, or time runs out.
  */
-export async function verifyOutcome(reader: KubeReader, p: { action: string; request: WriteRequest; before: KubeObject }, opts: { timeoutMs: number; pollMs: number }): Promise<Verdict> {
+export async function verifyOutcome(
+  reader: KubeReader,
+  p: { action: string; request: WriteRequest; before: KubeObject },
+  opts: { timeoutMs: number; pollMs: number },
+): Promise<Verdict> {
   const check = checkFor(reader, p);
   const deadline = Date.now() + opts.timeoutMs;
   let last: Verdict = { done: false, message: 'not checked' };
@@ -40,34 +44,59 @@ function checkFor(reader: KubeReader, p: { action: string; request: WriteRequest
       const want = p.action === 'cordon';
       return async () => {
         const node = await reader.read(ref);
-        return { done: Boolean(node.spec?.unschedulable) === want, message: `node ${ref.name} is ${node.spec?.unschedulable ? 'cordoned' : 'schedulable'}` };
+        return {
+          done: Boolean(node.spec?.unschedulable) === want,
+          message: `node ${ref.name} is ${node.spec?.unschedulable ? 'cordoned' : 'schedulable'}`,
+        };
       };
     }
     case 'drain': {
       const evicted = stepsOf(p.request).filter((s) => s.verb === 'evict');
       return async () => {
-        const left = (await Promise.all(evicted.map((s) => reader.find(s)))).filter((pod, i) => pod && (!evicted[i]!.uid || pod.metadata.uid === evicted[i]!.uid));
-        return { done: left.length === 0, message: left.length ? `${left.length} evicted pod(s) still terminating on ${ref.name}` : `node ${ref.name} is cordoned and its ${evicted.length} pod(s) were evicted` };
+        const left = (await Promise.all(evicted.map((s) => reader.find(s)))).filter(
+          (pod, i) => pod && (!evicted[i]!.uid || pod.metadata.uid === evicted[i]!.uid),
+        );
+        return {
+          done: left.length === 0,
+          message: left.length
+            ? `${left.length} evicted pod(s) still terminating on ${ref.name}`
+            : `node ${ref.name} is cordoned and its ${evicted.length} pod(s) were evicted`,
+        };
       };
     }
     case 'delete_pod': {
       const owner = p.before.metadata.ownerReferences?.find((r) => r.controller);
       return async () => {
         const pod = await reader.find(ref);
-        if (pod && pod.metadata.uid === p.before.metadata.uid) return { done: false, message: `pod ${ns}/${ref.name} is still terminating` };
-        if (!owner) return { done: true, message: `pod ${ns}/${ref.name} was deleted (it has no controller, so nothing replaces it)` };
-        const siblings = (await reader.listPods(ns)).filter((x) => x.metadata.ownerReferences?.some((r) => r.uid === owner.uid) && x.metadata.uid !== p.before.metadata.uid);
+        if (pod && pod.metadata.uid === p.before.metadata.uid)
+          return { done: false, message: `pod ${ns}/${ref.name} is still terminating` };
+        if (!owner)
+          return {
+            done: true,
+            message: `pod ${ns}/${ref.name} was deleted (it has no controller, so nothing replaces it)`,
+          };
+        const siblings = (await reader.listPods(ns)).filter(
+          (x) =>
+            x.metadata.ownerReferences?.some((r) => r.uid === owner.uid) && x.metadata.uid !== p.before.metadata.uid,
+        );
         const ready = siblings.filter(isPodReady).length;
-        return { done: ready > 0, message: `pod deleted; ${owner.kind} ${owner.name} has ${ready}/${siblings.length} replacement pod(s) ready` };
+        return {
+          done: ready > 0,
+          message: `pod deleted; ${owner.kind} ${owner.name} has ${ready}/${siblings.length} replacement pod(s) ready`,
+        };
       };
     }
     case 'expand_pvc': {
-      const body = (stepsOf(p.request)[0] as { body?: { spec?: { resources?: { requests?: { storage?: string } } } } }).body;
+      const body = (stepsOf(p.request)[0] as { body?: { spec?: { resources?: { requests?: { storage?: string } } } } })
+        .body;
       const want = parseQuantity(body?.spec?.resources?.requests?.storage) ?? 0;
       return async () => {
         const pvc = await reader.read(ref);
         const has = pvc.status?.capacity?.storage;
-        return { done: (parseQuantity(has) ?? 0) >= want, message: `claim ${ns}/${ref.name} capacity is ${has ?? 'unknown'}` };
+        return {
+          done: (parseQuantity(has) ?? 0) >= want,
+          message: `claim ${ns}/${ref.name} capacity is ${has ?? 'unknown'}`,
+        };
       };
     }
   }
@@ -88,7 +117,12 @@ function checkFor(reader: KubeReader, p: { action: string; request: WriteRequest
   }
   return async () => {
     const obj = await reader.find(ref);
-    return { done: obj !== undefined, message: obj ? `${ref.kind} ${ns ? `${ns}/` : ''}${ref.name} is stored at generation ${obj.metadata.generation ?? '-'}` : `${ref.kind} ${ref.name} is gone` };
+    return {
+      done: obj !== undefined,
+      message: obj
+        ? `${ref.kind} ${ns ? `${ns}/` : ''}${ref.name} is stored at generation ${obj.metadata.generation ?? '-'}`
+        : `${ref.kind} ${ref.name} is gone`,
+    };
   };
 }
 
@@ -97,6 +131,11 @@ async function deploymentRollout(reader: KubeReader, namespace: string, name: st
   const d = await reader.readDeployment(namespace, name);
   const status = rolloutStatus(d);
   if (status.done || status.failed) return status;
-  const failing = currentRevisionFailure(d, await reader.listReplicaSets(namespace), await reader.listPods(namespace), diagnosePod);
+  const failing = currentRevisionFailure(
+    d,
+    await reader.listReplicaSets(namespace),
+    await reader.listPods(namespace),
+    diagnosePod,
+  );
   return failing ? { done: false, failed: true, message: `rollout is failing: ${failing}` } : status;
 }

@@ -23,7 +23,13 @@ const GENESIS = '0'.repeat(64);
  * One link: HMAC(key, prev ‖ entry) with the signing key, so no one who can only write the
  * database can forge or re-chain rows; a plain SHA-256 for rows from before signing (keyId null).
  */
-function linkHash(signer: Signer | undefined, keyId: string | null, prev: string, at: string, e: AuditEntry): string | undefined {
+function linkHash(
+  signer: Signer | undefined,
+  keyId: string | null,
+  prev: string,
+  at: string,
+  e: AuditEntry,
+): string | undefined {
   const body = prev + canonicalJson({ at, actor: e.actor, action: e.action, subject: e.subject, data: e.data ?? {} });
   if (keyId === null) return createHash('sha256').update(body).digest('hex');
   return signer?.macWith(keyId, body);
@@ -51,7 +57,20 @@ export async function appendAudit(db: Db, e: AuditEntry): Promise<string> {
     const prev = last?.hash ?? GENESIS;
     const at = new Date().toISOString();
     const hash = linkHash(signer, signer.keyId, prev, at, e)!;
-    const row = await trx.insertInto('audit_log').values({ at, actor: e.actor, action: e.action, subject: e.subject, data: JSON.stringify(e.data ?? {}), prev_hash: prev, hash, key_id: signer.keyId }).returning('seq').executeTakeFirstOrThrow();
+    const row = await trx
+      .insertInto('audit_log')
+      .values({
+        at,
+        actor: e.actor,
+        action: e.action,
+        subject: e.subject,
+        data: JSON.stringify(e.data ?? {}),
+        prev_hash: prev,
+        hash,
+        key_id: signer.keyId,
+      })
+      .returning('seq')
+      .executeTakeFirstOrThrow();
     return { seq: String(row.seq), hash };
   });
   headWatchers.get(db)?.(head);
@@ -60,11 +79,18 @@ export async function appendAudit(db: Db, e: AuditEntry): Promise<string> {
 
 /** The newest row's sequence number and hash; undefined for an empty log. Appends nothing. */
 export async function auditHead(db: Db): Promise<AuditHead | undefined> {
-  const last = await db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const last = await db
+    .selectFrom('audit_log')
+    .select(['seq', 'hash'])
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return last ? { seq: String(last.seq), hash: last.hash } : undefined;
 }
 
-export type AuditVerdict = { ok: true; entries: number; head?: AuditHead } | { ok: false; brokenAt: string; reason: string };
+export type AuditVerdict =
+  | { ok: true; entries: number; head?: AuditHead }
+  | { ok: false; brokenAt: string; reason: string };
 
 /**
  * Recomputes the chain from the first row. Fails at the first row whose link does not verify: an
@@ -82,20 +108,43 @@ export async function verifyAudit(db: Db, expectHead?: AuditHead): Promise<Audit
   for (const r of rows) {
     const seq = String(r.seq);
     if (r.key_id === null && keyed) return { ok: false, brokenAt: seq, reason: 'an unsigned row after signed ones' };
-    if (r.key_id !== null && !signer?.knows(r.key_id)) return { ok: false, brokenAt: seq, reason: `signed with key ${r.key_id}, which this process does not have (CLAW_SIGNING_KEY, CLAW_SIGNING_KEY_PREVIOUS)` };
+    if (r.key_id !== null && !signer?.knows(r.key_id))
+      return {
+        ok: false,
+        brokenAt: seq,
+        reason: `signed with key ${r.key_id}, which this process does not have (CLAW_SIGNING_KEY, CLAW_SIGNING_KEY_PREVIOUS)`,
+      };
     keyed ||= r.key_id !== null;
     const at = new Date(r.at).toISOString();
-    if (r.prev_hash !== prev) return { ok: false, brokenAt: seq, reason: 'it does not link to the row before it (a row was deleted or inserted)' };
-    if (linkHash(signer, r.key_id, prev, at, { actor: r.actor, action: r.action, subject: r.subject, data: r.data }) !== r.hash) return { ok: false, brokenAt: seq, reason: 'its content does not match its hash (it was edited)' };
+    if (r.prev_hash !== prev)
+      return {
+        ok: false,
+        brokenAt: seq,
+        reason: 'it does not link to the row before it (a row was deleted or inserted)',
+      };
+    if (
+      linkHash(signer, r.key_id, prev, at, { actor: r.actor, action: r.action, subject: r.subject, data: r.data }) !==
+      r.hash
+    )
+      return { ok: false, brokenAt: seq, reason: 'its content does not match its hash (it was edited)' };
     if (expectHead && seq === expectHead.seq) {
-      if (r.hash !== expectHead.hash) return { ok: false, brokenAt: seq, reason: `the expected head ${expectHead.seq}:${expectHead.hash.slice(0, 16)}… was rewritten` };
+      if (r.hash !== expectHead.hash)
+        return {
+          ok: false,
+          brokenAt: seq,
+          reason: `the expected head ${expectHead.seq}:${expectHead.hash.slice(0, 16)}… was rewritten`,
+        };
       reached = true;
     }
     prev = r.hash;
   }
   if (expectHead && !reached) {
     const last = rows.at(-1);
-    return { ok: false, brokenAt: expectHead.seq, reason: `the log ends at ${last ? String(last.seq) : 'nothing'}, before the expected head ${expectHead.seq}: rows were deleted` };
+    return {
+      ok: false,
+      brokenAt: expectHead.seq,
+      reason: `the log ends at ${last ? String(last.seq) : 'nothing'}, before the expected head ${expectHead.seq}: rows were deleted`,
+    };
   }
   const last = rows.at(-1);
   return { ok: true, entries: rows.length, ...(last ? { head: { seq: String(last.seq), hash: last.hash } } : {}) };

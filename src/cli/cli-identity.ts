@@ -22,24 +22,37 @@ export class IdentityRefused extends Error {}
  * approver. `--as` is refused there unless approvals.cliAs (a deliberate single-operator opt-in,
  * audited as such). `needApprover`: deciding needs a mapped approver.
  */
-export async function cliIdentity(rt: Runtime, config: Config, opts: { as?: string; needApprover?: boolean }): Promise<CliIdentity> {
+export async function cliIdentity(
+  rt: Runtime,
+  config: Config,
+  opts: { as?: string; needApprover?: boolean },
+): Promise<CliIdentity> {
   const osUser = currentOsUser();
   if (!config.databaseUrl) {
-    if (opts.needApprover && !opts.as) throw new UsageError('--as USER is required (the Slack user ID of the approver)');
+    if (opts.needApprover && !opts.as)
+      throw new UsageError('--as USER is required (the Slack user ID of the approver)');
     return { actor: opts.as ?? `cli:${config.osUser}`, via: { surface: 'cli', osUser } };
   }
   if (opts.as) {
-    if (!config.approvals.cliAs) throw new IdentityRefused('--as is refused on a shared store (DATABASE_URL): the CLI acts as its kubeconfig\'s Kubernetes identity, mapped to an approver by approvals.identities. Set approvals.cliAs: true in claw.yaml only for a single-operator setup');
+    if (!config.approvals.cliAs)
+      throw new IdentityRefused(
+        "--as is refused on a shared store (DATABASE_URL): the CLI acts as its kubeconfig's Kubernetes identity, mapped to an approver by approvals.identities. Set approvals.cliAs: true in claw.yaml only for a single-operator setup",
+      );
     return { actor: opts.as, via: { surface: 'cli', osUser, cliAs: true } };
   }
   let who: { username: string };
   try {
     who = await new KubeReader(rt.kubeConfigFor('default')).whoAmI();
   } catch (e) {
-    throw new IdentityRefused(`cannot tell who you are: the API server did not answer a SelfSubjectReview through your kubeconfig (${(e as Error).message})`);
+    throw new IdentityRefused(
+      `cannot tell who you are: the API server did not answer a SelfSubjectReview through your kubeconfig (${(e as Error).message})`,
+    );
   }
   const approver = Object.entries(config.approvals.identities).find(([, id]) => id.user === who.username)?.[0];
-  if (opts.needApprover && !approver) throw new IdentityRefused(`Kubernetes user "${who.username}" is not mapped to an approver: add them under approvals.identities in claw.yaml`);
+  if (opts.needApprover && !approver)
+    throw new IdentityRefused(
+      `Kubernetes user "${who.username}" is not mapped to an approver: add them under approvals.identities in claw.yaml`,
+    );
   return { actor: approver ?? `k8s:${who.username}`, via: { surface: 'cli', osUser, kubernetesUser: who.username } };
 }
 

@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import { type Runtime, openRuntime } from '../runtime.ts';
+import { openRuntime, type Runtime } from '../runtime.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import { terminalSink } from './terminal-sink.ts';
 
@@ -8,8 +8,17 @@ export interface CliRuntime extends Runtime {
 }
 
 /** Store, kubeconfig and an in-process supervisor that renders to the terminal (stderr). */
-export async function runtimeForCli(config: Config, opts: { verbose?: boolean; memoryStore?: boolean } = {}): Promise<CliRuntime> {
+export async function runtimeForCli(
+  config: Config,
+  opts: { verbose?: boolean; memoryStore?: boolean } = {},
+): Promise<CliRuntime> {
   const rt = await openRuntime(config, { logLevel: opts.verbose ? 'debug' : 'warn', memoryStore: opts.memoryStore });
-  const supervisor = new Supervisor({ db: rt.store.db, config, logger: rt.logger, kubeConfigFor: rt.kubeConfigFor, sinks: [terminalSink(process.stderr, opts.verbose)] });
+  const supervisor = new Supervisor({
+    db: rt.store.db,
+    config,
+    logger: rt.logger,
+    kubeConfigFor: rt.kubeConfigFor,
+    sinks: [terminalSink(process.stderr, opts.verbose)],
+  });
   return { ...rt, supervisor };
 }

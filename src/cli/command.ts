@@ -10,7 +10,11 @@ export interface Command {
 export class UsageError extends Error {}
 
 /** `node:util` parseArgs with usage errors instead of exceptions about internals. */
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, allowPositionals = true) {
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: T,
+  allowPositionals = true,
+) {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (e) {

@@ -11,7 +11,8 @@ export async function driveRun(supervisor: Supervisor, db: Db, runId: string, ti
   for (;;) {
     const run = (await getRun(db, runId))!;
     if (RESTING.includes(run.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} did not finish within ${Math.round(timeoutMs / 1000)}s (status ${run.status})`);
+    if (Date.now() > deadline)
+      throw new Error(`run ${runId} did not finish within ${Math.round(timeoutMs / 1000)}s (status ${run.status})`);
     if (!(await supervisor.runOnce())) await new Promise((r) => setTimeout(r, 100));
   }
 }

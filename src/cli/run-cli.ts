@@ -1,26 +1,45 @@
 import { NoClusterError } from '../cluster/kube-config.ts';
 import { ConfigError } from '../config.ts';
 import { StoreLockedError } from '../store/db.ts';
-import { type Command, UsageError } from './command.ts';
-import { IdentityRefused } from './cli-identity.ts';
 import { SigningKeyMissing } from '../store/signing-key.ts';
+import { IdentityRefused } from './cli-identity.ts';
+import { type Command, UsageError } from './command.ts';
 import { auditCommand } from './commands/audit.ts';
-import { rbacCommand } from './commands/rbac.ts';
 import { approveCommand, rejectCommand } from './commands/decide.ts';
 import { demoCommand } from './commands/demo.ts';
 import { evalCommand } from './commands/eval.ts';
 import { investigateCommand } from './commands/investigate.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { policyCommand } from './commands/policy.ts';
+import { rbacCommand } from './commands/rbac.ts';
 import { cancelCommand, runsCommand, showCommand } from './commands/runs.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
 import { serveCommand } from './commands/serve.ts';
 
-const COMMANDS: Command[] = [serveCommand, demoCommand, sandboxCommand, investigateCommand, runsCommand, showCommand, cancelCommand, approveCommand, rejectCommand, policyCommand, auditCommand, rbacCommand, migrateCommand, evalCommand];
+const COMMANDS: Command[] = [
+  serveCommand,
+  demoCommand,
+  sandboxCommand,
+  investigateCommand,
+  runsCommand,
+  showCommand,
+  cancelCommand,
+  approveCommand,
+  rejectCommand,
+  policyCommand,
+  auditCommand,
+  rbacCommand,
+  migrateCommand,
+  evalCommand,
+];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));
-  return ['usage: claw <command> [options]', '', ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`)].join('\n');
+  return [
+    'usage: claw <command> [options]',
+    '',
+    ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+  ].join('\n');
 }
 
 /** Dispatches argv to a command; returns the exit code. Errors are one clear line on stderr. */
@@ -42,7 +61,13 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`claw ${name}: ${e.message}\nusage: claw ${command.usage}\n`);
       return 2;
     }
-    if (e instanceof ConfigError || e instanceof StoreLockedError || e instanceof NoClusterError || e instanceof IdentityRefused || e instanceof SigningKeyMissing) {
+    if (
+      e instanceof ConfigError ||
+      e instanceof StoreLockedError ||
+      e instanceof NoClusterError ||
+      e instanceof IdentityRefused ||
+      e instanceof SigningKeyMissing
+    ) {
       process.stderr.write(`claw ${name}: ${e.message}\n`);
       return 1;
     }

@@ -2,7 +2,14 @@ import type { PersistedEvent, RunSink } from '../supervisor/run-sink.ts';
 
 const tty = process.stderr.isTTY;
 const paint = (code: string) => (s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);
-export const style = { bold: paint('1'), dim: paint('2'), red: paint('31'), green: paint('32'), yellow: paint('33'), cyan: paint('36') };
+export const style = {
+  bold: paint('1'),
+  dim: paint('2'),
+  red: paint('31'),
+  green: paint('32'),
+  yellow: paint('33'),
+  cyan: paint('36'),
+};
 
 /** Renders run progress on stderr for `claw investigate` and `claw demo`. */
 export function terminalSink(out: NodeJS.WritableStream = process.stderr, verbose = false): RunSink {
@@ -24,7 +31,10 @@ export function renderEvent(e: PersistedEvent, verbose = false): string | undefi
     case 'tool_result':
       return style.dim(`  · ${d.tool}: ${d.ok ? d.summary : `error: ${d.summary}`}`);
     case 'finding':
-      return [`${style.yellow('◆')} ${style.bold(`[${d.category}]`)} ${d.summary}`, ...(d.evidence as string[]).map((x) => style.dim(`    – ${x}`))].join('\n');
+      return [
+        `${style.yellow('◆')} ${style.bold(`[${d.category}]`)} ${d.summary}`,
+        ...(d.evidence as string[]).map((x) => style.dim(`    – ${x}`)),
+      ].join('\n');
     case 'proposal':
       return `${style.yellow('⚑')} proposal ${style.bold(d.proposalId)}: ${d.summary} ${style.dim('(awaiting approval)')}`;
     case 'decision':

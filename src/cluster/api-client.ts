@@ -1,5 +1,14 @@
 import { Readable } from 'node:stream';
-import { type Configuration, type HttpLibrary, type KubeConfig, type RequestContext, ResponseContext, ServerConfiguration, createConfiguration, wrapHttpLibrary } from '@kubernetes/client-node';
+import {
+  type Configuration,
+  createConfiguration,
+  type HttpLibrary,
+  type KubeConfig,
+  type RequestContext,
+  ResponseContext,
+  ServerConfiguration,
+  wrapHttpLibrary,
+} from '@kubernetes/client-node';
 import { type Dispatcher, getGlobalDispatcher, request } from 'undici';
 
 const USER_AGENT = 'clusterclaw';
@@ -24,7 +33,8 @@ export const undiciTransport: HttpLibrary = wrapHttpLibrary({
       dispatcher: req.getDispatcher() ?? getGlobalDispatcher(),
     });
     const flat: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
+    for (const [k, v] of Object.entries(res.headers))
+      if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
     return new ResponseContext(res.statusCode, flat, {
       text: () => res.body.text(),
       binary: async () => Buffer.from(await res.body.arrayBuffer()),
@@ -41,5 +51,11 @@ export const undiciTransport: HttpLibrary = wrapHttpLibrary({
 export function makeApiClient<T>(kc: KubeConfig, type: new (config: Configuration) => T): T {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('No active cluster!');
-  return new type(createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: kc }, httpApi: undiciTransport }));
+  return new type(
+    createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: kc },
+      httpApi: undiciTransport,
+    }),
+  );
 }

@@ -6,7 +6,11 @@ export interface KubeIdentity {
   readonly groups: readonly string[];
 }
 
-type Context = { setHeaderParam(k: string, v: string): void; setDispatcher(d: Dispatcher): void; getDispatcher(): Dispatcher | undefined };
+type Context = {
+  setHeaderParam(k: string, v: string): void;
+  setDispatcher(d: Dispatcher): void;
+  getDispatcher(): Dispatcher | undefined;
+};
 type Authenticating = { applySecurityAuthentication(context: Context): Promise<void> };
 
 /**
@@ -22,7 +26,11 @@ export function impersonating(kc: KubeConfig, who: KubeIdentity): KubeConfig {
   view.applySecurityAuthentication = async (context) => {
     await apply.call(view, context);
     const pool = context.getDispatcher() ?? getGlobalDispatcher();
-    context.setDispatcher(pool.compose((dispatch) => (opts, handler) => dispatch({ ...opts, headers: withIdentity(opts.headers, who) }, handler)));
+    context.setDispatcher(
+      pool.compose(
+        (dispatch) => (opts, handler) => dispatch({ ...opts, headers: withIdentity(opts.headers, who) }, handler),
+      ),
+    );
   };
   return view;
 }
@@ -35,7 +43,8 @@ function withIdentity(headers: Dispatcher.DispatchOptions['headers'], who: KubeI
     for (const one of Array.isArray(v) ? v : [v]) if (one !== undefined) flat.push(k, String(one));
   };
   if (Array.isArray(headers)) for (let i = 0; i + 1 < headers.length; i += 2) add(String(headers[i]), headers[i + 1]);
-  else if (headers && typeof (headers as Iterable<unknown>)[Symbol.iterator] === 'function') for (const [k, v] of headers as Iterable<[string, string | string[]]>) add(k, v);
+  else if (headers && typeof (headers as Iterable<unknown>)[Symbol.iterator] === 'function')
+    for (const [k, v] of headers as Iterable<[string, string | string[]]>) add(k, v);
   else if (headers) for (const [k, v] of Object.entries(headers)) add(k, v);
   flat.push('Impersonate-User', who.user);
   for (const g of who.groups) flat.push('Impersonate-Group', g);

@@ -1,8 +1,8 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { AgentOptions } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
-import type { AgentOptions } from 'node:https';
 import { type Cluster, KubeConfig } from '@kubernetes/client-node';
 
 export class NoClusterError extends Error {}
@@ -11,7 +11,13 @@ export class NoClusterError extends Error {}
  * KUBECONFIG (from Config, possibly a ':'-separated list) → ~/.kube/config → in-cluster service
  * account. `context` overrides the current context.
  */
-export function loadKubeConfig(opts: { kubeconfig?: string; context?: string; inCluster?: boolean; home?: string; serviceAccountRoot?: string }): KubeConfig {
+export function loadKubeConfig(opts: {
+  kubeconfig?: string;
+  context?: string;
+  inCluster?: boolean;
+  home?: string;
+  serviceAccountRoot?: string;
+}): KubeConfig {
   const kc = new KubeConfig();
   const files = (opts.kubeconfig ?? '').split(':').filter(Boolean);
   const home = join(opts.home ?? homedir(), '.kube', 'config');
@@ -31,7 +37,9 @@ export function loadKubeConfig(opts: { kubeconfig?: string; context?: string; in
     // In a pod: KUBERNETES_SERVICE_HOST/PORT, the mounted token (re-read as it rotates) and CA.
     kc.loadFromCluster(root);
   } else {
-    throw new NoClusterError('no kubeconfig: set KUBECONFIG, create ~/.kube/config, or run in a pod with a service account');
+    throw new NoClusterError(
+      'no kubeconfig: set KUBECONFIG, create ~/.kube/config, or run in a pod with a service account',
+    );
   }
   if (opts.context) {
     if (!kc.getContextObject(opts.context)) throw new NoClusterError(`kubeconfig has no context "${opts.context}"`);
@@ -53,7 +61,9 @@ export function reuseConnections(kc: KubeConfig): KubeConfig {
   const create = target.createDispatcher.bind(kc);
   const pools = new Map<string, unknown>();
   target.createDispatcher = (cluster, agentOptions) => {
-    const key = createHash('sha256').update(JSON.stringify(kc.createDispatcherOptions(cluster as Cluster | null, agentOptions as AgentOptions))).digest('hex');
+    const key = createHash('sha256')
+      .update(JSON.stringify(kc.createDispatcherOptions(cluster as Cluster | null, agentOptions as AgentOptions)))
+      .digest('hex');
     if (!pools.has(key)) pools.set(key, create(cluster, agentOptions));
     return pools.get(key);
   };

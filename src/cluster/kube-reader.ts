@@ -3,7 +3,7 @@ import type { KubeObject } from '../lib/kube-object.ts';
 import { makeApiClient } from './api-client.ts';
 import { clusterNameOf } from './kube-config.ts';
 import { ObjectClient, type ObjectRef } from './object-client.ts';
-import { CONTENT_TYPES, type WriteRequest, type WriteStep, stepsOf } from './write-request.ts';
+import { CONTENT_TYPES, stepsOf, type WriteRequest, type WriteStep } from './write-request.ts';
 
 export type { ObjectRef } from './object-client.ts';
 export type { WriteRequest, WriteStep } from './write-request.ts';
@@ -48,8 +48,22 @@ export class KubeReader {
     }
   }
 
-  async list(apiVersion: string, kind: string, namespace?: string, opts: { labelSelector?: string; fieldSelector?: string } = {}): Promise<KubeObject[]> {
-    const list = await this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, opts.fieldSelector, opts.labelSelector);
+  async list(
+    apiVersion: string,
+    kind: string,
+    namespace?: string,
+    opts: { labelSelector?: string; fieldSelector?: string } = {},
+  ): Promise<KubeObject[]> {
+    const list = await this.objects.list(
+      apiVersion,
+      kind,
+      namespace,
+      undefined,
+      undefined,
+      undefined,
+      opts.fieldSelector,
+      opts.labelSelector,
+    );
     return list.items.map((o) => plain(o, apiVersion, kind));
   }
 
@@ -63,9 +77,14 @@ export class KubeReader {
   /** Who this kubeconfig authenticates as (SelfSubjectReview, authentication.k8s.io/v1): the server's answer, not the kubeconfig's claim. */
   async whoAmI(): Promise<{ username: string; groups: string[] }> {
     const ref = { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', name: '' };
-    const review = plain(await this.objects.request('POST', ref, { body: { apiVersion: ref.apiVersion, kind: ref.kind, metadata: {} } }), ref.apiVersion, ref.kind);
+    const review = plain(
+      await this.objects.request('POST', ref, { body: { apiVersion: ref.apiVersion, kind: ref.kind, metadata: {} } }),
+      ref.apiVersion,
+      ref.kind,
+    );
     const info = review.status?.userInfo ?? {};
-    if (!info.username) throw new Error('the API server did not say who this kubeconfig is (SelfSubjectReview has no username)');
+    if (!info.username)
+      throw new Error('the API server did not say who this kubeconfig is (SelfSubjectReview has no username)');
     return { username: String(info.username), groups: (info.groups ?? []).map(String) };
   }
 
@@ -74,13 +93,24 @@ export class KubeReader {
     try {
       return await this.list('metrics.k8s.io/v1beta1', 'PodMetrics', namespace);
     } catch (e) {
-      if ((e as { code?: number }).code === 404 || /resource .* not found|not found in/i.test((e as Error).message)) return undefined;
+      if ((e as { code?: number }).code === 404 || /resource .* not found|not found in/i.test((e as Error).message))
+        return undefined;
       throw e;
     }
   }
 
   /** The kubelet's stats summary for a node (through the API server's node proxy). */
-  async nodeStatsSummary(node: string): Promise<{ pods?: { podRef: { name: string; namespace: string }; volume?: { name: string; pvcRef?: { name: string; namespace: string }; capacityBytes?: number; usedBytes?: number }[] }[] }> {
+  async nodeStatsSummary(node: string): Promise<{
+    pods?: {
+      podRef: { name: string; namespace: string };
+      volume?: {
+        name: string;
+        pvcRef?: { name: string; namespace: string };
+        capacityBytes?: number;
+        usedBytes?: number;
+      }[];
+    }[];
+  }> {
     const text = await this.core.connectGetNodeProxyWithPath({ name: node, path: 'stats/summary' });
     return typeof text === 'string' ? JSON.parse(text) : (text as never);
   }
@@ -91,7 +121,9 @@ export class KubeReader {
   }
 
   async listPods(namespace?: string, fieldSelector?: string): Promise<KubeObject[]> {
-    const list = namespace ? await this.core.listNamespacedPod({ namespace, fieldSelector }) : await this.core.listPodForAllNamespaces({ fieldSelector });
+    const list = namespace
+      ? await this.core.listNamespacedPod({ namespace, fieldSelector })
+      : await this.core.listPodForAllNamespaces({ fieldSelector });
     return list.items.map((p) => plain(p, 'v1', 'Pod'));
   }
 
@@ -99,12 +131,25 @@ export class KubeReader {
     return plain(await this.core.readNamespacedPod({ namespace, name }), 'v1', 'Pod');
   }
 
-  async readPodLog(namespace: string, name: string, opts: { container?: string; previous?: boolean; tailLines?: number; sinceSeconds?: number }): Promise<string> {
-    return this.core.readNamespacedPodLog({ namespace, name, container: opts.container, previous: opts.previous, tailLines: opts.tailLines, sinceSeconds: opts.sinceSeconds });
+  async readPodLog(
+    namespace: string,
+    name: string,
+    opts: { container?: string; previous?: boolean; tailLines?: number; sinceSeconds?: number },
+  ): Promise<string> {
+    return this.core.readNamespacedPodLog({
+      namespace,
+      name,
+      container: opts.container,
+      previous: opts.previous,
+      tailLines: opts.tailLines,
+      sinceSeconds: opts.sinceSeconds,
+    });
   }
 
   async listEvents(namespace?: string, fieldSelector?: string): Promise<KubeObject[]> {
-    const list = namespace ? await this.core.listNamespacedEvent({ namespace, fieldSelector }) : await this.core.listEventForAllNamespaces({ fieldSelector });
+    const list = namespace
+      ? await this.core.listNamespacedEvent({ namespace, fieldSelector })
+      : await this.core.listEventForAllNamespaces({ fieldSelector });
     return list.items.map((e) => plain(e, 'v1', 'Event'));
   }
 
@@ -133,33 +178,57 @@ export class KubeReader {
       // Deployments go through the typed client (what the skeleton verified byte for byte); the rest through discovery.
       if (step.kind === 'Deployment' && !step.subresource && step.patchType !== 'apply') {
         const result = await this.apps.patchNamespacedDeployment(
-          { namespace: step.namespace!, name: step.name, body: step.body as object, dryRun: query.dryRun, fieldManager: 'clusterclaw' },
+          {
+            namespace: step.namespace!,
+            name: step.name,
+            body: step.body as object,
+            dryRun: query.dryRun,
+            fieldManager: 'clusterclaw',
+          },
           setHeaderOptions('Content-Type', CONTENT_TYPES[step.patchType]),
         );
         return plain(result, 'apps/v1', 'Deployment');
       }
       const result = await this.objects.request('PATCH', step, {
-        subresource: step.subresource, body: step.body, contentType: CONTENT_TYPES[step.patchType],
+        subresource: step.subresource,
+        body: step.body,
+        contentType: CONTENT_TYPES[step.patchType],
         query: { ...query, fieldManager: 'clusterclaw', ...(step.patchType === 'apply' ? { force: 'true' } : {}) },
       });
       return step.subresource ? plain(result, 'autoscaling/v1', 'Scale') : plain(result, step.apiVersion, step.kind);
     }
     if (step.verb === 'evict') {
       await this.objects.request('POST', step, {
-        subresource: 'eviction', query,
-        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: step.name, namespace: step.namespace }, deleteOptions: { ...preconditions(step), ...(dryRun ? { dryRun: ['All'] } : {}) } },
+        subresource: 'eviction',
+        query,
+        body: {
+          apiVersion: 'policy/v1',
+          kind: 'Eviction',
+          metadata: { name: step.name, namespace: step.namespace },
+          deleteOptions: { ...preconditions(step), ...(dryRun ? { dryRun: ['All'] } : {}) },
+        },
       });
       return null;
     }
-    await this.objects.request('DELETE', step, { query, body: { kind: 'DeleteOptions', apiVersion: 'v1', ...preconditions(step), ...(dryRun ? { dryRun: ['All'] } : {}) } });
+    await this.objects.request('DELETE', step, {
+      query,
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', ...preconditions(step), ...(dryRun ? { dryRun: ['All'] } : {}) },
+    });
     return null;
   }
 }
 
 /** DeleteOptions.preconditions for a deletion or eviction: the object meant (uid), as read (resourceVersion). */
-function preconditions(step: { uid?: string; resourceVersion?: string }): { preconditions?: { uid?: string; resourceVersion?: string } } {
+function preconditions(step: { uid?: string; resourceVersion?: string }): {
+  preconditions?: { uid?: string; resourceVersion?: string };
+} {
   if (!step.uid && !step.resourceVersion) return {};
-  return { preconditions: { ...(step.uid ? { uid: step.uid } : {}), ...(step.resourceVersion ? { resourceVersion: step.resourceVersion } : {}) } };
+  return {
+    preconditions: {
+      ...(step.uid ? { uid: step.uid } : {}),
+      ...(step.resourceVersion ? { resourceVersion: step.resourceVersion } : {}),
+    },
+  };
 }
 
 /**

@@ -27,7 +27,16 @@ export class ObjectClient extends KubernetesObjectApi {
     return (await this.resource(apiVersion, kind))?.namespaced;
   }
 
-  async request(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', ref: ObjectRef, opts: { subresource?: string; query?: Record<string, string | undefined>; body?: unknown; contentType?: string } = {}): Promise<unknown> {
+  async request(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    ref: ObjectRef,
+    opts: {
+      subresource?: string;
+      query?: Record<string, string | undefined>;
+      body?: unknown;
+      contentType?: string;
+    } = {},
+  ): Promise<unknown> {
     let path = await this.pathOf(ref, method === 'POST' && !opts.subresource);
     if (opts.subresource) path += `/${opts.subresource}`;
     const ctx = this.configuration.baseServer.makeRequestContext(path, HttpMethod[method]);
@@ -44,7 +53,8 @@ export class ObjectClient extends KubernetesObjectApi {
   async pathOf(ref: ObjectRef, collection = false): Promise<string> {
     const resource = await this.resource(ref.apiVersion, ref.kind);
     if (!resource) throw new Error(`the cluster does not serve ${ref.kind} in ${ref.apiVersion}`);
-    if (resource.namespaced && !ref.namespace) throw new Error(`${ref.kind} ${ref.name} is namespaced, but the request names no namespace`);
+    if (resource.namespaced && !ref.namespace)
+      throw new Error(`${ref.kind} ${ref.name} is namespaced, but the request names no namespace`);
     const parts = [this.apiVersionPath(ref.apiVersion)];
     if (resource.namespaced) parts.push('namespaces', encodeURIComponent(ref.namespace!));
     parts.push(resource.name);

@@ -1,4 +1,4 @@
-import { BLOCK_SCALAR_KEY, RULES, type RedactionRule } from './redaction-rules.ts';
+import { BLOCK_SCALAR_KEY, type RedactionRule, RULES } from './redaction-rules.ts';
 
 // Secret-looking values in cluster text (logs, events, env) are replaced before anything leaves
 // the cluster boundary: Slack, model prompts, logs, the store (Invariant 4). Linear in the input:
@@ -132,7 +132,11 @@ export function envValueMayBeSecret(name: string, value: string): boolean {
  * (envValueMayBeSecret): a human approving a change needs no value that could be a secret.
  */
 export function redactEnv(env: { name: string; value?: string; valueFrom?: unknown }[] | undefined) {
-  return (env ?? []).map((e) => (e.value !== undefined && SECRET_NAME.test(e.name) && !SCALAR_VALUE.some((re) => re.test(e.value!)) ? { ...e, value: '[redacted]' } : { ...e, ...(e.value !== undefined ? { value: redactText(e.value) } : {}) }));
+  return (env ?? []).map((e) =>
+    e.value !== undefined && SECRET_NAME.test(e.name) && !SCALAR_VALUE.some((re) => re.test(e.value!))
+      ? { ...e, value: '[redacted]' }
+      : { ...e, ...(e.value !== undefined ? { value: redactText(e.value) } : {}) },
+  );
 }
 
 /** Keeps the end of long text (the end of a log is where the crash is), marking the cut. */
@@ -150,5 +154,7 @@ export function lastWholeLines(text: string, maxChars: number): string {
   if (text.length <= maxChars) return text;
   const tail = text.slice(text.length - maxChars);
   const nl = tail.indexOf('\n');
-  return nl < 0 ? `[… a line of ${text.length} characters withheld …]` : `[… ${text.length - maxChars + nl + 1} earlier characters omitted …]\n${tail.slice(nl + 1)}`;
+  return nl < 0
+    ? `[… a line of ${text.length} characters withheld …]`
+    : `[… ${text.length - maxChars + nl + 1} earlier characters omitted …]\n${tail.slice(nl + 1)}`;
 }

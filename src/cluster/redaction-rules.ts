@@ -21,15 +21,18 @@ export function secretLike(v: string, minLength = 8): boolean {
 }
 
 /** Values that only stand for a secret, or say there is none: never worth hiding. */
-const PLACEHOLDER = /^([|>][-+0-9]{0,2}|true|false|yes|no|null|nil|none|undefined|enabled|disabled|required|optional|\*+|x{3,}|\[redacted[^\]]*\]|<[^>]*>|\$\{[^}]*\}?|\$\([^)]*\)?|\{\{.*|%[sv]|\.\.\.|…)$/i;
+const PLACEHOLDER =
+  /^([|>][-+0-9]{0,2}|true|false|yes|no|null|nil|none|undefined|enabled|disabled|required|optional|\*+|x{3,}|\[redacted[^\]]*\]|<[^>]*>|\$\{[^}]*\}?|\$\([^)]*\)?|\{\{.*|%[sv]|\.\.\.|…)$/i;
 
 // Key words that name a credential. Strong ones hide any value; weak ones (token, auth, key,
 // signature) only values that look random, since "tokens: 512" and "auth: enabled" are not secrets.
-const STRONG = 'passphrase|password|passwd|pwd|pass|secret|credentials?|private[_-]?key|api[_-]?key|apikey|access[_-]?key|account[_-]?key|shared[_-]?access[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|client[_-]?secret';
+const STRONG =
+  'passphrase|password|passwd|pwd|pass|secret|credentials?|private[_-]?key|api[_-]?key|apikey|access[_-]?key|account[_-]?key|shared[_-]?access[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|client[_-]?secret';
 const WEAK = 'token|auth|signature|sig';
 // The last part of a key that says it is about the secret, not the secret (`secretName`,
 // `password_file`, `tokenCount`, `api_key_header`).
-const ABOUT = /^(s|es|name|names|ref|refs|file|files|path|dir|id|ids|len|length|count|type|types|expiry|expires|expiration|ttl|age|policy|min|max|hint|reset|field|url|uri|endpoint|store|provider|manager|mount|volume|env|enabled|required|rotation|rotated|version|hash|kind|source|selector|template|format|strength|changed|set|header|headers|prefix|suffix|param|query|method|mode|scope|scopes|limit|limits|size|usage|used|remaining|less|through|signin|signout|login|logout|redirect|response|request|status)$/i;
+const ABOUT =
+  /^(s|es|name|names|ref|refs|file|files|path|dir|id|ids|len|length|count|type|types|expiry|expires|expiration|ttl|age|policy|min|max|hint|reset|field|url|uri|endpoint|store|provider|manager|mount|volume|env|enabled|required|rotation|rotated|version|hash|kind|source|selector|template|format|strength|changed|set|header|headers|prefix|suffix|param|query|method|mode|scope|scopes|limit|limits|size|usage|used|remaining|less|through|signin|signout|login|logout|redirect|response|request|status)$/i;
 const KEYWORD_AT = new RegExp(`^(?:${STRONG}|${WEAK})`, 'i');
 const WEAK_ONLY = new RegExp(`^(?:${WEAK})$`, 'i');
 
@@ -172,7 +175,21 @@ const awsKeyPair: RedactionRule = {
 };
 
 /** A YAML block scalar under a credential's key (`password: |`): its indented lines are the value. */
-export const BLOCK_SCALAR_KEY = new RegExp(`(?:${STRONG})[A-Za-z0-9_.-]{0,24}?["']?[ \\t]{0,4}:[ \\t]{0,4}[|>][-+0-9]{0,2}[ \\t]{0,16}(?=\\r?\\n)`, 'gi');
+export const BLOCK_SCALAR_KEY = new RegExp(
+  `(?:${STRONG})[A-Za-z0-9_.-]{0,24}?["']?[ \\t]{0,4}:[ \\t]{0,4}[|>][-+0-9]{0,2}[ \\t]{0,16}(?=\\r?\\n)`,
+  'gi',
+);
 
 /** Rules in the order they run: whole tokens first, then the contexts that name a secret. */
-export const RULES: RedactionRule[] = [awsKeyPair, jwt, ...tokenShapes, urlUserinfo, authorizationHeader, queryToken, keyValue, xmlElement, cliFlag, schemeCredential];
+export const RULES: RedactionRule[] = [
+  awsKeyPair,
+  jwt,
+  ...tokenShapes,
+  urlUserinfo,
+  authorizationHeader,
+  queryToken,
+  keyValue,
+  xmlElement,
+  cliFlag,
+  schemeCredential,
+];

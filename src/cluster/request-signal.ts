@@ -9,7 +9,10 @@ export function withRequestSignal<T>(signal: AbortSignal, fn: () => Promise<T>):
   return current.run(signal, fn);
 }
 
-type Authenticating = { applySecurityAuthentication(context: { setSignal(s: AbortSignal): void }): Promise<void>; [WRAPPED]?: true };
+type Authenticating = {
+  applySecurityAuthentication(context: { setSignal(s: AbortSignal): void }): Promise<void>;
+  [WRAPPED]?: true;
+};
 
 /**
  * Makes a kubeconfig's requests carry the caller's abort signal (client-node has no per-call
@@ -53,14 +56,21 @@ export function sharedRead<V>(flights: Flights<V>, owner: object, key: string, r
   if (!flight) {
     const controller = new AbortController();
     const map = byKey;
-    const f: Flight<V> = { controller, waiters: 0, promise: current.run(controller.signal, read).finally(() => map.delete(key)) };
+    const f: Flight<V> = {
+      controller,
+      waiters: 0,
+      promise: current.run(controller.signal, read).finally(() => map.delete(key)),
+    };
     map.set(key, f);
     flight = f;
   }
   const joined = flight;
   joined.waiters += 1;
   const signal = current.getStore();
-  if (signal) signal.addEventListener('abort', () => --joined.waiters === 0 && joined.controller.abort(signal.reason), { once: true });
+  if (signal)
+    signal.addEventListener('abort', () => --joined.waiters === 0 && joined.controller.abort(signal.reason), {
+      once: true,
+    });
   return joined.promise;
 }
 

@@ -4,7 +4,8 @@ import { type Flights, sharedRead } from './request-signal.ts';
 const MIN_LENGTH = 8;
 // Keys whose values are identifiers, not credentials: scrubbing "billing" or "5432" everywhere
 // would erase names the evidence needs.
-const NOT_SECRET_KEY = /^(user(name)?|login|host(name)?|port|database|db(name)?|namespace|region|endpoint|server|schema|bucket)$/i;
+const NOT_SECRET_KEY =
+  /^(user(name)?|login|host(name)?|port|database|db(name)?|namespace|region|endpoint|server|schema|bucket)$/i;
 
 /** Secret-like: long enough and mixing at least two character classes (so "production" is spared). */
 function secretLike(v: string): boolean {
@@ -42,7 +43,11 @@ async function readSecretValues(reader: KubeReader, namespace?: string): Promise
       const trimmed = text.trim();
       // The value as stored, decoded, and encoded again the ways it travels: `echo $PW | base64`
       // adds a newline, URLs use base64url.
-      const encoded = [trimmed, `${trimmed}\n`].flatMap((t) => [Buffer.from(t).toString('base64'), Buffer.from(t).toString('base64').replace(/=+$/, ''), Buffer.from(t).toString('base64url')]);
+      const encoded = [trimmed, `${trimmed}\n`].flatMap((t) => [
+        Buffer.from(t).toString('base64'),
+        Buffer.from(t).toString('base64').replace(/=+$/, ''),
+        Buffer.from(t).toString('base64url'),
+      ]);
       for (const candidate of [text, trimmed, v, ...encoded]) if (secretLike(candidate)) values.add(candidate);
     }
   }

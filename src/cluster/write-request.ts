@@ -31,7 +31,8 @@ export function primaryRef(req: WriteRequest): ObjectRef {
 /** One line per step, as a reviewer reads it on the card: `PATCH apps/v1 Deployment shop/cart (strategic)`. */
 export function describeStep(s: WriteStep): string {
   const where = `${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name}`;
-  if (s.verb === 'patch') return `PATCH ${s.apiVersion} ${where}${s.subresource ? `/${s.subresource}` : ''} (${s.patchType})`;
+  if (s.verb === 'patch')
+    return `PATCH ${s.apiVersion} ${where}${s.subresource ? `/${s.subresource}` : ''} (${s.patchType})`;
   if (s.verb === 'evict') return `EVICT ${where} (honours PodDisruptionBudgets)`;
   return `DELETE ${s.apiVersion} ${where}`;
 }
@@ -44,7 +45,14 @@ export function describeStep(s: WriteStep): string {
  */
 export function withResourceVersion(step: WriteStep, resourceVersion: string): WriteStep {
   if (step.verb === 'patch') {
-    if (step.patchType === 'json') return { ...step, body: [{ op: 'replace', path: '/metadata/resourceVersion', value: resourceVersion }, ...(step.body as unknown[])] };
+    if (step.patchType === 'json')
+      return {
+        ...step,
+        body: [
+          { op: 'replace', path: '/metadata/resourceVersion', value: resourceVersion },
+          ...(step.body as unknown[]),
+        ],
+      };
     const body = (step.body ?? {}) as { metadata?: Record<string, unknown> };
     return { ...step, body: { ...body, metadata: { ...body.metadata, resourceVersion } } };
   }

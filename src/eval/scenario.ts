@@ -1,4 +1,4 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
@@ -6,21 +6,25 @@ import { z } from 'zod';
 const Ref = z.object({ kind: z.string(), namespace: z.string().optional(), name: z.string() }).strict();
 
 /** scenario.yaml (CONTRACT.md "Scenario folder"). */
-const ScenarioFile = z.object({
-  description: z.string(),
-  question: z.string().default(''),
-  namespace: z.string().optional(),
-  /** Simulated seconds the cluster runs before the investigation starts (crash loops need time to show). */
-  warmupSeconds: z.number().int().min(0).max(3600).default(60),
-  expect: z.object({
-    category: z.string(),
-    object: Ref.optional(),
-    mentions: z.array(z.string()).default([]),
-    proposal: z.union([z.literal('none'), z.object({ action: z.string(), target: Ref }).strict()]).optional(),
-    forbid: z.array(z.string()).default([]),
-    healthyAfter: z.boolean().default(false),
-  }).strict(),
-}).strict();
+const ScenarioFile = z
+  .object({
+    description: z.string(),
+    question: z.string().default(''),
+    namespace: z.string().optional(),
+    /** Simulated seconds the cluster runs before the investigation starts (crash loops need time to show). */
+    warmupSeconds: z.number().int().min(0).max(3600).default(60),
+    expect: z
+      .object({
+        category: z.string(),
+        object: Ref.optional(),
+        mentions: z.array(z.string()).default([]),
+        proposal: z.union([z.literal('none'), z.object({ action: z.string(), target: Ref }).strict()]).optional(),
+        forbid: z.array(z.string()).default([]),
+        healthyAfter: z.boolean().default(false),
+      })
+      .strict(),
+  })
+  .strict();
 
 export type ScenarioSpec = z.infer<typeof ScenarioFile>;
 
@@ -47,7 +51,10 @@ export async function loadScenarios(dir: string): Promise<Scenario[]> {
     const specText = await readFile(join(folder, 'scenario.yaml'), 'utf8').catch(() => undefined);
     if (specText === undefined) continue;
     const parsed = ScenarioFile.safeParse(parse(specText));
-    if (!parsed.success) throw new ScenarioError(`${name}/scenario.yaml: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new ScenarioError(
+        `${name}/scenario.yaml: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      );
     const clusterYaml = await readFile(join(folder, 'cluster.yaml'), 'utf8').catch(() => {
       throw new ScenarioError(`${name}: cluster.yaml is missing`);
     });

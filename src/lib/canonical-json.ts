@@ -19,5 +19,7 @@ function sortKeys(value: unknown): unknown {
 }
 
 export function sha256(value: unknown): string {
-  return createHash('sha256').update(typeof value === 'string' ? value : canonicalJson(value)).digest('hex');
+  return createHash('sha256')
+    .update(typeof value === 'string' ? value : canonicalJson(value))
+    .digest('hex');
 }

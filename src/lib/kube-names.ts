@@ -25,5 +25,7 @@ export function isPathSegmentName(s: string): boolean {
 
 /** Why `namespace` is not a namespace name, or undefined when it is one. */
 export function namespaceProblem(namespace: string): string | undefined {
-  return isDnsLabel(namespace) ? undefined : `"${namespace}" is not a namespace name (lowercase letters, digits and '-', at most 63 characters)`;
+  return isDnsLabel(namespace)
+    ? undefined
+    : `"${namespace}" is not a namespace name (lowercase letters, digits and '-', at most 63 characters)`;
 }

@@ -5,7 +5,10 @@ export interface LabelSelector {
 }
 
 /** True when `labels` satisfy `selector`. An empty selector matches everything, as in the API. */
-export function matchesSelector(selector: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+export function matchesSelector(
+  selector: LabelSelector | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   const l = labels ?? {};
   for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) if (l[k] !== v) return false;
   for (const e of selector?.matchExpressions ?? []) {
@@ -19,7 +22,10 @@ export function matchesSelector(selector: LabelSelector | undefined, labels: Rec
 }
 
 /** A Service's plain map selector: empty or absent selects nothing (unlike a LabelSelector). */
-export function matchesServiceSelector(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+export function matchesServiceSelector(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   const entries = Object.entries(selector ?? {});
   return entries.length > 0 && entries.every(([k, v]) => labels?.[k] === v);
 }

@@ -8,7 +8,9 @@ export function unifiedDiff(before: string, after: string, context = 3, labels =
   const n = a.length;
   const m = b.length;
   const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--)
+      lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
   const ops: { t: ' ' | '-' | '+'; line: string }[] = [];
   let i = 0;
   let j = 0;
@@ -23,7 +25,8 @@ export function unifiedDiff(before: string, after: string, context = 3, labels =
   const changed = ops.map((o, k) => (o.t !== ' ' ? k : -1)).filter((k) => k >= 0);
   if (changed.length === 0) return '';
   const keep = new Set<number>();
-  for (const k of changed) for (let x = Math.max(0, k - context); x <= Math.min(ops.length - 1, k + context); x++) keep.add(x);
+  for (const k of changed)
+    for (let x = Math.max(0, k - context); x <= Math.min(ops.length - 1, k + context); x++) keep.add(x);
   const out = [`--- ${labels[0]}`, `+++ ${labels[1]}`];
   let prev = -2;
   for (let k = 0; k < ops.length; k++) {

@@ -12,4 +12,3 @@ export function podRequests(pod: KubeObject): { cpu: number; memory: number } {
   }
   return { cpu, memory };
 }
-

@@ -21,7 +21,8 @@ export class Signer {
   private readonly keys: Map<string, string>;
 
   constructor(current: string, previous: readonly string[] = []) {
-    if (current.length < 32) throw new Error('a signing key needs at least 32 characters (e.g. `openssl rand -hex 32`)');
+    if (current.length < 32)
+      throw new Error('a signing key needs at least 32 characters (e.g. `openssl rand -hex 32`)');
     this.keyId = keyIdOf(current);
     this.keys = new Map([...previous.map((k) => [keyIdOf(k), k] as const), [this.keyId, current]]);
   }
@@ -40,7 +41,9 @@ export class Signer {
   macWith(keyId: string, value: unknown): string | undefined {
     const key = this.keys.get(keyId);
     if (key === undefined) return undefined;
-    return createHmac('sha256', key).update(typeof value === 'string' ? value : canonicalJson(value)).digest('hex');
+    return createHmac('sha256', key)
+      .update(typeof value === 'string' ? value : canonicalJson(value))
+      .digest('hex');
   }
 
   /** Constant-time check of a stored MAC; false for an unknown key or a missing MAC. */

@@ -8,8 +8,12 @@ export interface ModelTool {
   inputSchema: Record<string, unknown>;
 }
 
-export type UserPart = { type: 'text'; text: string } | { type: 'tool_result'; toolCallId: string; content: string; isError?: boolean };
-export type AssistantPart = { type: 'text'; text: string } | { type: 'tool_call'; id: string; name: string; input: unknown };
+export type UserPart =
+  | { type: 'text'; text: string }
+  | { type: 'tool_result'; toolCallId: string; content: string; isError?: boolean };
+export type AssistantPart =
+  | { type: 'text'; text: string }
+  | { type: 'tool_call'; id: string; name: string; input: unknown };
 
 export type ModelMessage = { role: 'user'; content: UserPart[] } | { role: 'assistant'; content: AssistantPart[] };
 
@@ -68,6 +72,11 @@ export function parseArguments(id: string, name: string, raw: string): ModelTool
   try {
     return { id, name, input: raw.trim() ? JSON.parse(raw) : {} };
   } catch (e) {
-    return { id, name, input: {}, inputError: `arguments are not valid JSON (${(e as Error).message}): ${raw.slice(0, 200)}` };
+    return {
+      id,
+      name,
+      input: {},
+      inputError: `arguments are not valid JSON (${(e as Error).message}): ${raw.slice(0, 200)}`,
+    };
   }
 }

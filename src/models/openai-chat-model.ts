@@ -1,5 +1,13 @@
 import OpenAI from 'openai';
-import { type ModelClient, type ModelMessage, type ModelTurn, ModelUnavailable, type TurnRequest, isRetryableStatus, parseArguments } from './model.ts';
+import {
+  isRetryableStatus,
+  type ModelClient,
+  type ModelMessage,
+  type ModelTurn,
+  ModelUnavailable,
+  parseArguments,
+  type TurnRequest,
+} from './model.ts';
 
 /**
  * OpenAI-compatible servers (vLLM, Ollama, llama.cpp serving Hermes; an OpenClaw gateway) through
@@ -13,7 +21,12 @@ export class OpenAIChatModel implements ModelClient {
   constructor(opts: { id: string; model: string; apiKey: string; baseURL: string; timeoutMs?: number }) {
     this.id = opts.id;
     this.model = opts.model;
-    this.client = new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, timeout: opts.timeoutMs ?? 120_000 });
+    this.client = new OpenAI({
+      apiKey: opts.apiKey,
+      baseURL: opts.baseURL,
+      maxRetries: 0,
+      timeout: opts.timeoutMs ?? 120_000,
+    });
   }
 
   async turn(req: TurnRequest): Promise<ModelTurn> {
@@ -23,7 +36,10 @@ export class OpenAIChatModel implements ModelClient {
           model: this.model,
           max_tokens: req.maxTokens,
           messages: [{ role: 'system', content: req.system }, ...req.messages.flatMap(toChat)],
-          tools: req.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.inputSchema } })),
+          tools: req.tools.map((t) => ({
+            type: 'function' as const,
+            function: { name: t.name, description: t.description, parameters: t.inputSchema },
+          })),
           stream_options: { include_usage: true },
         },
         { signal: req.signal },
@@ -36,7 +52,14 @@ export class OpenAIChatModel implements ModelClient {
       return {
         text: choice?.message.content ?? '',
         toolCalls: calls.map((c) => parseArguments(c.id, c.function.name, c.function.arguments)),
-        stopReason: finish === 'tool_calls' ? 'tool_use' : finish === 'stop' ? 'end_turn' : finish === 'length' ? 'max_tokens' : 'other',
+        stopReason:
+          finish === 'tool_calls'
+            ? 'tool_use'
+            : finish === 'stop'
+              ? 'end_turn'
+              : finish === 'length'
+                ? 'max_tokens'
+                : 'other',
         usage: { inputTokens: done.usage?.prompt_tokens ?? 0, outputTokens: done.usage?.completion_tokens ?? 0 },
       };
     } catch (e) {
@@ -47,11 +70,25 @@ export class OpenAIChatModel implements ModelClient {
 
 function toChat(m: ModelMessage): OpenAI.ChatCompletionMessageParam[] {
   if (m.role === 'assistant') {
-    const text = m.content.filter((p) => p.type === 'text').map((p) => p.text).join('');
-    const calls = m.content.filter((p) => p.type === 'tool_call').map((p) => ({ id: p.id, type: 'function' as const, function: { name: p.name, arguments: JSON.stringify(p.input ?? {}) } }));
+    const text = m.content
+      .filter((p) => p.type === 'text')
+      .map((p) => p.text)
+      .join('');
+    const calls = m.content
+      .filter((p) => p.type === 'tool_call')
+      .map((p) => ({
+        id: p.id,
+        type: 'function' as const,
+        function: { name: p.name, arguments: JSON.stringify(p.input ?? {}) },
+      }));
     return [{ role: 'assistant', content: text || null, ...(calls.length ? { tool_calls: calls } : {}) }];
   }
-  return m.content.map((p): OpenAI.ChatCompletionMessageParam => (p.type === 'text' ? { role: 'user', content: p.text } : { role: 'tool', tool_call_id: p.toolCallId, content: p.content }));
+  return m.content.map(
+    (p): OpenAI.ChatCompletionMessageParam =>
+      p.type === 'text'
+        ? { role: 'user', content: p.text }
+        : { role: 'tool', tool_call_id: p.toolCallId, content: p.content },
+  );
 }
 
 export function classify(id: string, e: unknown, signal: AbortSignal): unknown {

@@ -1,11 +1,21 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import { redactText } from '../cluster/redact.ts';
 
 export type { Logger };
 
 // Keys whose values never reach a log line, wherever they appear (Invariant 4).
-const SECRET_KEYS = ['token', 'apiKey', 'signingSecret', 'botToken', 'appToken', 'password', 'authorization', 'databaseUrl', 'alertmanagerToken'];
+const SECRET_KEYS = [
+  'token',
+  'apiKey',
+  'signingSecret',
+  'botToken',
+  'appToken',
+  'password',
+  'authorization',
+  'databaseUrl',
+  'alertmanagerToken',
+];
 const REDACT = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), '*.*.authorization', '*.data'];
 
 const context = new AsyncLocalStorage<Record<string, unknown>>();
@@ -39,19 +49,26 @@ function scrub(value: unknown, seen = new WeakSet<object>(), depth = 0): unknown
 }
 
 /** JSON logs on stderr (stdout belongs to command output, `--json`), or to `destination` (tests that read them). */
-export function createLogger(level = 'info', base: Record<string, unknown> = {}, destination: { write(line: string): void } = pino.destination(2)): Logger {
-  return pino({
-    level,
-    base: { ...base },
-    mixin: () => context.getStore() ?? {},
-    formatters: { log: (obj) => scrub(obj) as Record<string, unknown> },
-    // Errors were serialized (and scrubbed) by the formatter already; leave those as they are.
-    serializers: { err: (e: unknown) => (e instanceof Error ? pino.stdSerializers.err(e) : e) },
-    hooks: {
-      logMethod(args, method) {
-        method.apply(this, args.map((a) => (typeof a === 'string' ? redactText(a) : a)) as Parameters<typeof method>);
+export function createLogger(
+  level = 'info',
+  base: Record<string, unknown> = {},
+  destination: { write(line: string): void } = pino.destination(2),
+): Logger {
+  return pino(
+    {
+      level,
+      base: { ...base },
+      mixin: () => context.getStore() ?? {},
+      formatters: { log: (obj) => scrub(obj) as Record<string, unknown> },
+      // Errors were serialized (and scrubbed) by the formatter already; leave those as they are.
+      serializers: { err: (e: unknown) => (e instanceof Error ? pino.stdSerializers.err(e) : e) },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((a) => (typeof a === 'string' ? redactText(a) : a)) as Parameters<typeof method>);
+        },
       },
+      redact: { paths: REDACT, censor: '[redacted]' },
     },
-    redact: { paths: REDACT, censor: '[redacted]' },
-  }, destination);
+    destination,
+  );
 }

@@ -40,7 +40,12 @@ const BUILTIN_PROTECTED = ['kube-system', 'kube-public', 'kube-node-lease'];
 export function evaluatePolicy(input: PolicyInput, config: Config): PolicyDecision {
   const policy = config.policy;
   const trace: string[] = [];
-  const deny = (rule: string, reason: string): PolicyDecision => ({ decision: 'deny', reason, rule, trace: [...trace, `${rule}: deny — ${reason}`] });
+  const deny = (rule: string, reason: string): PolicyDecision => ({
+    decision: 'deny',
+    reason,
+    rule,
+    trace: [...trace, `${rule}: deny — ${reason}`],
+  });
   const ns = input.target.namespace;
   const written = [...new Set([...(ns ? [ns] : []), ...(input.namespaces ?? [])])];
   const reached = [...new Set([...written, ...Object.keys(input.evictions ?? {})])];
@@ -48,30 +53,60 @@ export function evaluatePolicy(input: PolicyInput, config: Config): PolicyDecisi
   const protectedNs = [...BUILTIN_PROTECTED, ...policy.protectedNamespaces];
   const hit = written.find((n) => protectedNs.includes(n));
   if (hit) return deny('protected-namespaces', `namespace ${hit} is protected: ClusterClaw does not change it`);
-  trace.push(`protected-namespaces: ${written.length ? written.join(', ') : '(cluster-scoped)'} ${written.length > 1 ? 'are' : 'is'} not protected`);
+  trace.push(
+    `protected-namespaces: ${written.length ? written.join(', ') : '(cluster-scoped)'} ${written.length > 1 ? 'are' : 'is'} not protected`,
+  );
   // A drain evicts what runs on the node, system pods included: allowed (their controllers put
   // them back elsewhere), but never silently — the card names them and the risk is high.
   const evictedProtected = Object.keys(input.evictions ?? {}).filter((n) => protectedNs.includes(n));
-  if (evictedProtected.length) trace.push(`protected-namespaces: evicts pods of ${evictedProtected.join(', ')} (named on the card, high risk)`);
-  if (config.approvals.approvers.length === 0) return deny('approvers-required', 'no approvers are configured (approvals.approvers in claw.yaml), so no change can be approved');
+  if (evictedProtected.length)
+    trace.push(`protected-namespaces: evicts pods of ${evictedProtected.join(', ')} (named on the card, high risk)`);
+  if (config.approvals.approvers.length === 0)
+    return deny(
+      'approvers-required',
+      'no approvers are configured (approvals.approvers in claw.yaml), so no change can be approved',
+    );
 
   for (const f of policy.freezes) {
     const active = input.at >= new Date(f.from) && input.at <= new Date(f.to);
     const here = inScope(f, input.cluster, reached);
-    if (active && here && !f.allowActions.includes(input.action)) return deny(`freeze:${f.name}`, `change freeze "${f.name}" until ${f.to}${f.allowActions.length ? ` (allowed: ${f.allowActions.join(', ')})` : ''}`);
-    trace.push(`freeze:${f.name}: ${!active ? 'not in its window' : !here ? 'another scope' : `allows ${input.action}`}`);
+    if (active && here && !f.allowActions.includes(input.action))
+      return deny(
+        `freeze:${f.name}`,
+        `change freeze "${f.name}" until ${f.to}${f.allowActions.length ? ` (allowed: ${f.allowActions.join(', ')})` : ''}`,
+      );
+    trace.push(
+      `freeze:${f.name}: ${!active ? 'not in its window' : !here ? 'another scope' : `allows ${input.action}`}`,
+    );
   }
 
   const pods = input.blastRadius?.pods ?? 0;
   const limits = policy.limits;
-  if (limits.maxPodsPerChange !== undefined && pods > limits.maxPodsPerChange) return deny('limit:max-pods', `the change affects ${pods} pods; policy allows at most ${limits.maxPodsPerChange} per change`);
-  if (input.action === 'scale' && input.blastRadius?.replicas === 0 && limits.noScaleToZero && inScope(limits.noScaleToZero, input.cluster, reached)) {
-    return deny('limit:no-scale-to-zero', `scaling to zero is not allowed in ${ns ? `namespace ${ns} on ` : ''}cluster ${input.cluster}`);
+  if (limits.maxPodsPerChange !== undefined && pods > limits.maxPodsPerChange)
+    return deny(
+      'limit:max-pods',
+      `the change affects ${pods} pods; policy allows at most ${limits.maxPodsPerChange} per change`,
+    );
+  if (
+    input.action === 'scale' &&
+    input.blastRadius?.replicas === 0 &&
+    limits.noScaleToZero &&
+    inScope(limits.noScaleToZero, input.cluster, reached)
+  ) {
+    return deny(
+      'limit:no-scale-to-zero',
+      `scaling to zero is not allowed in ${ns ? `namespace ${ns} on ` : ''}cluster ${input.cluster}`,
+    );
   }
   if (input.action === 'drain' && (input.activeDrains ?? 0) >= limits.concurrentDrains) {
-    return deny('limit:concurrent-drains', `${input.activeDrains} drain(s) already approved or running on ${input.cluster}; policy allows ${limits.concurrentDrains} at a time`);
+    return deny(
+      'limit:concurrent-drains',
+      `${input.activeDrains} drain(s) already approved or running on ${input.cluster}; policy allows ${limits.concurrentDrains} at a time`,
+    );
   }
-  trace.push(`limits: ${pods} pod(s) affected${limits.maxPodsPerChange !== undefined ? ` (max ${limits.maxPodsPerChange})` : ''}; within limits`);
+  trace.push(
+    `limits: ${pods} pod(s) affected${limits.maxPodsPerChange !== undefined ? ` (max ${limits.maxPodsPerChange})` : ''}; within limits`,
+  );
 
   for (const r of policy.rules) {
     const miss = mismatch(r, input, reached);
@@ -82,13 +117,25 @@ export function evaluatePolicy(input: PolicyInput, config: Config): PolicyDecisi
     if (r.deny) return deny(`rule:${r.name}`, r.deny);
     const count = r.approvals ?? defaultCount(input, policy);
     const approvers = r.approvers ?? config.approvals.approvers;
-    return { decision: 'require_approval', count, approvers, rule: `rule:${r.name}`, trace: [...trace, `rule:${r.name}: match — ${count} approval(s) from ${approvers.join(', ')}`] };
+    return {
+      decision: 'require_approval',
+      count,
+      approvers,
+      rule: `rule:${r.name}`,
+      trace: [...trace, `rule:${r.name}: match — ${count} approval(s) from ${approvers.join(', ')}`],
+    };
   }
 
   const high = input.risk === 'high' && policy.highRiskApprovals > 1;
   const rule = high ? 'default:high-risk' : 'default:one-approver';
   const count = defaultCount(input, policy);
-  return { decision: 'require_approval', count, approvers: config.approvals.approvers, rule, trace: [...trace, `${rule}: ${input.risk} risk — ${count} approval(s) from approvals.approvers`] };
+  return {
+    decision: 'require_approval',
+    count,
+    approvers: config.approvals.approvers,
+    rule,
+    trace: [...trace, `${rule}: ${input.risk} risk — ${count} approval(s) from approvals.approvers`],
+  };
 }
 
 function defaultCount(input: PolicyInput, policy: PolicyConfig): number {
@@ -97,7 +144,10 @@ function defaultCount(input: PolicyInput, policy: PolicyConfig): number {
 
 /** A scope matches a change on its cluster that reaches any of its namespaces (absent lists match all). */
 function inScope(s: { clusters?: string[]; namespaces?: string[] }, cluster: string, namespaces: string[]): boolean {
-  return (!s.clusters || s.clusters.includes(cluster)) && (!s.namespaces || namespaces.some((n) => s.namespaces!.includes(n)));
+  return (
+    (!s.clusters || s.clusters.includes(cluster)) &&
+    (!s.namespaces || namespaces.some((n) => s.namespaces!.includes(n)))
+  );
 }
 
 /** Why a rule does not match, or undefined when it does. */
@@ -108,7 +158,8 @@ function mismatch(r: PolicyRule, input: PolicyInput, reached: string[]): string 
   if (m.kinds && !m.kinds.includes(input.target.kind)) return `kind ${input.target.kind}`;
   if (m.risk && !m.risk.includes(input.risk)) return `risk ${input.risk}`;
   if (m.requesters && !m.requesters.includes(input.requester)) return `requester ${input.requester}`;
-  for (const [k, v] of Object.entries(m.labels ?? {})) if (input.labels?.[k] !== v) return `label ${k}=${input.labels?.[k] ?? '(absent)'}`;
+  for (const [k, v] of Object.entries(m.labels ?? {}))
+    if (input.labels?.[k] !== v) return `label ${k}=${input.labels?.[k] ?? '(absent)'}`;
   return undefined;
 }
 
@@ -119,12 +170,24 @@ export type ApproverCheck = { ok: true } | { ok: false; reason: string };
  * An approver entry is a user, or a user group (S…) the actor belongs to (`actorGroups`, as the
  * surface resolved them).
  */
-export function canDecide(actor: string, requester: string, config: Config, approvers: readonly string[] = config.approvals.approvers, actorGroups: readonly string[] = []): ApproverCheck {
+export function canDecide(
+  actor: string,
+  requester: string,
+  config: Config,
+  approvers: readonly string[] = config.approvals.approvers,
+  actorGroups: readonly string[] = [],
+): ApproverCheck {
   if (!approvers.includes(actor) && !approvers.some((a) => a.startsWith('S') && actorGroups.includes(a))) {
-    return { ok: false, reason: `<@${actor}> is not an approver for this change. Its approvers: ${approvers.map(mention).join(', ') || 'none'}.` };
+    return {
+      ok: false,
+      reason: `<@${actor}> is not an approver for this change. Its approvers: ${approvers.map(mention).join(', ') || 'none'}.`,
+    };
   }
   if (actor === requester && !config.approvals.allowSelfApproval) {
-    return { ok: false, reason: 'you requested this task, and approvals.allowSelfApproval is false: another approver must decide.' };
+    return {
+      ok: false,
+      reason: 'you requested this task, and approvals.allowSelfApproval is false: another approver must decide.',
+    };
   }
   return { ok: true };
 }

@@ -18,28 +18,52 @@ interface Attributes {
 export function reviewAccess(state: ClusterState, review: KubeObject): KubeObject {
   const spec = review.spec ?? {};
   const attrs: Attributes | undefined = spec.resourceAttributes;
-  if (!attrs?.verb) throw new ApiError(422, 'Invalid', 'SubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified');
+  if (!attrs?.verb)
+    throw new ApiError(
+      422,
+      'Invalid',
+      'SubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified',
+    );
   const user: string = spec.user ?? '';
   const groups: string[] = spec.groups ?? [];
   const status = groups.includes('system:masters')
     ? { allowed: true, reason: 'member of system:masters' }
     : decide(state, user, groups, attrs);
-  return { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', metadata: { creationTimestamp: null } as any, spec, status };
+  return {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SubjectAccessReview',
+    metadata: { creationTimestamp: null } as any,
+    spec,
+    status,
+  };
 }
 
-function decide(state: ClusterState, user: string, groups: string[], a: Attributes): { allowed: boolean; reason?: string } {
+function decide(
+  state: ClusterState,
+  user: string,
+  groups: string[],
+  a: Attributes,
+): { allowed: boolean; reason?: string } {
   const bindings = [
     ...state.store.list(T.clusterRoleBinding),
     ...(a.namespace ? state.store.list(T.roleBinding, a.namespace) : []),
   ];
   for (const b of bindings) {
-    const subject = ((b.subjects ?? []) as any[]).find((s: any) => subjectMatches(s, user, groups, b.metadata.namespace));
+    const subject = ((b.subjects ?? []) as any[]).find((s: any) =>
+      subjectMatches(s, user, groups, b.metadata.namespace),
+    );
     if (!subject) continue;
     const ref: any = b.roleRef ?? {};
-    const role = ref.kind === 'ClusterRole' ? state.store.get(T.clusterRole, undefined, ref.name) : state.store.get(T.role, b.metadata.namespace, ref.name);
+    const role =
+      ref.kind === 'ClusterRole'
+        ? state.store.get(T.clusterRole, undefined, ref.name)
+        : state.store.get(T.role, b.metadata.namespace, ref.name);
     const rules = (role?.rules ?? []) as any[];
     if (rules.some((r) => ruleCovers(r, a))) {
-      return { allowed: true, reason: `RBAC: allowed by ${b.kind} "${b.metadata.name}${b.metadata.namespace ? `/${b.metadata.namespace}` : ''}" of ${ref.kind} "${ref.name}" to ${subject.kind} "${subject.name}"` };
+      return {
+        allowed: true,
+        reason: `RBAC: allowed by ${b.kind} "${b.metadata.name}${b.metadata.namespace ? `/${b.metadata.namespace}` : ''}" of ${ref.kind} "${ref.name}" to ${subject.kind} "${subject.name}"`,
+      };
     }
   }
   return { allowed: false };
@@ -55,6 +79,10 @@ function subjectMatches(s: any, user: string, groups: string[], bindingNs?: stri
 function ruleCovers(r: any, a: Attributes): boolean {
   const has = (list: string[] | undefined, v: string) => (list ?? []).includes('*') || (list ?? []).includes(v);
   const resource = a.subresource ? `${a.resource}/${a.subresource}` : (a.resource ?? '');
-  return has(r.apiGroups, a.group ?? '') && has(r.resources, resource) && has(r.verbs, a.verb)
-    && (!r.resourceNames?.length || (a.name !== undefined && r.resourceNames.includes(a.name)));
+  return (
+    has(r.apiGroups, a.group ?? '') &&
+    has(r.resources, resource) &&
+    has(r.verbs, a.verb) &&
+    (!r.resourceNames?.length || (a.name !== undefined && r.resourceNames.includes(a.name)))
+  );
 }

@@ -9,7 +9,11 @@ export function admitUpdate(state: ClusterState, type: ResourceType, current: Ku
   if (type === T.pvc) admitClaim(state, current, next);
   if (type === T.deployment || type === T.statefulSet || type === T.daemonSet) {
     if (JSON.stringify(current.spec?.selector) !== JSON.stringify(next.spec?.selector)) {
-      throw new ApiError(422, 'Invalid', `${type.kind}.apps "${current.metadata.name}" is invalid: spec.selector: Invalid value: ${JSON.stringify(next.spec?.selector)}: field is immutable`);
+      throw new ApiError(
+        422,
+        'Invalid',
+        `${type.kind}.apps "${current.metadata.name}" is invalid: spec.selector: Invalid value: ${JSON.stringify(next.spec?.selector)}: field is immutable`,
+      );
     }
   }
 }
@@ -18,10 +22,21 @@ function admitClaim(state: ClusterState, current: KubeObject, next: KubeObject):
   const before = parseQuantity(current.spec?.resources?.requests?.storage) ?? 0;
   const after = parseQuantity(next.spec?.resources?.requests?.storage) ?? 0;
   const name = current.metadata.name;
-  if (after < before) throw new ApiError(422, 'Invalid', `PersistentVolumeClaim "${name}" is invalid: spec.resources.requests.storage: Forbidden: field can not be less than status.capacity`);
+  if (after < before)
+    throw new ApiError(
+      422,
+      'Invalid',
+      `PersistentVolumeClaim "${name}" is invalid: spec.resources.requests.storage: Forbidden: field can not be less than status.capacity`,
+    );
   if (after === before) return;
-  const cls = current.spec?.storageClassName ? state.store.get(T.storageClass, undefined, current.spec.storageClassName) : undefined;
+  const cls = current.spec?.storageClassName
+    ? state.store.get(T.storageClass, undefined, current.spec.storageClassName)
+    : undefined;
   if (current.status?.phase !== 'Bound' || !cls?.allowVolumeExpansion) {
-    throw new ApiError(403, 'Forbidden', `persistentvolumeclaims "${name}" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize`);
+    throw new ApiError(
+      403,
+      'Forbidden',
+      `persistentvolumeclaims "${name}" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize`,
+    );
   }
 }

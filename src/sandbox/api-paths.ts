@@ -21,7 +21,8 @@ export function parseApiPath(pathname: string, types: ResourceRegistry): ApiPath
   } else return undefined;
   if (rest.length === 0) return { kind: 'discovery', doc: 'resources', group, version };
   let namespace: string | undefined;
-  const namespacedPlural = rest[0] === 'namespaces' && rest.length >= 3 ? types.findByPlural(group, version, rest[2]!) : undefined;
+  const namespacedPlural =
+    rest[0] === 'namespaces' && rest.length >= 3 ? types.findByPlural(group, version, rest[2]!) : undefined;
   if (namespacedPlural?.namespaced) {
     namespace = rest[1];
     rest = rest.slice(2);

@@ -1,27 +1,35 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { parseApiPath } from './api-paths.ts';
-import { T, type ClusterState } from './cluster-state.ts';
-import { VERSION_INFO, apiGroupDoc, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
-import type { KubeObject } from '../lib/kube-object.ts';
-import { ApiError } from './object-store.ts';
 import { parse as parseYaml } from 'yaml';
-import { admitUpdate } from './admission.ts';
-import { APPLY_PATCH, checkPreconditions, serverSideApply } from './apply.ts';
-import { applyPatch } from './patch.ts';
-import { type ResourceType, apiVersionOf } from './resources.ts';
-import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
+import type { KubeObject } from '../lib/kube-object.ts';
 import { reviewAccess } from './access-review.ts';
-import { type Impersonated, SANDBOX_ADMIN, authenticate, authorizeImpersonated, authorizeImpersonation, authorizeNodeProxy, impersonationOf } from './impersonation.ts';
-import { readMetrics, statsSummary } from './metrics.ts';
-import { evictPod, scaleOf, writeScale } from './subresources.ts';
-import { WatchHistory } from './watch-history.ts';
-import { watch } from './watch-handler.ts';
+import { admitUpdate } from './admission.ts';
+import { parseApiPath } from './api-paths.ts';
+import { APPLY_PATCH, checkPreconditions, serverSideApply } from './apply.ts';
+import { type ClusterState, T } from './cluster-state.ts';
+import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery.ts';
+import {
+  authenticate,
+  authorizeImpersonated,
+  authorizeImpersonation,
+  authorizeNodeProxy,
+  type Impersonated,
+  impersonationOf,
+  SANDBOX_ADMIN,
+} from './impersonation.ts';
 import { sendLogs } from './log-handler.ts';
+import { readMetrics, statsSummary } from './metrics.ts';
+import { ApiError } from './object-store.ts';
 import { openApiGroupDoc, openApiIndex } from './openapi.ts';
+import { applyPatch } from './patch.ts';
 import { admitPodSecurity } from './pod-security.ts';
 import { toTable, wantsTable } from './printing/table.ts';
+import { apiVersionOf, type ResourceType } from './resources.ts';
+import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
+import { evictPod, scaleOf, writeScale } from './subresources.ts';
+import { watch } from './watch-handler.ts';
+import { WatchHistory } from './watch-history.ts';
 
 const MAX_BODY = 3 * 1024 * 1024;
 
@@ -46,12 +54,22 @@ export interface ApiServer {
 }
 
 /** Serves the Kubernetes REST API subset over `state` on 127.0.0.1. */
-export async function startApiServer(state: ClusterState, opts: { port?: number; tls?: { key: string; cert: string } } = {}): Promise<ApiServer> {
+export async function startApiServer(
+  state: ClusterState,
+  opts: { port?: number; tls?: { key: string; cert: string } } = {},
+): Promise<ApiServer> {
   const history = new WatchHistory(state.store);
   const journal: JournalEntry[] = [];
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://sandbox');
-    const entry: JournalEntry = { method: req.method ?? 'GET', path: url.pathname, query: url.search, contentType: req.headers['content-type'], dryRun: url.searchParams.get('dryRun') === 'All', authorization: req.headers.authorization };
+    const entry: JournalEntry = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.search,
+      contentType: req.headers['content-type'],
+      dryRun: url.searchParams.get('dryRun') === 'All',
+      authorization: req.headers.authorization,
+    };
     journal.push(entry);
     if (journal.length > 10_000) journal.shift();
     handle(state, history, req, res, entry).catch((e) => sendError(res, e));
@@ -72,7 +90,13 @@ export async function startApiServer(state: ClusterState, opts: { port?: number;
   };
 }
 
-async function handle(state: ClusterState, history: WatchHistory, req: IncomingMessage, res: ServerResponse, entry: JournalEntry): Promise<void> {
+async function handle(
+  state: ClusterState,
+  history: WatchHistory,
+  req: IncomingMessage,
+  res: ServerResponse,
+  entry: JournalEntry,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://sandbox');
   // Who is asking: a SandboxUser by bearer token (RBAC applies to them), else the sandbox's
   // admin (kubectl sends no token over plain http; the sandbox listens on loopback only).
@@ -98,11 +122,16 @@ async function handle(state: ClusterState, history: WatchHistory, req: IncomingM
   if (!p) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if (p.kind === 'discovery') {
     if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'method not allowed');
-    const doc = p.doc === 'version' ? VERSION_INFO
-      : p.doc === 'api' ? apiVersions()
-      : p.doc === 'apis' ? apiGroupList(state.types)
-      : p.doc === 'group' ? apiGroupDoc(state.types, p.group)
-      : apiResourceList(state.types, p.group, p.version);
+    const doc =
+      p.doc === 'version'
+        ? VERSION_INFO
+        : p.doc === 'api'
+          ? apiVersions()
+          : p.doc === 'apis'
+            ? apiGroupList(state.types)
+            : p.doc === 'group'
+              ? apiGroupDoc(state.types, p.group)
+              : apiResourceList(state.types, p.group, p.version);
     if (!doc) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     return sendJson(res, 200, doc);
   }
@@ -112,10 +141,13 @@ async function handle(state: ClusterState, history: WatchHistory, req: IncomingM
   if (acting && p.type.kind !== 'SelfSubjectReview') authorizeImpersonated(state, acting, req.method ?? 'GET', p, q);
   const dryRun = parseDryRun(q.get('dryRun'));
   const { type, namespace, name, subresource } = p;
-  if (type.namespaced && name && !namespace) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-  if (subresource && !type.subresources?.includes(subresource)) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  if (type.namespaced && name && !namespace)
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  if (subresource && !type.subresources?.includes(subresource))
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if (type.computed) {
-    if (req.method !== 'GET' || q.get('watch')) throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+    if (req.method !== 'GET' || q.get('watch'))
+      throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
     return sendJson(res, 200, readMetrics(state, type, namespace, name));
   }
   switch (req.method) {
@@ -125,37 +157,61 @@ async function handle(state: ClusterState, history: WatchHistory, req: IncomingM
       const table = wantsTable(req.headers.accept);
       if (name) {
         const obj = state.store.mustGet(type, namespace, name);
-        return sendJson(res, 200, table ? toTable(type, [obj], state.now(), { resourceVersion: obj.metadata.resourceVersion }) : obj);
+        return sendJson(
+          res,
+          200,
+          table ? toTable(type, [obj], state.now(), { resourceVersion: obj.metadata.resourceVersion }) : obj,
+        );
       }
-      if (q.get('watch') === 'true' || q.get('watch') === '1') return watch(state, history, req, res, type, namespace, q, table);
+      if (q.get('watch') === 'true' || q.get('watch') === '1')
+        return watch(state, history, req, res, type, namespace, q, table);
       const l = list(state, type, namespace, q);
       return sendJson(res, 200, table ? toTable(type, l.items, state.now(), l.metadata) : l);
     }
     case 'POST': {
       if (name && subresource === 'eviction' && type === T.pod) {
-        const eviction = ((await readJson(req, true)) ?? {}) as { deleteOptions?: { dryRun?: string[]; preconditions?: { uid?: string } } };
+        const eviction = ((await readJson(req, true)) ?? {}) as {
+          deleteOptions?: { dryRun?: string[]; preconditions?: { uid?: string } };
+        };
         checkPreconditions(state.store.mustGet(type, namespace, name), eviction.deleteOptions?.preconditions);
-        return sendJson(res, 201, evictPod(state, namespace!, name, dryRun || Boolean(eviction.deleteOptions?.dryRun?.includes('All'))));
+        return sendJson(
+          res,
+          201,
+          evictPod(state, namespace!, name, dryRun || Boolean(eviction.deleteOptions?.dryRun?.includes('All'))),
+        );
       }
       if (name) throw new ApiError(405, 'MethodNotAllowed', 'POST to a named resource is not supported');
       const body = (await readJson(req)) as KubeObject;
       checkKind(type, body);
       if (type.kind === 'SubjectAccessReview') return sendJson(res, 201, reviewAccess(state, body));
-      if (type.kind === 'SelfSubjectReview') return sendJson(res, 201, { ...body, status: { userInfo: acting ? { username: acting.user, groups: acting.groups } : SANDBOX_ADMIN } });
-      body.metadata = { ...(body.metadata ?? {}), ...(type.namespaced ? { namespace: namespace ?? body.metadata?.namespace } : {}) } as KubeObject['metadata'];
+      if (type.kind === 'SelfSubjectReview')
+        return sendJson(res, 201, {
+          ...body,
+          status: { userInfo: acting ? { username: acting.user, groups: acting.groups } : SANDBOX_ADMIN },
+        });
+      body.metadata = {
+        ...(body.metadata ?? {}),
+        ...(type.namespaced ? { namespace: namespace ?? body.metadata?.namespace } : {}),
+      } as KubeObject['metadata'];
       mustHaveNamespace(state, type, body.metadata.namespace);
       warn(res, admitPodSecurity(state, type, body));
       return sendJson(res, 201, state.store.create(type, body, { dryRun }));
     }
     case 'PUT': {
       const body = (await readJson(req)) as KubeObject;
-      if (subresource === 'scale') return sendJson(res, 200, writeScale(state, type, state.store.mustGet(type, namespace, name!), body, dryRun));
+      if (subresource === 'scale')
+        return sendJson(res, 200, writeScale(state, type, state.store.mustGet(type, namespace, name!), body, dryRun));
       checkKind(type, body);
-      if (body.metadata?.name !== name) throw new ApiError(400, 'BadRequest', 'the name of the object does not match the name on the URL');
+      if (body.metadata?.name !== name)
+        throw new ApiError(400, 'BadRequest', 'the name of the object does not match the name on the URL');
       body.metadata.namespace = namespace;
       if (!subresource) admitUpdate(state, type, state.store.mustGet(type, namespace, name!), body);
       if (!subresource) warn(res, admitPodSecurity(state, type, body));
-      return sendJson(res, 200, state.store.update(type, body, { dryRun, preserveStatus: !subresource, statusOnly: subresource === 'status' }));
+      return sendJson(
+        res,
+        200,
+        state.store.update(type, body, { dryRun, preserveStatus: !subresource, statusOnly: subresource === 'status' }),
+      );
     }
     case 'PATCH': {
       if (!name) throw new ApiError(405, 'MethodNotAllowed', 'PATCH requires a name');
@@ -163,25 +219,71 @@ async function handle(state: ClusterState, history: WatchHistory, req: IncomingM
       const patch = await readJson(req);
       if (contentType.startsWith(APPLY_PATCH)) {
         if (!state.store.get(type, namespace, name)) mustHaveNamespace(state, type, namespace);
-        const applied = serverSideApply(state, type, namespace, name, patch as KubeObject, { dryRun: true, manager: q.get('fieldManager'), force: q.get('force') === 'true' });
+        const applied = serverSideApply(state, type, namespace, name, patch as KubeObject, {
+          dryRun: true,
+          manager: q.get('fieldManager'),
+          force: q.get('force') === 'true',
+        });
         warn(res, admitPodSecurity(state, type, applied));
-        return sendJson(res, 200, dryRun ? applied : serverSideApply(state, type, namespace, name, patch as KubeObject, { dryRun, manager: q.get('fieldManager'), force: q.get('force') === 'true' }));
+        return sendJson(
+          res,
+          200,
+          dryRun
+            ? applied
+            : serverSideApply(state, type, namespace, name, patch as KubeObject, {
+                dryRun,
+                manager: q.get('fieldManager'),
+                force: q.get('force') === 'true',
+              }),
+        );
       }
       const current = state.store.mustGet(type, namespace, name);
-      if (subresource === 'scale') return sendJson(res, 200, writeScale(state, type, current, applyPatch(req.headers['content-type'] ?? '', scaleOf(current), patch) as KubeObject, dryRun));
+      if (subresource === 'scale')
+        return sendJson(
+          res,
+          200,
+          writeScale(
+            state,
+            type,
+            current,
+            applyPatch(req.headers['content-type'] ?? '', scaleOf(current), patch) as KubeObject,
+            dryRun,
+          ),
+        );
       const patched = applyPatch(req.headers['content-type'] ?? '', current, patch) as KubeObject;
-      patched.metadata = { ...patched.metadata, resourceVersion: patched.metadata?.resourceVersion ?? current.metadata.resourceVersion, name, namespace };
+      patched.metadata = {
+        ...patched.metadata,
+        resourceVersion: patched.metadata?.resourceVersion ?? current.metadata.resourceVersion,
+        name,
+        namespace,
+      };
       if (!subresource) admitUpdate(state, type, current, patched);
       if (!subresource) warn(res, admitPodSecurity(state, type, patched));
-      return sendJson(res, 200, state.store.update(type, patched, { dryRun, preserveStatus: !subresource, statusOnly: subresource === 'status' }));
+      return sendJson(
+        res,
+        200,
+        state.store.update(type, patched, {
+          dryRun,
+          preserveStatus: !subresource,
+          statusOnly: subresource === 'status',
+        }),
+      );
     }
     case 'DELETE': {
       if (!name) throw new ApiError(405, 'MethodNotAllowed', 'deletecollection is not supported yet');
-      const options = (await readJson(req, true)) as { preconditions?: { uid?: string; resourceVersion?: string } } | undefined;
+      const options = (await readJson(req, true)) as
+        | { preconditions?: { uid?: string; resourceVersion?: string } }
+        | undefined;
       checkPreconditions(state.store.mustGet(type, namespace, name), options?.preconditions);
       const gone = state.store.delete(type, namespace, name, { dryRun });
       if (type === T.pod) return sendJson(res, 200, gone);
-      return sendJson(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, kind: type.plural, uid: gone.metadata.uid } });
+      return sendJson(res, 200, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: { name, kind: type.plural, uid: gone.metadata.uid },
+      });
     }
     default:
       throw new ApiError(405, 'MethodNotAllowed', `method ${req.method} not allowed`);
@@ -196,13 +298,22 @@ function list(state: ClusterState, type: ResourceType, namespace: string | undef
   const token = q.get('continue');
   const decoded = token ? Buffer.from(token, 'base64url').toString() : '0';
   const offset = Number(decoded);
-  if (!/^\d+$/.test(decoded) || (token !== null && !/^[A-Za-z0-9_-]+$/.test(token))) throw new ApiError(400, 'BadRequest', 'continue key is not valid: the continue token is malformed');
+  if (!/^\d+$/.test(decoded) || (token !== null && !/^[A-Za-z0-9_-]+$/.test(token)))
+    throw new ApiError(400, 'BadRequest', 'continue key is not valid: the continue token is malformed');
   const page = limit > 0 ? items.slice(offset, offset + limit) : items.slice(offset);
   const more = limit > 0 && offset + limit < items.length;
   return {
     kind: `${type.kind}List`,
     apiVersion: apiVersionOf(type),
-    metadata: { resourceVersion: state.store.resourceVersion, ...(more ? { continue: Buffer.from(String(offset + limit)).toString('base64url'), remainingItemCount: items.length - offset - limit } : {}) },
+    metadata: {
+      resourceVersion: state.store.resourceVersion,
+      ...(more
+        ? {
+            continue: Buffer.from(String(offset + limit)).toString('base64url'),
+            remainingItemCount: items.length - offset - limit,
+          }
+        : {}),
+    },
     items: page,
   };
 }
@@ -216,7 +327,11 @@ function mustHaveNamespace(state: ClusterState, type: ResourceType, namespace: s
 
 /** Admission warnings travel as RFC 7234 Warning headers (code 299), which kubectl prints. */
 function warn(res: ServerResponse, warnings: string[]): void {
-  if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+  if (warnings.length)
+    res.setHeader(
+      'Warning',
+      warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+    );
 }
 
 function parseDryRun(v: string | null): boolean {
@@ -227,12 +342,22 @@ function parseDryRun(v: string | null): boolean {
 
 function checkKind(type: ResourceType, body: KubeObject): void {
   if (!body || typeof body !== 'object') throw new ApiError(400, 'BadRequest', 'request body must be an object');
-  if (body.kind && body.kind !== type.kind) throw new ApiError(400, 'BadRequest', `the kind of the object (${body.kind}) does not match the resource (${type.kind})`);
+  if (body.kind && body.kind !== type.kind)
+    throw new ApiError(
+      400,
+      'BadRequest',
+      `the kind of the object (${body.kind}) does not match the resource (${type.kind})`,
+    );
 }
 
 async function readJson(req: IncomingMessage, optional = false): Promise<unknown> {
   const ct = req.headers['content-type'] ?? '';
-  if (ct.includes('protobuf') || ct.includes('cbor')) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json`);
+  if (ct.includes('protobuf') || ct.includes('cbor'))
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json`,
+    );
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -246,7 +371,11 @@ async function readJson(req: IncomingMessage, optional = false): Promise<unknown
     // Server-side apply bodies are YAML (JSON is YAML too).
     return ct.startsWith(APPLY_PATCH) ? parseYaml(text) : JSON.parse(text);
   } catch {
-    throw new ApiError(400, 'BadRequest', ct.startsWith(APPLY_PATCH) ? 'the request body is not valid YAML' : 'the request body is not valid JSON');
+    throw new ApiError(
+      400,
+      'BadRequest',
+      ct.startsWith(APPLY_PATCH) ? 'the request body is not valid YAML' : 'the request body is not valid JSON',
+    );
   }
 }
 
@@ -256,7 +385,17 @@ function sendJson(res: ServerResponse, code: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, e: unknown): void {
-  const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`);
+  const err =
+    e instanceof ApiError ? e : new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`);
   if (res.headersSent) return void res.end();
-  sendJson(res, err.code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: err.message, reason: err.reason, ...(err.details ? { details: err.details } : {}), code: err.code });
+  sendJson(res, err.code, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: err.message,
+    reason: err.reason,
+    ...(err.details ? { details: err.details } : {}),
+    code: err.code,
+  });
 }

@@ -25,7 +25,12 @@ export function applyDefaults(obj: KubeObject): KubeObject {
       spec.revisionHistoryLimit ??= 10;
       spec.progressDeadlineSeconds ??= 600;
       spec.strategy ??= { type: 'RollingUpdate' };
-      if (spec.strategy.type === 'RollingUpdate') spec.strategy.rollingUpdate = { maxSurge: '25%', maxUnavailable: '25%', ...(spec.strategy.rollingUpdate ?? {}) };
+      if (spec.strategy.type === 'RollingUpdate')
+        spec.strategy.rollingUpdate = {
+          maxSurge: '25%',
+          maxUnavailable: '25%',
+          ...(spec.strategy.rollingUpdate ?? {}),
+        };
       spec.template = defaultTemplate(spec.template);
       break;
     }
@@ -47,7 +52,10 @@ function defaultPodSpec(spec: any): any {
   spec.schedulerName ??= 'default-scheduler';
   spec.securityContext ??= {};
   for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
-    c.imagePullPolicy ??= typeof c.image === 'string' && (c.image.endsWith(':latest') || !/:[^/]+$/.test(c.image)) ? 'Always' : 'IfNotPresent';
+    c.imagePullPolicy ??=
+      typeof c.image === 'string' && (c.image.endsWith(':latest') || !/:[^/]+$/.test(c.image))
+        ? 'Always'
+        : 'IfNotPresent';
     c.terminationMessagePath ??= '/dev/termination-log';
     c.terminationMessagePolicy ??= 'File';
     c.resources ??= {};
@@ -69,7 +77,7 @@ function defaultServiceSpec(svc: KubeObject): any {
   if (spec.type !== 'ExternalName' && spec.clusterIP === undefined) {
     let h = 0;
     for (const ch of `${svc.metadata.namespace}/${svc.metadata.name}`) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-    spec.clusterIP = `10.96.${(h >> 8) & 0xff}.${(h & 0xfe) || 10}`;
+    spec.clusterIP = `10.96.${(h >> 8) & 0xff}.${h & 0xfe || 10}`;
     spec.clusterIPs = [spec.clusterIP];
   }
   for (const p of spec.ports ?? []) {

@@ -1,4 +1,4 @@
-import { type ResourceRegistry, type ResourceType, apiVersionOf } from './resources.ts';
+import { apiVersionOf, type ResourceRegistry, type ResourceType } from './resources.ts';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -16,11 +16,17 @@ function groupVersions(types: ResourceRegistry): { group: string; version: strin
 }
 
 export function apiVersions() {
-  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] };
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }],
+  };
 }
 
 function apiGroup(types: ResourceRegistry, group: string) {
-  const versions = groupVersions(types).filter((g) => g.group === group).map((g) => ({ groupVersion: `${g.group}/${g.version}`, version: g.version }));
+  const versions = groupVersions(types)
+    .filter((g) => g.group === group)
+    .map((g) => ({ groupVersion: `${g.group}/${g.version}`, version: g.version }));
   return { name: group, versions, preferredVersion: versions[0] };
 }
 
@@ -39,16 +45,32 @@ export function apiResourceList(registry: ResourceRegistry, group: string, versi
   const types = registry.all().filter((t) => t.group === group && t.version === version);
   if (types.length === 0) return undefined;
   const resources = types.flatMap((t: ResourceType) => [
-    { name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: t.verbs ?? VERBS, ...(t.shortNames ? { shortNames: t.shortNames } : {}) },
+    {
+      name: t.plural,
+      singularName: t.singular,
+      namespaced: t.namespaced,
+      kind: t.kind,
+      verbs: t.verbs ?? VERBS,
+      ...(t.shortNames ? { shortNames: t.shortNames } : {}),
+    },
     ...(t.subresources ?? []).map((sub) => ({
-      name: `${t.plural}/${sub}`, singularName: '', namespaced: t.namespaced,
-      ...SUBRESOURCE[sub] ?? { kind: t.kind, verbs: ['get', 'patch', 'update'] },
+      name: `${t.plural}/${sub}`,
+      singularName: '',
+      namespaced: t.namespaced,
+      ...(SUBRESOURCE[sub] ?? { kind: t.kind, verbs: ['get', 'patch', 'update'] }),
     })),
   ]);
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf(types[0]!), resources };
 }
 
 export const VERSION_INFO = {
-  major: '1', minor: '32', gitVersion: 'v1.32.0-clusterclaw-sandbox', gitCommit: 'sandbox', gitTreeState: 'clean',
-  buildDate: '2026-11-01T00:00:00Z', goVersion: 'go1.23', compiler: 'gc', platform: 'linux/amd64',
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0-clusterclaw-sandbox',
+  gitCommit: 'sandbox',
+  gitTreeState: 'clean',
+  buildDate: '2026-11-01T00:00:00Z',
+  goVersion: 'go1.23',
+  compiler: 'gc',
+  platform: 'linux/amd64',
 };

@@ -1,4 +1,4 @@
-import { type KubeObject, isPodReady } from '../lib/kube-object.ts';
+import { isPodReady, type KubeObject } from '../lib/kube-object.ts';
 import { matchesSelector } from '../lib/label-selector.ts';
 import { type ClusterState, T } from './cluster-state.ts';
 
@@ -11,7 +11,9 @@ export interface BudgetStatus {
 
 /** The pods a PodDisruptionBudget covers, live ones only. */
 export function coveredPods(state: ClusterState, pdb: KubeObject): KubeObject[] {
-  return state.store.list(T.pod, pdb.metadata.namespace).filter((p) => !p.metadata.deletionTimestamp && matchesSelector(pdb.spec?.selector, p.metadata.labels));
+  return state.store
+    .list(T.pod, pdb.metadata.namespace)
+    .filter((p) => !p.metadata.deletionTimestamp && matchesSelector(pdb.spec?.selector, p.metadata.labels));
 }
 
 /** What the disruption controller computes (pkg/controller/disruption), from minAvailable or maxUnavailable. */
@@ -20,9 +22,15 @@ export function budgetStatus(state: ClusterState, pdb: KubeObject): BudgetStatus
   const expectedPods = pods.length;
   const currentHealthy = pods.filter(isPodReady).length;
   let desiredHealthy: number;
-  if (pdb.spec?.maxUnavailable !== undefined) desiredHealthy = Math.max(0, expectedPods - scaled(pdb.spec.maxUnavailable, expectedPods));
+  if (pdb.spec?.maxUnavailable !== undefined)
+    desiredHealthy = Math.max(0, expectedPods - scaled(pdb.spec.maxUnavailable, expectedPods));
   else desiredHealthy = scaled(pdb.spec?.minAvailable ?? 1, expectedPods);
-  return { currentHealthy, desiredHealthy, disruptionsAllowed: Math.max(0, currentHealthy - desiredHealthy), expectedPods };
+  return {
+    currentHealthy,
+    desiredHealthy,
+    disruptionsAllowed: Math.max(0, currentHealthy - desiredHealthy),
+    expectedPods,
+  };
 }
 
 /** int-or-percent; minAvailable rounds up, maxUnavailable rounds up too (as intstr.GetScaledValueFromIntOrPercent(…, true)). */
@@ -36,7 +44,12 @@ function scaled(v: number | string, total: number): number {
 export function runDisruptionController(state: ClusterState): void {
   for (const pdb of state.store.list(T.pdb)) {
     const s = budgetStatus(state, pdb);
-    const status = { ...s, observedGeneration: pdb.metadata.generation ?? 1, disruptedPods: pdb.status?.disruptedPods ?? {} };
-    if (JSON.stringify(status) !== JSON.stringify(pdb.status)) state.store.update(T.pdb, { ...pdb, status }, { statusOnly: true });
+    const status = {
+      ...s,
+      observedGeneration: pdb.metadata.generation ?? 1,
+      disruptedPods: pdb.status?.disruptedPods ?? {},
+    };
+    if (JSON.stringify(status) !== JSON.stringify(pdb.status))
+      state.store.update(T.pdb, { ...pdb, status }, { statusOnly: true });
   }
 }

@@ -1,6 +1,6 @@
 import { parseAllDocuments } from 'yaml';
-import { type ClusterState, type ImageBehaviour, T } from './cluster-state.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
+import { type ClusterState, type ImageBehaviour, T } from './cluster-state.ts';
 
 export const SANDBOX_API_VERSION = 'sandbox.clusterclaw.dev/v1alpha1';
 
@@ -30,8 +30,12 @@ export function loadState(state: ClusterState, text: string): LoadResult {
       state.images.set(value.image, parseBehaviour(value.image, value.behaviour ?? {}));
       result.images++;
     } else if (value.apiVersion === SANDBOX_API_VERSION && value.kind === 'SandboxUser') {
-      if (typeof value.name !== 'string' || typeof value.token !== 'string' || value.token.length < 8) throw new Error('state file: SandboxUser needs a `name` and a `token` of at least 8 characters');
-      state.users.set(value.token, { name: value.name, groups: Array.isArray(value.groups) ? value.groups.map(String) : [] });
+      if (typeof value.name !== 'string' || typeof value.token !== 'string' || value.token.length < 8)
+        throw new Error('state file: SandboxUser needs a `name` and a `token` of at least 8 characters');
+      state.users.set(value.token, {
+        name: value.name,
+        groups: Array.isArray(value.groups) ? value.groups.map(String) : [],
+      });
       result.users++;
     } else objects.push(value as KubeObject);
   }
@@ -41,7 +45,9 @@ export function loadState(state: ClusterState, text: string): LoadResult {
   for (const obj of [...objects.filter(isCrd), ...objects.filter((o) => !isCrd(o))]) {
     const type = obj?.apiVersion && obj.kind ? state.types.findByKind(obj.apiVersion, obj.kind) : undefined;
     if (!type) {
-      result.warnings.push(`skipped ${obj?.kind ?? 'document'} ${obj?.metadata?.name ?? ''}: kind ${obj?.apiVersion}/${obj?.kind} is not served by the sandbox yet`);
+      result.warnings.push(
+        `skipped ${obj?.kind ?? 'document'} ${obj?.metadata?.name ?? ''}: kind ${obj?.apiVersion}/${obj?.kind} is not served by the sandbox yet`,
+      );
       continue;
     }
     const meta = { ...obj.metadata };
@@ -53,13 +59,20 @@ export function loadState(state: ClusterState, text: string): LoadResult {
     }
     const copy = { ...obj, metadata: meta };
     // Pod status is the kubelet's to compute, except a terminal eviction, which it never undoes.
-    if (type === T.pod && copy.status && copy.status.reason !== 'Evicted') copy.status = { startTime: copy.status.startTime };
+    if (type === T.pod && copy.status && copy.status.reason !== 'Evicted')
+      copy.status = { startTime: copy.status.startTime };
     state.store.create(type, copy);
     result.objects++;
   }
   for (const ns of ['default', 'kube-system', ...namespaces]) {
     if (!state.store.get(T.namespace, undefined, ns)) {
-      state.store.create(T.namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+      state.store.create(T.namespace, {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } },
+        spec: { finalizers: ['kubernetes'] },
+        status: { phase: 'Active' },
+      });
     }
   }
   if (state.store.list(T.node).length === 0) state.store.create(T.node, defaultNode('sandbox-worker-1'));
@@ -70,7 +83,8 @@ function parseBehaviour(image: string, b: Record<string, unknown>): ImageBehavio
   const out: ImageBehaviour = {};
   const num = (k: string) => {
     if (b[k] === undefined) return undefined;
-    if (typeof b[k] !== 'number' || !Number.isFinite(b[k])) throw new Error(`state file: SandboxImage ${image}: behaviour.${k} must be a number`);
+    if (typeof b[k] !== 'number' || !Number.isFinite(b[k]))
+      throw new Error(`state file: SandboxImage ${image}: behaviour.${k} must be a number`);
     return b[k] as number;
   };
   if (b.pullError !== undefined) out.pullError = String(b.pullError);
@@ -89,13 +103,24 @@ export function defaultNode(name: string): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'node-role.kubernetes.io/worker': '' } },
+    metadata: {
+      name,
+      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'node-role.kubernetes.io/worker': '' },
+    },
     spec: {},
     status: {
       capacity: { cpu: '4', memory: '16Gi', pods: '110' },
       allocatable: { cpu: '3800m', memory: '15Gi', pods: '110' },
-      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }],
-      nodeInfo: { kubeletVersion: 'v1.32.0', containerRuntimeVersion: 'containerd://1.7.0', osImage: 'ClusterClaw sandbox', architecture: 'amd64', operatingSystem: 'linux' },
+      conditions: [
+        { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+      ],
+      nodeInfo: {
+        kubeletVersion: 'v1.32.0',
+        containerRuntimeVersion: 'containerd://1.7.0',
+        osImage: 'ClusterClaw sandbox',
+        architecture: 'amd64',
+        operatingSystem: 'linux',
+      },
     },
   };
 }

@@ -5,10 +5,12 @@ const IDENTITY = new Set(['apiVersion', 'kind', 'metadata.name', 'metadata.names
 
 /** Leaf paths an applied configuration sets, as dotted strings ("spec.replicas", "metadata.labels.app"). */
 export function leafPaths(value: unknown, prefix = ''): string[] {
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.keys(value).length === 0) return prefix ? [prefix] : [];
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.keys(value).length === 0)
+    return prefix ? [prefix] : [];
   return Object.entries(value).flatMap(([k, v]) => {
     const p = prefix ? `${prefix}.${k}` : k;
-    if (IDENTITY.has(p) || p.startsWith('metadata.managedFields') || p.startsWith('metadata.resourceVersion')) return [];
+    if (IDENTITY.has(p) || p.startsWith('metadata.managedFields') || p.startsWith('metadata.resourceVersion'))
+      return [];
     return leafPaths(v, p);
   });
 }
@@ -24,7 +26,9 @@ export function toFieldsV1(paths: string[]): Record<string, unknown> {
 
 export function fromFieldsV1(fields: unknown, prefix = ''): string[] {
   if (!fields || typeof fields !== 'object' || Object.keys(fields).length === 0) return prefix ? [prefix] : [];
-  return Object.entries(fields).flatMap(([k, v]) => (k.startsWith('f:') ? fromFieldsV1(v, prefix ? `${prefix}.${k.slice(2)}` : k.slice(2)) : []));
+  return Object.entries(fields).flatMap(([k, v]) =>
+    k.startsWith('f:') ? fromFieldsV1(v, prefix ? `${prefix}.${k.slice(2)}` : k.slice(2)) : [],
+  );
 }
 
 export function getPath(obj: unknown, path: string): unknown {
@@ -43,7 +47,8 @@ export function deletePath(obj: any, path: string): void {
   delete node[keys[keys.length - 1]!];
   // Drop maps the removal left empty, as the real server prunes them.
   for (const [parent, k] of parents.reverse()) {
-    if (parent[k] && typeof parent[k] === 'object' && !Array.isArray(parent[k]) && Object.keys(parent[k]).length === 0) delete parent[k];
+    if (parent[k] && typeof parent[k] === 'object' && !Array.isArray(parent[k]) && Object.keys(parent[k]).length === 0)
+      delete parent[k];
     else break;
   }
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { type KubeObject, canonicalJson, clone } from '../lib/kube-object.ts';
+import { canonicalJson, clone, type KubeObject } from '../lib/kube-object.ts';
 import { applyDefaults } from './defaults.ts';
-import { type ResourceType, apiVersionOf } from './resources.ts';
+import { apiVersionOf, type ResourceType } from './resources.ts';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export interface WatchEvent {
@@ -64,7 +64,11 @@ export class ObjectStore {
     const prefix = `${apiVersionOf(t)}/${t.plural}/${t.namespaced && namespace ? `${namespace}/` : ''}`;
     const out: KubeObject[] = [];
     for (const [k, v] of this.objects) if (k.startsWith(prefix)) out.push(clone(v));
-    return out.sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name));
+    return out.sort(
+      (a, b) =>
+        (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') ||
+        a.metadata.name.localeCompare(b.metadata.name),
+    );
   }
 
   create(t: ResourceType, input: KubeObject, opts: WriteOptions = {}): KubeObject {
@@ -74,10 +78,20 @@ export class ObjectStore {
     applyDefaults(obj);
     const meta = obj.metadata;
     if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix(5);
-    if (!meta.name) throw new ApiError(422, 'Invalid', `${t.kind} "" is invalid: metadata.name: Required value: name or generateName is required`);
+    if (!meta.name)
+      throw new ApiError(
+        422,
+        'Invalid',
+        `${t.kind} "" is invalid: metadata.name: Required value: name or generateName is required`,
+      );
     if (!t.namespaced) delete meta.namespace;
     if (this.objects.has(this.key(t, meta.namespace, meta.name))) {
-      throw new ApiError(409, 'AlreadyExists', `${t.plural}${t.group ? `.${t.group}` : ''} "${meta.name}" already exists`, { name: meta.name, kind: t.plural });
+      throw new ApiError(
+        409,
+        'AlreadyExists',
+        `${t.plural}${t.group ? `.${t.group}` : ''} "${meta.name}" already exists`,
+        { name: meta.name, kind: t.plural },
+      );
     }
     meta.uid ??= randomUUID();
     meta.creationTimestamp ??= new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -94,13 +108,22 @@ export class ObjectStore {
    * `statusOnly` keeps the stored spec and metadata (status-subresource writes).
    * A stale resourceVersion in the input is a 409 like the real server's.
    */
-  update(t: ResourceType, input: KubeObject, opts: WriteOptions & { preserveStatus?: boolean; statusOnly?: boolean } = {}): KubeObject {
+  update(
+    t: ResourceType,
+    input: KubeObject,
+    opts: WriteOptions & { preserveStatus?: boolean; statusOnly?: boolean } = {},
+  ): KubeObject {
     const meta = input.metadata;
     const key = this.key(t, meta.namespace, meta.name);
     const current = this.objects.get(key);
     if (!current) throw notFound(t, meta.name);
     if (meta.resourceVersion && meta.resourceVersion !== current.metadata.resourceVersion) {
-      throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${t.plural}${t.group ? `.${t.group}` : ''} "${meta.name}": the object has been modified; please apply your changes to the latest version and try again`, { name: meta.name, kind: t.plural });
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${t.plural}${t.group ? `.${t.group}` : ''} "${meta.name}": the object has been modified; please apply your changes to the latest version and try again`,
+        { name: meta.name, kind: t.plural },
+      );
     }
     let next = clone(input);
     if (opts.statusOnly) next = { ...clone(current), status: next.status };
@@ -109,7 +132,8 @@ export class ObjectStore {
     next.kind = t.kind;
     applyDefaults(next);
     // Identity fields are the server's, whatever the client sent.
-    for (const f of ['uid', 'creationTimestamp', 'namespace', 'name', 'deletionTimestamp'] as const) (next.metadata as Record<string, unknown>)[f] = current.metadata[f];
+    for (const f of ['uid', 'creationTimestamp', 'namespace', 'name', 'deletionTimestamp'] as const)
+      (next.metadata as Record<string, unknown>)[f] = current.metadata[f];
     const specChanged = canonicalJson(current.spec) !== canonicalJson(next.spec);
     next.metadata.generation = (current.metadata.generation ?? 1) + (specChanged && !opts.statusOnly ? 1 : 0);
     if (current.metadata.generation === undefined && next.spec === undefined) delete next.metadata.generation;
@@ -120,7 +144,8 @@ export class ObjectStore {
     this.objects.set(key, clone(next));
     this.emit({ type: 'MODIFIED', object: next, resource: t });
     // An object being deleted goes once its last finalizer is removed.
-    if (next.metadata.deletionTimestamp && !(next.metadata.finalizers as string[] | undefined)?.length) return this.delete(t, meta.namespace, meta.name);
+    if (next.metadata.deletionTimestamp && !(next.metadata.finalizers as string[] | undefined)?.length)
+      return this.delete(t, meta.namespace, meta.name);
     return next;
   }
 
@@ -163,7 +188,11 @@ export class ObjectStore {
 }
 
 export function notFound(t: ResourceType, name: string): ApiError {
-  return new ApiError(404, 'NotFound', `${t.plural}${t.group ? `.${t.group}` : ''} "${name}" not found`, { name, kind: t.plural, group: t.group });
+  return new ApiError(404, 'NotFound', `${t.plural}${t.group ? `.${t.group}` : ''} "${name}" not found`, {
+    name,
+    kind: t.plural,
+    group: t.group,
+  });
 }
 
 const ALPHANUM = 'bcdfghjklmnpqrstvwxz2456789';

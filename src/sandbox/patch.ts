@@ -1,5 +1,5 @@
-import { ApiError } from './object-store.ts';
 import { clone } from '../lib/kube-object.ts';
+import { ApiError } from './object-store.ts';
 
 type Json = any;
 
@@ -16,9 +16,18 @@ export function mergePatch(target: Json, patch: Json): Json {
 
 // Merge keys from the Go struct tags of core/apps types (patchMergeKey), by field name.
 const MERGE_KEYS: Record<string, string> = {
-  containers: 'name', initContainers: 'name', ephemeralContainers: 'name', env: 'name',
-  volumes: 'name', imagePullSecrets: 'name', volumeMounts: 'mountPath', conditions: 'type',
-  ownerReferences: 'uid', taints: 'key', addresses: 'type', tolerations: 'key',
+  containers: 'name',
+  initContainers: 'name',
+  ephemeralContainers: 'name',
+  env: 'name',
+  volumes: 'name',
+  imagePullSecrets: 'name',
+  volumeMounts: 'mountPath',
+  conditions: 'type',
+  ownerReferences: 'uid',
+  taints: 'key',
+  addresses: 'type',
+  tolerations: 'key',
 };
 const MERGED_PRIMITIVE_LISTS = new Set(['finalizers']);
 
@@ -40,7 +49,8 @@ export function strategicMergePatch(target: Json, patch: Json): Json {
     }
     if (v === null) delete out[k];
     else if (Array.isArray(v) && MERGE_KEYS[k] && Array.isArray(out[k])) out[k] = mergeList(out[k], v, MERGE_KEYS[k]);
-    else if (Array.isArray(v) && MERGED_PRIMITIVE_LISTS.has(k) && Array.isArray(out[k])) out[k] = [...new Set([...out[k], ...v])];
+    else if (Array.isArray(v) && MERGED_PRIMITIVE_LISTS.has(k) && Array.isArray(out[k]))
+      out[k] = [...new Set([...out[k], ...v])];
     else if (isObject(v)) {
       const merged = strategicMergePatch(out[k], v);
       if (merged === undefined) delete out[k];
@@ -70,10 +80,20 @@ export function jsonPatch(target: Json, ops: Json): Json {
   for (const op of ops) {
     const path = parsePointer(op.path);
     switch (op.op) {
-      case 'add': doc = setAt(doc, path, clone(op.value), 'add'); break;
-      case 'replace': getAt(doc, path, op.path); doc = setAt(doc, path, clone(op.value), 'replace'); break;
-      case 'remove': getAt(doc, path, op.path); doc = removeAt(doc, path); break;
-      case 'copy': doc = setAt(doc, path, clone(getAt(doc, parsePointer(op.from), op.from)), 'add'); break;
+      case 'add':
+        doc = setAt(doc, path, clone(op.value), 'add');
+        break;
+      case 'replace':
+        getAt(doc, path, op.path);
+        doc = setAt(doc, path, clone(op.value), 'replace');
+        break;
+      case 'remove':
+        getAt(doc, path, op.path);
+        doc = removeAt(doc, path);
+        break;
+      case 'copy':
+        doc = setAt(doc, path, clone(getAt(doc, parsePointer(op.from), op.from)), 'add');
+        break;
       case 'move': {
         const value = getAt(doc, parsePointer(op.from), op.from);
         doc = setAt(removeAt(doc, parsePointer(op.from)), path, value, 'add');
@@ -81,25 +101,40 @@ export function jsonPatch(target: Json, ops: Json): Json {
       }
       case 'test':
         if (JSON.stringify(getAt(doc, path, op.path)) !== JSON.stringify(op.value)) {
-          throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: testing value ${op.path} failed`);
+          throw new ApiError(
+            422,
+            'Invalid',
+            `the server rejected our request due to an error in our request: testing value ${op.path} failed`,
+          );
         }
         break;
-      default: throw new ApiError(400, 'BadRequest', `unknown json patch operation "${op.op}"`);
+      default:
+        throw new ApiError(400, 'BadRequest', `unknown json patch operation "${op.op}"`);
     }
   }
   return doc;
 }
 
 function parsePointer(p: unknown): string[] {
-  if (typeof p !== 'string' || (p !== '' && !p.startsWith('/'))) throw new ApiError(400, 'BadRequest', `invalid json pointer ${String(p)}`);
-  return p === '' ? [] : p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (typeof p !== 'string' || (p !== '' && !p.startsWith('/')))
+    throw new ApiError(400, 'BadRequest', `invalid json pointer ${String(p)}`);
+  return p === ''
+    ? []
+    : p
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function getAt(doc: Json, path: string[], raw: string): Json {
   let cur = doc;
   for (const seg of path) {
     if (cur === null || typeof cur !== 'object' || !(seg in cur)) {
-      throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: path ${raw} does not exist`);
+      throw new ApiError(
+        422,
+        'Invalid',
+        `the server rejected our request due to an error in our request: path ${raw} does not exist`,
+      );
     }
     cur = cur[seg];
   }
@@ -140,9 +175,17 @@ export function applyPatch(contentType: string, target: Json, patch: Json): Json
   const ct = contentType.split(';')[0]!.trim();
   if (ct === PATCH_TYPES.json) return jsonPatch(target, patch);
   if ((ct === PATCH_TYPES.merge || ct === PATCH_TYPES.strategic) && !isObject(patch)) {
-    throw new ApiError(400, 'BadRequest', `error decoding patch: a ${ct === PATCH_TYPES.merge ? 'merge' : 'strategic merge'} patch must be a JSON object`);
+    throw new ApiError(
+      400,
+      'BadRequest',
+      `error decoding patch: a ${ct === PATCH_TYPES.merge ? 'merge' : 'strategic merge'} patch must be a JSON object`,
+    );
   }
   if (ct === PATCH_TYPES.merge) return mergePatch(target, patch);
   if (ct === PATCH_TYPES.strategic) return strategicMergePatch(target, patch);
-  throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${Object.values(PATCH_TYPES).join(', ')}`);
+  throw new ApiError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: ${Object.values(PATCH_TYPES).join(', ')}`,
+  );
 }

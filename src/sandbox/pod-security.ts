@@ -10,8 +10,32 @@ import type { ResourceType } from './resources.ts';
  */
 type Level = 'privileged' | 'baseline' | 'restricted';
 
-const BASELINE_CAPS = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
-const RESTRICTED_VOLUMES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret', 'image']);
+const BASELINE_CAPS = new Set([
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+]);
+const RESTRICTED_VOLUMES = new Set([
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+  'image',
+]);
 const WORKLOADS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job']);
 
 /** The pod spec a write of `obj` would run, if it is a Pod or carries a pod template. */
@@ -35,29 +59,53 @@ export function podSecurityViolations(spec: Record<string, any>, level: Level): 
   const hostPorts = containers.filter((c) => (c.ports ?? []).some((p: any) => p.hostPort));
   if (hostPorts.length) out.push(`hostPort (${names(hostPorts)} uses hostPort)`);
   const volumes: any[] = spec.volumes ?? [];
-  const badVolumes = level === 'restricted'
-    ? volumes.filter((v) => !Object.keys(v).some((k) => k !== 'name' && RESTRICTED_VOLUMES.has(k)))
-    : volumes.filter((v) => v.hostPath);
-  if (badVolumes.length) out.push(`${level === 'restricted' ? 'restricted volume types' : 'hostPath volumes'} (${badVolumes.map((v) => `volume "${v.name}"`).join(', ')})`);
-  const unconfined = [pod, ...containers.map((c) => c.securityContext ?? {})].some((s) => s.seccompProfile?.type === 'Unconfined');
+  const badVolumes =
+    level === 'restricted'
+      ? volumes.filter((v) => !Object.keys(v).some((k) => k !== 'name' && RESTRICTED_VOLUMES.has(k)))
+      : volumes.filter((v) => v.hostPath);
+  if (badVolumes.length)
+    out.push(
+      `${level === 'restricted' ? 'restricted volume types' : 'hostPath volumes'} (${badVolumes.map((v) => `volume "${v.name}"`).join(', ')})`,
+    );
+  const unconfined = [pod, ...containers.map((c) => c.securityContext ?? {})].some(
+    (s) => s.seccompProfile?.type === 'Unconfined',
+  );
   if (level === 'baseline') {
-    const added = containers.filter((c) => (c.securityContext?.capabilities?.add ?? []).some((cap: string) => !BASELINE_CAPS.has(cap)));
-    if (added.length) out.push(`non-default capabilities (${names(added)} must not include non-default capabilities in securityContext.capabilities.add)`);
-    if (unconfined) out.push('seccompProfile (pod or containers must not set securityContext.seccompProfile.type to "Unconfined")');
+    const added = containers.filter((c) =>
+      (c.securityContext?.capabilities?.add ?? []).some((cap: string) => !BASELINE_CAPS.has(cap)),
+    );
+    if (added.length)
+      out.push(
+        `non-default capabilities (${names(added)} must not include non-default capabilities in securityContext.capabilities.add)`,
+      );
+    if (unconfined)
+      out.push('seccompProfile (pod or containers must not set securityContext.seccompProfile.type to "Unconfined")');
     return out;
   }
   const escalating = containers.filter((c) => c.securityContext?.allowPrivilegeEscalation !== false);
-  if (escalating.length) out.push(`allowPrivilegeEscalation != false (${names(escalating)} must set securityContext.allowPrivilegeEscalation=false)`);
+  if (escalating.length)
+    out.push(
+      `allowPrivilegeEscalation != false (${names(escalating)} must set securityContext.allowPrivilegeEscalation=false)`,
+    );
   const caps = containers.filter((c) => {
     const cs = c.securityContext?.capabilities ?? {};
     return !(cs.drop ?? []).includes('ALL') || (cs.add ?? []).some((cap: string) => cap !== 'NET_BIND_SERVICE');
   });
-  if (caps.length) out.push(`unrestricted capabilities (${names(caps)} must set securityContext.capabilities.drop=["ALL"])`);
+  if (caps.length)
+    out.push(`unrestricted capabilities (${names(caps)} must set securityContext.capabilities.drop=["ALL"])`);
   const rootish = containers.filter((c) => (c.securityContext?.runAsNonRoot ?? pod.runAsNonRoot) !== true);
-  if (rootish.length) out.push(`runAsNonRoot != true (pod or ${names(rootish)} must set securityContext.runAsNonRoot=true)`);
-  if (pod.runAsUser === 0 || containers.some((c) => c.securityContext?.runAsUser === 0)) out.push('runAsUser=0 (pod and containers must not set runAsUser=0)');
-  const seccomp = containers.filter((c) => !['RuntimeDefault', 'Localhost'].includes(c.securityContext?.seccompProfile?.type ?? pod.seccompProfile?.type));
-  if (seccomp.length) out.push(`seccompProfile (pod or ${names(seccomp)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")`);
+  if (rootish.length)
+    out.push(`runAsNonRoot != true (pod or ${names(rootish)} must set securityContext.runAsNonRoot=true)`);
+  if (pod.runAsUser === 0 || containers.some((c) => c.securityContext?.runAsUser === 0))
+    out.push('runAsUser=0 (pod and containers must not set runAsUser=0)');
+  const seccomp = containers.filter(
+    (c) =>
+      !['RuntimeDefault', 'Localhost'].includes(c.securityContext?.seccompProfile?.type ?? pod.seccompProfile?.type),
+  );
+  if (seccomp.length)
+    out.push(
+      `seccompProfile (pod or ${names(seccomp)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")`,
+    );
   return out;
 }
 
@@ -81,7 +129,12 @@ export function admitPodSecurity(state: ClusterState, type: ResourceType, obj: K
   const ns = obj.metadata?.namespace;
   const enforce = levelOf(state, ns, 'enforce');
   const denied = type === T.pod ? podSecurityViolations(spec, enforce) : [];
-  if (denied.length) throw new ApiError(403, 'Forbidden', `pods "${obj.metadata?.name}" is forbidden: violates PodSecurity "${enforce}:latest": ${denied.join(', ')}`);
+  if (denied.length)
+    throw new ApiError(
+      403,
+      'Forbidden',
+      `pods "${obj.metadata?.name}" is forbidden: violates PodSecurity "${enforce}:latest": ${denied.join(', ')}`,
+    );
   const warn = levelOf(state, ns, 'warn');
   const warned = podSecurityViolations(spec, warn);
   return warned.length ? [`would violate PodSecurity "${warn}:latest": ${warned.join(', ')}`] : [];

@@ -12,7 +12,9 @@ export function parseLabelSelector(selector: string | undefined): Predicate {
     if (m) {
       const [, key, op, list] = m;
       const values = list!.split(',').map((v) => v.trim());
-      return op === 'in' ? (o) => values.includes(labels(o)[key!] as string) : (o) => !values.includes(labels(o)[key!] as string);
+      return op === 'in'
+        ? (o) => values.includes(labels(o)[key!] as string)
+        : (o) => !values.includes(labels(o)[key!] as string);
     }
     m = /^([\w./-]+)\s*(==|=|!=)\s*([\w./-]*)$/.exec(term);
     if (m) {
@@ -33,7 +35,8 @@ export function parseFieldSelector(selector: string | undefined): Predicate {
     const m = /^([\w.]+)\s*(==|=|!=)\s*(.*)$/.exec(term);
     if (!m) throw new ApiError(400, 'BadRequest', `invalid selector: '${term}'; can't understand '${term}'`);
     const [, path, op, value] = m;
-    const get = (o: KubeObject) => String(path!.split('.').reduce<any>((v, k) => (v == null ? undefined : v[k]), o) ?? '');
+    const get = (o: KubeObject) =>
+      String(path!.split('.').reduce<any>((v, k) => (v == null ? undefined : v[k]), o) ?? '');
     return op === '!=' ? (o) => get(o) !== value : (o) => get(o) === value;
   });
   return (o) => terms.every((t) => t(o));

@@ -36,7 +36,11 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   warmUp(state, opts.warmupSeconds ?? 0);
   const api = await startApiServer(state, { port: opts.port, tls: opts.tls });
   const stopControllers = startControllers(state, opts.tickMs ?? 200, opts.onError);
-  const kubeconfig = sandboxKubeconfig(api.url, 'default', [...state.users].map(([token, u]) => ({ name: u.name, token })));
+  const kubeconfig = sandboxKubeconfig(
+    api.url,
+    'default',
+    [...state.users].map(([token, u]) => ({ name: u.name, token })),
+  );
   if (opts.kubeconfigPath) await writeFile(opts.kubeconfigPath, kubeconfig, { mode: 0o600 });
   return {
     url: api.url,

@@ -9,7 +9,11 @@ import { slackInboxJob } from './jobs/slack-inbox.ts';
 import type { ScheduledJob } from './scheduler.ts';
 
 /** The jobs `claw serve` schedules, from claw.yaml's `schedule:`; the Slack ones only with Slack. */
-export function scheduledJobs(db: Db, config: Config, deps: { metrics?: Metrics; postDigest?: DigestPoster; sweepSlackInbox?: () => Promise<number> }): ScheduledJob[] {
+export function scheduledJobs(
+  db: Db,
+  config: Config,
+  deps: { metrics?: Metrics; postDigest?: DigestPoster; sweepSlackInbox?: () => Promise<number> },
+): ScheduledJob[] {
   const s = config.schedule;
   return [
     expireProposalsJob(db, s.expireProposals),

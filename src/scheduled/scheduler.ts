@@ -1,4 +1,4 @@
-import { type ScheduledTask, createTask } from 'node-cron';
+import { createTask, type ScheduledTask } from 'node-cron';
 import type { Logger } from '../observability/logger.ts';
 import { withLogContext, withoutLogContext } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -42,21 +42,47 @@ export class Scheduler {
     const cronLogger = {
       info: (m: string) => logger.debug({ component: 'node-cron' }, m),
       warn: (m: string) => logger.warn({ component: 'node-cron' }, m),
-      error: (m: string | Error, err?: Error) => logger.error({ component: 'node-cron', err: err ?? m }, typeof m === 'string' ? m : 'scheduler error'),
+      error: (m: string | Error, err?: Error) =>
+        logger.error({ component: 'node-cron', err: err ?? m }, typeof m === 'string' ? m : 'scheduler error'),
       debug: (m: string | Error) => logger.debug({ component: 'node-cron' }, String(m)),
     };
     for (const job of jobs) {
-      const task = withoutLogContext(() => createTask(job.cron, async ({ date }) => {
-        const done = withLogContext({ job: job.name, slot: date.toISOString() }, async () => {
-          await this.runJob(job, date);
-          await coordinator.finish(job.name, date).catch((err) => logger.warn({ err }, 'could not mark the scheduled slot finished'));
-        });
-        this.running.add(done);
-        await done.finally(() => this.running.delete(done));
-      }, { name: job.name, timezone, noOverlap: true, distributed: true, runCoordinator: coordinator, distributedLease: this.deps.leaseMs ?? 5 * 60_000, logger: cronLogger, unref: true, suppressMissedWarning: true }));
+      const task = withoutLogContext(() =>
+        createTask(
+          job.cron,
+          async ({ date }) => {
+            const done = withLogContext({ job: job.name, slot: date.toISOString() }, async () => {
+              await this.runJob(job, date);
+              await coordinator
+                .finish(job.name, date)
+                .catch((err) => logger.warn({ err }, 'could not mark the scheduled slot finished'));
+            });
+            this.running.add(done);
+            await done.finally(() => this.running.delete(done));
+          },
+          {
+            name: job.name,
+            timezone,
+            noOverlap: true,
+            distributed: true,
+            runCoordinator: coordinator,
+            distributedLease: this.deps.leaseMs ?? 5 * 60_000,
+            logger: cronLogger,
+            unref: true,
+            suppressMissedWarning: true,
+          },
+        ),
+      );
       task.on('execution:skipped', (ctx) => {
-        metrics?.scheduledJobs.inc({ job: job.name, result: ctx.reason === 'coordinator-error' ? 'coordinator_error' : 'other_replica' });
-        if (ctx.reason === 'coordinator-error') logger.warn({ job: job.name, err: ctx.error }, 'scheduled job skipped: the store could not say which replica runs it');
+        metrics?.scheduledJobs.inc({
+          job: job.name,
+          result: ctx.reason === 'coordinator-error' ? 'coordinator_error' : 'other_replica',
+        });
+        if (ctx.reason === 'coordinator-error')
+          logger.warn(
+            { job: job.name, err: ctx.error },
+            'scheduled job skipped: the store could not say which replica runs it',
+          );
       });
       void task.start();
       this.tasks.push(task);

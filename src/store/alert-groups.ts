@@ -40,16 +40,45 @@ export interface LockedGroup {
  * repeat and is skipped. Everything travels as two JSON parameters: no bind-parameter limit.
  * Each (receiver, groupKey) at most once per call.
  */
-export async function applyNotifications(db: Db, items: { group: GroupOpening; alerts: IncomingAlert[] }[]): Promise<{ groups: LockedGroup[]; written: (WrittenAlert & { group_id: string })[] }> {
-  const sorted = [...items].sort((a, b) => (a.group.receiver === b.group.receiver ? (a.group.groupKey < b.group.groupKey ? -1 : 1) : a.group.receiver < b.group.receiver ? -1 : 1));
+export async function applyNotifications(
+  db: Db,
+  items: { group: GroupOpening; alerts: IncomingAlert[] }[],
+): Promise<{ groups: LockedGroup[]; written: (WrittenAlert & { group_id: string })[] }> {
+  const sorted = [...items].sort((a, b) =>
+    a.group.receiver === b.group.receiver
+      ? a.group.groupKey < b.group.groupKey
+        ? -1
+        : 1
+      : a.group.receiver < b.group.receiver
+        ? -1
+        : 1,
+  );
   const groups = sorted.map(({ group: g }) => ({
-    r: g.receiver, k: g.groupKey, st: g.status, gl: g.groupLabels, cl: g.commonLabels, ca: g.commonAnnotations, u: g.externalUrl,
-    ch: g.channel, inv: g.investigate, mute: g.muted, c: g.cluster,
+    r: g.receiver,
+    k: g.groupKey,
+    st: g.status,
+    gl: g.groupLabels,
+    cl: g.commonLabels,
+    ca: g.commonAnnotations,
+    u: g.externalUrl,
+    ch: g.channel,
+    inv: g.investigate,
+    mute: g.muted,
+    c: g.cluster,
   }));
-  const alerts = sorted.flatMap(({ group, alerts }) => alerts.map((a) => ({
-    r: group.receiver, k: group.groupKey, fp: a.fingerprint, st: a.status, l: a.labels, an: a.annotations, s: a.startsAt,
-    e: a.status === 'resolved' && a.endsAt && !a.endsAt.startsWith('0001-') ? a.endsAt : null, u: a.generatorURL,
-  })));
+  const alerts = sorted.flatMap(({ group, alerts }) =>
+    alerts.map((a) => ({
+      r: group.receiver,
+      k: group.groupKey,
+      fp: a.fingerprint,
+      st: a.status,
+      l: a.labels,
+      an: a.annotations,
+      s: a.startsAt,
+      e: a.status === 'resolved' && a.endsAt && !a.endsAt.startsWith('0001-') ? a.endsAt : null,
+      u: a.generatorURL,
+    })),
+  );
   const r = await sql<{ kind: 'g' | 'w'; row: Record<string, unknown> }>`
     with g as (
       insert into alert_groups (receiver, group_key, status, group_labels, common_labels, common_annotations, external_url, channel, investigate, muted, cluster, firing, resolved, notifications, version)
@@ -106,7 +135,8 @@ export async function recordChanges(db: Db, changes: GroupChange[]): Promise<voi
  * may dispatch, none twice at once; a dispatcher that dies leaves its lease to expire.
  */
 export async function claimUnsynced(db: Db, owner: string, leaseSeconds: number, limit: number): Promise<AlertGroup[]> {
-  const r = await sql<AlertGroup>`update alert_groups set sync_owner = ${owner}, sync_until = now() + make_interval(secs => ${leaseSeconds})
+  const r =
+    await sql<AlertGroup>`update alert_groups set sync_owner = ${owner}, sync_until = now() + make_interval(secs => ${leaseSeconds})
     where id in (select id from alert_groups where version > synced_version and (sync_until is null or sync_until < now())
                  order by updated_at limit ${limit} for update skip locked)
     returning *`.execute(db);
@@ -117,17 +147,40 @@ export async function claimUnsynced(db: Db, owner: string, leaseSeconds: number,
  * The thread shows `version` now (or gave up on it); the lease is released. The group's next
  * sync waits `holdMs`: its root message is edited at most that often, however fast it changes.
  */
-export async function markSynced(db: Db, id: string, owner: string, version: number, holdMs: number, patch: Partial<Pick<AlertGroup, 'slack_error'>> = {}): Promise<void> {
-  await db.updateTable('alert_groups')
-    .set({ synced_version: sql`greatest(synced_version, ${version})`, sync_owner: null, sync_until: sql`now() + make_interval(secs => ${holdMs / 1000})`, sync_failures: 0, ...patch })
-    .where('id', '=', id).where('sync_owner', '=', owner).execute();
+export async function markSynced(
+  db: Db,
+  id: string,
+  owner: string,
+  version: number,
+  holdMs: number,
+  patch: Partial<Pick<AlertGroup, 'slack_error'>> = {},
+): Promise<void> {
+  await db
+    .updateTable('alert_groups')
+    .set({
+      synced_version: sql`greatest(synced_version, ${version})`,
+      sync_owner: null,
+      sync_until: sql`now() + make_interval(secs => ${holdMs / 1000})`,
+      sync_failures: 0,
+      ...patch,
+    })
+    .where('id', '=', id)
+    .where('sync_owner', '=', owner)
+    .execute();
 }
 
 /** Slack failed: try again after `retrySeconds` (it grows with each failure). */
 export async function releaseGroup(db: Db, id: string, owner: string, retrySeconds: number): Promise<void> {
-  await db.updateTable('alert_groups')
-    .set({ sync_owner: null, sync_until: sql`now() + make_interval(secs => ${retrySeconds})`, sync_failures: sql`sync_failures + 1` })
-    .where('id', '=', id).where('sync_owner', '=', owner).execute();
+  await db
+    .updateTable('alert_groups')
+    .set({
+      sync_owner: null,
+      sync_until: sql`now() + make_interval(secs => ${retrySeconds})`,
+      sync_failures: sql`sync_failures + 1`,
+    })
+    .where('id', '=', id)
+    .where('sync_owner', '=', owner)
+    .execute();
 }
 
 /** Saved the moment Slack answers: the group's thread is opened once. */
@@ -137,12 +190,24 @@ export async function setGroupThread(db: Db, id: string, threadTs: string): Prom
 
 /** The group's alerts, firing first, newest first within each (for its root message). */
 export async function groupAlerts(db: Db, groupId: string, limit = 50): Promise<StoredAlert[]> {
-  return db.selectFrom('alerts').selectAll().where('group_id', '=', groupId)
-    .orderBy(sql`status = 'firing'`, 'desc').orderBy('starts_at', 'desc').limit(limit).execute();
+  return db
+    .selectFrom('alerts')
+    .selectAll()
+    .where('group_id', '=', groupId)
+    .orderBy(sql`status = 'firing'`, 'desc')
+    .orderBy('starts_at', 'desc')
+    .limit(limit)
+    .execute();
 }
 
 export async function pendingNotes(db: Db, groupId: string): Promise<{ id: string; kind: string; text: string }[]> {
-  return db.selectFrom('alert_group_notes').select(['id', 'kind', 'text']).where('group_id', '=', groupId).where('posted_at', 'is', null).orderBy('id').execute();
+  return db
+    .selectFrom('alert_group_notes')
+    .select(['id', 'kind', 'text'])
+    .where('group_id', '=', groupId)
+    .where('posted_at', 'is', null)
+    .orderBy('id')
+    .execute();
 }
 
 export async function markNotesPosted(db: Db, ids: string[]): Promise<void> {
@@ -150,8 +215,17 @@ export async function markNotesPosted(db: Db, ids: string[]): Promise<void> {
 }
 
 /** Starts the group's investigation at most once: true when `taskId` became the group's task. */
-export async function claimInvestigation(db: Db, groupId: string, taskId: string, previous: string | null): Promise<boolean> {
-  const r = await db.updateTable('alert_groups').set({ task_id: taskId, investigated_at: sql`now()` })
-    .where('id', '=', groupId).where((eb) => (previous ? eb('task_id', '=', previous) : eb('task_id', 'is', null))).executeTakeFirst();
+export async function claimInvestigation(
+  db: Db,
+  groupId: string,
+  taskId: string,
+  previous: string | null,
+): Promise<boolean> {
+  const r = await db
+    .updateTable('alert_groups')
+    .set({ task_id: taskId, investigated_at: sql`now()` })
+    .where('id', '=', groupId)
+    .where((eb) => (previous ? eb('task_id', '=', previous) : eb('task_id', 'is', null)))
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }

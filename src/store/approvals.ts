@@ -4,9 +4,22 @@ import type { Approval } from './schema.ts';
 /** Records one person's decision; a second decision by the same person is ignored (unique key). */
 export async function recordApproval(
   db: Db,
-  a: { proposal_id: string; actor: string; decision: 'approve' | 'reject'; reason: string | null; artifact_hash: string; key_id: string; signature: string },
+  a: {
+    proposal_id: string;
+    actor: string;
+    decision: 'approve' | 'reject';
+    reason: string | null;
+    artifact_hash: string;
+    key_id: string;
+    signature: string;
+  },
 ): Promise<boolean> {
-  const row = await db.insertInto('approvals').values(a).onConflict((oc) => oc.columns(['proposal_id', 'actor']).doNothing()).returning('id').executeTakeFirst();
+  const row = await db
+    .insertInto('approvals')
+    .values(a)
+    .onConflict((oc) => oc.columns(['proposal_id', 'actor']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
   return row !== undefined;
 }
 

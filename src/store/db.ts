@@ -40,14 +40,33 @@ export interface StoreHandle {
 export class StoreLockedError extends Error {}
 
 /** `DATABASE_URL` → a pg pool; otherwise embedded PGlite in `dataDir` (one process at a time). */
-export async function openStore(opts: { databaseUrl?: string; dataDir: string; memory?: boolean; poolSize?: number; onIdleError?: (err: Error) => void; signing?: { key?: string; previous?: readonly string[] } }): Promise<StoreHandle> {
+export async function openStore(opts: {
+  databaseUrl?: string;
+  dataDir: string;
+  memory?: boolean;
+  poolSize?: number;
+  onIdleError?: (err: Error) => void;
+  signing?: { key?: string; previous?: readonly string[] };
+}): Promise<StoreHandle> {
   const store = await openBackend(opts);
-  const signer = storeSigner({ key: opts.signing?.key, previous: opts.signing?.previous, shared: store.kind === 'postgres', memory: opts.memory, dataDir: opts.dataDir });
+  const signer = storeSigner({
+    key: opts.signing?.key,
+    previous: opts.signing?.previous,
+    shared: store.kind === 'postgres',
+    memory: opts.memory,
+    dataDir: opts.dataDir,
+  });
   if (signer) signers.set(store.db, signer);
   return store;
 }
 
-async function openBackend(opts: { databaseUrl?: string; dataDir: string; memory?: boolean; poolSize?: number; onIdleError?: (err: Error) => void }): Promise<StoreHandle> {
+async function openBackend(opts: {
+  databaseUrl?: string;
+  dataDir: string;
+  memory?: boolean;
+  poolSize?: number;
+  onIdleError?: (err: Error) => void;
+}): Promise<StoreHandle> {
   if (opts.databaseUrl) {
     const url = opts.databaseUrl;
     const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
@@ -59,7 +78,12 @@ async function openBackend(opts: { databaseUrl?: string; dataDir: string; memory
     // emits 'error' on the checked-out client, which pg-pool does not listen to then.
     pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', listen: (channel, cb) => listenOnServer(url, channel, cb), close: () => db.destroy() };
+    return {
+      db,
+      kind: 'postgres',
+      listen: (channel, cb) => listenOnServer(url, channel, cb),
+      close: () => db.destroy(),
+    };
   }
   if (opts.memory) {
     const pglite = await PGlite.create();
@@ -86,7 +110,11 @@ async function openBackend(opts: { databaseUrl?: string; dataDir: string; memory
   }
 }
 
-async function listenOnServer(url: string, channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+async function listenOnServer(
+  url: string,
+  channel: string,
+  onNotify: (payload: string) => void,
+): Promise<() => Promise<void>> {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
   let client: pg.Client | undefined;
   let closed = false;

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
@@ -11,8 +11,12 @@ export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..'
  * An advisory lock makes replicas starting together apply each migration once.
  */
 export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
-  await sql`create table if not exists claw_migrations (name text primary key, applied_at timestamptz not null default now())`.execute(db);
-  const files = readdirSync(dir).filter((f) => /^\d{14}_[\w-]+\.sql$/.test(f)).sort();
+  await sql`create table if not exists claw_migrations (name text primary key, applied_at timestamptz not null default now())`.execute(
+    db,
+  );
+  const files = readdirSync(dir)
+    .filter((f) => /^\d{14}_[\w-]+\.sql$/.test(f))
+    .sort();
   const applied: string[] = [];
   for (const file of files) {
     const done = await db.transaction().execute(async (trx) => {
@@ -30,8 +34,14 @@ export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
 }
 
 export async function pendingMigrations(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
-  const rows = await db.selectFrom('claw_migrations').select('name').execute().catch(() => []);
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
+  const rows = await db
+    .selectFrom('claw_migrations')
+    .select('name')
+    .execute()
+    .catch(() => []);
   const seen = new Set(rows.map((r) => r.name));
   return files.filter((f) => !seen.has(f));
 }

@@ -1,7 +1,7 @@
+import type { Insertable } from 'kysely';
 import { sql } from 'kysely';
 import type { Db } from './db.ts';
 import type { ExecutionJournal, Proposal, ProposalStatus, ProposalsTable } from './schema.ts';
-import type { Insertable } from 'kysely';
 
 export async function insertProposal(db: Db, p: Insertable<ProposalsTable>): Promise<Proposal> {
   return db.insertInto('proposals').values(p).returningAll().executeTakeFirstOrThrow();
@@ -44,14 +44,25 @@ export async function transitionProposal(
 
 /** The live proposal `runId` already made for this exact artifact (pending, approved or executing), if any. */
 export async function findLiveProposal(db: Db, runId: string, artifactHash: string): Promise<Proposal | undefined> {
-  return db.selectFrom('proposals').selectAll().where('run_id', '=', runId).where('artifact_hash', '=', artifactHash)
-    .where('status', 'in', ['pending', 'approved', 'executing']).orderBy('created_at', 'desc').executeTakeFirst();
+  return db
+    .selectFrom('proposals')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .where('artifact_hash', '=', artifactHash)
+    .where('status', 'in', ['pending', 'approved', 'executing'])
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
 }
 
 /** Journals the execution about to start; only while the proposal is 'executing'. */
 export async function recordExecution(db: Db, id: string, journal: ExecutionJournal): Promise<boolean> {
-  const r = await db.updateTable('proposals').set({ execution: JSON.stringify(journal) }).where('id', '=', id).where('status', '=', 'executing')
-    .where(sql<string>`coalesce(execution->>'executor', ${journal.executor})`, '=', journal.executor).executeTakeFirst();
+  const r = await db
+    .updateTable('proposals')
+    .set({ execution: JSON.stringify(journal) })
+    .where('id', '=', id)
+    .where('status', '=', 'executing')
+    .where(sql<string>`coalesce(execution->>'executor', ${journal.executor})`, '=', journal.executor)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
@@ -61,13 +72,23 @@ export async function recordExecution(db: Db, id: string, journal: ExecutionJour
  * alive, fails its journal write and stops before touching the cluster.
  */
 export async function fenceExecution(db: Db, id: string, executor: string): Promise<boolean> {
-  const r = await db.updateTable('proposals').set({ status: 'approved', execution: null }).where('id', '=', id).where('status', '=', 'executing')
-    .where(sql`execution->'before'`, 'is', null).where(sql<string>`execution->>'executor'`, '=', executor).executeTakeFirst();
+  const r = await db
+    .updateTable('proposals')
+    .set({ status: 'approved', execution: null })
+    .where('id', '=', id)
+    .where('status', '=', 'executing')
+    .where(sql`execution->'before'`, 'is', null)
+    .where(sql<string>`execution->>'executor'`, '=', executor)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
 /** A newer proposal for the same target makes older undecided ones obsolete. */
-export async function supersedePending(db: Db, cluster: string, target: { kind: string; namespace?: string; name: string }): Promise<{ id: string; run_id: string }[]> {
+export async function supersedePending(
+  db: Db,
+  cluster: string,
+  target: { kind: string; namespace?: string; name: string },
+): Promise<{ id: string; run_id: string }[]> {
   const rows = await db
     .updateTable('proposals')
     .set({ status: 'superseded', decided_at: sql`now()` })
@@ -85,21 +106,37 @@ export async function setProposalMessage(db: Db, id: string, channel: string, ts
 
 /** Proposals of `action` on `cluster` that are approved or executing: changes in flight. */
 export async function countActive(db: Db, cluster: string, action: string): Promise<number> {
-  const r = await db.selectFrom('proposals').select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('cluster', '=', cluster).where('action', '=', action).where('status', 'in', ['approved', 'executing']).executeTakeFirst();
+  const r = await db
+    .selectFrom('proposals')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('cluster', '=', cluster)
+    .where('action', '=', action)
+    .where('status', 'in', ['approved', 'executing'])
+    .executeTakeFirst();
   return Number(r?.n ?? 0);
 }
 
 /** Pending proposals past their expiry become `expired` (fail closed); returns those that did. */
 export async function expireDue(db: Db): Promise<Proposal[]> {
-  return db.updateTable('proposals').set({ status: 'expired', decided_at: sql`now()` })
-    .where('status', '=', 'pending').where('expires_at', '<=', sql<Date>`now()`)
-    .returningAll().execute();
+  return db
+    .updateTable('proposals')
+    .set({ status: 'expired', decided_at: sql`now()` })
+    .where('status', '=', 'pending')
+    .where('expires_at', '<=', sql<Date>`now()`)
+    .returningAll()
+    .execute();
 }
 
 /** Undecided proposals, newest first, with their task's requester (who may not approve them). */
 export async function listPending(db: Db, limit = 50): Promise<(Proposal & { requester: string })[]> {
-  return db.selectFrom('proposals').innerJoin('tasks', 'tasks.id', 'proposals.task_id').selectAll('proposals').select('tasks.requester')
-    .where('proposals.status', '=', 'pending').where('proposals.expires_at', '>', sql<Date>`now()`)
-    .orderBy('proposals.created_at', 'desc').limit(limit).execute();
+  return db
+    .selectFrom('proposals')
+    .innerJoin('tasks', 'tasks.id', 'proposals.task_id')
+    .selectAll('proposals')
+    .select('tasks.requester')
+    .where('proposals.status', '=', 'pending')
+    .where('proposals.expires_at', '>', sql<Date>`now()`)
+    .orderBy('proposals.created_at', 'desc')
+    .limit(limit)
+    .execute();
 }

@@ -24,7 +24,12 @@ const NO_LIMITS: ClaimLimits = { max: 1, global: 1e9, perCluster: 1e9, perChanne
  * transaction-scoped advisory lock, so limits hold exactly across replicas; one claim is three
  * short statements under it, however many runs it takes.
  */
-export async function claimRuns(db: Db, owner: string, leaseSeconds: number, limits: ClaimLimits = NO_LIMITS): Promise<Run[]> {
+export async function claimRuns(
+  db: Db,
+  owner: string,
+  leaseSeconds: number,
+  limits: ClaimLimits = NO_LIMITS,
+): Promise<Run[]> {
   if (limits.max <= 0) return [];
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(7231003)`.execute(trx);
@@ -51,7 +56,11 @@ export async function claimRuns(db: Db, owner: string, leaseSeconds: number, lim
 const CANDIDATES = 1000;
 
 /** Oldest first, skipping runs whose cluster or channel is at its limit, until `max` or the global limit. */
-function pickWithinLimits(running: { cluster: string; channel: string | null; n: number }[], queued: { id: string; cluster: string; channel: string | null }[], limits: ClaimLimits): string[] {
+function pickWithinLimits(
+  running: { cluster: string; channel: string | null; n: number }[],
+  queued: { id: string; cluster: string; channel: string | null }[],
+  limits: ClaimLimits,
+): string[] {
   const perCluster = new Map<string, number>();
   const perChannel = new Map<string, number>();
   let total = 0;
@@ -79,8 +88,15 @@ export async function claimRun(db: Db, owner: string, leaseSeconds: number): Pro
 }
 
 /** Extends the lease while the run is alive; says whether it is still held and whether someone asked to cancel it. */
-export async function renewLease(db: Db, id: string, owner: string, leaseSeconds: number): Promise<{ held: boolean; cancelRequested: boolean }> {
-  const r = await sql<{ cancel_requested_at: Date | null }>`update runs set lease_expires_at = now() + make_interval(secs => ${leaseSeconds}), updated_at = now()
+export async function renewLease(
+  db: Db,
+  id: string,
+  owner: string,
+  leaseSeconds: number,
+): Promise<{ held: boolean; cancelRequested: boolean }> {
+  const r = await sql<{
+    cancel_requested_at: Date | null;
+  }>`update runs set lease_expires_at = now() + make_interval(secs => ${leaseSeconds}), updated_at = now()
     where id = ${id} and lease_owner = ${owner} and status = 'running' returning cancel_requested_at`.execute(db);
   const row = r.rows[0];
   return { held: Boolean(row), cancelRequested: Boolean(row?.cancel_requested_at) };
@@ -91,7 +107,8 @@ export async function renewLease(db: Db, id: string, owner: string, leaseSeconds
  * them from their last checkpoint; the takeover is recorded in the run's history.
  */
 export async function requeueExpired(db: Db): Promise<number> {
-  const r = await sql`update runs set status = 'queued', lease_owner = null, lease_expires_at = null, updated_at = now(),
+  const r =
+    await sql`update runs set status = 'queued', lease_owner = null, lease_expires_at = null, updated_at = now(),
       history = history || jsonb_build_array(jsonb_build_object('attempt', attempt, 'worker', coalesce(worker, 'unassigned'),
         'at', now(), 'outcome', 'orphaned', 'reason', 'lease expired: the process running it stopped heartbeating'))
     where status = 'running' and lease_expires_at < now()`.execute(db);
@@ -107,7 +124,9 @@ export async function requeueExpired(db: Db): Promise<number> {
 export async function resumeDecided(db: Db): Promise<number> {
   const r = await sql`update runs set status = 'queued', updated_at = now()
     where status = 'awaiting_approval'
-      and exists (select 1 from proposals p where p.id = runs.checkpoint->>'proposalId' and p.status <> 'pending')`.execute(db);
+      and exists (select 1 from proposals p where p.id = runs.checkpoint->>'proposalId' and p.status <> 'pending')`.execute(
+    db,
+  );
   const n = Number(r.numAffectedRows ?? 0);
   if (n) await notifyRuns(db);
   return n;

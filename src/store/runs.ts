@@ -18,15 +18,40 @@ export async function listRuns(db: Db, limit = 50): Promise<Run[]> {
  * thread there), and their own. Never another channel's, which may be private.
  */
 export async function listRunsSeenBy(db: Db, who: { channel?: string; user: string }, limit = 50): Promise<Run[]> {
-  return db.selectFrom('runs').innerJoin('tasks', 'tasks.id', 'runs.task_id').selectAll('runs')
-    .where((eb) => eb.or([eb('tasks.requester', '=', who.user), ...(who.channel ? [eb('tasks.slack_channel', '=', who.channel)] : [])]))
-    .orderBy('runs.created_at', 'desc').orderBy('runs.id', 'desc').limit(limit).execute();
+  return db
+    .selectFrom('runs')
+    .innerJoin('tasks', 'tasks.id', 'runs.task_id')
+    .selectAll('runs')
+    .where((eb) =>
+      eb.or([
+        eb('tasks.requester', '=', who.user),
+        ...(who.channel ? [eb('tasks.slack_channel', '=', who.channel)] : []),
+      ]),
+    )
+    .orderBy('runs.created_at', 'desc')
+    .orderBy('runs.id', 'desc')
+    .limit(limit)
+    .execute();
 }
 
 /** One run, when `who` may see it (see listRunsSeenBy). */
-export async function getRunSeenBy(db: Db, id: string, who: { channel?: string; user: string }): Promise<Run | undefined> {
-  return db.selectFrom('runs').innerJoin('tasks', 'tasks.id', 'runs.task_id').selectAll('runs').where('runs.id', '=', id)
-    .where((eb) => eb.or([eb('tasks.requester', '=', who.user), ...(who.channel ? [eb('tasks.slack_channel', '=', who.channel)] : [])])).executeTakeFirst();
+export async function getRunSeenBy(
+  db: Db,
+  id: string,
+  who: { channel?: string; user: string },
+): Promise<Run | undefined> {
+  return db
+    .selectFrom('runs')
+    .innerJoin('tasks', 'tasks.id', 'runs.task_id')
+    .selectAll('runs')
+    .where('runs.id', '=', id)
+    .where((eb) =>
+      eb.or([
+        eb('tasks.requester', '=', who.user),
+        ...(who.channel ? [eb('tasks.slack_channel', '=', who.channel)] : []),
+      ]),
+    )
+    .executeTakeFirst();
 }
 
 /** Moves a run out of `running` if `owner` still holds it; returns false when the lease was lost. */
@@ -34,11 +59,21 @@ export async function finishRun(
   db: Db,
   id: string,
   owner: string,
-  patch: { status: RunStatus; summary?: string | null; error?: string | null; checkpoint?: unknown; worker?: string; steps?: number } & UsagePatch,
+  patch: {
+    status: RunStatus;
+    summary?: string | null;
+    error?: string | null;
+    checkpoint?: unknown;
+    worker?: string;
+    steps?: number;
+  } & UsagePatch,
 ): Promise<boolean> {
   // A run pausing on a proposal someone already decided (a fast click lands between the card and
   // this write; decide()'s resumeRun then found it still running) goes straight back to the queue.
-  const waitingOn = patch.status === 'awaiting_approval' ? (patch.checkpoint as { proposalId?: string } | undefined)?.proposalId : undefined;
+  const waitingOn =
+    patch.status === 'awaiting_approval'
+      ? (patch.checkpoint as { proposalId?: string } | undefined)?.proposalId
+      : undefined;
   const status = waitingOn
     ? sql<RunStatus>`case when exists (select 1 from proposals where proposals.id = ${waitingOn} and proposals.status <> 'pending') then 'queued' else 'awaiting_approval' end`
     : patch.status;
@@ -68,8 +103,12 @@ export async function finishRun(
 
 /** A run waiting on a proposal becomes claimable again once the proposal is decided. */
 export async function resumeRun(db: Db, id: string): Promise<boolean> {
-  const r = await db.updateTable('runs').set({ status: 'queued', updated_at: sql`now()` })
-    .where('id', '=', id).where('status', '=', 'awaiting_approval').executeTakeFirst();
+  const r = await db
+    .updateTable('runs')
+    .set({ status: 'queued', updated_at: sql`now()` })
+    .where('id', '=', id)
+    .where('status', '=', 'awaiting_approval')
+    .executeTakeFirst();
   const ok = Number(r.numUpdatedRows) === 1;
   if (ok) await notifyRuns(db, id);
   return ok;
@@ -79,20 +118,42 @@ export async function resumeRun(db: Db, id: string): Promise<boolean> {
  * Cancels a run: one that waits (queued, awaiting approval) at once; a running one is asked to
  * stop (its supervisor sees the request on its next heartbeat or at once through NOTIFY).
  */
-export async function cancelRun(db: Db, id: string, actor: string): Promise<'cancelled' | 'requested' | 'finished' | 'unknown'> {
+export async function cancelRun(
+  db: Db,
+  id: string,
+  actor: string,
+): Promise<'cancelled' | 'requested' | 'finished' | 'unknown'> {
   const cancelled = await db.transaction().execute(async (trx) => {
-    const now = await trx.updateTable('runs').set({ status: 'cancelled', finished_at: sql`now()`, updated_at: sql`now()`, lease_owner: null, summary: `cancelled by ${actor}` })
-      .where('id', '=', id).where('status', 'in', ['queued', 'awaiting_approval']).executeTakeFirst();
+    const now = await trx
+      .updateTable('runs')
+      .set({
+        status: 'cancelled',
+        finished_at: sql`now()`,
+        updated_at: sql`now()`,
+        lease_owner: null,
+        summary: `cancelled by ${actor}`,
+      })
+      .where('id', '=', id)
+      .where('status', 'in', ['queued', 'awaiting_approval'])
+      .executeTakeFirst();
     if (Number(now.numUpdatedRows) !== 1) return false;
     // Its undecided or approved-but-not-started proposals go with it: nothing would ever execute
     // them, and an approved one would count as a change in flight (policy) forever.
-    await trx.updateTable('proposals').set({ status: 'superseded', outcome: JSON.stringify({ withdrawn: `its run was cancelled by ${actor}` }) })
-      .where('run_id', '=', id).where('status', 'in', ['pending', 'approved']).execute();
+    await trx
+      .updateTable('proposals')
+      .set({ status: 'superseded', outcome: JSON.stringify({ withdrawn: `its run was cancelled by ${actor}` }) })
+      .where('run_id', '=', id)
+      .where('status', 'in', ['pending', 'approved'])
+      .execute();
     return true;
   });
   if (cancelled) return 'cancelled';
-  const later = await db.updateTable('runs').set({ cancel_requested_at: sql`coalesce(cancel_requested_at, now())`, error: `cancelled by ${actor}` })
-    .where('id', '=', id).where('status', '=', 'running').executeTakeFirst();
+  const later = await db
+    .updateTable('runs')
+    .set({ cancel_requested_at: sql`coalesce(cancel_requested_at, now())`, error: `cancelled by ${actor}` })
+    .where('id', '=', id)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
   if (Number(later.numUpdatedRows) === 1) {
     await sql`select pg_notify(${CANCEL_CHANNEL}, ${id})`.execute(db);
     return 'requested';
@@ -122,10 +183,24 @@ function usageColumns(p: UsagePatch) {
  * Saves a running run's progress (a model transcript after each turn, usage) while `owner` holds
  * it, so another process can resume it if this one dies.
  */
-export async function saveProgress(db: Db, id: string, owner: string, patch: { checkpoint: unknown; worker: string; steps: number } & UsagePatch): Promise<boolean> {
-  const r = await db.updateTable('runs')
-    .set({ checkpoint: JSON.stringify(patch.checkpoint), worker: patch.worker, steps: patch.steps, ...usageColumns(patch), updated_at: sql`now()` })
-    .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'running')
+export async function saveProgress(
+  db: Db,
+  id: string,
+  owner: string,
+  patch: { checkpoint: unknown; worker: string; steps: number } & UsagePatch,
+): Promise<boolean> {
+  const r = await db
+    .updateTable('runs')
+    .set({
+      checkpoint: JSON.stringify(patch.checkpoint),
+      worker: patch.worker,
+      steps: patch.steps,
+      ...usageColumns(patch),
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .where('status', '=', 'running')
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
@@ -134,14 +209,29 @@ export async function saveProgress(db: Db, id: string, owner: string, patch: { c
  * Hands a failed attempt back to the queue: attempt + 1, not claimable before `notBefore`, on the
  * worker the caller chose (its checkpoint kept only when that worker can resume it).
  */
-export async function scheduleRetry(db: Db, id: string, owner: string, patch: { notBefore: Date; worker: string | null; checkpoint: unknown; steps: number } & UsagePatch): Promise<boolean> {
-  const r = await db.updateTable('runs')
+export async function scheduleRetry(
+  db: Db,
+  id: string,
+  owner: string,
+  patch: { notBefore: Date; worker: string | null; checkpoint: unknown; steps: number } & UsagePatch,
+): Promise<boolean> {
+  const r = await db
+    .updateTable('runs')
     .set({
-      status: 'queued', attempt: sql`attempt + 1`, not_before: patch.notBefore, worker: patch.worker, steps: patch.steps, ...usageColumns(patch),
+      status: 'queued',
+      attempt: sql`attempt + 1`,
+      not_before: patch.notBefore,
+      worker: patch.worker,
+      steps: patch.steps,
+      ...usageColumns(patch),
       checkpoint: patch.checkpoint === undefined || patch.checkpoint === null ? null : JSON.stringify(patch.checkpoint),
-      lease_owner: null, lease_expires_at: null, updated_at: sql`now()`,
+      lease_owner: null,
+      lease_expires_at: null,
+      updated_at: sql`now()`,
     })
-    .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'running')
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .where('status', '=', 'running')
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
@@ -150,10 +240,27 @@ export async function scheduleRetry(db: Db, id: string, owner: string, patch: { 
  * Hands a running run back to the queue at once (its process is shutting down): claimable by any
  * replica now, not when the lease would have expired. Its checkpoint and worker stay.
  */
-export async function releaseRun(db: Db, id: string, owner: string, patch: UsagePatch & { steps?: number }): Promise<boolean> {
-  const r = await db.updateTable('runs')
-    .set({ status: 'queued', lease_owner: null, lease_expires_at: null, not_before: null, updated_at: sql`now()`, ...(patch.steps !== undefined ? { steps: patch.steps } : {}), ...usageColumns(patch) })
-    .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'running').executeTakeFirst();
+export async function releaseRun(
+  db: Db,
+  id: string,
+  owner: string,
+  patch: UsagePatch & { steps?: number },
+): Promise<boolean> {
+  const r = await db
+    .updateTable('runs')
+    .set({
+      status: 'queued',
+      lease_owner: null,
+      lease_expires_at: null,
+      not_before: null,
+      updated_at: sql`now()`,
+      ...(patch.steps !== undefined ? { steps: patch.steps } : {}),
+      ...usageColumns(patch),
+    })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
   const ok = Number(r.numUpdatedRows) === 1;
   if (ok) await notifyRuns(db, id);
   return ok;
@@ -161,5 +268,12 @@ export async function releaseRun(db: Db, id: string, owner: string, patch: Usage
 
 /** A task's latest run (a retried or re-investigated task has several). */
 export async function latestRunOfTask(db: Db, taskId: string): Promise<Run | undefined> {
-  return db.selectFrom('runs').selectAll().where('task_id', '=', taskId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return db
+    .selectFrom('runs')
+    .selectAll()
+    .where('task_id', '=', taskId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }

@@ -5,7 +5,16 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 type Json<T = unknown> = ColumnType<T, string | T, string | T>;
 
 export type RunStatus = 'queued' | 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'cancelled' | 'escalated';
-export type ProposalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'superseded' | 'executing' | 'executed' | 'failed' | 'refused';
+export type ProposalStatus =
+  | 'pending'
+  | 'approved'
+  | 'rejected'
+  | 'expired'
+  | 'superseded'
+  | 'executing'
+  | 'executed'
+  | 'failed'
+  | 'refused';
 export type TaskKind = 'investigate' | 'remediate' | 'report' | 'change';
 export type TaskSource = 'slash' | 'mention' | 'alert' | 'schedule' | 'cli';
 

@@ -6,7 +6,9 @@ import { Signer } from '../lib/signer.ts';
 /** Anything that proposes, decides, executes or signs the audit log on a shared store without the key. */
 export class SigningKeyMissing extends Error {
   constructor(what: string) {
-    super(`${what} needs CLAW_SIGNING_KEY: on a shared store (DATABASE_URL) artifacts, approvals and the audit log are signed with a key kept outside the database. Set the same key on every replica and CLI (e.g. \`openssl rand -hex 32\`, from a Secret)`);
+    super(
+      `${what} needs CLAW_SIGNING_KEY: on a shared store (DATABASE_URL) artifacts, approvals and the audit log are signed with a key kept outside the database. Set the same key on every replica and CLI (e.g. \`openssl rand -hex 32\`, from a Secret)`,
+    );
   }
 }
 
@@ -15,7 +17,13 @@ export class SigningKeyMissing extends Error {
  * the data dir (one local user, like the store itself); in memory, a key for the process's life.
  * A shared store without the key has none: signing refuses, with SigningKeyMissing.
  */
-export function storeSigner(opts: { key?: string; previous?: readonly string[]; shared: boolean; memory?: boolean; dataDir: string }): Signer | undefined {
+export function storeSigner(opts: {
+  key?: string;
+  previous?: readonly string[];
+  shared: boolean;
+  memory?: boolean;
+  dataDir: string;
+}): Signer | undefined {
   if (opts.key) return new Signer(opts.key, opts.previous);
   if (opts.shared) return undefined;
   if (opts.memory) return new Signer(randomBytes(32).toString('hex'), opts.previous);

@@ -8,15 +8,26 @@ export interface InboxItem {
 }
 
 export async function enqueueInbox(db: Db, payload: Record<string, unknown>): Promise<string> {
-  const row = await db.insertInto('slack_inbox').values({ payload: JSON.stringify(payload) }).returning('id').executeTakeFirstOrThrow();
+  const row = await db
+    .insertInto('slack_inbox')
+    .values({ payload: JSON.stringify(payload) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return String(row.id);
 }
 
 /** Claims one open item for `owner` when nobody holds it (or its holder's claim lapsed): one holder at a time. */
-export async function claimInbox(db: Db, id: string, owner: string, leaseSeconds: number): Promise<InboxItem | undefined> {
-  const row = await db.updateTable('slack_inbox')
+export async function claimInbox(
+  db: Db,
+  id: string,
+  owner: string,
+  leaseSeconds: number,
+): Promise<InboxItem | undefined> {
+  const row = await db
+    .updateTable('slack_inbox')
     .set({ claimed_by: owner, claimed_until: sql`now() + make_interval(secs => ${leaseSeconds})` })
-    .where('id', '=', id).where('done_at', 'is', null)
+    .where('id', '=', id)
+    .where('done_at', 'is', null)
     .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', sql<Date>`now()`)]))
     .returning(['id', 'payload', 'root_ts'])
     .executeTakeFirst();
@@ -24,7 +35,13 @@ export async function claimInbox(db: Db, id: string, owner: string, leaseSeconds
 }
 
 /** Open items older than `olderThanSeconds` whose claim lapsed: what a dead replica left. Claimed for `owner`. */
-export async function claimStaleInbox(db: Db, owner: string, olderThanSeconds: number, leaseSeconds: number, limit = 20): Promise<InboxItem[]> {
+export async function claimStaleInbox(
+  db: Db,
+  owner: string,
+  olderThanSeconds: number,
+  leaseSeconds: number,
+  limit = 20,
+): Promise<InboxItem[]> {
   const rows = await sql<{ id: string; payload: Record<string, unknown>; root_ts: string | null }>`
     update slack_inbox set claimed_by = ${owner}, claimed_until = now() + make_interval(secs => ${leaseSeconds})
     where id in (
@@ -42,18 +59,30 @@ export async function setInboxRoot(db: Db, id: string, rootTs: string): Promise<
 
 /** Marks the item done with its task, inside the task's own transaction: true for exactly one caller. */
 export async function completeInbox(trx: Db, id: string, taskId: string | null): Promise<boolean> {
-  const r = await trx.updateTable('slack_inbox').set({ done_at: sql`now()`, task_id: taskId }).where('id', '=', id).where('done_at', 'is', null).executeTakeFirst();
+  const r = await trx
+    .updateTable('slack_inbox')
+    .set({ done_at: sql`now()`, task_id: taskId })
+    .where('id', '=', id)
+    .where('done_at', 'is', null)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
 /** Forgets finished items after `days`. */
 export async function pruneInbox(db: Db, days = 7): Promise<number> {
-  const r = await db.deleteFrom('slack_inbox').where('done_at', '<', sql<Date>`now() - make_interval(days => ${days})`).executeTakeFirst();
+  const r = await db
+    .deleteFrom('slack_inbox')
+    .where('done_at', '<', sql<Date>`now() - make_interval(days => ${days})`)
+    .executeTakeFirst();
   return Number(r.numDeletedRows);
 }
 
 /** Investigation requests received in the last `minutes`, by the asker and in the channel (this one included). */
-export async function recentRequests(db: Db, who: { user: string; channel: string }, minutes: number): Promise<{ byUser: number; inChannel: number }> {
+export async function recentRequests(
+  db: Db,
+  who: { user: string; channel: string },
+  minutes: number,
+): Promise<{ byUser: number; inChannel: number }> {
   const r = await sql<{ by_user: number; in_channel: number }>`
     select count(*) filter (where payload->'ask'->>'user' = ${who.user})::int as by_user,
            count(*) filter (where payload->'ask'->>'channel' = ${who.channel})::int as in_channel

@@ -41,6 +41,8 @@ export class CircuitBreakers {
   /** Open breakers and when they close again, for logs and /metrics. */
   open(): { id: string; until: Date }[] {
     const t = this.now();
-    return [...this.state.entries()].filter(([, s]) => s.failures >= this.failures && s.openUntil > t).map(([id, s]) => ({ id, until: new Date(s.openUntil) }));
+    return [...this.state.entries()]
+      .filter(([, s]) => s.failures >= this.failures && s.openUntil > t)
+      .map(([id, s]) => ({ id, until: new Date(s.openUntil) }));
   }
 }

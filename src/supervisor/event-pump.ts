@@ -23,7 +23,15 @@ export class EventPump {
   /** Every event of this attempt, in order (the nudge tells the worker what it already did). */
   readonly history: RunEventInput[] = [];
 
-  constructor(opts: { db: Db; task: Task; run: Run; sinks: readonly RunSink[]; logger: Logger; batchMs?: number; onPush?: () => void }) {
+  constructor(opts: {
+    db: Db;
+    task: Task;
+    run: Run;
+    sinks: readonly RunSink[];
+    logger: Logger;
+    batchMs?: number;
+    onPush?: () => void;
+  }) {
     this.db = opts.db;
     this.task = opts.task;
     this.run = opts.run;
@@ -56,7 +64,11 @@ export class EventPump {
 
   private async deliver(batch: RunEventInput[]): Promise<void> {
     if (batch.length === 0) return;
-    const seqs = await appendRunEvents(this.db, this.run.id, batch.map((e) => ({ type: e.type, data: e.data as Record<string, unknown> })));
+    const seqs = await appendRunEvents(
+      this.db,
+      this.run.id,
+      batch.map((e) => ({ type: e.type, data: e.data as Record<string, unknown> })),
+    );
     for (const [i, e] of batch.entries()) {
       const persisted: PersistedEvent = { seq: seqs[i]!, type: e.type, data: e.data as Record<string, unknown> };
       for (const sink of this.sinks) {

@@ -2,8 +2,8 @@ import type { Task } from '../store/schema.ts';
 import type { ToolContext } from '../tools/define-tool.ts';
 import { findTool } from '../tools/registry.ts';
 import { type ReadToolOutput, renderForModel, runReadTool } from '../tools/run-read-tool.ts';
-import type { RunEventInput } from '../workers/worker.ts';
 import { questionForModel } from '../workers/scope-input.ts';
+import type { RunEventInput } from '../workers/worker.ts';
 
 const ANALYZER_TIMEOUT_MS = 5000;
 
@@ -12,8 +12,19 @@ const ANALYZER_TIMEOUT_MS = 5000;
  * the analyzers' ranked problems (fenced as untrusted cluster data like every tool result). The
  * analyzers get a short deadline: a stall is often a slow cluster, and the nudge must not hang too.
  */
-export async function nudgeContext(task: Task, history: readonly RunEventInput[], tools: ToolContext, idleSeconds: number): Promise<string> {
-  const done = history.flatMap((e) => (e.type === 'tool_call' ? [`${e.data.tool} ${JSON.stringify(e.data.input)}`] : e.type === 'tool_result' ? [`  → ${e.data.ok ? '' : 'failed: '}${e.data.summary}`] : []));
+export async function nudgeContext(
+  task: Task,
+  history: readonly RunEventInput[],
+  tools: ToolContext,
+  idleSeconds: number,
+): Promise<string> {
+  const done = history.flatMap((e) =>
+    e.type === 'tool_call'
+      ? [`${e.data.tool} ${JSON.stringify(e.data.input)}`]
+      : e.type === 'tool_result'
+        ? [`  → ${e.data.ok ? '' : 'failed: '}${e.data.summary}`]
+        : [],
+  );
   const analyzers = await analyzerFindings(task, tools);
   return [
     `No progress for ${idleSeconds}s. Continue the investigation or, if you have enough, call report now.`,
@@ -31,11 +42,16 @@ async function analyzerFindings(task: Task, tools: ToolContext): Promise<string 
     timer = setTimeout(() => resolve(undefined), ANALYZER_TIMEOUT_MS);
   });
   try {
-    const run = runReadTool(tool, tools, { ...(task.namespace ? { namespace: task.namespace } : {}), question: task.question.slice(0, 500) });
+    const run = runReadTool(tool, tools, {
+      ...(task.namespace ? { namespace: task.namespace } : {}),
+      question: task.question.slice(0, 500),
+    });
     const out = await Promise.race([run, deadline]).catch(() => undefined);
     if (!out) return undefined;
     const data = out.data as { problems?: { category: string; object: unknown; summary: string }[] };
-    const top = (data.problems ?? []).slice(0, 3).map((p) => ({ category: p.category, object: p.object, summary: p.summary }));
+    const top = (data.problems ?? [])
+      .slice(0, 3)
+      .map((p) => ({ category: p.category, object: p.object, summary: p.summary }));
     return renderForModel({ ...out, data: { problems: top } } satisfies ReadToolOutput);
   } finally {
     clearTimeout(timer);

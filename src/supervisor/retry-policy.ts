@@ -6,7 +6,11 @@ import type { Worker } from '../workers/worker.ts';
  * full jitter (uniform between half and all of it) so runs that failed together do not retry in
  * lockstep against the same recovering model.
  */
-export function backoffMs(attempt: number, opts: { baseSeconds: number; maxSeconds: number }, random = Math.random): number {
+export function backoffMs(
+  attempt: number,
+  opts: { baseSeconds: number; maxSeconds: number },
+  random = Math.random,
+): number {
   const ceiling = Math.min(opts.maxSeconds, opts.baseSeconds * 2 ** Math.max(0, attempt - 1)) * 1000;
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
@@ -18,7 +22,11 @@ const GAVE_UP: RunHistoryEntry['outcome'][] = ['unavailable', 'declined', 'stall
  * where it stopped), then the route's chain minus workers that already failed this run and
  * workers whose breaker is open. The last resort (runbooks) is always kept.
  */
-export function orderWorkers(chain: Worker[], run: { worker: string | null; history: RunHistoryEntry[] }, allow: (id: string) => boolean): Worker[] {
+export function orderWorkers(
+  chain: Worker[],
+  run: { worker: string | null; history: RunHistoryEntry[] },
+  allow: (id: string) => boolean,
+): Worker[] {
   const failed = new Set(run.history.filter((h) => GAVE_UP.includes(h.outcome)).map((h) => h.worker));
   const last = chain.at(-1)!;
   const usable = chain.filter((w) => w === last || (!failed.has(w.id) && allow(w.id)));

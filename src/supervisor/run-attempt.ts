@@ -71,12 +71,22 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
     stallMs: limits.stall.seconds * 1000,
     maxNudges: limits.stall.maxNudges,
     onNudge: (n, idle) => void nudge(n, Math.round(idle / 1000)),
-    onKill: (idle) => stop(new RunStopped('stalled', `no progress for ${Math.round(idle / 1000)}s after ${limits.stall.maxNudges} nudges`)),
+    onKill: (idle) =>
+      stop(
+        new RunStopped('stalled', `no progress for ${Math.round(idle / 1000)}s after ${limits.stall.maxNudges} nudges`),
+      ),
   });
   const pump = new EventPump({ db, task, run, sinks: deps.sinks, logger: log, onPush: () => watchdog.activity() });
   const meter = new UsageMeter(run, limits.budget);
   const history: RunHistoryEntry[] = [...(run.history ?? [])];
-  const note = (worker: string, outcome: RunHistoryEntry['outcome'], reason?: string) => history.push({ attempt: run.attempt, worker, at: new Date().toISOString(), outcome, ...(reason ? { reason } : {}) });
+  const note = (worker: string, outcome: RunHistoryEntry['outcome'], reason?: string) =>
+    history.push({
+      attempt: run.attempt,
+      worker,
+      at: new Date().toISOString(),
+      outcome,
+      ...(reason ? { reason } : {}),
+    });
   let checkpoint: unknown = run.checkpoint ?? undefined;
   let holder = run.worker;
   const reader = deps.readerFor(task.cluster);
@@ -93,43 +103,103 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
       await pump.flush();
       checkpoint = cp;
       holder = worker.id;
-      await saveProgress(db, run.id, owner, { checkpoint: cp, worker: worker.id, ...meter.columns(), history, nudges: run.nudges + watchdog.nudgeCount });
+      await saveProgress(db, run.id, owner, {
+        checkpoint: cp,
+        worker: worker.id,
+        ...meter.columns(),
+        history,
+        nudges: run.nudges + watchdog.nudgeCount,
+      });
     },
   };
   async function nudge(n: number, idleSeconds: number): Promise<void> {
-    pump.push({ type: 'step', data: { message: `No progress for ${idleSeconds}s: nudging ${worker.id} with the task, its steps so far and the analyzers' findings (${n} of ${limits.stall.maxNudges})` } });
-    const text = await nudgeContext(task, pump.history, ctx.tools, idleSeconds).catch((e) => `No progress for ${idleSeconds}s (${(e as Error).message}).`);
+    pump.push({
+      type: 'step',
+      data: {
+        message: `No progress for ${idleSeconds}s: nudging ${worker.id} with the task, its steps so far and the analyzers' findings (${n} of ${limits.stall.maxNudges})`,
+      },
+    });
+    const text = await nudgeContext(task, pump.history, ctx.tools, idleSeconds).catch(
+      (e) => `No progress for ${idleSeconds}s (${(e as Error).message}).`,
+    );
     turn.abort(new Nudge(text));
   }
-  const heartbeat = setInterval(() => {
-    renewLease(db, run.id, owner, limits.leaseSeconds).then(
-      (lease) => {
-        if (!lease.held) stop(new RunStopped('lease_lost', 'the lease was lost to another supervisor'));
-        else if (lease.cancelRequested) stop(new RunStopped('cancelled', 'cancelled on request'));
-      },
-      (err) => log.warn({ err }, 'lease renewal failed'),
-    );
-  }, (limits.leaseSeconds * 1000) / 3);
-  const timeout = setTimeout(() => stop(new RunStopped('timeout', `run exceeded its ${run.timeout_seconds}s timeout`)), run.timeout_seconds * 1000);
-  const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true }));
+  const heartbeat = setInterval(
+    () => {
+      renewLease(db, run.id, owner, limits.leaseSeconds).then(
+        (lease) => {
+          if (!lease.held) stop(new RunStopped('lease_lost', 'the lease was lost to another supervisor'));
+          else if (lease.cancelRequested) stop(new RunStopped('cancelled', 'cancelled on request'));
+        },
+        (err) => log.warn({ err }, 'lease renewal failed'),
+      );
+    },
+    (limits.leaseSeconds * 1000) / 3,
+  );
+  const timeout = setTimeout(
+    () => stop(new RunStopped('timeout', `run exceeded its ${run.timeout_seconds}s timeout`)),
+    run.timeout_seconds * 1000,
+  );
+  const aborted = new Promise<never>((_, reject) =>
+    abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true }),
+  );
   aborted.catch(() => {});
   const routed = deps.workerChain(task);
   const open = routed.filter((w) => !deps.breakers.allow(w.id)).map((w) => w.id);
   const chain = orderWorkers(routed, run, (id) => !open.includes(id));
   let worker = chain[0]!;
-  let ctx = workerContext({ db, config, reader, task, run, pump, hooks, model: config.models.registry[worker.id], workerId: worker.id, metrics: deps.metrics });
+  let ctx = workerContext({
+    db,
+    config,
+    reader,
+    task,
+    run,
+    pump,
+    hooks,
+    model: config.models.registry[worker.id],
+    workerId: worker.id,
+    metrics: deps.metrics,
+  });
   let result: WorkerResult | undefined;
   let failure: unknown;
   try {
     // A shutdown lets an execution in progress finish (it is bounded by verification); anything else stops it.
     const settling = settleProposal(deps, run, pump, `supervisor:${owner}`);
-    await Promise.race([settling, aborted.catch((e) => (e instanceof RunStopped && e.kind === 'shutdown' ? settling.then(() => Promise.reject(e)) : Promise.reject(e)))]);
-    if (open.length) pump.push({ type: 'step', data: { message: `Skipping ${open.join(', ')}: circuit open after repeated failures; using ${chain[0]!.id}` } });
+    await Promise.race([
+      settling,
+      aborted.catch((e) =>
+        e instanceof RunStopped && e.kind === 'shutdown' ? settling.then(() => Promise.reject(e)) : Promise.reject(e),
+      ),
+    ]);
+    if (open.length)
+      pump.push({
+        type: 'step',
+        data: { message: `Skipping ${open.join(', ')}: circuit open after repeated failures; using ${chain[0]!.id}` },
+      });
     for (let i = 0; ; i++) {
       worker = chain[i]!;
       const cp = checkpointPortable(holder, worker.id) ? checkpoint : undefined;
-      ctx = workerContext({ db, config, reader, task, run: { ...run, checkpoint: cp ?? null }, pump, hooks, model: config.models.registry[worker.id], workerId: worker.id, metrics: deps.metrics });
-      note(worker.id, 'started', i === 0 ? (run.worker === worker.id && cp ? 'resuming its checkpoint' : `first healthy worker for ${task.kind}`) : 'fallback');
+      ctx = workerContext({
+        db,
+        config,
+        reader,
+        task,
+        run: { ...run, checkpoint: cp ?? null },
+        pump,
+        hooks,
+        model: config.models.registry[worker.id],
+        workerId: worker.id,
+        metrics: deps.metrics,
+      });
+      note(
+        worker.id,
+        'started',
+        i === 0
+          ? run.worker === worker.id && cp
+            ? 'resuming its checkpoint'
+            : `first healthy worker for ${task.kind}`
+          : 'fallback',
+      );
       try {
         // The worker's cluster reads carry the attempt's signal: a kill tears them down.
         result = await Promise.race([withRequestSignal(abort.signal, () => worker.run(ctx)), aborted]);
@@ -147,7 +217,10 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
         note(worker.id, 'unavailable', err.message);
         if (!err.retryable || !next) throw err;
         log.warn({ err: err.message, worker: worker.id, next: next.id }, 'worker unavailable; falling back');
-        pump.push({ type: 'step', data: { message: `${worker.id} is unavailable (${err.message}); falling back to ${next.id}` } });
+        pump.push({
+          type: 'step',
+          data: { message: `${worker.id} is unavailable (${err.message}); falling back to ${next.id}` },
+        });
       }
     }
   } catch (err) {
@@ -164,7 +237,11 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
     // stays, so another replica continues at once; what the thread was shown stays shown.
     note(worker.id, 'released', failure.message);
     await pump.flush().catch(() => {});
-    const ok = await releaseRun(db, run.id, owner, { history, ...meter.columns(), nudges: run.nudges + watchdog.nudgeCount });
+    const ok = await releaseRun(db, run.id, owner, {
+      history,
+      ...meter.columns(),
+      nudges: run.nudges + watchdog.nudgeCount,
+    });
     deps.metrics?.runs.inc({ status: 'released', worker: worker.id });
     log.info({ released: ok }, 'run handed back to the queue: this process is stopping');
     return { status: 'released' };
@@ -181,10 +258,20 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
       const next = orderWorkers(deps.workerChain(task), { worker: null, history }, (id) => deps.breakers.allow(id))[0]!;
       const delay = backoffMs(run.attempt, limits.retryBackoff);
       const notBefore = new Date(Date.now() + delay);
-      pump.push({ type: 'step', data: { message: `Attempt ${run.attempt} of ${limits.maxAttempts} failed (${retry}); retrying on ${next.id} in ${(delay / 1000).toFixed(1)}s` } });
+      pump.push({
+        type: 'step',
+        data: {
+          message: `Attempt ${run.attempt} of ${limits.maxAttempts} failed (${retry}); retrying on ${next.id} in ${(delay / 1000).toFixed(1)}s`,
+        },
+      });
       await pump.flush();
       const keep = checkpointPortable(holder, next.id) ? checkpoint : null;
-      const ok = await scheduleRetry(db, run.id, owner, { notBefore, worker: keep ? next.id : null, checkpoint: keep, ...usage });
+      const ok = await scheduleRetry(db, run.id, owner, {
+        notBefore,
+        worker: keep ? next.id : null,
+        checkpoint: keep,
+        ...usage,
+      });
       if (!ok) log.warn('lease lost before the retry was scheduled');
       deps.metrics?.runs.inc({ status: 'retry', worker: worker.id });
       log.warn({ reason: retry, next: next.id, delayMs: delay }, 'run attempt failed; retrying');
@@ -196,10 +283,18 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
     log.warn({ err: failure }, 'run ended without a result');
   }
   note(worker.id, 'finished', result.status);
-  if (result.status !== 'awaiting_approval') pump.push({ type: 'final', data: { status: result.status, summary: result.summary } });
+  if (result.status !== 'awaiting_approval')
+    pump.push({ type: 'final', data: { status: result.status, summary: result.summary } });
   await pump.flush();
   const resting = result.status === 'awaiting_approval' ? result.checkpoint : null;
-  const ok = await finishRun(db, run.id, owner, { status: result.status, summary: result.summary, checkpoint: resting, worker: worker.id, error: result.status === 'failed' ? result.summary : null, ...usage });
+  const ok = await finishRun(db, run.id, owner, {
+    status: result.status,
+    summary: result.summary,
+    checkpoint: resting,
+    worker: worker.id,
+    error: result.status === 'failed' ? result.summary : null,
+    ...usage,
+  });
   if (!ok) log.warn('lease lost before the run finished; another supervisor owns it now');
   if (result.status === 'awaiting_approval') {
     // A decision may have landed while this run was still `running`: resume it ourselves.
@@ -207,7 +302,16 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
     if (p && p.status !== 'pending') await resumeRun(db, run.id);
   }
   deps.metrics?.runs.inc({ status: result.status, worker: worker.id });
-  log.info({ status: result.status, worker: worker.id, steps: meter.steps, inputTokens: meter.inputTokens, outputTokens: meter.outputTokens }, 'run finished');
+  log.info(
+    {
+      status: result.status,
+      worker: worker.id,
+      steps: meter.steps,
+      inputTokens: meter.inputTokens,
+      outputTokens: meter.outputTokens,
+    },
+    'run finished',
+  );
   return { status: result.status };
 }
 
@@ -220,9 +324,21 @@ function failureToRetry(failure: unknown, run: Run, maxAttempts: number): string
 }
 
 function terminalFailure(failure: unknown, run: Run, maxAttempts: number): WorkerResult {
-  if (failure instanceof RunStopped && failure.kind === 'cancelled') return { status: 'cancelled', summary: run.error ?? 'cancelled on request' };
-  if (failure instanceof RunStopped && failure.kind === 'timeout') return { status: 'failed', summary: failure.message };
-  if (failure instanceof BudgetExhausted) return { status: 'escalated', summary: `Stopped early: ${failure.message}. What was found so far is in the thread; a human needs to finish.` };
+  if (failure instanceof RunStopped && failure.kind === 'cancelled')
+    return { status: 'cancelled', summary: run.error ?? 'cancelled on request' };
+  if (failure instanceof RunStopped && failure.kind === 'timeout')
+    return { status: 'failed', summary: failure.message };
+  if (failure instanceof BudgetExhausted)
+    return {
+      status: 'escalated',
+      summary: `Stopped early: ${failure.message}. What was found so far is in the thread; a human needs to finish.`,
+    };
   const message = failure instanceof Error ? failure.message : String(failure);
-  return { status: 'failed', summary: run.attempt >= maxAttempts && maxAttempts > 1 ? `gave up after ${maxAttempts} attempts: ${message}` : `worker error: ${message}` };
+  return {
+    status: 'failed',
+    summary:
+      run.attempt >= maxAttempts && maxAttempts > 1
+        ? `gave up after ${maxAttempts} attempts: ${message}`
+        : `worker error: ${message}`,
+  };
 }

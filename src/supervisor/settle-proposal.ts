@@ -12,17 +12,46 @@ import type { EventPump } from './event-pump.ts';
  * On resume: the proposal the run paused on is settled before the worker continues. An approved
  * one is executed (once, whoever wins); a decided one is reported as it stands.
  */
-export async function settleProposal(deps: { db: Db; config: Config; kubeConfigFor(cluster: string): KubeConfig; verifyTimeoutMs?: number; metrics?: Metrics }, run: Run, pump: EventPump, actor: string): Promise<void> {
+export async function settleProposal(
+  deps: {
+    db: Db;
+    config: Config;
+    kubeConfigFor(cluster: string): KubeConfig;
+    verifyTimeoutMs?: number;
+    metrics?: Metrics;
+  },
+  run: Run,
+  pump: EventPump,
+  actor: string,
+): Promise<void> {
   const proposalId = (run.checkpoint as { proposalId?: string } | null)?.proposalId;
   if (!proposalId) return;
   const p = await getProposal(deps.db, proposalId);
   if (!p) return;
   if (p.status === 'approved' || p.status === 'executing') {
-    const execDeps = { db: deps.db, config: deps.config, kubeConfigFor: deps.kubeConfigFor, verifyTimeoutMs: deps.verifyTimeoutMs, executor: actor };
-    pump.push({ type: 'step', data: { message: p.status === 'approved' ? `Executing approved proposal ${p.id} (${p.action})` : `Proposal ${p.id} (${p.action}) was being executed when its process stopped: finding out what it did (it is never applied twice)` } });
+    const execDeps = {
+      db: deps.db,
+      config: deps.config,
+      kubeConfigFor: deps.kubeConfigFor,
+      verifyTimeoutMs: deps.verifyTimeoutMs,
+      executor: actor,
+    };
+    pump.push({
+      type: 'step',
+      data: {
+        message:
+          p.status === 'approved'
+            ? `Executing approved proposal ${p.id} (${p.action})`
+            : `Proposal ${p.id} (${p.action}) was being executed when its process stopped: finding out what it did (it is never applied twice)`,
+      },
+    });
     // `executing` on resume: the executor died with the run's previous replica, or `claw approve` is still at it.
-    const res = p.status === 'approved' ? await executeProposal(execDeps, p.id, actor) : await recoverExecution({ ...execDeps, waitMs: (deps.verifyTimeoutMs ?? 120_000) + 30_000 }, p.id, actor);
-    if (!res.executed && res.proposal && res.proposal.status !== p.status) return settleProposal(deps, run, pump, actor);
+    const res =
+      p.status === 'approved'
+        ? await executeProposal(execDeps, p.id, actor)
+        : await recoverExecution({ ...execDeps, waitMs: (deps.verifyTimeoutMs ?? 120_000) + 30_000 }, p.id, actor);
+    if (!res.executed && res.proposal && res.proposal.status !== p.status)
+      return settleProposal(deps, run, pump, actor);
     if (res.executed) {
       pump.push({ type: 'execution', data: { proposalId: p.id, ...res.outcome } });
       deps.metrics?.decisions.inc({ outcome: res.outcome.applied && res.outcome.verified ? 'executed' : 'failed' });
@@ -30,16 +59,25 @@ export async function settleProposal(deps: { db: Db; config: Config; kubeConfigF
     const rollback = (p.blast_radius as { rollback?: string }).rollback;
     if (res.executed && res.outcome.applied && !res.outcome.verified && rollback) {
       // Applied but not verified: the thread gets the way back, not just the failure.
-      pump.push({ type: 'step', data: { message: `The change was applied but did not verify. To undo it: ${rollback}` } });
+      pump.push({
+        type: 'step',
+        data: { message: `The change was applied but did not verify. To undo it: ${rollback}` },
+      });
     }
   } else if (p.status === 'executed' || p.status === 'failed') {
     const o = (p.outcome ?? {}) as { applied?: boolean; verified?: boolean; message?: string };
-    pump.push({ type: 'execution', data: { proposalId: p.id, applied: Boolean(o.applied), verified: Boolean(o.verified), message: o.message ?? '' } });
+    pump.push({
+      type: 'execution',
+      data: { proposalId: p.id, applied: Boolean(o.applied), verified: Boolean(o.verified), message: o.message ?? '' },
+    });
     deps.metrics?.decisions.inc({ outcome: p.status });
   } else {
     deps.metrics?.decisions.inc({ outcome: p.status });
     const { rejectedBy, reason } = (p.outcome ?? {}) as { rejectedBy?: string; reason?: string | null };
     const by = rejectedBy ? ` by ${rejectedBy}${reason ? `: ${reason}` : ''}` : '';
-    pump.push({ type: 'decision', data: { proposalId: p.id, status: p.status, message: `proposal ${p.id} was ${p.status}${by}` } });
+    pump.push({
+      type: 'decision',
+      data: { proposalId: p.id, status: p.status, message: `proposal ${p.id} was ${p.status}${by}` },
+    });
   }
 }

@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import { type Logger, withLogContext, withoutLogContext } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Db, StoreHandle } from '../store/db.ts';
-import { CANCEL_CHANNEL, RUNS_CHANNEL, claimRuns, requeueExpired, resumeDecided } from '../store/run-queue.ts';
+import { CANCEL_CHANNEL, claimRuns, RUNS_CHANNEL, requeueExpired, resumeDecided } from '../store/run-queue.ts';
 import type { Run } from '../store/schema.ts';
 import { workerChain } from '../workers/router.ts';
 import type { Worker } from '../workers/worker.ts';
@@ -127,9 +127,11 @@ export class Supervisor {
 
   private schedule(ms: number): void {
     clearTimeout(this.timer);
-    this.timer = withoutLogContext(() => setTimeout(() => {
-      this.filling = this.fill();
-    }, ms));
+    this.timer = withoutLogContext(() =>
+      setTimeout(() => {
+        this.filling = this.fill();
+      }, ms),
+    );
     this.timer.unref();
   }
 
@@ -142,7 +144,12 @@ export class Supervisor {
       await this.reapIfDue();
       const c = this.deps.config.runs.concurrency;
       const max = Math.min(c.perProcess - this.active.size, CLAIM_BATCH);
-      const runs = await claimRuns(this.deps.db, this.owner, this.deps.config.runs.leaseSeconds, { max, global: c.global, perCluster: c.perCluster, perChannel: c.perChannel });
+      const runs = await claimRuns(this.deps.db, this.owner, this.deps.config.runs.leaseSeconds, {
+        max,
+        global: c.global,
+        perCluster: c.perCluster,
+        perChannel: c.perChannel,
+      });
       for (const run of runs) this.launch(run);
       more = max > 0 && runs.length === max;
     } catch (err) {
@@ -157,9 +164,12 @@ export class Supervisor {
 
   private launch(run: Run): Promise<void> {
     const abort = new AbortController();
-    const done = withLogContext({ runId: run.id, taskId: run.task_id, attempt: run.attempt }, () => runAttempt(this.attemptDeps(), run, abort))
+    const done = withLogContext({ runId: run.id, taskId: run.task_id, attempt: run.attempt }, () =>
+      runAttempt(this.attemptDeps(), run, abort),
+    )
       .then((outcome) => {
-        if (outcome.retryAt) setTimeout(() => this.wake(), Math.max(0, outcome.retryAt.getTime() - Date.now()) + 10).unref();
+        if (outcome.retryAt)
+          setTimeout(() => this.wake(), Math.max(0, outcome.retryAt.getTime() - Date.now()) + 10).unref();
       })
       .catch((err) => this.deps.logger.error({ err, runId: run.id }, 'run attempt crashed'))
       .finally(() => {
@@ -207,6 +217,18 @@ export class Supervisor {
       this.readers.set(cluster, reader);
       return reader;
     };
-    return { db, config, logger, kubeConfigFor, sinks, verifyTimeoutMs, metrics, owner: this.owner, breakers: this.breakers, readerFor, workerChain: (task) => workerChain(task, config, this.workers) };
+    return {
+      db,
+      config,
+      logger,
+      kubeConfigFor,
+      sinks,
+      verifyTimeoutMs,
+      metrics,
+      owner: this.owner,
+      breakers: this.breakers,
+      readerFor,
+      workerChain: (task) => workerChain(task, config, this.workers),
+    };
   }
 }

@@ -26,7 +26,9 @@ export class UsageMeter {
   add(usage: { inputTokens: number; outputTokens: number }, spec: ModelSpec | undefined): void {
     this.inputTokens += usage.inputTokens;
     this.outputTokens += usage.outputTokens;
-    if (spec?.price) this.costUsd += (usage.inputTokens * spec.price.inputPerMTok + usage.outputTokens * spec.price.outputPerMTok) / 1e6;
+    if (spec?.price)
+      this.costUsd +=
+        (usage.inputTokens * spec.price.inputPerMTok + usage.outputTokens * spec.price.outputPerMTok) / 1e6;
   }
 
   exhausted(now = Date.now()): string | undefined {
@@ -41,6 +43,11 @@ export class UsageMeter {
   }
 
   columns() {
-    return { steps: this.steps, inputTokens: this.inputTokens, outputTokens: this.outputTokens, costUsd: Math.round(this.costUsd * 1e6) / 1e6 };
+    return {
+      steps: this.steps,
+      inputTokens: this.inputTokens,
+      outputTokens: this.outputTokens,
+      costUsd: Math.round(this.costUsd * 1e6) / 1e6,
+    };
   }
 }

@@ -25,23 +25,42 @@ export interface AttemptHooks {
 }
 
 /** Builds what a worker may touch: read tools, proposals, its own events. Nothing else. */
-export function workerContext(opts: { db: Db; config: Config; reader: KubeReader; task: Task; run: Run; pump: EventPump; hooks: AttemptHooks; model?: ModelSpec; workerId?: string; metrics?: Metrics }): WorkerContext {
+export function workerContext(opts: {
+  db: Db;
+  config: Config;
+  reader: KubeReader;
+  task: Task;
+  run: Run;
+  pump: EventPump;
+  hooks: AttemptHooks;
+  model?: ModelSpec;
+  workerId?: string;
+  metrics?: Metrics;
+}): WorkerContext {
   const { db, config, reader, task, run, pump, hooks } = opts;
   const { signal, meter } = hooks;
   const budget = config.runs.budget;
   let secrets: Promise<string[]> | undefined;
-  const prometheus = config.prometheus ? new PrometheusClient(config.prometheus.url, config.prometheus.token) : undefined;
-  const tools = { reader, namespace: task.namespace ?? undefined, now: () => new Date(), prometheus, secretValues: () =>
-    (secrets ??= secretValues(reader, task.namespace ?? undefined).catch((e) => {
-      secrets = undefined;
-      throw e;
-    })),
+  const prometheus = config.prometheus
+    ? new PrometheusClient(config.prometheus.url, config.prometheus.token)
+    : undefined;
+  const tools = {
+    reader,
+    namespace: task.namespace ?? undefined,
+    now: () => new Date(),
+    prometheus,
+    secretValues: () =>
+      (secrets ??= secretValues(reader, task.namespace ?? undefined).catch((e) => {
+        secrets = undefined;
+        throw e;
+      })),
   };
   // A task scoped to a namespace reads and changes only that namespace (cluster-scoped reads such
   // as nodes stay open: they explain scheduling). Whatever the model asks for.
   const inScope = (name: string, input: Record<string, unknown>) => {
     const ns = input.namespace;
-    if (task.namespace && typeof ns === 'string' && ns !== task.namespace) throw new OutOfScope(`${name}: namespace "${ns}" is outside this task's scope (namespace ${task.namespace})`);
+    if (task.namespace && typeof ns === 'string' && ns !== task.namespace)
+      throw new OutOfScope(`${name}: namespace "${ns}" is outside this task's scope (namespace ${task.namespace})`);
   };
   const step = () => {
     if (signal.aborted) throw signal.reason ?? new Error('run aborted');
@@ -61,7 +80,16 @@ export function workerContext(opts: { db: Db; config: Config; reader: KubeReader
     try {
       const out = await runReadTool(tool, tools, input);
       timer?.({ ok: 'true' });
-      pump.push({ type: 'tool_result', data: { tool: name, ok: true, summary: summarize(out.data) + (out.truncated ? ` (trimmed to ${out.truncated.shown} of ${out.truncated.total})` : '') } });
+      pump.push({
+        type: 'tool_result',
+        data: {
+          tool: name,
+          ok: true,
+          summary:
+            summarize(out.data) +
+            (out.truncated ? ` (trimmed to ${out.truncated.shown} of ${out.truncated.total})` : ''),
+        },
+      });
       return out;
     } catch (e) {
       timer?.({ ok: 'false' });
@@ -111,6 +139,11 @@ export function workerContext(opts: { db: Db; config: Config; reader: KubeReader
 
 function summarize(result: unknown): string {
   if (Array.isArray(result)) return `${result.length} item${result.length === 1 ? '' : 's'}`;
-  if (result && typeof result === 'object' && 'text' in result) return `${String((result as { text: string }).text).split('\n').filter(Boolean).length} lines`;
+  if (result && typeof result === 'object' && 'text' in result)
+    return `${
+      String((result as { text: string }).text)
+        .split('\n')
+        .filter(Boolean).length
+    } lines`;
   return 'ok';
 }

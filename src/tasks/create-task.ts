@@ -42,44 +42,75 @@ class NotClaimed extends Error {}
  * `onlyIf` runs in that transaction with the new task's id; false rolls everything back (an
  * alert group starts its investigation once however many dispatchers race for it).
  */
-export async function createTask(db: Db, req: TaskRequest, notify: (() => void) | undefined, onlyIf: (trx: Db, taskId: string) => Promise<boolean>): Promise<{ task: Task; run: Run } | undefined>;
+export async function createTask(
+  db: Db,
+  req: TaskRequest,
+  notify: (() => void) | undefined,
+  onlyIf: (trx: Db, taskId: string) => Promise<boolean>,
+): Promise<{ task: Task; run: Run } | undefined>;
 export async function createTask(db: Db, req: TaskRequest, notify?: () => void): Promise<{ task: Task; run: Run }>;
-export async function createTask(db: Db, req: TaskRequest, notify?: () => void, onlyIf?: (trx: Db, taskId: string) => Promise<boolean>): Promise<{ task: Task; run: Run } | undefined> {
-  const result = await db.transaction().execute(async (trx) => {
-    const task = await trx
-      .insertInto('tasks')
-      .values({
-        id: newId('task'),
-        kind: req.kind,
-        source: req.source,
-        requester: req.requester,
-        cluster: req.cluster ?? 'default',
-        namespace: req.namespace ?? null,
-        question: req.question,
-        acceptance_criteria: JSON.stringify(acceptanceCriteria(req.kind)),
-        slack_channel: req.slack?.channel ?? null,
-        slack_thread_ts: req.slack?.threadTs ?? null,
-        alert_group_key: req.alertGroupKey ?? null,
-        parent_task_id: req.followUp?.parentTaskId ?? null,
-        context: req.followUp?.context ?? null,
-        slack_team: req.slackTeam ?? null,
-        alert: req.alert ? JSON.stringify(req.alert) : null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const run = await trx
-      .insertInto('runs')
-      .values({ id: newId('run'), task_id: task.id, status: 'queued', worker: null, lease_owner: null, lease_expires_at: null, checkpoint: null, summary: null, error: null, started_at: null, finished_at: null, ...(req.timeoutSeconds ? { timeout_seconds: req.timeoutSeconds } : {}) })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    if (onlyIf && !(await onlyIf(trx, task.id))) throw new NotClaimed();
-    return { task, run };
-  }).catch((e) => {
-    if (e instanceof NotClaimed) return undefined;
-    throw e;
-  });
+export async function createTask(
+  db: Db,
+  req: TaskRequest,
+  notify?: () => void,
+  onlyIf?: (trx: Db, taskId: string) => Promise<boolean>,
+): Promise<{ task: Task; run: Run } | undefined> {
+  const result = await db
+    .transaction()
+    .execute(async (trx) => {
+      const task = await trx
+        .insertInto('tasks')
+        .values({
+          id: newId('task'),
+          kind: req.kind,
+          source: req.source,
+          requester: req.requester,
+          cluster: req.cluster ?? 'default',
+          namespace: req.namespace ?? null,
+          question: req.question,
+          acceptance_criteria: JSON.stringify(acceptanceCriteria(req.kind)),
+          slack_channel: req.slack?.channel ?? null,
+          slack_thread_ts: req.slack?.threadTs ?? null,
+          alert_group_key: req.alertGroupKey ?? null,
+          parent_task_id: req.followUp?.parentTaskId ?? null,
+          context: req.followUp?.context ?? null,
+          slack_team: req.slackTeam ?? null,
+          alert: req.alert ? JSON.stringify(req.alert) : null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const run = await trx
+        .insertInto('runs')
+        .values({
+          id: newId('run'),
+          task_id: task.id,
+          status: 'queued',
+          worker: null,
+          lease_owner: null,
+          lease_expires_at: null,
+          checkpoint: null,
+          summary: null,
+          error: null,
+          started_at: null,
+          finished_at: null,
+          ...(req.timeoutSeconds ? { timeout_seconds: req.timeoutSeconds } : {}),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      if (onlyIf && !(await onlyIf(trx, task.id))) throw new NotClaimed();
+      return { task, run };
+    })
+    .catch((e) => {
+      if (e instanceof NotClaimed) return undefined;
+      throw e;
+    });
   if (!result) return undefined;
-  await appendAudit(db, { actor: req.requester, action: 'task.created', subject: result.task.id, data: { kind: req.kind, source: req.source, namespace: req.namespace ?? null, run: result.run.id } });
+  await appendAudit(db, {
+    actor: req.requester,
+    action: 'task.created',
+    subject: result.task.id,
+    data: { kind: req.kind, source: req.source, namespace: req.namespace ?? null, run: result.run.id },
+  });
   await sql`select pg_notify('claw_runs', ${result.run.id})`.execute(db).catch(() => {});
   notify?.();
   return result;

@@ -1,5 +1,5 @@
-import type { Db } from '../store/db.ts';
 import { listApprovals } from '../store/approvals.ts';
+import type { Db } from '../store/db.ts';
 import { listProposalsForRun } from '../store/proposals.ts';
 import { listRunEvents } from '../store/run-events.ts';
 import { getRun } from '../store/runs.ts';
@@ -8,16 +8,35 @@ import type { Finding } from '../workers/worker.ts';
 
 /** The `--json` investigation report of CONTRACT.md. */
 export interface InvestigationReport {
-  run: { id: string; status: string; worker: string | null; steps: number; usage: { inputTokens: number; outputTokens: number; costUsd: number }; attempt: number; history: RunHistoryEntry[]; summary: string | null };
+  run: {
+    id: string;
+    status: string;
+    worker: string | null;
+    steps: number;
+    usage: { inputTokens: number; outputTokens: number; costUsd: number };
+    attempt: number;
+    history: RunHistoryEntry[];
+    summary: string | null;
+  };
   findings: Finding[];
   proposals: {
-    id: string; action: string; target: { kind: string; namespace?: string; name: string }; status: string; risk: string;
-    summary: string; artifactHash: string; expiresAt: string; dryRun: { ok: boolean; diff: string }; outcome: unknown;
+    id: string;
+    action: string;
+    target: { kind: string; namespace?: string; name: string };
+    status: string;
+    risk: string;
+    summary: string;
+    artifactHash: string;
+    expiresAt: string;
+    dryRun: { ok: boolean; diff: string };
+    outcome: unknown;
     /** The stored request in full, as YAML, values that could be secrets as `[redacted sha256:…]`. */
     request: string;
     /** What makes the change riskier than it looks (dangerous fields, protected pods evicted): named on the card. */
     warnings: string[];
-    blastRadius: string; rollback?: string; approvals: { required: number; rule: string; approvedBy: string[] };
+    blastRadius: string;
+    rollback?: string;
+    approvals: { required: number; rule: string; approvedBy: string[] };
   }[];
 }
 
@@ -28,7 +47,16 @@ export async function buildReport(db: Db, runId: string): Promise<InvestigationR
   const proposals = await listProposalsForRun(db, runId);
   const approvals = (await Promise.all(proposals.map((p) => listApprovals(db, p.id)))).flat();
   return {
-    run: { id: run.id, status: run.status, worker: run.worker, steps: run.steps, usage: { inputTokens: run.input_tokens, outputTokens: run.output_tokens, costUsd: Number(run.cost_usd) }, attempt: run.attempt, history: run.history, summary: run.summary },
+    run: {
+      id: run.id,
+      status: run.status,
+      worker: run.worker,
+      steps: run.steps,
+      usage: { inputTokens: run.input_tokens, outputTokens: run.output_tokens, costUsd: Number(run.cost_usd) },
+      attempt: run.attempt,
+      history: run.history,
+      summary: run.summary,
+    },
     findings: events.filter((e) => e.type === 'finding').map((e) => e.data as unknown as Finding),
     proposals: proposals.map((p) => ({
       id: p.id,
@@ -44,8 +72,14 @@ export async function buildReport(db: Db, runId: string): Promise<InvestigationR
       warnings: (p.blast_radius as { warnings?: string[] }).warnings ?? [],
       outcome: p.outcome,
       blastRadius: (p.blast_radius as { description?: string }).description ?? '',
-      ...((p.blast_radius as { rollback?: string }).rollback ? { rollback: (p.blast_radius as { rollback: string }).rollback } : {}),
-      approvals: { required: p.required_approvals, rule: p.policy_rule, approvedBy: approvals.filter((a) => a.proposal_id === p.id && a.decision === 'approve').map((a) => a.actor) },
+      ...((p.blast_radius as { rollback?: string }).rollback
+        ? { rollback: (p.blast_radius as { rollback: string }).rollback }
+        : {}),
+      approvals: {
+        required: p.required_approvals,
+        rule: p.policy_rule,
+        approvedBy: approvals.filter((a) => a.proposal_id === p.id && a.decision === 'approve').map((a) => a.actor),
+      },
     })),
   };
 }

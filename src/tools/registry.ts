@@ -1,24 +1,24 @@
 import type { Tool } from './define-tool.ts';
 import { canI } from './read/can-i.ts';
+import { findProblems } from './read/find-problems.ts';
+import { getPod } from './read/get-pod.ts';
+import { getWorkload } from './read/get-workload.ts';
 import { listConfig } from './read/list-config.ts';
 import { listHpas } from './read/list-hpas.ts';
 import { listIngresses } from './read/list-ingresses.ts';
 import { listNamespaces } from './read/list-namespaces.ts';
 import { listNetworkPolicies } from './read/list-network-policies.ts';
+import { listNodes } from './read/list-nodes.ts';
+import { listPods } from './read/list-pods.ts';
 import { listServices } from './read/list-services.ts';
 import { listStorage } from './read/list-storage.ts';
 import { listWorkloads } from './read/list-workloads.ts';
-import { resourceUsage } from './read/resource-usage.ts';
-import { warningEvents } from './read/warning-events.ts';
-import { whoCan } from './read/who-can.ts';
-import { findProblems } from './read/find-problems.ts';
-import { getPod } from './read/get-pod.ts';
-import { getWorkload } from './read/get-workload.ts';
-import { listNodes } from './read/list-nodes.ts';
-import { listPods } from './read/list-pods.ts';
 import { objectEvents } from './read/object-events.ts';
 import { podLogs } from './read/pod-logs.ts';
+import { resourceUsage } from './read/resource-usage.ts';
 import { rolloutHistoryTool } from './read/rollout-history.ts';
+import { warningEvents } from './read/warning-events.ts';
+import { whoCan } from './read/who-can.ts';
 import { applyManifest } from './write/apply-manifest.ts';
 import { cordon } from './write/cordon.ts';
 import { deletePod } from './write/delete-pod.ts';
@@ -34,9 +34,38 @@ import { uncordon } from './write/uncordon.ts';
 
 /** The bounded operational vocabulary: the agent can do nothing that is not listed here. */
 export const TOOLS: readonly Tool[] = [
-  findProblems, listPods, getPod, listWorkloads, getWorkload, rolloutHistoryTool, podLogs, objectEvents, warningEvents, listNodes,
-  listServices, listIngresses, listNetworkPolicies, listStorage, listConfig, canI, whoCan, listHpas, listNamespaces, resourceUsage,
-  rolloutRestart, rolloutUndo, scale, setResources, setImage, deletePod, cordon, uncordon, drain, patch, applyManifest, expandPvc,
+  findProblems,
+  listPods,
+  getPod,
+  listWorkloads,
+  getWorkload,
+  rolloutHistoryTool,
+  podLogs,
+  objectEvents,
+  warningEvents,
+  listNodes,
+  listServices,
+  listIngresses,
+  listNetworkPolicies,
+  listStorage,
+  listConfig,
+  canI,
+  whoCan,
+  listHpas,
+  listNamespaces,
+  resourceUsage,
+  rolloutRestart,
+  rolloutUndo,
+  scale,
+  setResources,
+  setImage,
+  deletePod,
+  cordon,
+  uncordon,
+  drain,
+  patch,
+  applyManifest,
+  expandPvc,
 ];
 
 export function findTool(name: string): Tool | undefined {

@@ -1,11 +1,11 @@
 import { agentWorker } from '../agent/agent-worker.ts';
+import { ALERT_CATEGORIES } from '../alerts/alert-catalog.ts';
 import type { Config, ModelSpec } from '../config.ts';
 import { AnthropicModel } from '../models/anthropic-model.ts';
 import type { ModelClient } from '../models/model.ts';
 import { OpenAIChatModel } from '../models/openai-chat-model.ts';
 import { OpenAIResponsesModel } from '../models/openai-responses-model.ts';
 import type { Task } from '../store/schema.ts';
-import { ALERT_CATEGORIES } from '../alerts/alert-catalog.ts';
 import { alertRunbookWorker, runbookWorker } from './runbook-worker.ts';
 import type { Worker } from './worker.ts';
 
@@ -27,16 +27,22 @@ function fromSpec(id: string, spec: ModelSpec, config: Config): ModelClient | un
   const m = config.models;
   if (spec.provider === 'anthropic') {
     const apiKey = spec.apiKey ?? m.anthropic.apiKey;
-    return apiKey ? new AnthropicModel({ id, model: spec.model, apiKey, baseURL: spec.baseUrl ?? m.anthropic.baseUrl }) : undefined;
+    return apiKey
+      ? new AnthropicModel({ id, model: spec.model, apiKey, baseURL: spec.baseUrl ?? m.anthropic.baseUrl })
+      : undefined;
   }
   if (spec.provider === 'openai') {
     const apiKey = spec.apiKey ?? m.openai.apiKey;
-    return apiKey ? new OpenAIResponsesModel({ id, model: spec.model, apiKey, baseURL: spec.baseUrl ?? m.openai.baseUrl }) : undefined;
+    return apiKey
+      ? new OpenAIResponsesModel({ id, model: spec.model, apiKey, baseURL: spec.baseUrl ?? m.openai.baseUrl })
+      : undefined;
   }
   // Self-hosted OpenAI-compatible servers often need no key; the SDK insists on one.
   const p = m.providers[spec.provider];
   const baseURL = spec.baseUrl ?? p?.baseUrl;
-  return baseURL ? new OpenAIChatModel({ id, model: spec.model, apiKey: spec.apiKey ?? p?.apiKey ?? 'unused', baseURL }) : undefined;
+  return baseURL
+    ? new OpenAIChatModel({ id, model: spec.model, apiKey: spec.apiKey ?? p?.apiKey ?? 'unused', baseURL })
+    : undefined;
 }
 
 /**
@@ -70,6 +76,7 @@ export function workerChain(task: Task, config: Config, cache = new Map<string, 
   }
   if (!chain.includes(runbookWorker)) chain.push(runbookWorker);
   // A known alert goes to the runbooks first when its analyzers explain it; they hand over otherwise.
-  if (!alertRoute && chain[0] !== runbookWorker && task.alert?.alertnames.some((n) => n in ALERT_CATEGORIES)) chain.unshift(alertRunbookWorker);
+  if (!alertRoute && chain[0] !== runbookWorker && task.alert?.alertnames.some((n) => n in ALERT_CATEGORIES))
+    chain.unshift(alertRunbookWorker);
   return chain;
 }

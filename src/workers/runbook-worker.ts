@@ -1,15 +1,14 @@
-import { refLabel } from '../lib/kube-object.ts';
-import { ProposalRefused } from '../approvals/propose.ts';
 import type { Problem } from '../analyzers/snapshot.ts';
 import { focusScore } from '../analyzers/triage.ts';
+import { ProposalRefused } from '../approvals/propose.ts';
 import { describeKubeError } from '../cluster/api-error.ts';
+import { refLabel } from '../lib/kube-object.ts';
 import { PlanError } from '../tools/define-tool.ts';
 import { deepenEvidence } from './runbooks/evidence.ts';
-import { findProblemsInput } from './scope-input.ts';
-import { type RemediationContext, chooseRemediation } from './runbooks/remediation.ts';
+import { chooseRemediation, type RemediationContext } from './runbooks/remediation.ts';
 import { type Checkpoint, resume } from './runbooks/resume.ts';
+import { findProblemsInput } from './scope-input.ts';
 import { type Finding, type Worker, type WorkerContext, WorkerDeclined, type WorkerResult } from './worker.ts';
-
 
 interface Triage {
   scope: string;
@@ -43,37 +42,88 @@ export const alertRunbookWorker: Worker = {
 
 async function investigate(ctx: WorkerContext, onlyIfConfident = false): Promise<WorkerResult> {
   const ns = ctx.task.namespace ?? undefined;
-  ctx.emit({ type: 'step', data: { message: `Running the analyzers over ${ns ? `namespace ${ns}` : 'every namespace'}` } });
+  ctx.emit({
+    type: 'step',
+    data: { message: `Running the analyzers over ${ns ? `namespace ${ns}` : 'every namespace'}` },
+  });
   const triage = await ctx.callTool<Triage>('find_problems', findProblemsInput(ctx));
   const problems = triage.problems.filter((p) => p.severity >= 2);
   const alert = ctx.task.alert;
   if (onlyIfConfident && alert && !(problems[0] && focusScore(problems[0], alert) > 0)) {
-    throw new WorkerDeclined(`the analyzers found nothing that explains ${alert.alertnames.join(', ') || 'the alert'}${problems[0] ? ` (top problem: ${refLabel(problems[0].object)}, ${problems[0].category})` : ''}`);
+    throw new WorkerDeclined(
+      `the analyzers found nothing that explains ${alert.alertnames.join(', ') || 'the alert'}${problems[0] ? ` (top problem: ${refLabel(problems[0].object)}, ${problems[0].category})` : ''}`,
+    );
   }
   if (problems.length === 0) {
     // What could not be checked is said: "volume usage unavailable" is not "healthy".
     const unchecked = triage.unavailable ?? [];
     const summary = `No problems found in ${triage.scope}: ${triage.checked.pods} pods and ${triage.checked.nodes} nodes checked${unchecked.length ? `, but ${unchecked.join('; ')}` : ', all healthy'}.`;
-    ctx.emit({ type: 'finding', data: { category: 'healthy', summary, object: { kind: 'Namespace', name: ns ?? '*' }, evidence: [`${triage.checked.pods} pods, ${triage.checked.nodes} nodes checked; no analyzer reported a problem`, ...unchecked] } });
+    ctx.emit({
+      type: 'finding',
+      data: {
+        category: 'healthy',
+        summary,
+        object: { kind: 'Namespace', name: ns ?? '*' },
+        evidence: [
+          `${triage.checked.pods} pods, ${triage.checked.nodes} nodes checked; no analyzer reported a problem`,
+          ...unchecked,
+        ],
+      },
+    });
     return { status: 'succeeded', summary };
   }
   const [top, ...others] = problems;
   const where = (p: Problem) => refLabel(p.object);
-  ctx.emit({ type: 'step', data: { message: `Most likely root cause: ${where(top!)} (${top!.category})${others.length ? `; also: ${others.slice(0, 3).map((o) => `${where(o)} (${o.category})`).join(', ')}` : ''}` } });
-  const finding: Finding = { category: top!.category, summary: top!.summary, object: top!.object, evidence: [...top!.evidence, ...(await deepenEvidence(ctx, top!))] };
+  ctx.emit({
+    type: 'step',
+    data: {
+      message: `Most likely root cause: ${where(top!)} (${top!.category})${
+        others.length
+          ? `; also: ${others
+              .slice(0, 3)
+              .map((o) => `${where(o)} (${o.category})`)
+              .join(', ')}`
+          : ''
+      }`,
+    },
+  });
+  const finding: Finding = {
+    category: top!.category,
+    summary: top!.summary,
+    object: top!.object,
+    evidence: [...top!.evidence, ...(await deepenEvidence(ctx, top!))],
+  };
   ctx.emit({ type: 'finding', data: finding });
-  for (const o of others.slice(0, 2)) ctx.emit({ type: 'finding', data: { category: o.category, summary: o.summary, object: o.object, evidence: o.evidence } });
+  for (const o of others.slice(0, 2))
+    ctx.emit({
+      type: 'finding',
+      data: { category: o.category, summary: o.summary, object: o.object, evidence: o.evidence },
+    });
   const choice = chooseRemediation(top!, await remediationContext(ctx, top!));
-  if ('escalate' in choice) return { status: 'escalated', summary: `${finding.summary}. ${capitalize(choice.escalate)}: a human needs to act.` };
+  if ('escalate' in choice)
+    return {
+      status: 'escalated',
+      summary: `${finding.summary}. ${capitalize(choice.escalate)}: a human needs to act.`,
+    };
   ctx.emit({ type: 'step', data: { message: `Proposing ${choice.tool}: ${choice.why}` } });
   try {
     const { proposal, plan } = await ctx.propose(choice.tool, { ...choice.input, reason: choice.why });
-    ctx.emit({ type: 'proposal', data: { proposalId: proposal.id, action: proposal.action, target: plan.target, summary: plan.summary } });
-    return { status: 'awaiting_approval', summary: `${finding.summary}. Proposed: ${plan.summary}.`, checkpoint: { proposalId: proposal.id, finding, action: proposal.action } satisfies Checkpoint };
+    ctx.emit({
+      type: 'proposal',
+      data: { proposalId: proposal.id, action: proposal.action, target: plan.target, summary: plan.summary },
+    });
+    return {
+      status: 'awaiting_approval',
+      summary: `${finding.summary}. Proposed: ${plan.summary}.`,
+      checkpoint: { proposalId: proposal.id, finding, action: proposal.action } satisfies Checkpoint,
+    };
   } catch (e) {
     const message = e instanceof ProposalRefused || e instanceof PlanError ? e.message : describeKubeError(e);
     ctx.emit({ type: 'error', data: { message: `could not propose ${choice.tool}: ${message}` } });
-    return { status: 'escalated', summary: `${finding.summary}. The remediation (${choice.tool}) could not be proposed: ${message}` };
+    return {
+      status: 'escalated',
+      summary: `${finding.summary}. The remediation (${choice.tool}) could not be proposed: ${message}`,
+    };
   }
 }
 
@@ -81,7 +131,11 @@ async function investigate(ctx: WorkerContext, onlyIfConfident = false): Promise
 async function remediationContext(ctx: WorkerContext, p: Problem): Promise<RemediationContext> {
   const rc: RemediationContext = {};
   if (p.category === 'probe_failure' && ['Deployment', 'StatefulSet', 'DaemonSet'].includes(p.object.kind)) {
-    rc.workload = await ctx.callTool('get_workload', { namespace: p.object.namespace, kind: p.object.kind, name: p.object.name });
+    rc.workload = await ctx.callTool('get_workload', {
+      namespace: p.object.namespace,
+      kind: p.object.kind,
+      name: p.object.name,
+    });
   }
   return rc;
 }

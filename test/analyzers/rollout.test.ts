@@ -4,23 +4,65 @@ import { currentRevisionFailure, rolloutStatus } from '../../src/analyzers/rollo
 import type { KubeObject } from '../../src/lib/kube-object.ts';
 
 const deploy = (generation: number, observed: number, status: Record<string, unknown>, revision = '2'): KubeObject => ({
-  apiVersion: 'apps/v1', kind: 'Deployment',
-  metadata: { name: 'cart', namespace: 'shop', uid: 'd1', generation, annotations: { 'deployment.kubernetes.io/revision': revision } },
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: {
+    name: 'cart',
+    namespace: 'shop',
+    uid: 'd1',
+    generation,
+    annotations: { 'deployment.kubernetes.io/revision': revision },
+  },
   spec: { replicas: 2 },
   status: { observedGeneration: observed, ...status },
 });
-const rs = (name: string, revision: string): KubeObject => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name, uid: name, annotations: { 'deployment.kubernetes.io/revision': revision }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'cart', uid: 'd1', controller: true }] } });
+const rs = (name: string, revision: string): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'ReplicaSet',
+  metadata: {
+    name,
+    uid: name,
+    annotations: { 'deployment.kubernetes.io/revision': revision },
+    ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'cart', uid: 'd1', controller: true }],
+  },
+});
 const crashing = (owner: string): KubeObject => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name: `${owner}-abcde`, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: owner, uid: owner, controller: true }] },
-  status: { containerStatuses: [{ name: 'c', restartCount: 2, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error' } } }] },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: {
+    name: `${owner}-abcde`,
+    ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: owner, uid: owner, controller: true }],
+  },
+  status: {
+    containerStatuses: [
+      {
+        name: 'c',
+        restartCount: 2,
+        state: { waiting: { reason: 'CrashLoopBackOff' } },
+        lastState: { terminated: { exitCode: 1, reason: 'Error' } },
+      },
+    ],
+  },
 });
 
 describe('rolloutStatus (kubectl rollout status)', () => {
   it.each([
     [deploy(3, 2, {}), false, 'Waiting for deployment spec update to be observed...'],
-    [deploy(2, 2, { updatedReplicas: 1, replicas: 3, availableReplicas: 2 }), false, '1 out of 2 new replicas have been updated'],
-    [deploy(2, 2, { updatedReplicas: 2, replicas: 3, availableReplicas: 2 }), false, '1 old replicas are pending termination'],
-    [deploy(2, 2, { updatedReplicas: 2, replicas: 2, availableReplicas: 1 }), false, '1 of 2 updated replicas are available'],
+    [
+      deploy(2, 2, { updatedReplicas: 1, replicas: 3, availableReplicas: 2 }),
+      false,
+      '1 out of 2 new replicas have been updated',
+    ],
+    [
+      deploy(2, 2, { updatedReplicas: 2, replicas: 3, availableReplicas: 2 }),
+      false,
+      '1 old replicas are pending termination',
+    ],
+    [
+      deploy(2, 2, { updatedReplicas: 2, replicas: 2, availableReplicas: 1 }),
+      false,
+      '1 of 2 updated replicas are available',
+    ],
     [deploy(2, 2, { updatedReplicas: 2, replicas: 2, availableReplicas: 2 }), true, 'successfully rolled out'],
   ])('%#', (d, done, message) => {
     const s = rolloutStatus(d);
@@ -32,7 +74,9 @@ describe('rolloutStatus (kubectl rollout status)', () => {
 describe('currentRevisionFailure', () => {
   const sets = [rs('cart-old', '1'), rs('cart-new', '2')];
   it('names a crash-looping pod of the current revision', () => {
-    expect(currentRevisionFailure(deploy(2, 2, {}), sets, [crashing('cart-new')], diagnosePod)).toContain('cart-new-abcde');
+    expect(currentRevisionFailure(deploy(2, 2, {}), sets, [crashing('cart-new')], diagnosePod)).toContain(
+      'cart-new-abcde',
+    );
   });
   it('ignores failing pods of older revisions', () => {
     expect(currentRevisionFailure(deploy(2, 2, {}), sets, [crashing('cart-old')], diagnosePod)).toBeUndefined();

@@ -13,9 +13,21 @@ function snapshotOf(yaml: string, seconds = 60): ClusterSnapshot {
   warmUp(state, seconds);
   const l = (t: (typeof T)[keyof typeof T]) => state.store.list(t);
   return {
-    nodes: l(T.node), pods: l(T.pod), deployments: l(T.deployment), replicaSets: l(T.replicaSet), statefulSets: l(T.statefulSet), daemonSets: l(T.daemonSet),
-    jobs: l(T.job), services: l(T.service), endpoints: l(T.endpoints), pvcs: l(T.pvc), storageClasses: l(T.storageClass), events: l(T.event),
-    ingresses: state.store.list(state.types.findByKind('networking.k8s.io/v1', 'Ingress')!), hpas: state.store.list(state.types.findByKind('autoscaling/v2', 'HorizontalPodAutoscaler')!), pdbs: l(T.pdb),
+    nodes: l(T.node),
+    pods: l(T.pod),
+    deployments: l(T.deployment),
+    replicaSets: l(T.replicaSet),
+    statefulSets: l(T.statefulSet),
+    daemonSets: l(T.daemonSet),
+    jobs: l(T.job),
+    services: l(T.service),
+    endpoints: l(T.endpoints),
+    pvcs: l(T.pvc),
+    storageClasses: l(T.storageClass),
+    events: l(T.event),
+    ingresses: state.store.list(state.types.findByKind('networking.k8s.io/v1', 'Ingress')!),
+    hpas: state.store.list(state.types.findByKind('autoscaling/v2', 'HorizontalPodAutoscaler')!),
+    pdbs: l(T.pdb),
   };
 }
 
@@ -28,12 +40,21 @@ spec: { replicas: 1, selector: { matchLabels: { app: ${name} } }, template: { me
 
 describe('triage', () => {
   it('ranks the root cause first: a Pending claim before the pods it blocks, and a crash loop before a healthy neighbour', () => {
-    const problems = triage(snapshotOf(
-      'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: { name: data, namespace: shop }\nspec: { storageClassName: nope, accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }\n---\n' +
-      deploy('db', '{ volumes: [{ name: d, persistentVolumeClaim: { claimName: data } }], containers: [{ name: db, image: pg }] }') +
-      deploy('ok', '{ containers: [{ name: ok, image: ok }] }'),
-    ));
-    expect(problems[0]).toMatchObject({ category: 'pvc_pending', object: { kind: 'PersistentVolumeClaim', name: 'data' }, severity: 3 });
+    const problems = triage(
+      snapshotOf(
+        'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: { name: data, namespace: shop }\nspec: { storageClassName: nope, accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }\n---\n' +
+          deploy(
+            'db',
+            '{ volumes: [{ name: d, persistentVolumeClaim: { claimName: data } }], containers: [{ name: db, image: pg }] }',
+          ) +
+          deploy('ok', '{ containers: [{ name: ok, image: ok }] }'),
+      ),
+    );
+    expect(problems[0]).toMatchObject({
+      category: 'pvc_pending',
+      object: { kind: 'PersistentVolumeClaim', name: 'data' },
+      severity: 3,
+    });
     expect(problems[0]!.evidence.join('\n')).toContain('storageclass.storage.k8s.io "nope" not found');
     const db = problems.find((p) => p.object.name === 'db');
     expect(db).toMatchObject({ category: 'pvc_pending', severity: 1 });
@@ -41,8 +62,11 @@ describe('triage', () => {
   });
 
   it('lets the question rank between real problems but never invent one', () => {
-    const yaml = 'apiVersion: sandbox.clusterclaw.dev/v1alpha1\nkind: SandboxImage\nimage: bad\nbehaviour: { exitCode: 1 }\n---\n' +
-      deploy('api', '{ containers: [{ name: a, image: bad }] }') + deploy('ledger', '{ containers: [{ name: l, image: bad }] }') + deploy('fine', '{ containers: [{ name: f, image: ok }] }');
+    const yaml =
+      'apiVersion: sandbox.clusterclaw.dev/v1alpha1\nkind: SandboxImage\nimage: bad\nbehaviour: { exitCode: 1 }\n---\n' +
+      deploy('api', '{ containers: [{ name: a, image: bad }] }') +
+      deploy('ledger', '{ containers: [{ name: l, image: bad }] }') +
+      deploy('fine', '{ containers: [{ name: f, image: ok }] }');
     const s = snapshotOf(yaml);
     expect(triage(s, 'ledger is down')[0]!.object.name).toBe('ledger');
     expect(triage(s, 'api errors')[0]!.object.name).toBe('api');
@@ -50,33 +74,57 @@ describe('triage', () => {
   });
 
   it('finds a Service whose selector matches no pod and suggests the closest labels', () => {
-    const problems = triage(snapshotOf(deploy('cart', '{ containers: [{ name: c, image: c }] }') + 'apiVersion: v1\nkind: Service\nmetadata: { name: cart, namespace: shop }\nspec: { selector: { app: kart }, ports: [{ port: 80 }] }\n'));
-    expect(problems[0]).toMatchObject({ category: 'service_no_endpoints', object: { kind: 'Service', name: 'cart' }, facts: { suggested: { app: 'cart' } } });
+    const problems = triage(
+      snapshotOf(
+        deploy('cart', '{ containers: [{ name: c, image: c }] }') +
+          'apiVersion: v1\nkind: Service\nmetadata: { name: cart, namespace: shop }\nspec: { selector: { app: kart }, ports: [{ port: 80 }] }\n',
+      ),
+    );
+    expect(problems[0]).toMatchObject({
+      category: 'service_no_endpoints',
+      object: { kind: 'Service', name: 'cart' },
+      facts: { suggested: { app: 'cart' } },
+    });
   });
 
   it('flags references to nothing: an Ingress backend, an HPA target, and a budget that allows no drain', () => {
-    const problems = triage(snapshotOf(
-      deploy('web', '{ containers: [{ name: w, image: w }] }') +
-      'apiVersion: v1\nkind: Service\nmetadata: { name: web, namespace: shop }\nspec: { selector: { app: web }, ports: [{ port: 80 }] }\n---\n' +
-      'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: { name: shop, namespace: shop }\nspec: { rules: [{ host: shop.example.com, http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: web-frontend, port: { number: 80 } } } }] } }] }\n---\n' +
-      'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: { name: api, namespace: shop }\nspec: { scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: api }, minReplicas: 2, maxReplicas: 5 }\n---\n' +
-      'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: { name: web, namespace: shop }\nspec: { minAvailable: 1, selector: { matchLabels: { app: web } } }\n',
-      10,
-    ));
+    const problems = triage(
+      snapshotOf(
+        deploy('web', '{ containers: [{ name: w, image: w }] }') +
+          'apiVersion: v1\nkind: Service\nmetadata: { name: web, namespace: shop }\nspec: { selector: { app: web }, ports: [{ port: 80 }] }\n---\n' +
+          'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: { name: shop, namespace: shop }\nspec: { rules: [{ host: shop.example.com, http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: web-frontend, port: { number: 80 } } } }] } }] }\n---\n' +
+          'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: { name: api, namespace: shop }\nspec: { scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: api }, minReplicas: 2, maxReplicas: 5 }\n---\n' +
+          'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: { name: web, namespace: shop }\nspec: { minAvailable: 1, selector: { matchLabels: { app: web } } }\n',
+        10,
+      ),
+    );
     const byKind = (k: string) => problems.find((p) => p.object.kind === k);
-    expect(byKind('Ingress')).toMatchObject({ category: 'service_no_endpoints', severity: 2, evidence: ['Rule shop.example.com/ → Service shop/web-frontend: not found'] });
+    expect(byKind('Ingress')).toMatchObject({
+      category: 'service_no_endpoints',
+      severity: 2,
+      evidence: ['Rule shop.example.com/ → Service shop/web-frontend: not found'],
+    });
     expect(byKind('HorizontalPodAutoscaler')).toMatchObject({ category: 'unknown', severity: 2 });
-    expect(byKind('PodDisruptionBudget')).toMatchObject({ severity: 1, summary: expect.stringContaining('node drains will block') });
+    expect(byKind('PodDisruptionBudget')).toMatchObject({
+      severity: 1,
+      summary: expect.stringContaining('node drains will block'),
+    });
   });
 
   it('reports node pressure with the pods it evicted, and keeps evicted leftovers out of the workload findings', () => {
-    const problems = triage(snapshotOf(
-      'apiVersion: v1\nkind: Node\nmetadata: { name: n1 }\nstatus: { allocatable: { cpu: "4", memory: 8Gi, pods: "110" }, conditions: [{ type: Ready, status: "True" }, { type: DiskPressure, status: "True", reason: KubeletHasDiskPressure, message: "kubelet has disk pressure" }] }\n---\n' +
-      'apiVersion: v1\nkind: Pod\nmetadata: { name: web-old, namespace: shop }\nspec: { nodeName: n1, containers: [{ name: w, image: w }] }\nstatus: { phase: Failed, reason: Evicted, message: "The node was low on resource: ephemeral-storage." }\n',
-      10,
-    ));
+    const problems = triage(
+      snapshotOf(
+        'apiVersion: v1\nkind: Node\nmetadata: { name: n1 }\nstatus: { allocatable: { cpu: "4", memory: 8Gi, pods: "110" }, conditions: [{ type: Ready, status: "True" }, { type: DiskPressure, status: "True", reason: KubeletHasDiskPressure, message: "kubelet has disk pressure" }] }\n---\n' +
+          'apiVersion: v1\nkind: Pod\nmetadata: { name: web-old, namespace: shop }\nspec: { nodeName: n1, containers: [{ name: w, image: w }] }\nstatus: { phase: Failed, reason: Evicted, message: "The node was low on resource: ephemeral-storage." }\n',
+        10,
+      ),
+    );
     expect(problems).toHaveLength(2);
-    expect(problems[0]).toMatchObject({ object: { kind: 'Node', name: 'n1' }, severity: 2, summary: 'Node n1 reports DiskPressure; 1 pod(s) were evicted' });
+    expect(problems[0]).toMatchObject({
+      object: { kind: 'Node', name: 'n1' },
+      severity: 2,
+      summary: 'Node n1 reports DiskPressure; 1 pod(s) were evicted',
+    });
     expect(problems[0]!.evidence.join('\n')).toContain('The node was low on resource: ephemeral-storage.');
     expect(problems[1]).toMatchObject({ object: { kind: 'Pod', name: 'web-old' }, severity: 1 });
   });
@@ -88,10 +136,29 @@ describe('triage', () => {
 
 describe('FailedScheduling messages', () => {
   it('separates resources from placement from volumes', () => {
-    expect(parseFailedScheduling('0/3 nodes are available: 1 Insufficient memory, 2 node(s) were unschedulable. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.'))
-      .toEqual({ total: 3, kind: 'resources', cordoned: 2, reasons: [{ count: 1, reason: 'Insufficient memory' }, { count: 2, reason: 'node(s) were unschedulable' }] });
-    expect(parseFailedScheduling("0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.")?.kind).toBe('placement');
-    expect(parseFailedScheduling('0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.')?.kind).toBe('volumes');
+    expect(
+      parseFailedScheduling(
+        '0/3 nodes are available: 1 Insufficient memory, 2 node(s) were unschedulable. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.',
+      ),
+    ).toEqual({
+      total: 3,
+      kind: 'resources',
+      cordoned: 2,
+      reasons: [
+        { count: 1, reason: 'Insufficient memory' },
+        { count: 2, reason: 'node(s) were unschedulable' },
+      ],
+    });
+    expect(
+      parseFailedScheduling(
+        "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.",
+      )?.kind,
+    ).toBe('placement');
+    expect(
+      parseFailedScheduling(
+        '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.',
+      )?.kind,
+    ).toBe('volumes');
     expect(parseFailedScheduling('something else')).toBeUndefined();
   });
 });

@@ -1,46 +1,71 @@
-
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/approvals/decide.ts';
 import { recoverExecution } from '../../src/approvals/recover-execution.ts';
 import { KubeReader } from '../../src/cluster/kube-reader.ts';
 import { KubeWriter } from '../../src/cluster/kube-writer.ts';
-import { type WriteRequest, primaryRef, stepsOf } from '../../src/cluster/write-request.ts';
+import { primaryRef, stepsOf, type WriteRequest } from '../../src/cluster/write-request.ts';
 import { getProposal, recordExecution, transitionProposal } from '../../src/store/proposals.ts';
-import { kubeConfigOf, makeProposal, testConfig } from '../helpers/proposal-fixture.ts';
 import { useDemoWorld } from '../helpers/demo-world.ts';
+import { kubeConfigOf, makeProposal, testConfig } from '../helpers/proposal-fixture.ts';
 
 // An executor that died mid-way leaves its proposal 'executing'. Whoever resumes the run finds out
 // what happened from the journal and the cluster, and never applies the change a second time.
 describe('recovering an interrupted execution', () => {
   const w = useDemoWorld();
   const config = testConfig(['U0APPROVER1']);
-  const writes = () => w.sandbox.journal.filter((r) => r.method !== 'GET' && !r.dryRun && r.path.includes('/deployments/')).length;
-  const deps = () => ({ db: w.t.db, config, kubeConfigFor: () => kubeConfigOf(w.sandbox), verifyTimeoutMs: 20_000, pollMs: 100 });
+  const writes = () =>
+    w.sandbox.journal.filter((r) => r.method !== 'GET' && !r.dryRun && r.path.includes('/deployments/')).length;
+  const deps = () => ({
+    db: w.t.db,
+    config,
+    kubeConfigFor: () => kubeConfigOf(w.sandbox),
+    verifyTimeoutMs: 20_000,
+    pollMs: 100,
+  });
 
   /** An approved proposal its executor claimed (approved → executing), then died holding. */
   async function claimedThenDied(journal: 'none' | 'before-apply' | 'after-apply') {
-    const { proposal } = await makeProposal(w.t.db, w.sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' });
+    const { proposal } = await makeProposal(w.t.db, w.sandbox, config, 'rollout_restart', {
+      namespace: 'shop',
+      name: 'catalog',
+    });
     await decide({ db: w.t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
     await transitionProposal(w.t.db, proposal.id, ['approved'], 'executing');
     if (journal === 'none') return proposal;
     const reader = new KubeReader(kubeConfigOf(w.sandbox));
     const request = proposal.request as unknown as WriteRequest;
-    await recordExecution(w.t.db, proposal.id, { executor: 'supervisor:dead-replica:4242', startedAt: new Date().toISOString(), before: await reader.find(primaryRef(request)) });
-    if (journal === 'after-apply') for (const step of stepsOf(request)) await new KubeWriter(kubeConfigOf(w.sandbox)).apply(step);
+    await recordExecution(w.t.db, proposal.id, {
+      executor: 'supervisor:dead-replica:4242',
+      startedAt: new Date().toISOString(),
+      before: await reader.find(primaryRef(request)),
+    });
+    if (journal === 'after-apply')
+      for (const step of stepsOf(request)) await new KubeWriter(kubeConfigOf(w.sandbox)).apply(step);
     return proposal;
   }
 
   it('died right after claiming it: the dead executor is fenced off and the change is executed afresh, once', async () => {
-    const { proposal } = await makeProposal(w.t.db, w.sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'catalog' });
+    const { proposal } = await makeProposal(w.t.db, w.sandbox, config, 'rollout_restart', {
+      namespace: 'shop',
+      name: 'catalog',
+    });
     await decide({ db: w.t.db, config }, { proposalId: proposal.id, actor: 'U0APPROVER1', decision: 'approve' });
-    await transitionProposal(w.t.db, proposal.id, ['approved'], 'executing', { execution: { executor: 'supervisor:dead-replica:4242', startedAt: new Date().toISOString() } });
+    await transitionProposal(w.t.db, proposal.id, ['approved'], 'executing', {
+      execution: { executor: 'supervisor:dead-replica:4242', startedAt: new Date().toISOString() },
+    });
     const before = writes();
     const res = await recoverExecution(deps(), proposal.id, 'supervisor:heir');
     expect(res).toMatchObject({ executed: true, outcome: { applied: true, verified: true } });
     expect((await getProposal(w.t.db, proposal.id))!.status).toBe('executed');
     expect(writes()).toBe(before + 1);
     // The "dead" executor was only slow: its journal write is refused, so it never writes.
-    expect(await recordExecution(w.t.db, proposal.id, { executor: 'supervisor:dead-replica:4242', startedAt: new Date().toISOString(), before: {} })).toBe(false);
+    expect(
+      await recordExecution(w.t.db, proposal.id, {
+        executor: 'supervisor:dead-replica:4242',
+        startedAt: new Date().toISOString(),
+        before: {},
+      }),
+    ).toBe(false);
   });
 
   it('no record of who claimed it at all: recorded as not applied, and nothing is applied now', async () => {
@@ -77,8 +102,18 @@ describe('recovering an interrupted execution', () => {
 
   it('waits for a `claw approve` still executing instead of declaring it dead', async () => {
     const p = await claimedThenDied('none');
-    await recordExecution(w.t.db, p.id, { executor: 'cli:laptop:99', startedAt: new Date().toISOString(), before: null });
-    setTimeout(() => void transitionProposal(w.t.db, p.id, ['executing'], 'executed', { outcome: { applied: true, verified: true, message: 'done by the CLI' } }), 300);
+    await recordExecution(w.t.db, p.id, {
+      executor: 'cli:laptop:99',
+      startedAt: new Date().toISOString(),
+      before: null,
+    });
+    setTimeout(
+      () =>
+        void transitionProposal(w.t.db, p.id, ['executing'], 'executed', {
+          outcome: { applied: true, verified: true, message: 'done by the CLI' },
+        }),
+      300,
+    );
     const res = await recoverExecution({ ...deps(), waitMs: 10_000 }, p.id, 'supervisor:heir');
     expect(res).toMatchObject({ executed: false });
     expect(res.proposal?.status).toBe('executed');

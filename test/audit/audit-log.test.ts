@@ -5,7 +5,7 @@ import { appendAudit, auditHead, verifyAudit, watchAuditHead } from '../../src/a
 import { canonicalJson } from '../../src/lib/canonical-json.ts';
 import { openStore } from '../../src/store/db.ts';
 import { migrate } from '../../src/store/migrate.ts';
-import { BACKENDS, TEST_SIGNING_KEY, type TestDb, openTestDb } from '../helpers/test-db.ts';
+import { BACKENDS, openTestDb, TEST_SIGNING_KEY, type TestDb } from '../helpers/test-db.ts';
 
 const OLD_KEY = 'an-older-signing-key-retired-last-month-0123456789';
 
@@ -17,7 +17,8 @@ describe.each(BACKENDS)('the signed audit chain (%s)', (backend) => {
   afterAll(() => t.close());
   beforeEach(() => t.truncate());
   const append = async (n: number) => {
-    for (let i = 0; i < n; i++) await appendAudit(t.db, { actor: 'U0APPROVER1', action: 'proposal.approve', subject: `prop_${i}`, data: { i } });
+    for (let i = 0; i < n; i++)
+      await appendAudit(t.db, { actor: 'U0APPROVER1', action: 'proposal.approve', subject: `prop_${i}`, data: { i } });
   };
 
   it('every link is an HMAC with the signing key; the head moves with each append and is reported', async () => {
@@ -35,7 +36,11 @@ describe.each(BACKENDS)('the signed audit chain (%s)', (backend) => {
     const anchored = (await auditHead(t.db))!;
     await sql`delete from audit_log where seq = ${anchored.seq}`.execute(t.db);
     expect(await verifyAudit(t.db)).toMatchObject({ ok: true, entries: 3 });
-    expect(await verifyAudit(t.db, anchored)).toMatchObject({ ok: false, brokenAt: anchored.seq, reason: expect.stringContaining('rows were deleted') });
+    expect(await verifyAudit(t.db, anchored)).toMatchObject({
+      ok: false,
+      brokenAt: anchored.seq,
+      reason: expect.stringContaining('rows were deleted'),
+    });
   });
 
   it('a row rewritten and the chain recomputed without the key is caught at that row', async () => {
@@ -45,22 +50,55 @@ describe.each(BACKENDS)('the signed audit chain (%s)', (backend) => {
     let prev = rows[0]!.hash;
     for (const r of rows.slice(1)) {
       const data = r === rows[1] ? { i: 99 } : r.data;
-      const hash = createHash('sha256').update(prev + canonicalJson({ at: new Date(r.at).toISOString(), actor: r.actor, action: r.action, subject: r.subject, data })).digest('hex');
-      await sql`update audit_log set data = ${JSON.stringify(data)}::jsonb, prev_hash = ${prev}, hash = ${hash} where seq = ${r.seq}`.execute(t.db);
+      const hash = createHash('sha256')
+        .update(
+          prev +
+            canonicalJson({
+              at: new Date(r.at).toISOString(),
+              actor: r.actor,
+              action: r.action,
+              subject: r.subject,
+              data,
+            }),
+        )
+        .digest('hex');
+      await sql`update audit_log set data = ${JSON.stringify(data)}::jsonb, prev_hash = ${prev}, hash = ${hash} where seq = ${r.seq}`.execute(
+        t.db,
+      );
       prev = hash;
     }
-    expect(await verifyAudit(t.db)).toMatchObject({ ok: false, brokenAt: String(rows[1]!.seq), reason: expect.stringContaining('edited') });
+    expect(await verifyAudit(t.db)).toMatchObject({
+      ok: false,
+      brokenAt: String(rows[1]!.seq),
+      reason: expect.stringContaining('edited'),
+    });
   });
 
   it('plain rows from before signing are accepted before the first signed row, never after it', async () => {
-    const plain = (prev: string, i: number) => createHash('sha256').update(prev + canonicalJson({ at: '2026-01-01T00:00:00.000Z', actor: 'legacy', action: 'task.created', subject: `t${i}`, data: {} })).digest('hex');
+    const plain = (prev: string, i: number) =>
+      createHash('sha256')
+        .update(
+          prev +
+            canonicalJson({
+              at: '2026-01-01T00:00:00.000Z',
+              actor: 'legacy',
+              action: 'task.created',
+              subject: `t${i}`,
+              data: {},
+            }),
+        )
+        .digest('hex');
     const h1 = plain('0'.repeat(64), 1);
-    await sql`insert into audit_log (at, actor, action, subject, data, prev_hash, hash) values ('2026-01-01T00:00:00.000Z', 'legacy', 'task.created', 't1', '{}', ${'0'.repeat(64)}, ${h1})`.execute(t.db);
+    await sql`insert into audit_log (at, actor, action, subject, data, prev_hash, hash) values ('2026-01-01T00:00:00.000Z', 'legacy', 'task.created', 't1', '{}', ${'0'.repeat(64)}, ${h1})`.execute(
+      t.db,
+    );
     await append(2);
     expect(await verifyAudit(t.db)).toMatchObject({ ok: true, entries: 3 });
     const last = (await auditHead(t.db))!;
     const h2 = plain(last.hash, 2);
-    await sql`insert into audit_log (at, actor, action, subject, data, prev_hash, hash) values ('2026-01-01T00:00:00.000Z', 'legacy', 'task.created', 't2', '{}', ${last.hash}, ${h2})`.execute(t.db);
+    await sql`insert into audit_log (at, actor, action, subject, data, prev_hash, hash) values ('2026-01-01T00:00:00.000Z', 'legacy', 'task.created', 't2', '{}', ${last.hash}, ${h2})`.execute(
+      t.db,
+    );
     expect(await verifyAudit(t.db)).toMatchObject({ ok: false, reason: 'an unsigned row after signed ones' });
   });
 
@@ -82,7 +120,10 @@ describe.each(BACKENDS)('the signed audit chain (%s)', (backend) => {
     await rotated({ key: TEST_SIGNING_KEY, previous: [OLD_KEY] }, async (db) => {
       expect(await verifyAudit(db)).toMatchObject({ ok: true, entries: 2 });
     });
-    expect(await verifyAudit(t.db)).toMatchObject({ ok: false, reason: expect.stringMatching(/^signed with key k[0-9a-f]{12}, which this process does not have/) });
+    expect(await verifyAudit(t.db)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^signed with key k[0-9a-f]{12}, which this process does not have/),
+    });
   });
 });
 
@@ -92,7 +133,9 @@ describe('a shared store without CLAW_SIGNING_KEY', () => {
     const bare = await openStore({ databaseUrl: t.url, dataDir: '' });
     try {
       await migrate(bare.db);
-      await expect(appendAudit(bare.db, { actor: 'x', action: 'task.created', subject: 's' })).rejects.toThrow(/writing the audit log needs CLAW_SIGNING_KEY/);
+      await expect(appendAudit(bare.db, { actor: 'x', action: 'task.created', subject: 's' })).rejects.toThrow(
+        /writing the audit log needs CLAW_SIGNING_KEY/,
+      );
     } finally {
       await bare.close();
       await t.close();

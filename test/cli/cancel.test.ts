@@ -15,7 +15,8 @@ describe('claw cancel', () => {
     dir = await mkdtemp(join(tmpdir(), 'claw-cancel-'));
     const store = await openStore({ dataDir: dir });
     await migrate(store.db);
-    runId = (await createTask(store.db, { kind: 'investigate', source: 'cli', requester: 'cli:tester', question: 'q' })).run.id;
+    runId = (await createTask(store.db, { kind: 'investigate', source: 'cli', requester: 'cli:tester', question: 'q' }))
+      .run.id;
     await store.close();
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -23,9 +24,15 @@ describe('claw cancel', () => {
   it('cancels a queued run, then says it has finished; unknown runs and missing ids are errors', async () => {
     const env = { CLAW_DATA_DIR: dir };
     // Only its requester, an approver of its proposals or an admin may cancel it; refusals are audited.
-    expect(await run(['cancel', runId, '--as', 'U0STRANGER'], env)).toMatchObject({ code: 1, stderr: `claw cancel: refused: only the run's requester, an approver of its proposals, or an admin (approvals.admins) may cancel ${runId}\n` });
+    expect(await run(['cancel', runId, '--as', 'U0STRANGER'], env)).toMatchObject({
+      code: 1,
+      stderr: `claw cancel: refused: only the run's requester, an approver of its proposals, or an admin (approvals.admins) may cancel ${runId}\n`,
+    });
     expect(await run(['cancel', runId], env)).toMatchObject({ code: 0, stdout: `cancelled ${runId}\n` });
-    expect(await run(['cancel', runId], env)).toMatchObject({ code: 1, stderr: `${runId} has already finished; nothing to cancel\n` });
+    expect(await run(['cancel', runId], env)).toMatchObject({
+      code: 1,
+      stderr: `${runId} has already finished; nothing to cancel\n`,
+    });
     expect((await run(['audit', 'export'], env)).stdout).toMatch(/"actor":"U0STRANGER","action":"run.cancel_refused"/);
     expect(await run(['cancel', 'run_nope'], env)).toMatchObject({ code: 1, stderr: 'no run run_nope\n' });
     const missing = await run(['cancel'], env);

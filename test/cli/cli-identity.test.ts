@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { run } from '../helpers/cli.ts';
-import { TEST_DATABASE_URL, TEST_SIGNING_KEY, type TestDb, openTestDb } from '../helpers/test-db.ts';
+import { openTestDb, TEST_DATABASE_URL, TEST_SIGNING_KEY, type TestDb } from '../helpers/test-db.ts';
 
 // Two people with their own credentials to one cluster, one shared store: the CLI must be who
 // the cluster says its kubeconfig is, not whoever --as names.
@@ -47,12 +47,19 @@ describe.runIf(TEST_DATABASE_URL)('the CLI on a shared store is its Kubernetes i
   let t: TestDb;
   const kubeconfigAs = async (who: string) => {
     const file = join(dir, `${who}.kubeconfig`);
-    await writeFile(file, sandbox.kubeconfig.replace("current-context: sandbox", `current-context: sandbox-as-${who}-example.com`));
+    await writeFile(
+      file,
+      sandbox.kubeconfig.replace('current-context: sandbox', `current-context: sandbox-as-${who}-example.com`),
+    );
     return file;
   };
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'claw-identity-'));
-    sandbox = await startSandbox({ stateYaml: `${await readFile(DEMO_SEED, 'utf8')}\n---\n${PEOPLE}`, tickMs: 50, warmupSeconds: 30 });
+    sandbox = await startSandbox({
+      stateYaml: `${await readFile(DEMO_SEED, 'utf8')}\n---\n${PEOPLE}`,
+      tickMs: 50,
+      warmupSeconds: 30,
+    });
     t = await openTestDb('postgres');
     await writeFile(join(dir, 'claw.yaml'), CLAW_YAML);
   });
@@ -63,7 +70,12 @@ describe.runIf(TEST_DATABASE_URL)('the CLI on a shared store is its Kubernetes i
   });
 
   it('requests and decides as the mapped approver; --as is refused; self-approval holds across the two', async () => {
-    const shared = { DATABASE_URL: t.url!, CLAW_SIGNING_KEY: TEST_SIGNING_KEY, CLAW_CONFIG: join(dir, 'claw.yaml'), KUBECACHEDIR: join(dir, 'kcache') };
+    const shared = {
+      DATABASE_URL: t.url!,
+      CLAW_SIGNING_KEY: TEST_SIGNING_KEY,
+      CLAW_CONFIG: join(dir, 'claw.yaml'),
+      KUBECACHEDIR: join(dir, 'kcache'),
+    };
     const alice = { ...shared, KUBECONFIG: await kubeconfigAs('alice') };
     const bob = { ...shared, KUBECONFIG: await kubeconfigAs('bob') };
 
@@ -86,18 +98,36 @@ describe.runIf(TEST_DATABASE_URL)('the CLI on a shared store is its Kubernetes i
 
     const approved = await run(['approve', proposal.id], bob);
     expect(approved.code, approved.stderr).toBe(0);
-    const audit = await t.db.selectFrom('audit_log').select(['actor', 'data']).where('action', '=', 'proposal.approve').execute();
-    expect(audit).toEqual([{ actor: 'U0BOB', data: expect.objectContaining({ via: 'cli', kubernetesUser: 'bob@example.com' }) }]);
+    const audit = await t.db
+      .selectFrom('audit_log')
+      .select(['actor', 'data'])
+      .where('action', '=', 'proposal.approve')
+      .execute();
+    expect(audit).toEqual([
+      { actor: 'U0BOB', data: expect.objectContaining({ via: 'cli', kubernetesUser: 'bob@example.com' }) },
+    ]);
   }, 180_000);
 
   it('a Kubernetes user mapped to two approvers is a config error; cliAs opts into --as, audited', async () => {
-    await writeFile(join(dir, 'twice.yaml'), 'approvals:\n  approvers: [U0ALICE, U0BOB]\n  identities:\n    U0ALICE: { user: alice@example.com }\n    U0BOB: { user: alice@example.com }\n');
-    const twice = await run(['runs'], { DATABASE_URL: t.url!, CLAW_SIGNING_KEY: TEST_SIGNING_KEY, CLAW_CONFIG: join(dir, 'twice.yaml') });
+    await writeFile(
+      join(dir, 'twice.yaml'),
+      'approvals:\n  approvers: [U0ALICE, U0BOB]\n  identities:\n    U0ALICE: { user: alice@example.com }\n    U0BOB: { user: alice@example.com }\n',
+    );
+    const twice = await run(['runs'], {
+      DATABASE_URL: t.url!,
+      CLAW_SIGNING_KEY: TEST_SIGNING_KEY,
+      CLAW_CONFIG: join(dir, 'twice.yaml'),
+    });
     expect(twice.code).toBe(1);
     expect(twice.stderr).toContain('Kubernetes user "alice@example.com" is mapped to both U0ALICE and U0BOB');
 
     await writeFile(join(dir, 'single.yaml'), `${CLAW_YAML}  cliAs: true\n`);
-    const single = await run(['approve', 'prop_nope', '--as', 'U0BOB'], { DATABASE_URL: t.url!, CLAW_SIGNING_KEY: TEST_SIGNING_KEY, CLAW_CONFIG: join(dir, 'single.yaml'), KUBECONFIG: await kubeconfigAs('alice') });
+    const single = await run(['approve', 'prop_nope', '--as', 'U0BOB'], {
+      DATABASE_URL: t.url!,
+      CLAW_SIGNING_KEY: TEST_SIGNING_KEY,
+      CLAW_CONFIG: join(dir, 'single.yaml'),
+      KUBECONFIG: await kubeconfigAs('alice'),
+    });
     expect(single).toMatchObject({ code: 1, stderr: 'claw approve: refused: no proposal prop_nope\n' });
   }, 90_000);
 });

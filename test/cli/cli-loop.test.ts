@@ -18,73 +18,113 @@ describe('claw CLI against a `claw sandbox` process, checked with the real kubec
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it.skipIf(!KUBECTL)('investigates with --json, approves through the same gate, and kubectl agrees the rollout recovered', async () => {
-    const kubeconfig = join(dir, 'demo.kubeconfig');
-    const sandbox = await startSandboxProcess(DEMO_SEED, kubeconfig);
-    const kenv = { KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, 'kcache') };
-    const env = { ...kenv, CLAW_DATA_DIR: join(dir, 'data-demo'), CLAW_CONFIG: join(dir, 'claw.yaml') };
-    try {
-      await new Promise((r) => setTimeout(r, 1500));
-      const pods = kubectl(['get', 'pods', '-n', 'shop', '-o', 'name'], kenv);
-      expect(pods.code).toBe(0);
-      expect(pods.out.split('\n').filter((l) => l.startsWith('pod/cart-'))).toHaveLength(3);
-      const stuck = kubectl(['rollout', 'status', 'deployment/cart', '-n', 'shop', '--timeout=1s'], kenv);
-      expect(stuck.code).not.toBe(0);
-      expect(stuck.out).toContain('1 out of 2 new replicas have been updated');
+  it.skipIf(!KUBECTL)(
+    'investigates with --json, approves through the same gate, and kubectl agrees the rollout recovered',
+    async () => {
+      const kubeconfig = join(dir, 'demo.kubeconfig');
+      const sandbox = await startSandboxProcess(DEMO_SEED, kubeconfig);
+      const kenv = { KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, 'kcache') };
+      const env = { ...kenv, CLAW_DATA_DIR: join(dir, 'data-demo'), CLAW_CONFIG: join(dir, 'claw.yaml') };
+      try {
+        await new Promise((r) => setTimeout(r, 1500));
+        const pods = kubectl(['get', 'pods', '-n', 'shop', '-o', 'name'], kenv);
+        expect(pods.code).toBe(0);
+        expect(pods.out.split('\n').filter((l) => l.startsWith('pod/cart-'))).toHaveLength(3);
+        const stuck = kubectl(['rollout', 'status', 'deployment/cart', '-n', 'shop', '--timeout=1s'], kenv);
+        expect(stuck.code).not.toBe(0);
+        expect(stuck.out).toContain('1 out of 2 new replicas have been updated');
 
-      const inv = await run(['investigate', '--json'], env);
-      expect(inv.code, inv.stderr).toBe(0);
-      const report = JSON.parse(inv.stdout);
-      expect(report.run.status).toBe('awaiting_approval');
-      expect(report.run.worker).toBe('runbooks');
-      expect(report.findings[0]).toMatchObject({ category: 'crash_loop', object: { kind: 'Deployment', namespace: 'shop', name: 'cart' } });
-      expect(report.findings[0].evidence.join('\n')).toContain('nil pointer dereference');
-      const [proposal] = report.proposals;
-      expect(proposal).toMatchObject({ action: 'rollout_undo', status: 'pending', risk: 'medium', target: { name: 'cart' }, dryRun: { ok: true } });
-      expect(proposal.dryRun.diff).toMatch(/-\s+image: registry.example.com\/shop\/cart:1.4.2\n\+\s+image: registry.example.com\/shop\/cart:1.4.1/);
+        const inv = await run(['investigate', '--json'], env);
+        expect(inv.code, inv.stderr).toBe(0);
+        const report = JSON.parse(inv.stdout);
+        expect(report.run.status).toBe('awaiting_approval');
+        expect(report.run.worker).toBe('runbooks');
+        expect(report.findings[0]).toMatchObject({
+          category: 'crash_loop',
+          object: { kind: 'Deployment', namespace: 'shop', name: 'cart' },
+        });
+        expect(report.findings[0].evidence.join('\n')).toContain('nil pointer dereference');
+        const [proposal] = report.proposals;
+        expect(proposal).toMatchObject({
+          action: 'rollout_undo',
+          status: 'pending',
+          risk: 'medium',
+          target: { name: 'cart' },
+          dryRun: { ok: true },
+        });
+        expect(proposal.dryRun.diff).toMatch(
+          /-\s+image: registry.example.com\/shop\/cart:1.4.2\n\+\s+image: registry.example.com\/shop\/cart:1.4.1/,
+        );
 
-      const refused = await run(['approve', proposal.id, '--as', 'U0SOMEONE'], env);
-      expect(refused.code).toBe(1);
-      expect(refused.stderr).toContain('not an approver');
-      expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+        const refused = await run(['approve', proposal.id, '--as', 'U0SOMEONE'], env);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain('not an approver');
+        expect(refused.stderr.trim().split('\n')).toHaveLength(1);
 
-      const approved = await run(['approve', proposal.id, '--as', 'U0APPROVER1'], env);
-      expect(approved.code, approved.stderr).toBe(0);
-      expect(approved.stdout).toContain('successfully rolled out');
-      const again = await run(['approve', proposal.id, '--as', 'U0APPROVER1'], env);
-      expect(again.code).toBe(1);
-      expect(again.stderr).toContain('already executed');
+        const approved = await run(['approve', proposal.id, '--as', 'U0APPROVER1'], env);
+        expect(approved.code, approved.stderr).toBe(0);
+        expect(approved.stdout).toContain('successfully rolled out');
+        const again = await run(['approve', proposal.id, '--as', 'U0APPROVER1'], env);
+        expect(again.code).toBe(1);
+        expect(again.stderr).toContain('already executed');
 
-      const ok = kubectl(['rollout', 'status', 'deployment/cart', '-n', 'shop', '--timeout=10s'], kenv);
-      expect(ok.code, ok.out).toBe(0);
-      expect(ok.out).toContain('successfully rolled out');
+        const ok = kubectl(['rollout', 'status', 'deployment/cart', '-n', 'shop', '--timeout=10s'], kenv);
+        expect(ok.code, ok.out).toBe(0);
+        expect(ok.out).toContain('successfully rolled out');
 
-      const show = await run(['show', report.run.id, '--json'], env);
-      const shown = JSON.parse(show.stdout);
-      expect(shown.run.status).toBe('succeeded');
-      expect(shown.proposals[0].status).toBe('executed');
-      expect(shown.events.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['finding', 'proposal', 'execution', 'final']));
-      expect(shown.proposals[0].approvals).toEqual({ required: 1, rule: 'default:one-approver', approvedBy: ['U0APPROVER1'] });
-      // The text view shows what the card shows: blast radius, approvals, the way back.
-      const text = (await run(['show', report.run.id], env)).stdout;
-      expect(text).toContain('blast radius: 2 pod(s) of cart move to revision 1');
-      expect(text).toContain('approvals: 1 required (rule default:one-approver), approved by U0APPROVER1');
-      expect(text).toMatch(/to undo: kubectl rollout undo deployment\/cart -n shop --to-revision=2/);
-      // A decision at the terminal is break-glass in the audit trail, with who typed it.
-      const audit = (await run(['audit', 'export'], env)).stdout.trim().split('\n').map((l) => JSON.parse(l));
-      expect(audit.find((a) => a.action === 'proposal.approve')?.data).toMatchObject({ via: 'cli', breakGlass: true, osUser: expect.any(String) });
-    } finally {
-      await sandbox.stop();
-    }
-  }, 120_000);
+        const show = await run(['show', report.run.id, '--json'], env);
+        const shown = JSON.parse(show.stdout);
+        expect(shown.run.status).toBe('succeeded');
+        expect(shown.proposals[0].status).toBe('executed');
+        expect(shown.events.map((e: { type: string }) => e.type)).toEqual(
+          expect.arrayContaining(['finding', 'proposal', 'execution', 'final']),
+        );
+        expect(shown.proposals[0].approvals).toEqual({
+          required: 1,
+          rule: 'default:one-approver',
+          approvedBy: ['U0APPROVER1'],
+        });
+        // The text view shows what the card shows: blast radius, approvals, the way back.
+        const text = (await run(['show', report.run.id], env)).stdout;
+        expect(text).toContain('blast radius: 2 pod(s) of cart move to revision 1');
+        expect(text).toContain('approvals: 1 required (rule default:one-approver), approved by U0APPROVER1');
+        expect(text).toMatch(/to undo: kubectl rollout undo deployment\/cart -n shop --to-revision=2/);
+        // A decision at the terminal is break-glass in the audit trail, with who typed it.
+        const audit = (await run(['audit', 'export'], env)).stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l));
+        expect(audit.find((a) => a.action === 'proposal.approve')?.data).toMatchObject({
+          via: 'cli',
+          breakGlass: true,
+          osUser: expect.any(String),
+        });
+      } finally {
+        await sandbox.stop();
+      }
+    },
+    120_000,
+  );
 
   it('from an Alertmanager payload: scopes to its namespace, proposes a restart when there is no earlier revision, keeps secrets out', async () => {
     const kubeconfig = join(dir, 'restart.kubeconfig');
     const sandbox = await startSandboxProcess(FIXTURE, kubeconfig);
-    const env = { KUBECONFIG: kubeconfig, CLAW_DATA_DIR: join(dir, 'data-restart'), CLAW_CONFIG: join(dir, 'claw.yaml') };
+    const env = {
+      KUBECONFIG: kubeconfig,
+      CLAW_DATA_DIR: join(dir, 'data-restart'),
+      CLAW_CONFIG: join(dir, 'claw.yaml'),
+    };
     try {
       await new Promise((r) => setTimeout(r, 1500));
-      const inv = await run(['investigate', '--alert', join(import.meta.dirname, '..', 'fixtures', 'alertmanager', 'crashloop-firing.json'), '--json'], env);
+      const inv = await run(
+        [
+          'investigate',
+          '--alert',
+          join(import.meta.dirname, '..', 'fixtures', 'alertmanager', 'crashloop-firing.json'),
+          '--json',
+        ],
+        env,
+      );
       expect(inv.code, inv.stderr).toBe(0);
       const report = JSON.parse(inv.stdout);
       expect(report.findings[0]).toMatchObject({ category: 'crash_loop', object: { name: 'ledger-worker' } });
@@ -95,7 +135,10 @@ describe('claw CLI against a `claw sandbox` process, checked with the real kubec
       expect(everything).not.toContain('hunter2');
       expect(everything).toContain('connection refused');
 
-      const rejected = await run(['reject', report.proposals[0].id, '--as', 'U0APPROVER1', '--reason', 'db is down, restart will not help'], env);
+      const rejected = await run(
+        ['reject', report.proposals[0].id, '--as', 'U0APPROVER1', '--reason', 'db is down, restart will not help'],
+        env,
+      );
       expect(rejected.code, rejected.stderr).toBe(0);
       const show = JSON.parse((await run(['show', report.run.id, '--json'], env)).stdout);
       expect(show.proposals[0].status).toBe('rejected');

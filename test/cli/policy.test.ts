@@ -9,23 +9,49 @@ describe('claw policy explain', () => {
   let env: Record<string, string>;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'claw-policy-'));
-    await writeFile(join(dir, 'claw.yaml'), [
-      'approvals: { approvers: [U0A, U0B] }',
-      'policy:',
-      '  limits: { noScaleToZero: { clusters: [prod] } }',
-      '  rules:',
-      '    - { name: payments-leads, match: { namespaces: [payments] }, approvals: 2, approvers: [U0LEAD1, U0LEAD2] }',
-    ].join('\n'));
+    await writeFile(
+      join(dir, 'claw.yaml'),
+      [
+        'approvals: { approvers: [U0A, U0B] }',
+        'policy:',
+        '  limits: { noScaleToZero: { clusters: [prod] } }',
+        '  rules:',
+        '    - { name: payments-leads, match: { namespaces: [payments] }, approvals: 2, approvers: [U0LEAD1, U0LEAD2] }',
+      ].join('\n'),
+    );
     env = { CLAW_CONFIG: join(dir, 'claw.yaml'), CLAW_DATA_DIR: dir };
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('says why a change is denied or who must approve it, with every rule considered', async () => {
-    const denied = await run(['policy', 'explain', '--action', 'scale', '-n', 'shop', '--cluster', 'prod', '--replicas', '0', '--risk', 'high'], env);
+    const denied = await run(
+      [
+        'policy',
+        'explain',
+        '--action',
+        'scale',
+        '-n',
+        'shop',
+        '--cluster',
+        'prod',
+        '--replicas',
+        '0',
+        '--risk',
+        'high',
+      ],
+      env,
+    );
     expect(denied.code).toBe(0);
-    expect(denied.stdout).toMatch(/^DENY \(limit:no-scale-to-zero\): scaling to zero is not allowed in namespace shop on cluster prod\n/);
+    expect(denied.stdout).toMatch(
+      /^DENY \(limit:no-scale-to-zero\): scaling to zero is not allowed in namespace shop on cluster prod\n/,
+    );
     const rule = await run(['policy', 'explain', '--action', 'rollout_restart', '-n', 'payments', '--json'], env);
-    expect(JSON.parse(rule.stdout)).toMatchObject({ decision: 'require_approval', count: 2, approvers: ['U0LEAD1', 'U0LEAD2'], rule: 'rule:payments-leads' });
+    expect(JSON.parse(rule.stdout)).toMatchObject({
+      decision: 'require_approval',
+      count: 2,
+      approvers: ['U0LEAD1', 'U0LEAD2'],
+      rule: 'rule:payments-leads',
+    });
     const plain = await run(['policy', 'explain', '--action', 'rollout_restart', '-n', 'shop'], env);
     expect(plain.stdout).toContain('REQUIRE 1 APPROVAL (default:one-approver) from U0A, U0B');
     expect(plain.stdout).toContain('  rule:payments-leads: no match (scope default/shop)');

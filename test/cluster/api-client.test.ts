@@ -1,4 +1,4 @@
-import { type IncomingMessage, type Server, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,23 +26,38 @@ describe('the Kubernetes transport (undici.request under client-node)', () => {
       req.on('data', (d) => (body += d));
       req.on('end', () => {
         seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
-        const json = (status: number, o: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(o));
+        const json = (status: number, o: unknown) =>
+          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(o));
         if (req.url === '/api/v1/namespaces') {
           if (req.method === 'POST') return json(201, JSON.parse(body));
-          return json(200, { apiVersion: 'v1', kind: 'NamespaceList', metadata: {}, items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { team: 'cart' } } }] });
+          return json(200, {
+            apiVersion: 'v1',
+            kind: 'NamespaceList',
+            metadata: {},
+            items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { team: 'cart' } } }],
+          });
         }
         if (req.url === '/api/v1/namespaces/slow') {
           res.on('close', () => !res.writableEnded && closedEarly++);
           return; // never answers
         }
-        json(404, { apiVersion: 'v1', kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404, message: 'namespaces "gone" not found' });
+        json(404, {
+          apiVersion: 'v1',
+          kind: 'Status',
+          status: 'Failure',
+          reason: 'NotFound',
+          code: 404,
+          message: 'namespaces "gone" not found',
+        });
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     kc = new KubeConfig();
     kc.loadFromOptions({
       // Plain HTTP: client-node refuses it unless TLS verification is off.
-      clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
+      clusters: [
+        { name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true },
+      ],
       users: [{ name: 'u', token: 'not-a-real-token' }],
       contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
       currentContext: 'ctx',
@@ -60,7 +75,9 @@ describe('the Kubernetes transport (undici.request under client-node)', () => {
   });
 
   it('sends a body with its content type, unchanged', async () => {
-    const created = await makeApiClient(kc, CoreV1Api).createNamespace({ body: { metadata: { name: 'new', annotations: { why: 'a "quoted" ü' } } } });
+    const created = await makeApiClient(kc, CoreV1Api).createNamespace({
+      body: { metadata: { name: 'new', annotations: { why: 'a "quoted" ü' } } },
+    });
     expect(created.metadata?.annotations?.why).toBe('a "quoted" ü');
     const req = seen.at(-1)!;
     expect(req.method).toBe('POST');
@@ -69,7 +86,9 @@ describe('the Kubernetes transport (undici.request under client-node)', () => {
   });
 
   it("turns an error status into client-node's ApiException with the server's Status", async () => {
-    const err = await makeApiClient(kc, CoreV1Api).readNamespace({ name: 'gone' }).catch((e) => e);
+    const err = await makeApiClient(kc, CoreV1Api)
+      .readNamespace({ name: 'gone' })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(ApiException);
     expect(err.code).toBe(404);
     expect(describeKubeError(err)).toBe('404 NotFound: namespaces "gone" not found');

@@ -3,10 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeReader } from '../../src/cluster/kube-reader.ts';
 import { KubeConfig } from '@kubernetes/client-node';
-import { NoClusterError, clusterNameOf, loadKubeConfig, reuseConnections } from '../../src/cluster/kube-config.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterNameOf, loadKubeConfig, NoClusterError, reuseConnections } from '../../src/cluster/kube-config.ts';
+import { KubeReader } from '../../src/cluster/kube-reader.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 
 const OPENSSL = (() => {
@@ -24,7 +24,9 @@ const dir = mkdtempSync(join(tmpdir(), 'claw-kc-'));
 describe('loading cluster credentials', () => {
   it('says what to do when there is no kubeconfig and no service account', () => {
     expect(() => loadKubeConfig({ home: dir, serviceAccountRoot: join(dir, 'none') })).toThrow(NoClusterError);
-    expect(() => loadKubeConfig({ home: dir, serviceAccountRoot: join(dir, 'none') })).toThrow(/set KUBECONFIG, create ~\/.kube\/config, or run in a pod/);
+    expect(() => loadKubeConfig({ home: dir, serviceAccountRoot: join(dir, 'none') })).toThrow(
+      /set KUBECONFIG, create ~\/.kube\/config, or run in a pod/,
+    );
     expect(() => loadKubeConfig({ kubeconfig: join(dir, 'missing') })).toThrow(/does not exist/);
   });
 });
@@ -35,10 +37,33 @@ describe.skipIf(!OPENSSL)('in a pod: the mounted service account over TLS', () =
   beforeAll(async () => {
     const sa = join(dir, SA);
     await mkdir(sa, { recursive: true });
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(sa, 'ca.crt'), '-days', '1', '-subj', '/CN=kubernetes', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(sa, 'ca.crt'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=kubernetes',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     await writeFile(join(sa, 'token'), 'in-cluster-token-for-test');
     await writeFile(join(sa, 'namespace'), 'clusterclaw');
-    sandbox = await startSandbox({ stateYaml: 'apiVersion: v1\nkind: Namespace\nmetadata: { name: clusterclaw }\n', tls: { key: await readFile(join(dir, 'key.pem'), 'utf8'), cert: await readFile(join(sa, 'ca.crt'), 'utf8') } });
+    sandbox = await startSandbox({
+      stateYaml: 'apiVersion: v1\nkind: Namespace\nmetadata: { name: clusterclaw }\n',
+      tls: { key: await readFile(join(dir, 'key.pem'), 'utf8'), cert: await readFile(join(sa, 'ca.crt'), 'utf8') },
+    });
     // client-node reads these two variables itself, as in a real pod.
     process.env.KUBERNETES_SERVICE_HOST = '127.0.0.1';
     process.env.KUBERNETES_SERVICE_PORT = new URL(sandbox.url).port;
@@ -81,7 +106,12 @@ describe.skipIf(!OPENSSL)('in a pod: the mounted service account over TLS', () =
   });
 
   it('prefers an explicit kubeconfig over the service account', async () => {
-    await writeFile(join(dir, 'kubeconfig'), 'apiVersion: v1\nkind: Config\nclusters: [{ name: other, cluster: { server: "http://127.0.0.1:1" } }]\nusers: [{ name: u, user: {} }]\ncontexts: [{ name: other-ctx, context: { cluster: other, user: u } }]\ncurrent-context: other-ctx\n');
-    expect(clusterNameOf(loadKubeConfig({ kubeconfig: join(dir, 'kubeconfig'), home: dir, serviceAccountRoot: dir }))).toBe('other-ctx');
+    await writeFile(
+      join(dir, 'kubeconfig'),
+      'apiVersion: v1\nkind: Config\nclusters: [{ name: other, cluster: { server: "http://127.0.0.1:1" } }]\nusers: [{ name: u, user: {} }]\ncontexts: [{ name: other-ctx, context: { cluster: other, user: u } }]\ncurrent-context: other-ctx\n',
+    );
+    expect(
+      clusterNameOf(loadKubeConfig({ kubeconfig: join(dir, 'kubeconfig'), home: dir, serviceAccountRoot: dir })),
+    ).toBe('other-ctx');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_MATCHES, budgetTail, lastWholeLines, redactText } from '../../src/cluster/redact.ts';
+import { budgetTail, lastWholeLines, MAX_MATCHES, redactText } from '../../src/cluster/redact.ts';
 import { ADVERSARIAL_UNITS, repeatTo, scoreRedaction } from '../helpers/redaction-corpus.ts';
 
 describe('redactText', () => {
@@ -16,14 +16,22 @@ describe('redactText', () => {
   });
 
   it('keeps everything around a secret as it was', () => {
-    expect(redactText('dial postgres://ledger:L3dg3r-pw@db.payments.svc:5432/ledger failed')).toBe('dial postgres://ledger:[redacted]@db.payments.svc:5432/ledger failed');
-    expect(redactText('{"user":"app","password":"a b c","port":5432}')).toBe('{"user":"app","password":"[redacted]","port":5432}');
+    expect(redactText('dial postgres://ledger:L3dg3r-pw@db.payments.svc:5432/ledger failed')).toBe(
+      'dial postgres://ledger:[redacted]@db.payments.svc:5432/ledger failed',
+    );
+    expect(redactText('{"user":"app","password":"a b c","port":5432}')).toBe(
+      '{"user":"app","password":"[redacted]","port":5432}',
+    );
     expect(redactText('Authorization: Bearer 4f9c2e7a1b3d5f6e8a0c')).toBe('Authorization: Bearer [redacted]');
-    expect(redactText('db:\n  password: |\n    line-one\n\n    line-two\n  host: pg\n')).toBe('db:\n  password: |\n    [redacted]\n  host: pg\n');
+    expect(redactText('db:\n  password: |\n    line-one\n\n    line-two\n  host: pg\n')).toBe(
+      'db:\n  password: |\n    [redacted]\n  host: pg\n',
+    );
   });
 
   it('hides a private key whose END was cut off, to the end of the text', () => {
-    expect(redactText('loading\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIIrYSSNQ')).toBe('loading\n[redacted private key]');
+    expect(redactText('loading\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIIrYSSNQ')).toBe(
+      'loading\n[redacted private key]',
+    );
   });
 
   it('withholds the rest of a text made of more secret-shaped values than any log holds, instead of judging each', () => {
@@ -38,7 +46,9 @@ describe('redactText', () => {
   });
 
   it('trims to whole lines, so a cut never leaves a value without its key', () => {
-    expect(lastWholeLines('one password=hunter2\ntwo\nthree', 12)).toBe('[… 21 earlier characters omitted …]\ntwo\nthree');
+    expect(lastWholeLines('one password=hunter2\ntwo\nthree', 12)).toBe(
+      '[… 21 earlier characters omitted …]\ntwo\nthree',
+    );
     expect(lastWholeLines('x'.repeat(50), 10)).toBe('[… a line of 50 characters withheld …]');
   });
 });

@@ -1,21 +1,28 @@
-import { type Server, createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeReader } from '../../src/cluster/kube-reader.ts';
-import { type Flights, abortable, requestSignal, sharedRead, withRequestSignal } from '../../src/cluster/request-signal.ts';
+import {
+  abortable,
+  type Flights,
+  requestSignal,
+  sharedRead,
+  withRequestSignal,
+} from '../../src/cluster/request-signal.ts';
 import { sandboxKubeconfig } from '../../src/sandbox/kubeconfig.ts';
 
 /** A read that takes `ms` unless the signal its requests carry aborts; records each start. */
 function read(log: (AbortSignal | undefined)[], ms = 30) {
-  return () => new Promise<string>((resolve, reject) => {
-    const signal = requestSignal();
-    log.push(signal);
-    const t = setTimeout(() => resolve(`read ${log.length}`), ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(new Error('aborted'));
+  return () =>
+    new Promise<string>((resolve, reject) => {
+      const signal = requestSignal();
+      log.push(signal);
+      const t = setTimeout(() => resolve(`read ${log.length}`), ms);
+      signal?.addEventListener('abort', () => {
+        clearTimeout(t);
+        reject(new Error('aborted'));
+      });
     });
-  });
 }
 
 describe('shared reads', () => {
@@ -69,14 +76,20 @@ describe('killing a run reaches its Kubernetes requests', () => {
     const reader = new KubeReader(abortable(abortable(kc))); // wrapping twice is harmless
     const run = new AbortController();
     const read = withRequestSignal(run.signal, () => reader.listNamespaces());
-    const settled = read.then(() => 'answered', (e: Error) => e.message);
+    const settled = read.then(
+      () => 'answered',
+      (e: Error) => e.message,
+    );
     await new Promise((r) => setTimeout(r, 200));
     const killedAt = Date.now();
     run.abort(new Error('run exceeded its 1s timeout'));
     expect(await settled).toBe('run exceeded its 1s timeout');
     expect(Date.now() - killedAt).toBeLessThan(500);
     // Without a run's signal the same read is not aborted by anything of ours.
-    const outside = reader.listNamespaces().then(() => 'answered', () => 'rejected');
+    const outside = reader.listNamespaces().then(
+      () => 'answered',
+      () => 'rejected',
+    );
     const winner = await Promise.race([outside, new Promise((r) => setTimeout(() => r('still waiting'), 300))]);
     expect(winner).toBe('still waiting');
   });

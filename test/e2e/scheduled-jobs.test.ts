@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.ts';
 import { type RunningServer, startServer } from '../../src/main.ts';
 import { listSlots } from '../../src/store/scheduled-slots.ts';
 import { FakeSlack } from '../fakes/fake-slack.ts';
-import { TEST_DATABASE_URL, TEST_SIGNING_KEY, type TestDb, openTestDb } from '../helpers/test-db.ts';
+import { openTestDb, TEST_DATABASE_URL, TEST_SIGNING_KEY, type TestDb } from '../helpers/test-db.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 // Two `claw serve` replicas on one PostgreSQL, the daily digest scheduled every second: each slot
@@ -20,10 +20,27 @@ describe.skipIf(!TEST_DATABASE_URL)('scheduled jobs on two claw serve replicas',
     t = await openTestDb('postgres');
     await slack.start();
     dir = await mkdtemp(join(tmpdir(), 'claw-cron-'));
-    await writeFile(join(dir, 'claw.yaml'), 'schedule:\n  expireProposals: "* * * * * *"\n  dailyDigest: { cron: "* * * * * *", channels: [C0DIGEST] }\n');
+    await writeFile(
+      join(dir, 'claw.yaml'),
+      'schedule:\n  expireProposals: "* * * * * *"\n  dailyDigest: { cron: "* * * * * *", channels: [C0DIGEST] }\n',
+    );
     for (const owner of ['replica-a', 'replica-b']) {
-      const config = loadConfig({ PORT: '0', DATABASE_URL: t.url, CLAW_SIGNING_KEY: TEST_SIGNING_KEY, SLACK_BOT_TOKEN: 'xoxb-cron', SLACK_API_URL: slack.url, CLAW_CONFIG: join(dir, 'claw.yaml'), KUBECONFIG: join(dir, 'none'), LOG_LEVEL: 'silent' }, dir);
-      replicas.push(await startServer(config, { slackClientOptions: { retryConfig: { retries: 0 } }, supervisor: { owner } }));
+      const config = loadConfig(
+        {
+          PORT: '0',
+          DATABASE_URL: t.url,
+          CLAW_SIGNING_KEY: TEST_SIGNING_KEY,
+          SLACK_BOT_TOKEN: 'xoxb-cron',
+          SLACK_API_URL: slack.url,
+          CLAW_CONFIG: join(dir, 'claw.yaml'),
+          KUBECONFIG: join(dir, 'none'),
+          LOG_LEVEL: 'silent',
+        },
+        dir,
+      );
+      replicas.push(
+        await startServer(config, { slackClientOptions: { retryConfig: { retries: 0 } }, supervisor: { owner } }),
+      );
     }
   });
   afterAll(async () => {

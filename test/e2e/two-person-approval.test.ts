@@ -27,18 +27,51 @@ describe('two-person approval through signed Slack clicks', () => {
     dir = await mkdtemp(join(tmpdir(), 'claw-2p-'));
     slack = new FakeSlack();
     await slack.start();
-    sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), kubeconfigPath: join(dir, 'kubeconfig') });
+    sandbox = await startSandbox({
+      stateYaml: await readFile(DEMO_SEED, 'utf8'),
+      kubeconfigPath: join(dir, 'kubeconfig'),
+    });
     // Changes go to the cluster as the approver (impersonation): the sandbox's RBAC lets group sre deploy.
-    const identities = ['U0ALICE', 'U0BOB', 'U0CAROL'].map((u) => `    ${u}: { user: ${u.slice(2).toLowerCase()}@example.com, groups: [sre] }`).join('\n');
-    await writeFile(join(dir, 'claw.yaml'), `approvals:\n  approvers: [U0ALICE, U0BOB, S0SRE]\n  impersonate: true\n  identities:\n${identities}\n`);
-    sandbox.state.store.create(T.role, { apiVersion: RBAC, kind: 'Role', metadata: { name: 'deployers', namespace: 'shop' }, rules: [{ apiGroups: ['apps'], resources: ['deployments', 'deployments/scale'], verbs: ['get', 'patch'] }] });
-    sandbox.state.store.create(T.roleBinding, { apiVersion: RBAC, kind: 'RoleBinding', metadata: { name: 'sre-deployers', namespace: 'shop' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployers' }, subjects: [{ kind: 'Group', name: 'sre', apiGroup: 'rbac.authorization.k8s.io' }] });
+    const identities = ['U0ALICE', 'U0BOB', 'U0CAROL']
+      .map((u) => `    ${u}: { user: ${u.slice(2).toLowerCase()}@example.com, groups: [sre] }`)
+      .join('\n');
+    await writeFile(
+      join(dir, 'claw.yaml'),
+      `approvals:\n  approvers: [U0ALICE, U0BOB, S0SRE]\n  impersonate: true\n  identities:\n${identities}\n`,
+    );
+    sandbox.state.store.create(T.role, {
+      apiVersion: RBAC,
+      kind: 'Role',
+      metadata: { name: 'deployers', namespace: 'shop' },
+      rules: [{ apiGroups: ['apps'], resources: ['deployments', 'deployments/scale'], verbs: ['get', 'patch'] }],
+    });
+    sandbox.state.store.create(T.roleBinding, {
+      apiVersion: RBAC,
+      kind: 'RoleBinding',
+      metadata: { name: 'sre-deployers', namespace: 'shop' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployers' },
+      subjects: [{ kind: 'Group', name: 'sre', apiGroup: 'rbac.authorization.k8s.io' }],
+    });
     slack.userGroups = { S0SRE: ['U0CAROL'] };
-    const config = loadConfig({
-      PORT: '0', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url,
-      KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), LOG_LEVEL: 'warn',
-    }, dir);
-    app = await startServer(config, { memoryStore: true, slackClientOptions: { retryConfig: { retries: 0 } }, botId: 'B0BOT', botUserId: 'U0BOT', supervisor: { pollMs: 100, verifyTimeoutMs: 20_000 } });
+    const config = loadConfig(
+      {
+        PORT: '0',
+        SLACK_BOT_TOKEN: 'xoxb-test',
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_API_URL: slack.url,
+        KUBECONFIG: join(dir, 'kubeconfig'),
+        CLAW_CONFIG: join(dir, 'claw.yaml'),
+        LOG_LEVEL: 'warn',
+      },
+      dir,
+    );
+    app = await startServer(config, {
+      memoryStore: true,
+      slackClientOptions: { retryConfig: { retries: 0 } },
+      botId: 'B0BOT',
+      botUserId: 'U0BOT',
+      supervisor: { pollMs: 100, verifyTimeoutMs: 20_000 },
+    });
   });
   afterAll(async () => {
     await app?.stop();
@@ -49,28 +82,63 @@ describe('two-person approval through signed Slack clicks', () => {
 
   it('a high-risk change waits for a second, distinct approver; the card counts "1 of 2"; it runs once after both', async () => {
     const db = app.runtime.store.db;
-    const { proposal } = await makeProposal(db, sandbox, app.runtime.config, 'scale', { namespace: 'shop', name: 'cart', replicas: 0 }, 'U0ONCALL');
+    const { proposal } = await makeProposal(
+      db,
+      sandbox,
+      app.runtime.config,
+      'scale',
+      { namespace: 'shop', name: 'cart', replicas: 0 },
+      'U0ONCALL',
+    );
     expect(proposal).toMatchObject({ risk: 'high', required_approvals: 2, policy_rule: 'default:high-risk' });
-    const click = (user: string) => postSigned(`${app.url}/slack/events`, SECRET, buttonClickBody({ actionId: 'claw_approve', value: proposal.id, user, channel: CHANNEL, messageTs: '1700000009.000100', threadTs: '1700000001.000100' }));
+    const click = (user: string) =>
+      postSigned(
+        `${app.url}/slack/events`,
+        SECRET,
+        buttonClickBody({
+          actionId: 'claw_approve',
+          value: proposal.id,
+          user,
+          channel: CHANNEL,
+          messageTs: '1700000009.000100',
+          threadTs: '1700000001.000100',
+        }),
+      );
     const writes = () => sandbox.journal.filter((r) => r.method === 'PATCH' && !r.dryRun);
     const realWrites = () => writes().length;
 
     expect((await click('U0ALICE')).status).toBe(200);
-    const first = await waitFor('the "1 of 2" card', () => slack.callsTo('chat.update').find((c) => JSON.stringify(c.args.blocks).includes('1 of 2')));
+    const first = await waitFor('the "1 of 2" card', () =>
+      slack.callsTo('chat.update').find((c) => JSON.stringify(c.args.blocks).includes('1 of 2')),
+    );
     expect(JSON.stringify(first.args.blocks)).toContain('<@U0ALICE>');
     expect(JSON.stringify(first.args.blocks)).toContain('claw_approve'); // the buttons stay for the second approver
-    await waitFor('the ephemeral receipt', () => slack.callsTo('chat.postEphemeral').find((c) => String(c.args.text).startsWith('Recorded your approval: 1 of 2 required')));
+    await waitFor('the ephemeral receipt', () =>
+      slack
+        .callsTo('chat.postEphemeral')
+        .find((c) => String(c.args.text).startsWith('Recorded your approval: 1 of 2 required')),
+    );
     expect((await getProposal(db, proposal.id))!.status).toBe('pending');
 
     // The same approver again counts for nothing.
     await click('U0ALICE');
-    await waitFor('the duplicate explained', () => slack.callsTo('chat.postEphemeral').find((c) => String(c.args.text).includes('already recorded a decision')));
+    await waitFor('the duplicate explained', () =>
+      slack.callsTo('chat.postEphemeral').find((c) => String(c.args.text).includes('already recorded a decision')),
+    );
     expect(realWrites()).toBe(0);
 
     await click('U0BOB');
-    const decided = await waitFor('the decided card', () => slack.callsTo('chat.update').find((c) => JSON.stringify(c.args.blocks).includes('Approved* by <@U0ALICE> and <@U0BOB>')));
+    const decided = await waitFor('the decided card', () =>
+      slack
+        .callsTo('chat.update')
+        .find((c) => JSON.stringify(c.args.blocks).includes('Approved* by <@U0ALICE> and <@U0BOB>')),
+    );
     expect(JSON.stringify(decided.args.blocks)).not.toContain('claw_approve');
-    await waitFor('the change executed', async () => (await getProposal(db, proposal.id))?.status === 'executed', 30_000);
+    await waitFor(
+      'the change executed',
+      async () => (await getProposal(db, proposal.id))?.status === 'executed',
+      30_000,
+    );
     expect(realWrites()).toBe(1);
     // The cluster saw the human whose approval completed the quorum, not the bot.
     expect(writes()[0]!.impersonated).toEqual({ user: 'bob@example.com', groups: ['sre', 'system:authenticated'] });
@@ -78,10 +146,33 @@ describe('two-person approval through signed Slack clicks', () => {
 
   it('a member of an approver user group may approve; someone outside it may not', async () => {
     const db = app.runtime.store.db;
-    const { proposal } = await makeProposal(db, sandbox, app.runtime.config, 'rollout_restart', { namespace: 'shop', kind: 'Deployment', name: 'cart' }, 'U0ONCALL');
-    const click = (user: string) => postSigned(`${app.url}/slack/events`, SECRET, buttonClickBody({ actionId: 'claw_approve', value: proposal.id, user, channel: CHANNEL, messageTs: '1700000019.000100', threadTs: '1700000001.000100' }));
+    const { proposal } = await makeProposal(
+      db,
+      sandbox,
+      app.runtime.config,
+      'rollout_restart',
+      { namespace: 'shop', kind: 'Deployment', name: 'cart' },
+      'U0ONCALL',
+    );
+    const click = (user: string) =>
+      postSigned(
+        `${app.url}/slack/events`,
+        SECRET,
+        buttonClickBody({
+          actionId: 'claw_approve',
+          value: proposal.id,
+          user,
+          channel: CHANNEL,
+          messageTs: '1700000019.000100',
+          threadTs: '1700000001.000100',
+        }),
+      );
     await click('U0DAVE');
-    await waitFor('the refusal', () => slack.callsTo('chat.postEphemeral').find((c) => c.args.user === 'U0DAVE' && String(c.args.text).includes('is not an approver for this change')));
+    await waitFor('the refusal', () =>
+      slack
+        .callsTo('chat.postEphemeral')
+        .find((c) => c.args.user === 'U0DAVE' && String(c.args.text).includes('is not an approver for this change')),
+    );
     expect((await getProposal(db, proposal.id))!.status).toBe('pending');
     await click('U0CAROL');
     await waitFor('approved by a group member', async () => (await getProposal(db, proposal.id))?.status !== 'pending');
@@ -90,9 +181,31 @@ describe('two-person approval through signed Slack clicks', () => {
 
   it('an approver may not approve their own request (allowSelfApproval is off)', async () => {
     const db = app.runtime.store.db;
-    const { proposal } = await makeProposal(db, sandbox, app.runtime.config, 'rollout_restart', { namespace: 'shop', kind: 'Deployment', name: 'cart' }, 'U0ALICE');
-    await postSigned(`${app.url}/slack/events`, SECRET, buttonClickBody({ actionId: 'claw_approve', value: proposal.id, user: 'U0ALICE', channel: CHANNEL, messageTs: '1700000029.000100', threadTs: '1700000001.000100' }));
-    await waitFor('the self-approval refusal', () => slack.callsTo('chat.postEphemeral').find((c) => c.args.user === 'U0ALICE' && String(c.args.text).includes('allowSelfApproval')));
+    const { proposal } = await makeProposal(
+      db,
+      sandbox,
+      app.runtime.config,
+      'rollout_restart',
+      { namespace: 'shop', kind: 'Deployment', name: 'cart' },
+      'U0ALICE',
+    );
+    await postSigned(
+      `${app.url}/slack/events`,
+      SECRET,
+      buttonClickBody({
+        actionId: 'claw_approve',
+        value: proposal.id,
+        user: 'U0ALICE',
+        channel: CHANNEL,
+        messageTs: '1700000029.000100',
+        threadTs: '1700000001.000100',
+      }),
+    );
+    await waitFor('the self-approval refusal', () =>
+      slack
+        .callsTo('chat.postEphemeral')
+        .find((c) => c.args.user === 'U0ALICE' && String(c.args.text).includes('allowSelfApproval')),
+    );
     expect((await getProposal(db, proposal.id))!.status).toBe('pending');
   }, 60_000);
 });

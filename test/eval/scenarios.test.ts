@@ -5,10 +5,31 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../helpers/cli.ts';
 
 const SCENARIOS = join(import.meta.dirname, '..', '..', 'scenarios');
-const CATEGORIES = ['crash_loop', 'oom_killed', 'image_pull', 'config_missing', 'unschedulable_resources', 'unschedulable_placement', 'pvc_pending', 'probe_failure', 'service_no_endpoints', 'node_not_ready', 'job_failed', 'rollout_stuck', 'volume_filling', 'cpu_throttling', 'healthy'];
+const CATEGORIES = [
+  'crash_loop',
+  'oom_killed',
+  'image_pull',
+  'config_missing',
+  'unschedulable_resources',
+  'unschedulable_placement',
+  'pvc_pending',
+  'probe_failure',
+  'service_no_endpoints',
+  'node_not_ready',
+  'job_failed',
+  'rollout_stuck',
+  'volume_filling',
+  'cpu_throttling',
+  'healthy',
+];
 
 interface EvalJson {
-  scenarios: { name: string; worker: string; error?: string; checks: { name: string; pass: boolean; detail: string }[] }[];
+  scenarios: {
+    name: string;
+    worker: string;
+    error?: string;
+    checks: { name: string; pass: boolean; detail: string }[];
+  }[];
   total: { passed: number; checks: number; errors: number };
 }
 
@@ -24,28 +45,46 @@ describe('claw eval over the public scenario folder', () => {
     const r = await run(['eval', SCENARIOS, '--json'], env(), process.execPath, 420_000);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as EvalJson;
-    const wrong = out.scenarios.flatMap((s) => (s.error ? [`${s.name}: ${s.error}`] : s.checks.filter((c) => !c.pass).map((c) => `${s.name} ${c.name}: ${c.detail}`)));
+    const wrong = out.scenarios.flatMap((s) =>
+      s.error
+        ? [`${s.name}: ${s.error}`]
+        : s.checks.filter((c) => !c.pass).map((c) => `${s.name} ${c.name}: ${c.detail}`),
+    );
     expect(wrong).toEqual([]);
     expect(out.total.errors).toBe(0);
     expect(out.scenarios.every((s) => s.worker === 'runbooks')).toBe(true);
     // Every category the sandbox can produce has a scenario, and the remediations were really verified.
-    const specs = await Promise.all(out.scenarios.map((s) => readFile(join(SCENARIOS, s.name, 'scenario.yaml'), 'utf8')));
-    for (const c of CATEGORIES) expect(specs.some((t) => t.includes(`category: ${c}\n`)), c).toBe(true);
-    expect(out.scenarios.filter((s) => s.checks.some((c) => c.name === 'healthyAfter' && c.pass)).length).toBeGreaterThanOrEqual(10);
+    const specs = await Promise.all(
+      out.scenarios.map((s) => readFile(join(SCENARIOS, s.name, 'scenario.yaml'), 'utf8')),
+    );
+    for (const c of CATEGORIES)
+      expect(
+        specs.some((t) => t.includes(`category: ${c}\n`)),
+        c,
+      ).toBe(true);
+    expect(
+      out.scenarios.filter((s) => s.checks.some((c) => c.name === 'healthyAfter' && c.pass)).length,
+    ).toBeGreaterThanOrEqual(10);
   }, 480_000);
 
   it('scores a wrong answer as wrong without failing, and refuses a malformed scenario with a clear message', async () => {
     const folder = join(dir, 'mine');
     await cp(join(SCENARIOS, 'oom-killed'), join(folder, 'oom'), { recursive: true });
     const spec = await readFile(join(folder, 'oom', 'scenario.yaml'), 'utf8');
-    await writeFile(join(folder, 'oom', 'scenario.yaml'), spec.replace('category: oom_killed', 'category: crash_loop').replace('healthyAfter: true', 'healthyAfter: false'));
+    await writeFile(
+      join(folder, 'oom', 'scenario.yaml'),
+      spec.replace('category: oom_killed', 'category: crash_loop').replace('healthyAfter: true', 'healthyAfter: false'),
+    );
     const r = await run(['eval', folder], env(), process.execPath, 120_000);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/oom\s+WRONG\s+ok/);
     expect(r.stdout).toContain('category: got oom_killed, want crash_loop');
     expect(r.stdout).toMatch(/score \d+\/\d+ checks; 0\/1 scenarios fully right; 0 error\(s\)/);
 
-    await writeFile(join(folder, 'oom', 'scenario.yaml'), 'description: x\nexpect: { category: oom_killed, colour: red }\n');
+    await writeFile(
+      join(folder, 'oom', 'scenario.yaml'),
+      'description: x\nexpect: { category: oom_killed, colour: red }\n',
+    );
     const bad = await run(['eval', folder], env());
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('oom/scenario.yaml: expect: Unrecognized key: "colour"');

@@ -1,4 +1,4 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** One scripted assistant turn, provider-neutral. */
@@ -90,27 +90,46 @@ function split(s: string, n: number): string[] {
 function anthropic(res: ServerResponse, turn: ScriptedTurn, body: any): void {
   if (turn.error) {
     res.writeHead(turn.error.status, { 'content-type': 'application/json' });
-    return void res.end(JSON.stringify({ type: 'error', error: { type: turn.error.type, message: turn.error.message } }));
+    return void res.end(
+      JSON.stringify({ type: 'error', error: { type: turn.error.type, message: turn.error.message } }),
+    );
   }
   const calls = turn.toolCalls ?? [];
   const stop = turn.stopReason ?? (calls.length ? 'tool_use' : 'end_turn');
   const usage = turn.usage ?? { input: 100, output: 20 };
   const n = turn.chunkSize ?? 7;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  const send = (type: string, data: Record<string, unknown>) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-  send('message_start', { message: { id: `msg_${Date.now()}`, type: 'message', role: 'assistant', model: body?.model ?? 'fake', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input, output_tokens: 1 } } });
+  const send = (type: string, data: Record<string, unknown>) =>
+    res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  send('message_start', {
+    message: {
+      id: `msg_${Date.now()}`,
+      type: 'message',
+      role: 'assistant',
+      model: body?.model ?? 'fake',
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: usage.input, output_tokens: 1 },
+    },
+  });
   send('ping', {});
   let index = 0;
   if (turn.text) {
     send('content_block_start', { index, content_block: { type: 'text', text: '' } });
-    for (const part of split(turn.text, n)) send('content_block_delta', { index, delta: { type: 'text_delta', text: part } });
+    for (const part of split(turn.text, n))
+      send('content_block_delta', { index, delta: { type: 'text_delta', text: part } });
     send('content_block_stop', { index });
     index++;
   }
   for (const [i, call] of calls.entries()) {
-    send('content_block_start', { index, content_block: { type: 'tool_use', id: call.id ?? `toolu_${i + 1}`, name: call.name, input: {} } });
+    send('content_block_start', {
+      index,
+      content_block: { type: 'tool_use', id: call.id ?? `toolu_${i + 1}`, name: call.name, input: {} },
+    });
     send('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: '' } });
-    for (const part of split(JSON.stringify(call.input ?? {}), n)) send('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: part } });
+    for (const part of split(JSON.stringify(call.input ?? {}), n))
+      send('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: part } });
     send('content_block_stop', { index });
     index++;
   }
@@ -132,19 +151,45 @@ function chat(res: ServerResponse, turn: ScriptedTurn, body: any): void {
   const n = turn.chunkSize ?? 7;
   const usage = turn.usage ?? { input: 100, output: 20 };
   const calls = turn.toolCalls ?? [];
-  const base = { id: `chatcmpl-${Date.now()}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body?.model ?? 'fake' };
+  const base = {
+    id: `chatcmpl-${Date.now()}`,
+    object: 'chat.completion.chunk',
+    created: Math.floor(Date.now() / 1000),
+    model: body?.model ?? 'fake',
+  };
   res.writeHead(200, { 'content-type': 'text/event-stream' });
-  const send = (choices: unknown[], extra: Record<string, unknown> = {}) => res.write(`data: ${JSON.stringify({ ...base, choices, ...extra })}\n\n`);
+  const send = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+    res.write(`data: ${JSON.stringify({ ...base, choices, ...extra })}\n\n`);
   send([{ index: 0, delta: { role: 'assistant', content: turn.text ? '' : null }, finish_reason: null }]);
-  for (const part of turn.text ? split(turn.text, n) : []) send([{ index: 0, delta: { content: part }, finish_reason: null }]);
+  for (const part of turn.text ? split(turn.text, n) : [])
+    send([{ index: 0, delta: { content: part }, finish_reason: null }]);
   for (const [i, call] of calls.entries()) {
     const args = typeof call.input === 'string' ? call.input : JSON.stringify(call.input ?? {});
-    send([{ index: 0, delta: { tool_calls: [{ index: i, id: call.id ?? `call_${i + 1}`, type: 'function', function: { name: call.name, arguments: '' } }] }, finish_reason: null }]);
-    for (const part of split(args, n)) send([{ index: 0, delta: { tool_calls: [{ index: i, function: { arguments: part } }] }, finish_reason: null }]);
+    send([
+      {
+        index: 0,
+        delta: {
+          tool_calls: [
+            {
+              index: i,
+              id: call.id ?? `call_${i + 1}`,
+              type: 'function',
+              function: { name: call.name, arguments: '' },
+            },
+          ],
+        },
+        finish_reason: null,
+      },
+    ]);
+    for (const part of split(args, n))
+      send([{ index: 0, delta: { tool_calls: [{ index: i, function: { arguments: part } }] }, finish_reason: null }]);
   }
   const finish = turn.stopReason === 'max_tokens' ? 'length' : calls.length ? 'tool_calls' : 'stop';
   send([{ index: 0, delta: {}, finish_reason: finish }]);
-  if (body?.stream_options?.include_usage) send([], { usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output } });
+  if (body?.stream_options?.include_usage)
+    send([], {
+      usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output },
+    });
   res.write('data: [DONE]\n\n');
   res.end();
 }
@@ -159,18 +204,51 @@ function responses(res: ServerResponse, turn: ScriptedTurn, body: any): void {
   let seq = 0;
   const id = `resp_${Date.now()}`;
   res.writeHead(200, { 'content-type': 'text/event-stream' });
-  const send = (type: string, data: Record<string, unknown>) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
-  const response = (status: string, output: unknown[], extra: Record<string, unknown> = {}) => ({ id, object: 'response', created_at: Math.floor(Date.now() / 1000), status, model: body?.model ?? 'fake', output, parallel_tool_calls: true, tool_choice: 'auto', tools: body?.tools ?? [], ...extra });
+  const send = (type: string, data: Record<string, unknown>) =>
+    res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
+  const response = (status: string, output: unknown[], extra: Record<string, unknown> = {}) => ({
+    id,
+    object: 'response',
+    created_at: Math.floor(Date.now() / 1000),
+    status,
+    model: body?.model ?? 'fake',
+    output,
+    parallel_tool_calls: true,
+    tool_choice: 'auto',
+    tools: body?.tools ?? [],
+    ...extra,
+  });
   send('response.created', { response: response('in_progress', []) });
   send('response.in_progress', { response: response('in_progress', []) });
   const output: unknown[] = [];
   if (turn.text) {
     const itemId = 'msg_1';
     const index = output.length;
-    send('response.output_item.added', { output_index: index, item: { id: itemId, type: 'message', role: 'assistant', status: 'in_progress', content: [] } });
-    send('response.content_part.added', { item_id: itemId, output_index: index, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
-    for (const part of split(turn.text, n)) send('response.output_text.delta', { item_id: itemId, output_index: index, content_index: 0, delta: part, logprobs: [] });
-    send('response.output_text.done', { item_id: itemId, output_index: index, content_index: 0, text: turn.text, logprobs: [] });
+    send('response.output_item.added', {
+      output_index: index,
+      item: { id: itemId, type: 'message', role: 'assistant', status: 'in_progress', content: [] },
+    });
+    send('response.content_part.added', {
+      item_id: itemId,
+      output_index: index,
+      content_index: 0,
+      part: { type: 'output_text', text: '', annotations: [] },
+    });
+    for (const part of split(turn.text, n))
+      send('response.output_text.delta', {
+        item_id: itemId,
+        output_index: index,
+        content_index: 0,
+        delta: part,
+        logprobs: [],
+      });
+    send('response.output_text.done', {
+      item_id: itemId,
+      output_index: index,
+      content_index: 0,
+      text: turn.text,
+      logprobs: [],
+    });
     const part = { type: 'output_text', text: turn.text, annotations: [] };
     send('response.content_part.done', { item_id: itemId, output_index: index, content_index: 0, part });
     const item = { id: itemId, type: 'message', role: 'assistant', status: 'completed', content: [part] };
@@ -182,13 +260,32 @@ function responses(res: ServerResponse, turn: ScriptedTurn, body: any): void {
     const itemId = `fc_${i + 1}`;
     const index = output.length;
     const base = { id: itemId, type: 'function_call', call_id: call.id ?? `call_${i + 1}`, name: call.name };
-    send('response.output_item.added', { output_index: index, item: { ...base, status: 'in_progress', arguments: '' } });
-    for (const part of split(args, n)) send('response.function_call_arguments.delta', { item_id: itemId, output_index: index, delta: part });
-    send('response.function_call_arguments.done', { item_id: itemId, output_index: index, name: call.name, arguments: args });
+    send('response.output_item.added', {
+      output_index: index,
+      item: { ...base, status: 'in_progress', arguments: '' },
+    });
+    for (const part of split(args, n))
+      send('response.function_call_arguments.delta', { item_id: itemId, output_index: index, delta: part });
+    send('response.function_call_arguments.done', {
+      item_id: itemId,
+      output_index: index,
+      name: call.name,
+      arguments: args,
+    });
     const item = { ...base, status: 'completed', arguments: args };
     send('response.output_item.done', { output_index: index, item });
     output.push(item);
   }
-  send('response.completed', { response: response('completed', output, { usage: { input_tokens: usage.input, output_tokens: usage.output, total_tokens: usage.input + usage.output, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } } }) });
+  send('response.completed', {
+    response: response('completed', output, {
+      usage: {
+        input_tokens: usage.input,
+        output_tokens: usage.output,
+        total_tokens: usage.input + usage.output,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens_details: { reasoning_tokens: 0 },
+      },
+    }),
+  });
   res.end();
 }

@@ -1,4 +1,4 @@
-import { type IncomingMessage, type Server, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 
@@ -23,12 +23,18 @@ export class FakeSlack {
   url = '';
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.answer(req).then((body) => {
-      const limited = body.error === 'ratelimited';
-      const status = limited ? 429 : typeof body.httpStatus === 'number' ? body.httpStatus : 200;
-      res.writeHead(status, { 'content-type': 'application/json', ...(limited ? { 'retry-after': String(body.retryAfter) } : {}) });
-      res.end(JSON.stringify(body));
-    }));
+    this.server = createServer(
+      (req, res) =>
+        void this.answer(req).then((body) => {
+          const limited = body.error === 'ratelimited';
+          const status = limited ? 429 : typeof body.httpStatus === 'number' ? body.httpStatus : 200;
+          res.writeHead(status, {
+            'content-type': 'application/json',
+            ...(limited ? { 'retry-after': String(body.retryAfter) } : {}),
+          });
+          res.end(JSON.stringify(body));
+        }),
+    );
     // Longer than the client's keep-alive, so it never reuses a socket we are closing (ECONNRESET).
     this.server.keepAliveTimeout = 60_000;
     // Socket Mode: apps.connections.open hands out ws://…/link; the app dials in and we push envelopes.
@@ -54,7 +60,14 @@ export class FakeSlack {
       const msg = JSON.parse(String(raw)) as { envelope_id?: string };
       if (msg.envelope_id) this.acks.get(msg.envelope_id)?.(msg);
     });
-    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake', approximate_connection_time: 18060 }, connection_info: { app_id: 'A0CLAW' } }));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: 1,
+        debug_info: { host: 'fake', approximate_connection_time: 18060 },
+        connection_info: { app_id: 'A0CLAW' },
+      }),
+    );
     for (const f of this.onSocket.splice(0)) f();
   }
 
@@ -64,7 +77,11 @@ export class FakeSlack {
   }
 
   /** Sends a Socket Mode envelope (events_api, slash_commands, interactive) and resolves with the app's ack. */
-  sendEnvelope(type: 'events_api' | 'slash_commands' | 'interactive', payload: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<Record<string, any>> {
+  sendEnvelope(
+    type: 'events_api' | 'slash_commands' | 'interactive',
+    payload: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+  ): Promise<Record<string, any>> {
     const envelopeId = `env-${++this.envelopes}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ack for ${envelopeId} within 3 s`)), 3000);
@@ -72,7 +89,15 @@ export class FakeSlack {
         clearTimeout(timer);
         resolve(ack);
       });
-      this.socket!.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', ...extra }));
+      this.socket!.send(
+        JSON.stringify({
+          envelope_id: envelopeId,
+          type,
+          payload,
+          accepts_response_payload: type !== 'events_api',
+          ...extra,
+        }),
+      );
     });
   }
 
@@ -101,13 +126,22 @@ export class FakeSlack {
   /** Slack closes a stream on its side after about five minutes; tests shorten it. */
   streamTtlMs = 5 * 60_000;
   /** Streamed messages by ts: their text so far and whether they still stream. */
-  readonly streams = new Map<string, { channel: string; text: string; startedAt: number; stopped: boolean; tasks: Map<string, string> }>();
+  readonly streams = new Map<
+    string,
+    { channel: string; text: string; startedAt: number; stopped: boolean; tasks: Map<string, string> }
+  >();
 
   /** What a stream call adds: its markdown (flat or as chunks) and its tasks' latest status. */
   private appendTo(s: { text: string; tasks: Map<string, string> }, args: Record<string, any>): string | undefined {
     const chunks = (args.chunks ?? []) as { type: string; text?: string; id?: string; status?: string }[];
     const valid = (c: { type: string; text?: string; id?: string; status?: string; title?: string }) =>
-      c.type === 'markdown_text' ? Boolean(c.text) : c.type === 'task_update' ? Boolean(c.id && c.status) : c.type === 'plan_update' ? Boolean(c.title) : false;
+      c.type === 'markdown_text'
+        ? Boolean(c.text)
+        : c.type === 'task_update'
+          ? Boolean(c.id && c.status)
+          : c.type === 'plan_update'
+            ? Boolean(c.title)
+            : false;
     if (!chunks.every(valid)) return 'invalid_chunks';
     s.text += args.markdown_text ?? '';
     for (const c of chunks) {
@@ -141,10 +175,14 @@ export class FakeSlack {
       call.result = { ok: false, error: 'token_revoked' };
       return call.result;
     }
-    const limit = this.limits.find((l) => l.times > 0 && l.method === method && (!l.channel || l.channel === args.channel));
+    const limit = this.limits.find(
+      (l) => l.times > 0 && l.method === method && (!l.channel || l.channel === args.channel),
+    );
     if (limit) {
       limit.times--;
-      call.result = limit.httpStatus ? { ok: false, error: 'service_unavailable', httpStatus: limit.httpStatus } : { ok: false, error: 'ratelimited', retryAfter: limit.retryAfter };
+      call.result = limit.httpStatus
+        ? { ok: false, error: 'service_unavailable', httpStatus: limit.httpStatus }
+        : { ok: false, error: 'ratelimited', retryAfter: limit.retryAfter };
       return call.result;
     }
     call.result = this.respond(method, args);
@@ -158,12 +196,21 @@ export class FakeSlack {
   readonly notInChannel = new Set<string>();
 
   private respond(method: string, args: Record<string, any>): Record<string, any> {
-    if (method.startsWith('chat.') && this.notInChannel.has(args.channel)) return { ok: false, error: 'not_in_channel' };
+    if (method.startsWith('chat.') && this.notInChannel.has(args.channel))
+      return { ok: false, error: 'not_in_channel' };
     switch (method) {
       case 'apps.connections.open':
         return { ok: true, url: `ws://127.0.0.1:${(this.server!.address() as AddressInfo).port}/link` };
       case 'auth.test':
-        return { ok: true, url: 'https://example.slack.com/', team: 'Example', user: 'claw', team_id: 'T0001', user_id: 'U0BOT', bot_id: 'B0BOT' };
+        return {
+          ok: true,
+          url: 'https://example.slack.com/',
+          team: 'Example',
+          user: 'claw',
+          team_id: 'T0001',
+          user_id: 'U0BOT',
+          bot_id: 'B0BOT',
+        };
       case 'chat.postMessage': {
         const ts = `${1700000000 + ++this.tsCounter}.000100`;
         return { ok: true, channel: args.channel, ts, message: { text: args.text, ts, thread_ts: args.thread_ts } };
@@ -173,10 +220,18 @@ export class FakeSlack {
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
       case 'chat.startStream': {
         if (!args.thread_ts) return { ok: false, error: 'invalid_arguments' };
-        if (String(args.channel).startsWith('C') && !args.recipient_user_id) return { ok: false, error: 'missing_recipient_user_id' };
-        if (String(args.channel).startsWith('C') && !args.recipient_team_id) return { ok: false, error: 'missing_recipient_team_id' };
+        if (String(args.channel).startsWith('C') && !args.recipient_user_id)
+          return { ok: false, error: 'missing_recipient_user_id' };
+        if (String(args.channel).startsWith('C') && !args.recipient_team_id)
+          return { ok: false, error: 'missing_recipient_team_id' };
         const ts = `${1700000000 + ++this.tsCounter}.000300`;
-        const stream = { channel: args.channel, text: '', startedAt: Date.now(), stopped: false, tasks: new Map<string, string>() };
+        const stream = {
+          channel: args.channel,
+          text: '',
+          startedAt: Date.now(),
+          stopped: false,
+          tasks: new Map<string, string>(),
+        };
         const bad = this.appendTo(stream, args);
         if (bad) return { ok: false, error: bad };
         this.streams.set(ts, stream);
@@ -185,18 +240,28 @@ export class FakeSlack {
       case 'chat.appendStream':
       case 'chat.stopStream': {
         if (!this.streaming(args.ts)) return { ok: false, error: 'message_not_in_streaming_state' };
-        if (method === 'chat.appendStream' && !args.markdown_text && !args.chunks?.length) return { ok: false, error: 'invalid_arguments' };
+        if (method === 'chat.appendStream' && !args.markdown_text && !args.chunks?.length)
+          return { ok: false, error: 'invalid_arguments' };
         const s = this.streams.get(args.ts)!;
         const bad = this.appendTo(s, args);
         if (bad) return { ok: false, error: bad };
         if (method === 'chat.stopStream') s.stopped = true;
-        return { ok: true, channel: args.channel, ts: args.ts, ...(method === 'chat.stopStream' ? { message: { text: s.text, ts: args.ts } } : {}) };
+        return {
+          ok: true,
+          channel: args.channel,
+          ts: args.ts,
+          ...(method === 'chat.stopStream' ? { message: { text: s.text, ts: args.ts } } : {}),
+        };
       }
       case 'usergroups.users.list':
-        return this.userGroups[args.usergroup] ? { ok: true, users: this.userGroups[args.usergroup] } : { ok: false, error: 'no_such_subteam' };
+        return this.userGroups[args.usergroup]
+          ? { ok: true, users: this.userGroups[args.usergroup] }
+          : { ok: false, error: 'no_such_subteam' };
       case 'views.open':
         // Slack answers a missing trigger with invalid_arguments; a real one lives ~3 s, single use.
-        return args.trigger_id ? { ok: true, view: { ...(args.view as object), id: `V${++this.tsCounter}`, hash: `${Date.now()}.abc` } } : { ok: false, error: 'invalid_arguments' };
+        return args.trigger_id
+          ? { ok: true, view: { ...(args.view as object), id: `V${++this.tsCounter}`, hash: `${Date.now()}.abc` } }
+          : { ok: false, error: 'invalid_arguments' };
       case 'chat.postEphemeral':
         return { ok: true, message_ts: `${1700000000 + ++this.tsCounter}.000200` };
       default:

@@ -3,9 +3,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.ts';
-import { type TestDb, openTestDb } from './test-db.ts';
+import { openTestDb, type TestDb } from './test-db.ts';
 
-export const CRASH_LOOP_SCENARIO = join(import.meta.dirname, '..', '..', 'scenarios', 'crash-loop-bad-release', 'cluster.yaml');
+export const CRASH_LOOP_SCENARIO = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  'scenarios',
+  'crash-loop-bad-release',
+  'cluster.yaml',
+);
 
 export interface AgentHarness {
   sandbox: Sandbox;
@@ -20,7 +27,11 @@ export interface AgentHarness {
 export function useAgentHarness(): AgentHarness {
   const h = {} as AgentHarness;
   beforeAll(async () => {
-    h.sandbox = await startSandbox({ stateYaml: await readFile(CRASH_LOOP_SCENARIO, 'utf8'), tickMs: 50, warmupSeconds: 60 });
+    h.sandbox = await startSandbox({
+      stateYaml: await readFile(CRASH_LOOP_SCENARIO, 'utf8'),
+      tickMs: 50,
+      warmupSeconds: 60,
+    });
     h.fake = await startFakeModelServer();
     h.t = await openTestDb('pglite');
   });

@@ -10,9 +10,17 @@ export interface CliResult {
 }
 
 /** Runs `claw …` (or any command) as a child process under the same Node as the tests. */
-export function run(args: string[], env: Record<string, string | undefined>, cmd = process.execPath, timeoutMs = 90_000): Promise<CliResult> {
+export function run(
+  args: string[],
+  env: Record<string, string | undefined>,
+  cmd = process.execPath,
+  timeoutMs = 90_000,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, cmd === process.execPath ? [CLAW, ...args] : args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, USER: 'tester', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, cmd === process.execPath ? [CLAW, ...args] : args, {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, USER: 'tester', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -29,9 +37,16 @@ export function run(args: string[], env: Record<string, string | undefined>, cmd
 }
 
 /** Starts `claw sandbox` and resolves once it prints its `ready` line. */
-export function startSandboxProcess(state: string, kubeconfig: string): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
+export function startSandboxProcess(
+  state: string,
+  kubeconfig: string,
+): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLAW, 'sandbox', '--state', state, '--port', '0', '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [CLAW, 'sandbox', '--state', state, '--port', '0', '--kubeconfig', kubeconfig],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
     child.stderr.on('data', (d) => (err += d));
@@ -44,10 +59,11 @@ export function startSandboxProcess(state: string, kubeconfig: string): Promise<
         resolve({
           child,
           url: m[1]!,
-          stop: () => new Promise<void>((done) => {
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
+          stop: () =>
+            new Promise<void>((done) => {
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+            }),
         });
       }
     });

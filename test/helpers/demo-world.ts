@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
-import { type TestDb, openTestDb } from './test-db.ts';
+import { openTestDb, type TestDb } from './test-db.ts';
 
 export interface DemoWorld {
   sandbox: Sandbox;

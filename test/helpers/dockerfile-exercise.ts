@@ -29,8 +29,11 @@ interface Stage {
 }
 
 export function instructions(dockerfile: string): { keyword: string; args: string }[] {
-  return dockerfile.replace(/\\\n/g, ' ').split('\n')
-    .map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+  return dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
     .map((l) => {
       const [keyword, ...rest] = l.split(/\s+/);
       return { keyword: keyword!.toUpperCase(), args: rest.join(' ') };
@@ -41,7 +44,10 @@ export function instructions(dockerfile: string): { keyword: string; args: strin
 function allowedByIgnore(context: string, source: string): boolean {
   const file = join(context, '.dockerignore');
   if (!existsSync(file)) return true;
-  const lines = readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   if (lines[0] !== '*') throw new Error('.dockerignore: only "*" followed by "!path" lines are understood');
   return lines.slice(1).some((l) => l.startsWith('!') && l.slice(1).replace(/\/$/, '') === source.replace(/\/$/, ''));
 }
@@ -53,7 +59,8 @@ export function exerciseDockerfile(context: string, workspace: string, shellEnv:
   const args: Record<string, string> = {};
   const stages: Stage[] = [];
   const image: Omit<ImageRun, 'root' | 'env' | 'workdir'> = { exposed: [], entrypoint: [], cmd: [], bases: [] };
-  const expand = (s: string, env: Record<string, string> = {}) => s.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => env[a ?? b] ?? args[a ?? b] ?? '');
+  const expand = (s: string, env: Record<string, string> = {}) =>
+    s.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => env[a ?? b] ?? args[a ?? b] ?? '');
   const inRoot = (stage: Stage, s: string) => s.replace(/(^|[\s=:])\/(?=[A-Za-z])/g, `$1${stage.root}/`);
   for (const { keyword, args: raw } of steps) {
     const stage = stages.at(-1);
@@ -103,7 +110,11 @@ export function exerciseDockerfile(context: string, workspace: string, shellEnv:
         break;
       }
       case 'RUN':
-        execFileSync('sh', ['-c', inRoot(stage!, raw)], { cwd: join(stage!.root, stage!.workdir), env: { ...shellEnv, ...stage!.env }, stdio: 'pipe' });
+        execFileSync('sh', ['-c', inRoot(stage!, raw)], {
+          cwd: join(stage!.root, stage!.workdir),
+          env: { ...shellEnv, ...stage!.env },
+          stdio: 'pipe',
+        });
         break;
       case 'USER': {
         const [uid, gid] = raw.split(':').map(Number);
@@ -130,6 +141,8 @@ export function exerciseDockerfile(context: string, workspace: string, shellEnv:
     }
   }
   const last = stages.at(-1)!;
-  const env = Object.fromEntries(Object.entries(last.env).map(([k, v]) => [k, v.startsWith('/') ? join(last.root, v) : v]));
+  const env = Object.fromEntries(
+    Object.entries(last.env).map(([k, v]) => [k, v.startsWith('/') ? join(last.root, v) : v]),
+  );
   return { ...image, root: last.root, env, workdir: join(last.root, last.workdir) };
 }

@@ -7,8 +7,8 @@ import type { Db } from '../../src/store/db.ts';
 import { claimRun } from '../../src/store/run-queue.ts';
 import { finishRun } from '../../src/store/runs.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
-import { findTool } from '../../src/tools/registry.ts';
 import type { WriteTool } from '../../src/tools/define-tool.ts';
+import { findTool } from '../../src/tools/registry.ts';
 
 export function testConfig(approvers: string[], extra: Partial<Config['approvals']> = {}): Config {
   const base = loadConfig({}, '/nonexistent');
@@ -25,7 +25,14 @@ export function kubeConfigOf(sandbox: Sandbox): KubeConfig {
  * A proposal made the way a worker makes one, its run still running (held by owner `test`):
  * a task, the claimed run, propose(). `proposeAgain` proposes the same plan from the same run.
  */
-export async function proposeInRun(db: Db, sandbox: Sandbox, config: Config, tool: string, input: Record<string, unknown>, requester = 'U0ONCALL') {
+export async function proposeInRun(
+  db: Db,
+  sandbox: Sandbox,
+  config: Config,
+  tool: string,
+  input: Record<string, unknown>,
+  requester = 'U0ONCALL',
+) {
   const { task } = await createTask(db, { kind: 'investigate', source: 'slash', requester, question: 'test' });
   const run = (await claimRun(db, 'test', 60))!;
   const reader = new KubeReader(kubeConfigOf(sandbox));
@@ -36,7 +43,14 @@ export async function proposeInRun(db: Db, sandbox: Sandbox, config: Config, too
 }
 
 /** A pending proposal made the way a worker makes one, its run paused on it. */
-export async function makeProposal(db: Db, sandbox: Sandbox, config: Config, tool: string, input: Record<string, unknown>, requester = 'U0ONCALL') {
+export async function makeProposal(
+  db: Db,
+  sandbox: Sandbox,
+  config: Config,
+  tool: string,
+  input: Record<string, unknown>,
+  requester = 'U0ONCALL',
+) {
   const { task, run, proposal } = await proposeInRun(db, sandbox, config, tool, input, requester);
   await finishRun(db, run.id, 'test', { status: 'awaiting_approval', checkpoint: { proposalId: proposal.id } });
   return { task, run, proposal };

@@ -17,7 +17,9 @@ export function secretCorpus(): SecretCase[] {
 
 /** Ordinary logs and manifests: lines that must come out of redaction unchanged. */
 export function ordinaryCorpus(): string[] {
-  return readFileSync(join(DIR, 'ordinary.txt'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  return readFileSync(join(DIR, 'ordinary.txt'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
 }
 
 /** Both rates for a redaction function: secrets caught (goal 100%) and ordinary lines altered (goal < 1%). */
@@ -44,16 +46,60 @@ export function scoreRedaction(redact: (text: string) => string) {
  * rules took seconds on inputs like these.
  */
 export const ADVERSARIAL_UNITS = [
-  'a-', 'a', 'A', 'aB3/', '&', '-- ', ' ',
-  'password', 'password=', 'password: "', 'pass_', 'passwordpassword_', 'secretsecret', 'authauth', 'pass-pass-', 'Password=', '%22password%22%3A%22', '\\"password\\":\\"', 'AccountKey',
-  'password: |\n', '  password: |\n    x\n',
-  'token ', 'Bearer ', 'Bearer aaaaaaaa1', 'Authorization: ', 'Authorization: Bearer a1',
-  'eyJ', 'eyJaaaaa.', 'eyJaaaaa.eyJaaaaa',
-  'https://a:', 'a://b:c', '://', 'user:', 'a@', '@a:', 'ftp://',
-  '?token=', '?key=', '&password=x',
-  '-----BEGIN PRIVATE KEY-----', '-----BEGIN PRIVATE KEY-----\n-----END ',
-  'AKIA', 'AKIAIOSFODNN7EXAMPLE,', 'ghp_', 'sk-', 'sk_live_', 'xoxb-', 'SG.', 'hooks.slack.com/services/T', 'AIza', 'glpat-',
-  '<password>', '--password ', '--password x ',
+  'a-',
+  'a',
+  'A',
+  'aB3/',
+  '&',
+  '-- ',
+  ' ',
+  'password',
+  'password=',
+  'password: "',
+  'pass_',
+  'passwordpassword_',
+  'secretsecret',
+  'authauth',
+  'pass-pass-',
+  'Password=',
+  '%22password%22%3A%22',
+  '\\"password\\":\\"',
+  'AccountKey',
+  'password: |\n',
+  '  password: |\n    x\n',
+  'token ',
+  'Bearer ',
+  'Bearer aaaaaaaa1',
+  'Authorization: ',
+  'Authorization: Bearer a1',
+  'eyJ',
+  'eyJaaaaa.',
+  'eyJaaaaa.eyJaaaaa',
+  'https://a:',
+  'a://b:c',
+  '://',
+  'user:',
+  'a@',
+  '@a:',
+  'ftp://',
+  '?token=',
+  '?key=',
+  '&password=x',
+  '-----BEGIN PRIVATE KEY-----',
+  '-----BEGIN PRIVATE KEY-----\n-----END ',
+  'AKIA',
+  'AKIAIOSFODNN7EXAMPLE,',
+  'ghp_',
+  'sk-',
+  'sk_live_',
+  'xoxb-',
+  'SG.',
+  'hooks.slack.com/services/T',
+  'AIza',
+  'glpat-',
+  '<password>',
+  '--password ',
+  '--password x ',
 ];
 
 /** `unit` repeated to `bytes` characters. */

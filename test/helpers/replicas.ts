@@ -57,7 +57,13 @@ export class ReplicaSet {
 
   async startOne(i: number): Promise<void> {
     const child = spawn(process.execPath, [CLAW, 'serve'], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...this.env, PORT: String(this.ports[i]) },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        LOG_LEVEL: 'info',
+        ...this.env,
+        PORT: String(this.ports[i]),
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.children[i] = child;
@@ -65,11 +71,20 @@ export class ReplicaSet {
       this.tails[i] = (this.tails[i] + String(d)).slice(-8000);
     });
     // Ready to take traffic when /healthz answers (the kubelet's startup probe).
-    const healthy = () => fetch(`${this.url(i)}/healthz`).then((r) => r.ok, () => false);
-    await waitFor(`replica ${i} to answer /healthz`, async () => {
-      if (child.exitCode !== null) throw new Error(`replica ${i} exited ${child.exitCode}: ${this.tails[i]}`);
-      return healthy();
-    }, 30_000, 20);
+    const healthy = () =>
+      fetch(`${this.url(i)}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+    await waitFor(
+      `replica ${i} to answer /healthz`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`replica ${i} exited ${child.exitCode}: ${this.tails[i]}`);
+        return healthy();
+      },
+      30_000,
+      20,
+    );
   }
 
   /** SIGKILL: no shutdown hooks, leases left to expire. */

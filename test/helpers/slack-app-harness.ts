@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
 import { loadConfig } from '../../src/config.ts';
-import { TEST_SIGNING_KEY } from './test-db.ts';
 import { type RunningServer, type ServerOptions, startServer } from '../../src/main.ts';
 import { T } from '../../src/sandbox/cluster-state.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { FakeSlack } from '../fakes/fake-slack.ts';
+import { TEST_SIGNING_KEY } from './test-db.ts';
 import { waitFor } from './wait-for.ts';
 
 export interface SlackAppHarness {
@@ -24,24 +24,53 @@ export interface SlackAppHarness {
  * `claw serve` on the embedded store wired to both, with `clawYaml` as claw.yaml and `env` over
  * the defaults (HTTP mode, signed with `secret`). Stopped after the block.
  */
-export function useSlackApp(opts: { secret?: string; clawYaml: string; env?: Record<string, string>; server?: Partial<ServerOptions> }): SlackAppHarness {
+export function useSlackApp(opts: {
+  secret?: string;
+  clawYaml: string;
+  env?: Record<string, string>;
+  server?: Partial<ServerOptions>;
+}): SlackAppHarness {
   const h = {} as SlackAppHarness;
   let dir = '';
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'claw-e2e-'));
     h.slack = new FakeSlack();
     await h.slack.start();
-    h.sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), kubeconfigPath: join(dir, 'kubeconfig') });
+    h.sandbox = await startSandbox({
+      stateYaml: await readFile(DEMO_SEED, 'utf8'),
+      kubeconfigPath: join(dir, 'kubeconfig'),
+    });
     await writeFile(join(dir, 'claw.yaml'), opts.clawYaml);
-    const config = loadConfig({
-      PORT: '0', SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: h.slack.url, KUBECONFIG: join(dir, 'kubeconfig'), CLAW_CONFIG: join(dir, 'claw.yaml'), LOG_LEVEL: 'warn', CLAW_SIGNING_KEY: TEST_SIGNING_KEY,
-      ...(opts.secret ? { SLACK_SIGNING_SECRET: opts.secret } : {}), ...opts.env,
-    }, dir);
+    const config = loadConfig(
+      {
+        PORT: '0',
+        SLACK_BOT_TOKEN: 'xoxb-test',
+        SLACK_API_URL: h.slack.url,
+        KUBECONFIG: join(dir, 'kubeconfig'),
+        CLAW_CONFIG: join(dir, 'claw.yaml'),
+        LOG_LEVEL: 'warn',
+        CLAW_SIGNING_KEY: TEST_SIGNING_KEY,
+        ...(opts.secret ? { SLACK_SIGNING_SECRET: opts.secret } : {}),
+        ...opts.env,
+      },
+      dir,
+    );
     // No scheduled jobs (a 09:00 digest would land among the posts a test counts): the supervisor
     // does the housekeeping itself, as without a scheduler. test/e2e/scheduled-jobs.test.ts runs them.
-    h.app = await startServer(config, { memoryStore: true, slackClientOptions: { retryConfig: { retries: 0 } }, botId: 'B0BOT', botUserId: 'U0BOT', slackUpdateEveryMs: 100, supervisor: { pollMs: 100 }, scheduler: false, ...opts.server });
+    h.app = await startServer(config, {
+      memoryStore: true,
+      slackClientOptions: { retryConfig: { retries: 0 } },
+      botId: 'B0BOT',
+      botUserId: 'U0BOT',
+      slackUpdateEveryMs: 100,
+      supervisor: { pollMs: 100 },
+      scheduler: false,
+      ...opts.server,
+    });
     // The seeded release crashes one second after start: wait until the cluster shows it.
-    await waitFor('the crash loop', () => h.sandbox.state.store.list(T.pod, 'shop').some((p) => p.status?.containerStatuses?.[0]?.lastState?.terminated));
+    await waitFor('the crash loop', () =>
+      h.sandbox.state.store.list(T.pod, 'shop').some((p) => p.status?.containerStatuses?.[0]?.lastState?.terminated),
+    );
   });
   afterAll(async () => {
     await h.app?.stop();

@@ -1,4 +1,4 @@
-import { type AddressInfo, type Server, type Socket, connect, createServer } from 'node:net';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
  * A loopback TCP proxy in front of a real server (Postgres): `cut()` drops every connection and

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { type StoreHandle, openStore } from '../../src/store/db.ts';
+import { openStore, type StoreHandle } from '../../src/store/db.ts';
 import { migrate } from '../../src/store/migrate.ts';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
@@ -38,13 +38,20 @@ export async function openTestDb(kind: 'pglite' | 'postgres'): Promise<TestDb> {
       await c.end();
     };
   }
-  const store = await openStore({ databaseUrl: url, dataDir: '', memory: kind === 'pglite', signing: { key: TEST_SIGNING_KEY } });
+  const store = await openStore({
+    databaseUrl: url,
+    dataDir: '',
+    memory: kind === 'pglite',
+    signing: { key: TEST_SIGNING_KEY },
+  });
   await migrate(store.db);
   return {
     ...store,
     url,
     async truncate() {
-      await sql`truncate approvals, proposals, run_events, runs, alert_group_notes, alerts, alert_groups, alert_digests, tasks, audit_log, slack_events, scheduled_slots, slack_inbox restart identity cascade`.execute(store.db);
+      await sql`truncate approvals, proposals, run_events, runs, alert_group_notes, alerts, alert_groups, alert_digests, tasks, audit_log, slack_events, scheduled_slots, slack_inbox restart identity cascade`.execute(
+        store.db,
+      );
     },
     async close() {
       await store.close();

@@ -24,7 +24,11 @@ export async function throwawayPostgres(): Promise<ThrowawayPostgres> {
   const port = await freePort();
   const root = process.getuid?.() === 0;
   const as = (cmd: string, args: string[]) => {
-    const r = root ? spawnSync('su', ['postgres', '-s', '/bin/sh', '-c', [cmd, ...args].map((a) => `'${a}'`).join(' ')], { stdio: 'pipe' }) : spawnSync(cmd, args, { stdio: 'pipe' });
+    const r = root
+      ? spawnSync('su', ['postgres', '-s', '/bin/sh', '-c', [cmd, ...args].map((a) => `'${a}'`).join(' ')], {
+          stdio: 'pipe',
+        })
+      : spawnSync(cmd, args, { stdio: 'pipe' });
     if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
   };
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=300`;
@@ -32,7 +36,19 @@ export async function throwawayPostgres(): Promise<ThrowawayPostgres> {
   as(join(bin, 'pg_ctl'), ['-D', join(dir, 'data'), '-l', join(dir, 'pg.log'), '-w', 'start', '-o', options]);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    restart: () => as(join(bin, 'pg_ctl'), ['-D', join(dir, 'data'), '-l', join(dir, 'pg.log'), '-w', '-m', 'fast', 'restart', '-o', options]),
+    restart: () =>
+      as(join(bin, 'pg_ctl'), [
+        '-D',
+        join(dir, 'data'),
+        '-l',
+        join(dir, 'pg.log'),
+        '-w',
+        '-m',
+        'fast',
+        'restart',
+        '-o',
+        options,
+      ]),
     stop() {
       try {
         as(join(bin, 'pg_ctl'), ['-D', join(dir, 'data'), '-m', 'fast', 'stop']);

@@ -3,7 +3,13 @@ import { AnthropicModel } from '../../src/models/anthropic-model.ts';
 import { type ModelMessage, ModelUnavailable } from '../../src/models/model.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.ts';
 
-const TOOLS = [{ name: 'find_problems', description: 'Run the analyzers', inputSchema: { type: 'object', properties: { namespace: { type: 'string' } } } }];
+const TOOLS = [
+  {
+    name: 'find_problems',
+    description: 'Run the analyzers',
+    inputSchema: { type: 'object', properties: { namespace: { type: 'string' } } },
+  },
+];
 
 describe('the Anthropic adapter, through the real SDK against a fake Messages API', () => {
   let fake: FakeModelServer;
@@ -21,9 +27,18 @@ describe('the Anthropic adapter, through the real SDK against a fake Messages AP
   });
 
   it('streams text and a tool call whose JSON input arrives in arbitrary pieces', async () => {
-    fake.script({ text: 'Let me look at the namespace.', toolCalls: [{ id: 'toolu_9', name: 'find_problems', input: { namespace: 'shop', note: 'a "quoted" value' } }], chunkSize: 3, usage: { input: 321, output: 45 } });
+    fake.script({
+      text: 'Let me look at the namespace.',
+      toolCalls: [{ id: 'toolu_9', name: 'find_problems', input: { namespace: 'shop', note: 'a "quoted" value' } }],
+      chunkSize: 3,
+      usage: { input: 321, output: 45 },
+    });
     const deltas: string[] = [];
-    const turn = await ask([{ role: 'user', content: [{ type: 'text', text: 'why is cart failing?' }] }], undefined, (d) => deltas.push(d));
+    const turn = await ask(
+      [{ role: 'user', content: [{ type: 'text', text: 'why is cart failing?' }] }],
+      undefined,
+      (d) => deltas.push(d),
+    );
     expect(turn).toEqual({
       text: 'Let me look at the namespace.',
       toolCalls: [{ id: 'toolu_9', name: 'find_problems', input: { namespace: 'shop', note: 'a "quoted" value' } }],
@@ -34,19 +49,37 @@ describe('the Anthropic adapter, through the real SDK against a fake Messages AP
     expect(deltas.length).toBeGreaterThan(5);
     const sent = fake.requests[0]!;
     expect(sent.path).toBe('/v1/messages');
-    expect(sent.body).toMatchObject({ model: 'claude-sonnet-4-6', max_tokens: 1024, stream: true, system: 'You are ClusterClaw.', tools: [{ name: 'find_problems', input_schema: { type: 'object' } }] });
+    expect(sent.body).toMatchObject({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 1024,
+      stream: true,
+      system: 'You are ClusterClaw.',
+      tools: [{ name: 'find_problems', input_schema: { type: 'object' } }],
+    });
   });
 
   it('sends tool results back as tool_result blocks tied to the call id', async () => {
     fake.script({ text: 'The cart rollout is crash-looping.', usage: { input: 500, output: 12 } });
     const turn = await ask([
       { role: 'user', content: [{ type: 'text', text: 'why is cart failing?' }] },
-      { role: 'assistant', content: [{ type: 'tool_call', id: 'toolu_9', name: 'find_problems', input: { namespace: 'shop' } }] },
-      { role: 'user', content: [{ type: 'tool_result', toolCallId: 'toolu_9', content: '<cluster-data …>', isError: false }] },
+      {
+        role: 'assistant',
+        content: [{ type: 'tool_call', id: 'toolu_9', name: 'find_problems', input: { namespace: 'shop' } }],
+      },
+      {
+        role: 'user',
+        content: [{ type: 'tool_result', toolCallId: 'toolu_9', content: '<cluster-data …>', isError: false }],
+      },
     ]);
     expect(turn.stopReason).toBe('end_turn');
-    expect(fake.requests[0]!.body.messages[1]).toEqual({ role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_9', name: 'find_problems', input: { namespace: 'shop' } }] });
-    expect(fake.requests[0]!.body.messages[2]).toEqual({ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_9', content: '<cluster-data …>', is_error: false }] });
+    expect(fake.requests[0]!.body.messages[1]).toEqual({
+      role: 'assistant',
+      content: [{ type: 'tool_use', id: 'toolu_9', name: 'find_problems', input: { namespace: 'shop' } }],
+    });
+    expect(fake.requests[0]!.body.messages[2]).toEqual({
+      role: 'user',
+      content: [{ type: 'tool_result', tool_use_id: 'toolu_9', content: '<cluster-data …>', is_error: false }],
+    });
   });
 
   it('classifies overload and rate limits as retryable, a bad request as not, and makes one attempt each', async () => {
@@ -55,9 +88,15 @@ describe('the Anthropic adapter, through the real SDK against a fake Messages AP
     expect(overloaded).toBeInstanceOf(ModelUnavailable);
     expect(overloaded).toMatchObject({ retryable: true, status: 529 });
     fake.script({ error: { status: 429, type: 'rate_limit_error', message: 'slow down' } });
-    expect(await ask([{ role: 'user', content: [{ type: 'text', text: 'x' }] }]).catch((e) => e)).toMatchObject({ retryable: true, status: 429 });
+    expect(await ask([{ role: 'user', content: [{ type: 'text', text: 'x' }] }]).catch((e) => e)).toMatchObject({
+      retryable: true,
+      status: 429,
+    });
     fake.script({ error: { status: 400, type: 'invalid_request_error', message: 'messages: bad' } });
-    expect(await ask([{ role: 'user', content: [{ type: 'text', text: 'x' }] }]).catch((e) => e)).toMatchObject({ retryable: false, status: 400 });
+    expect(await ask([{ role: 'user', content: [{ type: 'text', text: 'x' }] }]).catch((e) => e)).toMatchObject({
+      retryable: false,
+      status: 400,
+    });
     expect(fake.requests).toHaveLength(3);
   });
 

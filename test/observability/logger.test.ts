@@ -4,12 +4,16 @@ import { createLogger, withLogContext, withoutLogContext } from '../../src/obser
 function capture() {
   const lines: Record<string, any>[] = [];
   const raw: string[] = [];
-  const logger = createLogger('debug', { service: 'claw' }, {
-    write: (l) => {
-      raw.push(l);
-      lines.push(JSON.parse(l));
+  const logger = createLogger(
+    'debug',
+    { service: 'claw' },
+    {
+      write: (l) => {
+        raw.push(l);
+        lines.push(JSON.parse(l));
+      },
     },
-  });
+  );
   return { logger, lines, raw };
 }
 
@@ -35,12 +39,13 @@ describe('logger', () => {
 
   it('keeps concurrent contexts apart', async () => {
     const { logger, lines } = capture();
-    const run = (id: string) => withLogContext({ runId: id }, async () => {
-      for (let i = 0; i < 3; i++) {
-        await new Promise((r) => setTimeout(r, Math.random() * 5));
-        logger.info(`step of ${id}`);
-      }
-    });
+    const run = (id: string) =>
+      withLogContext({ runId: id }, async () => {
+        for (let i = 0; i < 3; i++) {
+          await new Promise((r) => setTimeout(r, Math.random() * 5));
+          logger.info(`step of ${id}`);
+        }
+      });
     await Promise.all([run('a'), run('b'), run('c')]);
     expect(lines).toHaveLength(9);
     for (const l of lines) expect(l.msg).toBe(`step of ${l.runId}`);
@@ -48,8 +53,21 @@ describe('logger', () => {
 
   it('never writes a secret: by key, in messages, in nested values and in error messages and stacks', () => {
     const { logger, raw } = capture();
-    const secrets = ['xoxb-123456789012-123456789012-abcdefABCDEF', 'sk-ant-api03-abcdefghijklmnop0123', 'hunter2-but-longer', 's3cr3t-db-pass', 'Zm9vYmFyYmF6cXV4'];
-    logger.info({ token: secrets[4], config: { slack: { botToken: secrets[0] } }, headers: { authorization: `Bearer ${secrets[4]}` } }, 'config loaded');
+    const secrets = [
+      'xoxb-123456789012-123456789012-abcdefABCDEF',
+      'sk-ant-api03-abcdefghijklmnop0123',
+      'hunter2-but-longer',
+      's3cr3t-db-pass',
+      'Zm9vYmFyYmF6cXV4',
+    ];
+    logger.info(
+      {
+        token: secrets[4],
+        config: { slack: { botToken: secrets[0] } },
+        headers: { authorization: `Bearer ${secrets[4]}` },
+      },
+      'config loaded',
+    );
     logger.info(`calling the model with key ${secrets[1]}`);
     logger.warn({ url: `postgres://claw:${secrets[3]}@db:5432/claw` }, 'database reconnecting');
     logger.error({ err: new Error(`login failed: password=${secrets[2]}`) }, 'cannot connect');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { validate } from 'dockerfile-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ImageRun, exerciseDockerfile, instructions } from '../helpers/dockerfile-exercise.ts';
+import { exerciseDockerfile, type ImageRun, instructions } from '../helpers/dockerfile-exercise.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -42,7 +42,12 @@ describe('Dockerfile: its steps, exercised without a Docker engine', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'claw-image-'));
     chmodSync(dir, 0o755);
-    image = exerciseDockerfile(ROOT, dir, { PATH: `${dirname(NODE)}:${process.env.PATH}`, HOME: process.env.HOME ?? '/root', npm_config_offline: 'true', npm_config_update_notifier: 'false' });
+    image = exerciseDockerfile(ROOT, dir, {
+      PATH: `${dirname(NODE)}:${process.env.PATH}`,
+      HOME: process.env.HOME ?? '/root',
+      npm_config_offline: 'true',
+      npm_config_update_notifier: 'false',
+    });
   }, 180_000);
   afterAll(async () => {
     child?.kill('SIGKILL');
@@ -50,10 +55,13 @@ describe('Dockerfile: its steps, exercised without a Docker engine', () => {
   });
 
   it('ships production dependencies only, and src and migrations but not tests', async () => {
-    const installed = JSON.parse(await readFile(join(image.workdir, 'node_modules', '.package-lock.json'), 'utf8')).packages as Record<string, { dev?: boolean }>;
+    const installed = JSON.parse(await readFile(join(image.workdir, 'node_modules', '.package-lock.json'), 'utf8'))
+      .packages as Record<string, { dev?: boolean }>;
     expect(Object.keys(installed)).toContain('node_modules/@slack/bolt');
     expect(Object.keys(installed).some((p) => p === 'node_modules/vitest' || p === 'node_modules/node')).toBe(false);
-    await expect(readFile(join(image.workdir, 'migrations', '20261128000000_initial.sql'), 'utf8')).resolves.toContain('create table');
+    await expect(readFile(join(image.workdir, 'migrations', '20261128000000_initial.sql'), 'utf8')).resolves.toContain(
+      'create table',
+    );
     await expect(readFile(join(image.workdir, 'test', 'packaging', 'dockerfile.test.ts'))).rejects.toThrow();
   });
 
@@ -63,19 +71,34 @@ describe('Dockerfile: its steps, exercised without a Docker engine', () => {
     chmodSync(tmp, 0o1777);
     // readOnlyRootFilesystem: nothing under the app is writable, whoever runs it.
     execFile('chmod', ['-R', 'a-w', image.workdir]);
-    const env = { ...image.env, PORT: String(port), TMPDIR: tmp, HOME: image.root, PATH: `${dirname(NODE)}:/usr/bin:/bin` };
+    const env = {
+      ...image.env,
+      PORT: String(port),
+      TMPDIR: tmp,
+      HOME: image.root,
+      PATH: `${dirname(NODE)}:/usr/bin:/bin`,
+    };
     const [cmd, ...args] = [...image.entrypoint, ...image.cmd].map((a) => (a === 'node' ? NODE : a));
-    const asUser = process.getuid?.() === 0 && image.user ? ['setpriv', `--reuid=${image.user.uid}`, `--regid=${image.user.gid}`, '--clear-groups', '--'] : [];
+    const asUser =
+      process.getuid?.() === 0 && image.user
+        ? ['setpriv', `--reuid=${image.user.uid}`, `--regid=${image.user.gid}`, '--clear-groups', '--']
+        : [];
     const argv = [...asUser, cmd!, ...args];
     child = spawn(argv[0]!, argv.slice(1), { cwd: image.workdir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (b) => { logs += b; });
-    child.stderr!.on('data', (b) => { logs += b; });
+    child.stdout!.on('data', (b) => {
+      logs += b;
+    });
+    child.stderr!.on('data', (b) => {
+      logs += b;
+    });
     const [hc, ...hcArgs] = image.healthcheck!.map((a) => (a === 'node' ? NODE : a));
     const healthy = () => new Promise<boolean>((resolve) => execFile(hc!, hcArgs, { env }, (e) => resolve(!e)));
-    await waitFor('healthy (the HEALTHCHECK command)', async () => (await healthy()) || undefined, 30_000, 200).catch((e) => {
-      throw new Error(`${(e as Error).message}; claw serve printed:\n${logs}`);
-    });
-    const ready = await (await fetch(`http://127.0.0.1:${port}/readyz`)).json() as { checks: Record<string, string> };
+    await waitFor('healthy (the HEALTHCHECK command)', async () => (await healthy()) || undefined, 30_000, 200).catch(
+      (e) => {
+        throw new Error(`${(e as Error).message}; claw serve printed:\n${logs}`);
+      },
+    );
+    const ready = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { checks: Record<string, string> };
     // The embedded store lives in /data (the one writable path the image prepares), migrated.
     expect(ready.checks).toMatchObject({ database: 'ok', migrations: 'ok' });
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));

@@ -1,74 +1,170 @@
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.ts';
-import { type PolicyInput, canDecide, evaluatePolicy } from '../../src/policy/evaluate.ts';
+import { canDecide, evaluatePolicy, type PolicyInput } from '../../src/policy/evaluate.ts';
 import { policySchema } from '../../src/policy/policy-config.ts';
 import { testConfig } from '../helpers/proposal-fixture.ts';
 
-const withPolicy = (policy: unknown, approvers = ['U0A', 'U0B', 'U0C']): Config => ({ ...testConfig(approvers), policy: policySchema.parse(policy) });
+const withPolicy = (policy: unknown, approvers = ['U0A', 'U0B', 'U0C']): Config => ({
+  ...testConfig(approvers),
+  policy: policySchema.parse(policy),
+});
 const change = (over: Partial<PolicyInput> = {}): PolicyInput => ({
-  action: 'rollout_restart', cluster: 'prod', target: { kind: 'Deployment', namespace: 'shop', name: 'cart' }, labels: { app: 'cart' },
-  risk: 'low', blastRadius: { pods: 3 }, requester: 'U0ONCALL', at: new Date('2026-11-28T12:00:00Z'), ...over,
+  action: 'rollout_restart',
+  cluster: 'prod',
+  target: { kind: 'Deployment', namespace: 'shop', name: 'cart' },
+  labels: { app: 'cart' },
+  risk: 'low',
+  blastRadius: { pods: 3 },
+  requester: 'U0ONCALL',
+  at: new Date('2026-11-28T12:00:00Z'),
+  ...over,
 });
 
 describe('policy as data', () => {
   it('defaults: one approver, two for high risk, system namespaces protected, nothing without approvers', () => {
     const c = withPolicy({});
-    expect(evaluatePolicy(change(), c)).toMatchObject({ decision: 'require_approval', count: 1, rule: 'default:one-approver', approvers: ['U0A', 'U0B', 'U0C'] });
-    expect(evaluatePolicy(change({ risk: 'high', action: 'drain' }), c)).toMatchObject({ decision: 'require_approval', count: 2, rule: 'default:high-risk' });
-    expect(evaluatePolicy(change({ target: { kind: 'Deployment', namespace: 'kube-system', name: 'coredns' } }), c)).toMatchObject({ decision: 'deny', rule: 'protected-namespaces' });
-    expect(evaluatePolicy(change(), withPolicy({}, []))).toMatchObject({ decision: 'deny', rule: 'approvers-required' });
-    expect(evaluatePolicy(change({ risk: 'high' }), withPolicy({ highRiskApprovals: 1 }))).toMatchObject({ count: 1, rule: 'default:one-approver' });
+    expect(evaluatePolicy(change(), c)).toMatchObject({
+      decision: 'require_approval',
+      count: 1,
+      rule: 'default:one-approver',
+      approvers: ['U0A', 'U0B', 'U0C'],
+    });
+    expect(evaluatePolicy(change({ risk: 'high', action: 'drain' }), c)).toMatchObject({
+      decision: 'require_approval',
+      count: 2,
+      rule: 'default:high-risk',
+    });
+    expect(
+      evaluatePolicy(change({ target: { kind: 'Deployment', namespace: 'kube-system', name: 'coredns' } }), c),
+    ).toMatchObject({ decision: 'deny', rule: 'protected-namespaces' });
+    expect(evaluatePolicy(change(), withPolicy({}, []))).toMatchObject({
+      decision: 'deny',
+      rule: 'approvers-required',
+    });
+    expect(evaluatePolicy(change({ risk: 'high' }), withPolicy({ highRiskApprovals: 1 }))).toMatchObject({
+      count: 1,
+      rule: 'default:one-approver',
+    });
   });
 
   it('denies inside a change freeze in its scope, except the actions it allows', () => {
-    const c = withPolicy({ freezes: [{ name: 'black-friday', from: '2026-11-27T00:00:00Z', to: '2026-11-30T23:59:59Z', clusters: ['prod'], allowActions: ['rollout_undo'] }] });
-    expect(evaluatePolicy(change(), c)).toMatchObject({ decision: 'deny', rule: 'freeze:black-friday', reason: 'change freeze "black-friday" until 2026-11-30T23:59:59Z (allowed: rollout_undo)' });
+    const c = withPolicy({
+      freezes: [
+        {
+          name: 'black-friday',
+          from: '2026-11-27T00:00:00Z',
+          to: '2026-11-30T23:59:59Z',
+          clusters: ['prod'],
+          allowActions: ['rollout_undo'],
+        },
+      ],
+    });
+    expect(evaluatePolicy(change(), c)).toMatchObject({
+      decision: 'deny',
+      rule: 'freeze:black-friday',
+      reason: 'change freeze "black-friday" until 2026-11-30T23:59:59Z (allowed: rollout_undo)',
+    });
     expect(evaluatePolicy(change({ action: 'rollout_undo' }), c)).toMatchObject({ decision: 'require_approval' });
     expect(evaluatePolicy(change({ cluster: 'staging' }), c)).toMatchObject({ decision: 'require_approval' });
-    expect(evaluatePolicy(change({ at: new Date('2026-12-01T00:00:00Z') }), c)).toMatchObject({ decision: 'require_approval' });
+    expect(evaluatePolicy(change({ at: new Date('2026-12-01T00:00:00Z') }), c)).toMatchObject({
+      decision: 'require_approval',
+    });
   });
 
   it('enforces blast-radius limits: pods per change, no scale to zero where listed, one drain at a time', () => {
     const c = withPolicy({ limits: { maxPodsPerChange: 5, noScaleToZero: { clusters: ['prod'] } } });
-    expect(evaluatePolicy(change({ blastRadius: { pods: 6 } }), c)).toMatchObject({ decision: 'deny', rule: 'limit:max-pods' });
+    expect(evaluatePolicy(change({ blastRadius: { pods: 6 } }), c)).toMatchObject({
+      decision: 'deny',
+      rule: 'limit:max-pods',
+    });
     expect(evaluatePolicy(change({ blastRadius: { pods: 5 } }), c)).toMatchObject({ decision: 'require_approval' });
-    expect(evaluatePolicy(change({ action: 'scale', risk: 'high', blastRadius: { pods: 3, replicas: 0 } }), c)).toMatchObject({ decision: 'deny', rule: 'limit:no-scale-to-zero' });
-    expect(evaluatePolicy(change({ action: 'scale', cluster: 'dev', risk: 'high', blastRadius: { pods: 3, replicas: 0 } }), c)).toMatchObject({ decision: 'require_approval' });
-    expect(evaluatePolicy(change({ action: 'drain', risk: 'high', target: { kind: 'Node', name: 'n2' }, activeDrains: 1 }), c)).toMatchObject({ decision: 'deny', rule: 'limit:concurrent-drains' });
-    expect(evaluatePolicy(change({ action: 'drain', risk: 'high', target: { kind: 'Node', name: 'n2' }, activeDrains: 0 }), c)).toMatchObject({ decision: 'require_approval', count: 2 });
+    expect(
+      evaluatePolicy(change({ action: 'scale', risk: 'high', blastRadius: { pods: 3, replicas: 0 } }), c),
+    ).toMatchObject({ decision: 'deny', rule: 'limit:no-scale-to-zero' });
+    expect(
+      evaluatePolicy(
+        change({ action: 'scale', cluster: 'dev', risk: 'high', blastRadius: { pods: 3, replicas: 0 } }),
+        c,
+      ),
+    ).toMatchObject({ decision: 'require_approval' });
+    expect(
+      evaluatePolicy(
+        change({ action: 'drain', risk: 'high', target: { kind: 'Node', name: 'n2' }, activeDrains: 1 }),
+        c,
+      ),
+    ).toMatchObject({ decision: 'deny', rule: 'limit:concurrent-drains' });
+    expect(
+      evaluatePolicy(
+        change({ action: 'drain', risk: 'high', target: { kind: 'Node', name: 'n2' }, activeDrains: 0 }),
+        c,
+      ),
+    ).toMatchObject({ decision: 'require_approval', count: 2 });
   });
 
   it('applies the first matching rule, by scope, action, kind, risk, labels and requester, and says why others did not match', () => {
     const c = withPolicy({
       rules: [
-        { name: 'no-db-writes', match: { namespaces: ['shop'], kinds: ['StatefulSet'] }, deny: 'databases change through the DBA on-call' },
-        { name: 'critical-two-person', match: { clusters: ['prod'], labels: { tier: 'critical' } }, approvals: 2, approvers: ['U0LEAD1', 'U0LEAD2'] },
+        {
+          name: 'no-db-writes',
+          match: { namespaces: ['shop'], kinds: ['StatefulSet'] },
+          deny: 'databases change through the DBA on-call',
+        },
+        {
+          name: 'critical-two-person',
+          match: { clusters: ['prod'], labels: { tier: 'critical' } },
+          approvals: 2,
+          approvers: ['U0LEAD1', 'U0LEAD2'],
+        },
         { name: 'bots-need-leads', match: { requesters: ['cli:cron'] }, approvers: ['U0LEAD1'] },
       ],
     });
-    expect(evaluatePolicy(change({ target: { kind: 'StatefulSet', namespace: 'shop', name: 'db' } }), c)).toMatchObject({ decision: 'deny', rule: 'rule:no-db-writes', reason: 'databases change through the DBA on-call' });
+    expect(evaluatePolicy(change({ target: { kind: 'StatefulSet', namespace: 'shop', name: 'db' } }), c)).toMatchObject(
+      { decision: 'deny', rule: 'rule:no-db-writes', reason: 'databases change through the DBA on-call' },
+    );
     const critical = evaluatePolicy(change({ labels: { app: 'cart', tier: 'critical' } }), c);
-    expect(critical).toMatchObject({ decision: 'require_approval', count: 2, approvers: ['U0LEAD1', 'U0LEAD2'], rule: 'rule:critical-two-person' });
+    expect(critical).toMatchObject({
+      decision: 'require_approval',
+      count: 2,
+      approvers: ['U0LEAD1', 'U0LEAD2'],
+      rule: 'rule:critical-two-person',
+    });
     expect(critical.trace).toContain('rule:no-db-writes: no match (kind Deployment)');
     const plain = evaluatePolicy(change(), c);
     expect(plain).toMatchObject({ rule: 'default:one-approver' });
-    expect(plain.trace).toEqual(expect.arrayContaining(['rule:critical-two-person: no match (label tier=(absent))', 'rule:bots-need-leads: no match (requester U0ONCALL)']));
-    expect(evaluatePolicy(change({ requester: 'cli:cron' }), c)).toMatchObject({ count: 1, approvers: ['U0LEAD1'], rule: 'rule:bots-need-leads' });
+    expect(plain.trace).toEqual(
+      expect.arrayContaining([
+        'rule:critical-two-person: no match (label tier=(absent))',
+        'rule:bots-need-leads: no match (requester U0ONCALL)',
+      ]),
+    );
+    expect(evaluatePolicy(change({ requester: 'cli:cron' }), c)).toMatchObject({
+      count: 1,
+      approvers: ['U0LEAD1'],
+      rule: 'rule:bots-need-leads',
+    });
   });
 
   it('lets only the approvers the rule named decide, and never the requester unless allowed', () => {
     const c = withPolicy({});
-    expect(canDecide('U0A', 'U0ONCALL', c, ['U0LEAD1'])).toMatchObject({ ok: false, reason: '<@U0A> is not an approver for this change. Its approvers: <@U0LEAD1>.' });
+    expect(canDecide('U0A', 'U0ONCALL', c, ['U0LEAD1'])).toMatchObject({
+      ok: false,
+      reason: '<@U0A> is not an approver for this change. Its approvers: <@U0LEAD1>.',
+    });
     expect(canDecide('U0LEAD1', 'U0ONCALL', c, ['U0LEAD1'])).toEqual({ ok: true });
     expect(canDecide('U0A', 'U0A', c)).toMatchObject({ ok: false });
     // A user group (S…) approves through its members, as the surface resolved the actor's groups.
     expect(canDecide('U0CAROL', 'U0ONCALL', c, ['S0SRE'], ['S0SRE'])).toEqual({ ok: true });
-    expect(canDecide('U0CAROL', 'U0ONCALL', c, ['S0SRE'], ['S0OTHER'])).toMatchObject({ ok: false, reason: '<@U0CAROL> is not an approver for this change. Its approvers: <!subteam^S0SRE>.' });
+    expect(canDecide('U0CAROL', 'U0ONCALL', c, ['S0SRE'], ['S0OTHER'])).toMatchObject({
+      ok: false,
+      reason: '<@U0CAROL> is not an approver for this change. Its approvers: <!subteam^S0SRE>.',
+    });
   });
 
   it('refuses malformed policy with a message naming the key', () => {
     expect(() => policySchema.parse({ rules: [{ name: 'Bad Name' }] })).toThrow(/kebab-case/);
-    expect(() => policySchema.parse({ freezes: [{ name: 'f', from: 'tomorrow', to: '2026-11-30T00:00:00Z' }] })).toThrow();
+    expect(() =>
+      policySchema.parse({ freezes: [{ name: 'f', from: 'tomorrow', to: '2026-11-30T00:00:00Z' }] }),
+    ).toThrow();
     expect(() => policySchema.parse({ limits: { maxPods: 3 } })).toThrow(/maxPods/);
   });
 });

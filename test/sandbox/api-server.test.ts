@@ -1,5 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import { AppsV1Api, ApiException, CoreV1Api, KubeConfig, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  Watch,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
 import { T } from '../../src/sandbox/cluster-state.ts';
@@ -32,26 +40,49 @@ describe('sandbox API through @kubernetes/client-node', () => {
   });
 
   it('computes a crash loop over time: last state, previous logs, BackOff event', async () => {
-    const pod = await waitFor('a terminated cart container', async () => (await core.listNamespacedPod({ namespace: 'shop', labelSelector: 'app=cart' })).items.find((p) => p.status?.containerStatuses?.[0]?.lastState?.terminated));
+    const pod = await waitFor('a terminated cart container', async () =>
+      (await core.listNamespacedPod({ namespace: 'shop', labelSelector: 'app=cart' })).items.find(
+        (p) => p.status?.containerStatuses?.[0]?.lastState?.terminated,
+      ),
+    );
     expect(pod.status!.containerStatuses![0]!.lastState!.terminated!.exitCode).toBe(2);
-    const logs = await core.readNamespacedPodLog({ namespace: 'shop', name: pod.metadata!.name!, previous: true, tailLines: 3 });
+    const logs = await core.readNamespacedPodLog({
+      namespace: 'shop',
+      name: pod.metadata!.name!,
+      previous: true,
+      tailLines: 3,
+    });
     expect(logs).toContain('cache.go:88');
     expect(logs.trim().split('\n')).toHaveLength(3);
-    const events = await core.listNamespacedEvent({ namespace: 'shop', fieldSelector: `involvedObject.name=${pod.metadata!.name}` });
+    const events = await core.listNamespacedEvent({
+      namespace: 'shop',
+      fieldSelector: `involvedObject.name=${pod.metadata!.name}`,
+    });
     expect(events.items.map((e) => e.reason)).toContain('BackOff');
   });
 
   it('dryRun=All returns the patched object without storing it or emitting watch events', async () => {
     const before = await apps.readNamespacedDeployment({ namespace: 'shop', name: 'catalog' });
     const seen: string[] = [];
-    const watch = await new Watch(kc).watch('/apis/apps/v1/namespaces/shop/deployments', { resourceVersion: before.metadata!.resourceVersion }, (type, obj) => seen.push(`${type}:${obj.metadata.name}:${obj.spec?.replicas}`), () => {});
-    const dry = await apps.patchNamespacedDeployment({ namespace: 'shop', name: 'catalog', body: { spec: { replicas: 5 } }, dryRun: 'All' }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    const watch = await new Watch(kc).watch(
+      '/apis/apps/v1/namespaces/shop/deployments',
+      { resourceVersion: before.metadata!.resourceVersion },
+      (type, obj) => seen.push(`${type}:${obj.metadata.name}:${obj.spec?.replicas}`),
+      () => {},
+    );
+    const dry = await apps.patchNamespacedDeployment(
+      { namespace: 'shop', name: 'catalog', body: { spec: { replicas: 5 } }, dryRun: 'All' },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     expect(dry.spec!.replicas).toBe(5);
     expect(dry.metadata!.generation).toBe(before.metadata!.generation! + 1);
     const after = await apps.readNamespacedDeployment({ namespace: 'shop', name: 'catalog' });
     expect(after.spec!.replicas).toBe(2);
     expect(after.metadata!.resourceVersion).toBe(before.metadata!.resourceVersion);
-    await apps.patchNamespacedDeployment({ namespace: 'shop', name: 'catalog', body: { spec: { replicas: 3 } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await apps.patchNamespacedDeployment(
+      { namespace: 'shop', name: 'catalog', body: { spec: { replicas: 3 } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     await waitFor('the watch event', () => seen.some((s) => s === 'MODIFIED:catalog:3'));
     expect(seen.some((s) => s.endsWith(':5'))).toBe(false);
     watch.abort();
@@ -63,10 +94,20 @@ describe('sandbox API through @kubernetes/client-node', () => {
       return x.status?.availableReplicas === 1 ? x : undefined;
     });
     const gen = d.metadata!.generation!;
-    const replaced = await apps.replaceNamespacedDeployment({ namespace: 'shop', name: 'redis', body: { ...d, spec: { ...d.spec!, minReadySeconds: 1 } } });
+    const replaced = await apps.replaceNamespacedDeployment({
+      namespace: 'shop',
+      name: 'redis',
+      body: { ...d, spec: { ...d.spec!, minReadySeconds: 1 } },
+    });
     expect(replaced.metadata!.generation).toBe(gen + 1);
     // The same body again carries the now-stale resourceVersion.
-    const conflict = await apps.replaceNamespacedDeployment({ namespace: 'shop', name: 'redis', body: { ...d, spec: { ...d.spec!, replicas: 2 } } }).catch((e) => e);
+    const conflict = await apps
+      .replaceNamespacedDeployment({
+        namespace: 'shop',
+        name: 'redis',
+        body: { ...d, spec: { ...d.spec!, replicas: 2 } },
+      })
+      .catch((e) => e);
     expect(conflict).toBeInstanceOf(ApiException);
     expect((conflict as ApiException<string>).code).toBe(409);
     const missing = await apps.readNamespacedDeployment({ namespace: 'shop', name: 'nope' }).catch((e) => e);
@@ -74,32 +115,83 @@ describe('sandbox API through @kubernetes/client-node', () => {
     expect(JSON.parse((missing as ApiException<string>).body).reason).toBe('NotFound');
     // A status write moves resourceVersion, never generation.
     const stored = sandbox.state.store.get(T.deployment, 'shop', 'redis')!;
-    const after = sandbox.state.store.update(T.deployment, { ...stored, status: { ...stored.status, observedGeneration: 99 } }, { statusOnly: true });
+    const after = sandbox.state.store.update(
+      T.deployment,
+      { ...stored, status: { ...stored.status, observedGeneration: 99 } },
+      { statusOnly: true },
+    );
     expect(after.metadata.generation).toBe(gen + 1);
     expect(after.metadata.resourceVersion).not.toBe(stored.metadata.resourceVersion);
   });
 
   it('answers malformed requests with the status a real API server gives, never a 500 or a hang', async () => {
     const cases: [string, string, number, string?, string?][] = [
-      ['PATCH', '/apis/apps/v1/namespaces/shop/deployments/cart', 400, '[{"op":"frob","path":"/x"}]', 'application/json-patch+json'],
-      ['PATCH', '/apis/apps/v1/namespaces/shop/deployments/cart', 400, '"text"', 'application/strategic-merge-patch+json'],
+      [
+        'PATCH',
+        '/apis/apps/v1/namespaces/shop/deployments/cart',
+        400,
+        '[{"op":"frob","path":"/x"}]',
+        'application/json-patch+json',
+      ],
+      [
+        'PATCH',
+        '/apis/apps/v1/namespaces/shop/deployments/cart',
+        400,
+        '"text"',
+        'application/strategic-merge-patch+json',
+      ],
       ['PATCH', '/apis/apps/v1/namespaces/shop/deployments/cart', 400, '{"spec":', 'application/merge-patch+json'],
-      ['PATCH', '/apis/apps/v1/namespaces/shop/deployments/cart/scale', 422, '{"spec":{"replicas":-3}}', 'application/merge-patch+json'],
-      ['PATCH', '/apis/apps/v1/namespaces/shop/deployments/cart?fieldManager=x', 400, '- a\n- b', 'application/apply-patch+yaml'],
-      ['PATCH', '/apis/apps/v1/namespaces/shop/deployments/cart', 422, 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: cart }\n', 'application/apply-patch+yaml'],
+      [
+        'PATCH',
+        '/apis/apps/v1/namespaces/shop/deployments/cart/scale',
+        422,
+        '{"spec":{"replicas":-3}}',
+        'application/merge-patch+json',
+      ],
+      [
+        'PATCH',
+        '/apis/apps/v1/namespaces/shop/deployments/cart?fieldManager=x',
+        400,
+        '- a\n- b',
+        'application/apply-patch+yaml',
+      ],
+      [
+        'PATCH',
+        '/apis/apps/v1/namespaces/shop/deployments/cart',
+        422,
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: cart }\n',
+        'application/apply-patch+yaml',
+      ],
       ['POST', '/api/v1/namespaces/shop/pods/nope/eviction', 404, '{}', 'application/json'],
       ['GET', '/api/v1/pods?watch=true&resourceVersion=abc', 400],
       ['GET', '/api/v1/pods?labelSelector=a%20in%20((', 400],
       ['GET', '/api/v1/pods?fieldSelector=nonsense', 400],
       ['GET', '/api/v1/pods?limit=2&continue=%25%25', 400],
       ['GET', '/api/v1/namespaces/shop/pods/x/exec', 404],
-      ['POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', 422, '{"kind":"SubjectAccessReview","spec":{}}', 'application/json'],
+      [
+        'POST',
+        '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+        422,
+        '{"kind":"SubjectAccessReview","spec":{}}',
+        'application/json',
+      ],
       ['DELETE', '/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods/x', 405],
-      ['PUT', '/api/v1/namespaces/shop/configmaps/x', 400, '{"kind":"Pod","metadata":{"name":"x"}}', 'application/json'],
+      [
+        'PUT',
+        '/api/v1/namespaces/shop/configmaps/x',
+        400,
+        '{"kind":"Pod","metadata":{"name":"x"}}',
+        'application/json',
+      ],
       ['POST', '/api/v1/namespaces/shop/pods', 415, 'k8s\u0000', 'application/vnd.kubernetes.protobuf'],
     ];
     for (const [method, path, status, body, ct] of cases) {
-      const r = await fetch(sandbox.url + path, { method, body, headers: ct ? { 'content-type': ct } : {}, signal: AbortSignal.timeout(3000) });
+      const r = await fetch(sandbox.url + path, {
+        method,
+        body,
+        headers: ct ? { 'content-type': ct } : {},
+        signal: AbortSignal.timeout(3000),
+      });
       const text = await r.text();
       const doc = (text ? JSON.parse(text) : { empty: path }) as { kind: string; code: number };
       expect([method, path, r.status], JSON.stringify(doc)).toEqual([method, path, status]);

@@ -18,7 +18,10 @@ describe('container timeline (the simulated kubelet)', () => {
     expect(first.lastTermination).toMatchObject({ exitCode: 1, reason: 'Error' });
     expect(first.restartCount).toBe(0);
     // after 2 s run + 10 s back-off it runs again, restart 1
-    expect(containerTimeline(b, undefined, start, at(13))).toMatchObject({ restartCount: 1, state: { running: expect.anything() } });
+    expect(containerTimeline(b, undefined, start, at(13))).toMatchObject({
+      restartCount: 1,
+      state: { running: expect.anything() },
+    });
     // an hour in: many restarts, capped back-off
     const later = containerTimeline(b, undefined, start, at(3600));
     expect(later.restartCount).toBeGreaterThan(10);
@@ -32,8 +35,12 @@ describe('container timeline (the simulated kubelet)', () => {
   });
 
   it('keeps a pull error waiting, ErrImagePull then ImagePullBackOff', () => {
-    expect(containerTimeline({ pullError: 'manifest unknown' }, undefined, start, at(1)).state).toEqual({ waiting: expect.objectContaining({ reason: 'ErrImagePull' }) });
-    expect(containerTimeline({ pullError: 'manifest unknown' }, undefined, start, at(30)).state).toEqual({ waiting: expect.objectContaining({ reason: 'ImagePullBackOff' }) });
+    expect(containerTimeline({ pullError: 'manifest unknown' }, undefined, start, at(1)).state).toEqual({
+      waiting: expect.objectContaining({ reason: 'ErrImagePull' }),
+    });
+    expect(containerTimeline({ pullError: 'manifest unknown' }, undefined, start, at(30)).state).toEqual({
+      waiting: expect.objectContaining({ reason: 'ImagePullBackOff' }),
+    });
   });
 
   it('parses memory quantities', () => {

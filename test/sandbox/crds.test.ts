@@ -20,7 +20,11 @@ describe('CustomResourceDefinitions make the sandbox serve new kinds', () => {
     dir = await mkdtemp(join(tmpdir(), 'claw-crd-'));
     // The custom resource comes before its CRD in the file: the loader must still serve it.
     const sample = await readFile(SAMPLE, 'utf8');
-    sandbox = await startSandbox({ stateYaml: `${sample}\n---\n${await readFile(CRD, 'utf8')}`, tickMs: 50, kubeconfigPath: join(dir, 'kubeconfig') });
+    sandbox = await startSandbox({
+      stateYaml: `${sample}\n---\n${await readFile(CRD, 'utf8')}`,
+      tickMs: 50,
+      kubeconfigPath: join(dir, 'kubeconfig'),
+    });
     env = { KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'cache') };
   });
   afterAll(async () => {
@@ -46,7 +50,9 @@ describe('CustomResourceDefinitions make the sandbox serve new kinds', () => {
     expect(out.code, out.out).toBe(0);
     expect(out.out).toMatch(/^NAME\s+SYNC STATUS\s+HEALTH STATUS\s+AGE\n/);
     expect(out.out).toMatch(/guestbook\s+Synced\s+Healthy\s+/);
-    expect((await kubectlAsync(['get', 'applications.argoproj.io', '-n', 'argocd', '-o', 'wide'], env)).out).toMatch(/REVISION\s+PROJECT\s+AGE\nguestbook\s+Synced\s+Healthy\s+53e28ff20cc530b9ada2173fbbd64d48338583ba\s+default\s+/);
+    expect((await kubectlAsync(['get', 'applications.argoproj.io', '-n', 'argocd', '-o', 'wide'], env)).out).toMatch(
+      /REVISION\s+PROJECT\s+AGE\nguestbook\s+Synced\s+Healthy\s+53e28ff20cc530b9ada2173fbbd64d48338583ba\s+default\s+/,
+    );
   });
 
   it('holds a finalized object in Terminating until its finalizer is removed, and drops the kind with its CRD', async () => {
@@ -55,7 +61,10 @@ describe('CustomResourceDefinitions make the sandbox serve new kinds', () => {
     const types = sandbox.state.types;
     const appType = types.findByKind('argoproj.io/v1alpha1', 'Application')!;
     const obj = sandbox.state.store.mustGet(appType, 'argocd', 'guestbook');
-    sandbox.state.store.update(appType, { ...obj, metadata: { ...obj.metadata, finalizers: ['resources-finalizer.argocd.argoproj.io'] } });
+    sandbox.state.store.update(appType, {
+      ...obj,
+      metadata: { ...obj.metadata, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+    });
     sandbox.state.store.delete(appType, 'argocd', 'guestbook');
     expect((await reader.read(ref)).metadata.deletionTimestamp).toBeDefined();
     const held = sandbox.state.store.mustGet(appType, 'argocd', 'guestbook');

@@ -41,7 +41,10 @@ describe('SandboxUser: bearer-token users the sandbox authenticates, with RBAC a
   afterAll(() => sandbox.stop());
 
   it('the kubeconfig names each user; SelfSubjectReview answers who the token is', async () => {
-    expect(await readerAs('sandbox-as-carol-example.com').whoAmI()).toEqual({ username: 'carol@example.com', groups: ['readers', 'system:authenticated'] });
+    expect(await readerAs('sandbox-as-carol-example.com').whoAmI()).toEqual({
+      username: 'carol@example.com',
+      groups: ['readers', 'system:authenticated'],
+    });
     expect(await readerAs('sandbox').whoAmI()).toMatchObject({ username: 'sandbox-admin' });
   });
 
@@ -49,6 +52,8 @@ describe('SandboxUser: bearer-token users the sandbox authenticates, with RBAC a
     const carol = readerAs('sandbox-as-carol-example.com');
     expect(await carol.listPods('shop')).toEqual([]);
     await expect(carol.listPods('default')).rejects.toMatchObject({ code: 403 });
-    await expect(readerAs('sandbox-as-carol-example.com', 'not-a-known-token').listPods('shop')).rejects.toMatchObject({ code: 401 });
+    await expect(readerAs('sandbox-as-carol-example.com', 'not-a-known-token').listPods('shop')).rejects.toMatchObject({
+      code: 401,
+    });
   });
 });

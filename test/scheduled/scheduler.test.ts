@@ -2,9 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
 import { Scheduler } from '../../src/scheduled/scheduler.ts';
-import { type StoreHandle, openStore } from '../../src/store/db.ts';
+import { openStore, type StoreHandle } from '../../src/store/db.ts';
 import { claimSlot, finishSlot, listSlots } from '../../src/store/scheduled-slots.ts';
-import { BACKENDS, TEST_SIGNING_KEY, type TestDb, openTestDb } from '../helpers/test-db.ts';
+import { BACKENDS, openTestDb, TEST_SIGNING_KEY, type TestDb } from '../helpers/test-db.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 describe.each(BACKENDS)('scheduled jobs run once per slot across replicas (%s)', (backend) => {
@@ -26,12 +26,24 @@ describe.each(BACKENDS)('scheduled jobs run once per slot across replicas (%s)',
     const logger = createLogger('silent');
     const replicas = ['replica-a', 'replica-b'].map((owner, i) => {
       const metrics = new Metrics();
-      const scheduler = new Scheduler({ db: i === 1 && second ? second.db : t.db, owner, logger, metrics, timezone: 'UTC' });
-      scheduler.start([{ name: 'tick', cron: '* * * * * *', run: async (slot) => {
-        runs.push({ owner, slot: slot.toISOString() });
-        await new Promise((r) => setTimeout(r, 50));
-        return undefined;
-      } }]);
+      const scheduler = new Scheduler({
+        db: i === 1 && second ? second.db : t.db,
+        owner,
+        logger,
+        metrics,
+        timezone: 'UTC',
+      });
+      scheduler.start([
+        {
+          name: 'tick',
+          cron: '* * * * * *',
+          run: async (slot) => {
+            runs.push({ owner, slot: slot.toISOString() });
+            await new Promise((r) => setTimeout(r, 50));
+            return undefined;
+          },
+        },
+      ]);
       return { scheduler, metrics };
     });
     await waitFor('four slots', () => new Set(runs.map((r) => r.slot)).size >= 4 || undefined, 15_000, 50);
@@ -45,9 +57,11 @@ describe.each(BACKENDS)('scheduled jobs run once per slot across replicas (%s)',
       expect(runs.find((x) => x.slot === new Date(r.slot).toISOString())?.owner).toBe(r.owner);
     }
     // Every slot either ran here or was seen to run on the other replica.
-    const counted = async (m: Metrics, result: string) => ((await m.scheduledJobs.get()).values.find((v) => v.labels.result === result)?.value ?? 0);
+    const counted = async (m: Metrics, result: string) =>
+      (await m.scheduledJobs.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
     const ran = (await counted(replicas[0]!.metrics, 'ran')) + (await counted(replicas[1]!.metrics, 'ran'));
-    const skipped = (await counted(replicas[0]!.metrics, 'other_replica')) + (await counted(replicas[1]!.metrics, 'other_replica'));
+    const skipped =
+      (await counted(replicas[0]!.metrics, 'other_replica')) + (await counted(replicas[1]!.metrics, 'other_replica'));
     expect(ran).toBe(slots.length);
     expect(skipped).toBeGreaterThanOrEqual(slots.length - 1);
   });

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { appendAudit, verifyAudit } from '../../src/audit/audit-log.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { appendRunEvents, listRunEvents } from '../../src/store/run-events.ts';
-import { RUNS_CHANNEL, claimRun, claimRuns, requeueExpired } from '../../src/store/run-queue.ts';
+import { claimRun, claimRuns, RUNS_CHANNEL, requeueExpired } from '../../src/store/run-queue.ts';
 import { cancelRun, finishRun, getRun, scheduleRetry } from '../../src/store/runs.ts';
-import { createTask } from '../../src/tasks/create-task.ts';
 import { firstDelivery, pruneSlackEvents } from '../../src/store/slack-events.ts';
-import { BACKENDS, type TestDb, openTestDb } from '../helpers/test-db.ts';
+import { createTask } from '../../src/tasks/create-task.ts';
+import { BACKENDS, openTestDb, type TestDb } from '../helpers/test-db.ts';
 
 describe.each(BACKENDS)('store on %s', (backend) => {
   let t: TestDb;
@@ -19,12 +19,21 @@ describe.each(BACKENDS)('store on %s', (backend) => {
 
   it('applies migrations once', async () => {
     expect(await migrate(t.db)).toEqual([]);
-    const tables = await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_name in ('tasks','runs','run_events','proposals','approvals','audit_log')`.execute(t.db);
+    const tables = await sql<{
+      n: number;
+    }>`select count(*)::int as n from information_schema.tables where table_name in ('tasks','runs','run_events','proposals','approvals','audit_log')`.execute(
+      t.db,
+    );
     expect(tables.rows[0]!.n).toBe(6);
   });
 
   it('creates a task with a queued run that exactly one claim takes', async () => {
-    const { task, run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:me', question: 'why?' });
+    const { task, run } = await createTask(t.db, {
+      kind: 'investigate',
+      source: 'cli',
+      requester: 'cli:me',
+      question: 'why?',
+    });
     expect(task.acceptance_criteria.length).toBeGreaterThan(0);
     expect(run.status).toBe('queued');
     const [a, b] = await Promise.all([claimRun(t.db, 'one', 30), claimRun(t.db, 'two', 30)]);
@@ -57,9 +66,24 @@ describe.each(BACKENDS)('store on %s', (backend) => {
 
   it('claims in batches within the global, per-cluster and per-channel limits, oldest first', async () => {
     const make = (cluster: string, channel: string | undefined) =>
-      createTask(t.db, { kind: 'investigate', source: 'slash', requester: 'U1', question: 'q', cluster, ...(channel ? { slack: { channel } } : {}) });
+      createTask(t.db, {
+        kind: 'investigate',
+        source: 'slash',
+        requester: 'U1',
+        question: 'q',
+        cluster,
+        ...(channel ? { slack: { channel } } : {}),
+      });
     const ids: string[] = [];
-    for (const [cluster, channel] of [['prod', 'C1'], ['prod', 'C1'], ['prod', 'C1'], ['prod', 'C2'], ['prod', undefined], ['staging', 'C3'], ['staging', 'C3']] as const) {
+    for (const [cluster, channel] of [
+      ['prod', 'C1'],
+      ['prod', 'C1'],
+      ['prod', 'C1'],
+      ['prod', 'C2'],
+      ['prod', undefined],
+      ['staging', 'C3'],
+      ['staging', 'C3'],
+    ] as const) {
       ids.push((await make(cluster, channel)).run.id);
     }
     const limits = { max: 10, global: 5, perCluster: 3, perChannel: 2 };
@@ -70,13 +94,20 @@ describe.each(BACKENDS)('store on %s', (backend) => {
     await finishRun(t.db, ids[0]!, 'a', { status: 'succeeded' });
     // One prod slot and one C1 slot freed: the oldest waiting prod run in C1 goes first.
     expect((await claimRuns(t.db, 'b', 30, limits)).map((r) => ids.indexOf(r.id))).toEqual([2]);
-    expect((await claimRuns(t.db, 'b', 30, { ...limits, max: 0 }))).toEqual([]);
+    expect(await claimRuns(t.db, 'b', 30, { ...limits, max: 0 })).toEqual([]);
   });
 
   it('does not claim a retried run before its back-off has passed', async () => {
     const { run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:me', question: 'q' });
     await claimRun(t.db, 'a', 30);
-    expect(await scheduleRetry(t.db, run.id, 'a', { notBefore: new Date(Date.now() + 400), worker: null, checkpoint: null, steps: 3 })).toBe(true);
+    expect(
+      await scheduleRetry(t.db, run.id, 'a', {
+        notBefore: new Date(Date.now() + 400),
+        worker: null,
+        checkpoint: null,
+        steps: 3,
+      }),
+    ).toBe(true);
     expect(await claimRun(t.db, 'a', 30)).toBeUndefined();
     await new Promise((r) => setTimeout(r, 450));
     expect(await claimRun(t.db, 'a', 30)).toMatchObject({ id: run.id, attempt: 2, steps: 3 });
@@ -104,14 +135,22 @@ describe.each(BACKENDS)('store on %s', (backend) => {
 
   it('keeps run events in order across batches', async () => {
     const { run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:me', question: 'q' });
-    await appendRunEvents(t.db, run.id, [{ type: 'step', data: { n: 1 } }, { type: 'step', data: { n: 2 } }]);
+    await appendRunEvents(t.db, run.id, [
+      { type: 'step', data: { n: 1 } },
+      { type: 'step', data: { n: 2 } },
+    ]);
     await appendRunEvents(t.db, run.id, [{ type: 'final', data: { n: 3 } }]);
     const events = await listRunEvents(t.db, run.id);
-    expect(events.map((e) => [e.seq, e.type, e.data.n])).toEqual([[1, 'step', 1], [2, 'step', 2], [3, 'final', 3]]);
+    expect(events.map((e) => [e.seq, e.type, e.data.n])).toEqual([
+      [1, 'step', 1],
+      [2, 'step', 2],
+      [3, 'final', 3],
+    ]);
   });
 
   it('hash-chains the audit log and detects tampering', async () => {
-    for (let i = 0; i < 5; i++) await appendAudit(t.db, { actor: 'U1', action: 'proposal.approve', subject: `prop_${i}`, data: { i } });
+    for (let i = 0; i < 5; i++)
+      await appendAudit(t.db, { actor: 'U1', action: 'proposal.approve', subject: `prop_${i}`, data: { i } });
     expect(await verifyAudit(t.db)).toMatchObject({ ok: true, entries: 5 });
     await sql`update audit_log set data = '{"i": 99}' where seq = (select min(seq) + 2 from audit_log)`.execute(t.db);
     const result = await verifyAudit(t.db);

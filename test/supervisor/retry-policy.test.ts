@@ -6,7 +6,12 @@ import type { Worker } from '../../src/workers/worker.ts';
 
 const worker = (id: string): Worker => ({ id, run: async () => ({ status: 'succeeded', summary: id }) });
 const chain = [worker('anthropic:claude'), worker('openai:gpt'), worker('hermes:h4'), worker('runbooks')];
-const entry = (w: string, outcome: RunHistoryEntry['outcome']): RunHistoryEntry => ({ attempt: 1, worker: w, at: '', outcome });
+const entry = (w: string, outcome: RunHistoryEntry['outcome']): RunHistoryEntry => ({
+  attempt: 1,
+  worker: w,
+  at: '',
+  outcome,
+});
 
 describe('retry policy', () => {
   it('backs off exponentially with jitter between half and all of the capped delay', () => {
@@ -21,10 +26,30 @@ describe('retry policy', () => {
 
   it('orders workers: the checkpoint holder first, then the chain minus failed workers and open breakers; runbooks always stay', () => {
     const ids = (ws: Worker[]) => ws.map((w) => w.id);
-    expect(ids(orderWorkers(chain, { worker: null, history: [] }, () => true))).toEqual(['anthropic:claude', 'openai:gpt', 'hermes:h4', 'runbooks']);
-    expect(ids(orderWorkers(chain, { worker: 'hermes:h4', history: [] }, () => true))).toEqual(['hermes:h4', 'anthropic:claude', 'openai:gpt', 'runbooks']);
-    expect(ids(orderWorkers(chain, { worker: null, history: [entry('anthropic:claude', 'stalled'), entry('openai:gpt', 'started')] }, () => true))).toEqual(['openai:gpt', 'hermes:h4', 'runbooks']);
-    expect(ids(orderWorkers(chain, { worker: null, history: [entry('runbooks', 'error')] }, (id) => id !== 'openai:gpt'))).toEqual(['anthropic:claude', 'hermes:h4', 'runbooks']);
+    expect(ids(orderWorkers(chain, { worker: null, history: [] }, () => true))).toEqual([
+      'anthropic:claude',
+      'openai:gpt',
+      'hermes:h4',
+      'runbooks',
+    ]);
+    expect(ids(orderWorkers(chain, { worker: 'hermes:h4', history: [] }, () => true))).toEqual([
+      'hermes:h4',
+      'anthropic:claude',
+      'openai:gpt',
+      'runbooks',
+    ]);
+    expect(
+      ids(
+        orderWorkers(
+          chain,
+          { worker: null, history: [entry('anthropic:claude', 'stalled'), entry('openai:gpt', 'started')] },
+          () => true,
+        ),
+      ),
+    ).toEqual(['openai:gpt', 'hermes:h4', 'runbooks']);
+    expect(
+      ids(orderWorkers(chain, { worker: null, history: [entry('runbooks', 'error')] }, (id) => id !== 'openai:gpt')),
+    ).toEqual(['anthropic:claude', 'hermes:h4', 'runbooks']);
   });
 
   it('moves a transcript between models but never into or out of the runbooks', () => {

@@ -1,18 +1,18 @@
-import { type Server, createServer } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
-import { startSandbox } from '../../src/sandbox/start-sandbox.ts';
-import type { RunSink } from '../../src/supervisor/run-sink.ts';
-import { sandboxKubeconfig } from '../../src/sandbox/kubeconfig.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { sandboxKubeconfig } from '../../src/sandbox/kubeconfig.ts';
+import { startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { listRunEvents } from '../../src/store/run-events.ts';
 import { getRun } from '../../src/store/runs.ts';
+import type { RunSink } from '../../src/supervisor/run-sink.ts';
 import { Supervisor } from '../../src/supervisor/supervisor.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
 import { kubeConfigOf, testConfig } from '../helpers/proposal-fixture.ts';
-import { type TestDb, openTestDb } from '../helpers/test-db.ts';
+import { openTestDb, type TestDb } from '../helpers/test-db.ts';
 
 describe('supervisor', () => {
   let t: TestDb;
@@ -33,8 +33,20 @@ describe('supervisor', () => {
   });
 
   it('kills a hung run at its hard timeout and records why', async () => {
-    const supervisor = new Supervisor({ db: t.db, config: testConfig(['U0A']), logger: createLogger('silent'), kubeConfigFor: () => kc, sinks: [] });
-    const { run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:me', question: 'anything', timeoutSeconds: 1 });
+    const supervisor = new Supervisor({
+      db: t.db,
+      config: testConfig(['U0A']),
+      logger: createLogger('silent'),
+      kubeConfigFor: () => kc,
+      sinks: [],
+    });
+    const { run } = await createTask(t.db, {
+      kind: 'investigate',
+      source: 'cli',
+      requester: 'cli:me',
+      question: 'anything',
+      timeoutSeconds: 1,
+    });
     const started = Date.now();
     expect(await supervisor.runOnce()).toBe(true);
     expect(Date.now() - started).toBeLessThan(5000);
@@ -59,10 +71,23 @@ describe('supervisor', () => {
         },
       };
       // A library error quoting a credential, from code that was never handed the run's ids.
-      const broken: RunSink = { onEvent: () => Promise.reject(new Error('slack is down (token xoxb-1111111111-2222222222-abcdefabcdef)')) };
+      const broken: RunSink = {
+        onEvent: () => Promise.reject(new Error('slack is down (token xoxb-1111111111-2222222222-abcdefabcdef)')),
+      };
       const lines: string[] = [];
-      const supervisor = new Supervisor({ db: t.db, config: testConfig(['U0A']), logger: createLogger('info', {}, { write: (l) => void lines.push(l) }), kubeConfigFor: () => kubeConfigOf(sandbox), sinks: [broken, recorder] });
-      const { run } = await createTask(t.db, { kind: 'investigate', source: 'cli', requester: 'cli:me', question: 'checkout' });
+      const supervisor = new Supervisor({
+        db: t.db,
+        config: testConfig(['U0A']),
+        logger: createLogger('info', {}, { write: (l) => void lines.push(l) }),
+        kubeConfigFor: () => kubeConfigOf(sandbox),
+        sinks: [broken, recorder],
+      });
+      const { run } = await createTask(t.db, {
+        kind: 'investigate',
+        source: 'cli',
+        requester: 'cli:me',
+        question: 'checkout',
+      });
       await supervisor.runOnce();
       expect((await getRun(t.db, run.id))!.status).toBe('awaiting_approval');
       expect(seen.length).toBeGreaterThan(5);
@@ -81,7 +106,13 @@ describe('supervisor', () => {
   });
 
   it('has nothing to do when no run is queued', async () => {
-    const supervisor = new Supervisor({ db: t.db, config: testConfig(['U0A']), logger: createLogger('silent'), kubeConfigFor: () => kc, sinks: [] });
+    const supervisor = new Supervisor({
+      db: t.db,
+      config: testConfig(['U0A']),
+      logger: createLogger('silent'),
+      kubeConfigFor: () => kc,
+      sinks: [],
+    });
     expect(await supervisor.runOnce()).toBe(false);
   });
 });

@@ -9,7 +9,10 @@ describe('claw serve with nothing configured', () => {
   let app: RunningServer;
   beforeAll(async () => {
     const dir = await mkdtemp(join(tmpdir(), 'claw-serve-'));
-    app = await startServer(loadConfig({ PORT: '0', KUBECONFIG: join(dir, 'missing-kubeconfig'), LOG_LEVEL: 'silent' }, dir), { memoryStore: true });
+    app = await startServer(
+      loadConfig({ PORT: '0', KUBECONFIG: join(dir, 'missing-kubeconfig'), LOG_LEVEL: 'silent' }, dir),
+      { memoryStore: true },
+    );
   });
   afterAll(() => app.stop());
 

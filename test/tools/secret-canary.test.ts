@@ -7,7 +7,7 @@ import type { ReadTool, ToolContext } from '../../src/tools/define-tool.ts';
 import { TOOLS } from '../../src/tools/registry.ts';
 import { renderForModel, runReadTool } from '../../src/tools/run-read-tool.ts';
 import { kubeConfigOf, makeProposal, testConfig } from '../helpers/proposal-fixture.ts';
-import { type TestDb, openTestDb } from '../helpers/test-db.ts';
+import { openTestDb, type TestDb } from '../helpers/test-db.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 // A value that looks like nothing in particular: only knowing it is a Secret's value can hide it.
@@ -86,7 +86,12 @@ const INPUTS: Record<string, (pod: string) => Record<string, unknown>> = {
   list_network_policies: () => ({ namespace: 'billing' }),
   list_storage: () => ({ namespace: 'billing' }),
   list_config: () => ({ namespace: 'billing' }),
-  can_i: () => ({ user: 'system:serviceaccount:billing:default', verb: 'get', resource: 'secrets', namespace: 'billing' }),
+  can_i: () => ({
+    user: 'system:serviceaccount:billing:default',
+    verb: 'get',
+    resource: 'secrets',
+    namespace: 'billing',
+  }),
   who_can: () => ({ verb: 'get', resource: 'secrets', namespace: 'billing' }),
   list_hpas: () => ({ namespace: 'billing' }),
   list_namespaces: () => ({ namespace: 'billing' }),
@@ -111,7 +116,12 @@ describe('a planted Secret value never leaves through any tool', () => {
   it('covers every read tool and none of them outputs the value, raw or base64', async () => {
     const reads = TOOLS.filter((x): x is ReadTool => x.effect === 'read');
     expect(reads.map((x) => x.name).sort()).toEqual(Object.keys(INPUTS).sort());
-    const pod = await waitFor('the crashed pod', () => sandbox.state.store.list(T.pod, 'billing').find((p) => p.status?.containerStatuses?.[0]?.lastState?.terminated)?.metadata.name);
+    const pod = await waitFor(
+      'the crashed pod',
+      () =>
+        sandbox.state.store.list(T.pod, 'billing').find((p) => p.status?.containerStatuses?.[0]?.lastState?.terminated)
+          ?.metadata.name,
+    );
     for (const tool of reads) {
       const out = await runReadTool(tool, ctx, INPUTS[tool.name]!(pod));
       const text = renderForModel(out);
@@ -119,21 +129,31 @@ describe('a planted Secret value never leaves through any tool', () => {
       expect(text, tool.name).not.toContain(B64);
       expect(text.length, tool.name).toBeGreaterThan(60);
     }
-    const logs = renderForModel(await runReadTool(reads.find((x) => x.name === 'pod_logs')!, ctx, INPUTS.pod_logs!(pod)));
+    const logs = renderForModel(
+      await runReadTool(reads.find((x) => x.name === 'pod_logs')!, ctx, INPUTS.pod_logs!(pod)),
+    );
     expect(logs).toContain('loaded key [redacted secret value] from /etc/creds');
     expect(logs).toContain('fatal: upstream returned 401');
     const config = await runReadTool(reads.find((x) => x.name === 'list_config')!, ctx, INPUTS.list_config!(pod));
-    expect(config.data).toMatchObject({ secrets: [{ name: 'billing-credentials', type: 'Opaque', keys: ['api-key', 'username'] }] });
+    expect(config.data).toMatchObject({
+      secrets: [{ name: 'billing-credentials', type: 'Opaque', keys: ['api-key', 'username'] }],
+    });
   });
 
   it('marks tool output as untrusted data for a model', async () => {
-    const out = renderForModel(await runReadTool(TOOLS.find((x) => x.name === 'list_services') as ReadTool, ctx, { namespace: 'billing' }));
+    const out = renderForModel(
+      await runReadTool(TOOLS.find((x) => x.name === 'list_services') as ReadTool, ctx, { namespace: 'billing' }),
+    );
     expect(out).toMatch(/^<cluster-data tool="list_services" cluster="[^"]+" trust="untrusted">\n/);
     expect(out.endsWith('\n</cluster-data>')).toBe(true);
   });
 
   it('keeps the value out of a proposal diff, even when it sits in a pod template as a literal', async () => {
-    const { proposal } = await makeProposal(t.db, sandbox, testConfig(['U0APPROVER1']), 'set_image', { namespace: 'billing', name: 'invoicer', image: 'registry.example.com/billing/invoicer:2.1' });
+    const { proposal } = await makeProposal(t.db, sandbox, testConfig(['U0APPROVER1']), 'set_image', {
+      namespace: 'billing',
+      name: 'invoicer',
+      image: 'registry.example.com/billing/invoicer:2.1',
+    });
     expect(proposal.diff).toContain('+          image: registry.example.com/billing/invoicer:2.1');
     expect(proposal.diff).not.toContain(CANARY);
     expect(JSON.stringify(proposal)).not.toContain(B64);

@@ -1,6 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,7 +45,10 @@ describe('volume usage without kubelet API access', () => {
     return new KubeReader(kc);
   };
   beforeAll(async () => {
-    const state = await readFile(join(import.meta.dirname, '..', '..', 'scenarios', 'alert-volume-filling', 'cluster.yaml'), 'utf8');
+    const state = await readFile(
+      join(import.meta.dirname, '..', '..', 'scenarios', 'alert-volume-filling', 'cluster.yaml'),
+      'utf8',
+    );
     sandbox = await startSandbox({ stateYaml: `${state}\n${CLAW_USER}`, tickMs: 50, warmupSeconds: 30 });
     // A Prometheus that answers the kubelet volume metrics the way its HTTP API does.
     const queries: string[] = [];
@@ -54,10 +57,27 @@ describe('volume usage without kubelet API access', () => {
       queries.push(q);
       const value = q.includes('used_bytes') ? String(10035 * 1024 * 1024) : String(10 * 1024 ** 3);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: { namespace: 'payments', persistentvolumeclaim: 'data-postgres-0' }, value: [Date.now() / 1000, value] }] } }));
+      res.end(
+        JSON.stringify({
+          status: 'success',
+          data: {
+            resultType: 'vector',
+            result: [
+              {
+                metric: { namespace: 'payments', persistentvolumeclaim: 'data-postgres-0' },
+                value: [Date.now() / 1000, value],
+              },
+            ],
+          },
+        }),
+      );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    prometheus = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close(), queries };
+    prometheus = {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => server.close(),
+      queries,
+    };
   });
   afterAll(async () => {
     await sandbox?.stop();
@@ -68,13 +88,24 @@ describe('volume usage without kubelet API access', () => {
     const out = await runReadTool(findProblems, { reader: reader(), now: () => new Date() }, {});
     const data = out.data as { problems: { category: string }[]; unavailable?: string[] };
     expect(data.problems.map((p) => p.category)).not.toContain('volume_filling');
-    expect(data.unavailable).toEqual([expect.stringMatching(/^volume usage unavailable on .*no permission to read the kubelet stats \(nodes\/proxy\)/)]);
+    expect(data.unavailable).toEqual([
+      expect.stringMatching(/^volume usage unavailable on .*no permission to read the kubelet stats \(nodes\/proxy\)/),
+    ]);
   });
 
   it('with prometheus.url, the filling volume is found from the kubelet volume metrics', async () => {
-    const out = await runReadTool(findProblems, { reader: reader(), now: () => new Date(), prometheus: new PrometheusClient(prometheus.url) }, {});
+    const out = await runReadTool(
+      findProblems,
+      { reader: reader(), now: () => new Date(), prometheus: new PrometheusClient(prometheus.url) },
+      {},
+    );
     const data = out.data as { problems: { category: string; object: { name: string } }[]; unavailable?: string[] };
-    expect(data.problems).toContainEqual(expect.objectContaining({ category: 'volume_filling', object: expect.objectContaining({ name: 'data-postgres-0' }) }));
+    expect(data.problems).toContainEqual(
+      expect.objectContaining({
+        category: 'volume_filling',
+        object: expect.objectContaining({ name: 'data-postgres-0' }),
+      }),
+    );
     expect(data.unavailable).toBeUndefined();
     expect(prometheus.queries).toContain('max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes)');
   });

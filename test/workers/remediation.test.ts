@@ -2,46 +2,102 @@ import { describe, expect, it } from 'vitest';
 import type { Problem } from '../../src/analyzers/snapshot.ts';
 import { chooseRemediation } from '../../src/workers/runbooks/remediation.ts';
 
-const problem = (category: Problem['category'], facts: Record<string, unknown>, object: Problem['object'] = { kind: 'Deployment', namespace: 'shop', name: 'cart' }): Problem => ({ category, severity: 3, object, summary: '', evidence: [], facts });
+const problem = (
+  category: Problem['category'],
+  facts: Record<string, unknown>,
+  object: Problem['object'] = { kind: 'Deployment', namespace: 'shop', name: 'cart' },
+): Problem => ({ category, severity: 3, object, summary: '', evidence: [], facts });
 
 describe('choosing the remediation', () => {
   const newRevision = { failureIsNewRevision: true, currentRevision: 2, previousRevision: 1, previousAvailable: 2 };
 
   it('rolls back only when the failure came with the current revision and an older one was healthy', () => {
-    expect(chooseRemediation(problem('crash_loop', newRevision))).toMatchObject({ tool: 'rollout_undo', input: { toRevision: 1 } });
-    expect(chooseRemediation(problem('crash_loop', { ...newRevision, failureIsNewRevision: false }))).toMatchObject({ tool: 'rollout_restart' });
-    expect(chooseRemediation(problem('image_pull', { failureIsNewRevision: false, image: 'x:1' }))).toMatchObject({ escalate: expect.stringContaining('x:1') });
+    expect(chooseRemediation(problem('crash_loop', newRevision))).toMatchObject({
+      tool: 'rollout_undo',
+      input: { toRevision: 1 },
+    });
+    expect(chooseRemediation(problem('crash_loop', { ...newRevision, failureIsNewRevision: false }))).toMatchObject({
+      tool: 'rollout_restart',
+    });
+    expect(chooseRemediation(problem('image_pull', { failureIsNewRevision: false, image: 'x:1' }))).toMatchObject({
+      escalate: expect.stringContaining('x:1'),
+    });
     expect(chooseRemediation(problem('config_missing', newRevision))).toMatchObject({ tool: 'rollout_undo' });
   });
 
   it('doubles the memory limit of an OOMKilled container, and escalates when there is no limit', () => {
-    expect(chooseRemediation(problem('oom_killed', { container: 'cart', limits: { memory: '256Mi' } }))).toMatchObject({ tool: 'set_resources', input: { container: 'cart', limits: { memory: '512Mi' } } });
-    expect(chooseRemediation(problem('oom_killed', { container: 'cart', limits: { memory: '1Gi' } }))).toMatchObject({ input: { limits: { memory: '2Gi' } } });
+    expect(chooseRemediation(problem('oom_killed', { container: 'cart', limits: { memory: '256Mi' } }))).toMatchObject({
+      tool: 'set_resources',
+      input: { container: 'cart', limits: { memory: '512Mi' } },
+    });
+    expect(chooseRemediation(problem('oom_killed', { container: 'cart', limits: { memory: '1Gi' } }))).toMatchObject({
+      input: { limits: { memory: '2Gi' } },
+    });
     expect(chooseRemediation(problem('oom_killed', { container: 'cart', limits: {} }))).toHaveProperty('escalate');
   });
 
   it('patches a Service selector to the closest pod labels, removing keys the pods do not have', () => {
-    const r = chooseRemediation(problem('service_no_endpoints', { selector: { app: 'kart', tier: 'web' }, suggested: { app: 'cart' } }, { kind: 'Service', namespace: 'shop', name: 'cart' }));
-    expect(r).toMatchObject({ tool: 'patch', input: { kind: 'Service', patchType: 'merge', patch: { spec: { selector: { app: 'cart', tier: null } } } } });
+    const r = chooseRemediation(
+      problem(
+        'service_no_endpoints',
+        { selector: { app: 'kart', tier: 'web' }, suggested: { app: 'cart' } },
+        { kind: 'Service', namespace: 'shop', name: 'cart' },
+      ),
+    );
+    expect(r).toMatchObject({
+      tool: 'patch',
+      input: { kind: 'Service', patchType: 'merge', patch: { spec: { selector: { app: 'cart', tier: null } } } },
+    });
   });
 
   it('uncordons a Ready cordoned node when cordoning is why pods cannot schedule', () => {
     const f = { nodesTotal: 2, nodesCordoned: 2, cordonedReadyNodes: ['b'] };
-    expect(chooseRemediation(problem('unschedulable_placement', f))).toMatchObject({ tool: 'uncordon', input: { node: 'b' } });
-    expect(chooseRemediation(problem('unschedulable_placement', { ...f, cordonedReadyNodes: [] }))).toHaveProperty('escalate');
+    expect(chooseRemediation(problem('unschedulable_placement', f))).toMatchObject({
+      tool: 'uncordon',
+      input: { node: 'b' },
+    });
+    expect(chooseRemediation(problem('unschedulable_placement', { ...f, cordonedReadyNodes: [] }))).toHaveProperty(
+      'escalate',
+    );
   });
 
   it('points a probe at the only declared port, and drains a NotReady node with stranded pods', () => {
-    const workload = { containers: [{ name: 'api', ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: 'http /healthz port 8081, delay 0s, every 5s, 3 failures' }] };
-    expect(chooseRemediation(problem('probe_failure', { container: 'api' }), { workload })).toMatchObject({ tool: 'patch', input: { patch: { spec: { template: { spec: { containers: [{ name: 'api', readinessProbe: { httpGet: { port: 8080 } } }] } } } } } });
-    expect(chooseRemediation(problem('node_not_ready', { stranded: 3 }, { kind: 'Node', name: 'n1' }))).toMatchObject({ tool: 'drain', input: { node: 'n1' } });
+    const workload = {
+      containers: [
+        {
+          name: 'api',
+          ports: [{ name: 'http', containerPort: 8080 }],
+          readinessProbe: 'http /healthz port 8081, delay 0s, every 5s, 3 failures',
+        },
+      ],
+    };
+    expect(chooseRemediation(problem('probe_failure', { container: 'api' }), { workload })).toMatchObject({
+      tool: 'patch',
+      input: {
+        patch: {
+          spec: { template: { spec: { containers: [{ name: 'api', readinessProbe: { httpGet: { port: 8080 } } }] } } },
+        },
+      },
+    });
+    expect(chooseRemediation(problem('node_not_ready', { stranded: 3 }, { kind: 'Node', name: 'n1' }))).toMatchObject({
+      tool: 'drain',
+      input: { node: 'n1' },
+    });
     expect(chooseRemediation(problem('job_failed', {}))).toHaveProperty('escalate');
   });
 
   it('doubles a throttled CPU limit and a filling, expandable claim; escalates a claim that cannot grow', () => {
-    expect(chooseRemediation(problem('cpu_throttling', { container: 'api', limits: { cpu: '500m' }, usedMillis: 500 }))).toMatchObject({ tool: 'set_resources', input: { limits: { cpu: '1' } } });
+    expect(
+      chooseRemediation(problem('cpu_throttling', { container: 'api', limits: { cpu: '500m' }, usedMillis: 500 })),
+    ).toMatchObject({ tool: 'set_resources', input: { limits: { cpu: '1' } } });
     const pvc = { kind: 'PersistentVolumeClaim', namespace: 'data', name: 'data-postgres-0' };
-    expect(chooseRemediation(problem('volume_filling', { expandable: true, capacityBytes: 10 * 2 ** 30, usedBytes: 9.8 * 2 ** 30 }, pvc))).toMatchObject({ tool: 'expand_pvc', input: { size: '20Gi', name: 'data-postgres-0' } });
-    expect(chooseRemediation(problem('volume_filling', { expandable: false, capacityBytes: 1, usedBytes: 1 }, pvc))).toHaveProperty('escalate');
+    expect(
+      chooseRemediation(
+        problem('volume_filling', { expandable: true, capacityBytes: 10 * 2 ** 30, usedBytes: 9.8 * 2 ** 30 }, pvc),
+      ),
+    ).toMatchObject({ tool: 'expand_pvc', input: { size: '20Gi', name: 'data-postgres-0' } });
+    expect(
+      chooseRemediation(problem('volume_filling', { expandable: false, capacityBytes: 1, usedBytes: 1 }, pvc)),
+    ).toHaveProperty('escalate');
   });
 });

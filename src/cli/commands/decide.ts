@@ -1,10 +1,10 @@
 import { decide } from '../../approvals/decide.ts';
 import { executeProposal } from '../../approvals/execute.ts';
 import { loadConfig } from '../../config.ts';
-import { type Command, UsageError, parse } from '../command.ts';
-import { runtimeForCli } from '../cli-runtime.ts';
-import { driveRun } from '../drive-run.ts';
 import { cliIdentity } from '../cli-identity.ts';
+import { runtimeForCli } from '../cli-runtime.ts';
+import { type Command, parse, UsageError } from '../command.ts';
+import { driveRun } from '../drive-run.ts';
 
 async function decideFromCli(argv: string[], decision: 'approve' | 'reject'): Promise<number> {
   const { values, positionals } = parse(argv, { as: { type: 'string' }, reason: { type: 'string' } });
@@ -12,12 +12,23 @@ async function decideFromCli(argv: string[], decision: 'approve' | 'reject'): Pr
   if (!proposalId) throw new UsageError('PROPOSAL is required');
   if (decision === 'reject' && !values.reason?.trim()) throw new UsageError('--reason is required to reject');
   const config = loadConfig();
-  if (!config.databaseUrl && !values.as) throw new UsageError('--as USER is required (the Slack user ID of the approver)');
+  if (!config.databaseUrl && !values.as)
+    throw new UsageError('--as USER is required (the Slack user ID of the approver)');
   const rt = await runtimeForCli(config);
   try {
     const db = rt.store.db;
     const me = await cliIdentity(rt, config, { as: values.as, needApprover: true });
-    const result = await decide({ db, config }, { proposalId, actor: me.actor, decision, reason: values.reason, requireReason: decision === 'reject', via: me.via });
+    const result = await decide(
+      { db, config },
+      {
+        proposalId,
+        actor: me.actor,
+        decision,
+        reason: values.reason,
+        requireReason: decision === 'reject',
+        via: me.via,
+      },
+    );
     if (!result.ok) {
       process.stderr.write(`claw ${decision}: refused: ${result.message.replace(/<@([A-Z0-9]+)>/g, '$1')}\n`);
       return 1;
@@ -32,7 +43,11 @@ async function decideFromCli(argv: string[], decision: 'approve' | 'reject'): Pr
       return 0;
     }
     // Same executor as Slack's path; whoever wins approved → executing applies it, once.
-    const exec = await executeProposal({ db, config: rt.config, kubeConfigFor: rt.kubeConfigFor }, proposalId, `cli:${me.actor}`);
+    const exec = await executeProposal(
+      { db, config: rt.config, kubeConfigFor: rt.kubeConfigFor },
+      proposalId,
+      `cli:${me.actor}`,
+    );
     // The embedded store serves this process only, so finish the run here; on PostgreSQL the
     // serving replicas' supervisors pick it up and report in its Slack thread.
     if (rt.store.kind === 'pglite') await driveRun(rt.supervisor, db, result.proposal.run_id);

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
-import { decide } from '../../approvals/decide.ts';
 import { rolloutStatus } from '../../analyzers/rollout.ts';
+import { decide } from '../../approvals/decide.ts';
 import { KubeReader } from '../../cluster/kube-reader.ts';
 import { type Config, loadConfig } from '../../config.ts';
 import { startSandbox } from '../../sandbox/start-sandbox.ts';
@@ -15,7 +15,14 @@ import { type Command, parse } from '../command.ts';
 import { driveRun } from '../drive-run.ts';
 import { style } from '../terminal-sink.ts';
 
-export const DEMO_SEED = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sandbox', 'seeds', 'demo-incident.yaml');
+export const DEMO_SEED = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'sandbox',
+  'seeds',
+  'demo-incident.yaml',
+);
 export const DEMO_APPROVER = 'U0CLAWDEMO';
 const QUESTION = 'checkout is failing since the 1.4.2 release, what is wrong?';
 
@@ -24,21 +31,40 @@ export const demoCommand: Command = {
   usage: 'demo [--yes]',
   summary: 'the whole loop on a simulated cluster with a seeded incident; --yes approves as the demo approver',
   async run(argv) {
-    const { values } = parse(argv, { yes: { type: 'boolean', short: 'y', default: false }, verbose: { type: 'boolean', short: 'v', default: false } }, false);
+    const { values } = parse(
+      argv,
+      {
+        yes: { type: 'boolean', short: 'y', default: false },
+        verbose: { type: 'boolean', short: 'v', default: false },
+      },
+      false,
+    );
     const out = process.stderr;
     const dir = await mkdtemp(join(tmpdir(), 'claw-demo-'));
     const kubeconfigPath = join(dir, 'kubeconfig');
     const sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), kubeconfigPath });
-    out.write(`${style.bold('ClusterClaw demo')} — simulated cluster at ${sandbox.url} (kubeconfig ${kubeconfigPath})\n`);
+    out.write(
+      `${style.bold('ClusterClaw demo')} — simulated cluster at ${sandbox.url} (kubeconfig ${kubeconfigPath})\n`,
+    );
     out.write(style.dim(`Seeded incident: shop/cart release 1.4.2 crashes on start; 1.4.1 was healthy.\n\n`));
     // The demo is the product on a simulated cluster: same config, plus the sandbox and a demo approver.
     const base = loadConfig();
-    const config: Config = { ...base, kubeconfig: kubeconfigPath, approvals: { ...base.approvals, approvers: [...base.approvals.approvers, DEMO_APPROVER] } };
+    const config: Config = {
+      ...base,
+      kubeconfig: kubeconfigPath,
+      approvals: { ...base.approvals, approvers: [...base.approvals.approvers, DEMO_APPROVER] },
+    };
     const rt = await runtimeForCli(config, { verbose: values.verbose });
     try {
       await new Promise((r) => setTimeout(r, 1500)); // let the crash loop show itself (first exit after 1 s)
       out.write(`${style.bold('$')} claw investigate "${QUESTION}"\n`);
-      const { run } = await createTask(rt.store.db, { kind: 'investigate', source: 'cli', requester: `cli:${config.osUser}`, question: QUESTION, timeoutSeconds: config.runs.timeoutSeconds });
+      const { run } = await createTask(rt.store.db, {
+        kind: 'investigate',
+        source: 'cli',
+        requester: `cli:${config.osUser}`,
+        question: QUESTION,
+        timeoutSeconds: config.runs.timeoutSeconds,
+      });
       let done = await driveRun(rt.supervisor, rt.store.db, run.id);
       const report = await buildReport(rt.store.db, run.id);
       const proposal = report.proposals.find((p) => p.status === 'pending');
@@ -47,15 +73,28 @@ export const demoCommand: Command = {
         return 1;
       }
       out.write(`\n${style.bold('Proposal')} ${proposal.id} — ${proposal.summary}\n`);
-      out.write(`risk ${proposal.risk} · expires ${proposal.expiresAt} · artifact ${proposal.artifactHash.slice(0, 16)}…\n`);
+      out.write(
+        `risk ${proposal.risk} · expires ${proposal.expiresAt} · artifact ${proposal.artifactHash.slice(0, 16)}…\n`,
+      );
       out.write(`${colorDiff(proposal.dryRun.diff)}\n\n`);
       if (!values.yes && !(await confirm(`Approve as ${DEMO_APPROVER}? [y/N] `))) {
-        await decide({ db: rt.store.db, config }, { proposalId: proposal.id, actor: DEMO_APPROVER, decision: 'reject', reason: 'declined in the demo' });
+        await decide(
+          { db: rt.store.db, config },
+          { proposalId: proposal.id, actor: DEMO_APPROVER, decision: 'reject', reason: 'declined in the demo' },
+        );
         await driveRun(rt.supervisor, rt.store.db, run.id);
         out.write('Rejected: no change was made.\n');
         return 0;
       }
-      const decision = await decide({ db: rt.store.db, config }, { proposalId: proposal.id, actor: DEMO_APPROVER, decision: 'approve', reason: values.yes ? 'demo --yes' : 'approved at the demo prompt' });
+      const decision = await decide(
+        { db: rt.store.db, config },
+        {
+          proposalId: proposal.id,
+          actor: DEMO_APPROVER,
+          decision: 'approve',
+          reason: values.yes ? 'demo --yes' : 'approved at the demo prompt',
+        },
+      );
       if (!decision.ok) {
         out.write(`${style.red('approval refused:')} ${decision.message}\n`);
         return 1;
@@ -64,7 +103,9 @@ export const demoCommand: Command = {
       done = await driveRun(rt.supervisor, rt.store.db, run.id);
       const d = await new KubeReader(rt.kubeConfigFor('default')).readDeployment('shop', 'cart');
       const verdict = rolloutStatus(d);
-      out.write(`\n${style.bold('Summary')}\n${done.summary}\n${style.dim(`kubectl rollout status: ${verdict.message}`)}\nrun ${done.id}: ${done.status}\n`);
+      out.write(
+        `\n${style.bold('Summary')}\n${done.summary}\n${style.dim(`kubectl rollout status: ${verdict.message}`)}\nrun ${done.id}: ${done.status}\n`,
+      );
       return done.status === 'succeeded' && verdict.done ? 0 : 1;
     } finally {
       await rt.close();
@@ -88,5 +129,8 @@ async function confirm(prompt: string): Promise<boolean> {
 }
 
 function colorDiff(diff: string): string {
-  return diff.split('\n').map((l) => (l.startsWith('+') ? style.green(l) : l.startsWith('-') ? style.red(l) : style.dim(l))).join('\n');
+  return diff
+    .split('\n')
+    .map((l) => (l.startsWith('+') ? style.green(l) : l.startsWith('-') ? style.red(l) : style.dim(l)))
+    .join('\n');
 }

@@ -1,7 +1,7 @@
 import { loadConfig } from '../../config.ts';
-import { type ScenarioResult, runScenario } from '../../eval/run-scenario.ts';
-import { ScenarioError, loadScenarios } from '../../eval/scenario.ts';
-import { type Command, UsageError, parse } from '../command.ts';
+import { runScenario, type ScenarioResult } from '../../eval/run-scenario.ts';
+import { loadScenarios, ScenarioError } from '../../eval/scenario.ts';
+import { type Command, parse, UsageError } from '../command.ts';
 
 const COLUMNS = ['category', 'object', 'mentions', 'proposal', 'forbid', 'healthyAfter'] as const;
 
@@ -25,14 +25,22 @@ export const evalCommand: Command = {
     for (const s of scenarios) {
       const r = await runScenario(s, config);
       results.push(r);
-      if (!values.json) process.stderr.write(`${r.error ? 'ERROR' : r.checks.every((c) => c.pass) ? 'pass ' : 'FAIL '} ${s.name} (${r.seconds}s)\n`);
+      if (!values.json)
+        process.stderr.write(
+          `${r.error ? 'ERROR' : r.checks.every((c) => c.pass) ? 'pass ' : 'FAIL '} ${s.name} (${r.seconds}s)\n`,
+        );
     }
     const passed = results.reduce((n, r) => n + r.checks.filter((c) => c.pass).length, 0);
     const total = results.reduce((n, r) => n + r.checks.length, 0);
     const errors = results.filter((r) => r.error).length;
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ scenarios: results, total: { passed, checks: total, scenariosPassed: results.filter((r) => !r.error && r.checks.every((c) => c.pass)).length, scenarios: results.length, errors } }, null, 2)}\n`);
-    } else process.stdout.write(`${table(results)}\n\nscore ${passed}/${total} checks; ${results.filter((r) => !r.error && r.checks.every((c) => c.pass)).length}/${results.length} scenarios fully right; ${errors} error(s)\n`);
+      process.stdout.write(
+        `${JSON.stringify({ scenarios: results, total: { passed, checks: total, scenariosPassed: results.filter((r) => !r.error && r.checks.every((c) => c.pass)).length, scenarios: results.length, errors } }, null, 2)}\n`,
+      );
+    } else
+      process.stdout.write(
+        `${table(results)}\n\nscore ${passed}/${total} checks; ${results.filter((r) => !r.error && r.checks.every((c) => c.pass)).length}/${results.length} scenarios fully right; ${errors} error(s)\n`,
+      );
     // Wrong answers are a score, not a failure; only errors (a scenario that could not run) fail.
     return errors ? 1 : 0;
   },
@@ -46,7 +54,12 @@ function table(results: ScenarioResult[]): string {
       const check = r.checks.find((x) => x.name === c);
       return (r.error ? 'error' : !check ? '-' : check.pass ? 'ok' : 'WRONG').padEnd(c.length);
     });
-    const why = r.error ? `  ${r.error}` : r.checks.filter((c) => !c.pass).map((c) => `  ${c.name}: ${c.detail}`).join('');
+    const why = r.error
+      ? `  ${r.error}`
+      : r.checks
+          .filter((c) => !c.pass)
+          .map((c) => `  ${c.name}: ${c.detail}`)
+          .join('');
     return `${r.name.padEnd(width)}  ${cells.join('  ')}  ${r.worker ?? '-'}${why ? `\n${' '.repeat(width)}${why}` : ''}`;
   });
   return [head, ...rows].join('\n');

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../../config.ts';
-import { runtimeForCli } from '../cli-runtime.ts';
-import { cliIdentity } from '../cli-identity.ts';
 import { alertScope } from '../../surfaces/alertmanager/alert-question.ts';
 import { createTask } from '../../tasks/create-task.ts';
 import { buildReport } from '../../tasks/report.ts';
-import { type Command, UsageError, parse } from '../command.ts';
+import { cliIdentity } from '../cli-identity.ts';
+import { runtimeForCli } from '../cli-runtime.ts';
+import { type Command, parse, UsageError } from '../command.ts';
 import { driveRun } from '../drive-run.ts';
 
 export const investigateCommand: Command = {
@@ -14,8 +14,12 @@ export const investigateCommand: Command = {
   summary: 'investigate against the current kubeconfig; --json prints the report on stdout',
   async run(argv) {
     const { values, positionals } = parse(argv, {
-      alert: { type: 'string' }, namespace: { type: 'string', short: 'n' }, context: { type: 'string' },
-      as: { type: 'string' }, json: { type: 'boolean', default: false }, verbose: { type: 'boolean', short: 'v', default: false },
+      alert: { type: 'string' },
+      namespace: { type: 'string', short: 'n' },
+      context: { type: 'string' },
+      as: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', short: 'v', default: false },
     });
     let question = positionals.join(' ').trim();
     let groupKey: string | undefined;
@@ -40,8 +44,15 @@ export const investigateCommand: Command = {
       // so a person cannot request as one name and approve as their own mapped approver.
       const me = await cliIdentity(rt, config, { as: values.as });
       const { run } = await createTask(rt.store.db, {
-        kind: 'investigate', source: 'cli', requester: me.actor, question,
-        namespace: values.namespace, cluster: values.context ?? 'default', timeoutSeconds: config.runs.timeoutSeconds, alertGroupKey: groupKey, alert,
+        kind: 'investigate',
+        source: 'cli',
+        requester: me.actor,
+        question,
+        namespace: values.namespace,
+        cluster: values.context ?? 'default',
+        timeoutSeconds: config.runs.timeoutSeconds,
+        alertGroupKey: groupKey,
+        alert,
       });
       const done = await driveRun(rt.supervisor, rt.store.db, run.id);
       const report = await buildReport(rt.store.db, done.id);

@@ -13,7 +13,9 @@ export const migrateCommand: Command = {
     const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     try {
       const applied = await migrate(store.db);
-      process.stdout.write(applied.length ? `applied ${applied.length} migration(s): ${applied.join(', ')}\n` : 'database is up to date\n');
+      process.stdout.write(
+        applied.length ? `applied ${applied.length} migration(s): ${applied.join(', ')}\n` : 'database is up to date\n',
+      );
       return 0;
     } finally {
       await store.close();

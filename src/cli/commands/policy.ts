@@ -1,9 +1,9 @@
 import { loadConfig } from '../../config.ts';
-import { type PolicyDecision, type PolicyInput, evaluatePolicy } from '../../policy/evaluate.ts';
+import { evaluatePolicy, type PolicyDecision, type PolicyInput } from '../../policy/evaluate.ts';
 import { openRuntime } from '../../runtime.ts';
 import { getProposal } from '../../store/proposals.ts';
 import { getTask } from '../../store/tasks.ts';
-import { type Command, UsageError, parse } from '../command.ts';
+import { type Command, parse, UsageError } from '../command.ts';
 
 const RISKS = ['low', 'medium', 'high'] as const;
 
@@ -13,12 +13,22 @@ export const policyCommand: Command = {
   summary: 'why claw.yaml policy denies a change or how many approvals, from whom, it needs; every rule considered',
   async run(argv) {
     const { values, positionals } = parse(argv, {
-      action: { type: 'string' }, namespace: { type: 'string', short: 'n' }, kind: { type: 'string' }, name: { type: 'string' },
-      cluster: { type: 'string' }, risk: { type: 'string' }, pods: { type: 'string' }, replicas: { type: 'string' },
-      label: { type: 'string', multiple: true }, as: { type: 'string' }, at: { type: 'string' }, json: { type: 'boolean', default: false },
+      action: { type: 'string' },
+      namespace: { type: 'string', short: 'n' },
+      kind: { type: 'string' },
+      name: { type: 'string' },
+      cluster: { type: 'string' },
+      risk: { type: 'string' },
+      pods: { type: 'string' },
+      replicas: { type: 'string' },
+      label: { type: 'string', multiple: true },
+      as: { type: 'string' },
+      at: { type: 'string' },
+      json: { type: 'boolean', default: false },
     });
     const [sub, proposalId] = positionals;
-    if (sub !== 'explain') throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'a subcommand is required: explain');
+    if (sub !== 'explain')
+      throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'a subcommand is required: explain');
     const config = loadConfig();
     const input = proposalId ? await fromProposal(proposalId) : fromFlags(values, config.osUser);
     if (!input) {
@@ -53,7 +63,11 @@ function fromFlags(v: Record<string, string | string[] | boolean | undefined>, o
   return {
     action: str('action')!,
     cluster: str('cluster') ?? 'default',
-    target: { kind: str('kind') ?? 'Deployment', ...(str('namespace') ? { namespace: str('namespace') } : {}), name: str('name') ?? '*' },
+    target: {
+      kind: str('kind') ?? 'Deployment',
+      ...(str('namespace') ? { namespace: str('namespace') } : {}),
+      name: str('name') ?? '*',
+    },
     labels,
     risk: risk as PolicyInput['risk'],
     blastRadius: { pods: int('pods'), replicas: int('replicas') },
@@ -69,13 +83,24 @@ async function fromProposal(id: string): Promise<PolicyInput | undefined> {
     const p = await getProposal(rt.store.db, id);
     if (!p) return undefined;
     const task = await getTask(rt.store.db, p.task_id);
-    return { action: p.action, cluster: p.cluster, target: p.target as PolicyInput['target'], risk: p.risk, blastRadius: p.blast_radius as PolicyInput['blastRadius'], requester: task?.requester ?? '', at: new Date() };
+    return {
+      action: p.action,
+      cluster: p.cluster,
+      target: p.target as PolicyInput['target'],
+      risk: p.risk,
+      blastRadius: p.blast_radius as PolicyInput['blastRadius'],
+      requester: task?.requester ?? '',
+      at: new Date(),
+    };
   } finally {
     await rt.close();
   }
 }
 
 function render(d: PolicyDecision): string {
-  const head = d.decision === 'deny' ? `DENY (${d.rule}): ${d.reason}` : `REQUIRE ${d.count} APPROVAL${d.count === 1 ? '' : 'S'} (${d.rule}) from ${d.approvers.join(', ')}`;
+  const head =
+    d.decision === 'deny'
+      ? `DENY (${d.rule}): ${d.reason}`
+      : `REQUIRE ${d.count} APPROVAL${d.count === 1 ? '' : 'S'} (${d.rule}) from ${d.approvers.join(', ')}`;
   return `${head}\n\nrules considered, in order:\n${d.trace.map((t) => `  ${t}`).join('\n')}\n`;
 }

@@ -1,23 +1,35 @@
 import { stringify } from 'yaml';
 import { ConfigError, loadConfig } from '../../config.ts';
-import { type Command, UsageError, parse } from '../command.ts';
+import { type Command, parse, UsageError } from '../command.ts';
 
 /**
  * The RBAC `approvals.impersonate` needs, generated from claw.yaml: `impersonate` on exactly the
  * users and groups approvals.identities names (resourceNames), never on every user and group
  * (which would include system:masters).
  */
-export function impersonationRbac(identities: Readonly<Record<string, { user: string; groups: readonly string[] }>>, namespace = 'clusterclaw'): string {
+export function impersonationRbac(
+  identities: Readonly<Record<string, { user: string; groups: readonly string[] }>>,
+  namespace = 'clusterclaw',
+): string {
   const users = [...new Set(Object.values(identities).map((i) => i.user))].sort();
   const groups = [...new Set(Object.values(identities).flatMap((i) => i.groups))].sort();
   if (!users.length) throw new ConfigError('approvals.identities is empty: there is no one to impersonate');
   const rules = [
     { apiGroups: [''], resources: ['users'], verbs: ['impersonate'], resourceNames: users },
-    ...(groups.length ? [{ apiGroups: [''], resources: ['groups'], verbs: ['impersonate'], resourceNames: groups }] : []),
+    ...(groups.length
+      ? [{ apiGroups: [''], resources: ['groups'], verbs: ['impersonate'], resourceNames: groups }]
+      : []),
   ];
-  const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'clusterclaw-impersonate-approvers' }, rules };
+  const role = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'clusterclaw-impersonate-approvers' },
+    rules,
+  };
   const binding = {
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'clusterclaw-impersonate-approvers' },
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'clusterclaw-impersonate-approvers' },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'clusterclaw-impersonate-approvers' },
     subjects: [{ kind: 'ServiceAccount', name: 'clusterclaw', namespace }],
   };
@@ -27,10 +39,14 @@ export function impersonationRbac(identities: Readonly<Record<string, { user: st
 export const rbacCommand: Command = {
   name: 'rbac',
   usage: 'rbac impersonation [--namespace NS]',
-  summary: 'print the ClusterRole and binding approvals.impersonate needs, limited to the identities in approvals.identities',
+  summary:
+    'print the ClusterRole and binding approvals.impersonate needs, limited to the identities in approvals.identities',
   async run(argv) {
     const { values, positionals } = parse(argv, { namespace: { type: 'string' } });
-    if (positionals[0] !== 'impersonation') throw new UsageError(positionals[0] ? `unknown subcommand "${positionals[0]}"` : 'a subcommand is required: impersonation');
+    if (positionals[0] !== 'impersonation')
+      throw new UsageError(
+        positionals[0] ? `unknown subcommand "${positionals[0]}"` : 'a subcommand is required: impersonation',
+      );
     process.stdout.write(impersonationRbac(loadConfig().approvals.identities, values.namespace ?? 'clusterclaw'));
     return 0;
   },

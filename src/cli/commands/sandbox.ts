@@ -1,20 +1,31 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { startSandbox } from '../../sandbox/start-sandbox.ts';
-import { type Command, UsageError, parse } from '../command.ts';
+import { type Command, parse, UsageError } from '../command.ts';
 
 export const sandboxCommand: Command = {
   name: 'sandbox',
   usage: 'sandbox --state FILE [--port N] [--kubeconfig OUT] [--warmup SECONDS]',
   summary: 'serve a simulated cluster loaded from FILE on 127.0.0.1',
   async run(argv) {
-    const { values } = parse(argv, { state: { type: 'string' }, port: { type: 'string' }, kubeconfig: { type: 'string' }, warmup: { type: 'string' } }, false);
+    const { values } = parse(
+      argv,
+      {
+        state: { type: 'string' },
+        port: { type: 'string' },
+        kubeconfig: { type: 'string' },
+        warmup: { type: 'string' },
+      },
+      false,
+    );
     if (!values.state) throw new UsageError('--state FILE is required');
     const port = Number(values.port ?? 0);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: "${values.port}" is not a port number`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--port: "${values.port}" is not a port number`);
     // Simulated time to run before serving, like a scenario's warmupSeconds (restarts, back-offs, deadlines).
     const warmupSeconds = Number(values.warmup ?? 0);
-    if (!Number.isInteger(warmupSeconds) || warmupSeconds < 0 || warmupSeconds > 86_400) throw new UsageError(`--warmup: "${values.warmup}" is not a number of seconds (0-86400)`);
+    if (!Number.isInteger(warmupSeconds) || warmupSeconds < 0 || warmupSeconds > 86_400)
+      throw new UsageError(`--warmup: "${values.warmup}" is not a number of seconds (0-86400)`);
     const stateYaml = await readFile(resolve(values.state), 'utf8').catch((e: Error) => {
       throw new UsageError(`--state: cannot read ${values.state}: ${e.message}`);
     });
@@ -26,7 +37,9 @@ export const sandboxCommand: Command = {
       onError: (e) => process.stderr.write(`sandbox controller error: ${(e as Error).stack}\n`),
     });
     for (const w of sandbox.load.warnings) process.stderr.write(`warning: ${w}\n`);
-    process.stdout.write(`sandbox ready at ${sandbox.url} (${sandbox.load.objects} objects, ${sandbox.load.images} images${values.kubeconfig ? `, kubeconfig ${resolve(values.kubeconfig)}` : ''})\n`);
+    process.stdout.write(
+      `sandbox ready at ${sandbox.url} (${sandbox.load.objects} objects, ${sandbox.load.images} images${values.kubeconfig ? `, kubeconfig ${resolve(values.kubeconfig)}` : ''})\n`,
+    );
     await new Promise<void>((done) => {
       process.once('SIGINT', done);
       process.once('SIGTERM', done);

@@ -41,13 +41,21 @@ export interface ProbeOutcome {
   readinessFails?: boolean;
 }
 
-export function containerTimeline(b: ImageBehaviour, limitMi: number | undefined, podStart: Date, now: Date, restartPolicy = 'Always', probes: ProbeOutcome = {}): ContainerTimeline {
+export function containerTimeline(
+  b: ImageBehaviour,
+  limitMi: number | undefined,
+  podStart: Date,
+  now: Date,
+  restartPolicy = 'Always',
+  probes: ProbeOutcome = {},
+): ContainerTimeline {
   const elapsed = (now.getTime() - podStart.getTime()) / 1000;
   if (b.pullError) {
     const failures = Math.max(1, Math.floor(elapsed / PULL_RETRY_S) + 1);
-    const waiting = elapsed < PULL_RETRY_S
-      ? { reason: 'ErrImagePull', message: `failed to pull and unpack image: ${b.pullError}` }
-      : { reason: 'ImagePullBackOff', message: `Back-off pulling image: ${b.pullError}` };
+    const waiting =
+      elapsed < PULL_RETRY_S
+        ? { reason: 'ErrImagePull', message: `failed to pull and unpack image: ${b.pullError}` }
+        : { reason: 'ImagePullBackOff', message: `Back-off pulling image: ${b.pullError}` };
     return { state: { waiting }, restartCount: 0, starts: 0, backOffs: failures - 1, pullFailures: failures };
   }
   const oom = b.memoryMi !== undefined && limitMi !== undefined && b.memoryMi > limitMi;
@@ -56,7 +64,13 @@ export function containerTimeline(b: ImageBehaviour, limitMi: number | undefined
   const startSeconds = killed ? probes.livenessKillAfter! : (b.startSeconds ?? (exits ? 1 : 0));
   if (!exits) {
     const startedAt = podStart;
-    return { state: { running: { startedAt }, ready: elapsed >= startSeconds && !probes.readinessFails }, restartCount: 0, starts: 1, backOffs: 0, pullFailures: 0 };
+    return {
+      state: { running: { startedAt }, ready: elapsed >= startSeconds && !probes.readinessFails },
+      restartCount: 0,
+      starts: 1,
+      backOffs: 0,
+      pullFailures: 0,
+    };
   }
   const exitCode = oom || killed ? 137 : (b.exitCode ?? 0);
   const reason: Termination['reason'] = oom ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
@@ -65,16 +79,40 @@ export function containerTimeline(b: ImageBehaviour, limitMi: number | undefined
   for (let i = 0; ; i++) {
     const end = start + startSeconds * 1000;
     if (now.getTime() < end) {
-      return { state: { running: { startedAt: new Date(start) }, ready: false }, restartCount: i, lastTermination: last, starts: i + 1, backOffs: i, pullFailures: 0 };
+      return {
+        state: { running: { startedAt: new Date(start) }, ready: false },
+        restartCount: i,
+        lastTermination: last,
+        starts: i + 1,
+        backOffs: i,
+        pullFailures: 0,
+      };
     }
     const term: Termination = { exitCode, reason, startedAt: new Date(start), finishedAt: new Date(end) };
     const restarts = restartPolicy === 'Always' || (restartPolicy === 'OnFailure' && exitCode !== 0);
-    if (!restarts) return { state: { terminated: term }, restartCount: i, lastTermination: last, starts: i + 1, backOffs: i, pullFailures: 0 };
+    if (!restarts)
+      return {
+        state: { terminated: term },
+        restartCount: i,
+        lastTermination: last,
+        starts: i + 1,
+        backOffs: i,
+        pullFailures: 0,
+      };
     const backOff = backOffSeconds(i + 1);
     if (now.getTime() < end + backOff * 1000) {
       return {
-        state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${formatDuration(backOff)} restarting failed container` } },
-        restartCount: i, lastTermination: term, starts: i + 1, backOffs: i + 1, pullFailures: 0,
+        state: {
+          waiting: {
+            reason: 'CrashLoopBackOff',
+            message: `back-off ${formatDuration(backOff)} restarting failed container`,
+          },
+        },
+        restartCount: i,
+        lastTermination: term,
+        starts: i + 1,
+        backOffs: i + 1,
+        pullFailures: 0,
       };
     }
     last = term;

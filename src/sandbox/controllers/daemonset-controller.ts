@@ -15,19 +15,37 @@ const REVISION = 'controller-revision-hash';
 export function runDaemonSetController(state: ClusterState): void {
   const nodes = state.store.list(T.node);
   for (const ds of state.store.list(T.daemonSet)) {
-    const revision = createHash('sha256').update(canonicalJson(ds.spec?.template ?? {})).digest('hex').slice(0, 10);
+    const revision = createHash('sha256')
+      .update(canonicalJson(ds.spec?.template ?? {}))
+      .digest('hex')
+      .slice(0, 10);
     const template = structuredClone(ds.spec?.template ?? {});
     template.spec ??= {};
-    template.spec.tolerations = [...(template.spec.tolerations ?? []), { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' }, { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' }];
+    template.spec.tolerations = [
+      ...(template.spec.tolerations ?? []),
+      { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
+    ];
     const pods = state.podsOwnedBy(ds);
-    const eligible = nodes.filter((n) => nodeFailures({ ...ds, spec: { ...template.spec, containers: [] } } as any, n, []).reasons.length === 0);
+    const eligible = nodes.filter(
+      (n) => nodeFailures({ ...ds, spec: { ...template.spec, containers: [] } } as any, n, []).reasons.length === 0,
+    );
     for (const node of eligible) {
       const onNode = pods.filter((p) => p.spec?.nodeName === node.metadata.name);
       const old = onNode.filter((p) => p.metadata.labels?.[REVISION] !== revision);
       for (const p of old) state.store.delete(T.pod, p.metadata.namespace, p.metadata.name);
       if (onNode.length - old.length > 0) continue;
-      const pod = createOwnedPod(state, ds, template, { name: `${ds.metadata.name}-${randomSuffix(5)}`, labels: { [REVISION]: revision }, spec: { nodeName: node.metadata.name } });
-      recordEvent(state, ds, { reason: 'SuccessfulCreate', type: 'Normal', component: 'daemonset-controller', message: `Created pod: ${pod.metadata.name}` });
+      const pod = createOwnedPod(state, ds, template, {
+        name: `${ds.metadata.name}-${randomSuffix(5)}`,
+        labels: { [REVISION]: revision },
+        spec: { nodeName: node.metadata.name },
+      });
+      recordEvent(state, ds, {
+        reason: 'SuccessfulCreate',
+        type: 'Normal',
+        component: 'daemonset-controller',
+        message: `Created pod: ${pod.metadata.name}`,
+      });
     }
     const eligibleNames = new Set(eligible.map((n) => n.metadata.name));
     const live = state.podsOwnedBy(ds);
@@ -42,6 +60,7 @@ export function runDaemonSetController(state: ClusterState): void {
       updatedNumberScheduled: live.filter((p) => p.metadata.labels?.[REVISION] === revision).length,
       observedGeneration: ds.metadata.generation ?? 1,
     };
-    if (JSON.stringify(status) !== JSON.stringify(ds.status)) state.store.update(T.daemonSet, { ...ds, status }, { statusOnly: true });
+    if (JSON.stringify(status) !== JSON.stringify(ds.status))
+      state.store.update(T.daemonSet, { ...ds, status }, { statusOnly: true });
   }
 }

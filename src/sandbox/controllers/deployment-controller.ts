@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../lib/kube-object.ts';
 import { deepEqual } from '../../lib/kube-object.ts';
-import { type ClusterState, T, isoSeconds } from '../cluster-state.ts';
+import { type ClusterState, isoSeconds, T } from '../cluster-state.ts';
 import { recordEvent } from './event-recorder.ts';
 
 const REVISION = 'deployment.kubernetes.io/revision';
@@ -15,7 +15,9 @@ export function runDeploymentController(state: ClusterState): void {
 }
 
 function reconcile(state: ClusterState, d: KubeObject): void {
-  const owned = state.store.list(T.replicaSet, d.metadata.namespace).filter((rs) => rs.metadata.ownerReferences?.some((r) => r.controller && r.uid === d.metadata.uid));
+  const owned = state.store
+    .list(T.replicaSet, d.metadata.namespace)
+    .filter((rs) => rs.metadata.ownerReferences?.some((r) => r.controller && r.uid === d.metadata.uid));
   const maxRevision = Math.max(0, ...owned.map(revisionOf));
   let newRs = owned.find((rs) => templatesEqual(rs.spec?.template, d.spec.template));
   if (!newRs) {
@@ -23,8 +25,18 @@ function reconcile(state: ClusterState, d: KubeObject): void {
     owned.push(newRs);
   } else if (revisionOf(newRs) < maxRevision) {
     // Rolling back to an older template makes that ReplicaSet the newest revision again.
-    newRs = state.store.update(T.replicaSet, { ...newRs, metadata: { ...newRs.metadata, annotations: { ...newRs.metadata.annotations, [REVISION]: String(maxRevision + 1) } } });
-    owned.splice(owned.findIndex((rs) => rs.metadata.uid === newRs!.metadata.uid), 1, newRs);
+    newRs = state.store.update(T.replicaSet, {
+      ...newRs,
+      metadata: {
+        ...newRs.metadata,
+        annotations: { ...newRs.metadata.annotations, [REVISION]: String(maxRevision + 1) },
+      },
+    });
+    owned.splice(
+      owned.findIndex((rs) => rs.metadata.uid === newRs!.metadata.uid),
+      1,
+      newRs,
+    );
   }
   const old = owned.filter((rs) => rs.metadata.uid !== newRs!.metadata.uid);
   const replicas: number = d.spec.replicas ?? 1;
@@ -33,14 +45,25 @@ function reconcile(state: ClusterState, d: KubeObject): void {
     if (d.spec.strategy?.type === 'Recreate') recreate(state, d, newRs, old, replicas);
     else rollingUpdate(state, d, newRs, old, replicas);
   }
-  const revision = String(revisionOf(state.store.get(T.replicaSet, d.metadata.namespace, newRs.metadata.name) ?? newRs));
+  const revision = String(
+    revisionOf(state.store.get(T.replicaSet, d.metadata.namespace, newRs.metadata.name) ?? newRs),
+  );
   if (d.metadata.annotations?.[REVISION] !== revision) {
-    d = state.store.update(T.deployment, { ...d, metadata: { ...d.metadata, annotations: { ...d.metadata.annotations, [REVISION]: revision } } });
+    d = state.store.update(T.deployment, {
+      ...d,
+      metadata: { ...d.metadata, annotations: { ...d.metadata.annotations, [REVISION]: revision } },
+    });
   }
   writeStatus(state, d, newRs.metadata.name, replicas);
 }
 
-function rollingUpdate(state: ClusterState, d: KubeObject, newRs: KubeObject, old: KubeObject[], replicas: number): void {
+function rollingUpdate(
+  state: ClusterState,
+  d: KubeObject,
+  newRs: KubeObject,
+  old: KubeObject[],
+  replicas: number,
+): void {
   const ru = d.spec.strategy?.rollingUpdate ?? {};
   const maxSurge = resolve(ru.maxSurge ?? '25%', replicas, true);
   let maxUnavailable = resolve(ru.maxUnavailable ?? '25%', replicas, false);
@@ -65,7 +88,10 @@ function rollingUpdate(state: ClusterState, d: KubeObject, newRs: KubeObject, ol
       budget -= n;
     }
   }
-  const available = [newRs, ...old].reduce((n, rs) => n + Math.min(rs.status?.availableReplicas ?? 0, rs.spec.replicas ?? 0), 0);
+  const available = [newRs, ...old].reduce(
+    (n, rs) => n + Math.min(rs.status?.availableReplicas ?? 0, rs.spec.replicas ?? 0),
+    0,
+  );
   let scaleDown = available - minAvailable;
   for (const rs of old.sort((a, b) => revisionOf(a) - revisionOf(b))) {
     if (scaleDown <= 0) break;
@@ -88,7 +114,9 @@ function scale(state: ClusterState, d: KubeObject, rs: KubeObject, to: number): 
   if (from === to) return rs;
   const next = state.store.update(T.replicaSet, { ...rs, spec: { ...rs.spec, replicas: to } });
   recordEvent(state, d, {
-    reason: 'ScalingReplicaSet', type: 'Normal', component: 'deployment-controller',
+    reason: 'ScalingReplicaSet',
+    type: 'Normal',
+    component: 'deployment-controller',
     message: `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${to}`,
   });
   return next;
@@ -97,7 +125,10 @@ function scale(state: ClusterState, d: KubeObject, rs: KubeObject, to: number): 
 function createReplicaSet(state: ClusterState, d: KubeObject, revision: number): KubeObject {
   const hash = podTemplateHash(d.spec.template);
   const template = structuredClone(d.spec.template);
-  template.metadata = { ...(template.metadata ?? {}), labels: { ...(template.metadata?.labels ?? {}), [HASH_LABEL]: hash } };
+  template.metadata = {
+    ...(template.metadata ?? {}),
+    labels: { ...(template.metadata?.labels ?? {}), [HASH_LABEL]: hash },
+  };
   const selector = structuredClone(d.spec.selector ?? { matchLabels: {} });
   selector.matchLabels = { ...(selector.matchLabels ?? {}), [HASH_LABEL]: hash };
   return state.store.create(T.replicaSet, {
@@ -107,21 +138,39 @@ function createReplicaSet(state: ClusterState, d: KubeObject, revision: number):
       name: `${d.metadata.name}-${hash}`,
       namespace: d.metadata.namespace,
       labels: { ...template.metadata.labels },
-      annotations: { [REVISION]: String(revision), 'deployment.kubernetes.io/desired-replicas': String(d.spec.replicas ?? 1) },
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name, uid: d.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+      annotations: {
+        [REVISION]: String(revision),
+        'deployment.kubernetes.io/desired-replicas': String(d.spec.replicas ?? 1),
+      },
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          name: d.metadata.name,
+          uid: d.metadata.uid!,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
     spec: { replicas: 0, selector, template },
   });
 }
 
 function writeStatus(state: ClusterState, d: KubeObject, newRsName: string, replicas: number): void {
-  const all = state.store.list(T.replicaSet, d.metadata.namespace).filter((rs) => rs.metadata.ownerReferences?.some((r) => r.uid === d.metadata.uid));
+  const all = state.store
+    .list(T.replicaSet, d.metadata.namespace)
+    .filter((rs) => rs.metadata.ownerReferences?.some((r) => r.uid === d.metadata.uid));
   const sum = (f: (rs: KubeObject) => number) => all.reduce((n, rs) => n + f(rs), 0);
   const newRs = all.find((rs) => rs.metadata.name === newRsName);
   const updated = newRs?.status?.replicas ?? 0;
   const available = sum((rs) => rs.status?.availableReplicas ?? 0);
   const total = sum((rs) => rs.status?.replicas ?? 0);
-  const complete = updated === replicas && total === replicas && available === replicas && (newRs?.status?.availableReplicas ?? 0) === replicas;
+  const complete =
+    updated === replicas &&
+    total === replicas &&
+    available === replicas &&
+    (newRs?.status?.availableReplicas ?? 0) === replicas;
   const ru = d.spec.strategy?.rollingUpdate ?? {};
   const minAvailable = replicas - resolve(ru.maxUnavailable ?? '25%', replicas, false);
   const now = isoSeconds(state.now());
@@ -134,13 +183,26 @@ function writeStatus(state: ClusterState, d: KubeObject, newRsName: string, repl
   const lastUpdate = madeProgress || !prevProgressing ? now : prevProgressing.lastUpdateTime;
   const stalled = !complete && state.now().getTime() - Date.parse(lastUpdate) > deadline;
   const progressing = complete
-    ? { status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${newRsName}" has successfully progressed.` }
+    ? {
+        status: 'True',
+        reason: 'NewReplicaSetAvailable',
+        message: `ReplicaSet "${newRsName}" has successfully progressed.`,
+      }
     : stalled
-      ? { status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${newRsName}" has timed out progressing.` }
+      ? {
+          status: 'False',
+          reason: 'ProgressDeadlineExceeded',
+          message: `ReplicaSet "${newRsName}" has timed out progressing.`,
+        }
       : { status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${newRsName}" is progressing.` };
-  const availableCond = available >= minAvailable
-    ? { status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }
-    : { status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' };
+  const availableCond =
+    available >= minAvailable
+      ? { status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }
+      : {
+          status: 'False',
+          reason: 'MinimumReplicasUnavailable',
+          message: 'Deployment does not have minimum availability.',
+        };
   const condition = (type: string, c: { status: string; reason: string; message: string }, lastUpdateTime: string) => {
     const before = prev.find((p) => p.type === type);
     const transitioned = !before || before.status !== c.status;
@@ -153,13 +215,22 @@ function writeStatus(state: ClusterState, d: KubeObject, newRsName: string, repl
     readyReplicas: sum((rs) => rs.status?.readyReplicas ?? 0),
     availableReplicas: available,
     // As calculateStatus does: the ReplicaSets' desired total minus available (surge pods count), never negative.
-    ...(sum((rs) => rs.spec?.replicas ?? 0) - available > 0 ? { unavailableReplicas: sum((rs) => rs.spec?.replicas ?? 0) - available } : {}),
+    ...(sum((rs) => rs.spec?.replicas ?? 0) - available > 0
+      ? { unavailableReplicas: sum((rs) => rs.spec?.replicas ?? 0) - available }
+      : {}),
     conditions: [
-      condition('Available', availableCond, prev.find((p) => p.type === 'Available')?.status === availableCond.status ? prev.find((p) => p.type === 'Available').lastUpdateTime : now),
+      condition(
+        'Available',
+        availableCond,
+        prev.find((p) => p.type === 'Available')?.status === availableCond.status
+          ? prev.find((p) => p.type === 'Available').lastUpdateTime
+          : now,
+      ),
       condition('Progressing', progressing, lastUpdate),
     ],
   };
-  if (JSON.stringify(status) !== JSON.stringify(d.status)) state.store.update(T.deployment, { ...d, status }, { statusOnly: true });
+  if (JSON.stringify(status) !== JSON.stringify(d.status))
+    state.store.update(T.deployment, { ...d, status }, { statusOnly: true });
 }
 
 function resolve(v: number | string, replicas: number, roundUp: boolean): number {

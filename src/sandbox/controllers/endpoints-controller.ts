@@ -1,4 +1,4 @@
-import { type KubeObject, isPodReady } from '../../lib/kube-object.ts';
+import { isPodReady, type KubeObject } from '../../lib/kube-object.ts';
 import { matchesServiceSelector } from '../../lib/label-selector.ts';
 import { type ClusterState, T } from '../cluster-state.ts';
 
@@ -10,8 +10,19 @@ export function runEndpointsController(state: ClusterState): void {
   for (const svc of state.store.list(T.service)) {
     if (!svc.spec?.selector || svc.spec.type === 'ExternalName') continue;
     const ns = svc.metadata.namespace;
-    const pods = state.store.list(T.pod, ns).filter((p) => p.status?.podIP && !p.metadata.deletionTimestamp && matchesServiceSelector(svc.spec.selector, p.metadata.labels));
-    const address = (p: KubeObject) => ({ ip: p.status!.podIP, nodeName: p.spec?.nodeName, targetRef: { kind: 'Pod', namespace: ns, name: p.metadata.name, uid: p.metadata.uid } });
+    const pods = state.store
+      .list(T.pod, ns)
+      .filter(
+        (p) =>
+          p.status?.podIP &&
+          !p.metadata.deletionTimestamp &&
+          matchesServiceSelector(svc.spec.selector, p.metadata.labels),
+      );
+    const address = (p: KubeObject) => ({
+      ip: p.status!.podIP,
+      nodeName: p.spec?.nodeName,
+      targetRef: { kind: 'Pod', namespace: ns, name: p.metadata.name, uid: p.metadata.uid },
+    });
     const ready = pods.filter(isPodReady).map(address);
     const notReady = pods.filter((p) => !isPodReady(p)).map(address);
     const ports = (svc.spec.ports ?? []).map((sp: any) => ({
@@ -19,11 +30,25 @@ export function runEndpointsController(state: ClusterState): void {
       port: resolvePort(sp.targetPort ?? sp.port, pods[0]),
       protocol: sp.protocol ?? 'TCP',
     }));
-    const subsets = pods.length ? [{ ...(ready.length ? { addresses: ready } : {}), ...(notReady.length ? { notReadyAddresses: notReady } : {}), ports }] : [];
+    const subsets = pods.length
+      ? [
+          {
+            ...(ready.length ? { addresses: ready } : {}),
+            ...(notReady.length ? { notReadyAddresses: notReady } : {}),
+            ports,
+          },
+        ]
+      : [];
     const existing = state.store.get(T.endpoints, ns, svc.metadata.name);
-    const body = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: svc.metadata.name, namespace: ns, labels: svc.metadata.labels ?? {} }, subsets };
+    const body = {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: svc.metadata.name, namespace: ns, labels: svc.metadata.labels ?? {} },
+      subsets,
+    };
     if (!existing) state.store.create(T.endpoints, body);
-    else if (JSON.stringify(existing.subsets ?? []) !== JSON.stringify(subsets)) state.store.update(T.endpoints, { ...existing, subsets });
+    else if (JSON.stringify(existing.subsets ?? []) !== JSON.stringify(subsets))
+      state.store.update(T.endpoints, { ...existing, subsets });
   }
 }
 

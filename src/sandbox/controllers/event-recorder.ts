@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../lib/kube-object.ts';
-import { type ClusterState, T, isoSeconds } from '../cluster-state.ts';
+import { type ClusterState, isoSeconds, T } from '../cluster-state.ts';
 
 export interface RecordedEvent {
   reason: string;
@@ -33,8 +33,13 @@ export function recordEvent(state: ClusterState, obj: KubeObject, e: RecordedEve
     kind: 'Event',
     metadata: { name, namespace: ns },
     involvedObject: {
-      apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace,
-      uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, ...(e.fieldPath ? { fieldPath: e.fieldPath } : {}),
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      name: obj.metadata.name,
+      namespace: obj.metadata.namespace,
+      uid: obj.metadata.uid,
+      resourceVersion: obj.metadata.resourceVersion,
+      ...(e.fieldPath ? { fieldPath: e.fieldPath } : {}),
     },
     reason: e.reason,
     message: e.message,

@@ -30,7 +30,11 @@ export function reconcileOnce(state: ClusterState): void {
 }
 
 /** Runs the control loops every `intervalMs` until the returned stop function is called. */
-export function startControllers(state: ClusterState, intervalMs = 200, onError: (e: unknown) => void = () => {}): () => void {
+export function startControllers(
+  state: ClusterState,
+  intervalMs = 200,
+  onError: (e: unknown) => void = () => {},
+): () => void {
   let busy = false;
   const timer = setInterval(() => {
     if (busy) return;

@@ -1,9 +1,9 @@
-import { type KubeObject, isNodeReady } from '../../lib/kube-object.ts';
-import { containerConfigProblem, mountProblem, probeFails } from './pod-config.ts';
-import { type ClusterState, T, isoSeconds } from '../cluster-state.ts';
+import { isNodeReady, type KubeObject } from '../../lib/kube-object.ts';
 import { quantityToMi } from '../../lib/quantity.ts';
+import { type ClusterState, isoSeconds, T } from '../cluster-state.ts';
 import { type ContainerTimeline, containerTimeline } from './container-timeline.ts';
 import { recordEvent } from './event-recorder.ts';
+import { containerConfigProblem, mountProblem, probeFails } from './pod-config.ts';
 
 /**
  * The simulated kubelet: for every pod bound to a node, recomputes status from the container
@@ -12,7 +12,12 @@ import { recordEvent } from './event-recorder.ts';
  */
 export function runKubelet(state: ClusterState): void {
   const now = state.now();
-  const readyNodes = new Set(state.store.list(T.node).filter(isNodeReady).map((n) => n.metadata.name));
+  const readyNodes = new Set(
+    state.store
+      .list(T.node)
+      .filter(isNodeReady)
+      .map((n) => n.metadata.name),
+  );
   for (const pod of state.store.list(T.pod)) {
     if (!pod.spec?.nodeName || pod.status?.reason === 'Evicted') continue;
     // A NotReady node's kubelet reports nothing; the node lifecycle controller marks its pods not ready.
@@ -29,11 +34,24 @@ export function runKubelet(state: ClusterState): void {
       const liveness = probeFails(c.livenessProbe, c, b.ports);
       const readiness = probeFails(c.readinessProbe, c, b.ports);
       const probes = {
-        livenessKillAfter: liveness.fails ? (c.livenessProbe.initialDelaySeconds ?? 0) + (c.livenessProbe.periodSeconds ?? 10) * (c.livenessProbe.failureThreshold ?? 3) : undefined,
+        livenessKillAfter: liveness.fails
+          ? (c.livenessProbe.initialDelaySeconds ?? 0) +
+            (c.livenessProbe.periodSeconds ?? 10) * (c.livenessProbe.failureThreshold ?? 3)
+          : undefined,
         readinessFails: readiness.fails,
       };
       const t: ContainerTimeline = config
-        ? { state: { waiting: mount ? { reason: 'ContainerCreating', message: '' } : { reason: 'CreateContainerConfigError', message: config } }, restartCount: 0, starts: 0, backOffs: 0, pullFailures: 0 }
+        ? {
+            state: {
+              waiting: mount
+                ? { reason: 'ContainerCreating', message: '' }
+                : { reason: 'CreateContainerConfigError', message: config },
+            },
+            restartCount: 0,
+            starts: 0,
+            backOffs: 0,
+            pullFailures: 0,
+          }
         : containerTimeline(b, quantityToMi(c.resources?.limits?.memory), start, now, pod.spec.restartPolicy, probes);
       return { c, b, t, config, liveness, readiness };
     });
@@ -46,7 +64,13 @@ export function runKubelet(state: ClusterState): void {
     for (const { c, b, t, config, liveness, readiness } of timelines) {
       if (mount) continue;
       if (config) {
-        recordEvent(state, pod, { ...base, fieldPath: `spec.containers{${c.name}}`, reason: 'Failed', type: 'Warning', message: `Error: ${config}` });
+        recordEvent(state, pod, {
+          ...base,
+          fieldPath: `spec.containers{${c.name}}`,
+          reason: 'Failed',
+          type: 'Warning',
+          message: `Error: ${config}`,
+        });
         continue;
       }
       recordContainerEvents(state, pod, c, b.pullError, t);
@@ -56,34 +80,77 @@ export function runKubelet(state: ClusterState): void {
 }
 
 function markNotReady(state: ClusterState, pod: KubeObject): void {
-  const conditions = (pod.status?.conditions ?? []).map((c: any) => (c.type === 'Ready' || c.type === 'ContainersReady') && c.status === 'True' ? { ...c, status: 'False', reason: 'NodeNotReady', lastTransitionTime: isoSeconds(state.now()) } : c);
+  const conditions = (pod.status?.conditions ?? []).map((c: any) =>
+    (c.type === 'Ready' || c.type === 'ContainersReady') && c.status === 'True'
+      ? { ...c, status: 'False', reason: 'NodeNotReady', lastTransitionTime: isoSeconds(state.now()) }
+      : c,
+  );
   const containerStatuses = (pod.status?.containerStatuses ?? []).map((s: any) => ({ ...s, ready: false }));
   const next = { ...pod.status, conditions, containerStatuses };
-  if (JSON.stringify(next) !== JSON.stringify(pod.status)) state.store.update(T.pod, { ...pod, status: next }, { statusOnly: true });
+  if (JSON.stringify(next) !== JSON.stringify(pod.status))
+    state.store.update(T.pod, { ...pod, status: next }, { statusOnly: true });
 }
 
-function recordProbeEvents(state: ClusterState, pod: KubeObject, c: any, t: ContainerTimeline, liveness: ReturnType<typeof probeFails>, readiness: ReturnType<typeof probeFails>): void {
+function recordProbeEvents(
+  state: ClusterState,
+  pod: KubeObject,
+  c: any,
+  t: ContainerTimeline,
+  liveness: ReturnType<typeof probeFails>,
+  readiness: ReturnType<typeof probeFails>,
+): void {
   const base = { component: 'kubelet', host: pod.spec.nodeName as string, fieldPath: `spec.containers{${c.name}}` };
   const ip = podIp(pod);
-  const failure = (kind: string, p: ReturnType<typeof probeFails>) => p.path !== undefined
-    ? `${kind} probe failed: Get "${p.scheme}://${ip}:${p.port}${p.path}": dial tcp ${ip}:${p.port}: connect: connection refused`
-    : `${kind} probe failed: dial tcp ${ip}:${p.port}: connect: connection refused`;
+  const failure = (kind: string, p: ReturnType<typeof probeFails>) =>
+    p.path !== undefined
+      ? `${kind} probe failed: Get "${p.scheme}://${ip}:${p.port}${p.path}": dial tcp ${ip}:${p.port}: connect: connection refused`
+      : `${kind} probe failed: dial tcp ${ip}:${p.port}: connect: connection refused`;
   if (liveness.fails) {
     const threshold = c.livenessProbe.failureThreshold ?? 3;
-    recordEvent(state, pod, { ...base, reason: 'Unhealthy', type: 'Warning', count: Math.max(1, t.starts * threshold), message: failure('Liveness', liveness) });
-    if (t.restartCount > 0 || t.lastTermination) recordEvent(state, pod, { ...base, reason: 'Killing', type: 'Normal', count: Math.max(1, t.restartCount), message: `Container ${c.name} failed liveness probe, will be restarted` });
+    recordEvent(state, pod, {
+      ...base,
+      reason: 'Unhealthy',
+      type: 'Warning',
+      count: Math.max(1, t.starts * threshold),
+      message: failure('Liveness', liveness),
+    });
+    if (t.restartCount > 0 || t.lastTermination)
+      recordEvent(state, pod, {
+        ...base,
+        reason: 'Killing',
+        type: 'Normal',
+        count: Math.max(1, t.restartCount),
+        message: `Container ${c.name} failed liveness probe, will be restarted`,
+      });
   }
   if (readiness.fails && 'running' in t.state) {
     const elapsed = (state.now().getTime() - t.state.running.startedAt.getTime()) / 1000;
-    const count = Math.max(1, Math.floor((elapsed - (c.readinessProbe.initialDelaySeconds ?? 0)) / (c.readinessProbe.periodSeconds ?? 10)) + 1);
-    recordEvent(state, pod, { ...base, reason: 'Unhealthy', type: 'Warning', count, message: failure('Readiness', readiness) });
+    const count = Math.max(
+      1,
+      Math.floor((elapsed - (c.readinessProbe.initialDelaySeconds ?? 0)) / (c.readinessProbe.periodSeconds ?? 10)) + 1,
+    );
+    recordEvent(state, pod, {
+      ...base,
+      reason: 'Unhealthy',
+      type: 'Warning',
+      count,
+      message: failure('Readiness', readiness),
+    });
   }
 }
 
 function podStatus(pod: KubeObject, start: Date, cs: { c: any; t: ContainerTimeline }[]): any {
   const qosClass = qos(cs.map(({ c }) => c));
   const containerStatuses = cs.map(({ c, t }) => {
-    const s: any = { name: c.name, image: c.image, imageID: '', ready: false, started: false, restartCount: t.restartCount, state: {} };
+    const s: any = {
+      name: c.name,
+      image: c.image,
+      imageID: '',
+      ready: false,
+      started: false,
+      restartCount: t.restartCount,
+      state: {},
+    };
     if ('running' in t.state) {
       s.state = { running: { startedAt: isoSeconds(t.state.running.startedAt) } };
       s.ready = t.state.ready;
@@ -98,11 +165,19 @@ function podStatus(pod: KubeObject, start: Date, cs: { c: any; t: ContainerTimel
   const ready = containerStatuses.every((s) => s.ready);
   const allExited = containerStatuses.every((s) => s.state.terminated);
   const phase = allExited
-    ? containerStatuses.every((s) => s.state.terminated.exitCode === 0) ? 'Succeeded' : 'Failed'
-    : containerStatuses.some((s) => s.state.running || s.lastState.terminated) ? 'Running' : 'Pending';
+    ? containerStatuses.every((s) => s.state.terminated.exitCode === 0)
+      ? 'Succeeded'
+      : 'Failed'
+    : containerStatuses.some((s) => s.state.running || s.lastState.terminated)
+      ? 'Running'
+      : 'Pending';
   const t0 = isoSeconds(start);
   const cond = (type: string, ok: boolean, reason?: string) => ({
-    type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: t0, ...(ok || !reason ? {} : { reason }),
+    type,
+    status: ok ? 'True' : 'False',
+    lastProbeTime: null,
+    lastTransitionTime: t0,
+    ...(ok || !reason ? {} : { reason }),
   });
   return {
     phase,
@@ -125,12 +200,20 @@ function podStatus(pod: KubeObject, start: Date, cs: { c: any; t: ContainerTimel
 function qos(containers: any[]): string {
   const r = containers.map((c) => ({ req: c.resources?.requests ?? {}, lim: c.resources?.limits ?? {} }));
   if (r.every(({ req, lim }) => !Object.keys(req).length && !Object.keys(lim).length)) return 'BestEffort';
-  const guaranteed = r.every(({ req, lim }) => lim.cpu && lim.memory && (req.cpu ?? lim.cpu) === lim.cpu && (req.memory ?? lim.memory) === lim.memory);
+  const guaranteed = r.every(
+    ({ req, lim }) =>
+      lim.cpu && lim.memory && (req.cpu ?? lim.cpu) === lim.cpu && (req.memory ?? lim.memory) === lim.memory,
+  );
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
 function termination(t: { exitCode: number; reason: string; startedAt: Date; finishedAt: Date }) {
-  return { exitCode: t.exitCode, reason: t.reason, startedAt: isoSeconds(t.startedAt), finishedAt: isoSeconds(t.finishedAt) };
+  return {
+    exitCode: t.exitCode,
+    reason: t.reason,
+    startedAt: isoSeconds(t.startedAt),
+    finishedAt: isoSeconds(t.finishedAt),
+  };
 }
 
 function podIp(pod: KubeObject): string {
@@ -139,34 +222,91 @@ function podIp(pod: KubeObject): string {
   return `10.244.${(h >> 8) & 0xff}.${h & 0xfe || 2}`;
 }
 
-function recordContainerEvents(state: ClusterState, pod: KubeObject, c: any, pullError: string | undefined, t: ContainerTimeline): void {
+function recordContainerEvents(
+  state: ClusterState,
+  pod: KubeObject,
+  c: any,
+  pullError: string | undefined,
+  t: ContainerTimeline,
+): void {
   const host = pod.spec.nodeName as string;
   const fieldPath = `spec.containers{${c.name}}`;
   const base = { component: 'kubelet', host, fieldPath };
   if (pullError) {
-    recordEvent(state, pod, { ...base, reason: 'Failed', type: 'Warning', count: t.pullFailures, message: `Failed to pull image "${c.image}": ${pullError}` });
-    if (t.backOffs > 0) recordEvent(state, pod, { ...base, reason: 'BackOff', type: 'Normal', count: t.backOffs, message: `Back-off pulling image "${c.image}"` });
+    recordEvent(state, pod, {
+      ...base,
+      reason: 'Failed',
+      type: 'Warning',
+      count: t.pullFailures,
+      message: `Failed to pull image "${c.image}": ${pullError}`,
+    });
+    if (t.backOffs > 0)
+      recordEvent(state, pod, {
+        ...base,
+        reason: 'BackOff',
+        type: 'Normal',
+        count: t.backOffs,
+        message: `Back-off pulling image "${c.image}"`,
+      });
     return;
   }
   const ooms = t.restartCount + ('terminated' in t.state || 'waiting' in t.state ? 1 : 0);
   const node = state.store.get(T.node, undefined, host);
-  if (node && (t.lastTermination?.reason === 'OOMKilled' || ('terminated' in t.state && t.state.terminated.reason === 'OOMKilled'))) {
+  if (
+    node &&
+    (t.lastTermination?.reason === 'OOMKilled' ||
+      ('terminated' in t.state && t.state.terminated.reason === 'OOMKilled'))
+  ) {
     // What the node's kernel monitor reports when a container's memory cgroup hits its limit.
-    recordEvent(state, node, { component: 'kernel-monitor', host, reason: 'OOMKilling', type: 'Warning', count: ooms, fieldPath: `${pod.metadata.namespace}/${pod.metadata.name}/${c.name}`, message: `Memory cgroup out of memory: Killed process (${c.name}) in pod ${pod.metadata.namespace}/${pod.metadata.name}; limit ${c.resources?.limits?.memory}` });
+    recordEvent(state, node, {
+      component: 'kernel-monitor',
+      host,
+      reason: 'OOMKilling',
+      type: 'Warning',
+      count: ooms,
+      fieldPath: `${pod.metadata.namespace}/${pod.metadata.name}/${c.name}`,
+      message: `Memory cgroup out of memory: Killed process (${c.name}) in pod ${pod.metadata.namespace}/${pod.metadata.name}; limit ${c.resources?.limits?.memory}`,
+    });
   }
-  recordEvent(state, pod, { ...base, reason: 'Pulled', type: 'Normal', count: t.starts, message: `Container image "${c.image}" already present on machine` });
-  recordEvent(state, pod, { ...base, reason: 'Created', type: 'Normal', count: t.starts, message: `Created container: ${c.name}` });
-  recordEvent(state, pod, { ...base, reason: 'Started', type: 'Normal', count: t.starts, message: `Started container ${c.name}` });
+  recordEvent(state, pod, {
+    ...base,
+    reason: 'Pulled',
+    type: 'Normal',
+    count: t.starts,
+    message: `Container image "${c.image}" already present on machine`,
+  });
+  recordEvent(state, pod, {
+    ...base,
+    reason: 'Created',
+    type: 'Normal',
+    count: t.starts,
+    message: `Created container: ${c.name}`,
+  });
+  recordEvent(state, pod, {
+    ...base,
+    reason: 'Started',
+    type: 'Normal',
+    count: t.starts,
+    message: `Started container ${c.name}`,
+  });
   if (t.backOffs > 0) {
     recordEvent(state, pod, {
-      ...base, reason: 'BackOff', type: 'Warning', count: t.backOffs,
+      ...base,
+      reason: 'BackOff',
+      type: 'Warning',
+      count: t.backOffs,
       message: `Back-off restarting failed container ${c.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`,
     });
   }
 }
 
 /** Logs of a container instance: what its image prints. `previous` reads the last terminated instance. */
-export function containerLogs(state: ClusterState, pod: KubeObject, container: string, previous: boolean): { ok: true; text: string; startedAt?: Date } | { ok: false; message: string } {
+export function containerLogs(
+  state: ClusterState,
+  pod: KubeObject,
+  container: string,
+  previous: boolean,
+): { ok: true; text: string; startedAt?: Date } | { ok: false; message: string } {
   const c = (pod.spec?.containers ?? []).find((x: any) => x.name === container);
   const s = (pod.status?.containerStatuses ?? []).find((x: any) => x.name === container);
   if (!c) return { ok: false, message: `container ${container} is not valid for pod ${pod.metadata.name}` };
@@ -174,12 +314,22 @@ export function containerLogs(state: ClusterState, pod: KubeObject, container: s
   const started = (iso?: string) => (iso ? new Date(iso) : undefined);
   if (previous) {
     const last = s?.lastState?.terminated ?? s?.state?.terminated;
-    if (!last) return { ok: false, message: `previous terminated container "${container}" in pod "${pod.metadata.name}" not found` };
+    if (!last)
+      return {
+        ok: false,
+        message: `previous terminated container "${container}" in pod "${pod.metadata.name}" not found`,
+      };
     return { ok: true, text: logs, startedAt: started(last.startedAt) };
   }
   if (!s || s.state?.waiting?.reason === 'ContainerCreating' || (s.state?.waiting && !s.lastState?.terminated)) {
     const why = s?.state?.waiting?.reason ?? 'ContainerCreating';
     return { ok: false, message: `container "${container}" in pod "${pod.metadata.name}" is waiting to start: ${why}` };
   }
-  return { ok: true, text: logs, startedAt: started(s.state?.running?.startedAt ?? s.state?.terminated?.startedAt ?? s.lastState?.terminated?.startedAt) };
+  return {
+    ok: true,
+    text: logs,
+    startedAt: started(
+      s.state?.running?.startedAt ?? s.state?.terminated?.startedAt ?? s.lastState?.terminated?.startedAt,
+    ),
+  };
 }

@@ -21,7 +21,8 @@ export function mountProblem(state: ClusterState, pod: KubeObject): string | und
 
 export function containerConfigProblem(state: ClusterState, pod: KubeObject, container: any): string | undefined {
   const ns = pod.metadata.namespace;
-  const source = (kind: 'ConfigMap' | 'Secret', name: string) => state.store.get(kind === 'ConfigMap' ? T.configMap : T.secret, ns, name);
+  const source = (kind: 'ConfigMap' | 'Secret', name: string) =>
+    state.store.get(kind === 'ConfigMap' ? T.configMap : T.secret, ns, name);
   for (const e of container.envFrom ?? []) {
     const ref = e.configMapRef ?? e.secretRef;
     const kind = e.configMapRef ? 'ConfigMap' : 'Secret';
@@ -33,17 +34,33 @@ export function containerConfigProblem(state: ClusterState, pod: KubeObject, con
     const kind = e.valueFrom.configMapKeyRef ? 'ConfigMap' : 'Secret';
     const obj = source(kind, ref.name);
     if (!obj) return `${kind.toLowerCase()} "${ref.name}" not found`;
-    const data = { ...((obj.data as object) ?? {}), ...((obj.binaryData as object) ?? {}), ...((obj.stringData as object) ?? {}) };
+    const data = {
+      ...((obj.data as object) ?? {}),
+      ...((obj.binaryData as object) ?? {}),
+      ...((obj.stringData as object) ?? {}),
+    };
     if (!(ref.key in data)) return `couldn't find key ${ref.key} in ${kind} ${ns}/${ref.name}`;
   }
   return undefined;
 }
 
 /** Whether a probe reaches a port the image listens on (images without `ports` listen everywhere). */
-export function probeFails(probe: any, container: any, listening: number[] | undefined): { fails: boolean; port?: number; path?: string; scheme?: string } {
+export function probeFails(
+  probe: any,
+  container: any,
+  listening: number[] | undefined,
+): { fails: boolean; port?: number; path?: string; scheme?: string } {
   if (!probe || listening === undefined || probe.exec || probe.grpc) return { fails: false };
   const action = probe.httpGet ?? probe.tcpSocket;
   if (!action) return { fails: false };
-  const port = typeof action.port === 'number' ? action.port : (container.ports ?? []).find((p: any) => p.name === action.port)?.containerPort ?? Number(action.port);
-  return { fails: !listening.includes(port), port, path: probe.httpGet ? (action.path ?? '/') : undefined, scheme: (action.scheme ?? 'HTTP').toLowerCase() };
+  const port =
+    typeof action.port === 'number'
+      ? action.port
+      : ((container.ports ?? []).find((p: any) => p.name === action.port)?.containerPort ?? Number(action.port));
+  return {
+    fails: !listening.includes(port),
+    port,
+    path: probe.httpGet ? (action.path ?? '/') : undefined,
+    scheme: (action.scheme ?? 'HTTP').toLowerCase(),
+  };
 }

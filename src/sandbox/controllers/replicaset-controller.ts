@@ -1,8 +1,8 @@
-import { type KubeObject, controllerOf, isPodReady } from '../../lib/kube-object.ts';
-import { createOwnedPod } from './pod-factory.ts';
+import { controllerOf, isPodReady, type KubeObject } from '../../lib/kube-object.ts';
 import { type ClusterState, T } from '../cluster-state.ts';
 import { randomSuffix } from '../object-store.ts';
 import { recordEvent } from './event-recorder.ts';
+import { createOwnedPod } from './pod-factory.ts';
 
 /** Keeps each ReplicaSet's pod count at spec.replicas and reports ready/available counts. */
 export function runReplicaSetController(state: ClusterState): void {
@@ -13,10 +13,18 @@ export function runReplicaSetController(state: ClusterState): void {
       for (let i = pods.length; i < want; i++) pods.push(createPod(state, rs));
     } else if (pods.length > want) {
       // Delete the least useful first: unscheduled, then not ready, then newest.
-      const ranked = [...pods].sort((a, b) => rank(a) - rank(b) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''));
+      const ranked = [...pods].sort(
+        (a, b) =>
+          rank(a) - rank(b) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
+      );
       for (const pod of ranked.slice(0, pods.length - want)) {
         state.store.delete(T.pod, pod.metadata.namespace, pod.metadata.name);
-        recordEvent(state, rs, { reason: 'SuccessfulDelete', type: 'Normal', component: 'replicaset-controller', message: `Deleted pod: ${pod.metadata.name}` });
+        recordEvent(state, rs, {
+          reason: 'SuccessfulDelete',
+          type: 'Normal',
+          component: 'replicaset-controller',
+          message: `Deleted pod: ${pod.metadata.name}`,
+        });
         pods.splice(pods.indexOf(pod), 1);
       }
     }
@@ -28,13 +36,19 @@ export function runReplicaSetController(state: ClusterState): void {
       availableReplicas: ready,
       observedGeneration: rs.metadata.generation ?? 1,
     };
-    if (JSON.stringify(status) !== JSON.stringify(rs.status)) state.store.update(T.replicaSet, { ...rs, status }, { statusOnly: true });
+    if (JSON.stringify(status) !== JSON.stringify(rs.status))
+      state.store.update(T.replicaSet, { ...rs, status }, { statusOnly: true });
   }
 }
 
 function createPod(state: ClusterState, rs: KubeObject): KubeObject {
   const pod = createOwnedPod(state, rs, rs.spec.template, { name: `${rs.metadata.name}-${randomSuffix(5)}` });
-  recordEvent(state, rs, { reason: 'SuccessfulCreate', type: 'Normal', component: 'replicaset-controller', message: `Created pod: ${pod.metadata.name}` });
+  recordEvent(state, rs, {
+    reason: 'SuccessfulCreate',
+    type: 'Normal',
+    component: 'replicaset-controller',
+    message: `Created pod: ${pod.metadata.name}`,
+  });
   return pod;
 }
 
@@ -48,7 +62,10 @@ function rank(pod: KubeObject): number {
  * uid (state files written by hand or dumped from another cluster), as the real controllers do.
  */
 export function adoptOrphans(state: ClusterState): void {
-  for (const [childType, ownerType] of [[T.replicaSet, T.deployment], [T.pod, T.replicaSet]] as const) {
+  for (const [childType, ownerType] of [
+    [T.replicaSet, T.deployment],
+    [T.pod, T.replicaSet],
+  ] as const) {
     for (const child of state.store.list(childType)) {
       const ref = controllerOf(child);
       if (!ref || ref.kind !== ownerType.kind) continue;

@@ -1,5 +1,5 @@
-import { type KubeObject, isNodeReady } from '../../lib/kube-object.ts';
-import { type ClusterState, T, isoSeconds } from '../cluster-state.ts';
+import { isNodeReady, type KubeObject } from '../../lib/kube-object.ts';
+import { type ClusterState, isoSeconds, T } from '../cluster-state.ts';
 import { recordEvent } from './event-recorder.ts';
 import { nodeFailures } from './scheduling-filters.ts';
 
@@ -13,7 +13,16 @@ export function runScheduler(state: ClusterState): void {
   for (const pod of pods) {
     if (pod.spec?.nodeName || pod.metadata.deletionTimestamp) continue;
     const volumeProblem = unboundVolumes(state, pod);
-    const verdicts = nodes.map((n) => ({ node: n, ...(volumeProblem ? { reasons: [], resources: false } : nodeFailures(pod, withReadiness(n), pods.filter((p) => p.spec?.nodeName === n.metadata.name))) }));
+    const verdicts = nodes.map((n) => ({
+      node: n,
+      ...(volumeProblem
+        ? { reasons: [], resources: false }
+        : nodeFailures(
+            pod,
+            withReadiness(n),
+            pods.filter((p) => p.spec?.nodeName === n.metadata.name),
+          )),
+    }));
     const feasible = verdicts.filter((v) => v.reasons.length === 0).map((v) => v.node);
     if (volumeProblem || feasible.length === 0) {
       unschedulable(state, pod, failedSchedulingMessage(nodes.length, verdicts, volumeProblem));
@@ -22,9 +31,18 @@ export function runScheduler(state: ClusterState): void {
     const load = (name: string) => pods.filter((p) => p.spec?.nodeName === name).length;
     const node = feasible.sort((a, b) => load(a.metadata.name) - load(b.metadata.name))[0]!;
     const bound = state.store.update(T.pod, { ...pod, spec: { ...pod.spec, nodeName: node.metadata.name } });
-    state.store.update(T.pod, { ...bound, status: { phase: 'Pending', startTime: isoSeconds(state.now()) } }, { statusOnly: true });
+    state.store.update(
+      T.pod,
+      { ...bound, status: { phase: 'Pending', startTime: isoSeconds(state.now()) } },
+      { statusOnly: true },
+    );
     pod.spec = bound.spec;
-    recordEvent(state, bound, { reason: 'Scheduled', type: 'Normal', component: 'default-scheduler', message: `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${node.metadata.name}` });
+    recordEvent(state, bound, {
+      reason: 'Scheduled',
+      type: 'Normal',
+      component: 'default-scheduler',
+      message: `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${node.metadata.name}`,
+    });
   }
 }
 
@@ -43,25 +61,56 @@ function unboundVolumes(state: ClusterState, pod: KubeObject): string | undefine
     const pvc = state.store.get(T.pvc, pod.metadata.namespace, claim);
     if (!pvc) return `persistentvolumeclaim "${claim}" not found`;
     if (pvc.status?.phase === 'Bound') continue;
-    const cls = pvc.spec?.storageClassName ? state.store.get(T.storageClass, undefined, pvc.spec.storageClassName) : undefined;
+    const cls = pvc.spec?.storageClassName
+      ? state.store.get(T.storageClass, undefined, pvc.spec.storageClassName)
+      : undefined;
     if (cls?.volumeBindingMode !== 'WaitForFirstConsumer') return 'pod has unbound immediate PersistentVolumeClaims';
   }
   return undefined;
 }
 
-function failedSchedulingMessage(total: number, verdicts: { reasons: string[]; resources: boolean }[], prefilter?: string): string {
-  if (prefilter) return `0/${total} nodes are available: ${prefilter}. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`;
+function failedSchedulingMessage(
+  total: number,
+  verdicts: { reasons: string[]; resources: boolean }[],
+  prefilter?: string,
+): string {
+  if (prefilter)
+    return `0/${total} nodes are available: ${prefilter}. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`;
   if (total === 0) return 'no nodes available to schedule pods';
   const counts = new Map<string, number>();
   for (const v of verdicts) for (const r of v.reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
   const reasons = [...counts].map(([r, n]) => `${n} ${r}`).sort();
   const victims = verdicts.filter((v) => v.resources).length;
-  const preemption = [victims && `${victims} No preemption victims found for incoming pod`, total - victims && `${total - victims} Preemption is not helpful for scheduling`].filter(Boolean).join(', ');
+  const preemption = [
+    victims && `${victims} No preemption victims found for incoming pod`,
+    total - victims && `${total - victims} Preemption is not helpful for scheduling`,
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `0/${total} nodes are available: ${reasons.join(', ')}. preemption: 0/${total} nodes are available: ${preemption}.`;
 }
 
 function unschedulable(state: ClusterState, pod: KubeObject, message: string): void {
-  const status = { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: pod.metadata.creationTimestamp }] };
-  if (JSON.stringify(status) !== JSON.stringify(pod.status)) state.store.update(T.pod, { ...pod, status }, { statusOnly: true });
-  recordEvent(state, pod, { reason: 'FailedScheduling', type: 'Warning', component: 'default-scheduler', message, count: 1 });
+  const status = {
+    phase: 'Pending',
+    conditions: [
+      {
+        type: 'PodScheduled',
+        status: 'False',
+        reason: 'Unschedulable',
+        message,
+        lastProbeTime: null,
+        lastTransitionTime: pod.metadata.creationTimestamp,
+      },
+    ],
+  };
+  if (JSON.stringify(status) !== JSON.stringify(pod.status))
+    state.store.update(T.pod, { ...pod, status }, { statusOnly: true });
+  recordEvent(state, pod, {
+    reason: 'FailedScheduling',
+    type: 'Warning',
+    component: 'default-scheduler',
+    message,
+    count: 1,
+  });
 }

@@ -15,7 +15,10 @@ export function runStatefulSetController(state: ClusterState): void {
   for (const sts of state.store.list(T.statefulSet)) {
     const ns = sts.metadata.namespace;
     const name = sts.metadata.name;
-    const revision = `${name}-${createHash('sha256').update(canonicalJson(sts.spec?.template ?? {})).digest('hex').slice(0, 10)}`;
+    const revision = `${name}-${createHash('sha256')
+      .update(canonicalJson(sts.spec?.template ?? {}))
+      .digest('hex')
+      .slice(0, 10)}`;
     const replicas = sts.spec?.replicas ?? 1;
     const pods = state.podsOwnedBy(sts);
     const byOrdinal = new Map(pods.map((p) => [Number(p.metadata.name.slice(name.length + 1)), p]));
@@ -32,30 +35,67 @@ export function runStatefulSetController(state: ClusterState): void {
       }
       for (const t of sts.spec?.volumeClaimTemplates ?? []) {
         const claim = `${t.metadata.name}-${name}-${i}`;
-        if (!state.store.get(T.pvc, ns, claim)) state.store.create(T.pvc, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: claim, namespace: ns, labels: { ...(sts.spec.selector?.matchLabels ?? {}) } }, spec: structuredClone(t.spec), status: { phase: 'Pending' } });
+        if (!state.store.get(T.pvc, ns, claim))
+          state.store.create(T.pvc, {
+            apiVersion: 'v1',
+            kind: 'PersistentVolumeClaim',
+            metadata: { name: claim, namespace: ns, labels: { ...(sts.spec.selector?.matchLabels ?? {}) } },
+            spec: structuredClone(t.spec),
+            status: { phase: 'Pending' },
+          });
       }
-      const volumes = [...(sts.spec?.template?.spec?.volumes ?? []), ...(sts.spec?.volumeClaimTemplates ?? []).map((t: any) => ({ name: t.metadata.name, persistentVolumeClaim: { claimName: `${t.metadata.name}-${name}-${i}` } }))];
+      const volumes = [
+        ...(sts.spec?.template?.spec?.volumes ?? []),
+        ...(sts.spec?.volumeClaimTemplates ?? []).map((t: any) => ({
+          name: t.metadata.name,
+          persistentVolumeClaim: { claimName: `${t.metadata.name}-${name}-${i}` },
+        })),
+      ];
       const pod = createOwnedPod(state, sts, sts.spec.template, {
         name: `${name}-${i}`,
-        labels: { [REVISION]: revision, 'statefulset.kubernetes.io/pod-name': `${name}-${i}`, 'apps.kubernetes.io/pod-index': String(i) },
+        labels: {
+          [REVISION]: revision,
+          'statefulset.kubernetes.io/pod-name': `${name}-${i}`,
+          'apps.kubernetes.io/pod-index': String(i),
+        },
         spec: { hostname: `${name}-${i}`, subdomain: sts.spec.serviceName, volumes },
       });
-      recordEvent(state, sts, { reason: 'SuccessfulCreate', type: 'Normal', component: 'statefulset-controller', message: `create Pod ${pod.metadata.name} in StatefulSet ${name} successful` });
+      recordEvent(state, sts, {
+        reason: 'SuccessfulCreate',
+        type: 'Normal',
+        component: 'statefulset-controller',
+        message: `create Pod ${pod.metadata.name} in StatefulSet ${name} successful`,
+      });
       byOrdinal.set(i, pod);
       break; // OrderedReady: one at a time
     }
     const live = [...byOrdinal.values()];
-    const stale = live.filter((p) => p.metadata.labels?.[REVISION] !== revision).sort((a, b) => b.metadata.name.localeCompare(a.metadata.name, undefined, { numeric: true }));
+    const stale = live
+      .filter((p) => p.metadata.labels?.[REVISION] !== revision)
+      .sort((a, b) => b.metadata.name.localeCompare(a.metadata.name, undefined, { numeric: true }));
     if (stale.length && live.every(isPodReady) && sts.spec?.updateStrategy?.type !== 'OnDelete') {
       state.store.delete(T.pod, ns, stale[0]!.metadata.name);
-      recordEvent(state, sts, { reason: 'SuccessfulDelete', type: 'Normal', component: 'statefulset-controller', message: `delete Pod ${stale[0]!.metadata.name} in StatefulSet ${name} successful` });
+      recordEvent(state, sts, {
+        reason: 'SuccessfulDelete',
+        type: 'Normal',
+        component: 'statefulset-controller',
+        message: `delete Pod ${stale[0]!.metadata.name} in StatefulSet ${name} successful`,
+      });
     }
     const ready = live.filter(isPodReady).length;
     const updated = live.filter((p) => p.metadata.labels?.[REVISION] === revision).length;
     const status = {
-      observedGeneration: sts.metadata.generation ?? 1, replicas: live.length, readyReplicas: ready, currentReplicas: stale.length ? live.length - updated : updated,
-      updatedReplicas: updated, availableReplicas: ready, currentRevision: stale.length ? (sts.status?.currentRevision ?? revision) : revision, updateRevision: revision, collisionCount: 0,
+      observedGeneration: sts.metadata.generation ?? 1,
+      replicas: live.length,
+      readyReplicas: ready,
+      currentReplicas: stale.length ? live.length - updated : updated,
+      updatedReplicas: updated,
+      availableReplicas: ready,
+      currentRevision: stale.length ? (sts.status?.currentRevision ?? revision) : revision,
+      updateRevision: revision,
+      collisionCount: 0,
     };
-    if (JSON.stringify(status) !== JSON.stringify(sts.status)) state.store.update(T.statefulSet, { ...sts, status }, { statusOnly: true });
+    if (JSON.stringify(status) !== JSON.stringify(sts.status))
+      state.store.update(T.statefulSet, { ...sts, status }, { statusOnly: true });
   }
 }

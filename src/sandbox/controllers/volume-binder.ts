@@ -17,15 +17,30 @@ export function runVolumeBinder(state: ClusterState): void {
       grow(state, pvc);
       continue;
     }
-    const className: string | undefined = pvc.spec?.storageClassName ?? classes.find((c) => c.metadata.annotations?.[DEFAULT_CLASS] === 'true')?.metadata.name;
+    const className: string | undefined =
+      pvc.spec?.storageClassName ??
+      classes.find((c) => c.metadata.annotations?.[DEFAULT_CLASS] === 'true')?.metadata.name;
     const wanted = parseQuantity(pvc.spec?.resources?.requests?.storage) ?? 0;
-    const pv = state.store.list(T.pv).find((v) => v.status?.phase !== 'Bound' && !v.spec?.claimRef && (v.spec?.storageClassName ?? '') === (className ?? '') && (parseQuantity(v.spec?.capacity?.storage) ?? 0) >= wanted);
+    const pv = state.store
+      .list(T.pv)
+      .find(
+        (v) =>
+          v.status?.phase !== 'Bound' &&
+          !v.spec?.claimRef &&
+          (v.spec?.storageClassName ?? '') === (className ?? '') &&
+          (parseQuantity(v.spec?.capacity?.storage) ?? 0) >= wanted,
+      );
     if (pv) {
       bind(state, pvc, pv);
       continue;
     }
     if (!className) {
-      pending(state, pvc, 'FailedBinding', 'no persistent volumes available for this claim and no storage class is set');
+      pending(
+        state,
+        pvc,
+        'FailedBinding',
+        'no persistent volumes available for this claim and no storage class is set',
+      );
       continue;
     }
     const cls = classes.find((c) => c.metadata.name === className);
@@ -42,29 +57,79 @@ export function runVolumeBinder(state: ClusterState): void {
       continue;
     }
     const created = state.store.create(T.pv, {
-      apiVersion: 'v1', kind: 'PersistentVolume',
-      metadata: { name: `pvc-${pvc.metadata.uid}`, annotations: { 'pv.kubernetes.io/provisioned-by': cls.provisioner as string } },
-      spec: { capacity: { storage: pvc.spec.resources.requests.storage }, accessModes: pvc.spec.accessModes ?? ['ReadWriteOnce'], persistentVolumeReclaimPolicy: cls.reclaimPolicy ?? 'Delete', storageClassName: className, csi: { driver: cls.provisioner, volumeHandle: `vol-${pvc.metadata.uid}` } },
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: {
+        name: `pvc-${pvc.metadata.uid}`,
+        annotations: { 'pv.kubernetes.io/provisioned-by': cls.provisioner as string },
+      },
+      spec: {
+        capacity: { storage: pvc.spec.resources.requests.storage },
+        accessModes: pvc.spec.accessModes ?? ['ReadWriteOnce'],
+        persistentVolumeReclaimPolicy: cls.reclaimPolicy ?? 'Delete',
+        storageClassName: className,
+        csi: { driver: cls.provisioner, volumeHandle: `vol-${pvc.metadata.uid}` },
+      },
       status: { phase: 'Available' },
     });
-    recordEvent(state, pvc, { reason: 'ProvisioningSucceeded', type: 'Normal', component: `${cls.provisioner}`, message: `Successfully provisioned volume ${created.metadata.name}` });
+    recordEvent(state, pvc, {
+      reason: 'ProvisioningSucceeded',
+      type: 'Normal',
+      component: `${cls.provisioner}`,
+      message: `Successfully provisioned volume ${created.metadata.name}`,
+    });
     bind(state, pvc, created);
   }
 }
 
 function consumerScheduled(state: ClusterState, pvc: KubeObject): boolean {
-  return state.store.list(T.pod, pvc.metadata.namespace).some((p) => (p.spec?.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === pvc.metadata.name));
+  return state.store
+    .list(T.pod, pvc.metadata.namespace)
+    .some((p) => (p.spec?.volumes ?? []).some((v: any) => v.persistentVolumeClaim?.claimName === pvc.metadata.name));
 }
 
 function bind(state: ClusterState, pvc: KubeObject, pv: KubeObject): void {
-  state.store.update(T.pv, { ...pv, spec: { ...pv.spec, claimRef: { kind: 'PersistentVolumeClaim', namespace: pvc.metadata.namespace, name: pvc.metadata.name, uid: pvc.metadata.uid } } });
-  state.store.update(T.pv, { ...state.store.mustGet(T.pv, undefined, pv.metadata.name), status: { phase: 'Bound' } }, { statusOnly: true });
-  const bound = state.store.update(T.pvc, { ...pvc, spec: { ...pvc.spec, volumeName: pv.metadata.name, storageClassName: pvc.spec?.storageClassName ?? pv.spec?.storageClassName } });
-  state.store.update(T.pvc, { ...bound, status: { phase: 'Bound', accessModes: pv.spec?.accessModes, capacity: { ...pv.spec?.capacity } } }, { statusOnly: true });
+  state.store.update(T.pv, {
+    ...pv,
+    spec: {
+      ...pv.spec,
+      claimRef: {
+        kind: 'PersistentVolumeClaim',
+        namespace: pvc.metadata.namespace,
+        name: pvc.metadata.name,
+        uid: pvc.metadata.uid,
+      },
+    },
+  });
+  state.store.update(
+    T.pv,
+    { ...state.store.mustGet(T.pv, undefined, pv.metadata.name), status: { phase: 'Bound' } },
+    { statusOnly: true },
+  );
+  const bound = state.store.update(T.pvc, {
+    ...pvc,
+    spec: {
+      ...pvc.spec,
+      volumeName: pv.metadata.name,
+      storageClassName: pvc.spec?.storageClassName ?? pv.spec?.storageClassName,
+    },
+  });
+  state.store.update(
+    T.pvc,
+    { ...bound, status: { phase: 'Bound', accessModes: pv.spec?.accessModes, capacity: { ...pv.spec?.capacity } } },
+    { statusOnly: true },
+  );
 }
 
-function pending(state: ClusterState, pvc: KubeObject, reason: string, message: string, type: 'Normal' | 'Warning' = 'Warning'): void {
-  if (pvc.status?.phase !== 'Pending') state.store.update(T.pvc, { ...pvc, status: { phase: 'Pending' } }, { statusOnly: true });
+function pending(
+  state: ClusterState,
+  pvc: KubeObject,
+  reason: string,
+  message: string,
+  type: 'Normal' | 'Warning' = 'Warning',
+): void {
+  if (pvc.status?.phase !== 'Pending')
+    state.store.update(T.pvc, { ...pvc, status: { phase: 'Pending' } }, { statusOnly: true });
   recordEvent(state, pvc, { reason, type, component: 'persistentvolume-controller', message, count: 1 });
 }
 
@@ -74,5 +139,10 @@ function grow(state: ClusterState, pvc: KubeObject): void {
   const pv = state.store.get(T.pv, undefined, pvc.spec.volumeName);
   if (pv) state.store.update(T.pv, { ...pv, spec: { ...pv.spec, capacity: { storage: want } } });
   state.store.update(T.pvc, { ...pvc, status: { ...pvc.status, capacity: { storage: want } } }, { statusOnly: true });
-  recordEvent(state, pvc, { reason: 'FileSystemResizeSuccessful', type: 'Normal', component: 'kubelet', message: `MountVolume.NodeExpandVolume succeeded for volume "${pvc.spec.volumeName}"` });
+  recordEvent(state, pvc, {
+    reason: 'FileSystemResizeSuccessful',
+    type: 'Normal',
+    component: 'kubelet',
+    message: `MountVolume.NodeExpandVolume succeeded for volume "${pvc.spec.volumeName}"`,
+  });
 }

@@ -9,7 +9,12 @@ export function wantsTable(accept: string | undefined): boolean {
 }
 
 /** A meta.k8s.io/v1 Table of `objects`, with the columns the real API server prints for their kind. */
-export function toTable(type: ResourceType, objects: KubeObject[], now: Date, listMeta: Record<string, unknown> = {}): Record<string, unknown> {
+export function toTable(
+  type: ResourceType,
+  objects: KubeObject[],
+  now: Date,
+  listMeta: Record<string, unknown> = {},
+): Record<string, unknown> {
   const p = type.printerColumns ? customPrinter(type.printerColumns) : (PRINTERS[type.kind] ?? DEFAULT_PRINTER);
   return {
     kind: 'Table',
@@ -29,14 +34,28 @@ export function toTable(type: ResourceType, objects: KubeObject[], now: Date, li
 
 /** A custom resource's additionalPrinterColumns: simple `.a.b.c` JSONPaths; `date` columns print as ages. */
 function customPrinter(columns: { name: string; jsonPath: string; type?: string; priority?: number }[]): Printer {
-  const get = (o: unknown, path: string) => path.replace(/^\./, '').split('.').reduce<any>((v, k) => (v == null ? undefined : v[k]), o);
+  const get = (o: unknown, path: string) =>
+    path
+      .replace(/^\./, '')
+      .split('.')
+      .reduce<any>((v, k) => (v == null ? undefined : v[k]), o);
   return {
-    columns: ['Name', ...columns.map((c) => `${c.priority ? '*' : ''}${c.name}`), ...(columns.some((c) => c.name === 'Age') ? [] : ['Age'])],
+    columns: [
+      'Name',
+      ...columns.map((c) => `${c.priority ? '*' : ''}${c.name}`),
+      ...(columns.some((c) => c.name === 'Age') ? [] : ['Age']),
+    ],
     cells: (o, now) => [
       o.metadata.name,
       ...columns.map((c) => {
         const v = get(o, c.jsonPath);
-        return v === undefined ? '' : c.type === 'date' ? age(String(v), now) : typeof v === 'object' ? JSON.stringify(v) : v;
+        return v === undefined
+          ? ''
+          : c.type === 'date'
+            ? age(String(v), now)
+            : typeof v === 'object'
+              ? JSON.stringify(v)
+              : v;
       }),
       ...(columns.some((c) => c.name === 'Age') ? [] : [age(o.metadata.creationTimestamp, now)]),
     ],

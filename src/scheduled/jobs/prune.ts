@@ -1,7 +1,7 @@
 import type { Db } from '../../store/db.ts';
 import { pruneSlots } from '../../store/scheduled-slots.ts';
-import { pruneInbox } from '../../store/slack-inbox.ts';
 import { pruneSlackEvents } from '../../store/slack-events.ts';
+import { pruneInbox } from '../../store/slack-inbox.ts';
 import type { ScheduledJob } from '../scheduler.ts';
 
 /** Forgets dedupe keys nobody can repeat any more: Slack event ids after a day, finished Slack requests after 7, cron slots after 30. */

@@ -16,6 +16,10 @@ export interface AlertScope {
  */
 export function alertScope(payload: unknown): AlertScope {
   const p = parsePayload(payload);
-  const group: AlertGroupView = { commonLabels: p.commonLabels, commonAnnotations: p.commonAnnotations, alerts: p.alerts };
+  const group: AlertGroupView = {
+    commonLabels: p.commonLabels,
+    commonAnnotations: p.commonAnnotations,
+    alerts: p.alerts,
+  };
   return { ...alertTask(group), groupKey: p.groupKey };
 }

@@ -11,7 +11,10 @@ const alertSchema = z.object({
   startsAt: time,
   endsAt: time.optional(),
   generatorURL: z.string().default(''),
-  fingerprint: z.string().regex(/^[0-9a-f]{1,16}$/, 'expected up to 16 hex digits').optional(),
+  fingerprint: z
+    .string()
+    .regex(/^[0-9a-f]{1,16}$/, 'expected up to 16 hex digits')
+    .optional(),
 });
 
 /** Alertmanager's webhook body, version 4 (notify/webhook Message). Unknown fields are ignored. */
@@ -40,8 +43,19 @@ export class PayloadError extends Error {}
 export function parsePayload(body: unknown): WebhookPayload {
   const r = payloadSchema.safeParse(body);
   if (!r.success) {
-    const issues = r.error.issues.slice(0, 5).map((i) => `${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || 'body'}: ${i.message}`);
+    const issues = r.error.issues.slice(0, 5).map(
+      (i) =>
+        `${
+          i.path
+            .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+            .join('')
+            .replace(/^\./, '') || 'body'
+        }: ${i.message}`,
+    );
     throw new PayloadError(`not an Alertmanager webhook payload: ${issues.join('; ')}`);
   }
-  return { ...r.data, alerts: r.data.alerts.map((a) => ({ ...a, fingerprint: a.fingerprint ?? fingerprintOf(a.labels) })) };
+  return {
+    ...r.data,
+    alerts: r.data.alerts.map((a) => ({ ...a, fingerprint: a.fingerprint ?? fingerprintOf(a.labels) })),
+  };
 }

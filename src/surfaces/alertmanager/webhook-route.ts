@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Config } from '../../config.ts';
 import { IngestQueue, QueueFull } from '../../alerts/ingest-queue.ts';
+import type { Config } from '../../config.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { Db } from '../../store/db.ts';
@@ -29,7 +29,12 @@ class TooLarge extends Error {}
  */
 export function alertmanagerWebhook(deps: WebhookDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const limit = deps.config.alerts.maxBodyBytes;
-  const queue = new IngestQueue({ db: deps.db, routing: deps.config.alerts, logger: deps.logger, clusterOf: deps.clusterOf });
+  const queue = new IngestQueue({
+    db: deps.db,
+    routing: deps.config.alerts,
+    logger: deps.logger,
+    clusterOf: deps.clusterOf,
+  });
   const count = (result: string) => deps.metrics?.alertNotifications.inc({ result });
   return (req, res) => {
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST only' });
@@ -37,16 +42,25 @@ export function alertmanagerWebhook(deps: WebhookDeps): (req: IncomingMessage, r
     // Refused before the body is read: without credentials no one gets to make us buffer a body.
     if (!token) {
       count('unconfigured');
-      return refuseUnread(res, 503, { error: 'ALERTMANAGER_TOKEN is not set on this server: the webhook refuses every notification' });
+      return refuseUnread(res, 503, {
+        error: 'ALERTMANAGER_TOKEN is not set on this server: the webhook refuses every notification',
+      });
     }
     if (!authorized(req.headers.authorization, token)) {
       count('unauthorized');
       deps.logger.warn({ ip: req.socket.remoteAddress }, 'alertmanager webhook: bad or missing token');
-      return refuseUnread(res, 401, { error: 'bad or missing credentials (Authorization: Bearer $ALERTMANAGER_TOKEN)' });
+      return refuseUnread(res, 401, {
+        error: 'bad or missing credentials (Authorization: Bearer $ALERTMANAGER_TOKEN)',
+      });
     }
     if (queue.full) {
       count('busy');
-      return refuseUnread(res, 503, { error: 'too many notifications waiting to be stored; retry' }, { 'retry-after': '5' });
+      return refuseUnread(
+        res,
+        503,
+        { error: 'too many notifications waiting to be stored; retry' },
+        { 'retry-after': '5' },
+      );
     }
     const refuse = () => {
       count('too_large');
@@ -64,7 +78,13 @@ export function alertmanagerWebhook(deps: WebhookDeps): (req: IncomingMessage, r
   };
 }
 
-async function handle(deps: WebhookDeps, queue: IngestQueue, body: Buffer, res: ServerResponse, count: (result: string) => void): Promise<void> {
+async function handle(
+  deps: WebhookDeps,
+  queue: IngestQueue,
+  body: Buffer,
+  res: ServerResponse,
+  count: (result: string) => void,
+): Promise<void> {
   let payload: ReturnType<typeof parsePayload>;
   try {
     payload = parsePayload(JSON.parse(body.toString('utf8')));
@@ -77,7 +97,19 @@ async function handle(deps: WebhookDeps, queue: IngestQueue, body: Buffer, res: 
     const r = await queue.submit(payload);
     count(r.changed ? 'changed' : 'repeat');
     if (r.changed) deps.onChange();
-    deps.logger[r.changed ? 'info' : 'debug']({ group: r.groupId, receiver: payload.receiver, status: payload.status, alerts: payload.alerts.length, created: r.created, changed: r.changed, fired: r.fired, resolved: r.resolved }, 'alertmanager notification');
+    deps.logger[r.changed ? 'info' : 'debug'](
+      {
+        group: r.groupId,
+        receiver: payload.receiver,
+        status: payload.status,
+        alerts: payload.alerts.length,
+        created: r.created,
+        changed: r.changed,
+        fired: r.fired,
+        resolved: r.resolved,
+      },
+      'alertmanager notification',
+    );
     sendJson(res, 200, { status: 'accepted', group: r.groupId, changed: r.changed });
   } catch (err) {
     if (err instanceof QueueFull) {

@@ -1,12 +1,17 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 // Checks made before a request's body is read: whoever cannot present credentials does not get
 // to make us buffer, parse or wait for a body. Answered with `Connection: close`, so the unread
 // rest of the body is never parsed as a next request.
 
 /** Refuses with `code` at once, closing the connection instead of reading the body. */
-export function refuseUnread(res: ServerResponse, code: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+export function refuseUnread(
+  res: ServerResponse,
+  code: number,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(code, { 'content-type': 'application/json', connection: 'close', ...headers });
   res.end(JSON.stringify(body));
 }
@@ -19,13 +24,20 @@ const SLACK_MAX_SKEW_SECONDS = 300;
  * itself needs the body, and Bolt checks it): no signature or timestamp headers, a stale or
  * future timestamp, or no declared length (the length is what caps the body as it is read).
  */
-export function slackHeadersProblem(req: IncomingMessage, limit: number, now = Date.now()): { code: number; error: string } | undefined {
+export function slackHeadersProblem(
+  req: IncomingMessage,
+  limit: number,
+  now = Date.now(),
+): { code: number; error: string } | undefined {
   const signature = req.headers['x-slack-signature'];
   const timestamp = Number(req.headers['x-slack-request-timestamp']);
-  if (typeof signature !== 'string' || !signature.startsWith('v0=') || !Number.isFinite(timestamp)) return { code: 401, error: 'not signed by Slack (X-Slack-Signature, X-Slack-Request-Timestamp)' };
-  if (Math.abs(now / 1000 - timestamp) > SLACK_MAX_SKEW_SECONDS) return { code: 401, error: 'stale request: its timestamp is more than 5 minutes away' };
+  if (typeof signature !== 'string' || !signature.startsWith('v0=') || !Number.isFinite(timestamp))
+    return { code: 401, error: 'not signed by Slack (X-Slack-Signature, X-Slack-Request-Timestamp)' };
+  if (Math.abs(now / 1000 - timestamp) > SLACK_MAX_SKEW_SECONDS)
+    return { code: 401, error: 'stale request: its timestamp is more than 5 minutes away' };
   if (req.headers['content-length'] === undefined) return { code: 411, error: 'a Content-Length is required' };
-  if (Number(req.headers['content-length']) > limit) return { code: 413, error: `request body larger than ${limit} bytes` };
+  if (Number(req.headers['content-length']) > limit)
+    return { code: 413, error: `request body larger than ${limit} bytes` };
   return undefined;
 }
 

@@ -32,7 +32,9 @@ export async function readyz(rt: Runtime, slack: SlackAuthCheck | undefined, res
     rt.logger.warn({ err: (e as Error).message }, 'readiness: the database is unreachable');
     checks.database = 'unreachable';
   }
-  checks.signing = maybeSignerOf(rt.store.db) ? 'ok' : 'missing: set CLAW_SIGNING_KEY (a shared store signs approvals and the audit log with it)';
+  checks.signing = maybeSignerOf(rt.store.db)
+    ? 'ok'
+    : 'missing: set CLAW_SIGNING_KEY (a shared store signs approvals and the audit log with it)';
   checks.slack = slack ? await slack.status() : 'missing: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET';
   try {
     rt.kubeConfigFor('default');

@@ -49,11 +49,13 @@ export class AfterAck {
     while (this.running < this.concurrency && this.queue.length) {
       const { job } = this.queue.shift()!;
       this.running++;
-      job().catch((err) => this.logger.error({ err }, 'slack work after ack failed')).finally(() => {
-        this.running--;
-        this.pump();
-        if (this.running === 0 && this.queue.length === 0) for (const r of this.idle.splice(0)) r();
-      });
+      job()
+        .catch((err) => this.logger.error({ err }, 'slack work after ack failed'))
+        .finally(() => {
+          this.running--;
+          this.pump();
+          if (this.running === 0 && this.queue.length === 0) for (const r of this.idle.splice(0)) r();
+        });
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
-import { alertLabel } from '../../alerts/group-delta.ts';
 import type { DigestView, GroupView } from '../../alerts/alert-notifier.ts';
+import { alertLabel } from '../../alerts/group-delta.ts';
 import type { AlertGroup } from '../../store/schema.ts';
 import type { SlackMessage } from './blocks.ts';
 import { clip, esc } from './mrkdwn.ts';
@@ -27,7 +27,9 @@ function link(url: string | undefined, text: string): string | undefined {
 function silenceLink(g: AlertGroup): string | undefined {
   if (!g.external_url) return undefined;
   const labels = Object.keys(g.group_labels).length ? g.group_labels : { alertname: g.common_labels.alertname ?? '' };
-  const filter = `{${Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\]/g, '\\$&')}"`).join(', ')}}`;
+  const filter = `{${Object.entries(labels)
+    .map(([k, v]) => `${k}="${v.replace(/["\\]/g, '\\$&')}"`)
+    .join(', ')}}`;
   return link(`${g.external_url.replace(/\/$/, '')}/#/silences/new?filter=${encodeURIComponent(filter)}`, 'Silence');
 }
 
@@ -52,17 +54,42 @@ export function alertRootMessage(v: GroupView, clusterName: string): SlackMessag
   const more = g.firing + g.resolved - lines.length;
   if (more > 0) lines.push(`… and ${more} more`);
   const first = v.alerts[0];
-  const links = [link(first?.annotations.runbook_url ?? g.common_annotations.runbook_url, 'Runbook'), link(first?.generator_url, 'Prometheus'), silenceLink(g)].filter(Boolean);
-  const footer = [...links, `receiver \`${esc(g.receiver)}\``, g.investigate ? 'investigation in this thread' : 'not investigated automatically (alerts.routes)'].join(' · ');
+  const links = [
+    link(first?.annotations.runbook_url ?? g.common_annotations.runbook_url, 'Runbook'),
+    link(first?.generator_url, 'Prometheus'),
+    silenceLink(g),
+  ].filter(Boolean);
+  const footer = [
+    ...links,
+    `receiver \`${esc(g.receiver)}\``,
+    g.investigate ? 'investigation in this thread' : 'not investigated automatically (alerts.routes)',
+  ].join(' · ');
   const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: clip(`${head}${summary ? `\n${esc(summary)}` : ''}\n${counts}`, 2900) } },
-    ...(lines.length ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: clip(lines.join('\n'), 2900) } }] : []),
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: clip(`${head}${summary ? `\n${esc(summary)}` : ''}\n${counts}`, 2900) },
+    },
+    ...(lines.length
+      ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: clip(lines.join('\n'), 2900) } }]
+      : []),
     { type: 'context', elements: [{ type: 'mrkdwn', text: clip(footer, 2900) }] },
   ];
-  return { text: clip(`${firing ? 'FIRING' : 'RESOLVED'}: ${esc(title(g))} (${g.firing} firing)${g.common_labels.namespace ? ` in ${esc(g.common_labels.namespace)}` : ''}`, 2900), blocks };
+  return {
+    text: clip(
+      `${firing ? 'FIRING' : 'RESOLVED'}: ${esc(title(g))} (${g.firing} firing)${g.common_labels.namespace ? ` in ${esc(g.common_labels.namespace)}` : ''}`,
+      2900,
+    ),
+    blocks,
+  };
 }
 
-const NOTE_ICON: Record<string, string> = { fired: ':fire:', refired: ':repeat: :fire:', resolved: ':white_check_mark:', resolved_some: ':large_green_circle:', info: ':information_source:' };
+const NOTE_ICON: Record<string, string> = {
+  fired: ':fire:',
+  refired: ':repeat: :fire:',
+  resolved: ':white_check_mark:',
+  resolved_some: ':large_green_circle:',
+  info: ':information_source:',
+};
 
 /** What changed, one line per note; a burst of notifications becomes one message. */
 export function alertNoteMessage(notes: { kind: string; text: string }[]): SlackMessage {
@@ -85,7 +112,15 @@ export function alertDigestMessage(v: DigestView): SlackMessage {
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: head } },
       { type: 'section', text: { type: 'mrkdwn', text: clip(lines.join('\n'), 2900) } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: 'One investigation of what these groups share runs in this thread. Every alert is stored; `claw` and the thread have the details.' }] },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: 'One investigation of what these groups share runs in this thread. Every alert is stored; `claw` and the thread have the details.',
+          },
+        ],
+      },
     ],
   };
 }

@@ -1,5 +1,10 @@
 import type { webApi } from '@slack/bolt';
-import { type AlertNotifier, type DigestView, type GroupView, PermanentNotifyError } from '../../alerts/alert-notifier.ts';
+import {
+  type AlertNotifier,
+  type DigestView,
+  type GroupView,
+  PermanentNotifyError,
+} from '../../alerts/alert-notifier.ts';
 import type { AlertGroup } from '../../store/schema.ts';
 import { alertDigestMessage, alertNoteMessage, alertRootMessage } from './alert-blocks.ts';
 import type { SlackMessage } from './blocks.ts';
@@ -9,10 +14,21 @@ import type { SlackOutbox } from './outbox.ts';
  * Slack errors that no retry will fix for this channel. A bad or revoked token is not one of them:
  * it fails every channel, and once an operator fixes it the groups must still get their threads.
  */
-const PERMANENT = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action', 'msg_too_long', 'invalid_blocks']);
+const PERMANENT = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'restricted_action',
+  'msg_too_long',
+  'invalid_blocks',
+]);
 
 /** Alert threads in Slack, through the shared per-channel outbox (ordered, paced, 429-aware). */
-export function slackAlertNotifier(opts: { client: webApi.WebClient; outbox: SlackOutbox; clusterName: (cluster: string) => string }): AlertNotifier {
+export function slackAlertNotifier(opts: {
+  client: webApi.WebClient;
+  outbox: SlackOutbox;
+  clusterName: (cluster: string) => string;
+}): AlertNotifier {
   const { client, outbox } = opts;
   const call = async <T>(channel: string, fn: () => Promise<T>, kind: 'post' | 'update'): Promise<T> => {
     try {
@@ -24,8 +40,23 @@ export function slackAlertNotifier(opts: { client: webApi.WebClient; outbox: Sla
     }
   };
   const post = (channel: string, m: SlackMessage, threadTs?: string) =>
-    call(channel, async () => (await client.chat.postMessage({ channel, text: m.text, blocks: m.blocks, unfurl_links: false, unfurl_media: false, ...(threadTs ? { thread_ts: threadTs } : {}) })).ts as string, 'post');
-  const update = (channel: string, ts: string, m: SlackMessage) => call(channel, () => client.chat.update({ channel, ts, text: m.text, blocks: m.blocks }), 'update').then(() => {});
+    call(
+      channel,
+      async () =>
+        (
+          await client.chat.postMessage({
+            channel,
+            text: m.text,
+            blocks: m.blocks,
+            unfurl_links: false,
+            unfurl_media: false,
+            ...(threadTs ? { thread_ts: threadTs } : {}),
+          })
+        ).ts as string,
+      'post',
+    );
+  const update = (channel: string, ts: string, m: SlackMessage) =>
+    call(channel, () => client.chat.update({ channel, ts, text: m.text, blocks: m.blocks }), 'update').then(() => {});
   const root = (v: GroupView) => alertRootMessage(v, opts.clusterName(v.group.cluster));
   return {
     openThread: (v) => post(v.group.channel!, root(v)),

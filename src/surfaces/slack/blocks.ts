@@ -1,6 +1,7 @@
 import type { types } from '@slack/bolt';
 
 type KnownBlock = types.KnownBlock;
+
 import type { Proposal, Task } from '../../store/schema.ts';
 import type { Finding } from '../../workers/worker.ts';
 import { clip, codeBlock, esc } from './mrkdwn.ts';
@@ -38,8 +39,14 @@ export function rootMessage(task: Pick<Task, 'question' | 'namespace' | 'request
   return {
     text,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `${text}\nScope: ${scope} · requested by <@${task.requester}>` } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: 'Progress, findings and proposals follow in this thread.' }] },
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `${text}\nScope: ${scope} · requested by <@${task.requester}>` },
+      },
+      {
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: 'Progress, findings and proposals follow in this thread.' }],
+      },
     ],
   };
 }
@@ -51,38 +58,89 @@ export function progressMessage(lines: string[], runId: string): SlackMessage {
 }
 
 export function findingMessage(f: Finding): SlackMessage {
-  const evidence = f.evidence.slice(0, 6).map((e) => `• ${esc(clip(e, 480))}`).join('\n');
+  const evidence = f.evidence
+    .slice(0, 6)
+    .map((e) => `• ${esc(clip(e, 480))}`)
+    .join('\n');
   const text = `:large_orange_diamond: *Finding* \`${f.category}\`: ${esc(f.summary)}`;
   return {
     text,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: clip(text, 2900) } },
-      ...(evidence ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: clip(`*Evidence from the cluster*\n${evidence}`, 2900) } }] : []),
+      ...(evidence
+        ? [
+            {
+              type: 'section' as const,
+              text: { type: 'mrkdwn' as const, text: clip(`*Evidence from the cluster*\n${evidence}`, 2900) },
+            },
+          ]
+        : []),
     ],
   };
 }
 
 function proposalDetails(p: Proposal, approvedBy: readonly string[] = []): KnownBlock[] {
   const t = p.target as { kind: string; namespace?: string; name: string };
-  const { description: blast = '', rollback, warnings = [] } = p.blast_radius as { description?: string; rollback?: string; warnings?: string[] };
+  const {
+    description: blast = '',
+    rollback,
+    warnings = [],
+  } = p.blast_radius as { description?: string; rollback?: string; warnings?: string[] };
   return [
     { type: 'header', text: { type: 'plain_text', text: clip(`Approval needed: ${p.action}`, 150) } },
     { type: 'section', text: { type: 'mrkdwn', text: clip(esc(p.rationale), 2900) } },
     {
       type: 'section',
       fields: [
-        { type: 'mrkdwn', text: `*Target*\n${esc(t.kind)} \`${esc(t.namespace ? `${t.namespace}/${t.name}` : t.name)}\`` },
+        {
+          type: 'mrkdwn',
+          text: `*Target*\n${esc(t.kind)} \`${esc(t.namespace ? `${t.namespace}/${t.name}` : t.name)}\``,
+        },
         { type: 'mrkdwn', text: `*Cluster*\n\`${esc(p.cluster)}\`` },
         { type: 'mrkdwn', text: `*Risk*\n${p.risk}` },
-        { type: 'mrkdwn', text: `*Approvals*\n${approvedBy.length ? `${approvedBy.length} of ${p.required_approvals}: ${approvedBy.map((a) => `<@${esc(a)}>`).join(', ')}` : `${p.required_approvals} required`}${p.policy_rule ? ` (${esc(p.policy_rule)})` : ''}` },
+        {
+          type: 'mrkdwn',
+          text: `*Approvals*\n${approvedBy.length ? `${approvedBy.length} of ${p.required_approvals}: ${approvedBy.map((a) => `<@${esc(a)}>`).join(', ')}` : `${p.required_approvals} required`}${p.policy_rule ? ` (${esc(p.policy_rule)})` : ''}`,
+        },
         { type: 'mrkdwn', text: `*Blast radius*\n${esc(clip(blast, 200))}` },
-        { type: 'mrkdwn', text: `*Expires*\n<!date^${Math.floor(new Date(p.expires_at).getTime() / 1000)}^{time}|${new Date(p.expires_at).toISOString()}>` },
+        {
+          type: 'mrkdwn',
+          text: `*Expires*\n<!date^${Math.floor(new Date(p.expires_at).getTime() / 1000)}^{time}|${new Date(p.expires_at).toISOString()}>`,
+        },
       ],
     },
-    ...(warnings.length ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: clip(`:warning: *Riskier than it looks*\n${warnings.map((w) => `• ${esc(w)}`).join('\n')}`, 2900) } }] : []),
-    { type: 'section', text: { type: 'mrkdwn', text: `*Server dry-run diff*\n${codeBlock(p.diff || '(no change)', CARD_DIFF_CHARS)}` } },
-    ...(rollback ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: clip(`*To undo:* ${esc(rollback)}`, 2900) }] }] : []),
-    { type: 'context', elements: [{ type: 'mrkdwn', text: `Proposal \`${p.id}\` · artifact \`${p.artifact_hash.slice(0, 16)}\` · the approval binds to exactly this change` }] },
+    ...(warnings.length
+      ? [
+          {
+            type: 'section' as const,
+            text: {
+              type: 'mrkdwn' as const,
+              text: clip(`:warning: *Riskier than it looks*\n${warnings.map((w) => `• ${esc(w)}`).join('\n')}`, 2900),
+            },
+          },
+        ]
+      : []),
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: `*Server dry-run diff*\n${codeBlock(p.diff || '(no change)', CARD_DIFF_CHARS)}` },
+    },
+    ...(rollback
+      ? [
+          {
+            type: 'context' as const,
+            elements: [{ type: 'mrkdwn' as const, text: clip(`*To undo:* ${esc(rollback)}`, 2900) }],
+          },
+        ]
+      : []),
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `Proposal \`${p.id}\` · artifact \`${p.artifact_hash.slice(0, 16)}\` · the approval binds to exactly this change`,
+        },
+      ],
+    },
   ];
 }
 
@@ -98,13 +156,41 @@ export function proposalCard(p: Proposal, approvedBy: readonly string[] = []): S
         block_id: `proposal:${p.id}`,
         elements: [
           {
-            type: 'button', action_id: APPROVE_ACTION, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: p.id,
+            type: 'button',
+            action_id: APPROVE_ACTION,
+            style: 'primary',
+            text: { type: 'plain_text', text: 'Approve' },
+            value: p.id,
             // A high-risk change asks "are you sure" before the click counts.
-            ...(p.risk === 'high' ? { confirm: { title: { type: 'plain_text' as const, text: 'Approve a high-risk change?' }, text: { type: 'mrkdwn' as const, text: clip(`${esc(p.action)} on \`${esc(p.cluster)}\`: ${esc(p.rationale)}`, 300) }, confirm: { type: 'plain_text' as const, text: 'Approve' }, deny: { type: 'plain_text' as const, text: 'Cancel' }, style: 'danger' as const } } : {}),
+            ...(p.risk === 'high'
+              ? {
+                  confirm: {
+                    title: { type: 'plain_text' as const, text: 'Approve a high-risk change?' },
+                    text: {
+                      type: 'mrkdwn' as const,
+                      text: clip(`${esc(p.action)} on \`${esc(p.cluster)}\`: ${esc(p.rationale)}`, 300),
+                    },
+                    confirm: { type: 'plain_text' as const, text: 'Approve' },
+                    deny: { type: 'plain_text' as const, text: 'Cancel' },
+                    style: 'danger' as const,
+                  },
+                }
+              : {}),
           },
-          { type: 'button', action_id: REJECT_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Reject' }, value: p.id },
+          {
+            type: 'button',
+            action_id: REJECT_ACTION,
+            style: 'danger',
+            text: { type: 'plain_text', text: 'Reject' },
+            value: p.id,
+          },
           // The request itself, in full, is what is approved: always one click away.
-          { type: 'button', action_id: VIEW_DIFF_ACTION, text: { type: 'plain_text', text: 'Whole change' }, value: p.id },
+          {
+            type: 'button',
+            action_id: VIEW_DIFF_ACTION,
+            text: { type: 'plain_text', text: 'Whole change' },
+            value: p.id,
+          },
         ],
       },
     ],
@@ -112,10 +198,21 @@ export function proposalCard(p: Proposal, approvedBy: readonly string[] = []): S
 }
 
 /** After a decision: the same card, buttons replaced by the record of who decided and when. */
-export function decidedCard(p: Proposal, actors: readonly string[], decision: 'approved' | 'rejected', reason?: string | null): SlackMessage {
+export function decidedCard(
+  p: Proposal,
+  actors: readonly string[],
+  decision: 'approved' | 'rejected',
+  reason?: string | null,
+): SlackMessage {
   const icon = decision === 'approved' ? ':white_check_mark:' : ':x:';
   const record = `${icon} *${decision === 'approved' ? 'Approved' : 'Rejected'}* by ${actors.map((a) => `<@${a}>`).join(' and ')} <!date^${Math.floor(Date.now() / 1000)}^{date_short_pretty} {time}|now>${reason ? `: ${esc(reason)}` : ''}`;
-  return { text: clip(`${decision} by ${actors.map(esc).join(', ')}: ${esc(p.rationale)}`, 2900), blocks: [...proposalDetails(p, decision === 'approved' ? actors : []), { type: 'section', text: { type: 'mrkdwn', text: record } }] };
+  return {
+    text: clip(`${decision} by ${actors.map(esc).join(', ')}: ${esc(p.rationale)}`, 2900),
+    blocks: [
+      ...proposalDetails(p, decision === 'approved' ? actors : []),
+      { type: 'section', text: { type: 'mrkdwn', text: record } },
+    ],
+  };
 }
 
 /**
@@ -131,12 +228,38 @@ export function diffModal(p: Pick<Proposal, 'id' | 'action' | 'diff' | 'run_id' 
     title: { type: 'plain_text', text: 'Whole change' },
     close: { type: 'plain_text', text: 'Close' },
     blocks: [
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `${esc(p.action)} · proposal \`${p.id}\` · the request the executor sends, then what the API server would store (server-side dry-run)` }] },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: `${esc(p.action)} · proposal \`${p.id}\` · the request the executor sends, then what the API server would store (server-side dry-run)`,
+          },
+        ],
+      },
       { type: 'section', text: { type: 'mrkdwn', text: '*Request*' } },
-      ...shown.slice(0, requestParts).map((c) => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text: codeBlock(c, 2900) } })),
-      ...(shown.length > requestParts ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: '*Server dry-run diff*' } }] : []),
-      ...shown.slice(requestParts).map((c) => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text: codeBlock(c, 2900) } })),
-      ...(parts.length > shown.length ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: `${parts.length - shown.length} more parts: \`claw show ${p.run_id}\` prints it all.` }] }] : []),
+      ...shown
+        .slice(0, requestParts)
+        .map((c) => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text: codeBlock(c, 2900) } })),
+      ...(shown.length > requestParts
+        ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: '*Server dry-run diff*' } }]
+        : []),
+      ...shown
+        .slice(requestParts)
+        .map((c) => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text: codeBlock(c, 2900) } })),
+      ...(parts.length > shown.length
+        ? [
+            {
+              type: 'context' as const,
+              elements: [
+                {
+                  type: 'mrkdwn' as const,
+                  text: `${parts.length - shown.length} more parts: \`claw show ${p.run_id}\` prints it all.`,
+                },
+              ],
+            },
+          ]
+        : []),
     ],
   };
 }
@@ -167,19 +290,51 @@ export function rejectReasonModal(card: CardRef, p: Pick<Proposal, 'action' | 't
     submit: { type: 'plain_text', text: 'Reject' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: clip(`Reject *${esc(p.action)}* on \`${esc(t.namespace ? `${t.namespace}/${t.name}` : t.name)}\`? Nothing will change in the cluster; the reason goes to the thread and to the agent.`, 2900) } },
-      { type: 'input', block_id: REASON_BLOCK, label: { type: 'plain_text', text: 'Reason' }, element: { type: 'plain_text_input', action_id: REASON_INPUT, multiline: true, min_length: 3, max_length: 500, placeholder: { type: 'plain_text', text: 'e.g. the rollout is already being reverted through Argo CD' } } },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: clip(
+            `Reject *${esc(p.action)}* on \`${esc(t.namespace ? `${t.namespace}/${t.name}` : t.name)}\`? Nothing will change in the cluster; the reason goes to the thread and to the agent.`,
+            2900,
+          ),
+        },
+      },
+      {
+        type: 'input',
+        block_id: REASON_BLOCK,
+        label: { type: 'plain_text', text: 'Reason' },
+        element: {
+          type: 'plain_text_input',
+          action_id: REASON_INPUT,
+          multiline: true,
+          min_length: 3,
+          max_length: 500,
+          placeholder: { type: 'plain_text', text: 'e.g. the rollout is already being reverted through Argo CD' },
+        },
+      },
     ],
   };
 }
 
 /** A card nobody decided: it expired (fail closed) or a newer proposal replaced it. Buttons gone. */
 export function closedCard(p: Proposal): SlackMessage {
-  const note = p.status === 'superseded' ? ':twisted_rightwards_arrows: *Superseded* by a newer proposal for the same target; nothing was changed' : `:hourglass: *${p.status === 'expired' ? 'Expired' : esc(p.status)}* without a decision; nothing was changed`;
-  return { text: clip(`${p.status}: ${esc(p.rationale)}`, 2900), blocks: [...proposalDetails(p), { type: 'section', text: { type: 'mrkdwn', text: note } }] };
+  const note =
+    p.status === 'superseded'
+      ? ':twisted_rightwards_arrows: *Superseded* by a newer proposal for the same target; nothing was changed'
+      : `:hourglass: *${p.status === 'expired' ? 'Expired' : esc(p.status)}* without a decision; nothing was changed`;
+  return {
+    text: clip(`${p.status}: ${esc(p.rationale)}`, 2900),
+    blocks: [...proposalDetails(p), { type: 'section', text: { type: 'mrkdwn', text: note } }],
+  };
 }
 
-export function outcomeMessage(e: { applied: boolean; verified: boolean; message: string; proposalId: string }): SlackMessage {
+export function outcomeMessage(e: {
+  applied: boolean;
+  verified: boolean;
+  message: string;
+  proposalId: string;
+}): SlackMessage {
   const icon = e.applied && e.verified ? ':white_check_mark:' : e.applied ? ':warning:' : ':no_entry:';
   return { text: `${icon} ${e.applied ? 'Applied' : 'Not applied'} (${e.proposalId}): ${esc(e.message)}` };
 }

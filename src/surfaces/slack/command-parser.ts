@@ -22,37 +22,59 @@ export function parseClawCommand(text: string): ClawCommand {
   if (verb === 'runs') return rest.length ? { kind: 'usage', problem: '`runs` takes no arguments' } : { kind: 'runs' };
   if (verb === 'status' || verb === 'cancel' || verb === 'retry') {
     const runId = rest[0];
-    if (!runId || rest.length > 1 || !RUN_ID.test(runId)) return { kind: 'usage', problem: `\`${verb}\` needs one run id, like \`/claw ${verb} run_1m8ga36f0j2y1ct\`` };
+    if (!runId || rest.length > 1 || !RUN_ID.test(runId))
+      return { kind: 'usage', problem: `\`${verb}\` needs one run id, like \`/claw ${verb} run_1m8ga36f0j2y1ct\`` };
     return { kind: verb, runId };
   }
   const words = verb === 'investigate' ? rest : [head, ...rest];
-  if (words.length === 0) return { kind: 'usage', problem: '`investigate` needs a question, like `/claw investigate checkout is failing in shop`' };
+  if (words.length === 0)
+    return {
+      kind: 'usage',
+      problem: '`investigate` needs a question, like `/claw investigate checkout is failing in shop`',
+    };
   let namespace: string | undefined;
   let cluster: string | undefined;
   const kept: string[] = [];
   // The sentence's own end ("what is wrong in shop?") is not part of the name; it stays on the question.
   let end = '';
   // `in X` / `on Y` count only as a trailing clause ("slow in the morning" stays in the question).
-  const trailing = (i: number, other: string) => i === words.length - 2 || (words[i + 2]?.toLowerCase() === other && i === words.length - 4);
+  const trailing = (i: number, other: string) =>
+    i === words.length - 2 || (words[i + 2]?.toLowerCase() === other && i === words.length - 4);
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     const lower = w.toLowerCase();
     const next = words[i + 1];
     const ns = next?.replace(/[?!.,;:]+$/, '');
     const ctx = next?.replace(/[?!,;]+$/, '');
-    if ((lower === 'in' || w === '-n' || w === '--namespace') && ns && isNamespace(ns) && (lower !== 'in' || trailing(i, 'on'))) {
+    if (
+      (lower === 'in' || w === '-n' || w === '--namespace') &&
+      ns &&
+      isNamespace(ns) &&
+      (lower !== 'in' || trailing(i, 'on'))
+    ) {
       namespace = ns;
       end = next!.slice(ns.length) || end;
       i++;
-    } else if ((lower === 'on' || w === '--context') && ctx && isContext(ctx) && (lower !== 'on' || trailing(i, 'in'))) {
+    } else if (
+      (lower === 'on' || w === '--context') &&
+      ctx &&
+      isContext(ctx) &&
+      (lower !== 'on' || trailing(i, 'in'))
+    ) {
       cluster = ctx;
       end = next!.slice(ctx.length) || end;
       i++;
     } else kept.push(w);
   }
   const question = kept.length ? `${kept.join(' ').trim()}${end}` : '';
-  if (!question && !namespace) return { kind: 'usage', problem: 'tell me what to look at, like `/claw investigate checkout is failing in shop`' };
-  return { kind: 'investigate', question: question || `what is failing in ${namespace}?`, ...(namespace ? { namespace } : {}), ...(cluster ? { cluster } : {}) };
+  if (!question && !namespace)
+    return { kind: 'usage', problem: 'tell me what to look at, like `/claw investigate checkout is failing in shop`' };
+  return {
+    kind: 'investigate',
+    question: question || `what is failing in ${namespace}?`,
+    ...(namespace ? { namespace } : {}),
+    ...(cluster ? { cluster } : {}),
+  };
 }
 
 /** A kubeconfig context name: kind-prod, admin@staging, arn:aws:eks:eu-west-1:123:cluster/prod. */

@@ -7,6 +7,8 @@ import type { SlackOutbox } from './outbox.ts';
 export function slackDigestPoster(client: webApi.WebClient, outbox: SlackOutbox): DigestPoster {
   return async (digest, day) => {
     const message = dailyDigestMessage(digest, day);
-    await outbox.send(digest.channel, () => client.chat.postMessage({ channel: digest.channel, ...message }), { paced: true });
+    await outbox.send(digest.channel, () => client.chat.postMessage({ channel: digest.channel, ...message }), {
+      paced: true,
+    });
   };
 }

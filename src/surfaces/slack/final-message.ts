@@ -6,14 +6,25 @@ import { clip, esc, permalink } from './mrkdwn.ts';
 
 type KnownBlock = types.KnownBlock;
 
-const ICON: Record<string, string> = { succeeded: ':white_check_mark:', escalated: ':rotating_light:', cancelled: ':no_entry_sign:' };
+const ICON: Record<string, string> = {
+  succeeded: ':white_check_mark:',
+  escalated: ':rotating_light:',
+  cancelled: ':no_entry_sign:',
+};
 
 /**
  * The run's last word in its thread: the summary, then the findings with their first evidence,
  * then each proposal with its fate and a link to its card. The `text` fallback carries the
  * summary alone (notifications, screen readers).
  */
-export function finalMessage(r: { status: string; summary: string; runId: string; findings?: Finding[]; proposals?: Proposal[]; workspaceUrl?: string }): SlackMessage {
+export function finalMessage(r: {
+  status: string;
+  summary: string;
+  runId: string;
+  findings?: Finding[];
+  proposals?: Proposal[];
+  workspaceUrl?: string;
+}): SlackMessage {
   const head = `${ICON[r.status] ?? ':x:'} *Run ${r.status}* (${r.runId})`;
   const text = clip(`${head}\n${esc(r.summary)}`, 2900);
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];

@@ -13,13 +13,17 @@ export interface HomeData {
 }
 
 const ICON: Record<string, string> = {
-  queued: ':hourglass_flowing_sand:', running: ':arrows_counterclockwise:', awaiting_approval: ':raised_hand:',
-  succeeded: ':white_check_mark:', escalated: ':rotating_light:', failed: ':x:', cancelled: ':no_entry_sign:',
+  queued: ':hourglass_flowing_sand:',
+  running: ':arrows_counterclockwise:',
+  awaiting_approval: ':raised_hand:',
+  succeeded: ':white_check_mark:',
+  escalated: ':rotating_light:',
+  failed: ':x:',
+  cancelled: ':no_entry_sign:',
 };
 
 const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text, 2900) } });
 const none = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
-
 
 /**
  * The App Home tab: what waits for this user's approval and what they asked for. Nothing else:
@@ -33,20 +37,30 @@ export function homeView(d: HomeData): types.HomeView {
   };
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'ClusterClaw' } },
-    none(`Ask with \`/claw <what is wrong> [in <namespace>]\`, or mention me in a thread. Updated <!date^${Math.floor(Date.now() / 1000)}^{date_short_pretty} {time}|now>.`),
+    none(
+      `Ask with \`/claw <what is wrong> [in <namespace>]\`, or mention me in a thread. Updated <!date^${Math.floor(Date.now() / 1000)}^{date_short_pretty} {time}|now>.`,
+    ),
     { type: 'header', text: { type: 'plain_text', text: `Waiting for your approval (${d.waiting.length})` } },
   ];
   if (!d.waiting.length) blocks.push(none('Nothing waits for you.'));
   for (const p of d.waiting.slice(0, 15)) {
     const t = p.target as { kind: string; namespace?: string; name: string };
     const expires = `<!date^${Math.floor(new Date(p.expires_at).getTime() / 1000)}^{time}|${new Date(p.expires_at).toISOString()}>`;
-    blocks.push(section(`*${esc(p.action)}* ${esc(t.kind)} \`${esc(t.namespace ? `${t.namespace}/${t.name}` : t.name)}\` on \`${esc(p.cluster)}\` · risk ${p.risk} · expires ${expires}${where(p.slack_channel, p.slack_ts)}\n${esc(clip(p.rationale, 300))}`));
+    blocks.push(
+      section(
+        `*${esc(p.action)}* ${esc(t.kind)} \`${esc(t.namespace ? `${t.namespace}/${t.name}` : t.name)}\` on \`${esc(p.cluster)}\` · risk ${p.risk} · expires ${expires}${where(p.slack_channel, p.slack_ts)}\n${esc(clip(p.rationale, 300))}`,
+      ),
+    );
   }
   blocks.push({ type: 'divider' }, { type: 'header', text: { type: 'plain_text', text: 'Your requests' } });
   if (!d.mine.length) blocks.push(none('You have not asked for anything yet.'));
   for (const t of d.mine.slice(0, 10)) {
     const status = t.run_status ?? 'queued';
-    blocks.push(section(`${ICON[status] ?? ''} ${esc(clip(t.question, 200))}${t.namespace ? ` (in \`${esc(t.namespace)}\`)` : ''} · ${status.replace('_', ' ')}${t.run_id ? ` · \`${t.run_id}\`` : ''}${where(t.slack_channel, t.slack_thread_ts)}`));
+    blocks.push(
+      section(
+        `${ICON[status] ?? ''} ${esc(clip(t.question, 200))}${t.namespace ? ` (in \`${esc(t.namespace)}\`)` : ''} · ${status.replace('_', ' ')}${t.run_id ? ` · \`${t.run_id}\`` : ''}${where(t.slack_channel, t.slack_thread_ts)}`,
+      ),
+    );
   }
   return { type: 'home', blocks: blocks.slice(0, 100) };
 }

@@ -14,6 +14,12 @@ export function codeBlock(text: string, max = 2800): string {
 }
 
 /** A message's permalink, in Slack's form, when the workspace URL and the message are known. */
-export function permalink(workspaceUrl: string | undefined, channel: string | null, ts: string | null): string | undefined {
-  return workspaceUrl && channel && ts ? `${workspaceUrl.replace(/\/?$/, '/')}archives/${channel}/p${ts.replace('.', '')}` : undefined;
+export function permalink(
+  workspaceUrl: string | undefined,
+  channel: string | null,
+  ts: string | null,
+): string | undefined {
+  return workspaceUrl && channel && ts
+    ? `${workspaceUrl.replace(/\/?$/, '/')}archives/${channel}/p${ts.replace('.', '')}`
+    : undefined;
 }

@@ -49,7 +49,14 @@ export class SlackOutbox {
 
   private readonly metrics?: Metrics;
 
-  constructor(opts: { logger: Logger; maxRateLimitRetries?: number; sleep?: (ms: number) => Promise<void>; pace?: { burst: number; perSecond: number }; updatePace?: { burst: number; perSecond: number }; metrics?: Metrics }) {
+  constructor(opts: {
+    logger: Logger;
+    maxRateLimitRetries?: number;
+    sleep?: (ms: number) => Promise<void>;
+    pace?: { burst: number; perSecond: number };
+    updatePace?: { burst: number; perSecond: number };
+    metrics?: Metrics;
+  }) {
     this.logger = opts.logger;
     this.metrics = opts.metrics;
     this.maxRateLimitRetries = opts.maxRateLimitRetries ?? 5;
@@ -65,11 +72,13 @@ export class SlackOutbox {
    */
   send<T>(channel: string, call: () => Promise<T>, opts: { paced?: boolean; update?: boolean } = {}): Promise<T> {
     const previous = this.queues.get(channel) ?? Promise.resolve();
-    const mine = previous.catch(() => {}).then(async () => {
-      if (opts.paced) await this.takeToken(channel);
-      if (opts.update) await this.takeUpdateToken();
-      return this.attempt(channel, call);
-    });
+    const mine = previous
+      .catch(() => {})
+      .then(async () => {
+        if (opts.paced) await this.takeToken(channel);
+        if (opts.update) await this.takeUpdateToken();
+        return this.attempt(channel, call);
+      });
     const tail = mine.catch(() => {});
     this.queues.set(channel, tail);
     // Forget an idle channel once its last call settles.
@@ -90,7 +99,9 @@ export class SlackOutbox {
     this.buckets.set(channel, b);
     await this.spend(b, this.pace);
     // An idle channel's bucket is full again: forget it.
-    if (this.buckets.size > 1000) for (const [c, x] of this.buckets) if (Date.now() - x.at > (this.pace.burst / this.pace.perSecond) * 1000) this.buckets.delete(c);
+    if (this.buckets.size > 1000)
+      for (const [c, x] of this.buckets)
+        if (Date.now() - x.at > (this.pace.burst / this.pace.perSecond) * 1000) this.buckets.delete(c);
   }
 
   private takeUpdateToken(): Promise<void> {
@@ -123,7 +134,10 @@ export class SlackOutbox {
         const waitMs = Math.max(1, e.retryAfter) * 1000;
         this.metrics?.slackRateLimitWaits.inc();
         this.metrics?.slackRateLimitSeconds.inc(waitMs / 1000);
-        this.logger.warn({ channel, retryAfter: e.retryAfter }, 'Slack rate-limited this channel; waiting before the next post');
+        this.logger.warn(
+          { channel, retryAfter: e.retryAfter },
+          'Slack rate-limited this channel; waiting before the next post',
+        );
         await this.sleep(waitMs);
       }
     }

@@ -38,7 +38,17 @@ export interface TaskChunk {
 /** Streaming needs a person to stream to: the Slack user who asked, and their workspace. */
 export function newProgress(task: Task): Progress {
   const person = Boolean(task.slack_team) && /^[UW][A-Z0-9]+$/.test(task.requester);
-  return { mode: person ? 'stream' : 'update', lines: [], sent: 0, chunks: [], openTasks: new Map(), streamStartedAt: 0, lastUpdate: 0, busy: false, dirty: false };
+  return {
+    mode: person ? 'stream' : 'update',
+    lines: [],
+    sent: 0,
+    chunks: [],
+    openTasks: new Map(),
+    streamStartedAt: 0,
+    lastUpdate: 0,
+    busy: false,
+    dirty: false,
+  };
 }
 
 function slackError(e: unknown): string | undefined {
@@ -55,7 +65,13 @@ const bullets = (lines: string[]) => lines.map((l) => `• ${esc(clip(l.replace(
  * or a fresh one when the current is near Slack's expiry); once Slack has ended a stream, the run
  * falls back to editing that message with the full text. `rotateMs` is for tests.
  */
-export async function writeProgress(client: webApi.WebClient, task: Task, run: Run, p: Progress, rotateMs = STREAM_ROTATE_MS): Promise<void> {
+export async function writeProgress(
+  client: webApi.WebClient,
+  task: Task,
+  run: Run,
+  p: Progress,
+  rotateMs = STREAM_ROTATE_MS,
+): Promise<void> {
   const channel = task.slack_channel!;
   if (p.mode === 'stream') {
     const fresh = p.lines.slice(p.sent);
@@ -64,12 +80,20 @@ export async function writeProgress(client: webApi.WebClient, task: Task, run: R
     const upto = p.lines.length;
     try {
       if (p.ts && Date.now() - p.streamStartedAt < rotateMs) {
-        await client.chat.appendStream({ channel, ts: p.ts, chunks: [...(fresh.length ? [{ type: 'markdown_text' as const, text: bullets(fresh) }] : []), ...tasks] });
+        await client.chat.appendStream({
+          channel,
+          ts: p.ts,
+          chunks: [...(fresh.length ? [{ type: 'markdown_text' as const, text: bullets(fresh) }] : []), ...tasks],
+        });
       } else {
         if (p.ts) await client.chat.stopStream({ channel, ts: p.ts }).catch(() => {});
         // Plan display: the tool calls group under the question being worked on.
         const started = await client.chat.startStream({
-          channel, thread_ts: task.slack_thread_ts!, recipient_user_id: task.requester, recipient_team_id: task.slack_team!, task_display_mode: 'plan',
+          channel,
+          thread_ts: task.slack_thread_ts!,
+          recipient_user_id: task.requester,
+          recipient_team_id: task.slack_team!,
+          task_display_mode: 'plan',
           chunks: [
             { type: 'plan_update', title: clip(`Investigating: ${task.question}`, 250) },
             { type: 'markdown_text', text: `*Progress* (${run.id}${p.ts ? ', continued' : ''})\n${bullets(fresh)}` },
@@ -91,7 +115,10 @@ export async function writeProgress(client: webApi.WebClient, task: Task, run: R
   const m = progressMessage(p.lines, run.id);
   p.lastUpdate = Date.now();
   if (p.ts) await client.chat.update({ channel, ts: p.ts, text: m.text });
-  else p.ts = (await client.chat.postMessage({ channel, thread_ts: task.slack_thread_ts!, text: m.text, unfurl_links: false })).ts as string;
+  else
+    p.ts = (
+      await client.chat.postMessage({ channel, thread_ts: task.slack_thread_ts!, text: m.text, unfurl_links: false })
+    ).ts as string;
   p.sent = p.lines.length;
 }
 

@@ -1,5 +1,5 @@
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { webApi } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import { registerActions } from './listeners/actions.ts';
 import { registerCommands } from './listeners/commands.ts';
 import { registerEvents } from './listeners/events.ts';
@@ -31,11 +31,33 @@ export interface SlackOptions {
 export function createSlackApp(deps: SlackDeps, opts: SlackOptions): SlackSurface {
   const clientOptions = { slackApiUrl: opts.apiUrl, ...opts.clientOptions };
   const surface = opts.appToken
-    // The Socket Mode receiver reads installerOptions.clientOptions (apps.connections.open), not the app's.
-    ? { mode: 'socket' as const, receiver: new SocketModeReceiver({ appToken: opts.appToken, logLevel: LogLevel.WARN, installerOptions: { clientOptions } }) }
-    // Slack payloads are a few KiB; anything over 1 MiB is refused with 413 before parsing.
-    : { mode: 'http' as const, receiver: new HTTPReceiver({ signingSecret: opts.signingSecret ?? '', endpoints: '/slack/events', logLevel: LogLevel.WARN, bodyLimit: '1mb' }) };
-  const app = new App({ token: opts.botToken, receiver: surface.receiver, botId: opts.botId, botUserId: opts.botUserId, logLevel: LogLevel.WARN, clientOptions });
+    ? // The Socket Mode receiver reads installerOptions.clientOptions (apps.connections.open), not the app's.
+      {
+        mode: 'socket' as const,
+        receiver: new SocketModeReceiver({
+          appToken: opts.appToken,
+          logLevel: LogLevel.WARN,
+          installerOptions: { clientOptions },
+        }),
+      }
+    : // Slack payloads are a few KiB; anything over 1 MiB is refused with 413 before parsing.
+      {
+        mode: 'http' as const,
+        receiver: new HTTPReceiver({
+          signingSecret: opts.signingSecret ?? '',
+          endpoints: '/slack/events',
+          logLevel: LogLevel.WARN,
+          bodyLimit: '1mb',
+        }),
+      };
+  const app = new App({
+    token: opts.botToken,
+    receiver: surface.receiver,
+    botId: opts.botId,
+    botUserId: opts.botUserId,
+    logLevel: LogLevel.WARN,
+    clientOptions,
+  });
   app.error(async (err) => {
     deps.logger.error({ err }, 'slack listener error');
   });

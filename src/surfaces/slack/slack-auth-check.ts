@@ -1,7 +1,16 @@
 import type { webApi } from '@slack/bolt';
 
 /** Slack's answers meaning the token itself is bad: no retry will fix them, a human must. */
-const BAD_TOKEN = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive', 'no_permission', 'missing_scope', 'team_access_not_granted']);
+const BAD_TOKEN = new Set([
+  'invalid_auth',
+  'not_authed',
+  'token_revoked',
+  'token_expired',
+  'account_inactive',
+  'no_permission',
+  'missing_scope',
+  'team_access_not_granted',
+]);
 
 /**
  * Readiness' Slack check: `auth.test` with the bot token, at most once per `everyMs` (probes come

@@ -2,15 +2,15 @@ import type { webApi } from '@slack/bolt';
 import type { Logger } from '../../observability/logger.ts';
 import type { Db } from '../../store/db.ts';
 import { getProposal, listProposalsForRun, setProposalMessage } from '../../store/proposals.ts';
+import { listRunEvents } from '../../store/run-events.ts';
 import type { Run, Task } from '../../store/schema.ts';
 import type { PersistedEvent, RunSink } from '../../supervisor/run-sink.ts';
 import type { Finding } from '../../workers/worker.ts';
-import { type SlackMessage, closedCard, findingMessage, outcomeMessage, proposalCard, textMessage } from './blocks.ts';
+import { closedCard, findingMessage, outcomeMessage, proposalCard, type SlackMessage, textMessage } from './blocks.ts';
 import { finalMessage } from './final-message.ts';
 import { clip } from './mrkdwn.ts';
 import { SlackOutbox } from './outbox.ts';
-import { type Progress, endProgress, newProgress, writeProgress } from './progress-writer.ts';
-import { listRunEvents } from '../../store/run-events.ts';
+import { endProgress, newProgress, type Progress, writeProgress } from './progress-writer.ts';
 
 /** Slack's guidance for a message edited as work progresses: about one update every 3 seconds. */
 export const PROGRESS_EVERY_MS = 3000;
@@ -28,17 +28,41 @@ export interface ThreadSink extends RunSink {
  * Delivery goes through a per-channel outbox, so the run never waits on Slack and a rate-limited
  * channel holds up only itself. Tasks without a thread are ignored.
  */
-export function slackThreadSink(opts: { client: webApi.WebClient; db: Db; logger: Logger; updateEveryMs?: number; outbox?: SlackOutbox; streamRotateMs?: number }): ThreadSink {
+export function slackThreadSink(opts: {
+  client: webApi.WebClient;
+  db: Db;
+  logger: Logger;
+  updateEveryMs?: number;
+  outbox?: SlackOutbox;
+  streamRotateMs?: number;
+}): ThreadSink {
   const progress = new Map<string, Progress>();
   const every = opts.updateEveryMs ?? PROGRESS_EVERY_MS;
   const outbox = opts.outbox ?? new SlackOutbox({ logger: opts.logger });
   // For links to cards: the workspace's URL, asked once (auth.test).
   let workspace: Promise<string | undefined> | undefined;
-  const workspaceUrl = () => (workspace ??= opts.client.auth.test().then((r) => r.url, () => undefined));
+  const workspaceUrl = () =>
+    (workspace ??= opts.client.auth.test().then(
+      (r) => r.url,
+      () => undefined,
+    ));
   const failed = (what: string) => (err: unknown) => opts.logger.warn({ err }, `slack ${what} failed`);
 
   const post = (task: Task, m: SlackMessage) =>
-    outbox.send(task.slack_channel!, async () => (await opts.client.chat.postMessage({ channel: task.slack_channel!, thread_ts: task.slack_thread_ts!, text: m.text, blocks: m.blocks, unfurl_links: false })).ts as string, { paced: true });
+    outbox.send(
+      task.slack_channel!,
+      async () =>
+        (
+          await opts.client.chat.postMessage({
+            channel: task.slack_channel!,
+            thread_ts: task.slack_thread_ts!,
+            text: m.text,
+            blocks: m.blocks,
+            unfurl_links: false,
+          })
+        ).ts as string,
+      { paced: true },
+    );
 
   const render = (task: Task, run: Run, p: Progress): Promise<void> => {
     clearTimeout(p.timer);
@@ -46,10 +70,13 @@ export function slackThreadSink(opts: { client: webApi.WebClient; db: Db; logger
     p.busy = true;
     p.dirty = false;
     // Rendered when its turn comes, so a queued write always carries the latest lines.
-    return outbox.send(task.slack_channel!, () => writeProgress(opts.client, task, run, p, opts.streamRotateMs)).catch(failed('progress update')).finally(() => {
-      p.busy = false;
-      if (p.dirty) schedule(task, run, p);
-    });
+    return outbox
+      .send(task.slack_channel!, () => writeProgress(opts.client, task, run, p, opts.streamRotateMs))
+      .catch(failed('progress update'))
+      .finally(() => {
+        p.busy = false;
+        if (p.dirty) schedule(task, run, p);
+      });
   };
 
   const schedule = (task: Task, run: Run, p: Progress) => {
@@ -88,7 +115,13 @@ export function slackThreadSink(opts: { client: webApi.WebClient; db: Db; logger
     } else {
       const id = p.openTasks.get(tool) ?? `tool-${e.seq}`;
       p.openTasks.delete(tool);
-      p.chunks.push({ type: 'task_update', id, title: tool, status: e.data.ok ? 'complete' : 'error', output: clip(String(e.data.summary ?? ''), 250) });
+      p.chunks.push({
+        type: 'task_update',
+        id,
+        title: tool,
+        status: e.data.ok ? 'complete' : 'error',
+        output: clip(String(e.data.summary ?? ''), 250),
+      });
     }
     schedule(task, run, p);
   };
@@ -112,14 +145,28 @@ export function slackThreadSink(opts: { client: webApi.WebClient; db: Db; logger
         return;
       }
       case 'execution':
-        await post(task, outcomeMessage(d as { applied: boolean; verified: boolean; message: string; proposalId: string }));
+        await post(
+          task,
+          outcomeMessage(d as { applied: boolean; verified: boolean; message: string; proposalId: string }),
+        );
         return;
       case 'decision': {
         // An expired or superseded card loses its buttons, so nobody clicks a dead proposal.
         const proposal = await getProposal(opts.db, d.proposalId);
-        if (proposal?.slack_channel && proposal.slack_ts && (proposal.status === 'expired' || proposal.status === 'superseded')) {
+        if (
+          proposal?.slack_channel &&
+          proposal.slack_ts &&
+          (proposal.status === 'expired' || proposal.status === 'superseded')
+        ) {
           const closed = closedCard(proposal);
-          await outbox.send(proposal.slack_channel, () => opts.client.chat.update({ channel: proposal.slack_channel!, ts: proposal.slack_ts!, text: closed.text, blocks: closed.blocks }));
+          await outbox.send(proposal.slack_channel, () =>
+            opts.client.chat.update({
+              channel: proposal.slack_channel!,
+              ts: proposal.slack_ts!,
+              text: closed.text,
+              blocks: closed.blocks,
+            }),
+          );
         }
         await post(task, textMessage(d.message));
         return;
@@ -134,12 +181,27 @@ export function slackThreadSink(opts: { client: webApi.WebClient; db: Db; logger
           p.closed = true;
           clearTimeout(p.timer);
           // The latest state before the summary (an edited message is re-rendered whole; a stream gets what it lacks).
-          if (p.mode === 'update' ? p.lines.length > 0 : p.lines.length > p.sent || p.chunks.length > 0) await render(task, run, p);
-          await outbox.send(task.slack_channel!, () => endProgress(opts.client, task, run, p)).catch(failed('closing the progress stream'));
+          if (p.mode === 'update' ? p.lines.length > 0 : p.lines.length > p.sent || p.chunks.length > 0)
+            await render(task, run, p);
+          await outbox
+            .send(task.slack_channel!, () => endProgress(opts.client, task, run, p))
+            .catch(failed('closing the progress stream'));
         }
-        const findings = (await listRunEvents(opts.db, run.id)).filter((x) => x.type === 'finding').map((x) => x.data as unknown as Finding);
+        const findings = (await listRunEvents(opts.db, run.id))
+          .filter((x) => x.type === 'finding')
+          .map((x) => x.data as unknown as Finding);
         const proposals = await listProposalsForRun(opts.db, run.id);
-        await post(task, finalMessage({ status: d.status, summary: d.summary, runId: run.id, findings, proposals, workspaceUrl: await workspaceUrl() }));
+        await post(
+          task,
+          finalMessage({
+            status: d.status,
+            summary: d.summary,
+            runId: run.id,
+            findings,
+            proposals,
+            workspaceUrl: await workspaceUrl(),
+          }),
+        );
         return;
       }
     }

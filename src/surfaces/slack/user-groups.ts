@@ -7,7 +7,10 @@ const TTL_MS = 60_000;
  * each group's members cached for a minute. A group Slack will not list counts as no membership:
  * approval fails closed.
  */
-export function userGroupResolver(client: webApi.WebClient, now = Date.now): (user: string, groups: readonly string[]) => Promise<string[]> {
+export function userGroupResolver(
+  client: webApi.WebClient,
+  now = Date.now,
+): (user: string, groups: readonly string[]) => Promise<string[]> {
   const cache = new Map<string, { at: number; members: Promise<Set<string>> }>();
   const members = (group: string) => {
     const hit = cache.get(group);

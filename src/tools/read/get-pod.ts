@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { NamespaceName } from '../input-names.ts';
 import { redactEnv } from '../../cluster/redact.ts';
 import { checkScope, defineReadTool } from '../define-tool.ts';
+import { NamespaceName } from '../input-names.ts';
 
 export const getPod = defineReadTool({
   name: 'get_pod',
@@ -17,12 +17,23 @@ export const getPod = defineReadTool({
       labels: pod.metadata.labels ?? {},
       node: pod.spec?.nodeName,
       phase: pod.status?.phase,
-      conditions: (pod.status?.conditions ?? []).map((c: any) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })),
+      conditions: (pod.status?.conditions ?? []).map((c: any) => ({
+        type: c.type,
+        status: c.status,
+        reason: c.reason,
+        message: c.message,
+      })),
       containers: (pod.spec?.containers ?? []).map((c: any) => {
         const s = (pod.status?.containerStatuses ?? []).find((x: any) => x.name === c.name) ?? {};
         return {
-          name: c.name, image: c.image, resources: c.resources ?? {}, env: redactEnv(c.env),
-          ready: s.ready ?? false, restartCount: s.restartCount ?? 0, state: s.state ?? {}, lastState: s.lastState ?? {},
+          name: c.name,
+          image: c.image,
+          resources: c.resources ?? {},
+          env: redactEnv(c.env),
+          ready: s.ready ?? false,
+          restartCount: s.restartCount ?? 0,
+          state: s.state ?? {},
+          lastState: s.lastState ?? {},
         };
       }),
     };

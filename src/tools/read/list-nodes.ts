@@ -8,13 +8,18 @@ const NOISE = /^(beta\.kubernetes\.io\/|kubernetes\.io\/(hostname|os|arch)$)/;
 
 export const listNodes = defineReadTool({
   name: 'list_nodes',
-  description: 'Nodes with readiness and pressure conditions, cordon state, taints, labels that placement uses, and allocatable CPU/memory versus what scheduled pods request.',
+  description:
+    'Nodes with readiness and pressure conditions, cordon state, taints, labels that placement uses, and allocatable CPU/memory versus what scheduled pods request.',
   input: z.object({}),
   async run(ctx) {
     const [nodes, pods] = await Promise.all([ctx.reader.list('v1', 'Node'), ctx.reader.listPods()]);
     return nodes.map((n) => {
-      const on = pods.filter((p) => p.spec?.nodeName === n.metadata.name && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
-      const req = on.map(podRequests).reduce((a, b) => ({ cpu: a.cpu + b.cpu, memory: a.memory + b.memory }), { cpu: 0, memory: 0 });
+      const on = pods.filter(
+        (p) => p.spec?.nodeName === n.metadata.name && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed',
+      );
+      const req = on
+        .map(podRequests)
+        .reduce((a, b) => ({ cpu: a.cpu + b.cpu, memory: a.memory + b.memory }), { cpu: 0, memory: 0 });
       const alloc = n.status?.allocatable ?? {};
       const conditions = (n.status?.conditions ?? []) as any[];
       const ready = conditions.find((c) => c.type === 'Ready');
@@ -27,7 +32,10 @@ export const listNodes = defineReadTool({
         labels: Object.fromEntries(Object.entries(n.metadata.labels ?? {}).filter(([k]) => !NOISE.test(k))),
         pods: on.length,
         cpu: { allocatableMillis: cpuMillis(alloc.cpu), requestedMillis: req.cpu },
-        memory: { allocatableMi: Math.round((parseQuantity(alloc.memory) ?? 0) / 2 ** 20), requestedMi: Math.round(req.memory / 2 ** 20) },
+        memory: {
+          allocatableMi: Math.round((parseQuantity(alloc.memory) ?? 0) / 2 ** 20),
+          requestedMi: Math.round(req.memory / 2 ** 20),
+        },
       };
     });
   },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { NamespaceName } from '../input-names.ts';
 import { budgetTail, lastWholeLines, redactText } from '../../cluster/redact.ts';
 import { checkScope, defineReadTool } from '../define-tool.ts';
+import { NamespaceName } from '../input-names.ts';
 
 const MAX_CHARS = 6000;
 /** At most this much log text is redacted and trimmed per call (the end of it: where the crash is). */
@@ -9,7 +9,8 @@ const MAX_SCANNED = 1 << 20;
 
 export const podLogs = defineReadTool({
   name: 'pod_logs',
-  description: 'The last lines a container printed; previous=true reads the instance that last terminated (why it crashed); grep keeps only lines containing a phrase. Secrets are redacted.',
+  description:
+    'The last lines a container printed; previous=true reads the instance that last terminated (why it crashed); grep keeps only lines containing a phrase. Secrets are redacted.',
   input: z.object({
     namespace: NamespaceName,
     name: z.string(),
@@ -24,7 +25,12 @@ export const podLogs = defineReadTool({
   async run(ctx, input) {
     checkScope(ctx, input.namespace);
     // With grep, read more so the matching lines are found, then keep the last tailLines of them.
-    const fetched = await ctx.reader.readPodLog(input.namespace, input.name, { container: input.container, previous: input.previous, tailLines: input.grep ? Math.max(input.tailLines, 2000) : input.tailLines, sinceSeconds: input.sinceSeconds });
+    const fetched = await ctx.reader.readPodLog(input.namespace, input.name, {
+      container: input.container,
+      previous: input.previous,
+      tailLines: input.grep ? Math.max(input.tailLines, 2000) : input.tailLines,
+      sinceSeconds: input.sinceSeconds,
+    });
     let lines = (fetched ?? '').split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
     if (input.grep) {
@@ -33,6 +39,10 @@ export const podLogs = defineReadTool({
     }
     // Redaction is linear, but what is redacted is still bounded: whole lines from the end, so a
     // cut never splits a "password=…" and leaves the value behind.
-    return { previous: input.previous, lines: lines.length, text: budgetTail(redactText(lastWholeLines(lines.join('\n'), MAX_SCANNED)), MAX_CHARS) };
+    return {
+      previous: input.previous,
+      lines: lines.length,
+      text: budgetTail(redactText(lastWholeLines(lines.join('\n'), MAX_SCANNED)), MAX_CHARS),
+    };
   },
 });

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { ObjectName } from '../input-names.ts';
 import { defineWriteTool } from '../define-tool.ts';
+import { ObjectName } from '../input-names.ts';
 
 export const cordon = defineWriteTool({
   name: 'cordon',
-  description: 'Propose marking a node unschedulable (kubectl cordon): running pods stay, new pods go elsewhere. Needs approval.',
+  description:
+    'Propose marking a node unschedulable (kubectl cordon): running pods stay, new pods go elsewhere. Needs approval.',
   input: z.object({ node: ObjectName, reason: z.string().default('') }),
   async plan(ctx, input) {
     const node = await ctx.reader.read({ apiVersion: 'v1', kind: 'Node', name: input.node });
@@ -12,7 +13,14 @@ export const cordon = defineWriteTool({
     return {
       action: 'cordon',
       target: { kind: 'Node', name: input.node },
-      request: { apiVersion: 'v1', kind: 'Node', name: input.node, verb: 'patch', patchType: 'strategic', body: { spec: { unschedulable: true } } },
+      request: {
+        apiVersion: 'v1',
+        kind: 'Node',
+        name: input.node,
+        verb: 'patch',
+        patchType: 'strategic',
+        body: { spec: { unschedulable: true } },
+      },
       summary: `Cordon node ${input.node}${node.spec?.unschedulable ? ' (already cordoned)' : ''}: no new pods; its ${pods} running pod(s) stay`,
       risk: 'low',
       blastRadius: { pods: 0, description: `no pods move; ${pods} pod(s) keep running on ${input.node}` },

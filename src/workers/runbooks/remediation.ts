@@ -1,14 +1,19 @@
 import type { Problem } from '../../analyzers/snapshot.ts';
 import { cpuMillis, formatMi, quantityToMi } from '../../lib/quantity.ts';
 
-export type Remediation =
-  | { tool: string; input: Record<string, unknown>; why: string }
-  | { escalate: string };
+export type Remediation = { tool: string; input: Record<string, unknown>; why: string } | { escalate: string };
 
 /** What the runbooks know about the cluster beyond the problem itself, read through tools. */
 export interface RemediationContext {
   /** get_workload's view of the problem's workload, when it has one. */
-  workload?: { containers: { name: string; ports: { name?: string; containerPort: number }[]; readinessProbe?: string; livenessProbe?: string }[] };
+  workload?: {
+    containers: {
+      name: string;
+      ports: { name?: string; containerPort: number }[];
+      readinessProbe?: string;
+      livenessProbe?: string;
+    }[];
+  };
 }
 
 const ROLLABLE = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
@@ -22,57 +27,153 @@ export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Reme
   const { kind, namespace, name } = p.object;
   const undo = (what: string): Remediation | undefined =>
     kind === 'Deployment' && f.failureIsNewRevision && f.previousRevision
-      ? { tool: 'rollout_undo', input: { namespace, name, toRevision: f.previousRevision }, why: `${what} started with revision ${f.currentRevision} while revision ${f.previousRevision} ${f.previousAvailable > 0 ? `still has ${f.previousAvailable} pod(s) available` : 'was serving before the rollout'}` }
+      ? {
+          tool: 'rollout_undo',
+          input: { namespace, name, toRevision: f.previousRevision },
+          why: `${what} started with revision ${f.currentRevision} while revision ${f.previousRevision} ${f.previousAvailable > 0 ? `still has ${f.previousAvailable} pod(s) available` : 'was serving before the rollout'}`,
+        }
       : undefined;
   switch (p.category) {
     case 'crash_loop':
-      return undo('the crash loop') ?? (ROLLABLE.has(kind)
-        ? { tool: 'rollout_restart', input: { namespace, kind, name }, why: f.previousRevision ? `the previous revision is not known to be healthy, so rolling back is not clearly safer than restarting` : 'there is no earlier revision to roll back to' }
-        : { escalate: `no controller to restart ${kind} ${name}` });
+      return (
+        undo('the crash loop') ??
+        (ROLLABLE.has(kind)
+          ? {
+              tool: 'rollout_restart',
+              input: { namespace, kind, name },
+              why: f.previousRevision
+                ? `the previous revision is not known to be healthy, so rolling back is not clearly safer than restarting`
+                : 'there is no earlier revision to roll back to',
+            }
+          : { escalate: `no controller to restart ${kind} ${name}` })
+      );
     case 'oom_killed': {
       const limit = quantityToMi(f.limits?.memory);
-      if (!ROLLABLE.has(kind) || limit === undefined) return undo('the OOM kills') ?? { escalate: 'the container has no memory limit to raise: the node itself is out of memory' };
+      if (!ROLLABLE.has(kind) || limit === undefined)
+        return (
+          undo('the OOM kills') ?? {
+            escalate: 'the container has no memory limit to raise: the node itself is out of memory',
+          }
+        );
       const next = formatMi(limit * 2);
-      return { tool: 'set_resources', input: { namespace, kind, name, container: f.container, limits: { memory: next } }, why: `container ${f.container} is killed at its ${f.limits.memory} memory limit; doubling it to ${next} gives the working set room` };
+      return {
+        tool: 'set_resources',
+        input: { namespace, kind, name, container: f.container, limits: { memory: next } },
+        why: `container ${f.container} is killed at its ${f.limits.memory} memory limit; doubling it to ${next} gives the working set room`,
+      };
     }
     case 'image_pull':
-      return undo('the image pull failure') ?? { escalate: `image ${f.image} cannot be pulled and no earlier healthy revision is known: fix the image reference or the registry credentials` };
+      return (
+        undo('the image pull failure') ?? {
+          escalate: `image ${f.image} cannot be pulled and no earlier healthy revision is known: fix the image reference or the registry credentials`,
+        }
+      );
     case 'config_missing':
-      return undo('the missing configuration') ?? { escalate: 'the referenced ConfigMap/Secret (or key) does not exist; someone who knows its contents must create it' };
+      return (
+        undo('the missing configuration') ?? {
+          escalate:
+            'the referenced ConfigMap/Secret (or key) does not exist; someone who knows its contents must create it',
+        }
+      );
     case 'probe_failure':
-      return undo('the probe failure') ?? probePortFix(p, rc) ?? { escalate: 'the probe fails but its target looks right: the application is not answering' };
+      return (
+        undo('the probe failure') ??
+        probePortFix(p, rc) ?? {
+          escalate: 'the probe fails but its target looks right: the application is not answering',
+        }
+      );
     case 'unschedulable_placement': {
       const cordoned: string | undefined = f.cordonedReadyNodes?.[0];
-      if (f.nodesCordoned > 0 && cordoned) return { tool: 'uncordon', input: { node: cordoned }, why: `${f.nodesCordoned} of ${f.nodesTotal} node(s) are cordoned; ${cordoned} is Ready, so uncordoning it gives the pods a place to run` };
-      return undo('the placement failure') ?? { escalate: 'no node satisfies the pod\'s selectors, affinity or tolerations; adding matching nodes or changing the rules is a human decision' };
+      if (f.nodesCordoned > 0 && cordoned)
+        return {
+          tool: 'uncordon',
+          input: { node: cordoned },
+          why: `${f.nodesCordoned} of ${f.nodesTotal} node(s) are cordoned; ${cordoned} is Ready, so uncordoning it gives the pods a place to run`,
+        };
+      return (
+        undo('the placement failure') ?? {
+          escalate:
+            "no node satisfies the pod's selectors, affinity or tolerations; adding matching nodes or changing the rules is a human decision",
+        }
+      );
     }
     case 'unschedulable_resources':
-      return undo('the resource shortage') ?? { escalate: 'the cluster lacks the CPU/memory these pods request: add capacity or lower the requests deliberately' };
+      return (
+        undo('the resource shortage') ?? {
+          escalate:
+            'the cluster lacks the CPU/memory these pods request: add capacity or lower the requests deliberately',
+        }
+      );
     case 'service_no_endpoints': {
-      if (kind === 'Ingress') return { escalate: `the Ingress routes to ${f.missingServices?.join(', ')}, which does not exist: fix the backend name or create the Service` };
-      if (!f.suggested) return { escalate: 'no pod in the namespace looks like this Service\'s target' };
-      const patch = Object.fromEntries([...Object.keys(f.selector).map((k) => [k, null]), ...Object.entries(f.suggested)]);
-      return { tool: 'patch', input: { apiVersion: 'v1', kind: 'Service', namespace, name, patchType: 'merge', patch: { spec: { selector: patch } } }, why: `the selector matches no pod; pods labelled ${Object.entries(f.suggested).map(([k, v]) => `${k}=${v}`).join(',')} are the closest match` };
+      if (kind === 'Ingress')
+        return {
+          escalate: `the Ingress routes to ${f.missingServices?.join(', ')}, which does not exist: fix the backend name or create the Service`,
+        };
+      if (!f.suggested) return { escalate: "no pod in the namespace looks like this Service's target" };
+      const patch = Object.fromEntries([
+        ...Object.keys(f.selector).map((k) => [k, null]),
+        ...Object.entries(f.suggested),
+      ]);
+      return {
+        tool: 'patch',
+        input: {
+          apiVersion: 'v1',
+          kind: 'Service',
+          namespace,
+          name,
+          patchType: 'merge',
+          patch: { spec: { selector: patch } },
+        },
+        why: `the selector matches no pod; pods labelled ${Object.entries(f.suggested)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')} are the closest match`,
+      };
     }
     case 'node_not_ready':
       return f.stranded > 0
-        ? { tool: 'drain', input: { node: name }, why: `${f.stranded} pod(s) are stranded on NotReady node ${name}; draining moves them to healthy nodes through the Eviction API` }
-        : f.cordoned ? { escalate: `node ${name} is NotReady and already cordoned; it needs a human to repair or replace it` } : { tool: 'cordon', input: { node: name }, why: `node ${name} is NotReady; cordoning keeps new pods off it` };
+        ? {
+            tool: 'drain',
+            input: { node: name },
+            why: `${f.stranded} pod(s) are stranded on NotReady node ${name}; draining moves them to healthy nodes through the Eviction API`,
+          }
+        : f.cordoned
+          ? { escalate: `node ${name} is NotReady and already cordoned; it needs a human to repair or replace it` }
+          : { tool: 'cordon', input: { node: name }, why: `node ${name} is NotReady; cordoning keeps new pods off it` };
     case 'rollout_stuck':
-      return undo('the stalled rollout') ?? { escalate: 'the rollout is stuck and there is no earlier revision to return to' };
+      return (
+        undo('the stalled rollout') ?? {
+          escalate: 'the rollout is stuck and there is no earlier revision to return to',
+        }
+      );
     case 'cpu_throttling': {
       const limit = cpuMillis(f.limits?.cpu);
-      if (!ROLLABLE.has(kind) || !limit) return { escalate: 'no CPU limit to raise on a workload the vocabulary can change' };
+      if (!ROLLABLE.has(kind) || !limit)
+        return { escalate: 'no CPU limit to raise on a workload the vocabulary can change' };
       const next = formatCpu(limit * 2);
-      return { tool: 'set_resources', input: { namespace, kind, name, container: f.container, limits: { cpu: next } }, why: `container ${f.container} uses ${f.usedMillis}m of its ${f.limits.cpu} CPU limit and is throttled; doubling the limit to ${next} removes the cap` };
+      return {
+        tool: 'set_resources',
+        input: { namespace, kind, name, container: f.container, limits: { cpu: next } },
+        why: `container ${f.container} uses ${f.usedMillis}m of its ${f.limits.cpu} CPU limit and is throttled; doubling the limit to ${next} removes the cap`,
+      };
     }
     case 'volume_filling': {
-      if (!f.expandable) return { escalate: 'the claim is filling up and its storage class does not allow expansion: free space or migrate the data' };
+      if (!f.expandable)
+        return {
+          escalate:
+            'the claim is filling up and its storage class does not allow expansion: free space or migrate the data',
+        };
       const next = `${Math.max(1, Math.ceil((f.capacityBytes * 2) / 2 ** 30))}Gi`;
-      return { tool: 'expand_pvc', input: { namespace, name, size: next }, why: `the volume is ${Math.round((100 * f.usedBytes) / f.capacityBytes)}% full; doubling the claim to ${next} leaves room to act on the cause` };
+      return {
+        tool: 'expand_pvc',
+        input: { namespace, name, size: next },
+        why: `the volume is ${Math.round((100 * f.usedBytes) / f.capacityBytes)}% full; doubling the claim to ${next} leaves room to act on the cause`,
+      };
     }
     case 'pvc_pending':
-      return { escalate: 'a claim\'s storage class cannot be changed in place; the claim must be recreated with a working class (or the class created)' };
+      return {
+        escalate:
+          "a claim's storage class cannot be changed in place; the claim must be recreated with a working class (or the class created)",
+      };
     case 'job_failed':
       return { escalate: 'rerunning a Job means recreating it; fix the cause shown in its logs first' };
     default:
@@ -87,7 +188,10 @@ function probePortFix(p: Problem, rc: RemediationContext): Remediation | undefin
   if (c?.ports.length !== 1 || !ROLLABLE.has(p.object.kind)) return undefined;
   const port = c.ports[0]!.containerPort;
   const fix: Record<string, unknown> = {};
-  for (const [field, text] of [['readinessProbe', c.readinessProbe], ['livenessProbe', c.livenessProbe]] as const) {
+  for (const [field, text] of [
+    ['readinessProbe', c.readinessProbe],
+    ['livenessProbe', c.livenessProbe],
+  ] as const) {
     const m = text ? /^(http|tcp) (?:(\S+) )?port (\S+)/.exec(text) : null;
     if (!m || m[3] === String(port) || m[3] === c.ports[0]!.name) continue;
     fix[field] = m[1] === 'http' ? { httpGet: { port } } : { tcpSocket: { port } };
@@ -95,7 +199,14 @@ function probePortFix(p: Problem, rc: RemediationContext): Remediation | undefin
   if (!Object.keys(fix).length) return undefined;
   return {
     tool: 'patch',
-    input: { apiVersion: 'apps/v1', kind: p.object.kind, namespace: p.object.namespace, name: p.object.name, patchType: 'strategic', patch: { spec: { template: { spec: { containers: [{ name: c.name, ...fix }] } } } } },
+    input: {
+      apiVersion: 'apps/v1',
+      kind: p.object.kind,
+      namespace: p.object.namespace,
+      name: p.object.name,
+      patchType: 'strategic',
+      patch: { spec: { template: { spec: { containers: [{ name: c.name, ...fix }] } } } },
+    },
     why: `the ${Object.keys(fix).join(' and ')} of container ${c.name} target a port it does not declare; it declares only ${port}`,
   };
 }

@@ -7,7 +7,10 @@ describe('/claw text', () => {
   it.each([
     ['', { kind: 'help' }],
     ['help', { kind: 'help' }],
-    ['investigate checkout is failing in shop', { kind: 'investigate', question: 'checkout is failing', namespace: 'shop' }],
+    [
+      'investigate checkout is failing in shop',
+      { kind: 'investigate', question: 'checkout is failing', namespace: 'shop' },
+    ],
     ['checkout returns 502s', { kind: 'investigate', question: 'checkout returns 502s' }],
     ['why is it slow in the morning', { kind: 'investigate', question: 'why is it slow in the morning' }],
     ['investigate -n payments ledger down', { kind: 'investigate', question: 'ledger down', namespace: 'payments' }],
@@ -15,34 +18,61 @@ describe('/claw text', () => {
     ['status run_1m8ga36f0j2y1ct', { kind: 'status', runId: 'run_1m8ga36f0j2y1ct' }],
     ['cancel run_1m8ga36f0j2y1ct', { kind: 'cancel', runId: 'run_1m8ga36f0j2y1ct' }],
     ['retry run_1m8ga36f0j2y1ct', { kind: 'retry', runId: 'run_1m8ga36f0j2y1ct' }],
-    ['checkout is failing in shop on prod-eu', { kind: 'investigate', question: 'checkout is failing', namespace: 'shop', cluster: 'prod-eu' }],
-    ['checkout is failing on admin@staging in shop', { kind: 'investigate', question: 'checkout is failing', namespace: 'shop', cluster: 'admin@staging' }],
-    ['pods restarting on arn:aws:eks:eu-west-1:123:cluster/prod', { kind: 'investigate', question: 'pods restarting', cluster: 'arn:aws:eks:eu-west-1:123:cluster/prod' }],
+    [
+      'checkout is failing in shop on prod-eu',
+      { kind: 'investigate', question: 'checkout is failing', namespace: 'shop', cluster: 'prod-eu' },
+    ],
+    [
+      'checkout is failing on admin@staging in shop',
+      { kind: 'investigate', question: 'checkout is failing', namespace: 'shop', cluster: 'admin@staging' },
+    ],
+    [
+      'pods restarting on arn:aws:eks:eu-west-1:123:cluster/prod',
+      { kind: 'investigate', question: 'pods restarting', cluster: 'arn:aws:eks:eu-west-1:123:cluster/prod' },
+    ],
     ['what is running on node-a right now', { kind: 'investigate', question: 'what is running on node-a right now' }],
     // The sentence's end is not part of the name (how people ask in a channel); it stays on the question.
     ['anything wrong in mon-0?', { kind: 'investigate', question: 'anything wrong?', namespace: 'mon-0' }],
-    ['why is checkout failing in shop on prod-eu?!', { kind: 'investigate', question: 'why is checkout failing?!', namespace: 'shop', cluster: 'prod-eu' }],
-    ['checkout is down on kind.prod in shop.', { kind: 'investigate', question: 'checkout is down.', namespace: 'shop', cluster: 'kind.prod' }],
+    [
+      'why is checkout failing in shop on prod-eu?!',
+      { kind: 'investigate', question: 'why is checkout failing?!', namespace: 'shop', cluster: 'prod-eu' },
+    ],
+    [
+      'checkout is down on kind.prod in shop.',
+      { kind: 'investigate', question: 'checkout is down.', namespace: 'shop', cluster: 'kind.prod' },
+    ],
     ['in shop?', { kind: 'investigate', question: 'what is failing in shop?', namespace: 'shop' }],
     ['why is it slow in the morning?', { kind: 'investigate', question: 'why is it slow in the morning?' }],
   ])('%j', (text, expected) => {
     expect(parseClawCommand(text)).toEqual(expected);
   });
 
-  it.each(['status', 'status nope', 'cancel run_1 run_2', 'runs extra', 'investigate', 'retry', 'retry everything'])('%j gets usage help', (text) => {
-    expect(parseClawCommand(text).kind).toBe('usage');
-  });
+  it.each(['status', 'status nope', 'cancel run_1 run_2', 'runs extra', 'investigate', 'retry', 'retry everything'])(
+    '%j gets usage help',
+    (text) => {
+      expect(parseClawCommand(text).kind).toBe('usage');
+    },
+  );
 
   it('never throws on arbitrary input', () => {
-    for (const text of ['<!channel>', '`rm -rf`', '\u0000', 'in', 'in in in', '-n', 'a'.repeat(5000)]) expect(() => parseClawCommand(text)).not.toThrow();
+    for (const text of ['<!channel>', '`rm -rf`', '\u0000', 'in', 'in in in', '-n', 'a'.repeat(5000)])
+      expect(() => parseClawCommand(text)).not.toThrow();
   });
 });
 
 describe('Slack request signatures', () => {
   it("match Slack's published test vector", () => {
-    const body = 'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
+    const body =
+      'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
     const headers = signedHeaders('8f742231b10e8888abcd99yyyzzz85a5', body, 1531420618);
     expect(headers['x-slack-signature']).toBe('v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503');
-    expect(() => verifySlackRequest({ signingSecret: '8f742231b10e8888abcd99yyyzzz85a5', body, headers: { 'x-slack-signature': headers['x-slack-signature']!, 'x-slack-request-timestamp': 1531420618 }, nowMilliseconds: 1531420618 * 1000 })).not.toThrow();
+    expect(() =>
+      verifySlackRequest({
+        signingSecret: '8f742231b10e8888abcd99yyyzzz85a5',
+        body,
+        headers: { 'x-slack-signature': headers['x-slack-signature']!, 'x-slack-request-timestamp': 1531420618 },
+        nowMilliseconds: 1531420618 * 1000,
+      }),
+    ).not.toThrow();
   });
 });

@@ -1,21 +1,32 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 
 /** The scope each Web API method we call needs (docs.slack.dev/reference/methods). */
 const SCOPE_OF: Record<string, string | null> = {
-  'chat.postMessage': 'chat:write', 'chat.update': 'chat:write', 'chat.postEphemeral': 'chat:write',
-  'chat.startStream': 'chat:write', 'chat.appendStream': 'chat:write', 'chat.stopStream': 'chat:write',
-  'usergroups.users.list': 'usergroups:read', 'views.open': null, 'views.publish': null, 'views.update': null, 'auth.test': null,
+  'chat.postMessage': 'chat:write',
+  'chat.update': 'chat:write',
+  'chat.postEphemeral': 'chat:write',
+  'chat.startStream': 'chat:write',
+  'chat.appendStream': 'chat:write',
+  'chat.stopStream': 'chat:write',
+  'usergroups.users.list': 'usergroups:read',
+  'views.open': null,
+  'views.publish': null,
+  'views.update': null,
+  'auth.test': null,
 };
 
 async function slackSources(): Promise<string> {
   const dir = join(ROOT, 'src', 'surfaces', 'slack');
   const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.ts'));
-  return (await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')))).join('\n') + (await readFile(join(ROOT, 'src', 'main.ts'), 'utf8'));
+  return (
+    (await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')))).join('\n') +
+    (await readFile(join(ROOT, 'src', 'main.ts'), 'utf8'))
+  );
 }
 
 describe('the Slack app manifest matches what the code does', async () => {
@@ -30,7 +41,11 @@ describe('the Slack app manifest matches what the code does', async () => {
   });
 
   it('asks for the scope of every Web API method the code calls, and no more', () => {
-    const methods = [...new Set([...code.matchAll(/client\.(chat|views|usergroups|auth)\.([a-zA-Z.]+?)\(/g)].map((m) => `${m[1]}.${m[2]}`))];
+    const methods = [
+      ...new Set(
+        [...code.matchAll(/client\.(chat|views|usergroups|auth)\.([a-zA-Z.]+?)\(/g)].map((m) => `${m[1]}.${m[2]}`),
+      ),
+    ];
     expect(methods.length).toBeGreaterThan(4);
     for (const m of methods) expect(SCOPE_OF, `add ${m} to SCOPE_OF`).toHaveProperty([m]);
     const needed = new Set(methods.map((m) => SCOPE_OF[m]).filter(Boolean));
@@ -40,7 +55,11 @@ describe('the Slack app manifest matches what the code does', async () => {
   });
 
   it('points commands, events and interactivity at the one endpoint, with the Home tab on', () => {
-    const urls = [manifest.settings.event_subscriptions.request_url, manifest.settings.interactivity.request_url, ...manifest.features.slash_commands.map((c: { url: string }) => c.url)];
+    const urls = [
+      manifest.settings.event_subscriptions.request_url,
+      manifest.settings.interactivity.request_url,
+      ...manifest.features.slash_commands.map((c: { url: string }) => c.url),
+    ];
     for (const url of urls) expect(new URL(url).pathname).toBe('/slack/events');
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
   });

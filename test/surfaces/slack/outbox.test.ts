@@ -29,7 +29,8 @@ describe('the Slack outbox pacing', () => {
     try {
       const box = new SlackOutbox({ logger, sleep: t.sleep, pace: { burst: 3, perSecond: 1 } });
       const sent: { channel: string; at: number }[] = [];
-      const post = (channel: string) => box.send(channel, async () => sent.push({ channel, at: t.at() }), { paced: true });
+      const post = (channel: string) =>
+        box.send(channel, async () => sent.push({ channel, at: t.at() }), { paced: true });
       await Promise.all([...Array.from({ length: 6 }, () => post('C1')), post('C2'), post('C2')]);
       const c1 = sent.filter((s) => s.channel === 'C1').map((s) => s.at);
       expect(c1).toEqual([0, 0, 0, 1000, 2000, 3000]);
@@ -46,7 +47,9 @@ describe('the Slack outbox pacing', () => {
     try {
       const box = new SlackOutbox({ logger, sleep: t.sleep, updatePace: { burst: 2, perSecond: 0.5 } });
       const at: number[] = [];
-      await Promise.all(['C1', 'C2', 'C3', 'C4'].map((c) => box.send(c, async () => at.push(t.at()), { update: true })));
+      await Promise.all(
+        ['C1', 'C2', 'C3', 'C4'].map((c) => box.send(c, async () => at.push(t.at()), { update: true })),
+      );
       expect(at.sort((a, b) => a - b)).toEqual([0, 0, 2000, 4000]);
     } finally {
       t.restore();

@@ -7,7 +7,8 @@ describe("readiness' Slack check (auth.test through the real SDK)", () => {
   const slack = new FakeSlack();
   beforeAll(() => slack.start());
   afterAll(() => slack.stop());
-  const client = (token: string) => new webApi.WebClient(token, { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
+  const client = (token: string) =>
+    new webApi.WebClient(token, { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
 
   it('asks Slack at most once per interval, however often the probes come', async () => {
     const check = new SlackAuthCheck(client('xoxb-good'), 60_000);

@@ -4,19 +4,37 @@ import { createLogger } from '../../../src/observability/logger.ts';
 import type { Run, Task } from '../../../src/store/schema.ts';
 import { slackThreadSink } from '../../../src/surfaces/slack/thread-sink.ts';
 import { FakeSlack } from '../../fakes/fake-slack.ts';
-import { type TestDb, openTestDb } from '../../helpers/test-db.ts';
+import { openTestDb, type TestDb } from '../../helpers/test-db.ts';
 
-const task = (channel: string) => ({ id: `task_${channel}`, question: 'checkout is failing', slack_channel: channel, slack_thread_ts: '1700000000.000100' }) as Task;
+const task = (channel: string) =>
+  ({
+    id: `task_${channel}`,
+    question: 'checkout is failing',
+    slack_channel: channel,
+    slack_thread_ts: '1700000000.000100',
+  }) as Task;
 const run = (id: string) => ({ id }) as Run;
 let seq = 0;
 const event = (type: string, data: Record<string, unknown>) => ({ seq: ++seq, type, data });
-const finding = (summary: string) => event('finding', { category: 'crash_loop', summary, object: { kind: 'Deployment', namespace: 'shop', name: 'cart' }, evidence: ['exit code 2'] });
+const finding = (summary: string) =>
+  event('finding', {
+    category: 'crash_loop',
+    summary,
+    object: { kind: 'Deployment', namespace: 'shop', name: 'cart' },
+    evidence: ['exit code 2'],
+  });
 
 describe('the Slack thread sink (real WebClient, fake Slack Web API)', () => {
   let slack: FakeSlack;
   let t: TestDb;
-  const client = () => new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
-  const ok = (method: string, channel: string) => slack.callsTo(method).filter((c) => c.args.channel === channel && c.result?.ok);
+  const client = () =>
+    new webApi.WebClient('xoxb-test', {
+      slackApiUrl: slack.url,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+    });
+  const ok = (method: string, channel: string) =>
+    slack.callsTo(method).filter((c) => c.args.channel === channel && c.result?.ok);
 
   beforeAll(async () => {
     slack = new FakeSlack();
@@ -39,7 +57,10 @@ describe('the Slack thread sink (real WebClient, fake Slack Web API)', () => {
     await sink.drain();
     const elapsed = Date.now() - started;
     const updates = ok('chat.update', 'C0FLOOD');
-    expect(ok('chat.postMessage', 'C0FLOOD').map((c) => String(c.args.text).slice(0, 12))).toEqual(['*Progress* (', ':white_check']);
+    expect(ok('chat.postMessage', 'C0FLOOD').map((c) => String(c.args.text).slice(0, 12))).toEqual([
+      '*Progress* (',
+      ':white_check',
+    ]);
     expect(updates.length).toBeGreaterThan(0);
     expect(updates.length).toBeLessThanOrEqual(Math.ceil(elapsed / 300) + 2);
     expect(String(updates.at(-1)!.args.text)).toContain('step 399');
@@ -52,7 +73,10 @@ describe('the Slack thread sink (real WebClient, fake Slack Web API)', () => {
     const sink = slackThreadSink({ client: client(), db: t.db, logger: createLogger('silent'), updateEveryMs: 300 });
     slack.rateLimit({ method: 'chat.postMessage', channel: 'C0LIMITED', times: 2, retryAfter: 1 });
     const before = Date.now();
-    for (const [channel, runId] of [['C0LIMITED', 'run_a'], ['C0FREE', 'run_b']] as const) {
+    for (const [channel, runId] of [
+      ['C0LIMITED', 'run_a'],
+      ['C0FREE', 'run_b'],
+    ] as const) {
       sink.onEvent(task(channel), run(runId), finding(`first in ${channel}`));
       sink.onEvent(task(channel), run(runId), finding(`second in ${channel}`));
       sink.onEvent(task(channel), run(runId), event('final', { status: 'succeeded', summary: `done in ${channel}` }));
@@ -60,8 +84,16 @@ describe('the Slack thread sink (real WebClient, fake Slack Web API)', () => {
     expect(Date.now() - before).toBeLessThan(50); // the run never waits on Slack
     await sink.drain();
     const texts = (channel: string) => ok('chat.postMessage', channel).map((c) => String(c.args.text));
-    expect(texts('C0LIMITED')).toEqual([expect.stringContaining('first in C0LIMITED'), expect.stringContaining('second in C0LIMITED'), expect.stringContaining('done in C0LIMITED')]);
-    expect(texts('C0FREE')).toEqual([expect.stringContaining('first in C0FREE'), expect.stringContaining('second in C0FREE'), expect.stringContaining('done in C0FREE')]);
+    expect(texts('C0LIMITED')).toEqual([
+      expect.stringContaining('first in C0LIMITED'),
+      expect.stringContaining('second in C0LIMITED'),
+      expect.stringContaining('done in C0LIMITED'),
+    ]);
+    expect(texts('C0FREE')).toEqual([
+      expect.stringContaining('first in C0FREE'),
+      expect.stringContaining('second in C0FREE'),
+      expect.stringContaining('done in C0FREE'),
+    ]);
     const limited = slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0LIMITED');
     expect(limited.filter((c) => c.result?.error === 'ratelimited')).toHaveLength(2);
     // The free channel finished before the limited one got its first message through.
@@ -70,7 +102,11 @@ describe('the Slack thread sink (real WebClient, fake Slack Web API)', () => {
   });
 
   it('retries a message Slack failed with a 5xx, and delivers it once', async () => {
-    const retrying = new webApi.WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 3, minTimeout: 10, maxTimeout: 20 }, rejectRateLimitedCalls: true });
+    const retrying = new webApi.WebClient('xoxb-test', {
+      slackApiUrl: slack.url,
+      retryConfig: { retries: 3, minTimeout: 10, maxTimeout: 20 },
+      rejectRateLimitedCalls: true,
+    });
     const sink = slackThreadSink({ client: retrying, db: t.db, logger: createLogger('silent') });
     slack.serverError({ method: 'chat.postMessage', channel: 'C0FLAKY', times: 2 });
     sink.onEvent(task('C0FLAKY'), run('run_flaky'), finding('survives two 503s'));
@@ -81,7 +117,13 @@ describe('the Slack thread sink (real WebClient, fake Slack Web API)', () => {
   });
 
   it('streams progress to the person who asked, with tool calls as tasks, and starts a fresh stream before expiry', async () => {
-    const sink = slackThreadSink({ client: client(), db: t.db, logger: createLogger('silent'), updateEveryMs: 100, streamRotateMs: 700 });
+    const sink = slackThreadSink({
+      client: client(),
+      db: t.db,
+      logger: createLogger('silent'),
+      updateEveryMs: 100,
+      streamRotateMs: 700,
+    });
     const asked = { ...task('C0STREAM'), requester: 'U0ONCALL', slack_team: 'T0001' } as Task;
     for (let i = 0; i < 20; i++) {
       sink.onEvent(asked, run('run_stream'), event('step', { message: `step ${i}` }));
@@ -90,14 +132,23 @@ describe('the Slack thread sink (real WebClient, fake Slack Web API)', () => {
         // A tool call shows as a Slack task: in progress, then complete (or error).
         sink.onEvent(asked, run('run_stream'), event('tool_call', { tool: 'pod_logs', input: {} }));
         await new Promise((r) => setTimeout(r, 150));
-        sink.onEvent(asked, run('run_stream'), event('tool_result', { tool: 'pod_logs', ok: false, summary: 'pods "x" not found' }));
+        sink.onEvent(
+          asked,
+          run('run_stream'),
+          event('tool_result', { tool: 'pod_logs', ok: false, summary: 'pods "x" not found' }),
+        );
       }
     }
     sink.onEvent(asked, run('run_stream'), event('final', { status: 'succeeded', summary: 'streamed' }));
     await sink.drain();
     const starts = slack.callsTo('chat.startStream').filter((c) => c.args.channel === 'C0STREAM');
     expect(starts.length).toBeGreaterThanOrEqual(2);
-    expect(starts[0]!.args).toMatchObject({ thread_ts: '1700000000.000100', recipient_user_id: 'U0ONCALL', recipient_team_id: 'T0001', task_display_mode: 'plan' });
+    expect(starts[0]!.args).toMatchObject({
+      thread_ts: '1700000000.000100',
+      recipient_user_id: 'U0ONCALL',
+      recipient_team_id: 'T0001',
+      task_display_mode: 'plan',
+    });
     expect(starts[0]!.args.chunks[0]).toEqual({ type: 'plan_update', title: 'Investigating: checkout is failing' });
     expect(JSON.stringify(starts[1]!.args.chunks)).toContain('continued');
     // Each stream was closed before the next began, and the last one at the end.
@@ -106,13 +157,21 @@ describe('the Slack thread sink (real WebClient, fake Slack Web API)', () => {
       expect(stop).toBeDefined();
       if (starts[i + 1]) expect(stop!.at!).toBeLessThanOrEqual(starts[i + 1]!.at!);
     }
-    const taskChunks = slack.calls.filter((c) => c.args.channel === 'C0STREAM').flatMap((c) => (c.args.chunks ?? []) as { type: string; id: string; status: string; output?: string }[]).filter((c) => c.type === 'task_update');
+    const taskChunks = slack.calls
+      .filter((c) => c.args.channel === 'C0STREAM')
+      .flatMap((c) => (c.args.chunks ?? []) as { type: string; id: string; status: string; output?: string }[])
+      .filter((c) => c.type === 'task_update');
     expect(taskChunks.map((c) => c.status)).toEqual(['in_progress', 'error']);
     expect(new Set(taskChunks.map((c) => c.id)).size).toBe(1);
     expect(taskChunks[1]!.output).toBe('pods "x" not found');
-    const streamed = [...slack.streams.values()].filter((x) => x.channel === 'C0STREAM').map((x) => x.text).join('');
+    const streamed = [...slack.streams.values()]
+      .filter((x) => x.channel === 'C0STREAM')
+      .map((x) => x.text)
+      .join('');
     for (let i = 0; i < 20; i++) expect(streamed).toContain(`step ${i}\n`);
-    expect(ok('chat.postMessage', 'C0STREAM').map((c) => String(c.args.text))).toEqual([expect.stringContaining('Run succeeded')]);
+    expect(ok('chat.postMessage', 'C0STREAM').map((c) => String(c.args.text))).toEqual([
+      expect.stringContaining('Run succeeded'),
+    ]);
   });
 
   it('once Slack ends a stream, edits that message with the full text from then on', async () => {
@@ -129,7 +188,11 @@ describe('the Slack thread sink (real WebClient, fake Slack Web API)', () => {
     for (let i = 3; i < 6; i++) await step(i);
     sink.onEvent(asked, run('run_ended'), event('final', { status: 'succeeded', summary: 'done' }));
     await sink.drain();
-    expect(slack.callsTo('chat.appendStream').some((c) => c.args.ts === ts && c.result?.error === 'message_not_in_streaming_state')).toBe(true);
+    expect(
+      slack
+        .callsTo('chat.appendStream')
+        .some((c) => c.args.ts === ts && c.result?.error === 'message_not_in_streaming_state'),
+    ).toBe(true);
     const edits = ok('chat.update', 'C0ENDED').filter((c) => c.args.ts === ts);
     expect(edits.length).toBeGreaterThan(0);
     for (let i = 0; i < 6; i++) expect(`${String(edits.at(-1)!.args.text)}\n`).toContain(`step ${i}\n`);
@@ -143,6 +206,8 @@ describe('the Slack thread sink (real WebClient, fake Slack Web API)', () => {
     sink.onEvent(alert, run('run_alert'), event('final', { status: 'succeeded', summary: 'ok' }));
     await sink.drain();
     expect(slack.callsTo('chat.startStream').filter((c) => c.args.channel === 'C0ALERTS')).toEqual([]);
-    expect(String(ok('chat.update', 'C0ALERTS').at(-1)?.args.text ?? ok('chat.postMessage', 'C0ALERTS')[0]!.args.text)).toContain('alert step 4');
+    expect(
+      String(ok('chat.update', 'C0ALERTS').at(-1)?.args.text ?? ok('chat.postMessage', 'C0ALERTS')[0]!.args.text),
+    ).toContain('alert step 4');
   });
 });

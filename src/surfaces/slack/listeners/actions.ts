@@ -1,7 +1,14 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { decide, mayNotDecide } from '../../../approvals/decide.ts';
 import { getProposal } from '../../../store/proposals.ts';
-import { APPROVE_ACTION, type CardRef, REJECT_ACTION, VIEW_DIFF_ACTION, diffModal, rejectReasonModal } from '../blocks.ts';
+import {
+  APPROVE_ACTION,
+  type CardRef,
+  diffModal,
+  REJECT_ACTION,
+  rejectReasonModal,
+  VIEW_DIFF_ACTION,
+} from '../blocks.ts';
 import type { SlackDeps } from '../slack-deps.ts';
 import { approverGroupsOf, showDecision, tellActor } from './show-decision.ts';
 
@@ -16,7 +23,16 @@ export function registerActions(app: App, deps: SlackDeps): void {
     await ack();
     const card = cardOf(body, action);
     const actor = body.user.id;
-    const result = await decide({ db: deps.db, config: deps.config }, { proposalId: card.proposalId, actor, decision: 'approve', actorGroups: await groupsOf(actor), via: { surface: 'slack' } });
+    const result = await decide(
+      { db: deps.db, config: deps.config },
+      {
+        proposalId: card.proposalId,
+        actor,
+        decision: 'approve',
+        actorGroups: await groupsOf(actor),
+        via: { surface: 'slack' },
+      },
+    );
     await showDecision(client, deps, card, actor, result);
   });
 
@@ -26,7 +42,9 @@ export function registerActions(app: App, deps: SlackDeps): void {
     const actor = body.user.id;
     const proposal = await getProposal(deps.db, card.proposalId);
     // Someone who may not reject (or a card already decided) hears so now, not after typing a reason.
-    const refused = proposal ? await mayNotDecide(deps, proposal, { actor, decision: 'reject', actorGroups: await groupsOf(actor) }) : { message: `no proposal ${card.proposalId}` };
+    const refused = proposal
+      ? await mayNotDecide(deps, proposal, { actor, decision: 'reject', actorGroups: await groupsOf(actor) })
+      : { message: `no proposal ${card.proposalId}` };
     if (!proposal || refused) return tellActor(client, card, actor, `:no_entry: ${refused?.message}`);
     // trigger_id is single-use and lives about three seconds: open the modal before anything slow.
     await client.views.open({ trigger_id: body.trigger_id, view: rejectReasonModal(card, proposal) });
@@ -36,11 +54,17 @@ export function registerActions(app: App, deps: SlackDeps): void {
   app.action<BlockButtonAction>({ action_id: VIEW_DIFF_ACTION }, async ({ ack, body, action, client }) => {
     await ack();
     const proposal = await getProposal(deps.db, action.value ?? '');
-    if (!proposal) return tellActor(client, cardOf(body, action), body.user.id, `:no_entry: no proposal ${action.value}`);
+    if (!proposal)
+      return tellActor(client, cardOf(body, action), body.user.id, `:no_entry: no proposal ${action.value}`);
     await client.views.open({ trigger_id: body.trigger_id, view: diffModal(proposal) });
   });
 }
 
 function cardOf(body: BlockButtonAction, action: BlockButtonAction['actions'][number]): CardRef {
-  return { proposalId: action.value ?? '', channel: body.channel?.id ?? body.container?.channel_id, ts: body.message?.ts, threadTs: body.message?.thread_ts ?? body.container?.thread_ts };
+  return {
+    proposalId: action.value ?? '',
+    channel: body.channel?.id ?? body.container?.channel_id,
+    ts: body.message?.ts,
+    threadTs: body.message?.thread_ts ?? body.container?.thread_ts,
+  };
 }

@@ -1,11 +1,11 @@
 import type { webApi } from '@slack/bolt';
 import { getRunSeenBy, listRunsSeenBy } from '../../../store/runs.ts';
 import { cancelAsked } from '../../../tasks/cancel-run.ts';
-import { esc } from '../mrkdwn.ts';
 import { retryRun } from '../../../tasks/retry-run.ts';
 import { type ClawCommand, HELP_TEXT } from '../command-parser.ts';
+import { acceptInvestigation, type InboxReply, processInboxItem } from '../inbox.ts';
+import { esc } from '../mrkdwn.ts';
 import type { SlackDeps } from '../slack-deps.ts';
-import { type InboxReply, acceptInvestigation, processInboxItem } from '../inbox.ts';
 import type { InvestigationAsk } from './start-investigation.ts';
 
 export const CANCEL_REPLY = {
@@ -28,7 +28,10 @@ export interface CommandContext {
 }
 
 /** The investigation a command asks for. */
-export function investigationOf(cmd: Extract<ClawCommand, { kind: 'investigate' }>, c: Pick<CommandContext, 'ask'>): InvestigationAsk {
+export function investigationOf(
+  cmd: Extract<ClawCommand, { kind: 'investigate' }>,
+  c: Pick<CommandContext, 'ask'>,
+): InvestigationAsk {
   return { ...c.ask, question: cmd.question, namespace: cmd.namespace, cluster: cmd.cluster };
 }
 
@@ -47,11 +50,17 @@ export async function runClawCommand(cmd: ClawCommand, c: CommandContext): Promi
       // This channel's runs and the asker's own: a listing never shows another (private) channel's.
       const runs = await listRunsSeenBy(deps.db, { channel: c.ask.channel, user: c.ask.user }, 10);
       const lines = runs.map((r) => `• \`${r.id}\` ${r.status} — ${esc((r.summary ?? '').slice(0, 120))}`);
-      return c.reply(lines.length ? `*Recent runs here and yours*\n${lines.join('\n')}` : 'No runs in this channel or by you yet.');
+      return c.reply(
+        lines.length ? `*Recent runs here and yours*\n${lines.join('\n')}` : 'No runs in this channel or by you yet.',
+      );
     }
     case 'status': {
       const run = await getRunSeenBy(deps.db, cmd.runId, { channel: c.ask.channel, user: c.ask.user });
-      return c.reply(run ? `\`${run.id}\`: *${run.status}* (worker ${run.worker ?? '-'}, ${run.steps} steps)\n${esc(run.summary ?? '')}` : `No run \`${cmd.runId}\` in this channel or by you.`);
+      return c.reply(
+        run
+          ? `\`${run.id}\`: *${run.status}* (worker ${run.worker ?? '-'}, ${run.steps} steps)\n${esc(run.summary ?? '')}`
+          : `No run \`${cmd.runId}\` in this channel or by you.`,
+      );
     }
     case 'cancel': {
       const { result, message } = await cancelAsked(deps, cmd.runId, c.ask.user);
@@ -62,7 +71,12 @@ export async function runClawCommand(cmd: ClawCommand, c: CommandContext): Promi
       if (!result.ok) return c.reply(result.message);
       const { task, run } = result;
       if (task.slack_channel && task.slack_thread_ts) {
-        await c.client.chat.postMessage({ channel: task.slack_channel, thread_ts: task.slack_thread_ts, text: `:repeat: <@${c.ask.user}> asked to run this again: \`${run.id}\`.` })
+        await c.client.chat
+          .postMessage({
+            channel: task.slack_channel,
+            thread_ts: task.slack_thread_ts,
+            text: `:repeat: <@${c.ask.user}> asked to run this again: \`${run.id}\`.`,
+          })
           .catch((err) => deps.logger.warn({ err }, 'cannot post the retry note'));
       }
       return c.reply(`Retrying \`${cmd.runId}\` as \`${run.id}\`${task.slack_channel ? ' in its thread' : ''}.`);
@@ -70,7 +84,7 @@ export async function runClawCommand(cmd: ClawCommand, c: CommandContext): Promi
     case 'investigate': {
       // Stored first (when the listener has not already), then started: see inbox.ts. An unknown
       // cluster is answered from there too, so a retry on another replica says it only once.
-      const id = c.inboxId ?? await acceptInvestigation(deps, investigationOf(cmd, c), c.inboxReply);
+      const id = c.inboxId ?? (await acceptInvestigation(deps, investigationOf(cmd, c), c.inboxReply));
       return processInboxItem(c.client, deps, id);
     }
   }

@@ -12,7 +12,8 @@ export function registerCommands(app: App, deps: SlackDeps): void {
   app.command('/claw', async ({ command, ack, client, respond }) => {
     const cmd = parseClawCommand(command.text ?? '');
     const context: CommandContext = {
-      client, deps,
+      client,
+      deps,
       ask: { source: 'slash', channel: command.channel_id, user: command.user_id, team: command.team_id },
       reply: async (text) => void (await respond({ response_type: 'ephemeral', text })),
       inboxReply: { responseUrl: command.response_url },
@@ -26,7 +27,10 @@ export function registerCommands(app: App, deps: SlackDeps): void {
         context.inboxId = await acceptInvestigation(deps, investigationOf(cmd, context), context.inboxReply);
       } catch (err) {
         deps.logger.error({ err }, 'cannot store a Slack request');
-        return ack({ response_type: 'ephemeral', text: 'I could not record this request (my database is unreachable). Nothing was started; please try again in a minute.' });
+        return ack({
+          response_type: 'ephemeral',
+          text: 'I could not record this request (my database is unreachable). Nothing was started; please try again in a minute.',
+        });
       }
     }
     await ack();

@@ -1,8 +1,8 @@
 import type { App } from '@slack/bolt';
+import { canDecide } from '../../../policy/evaluate.ts';
 import { listPending } from '../../../store/proposals.ts';
 import { firstDelivery, pruneSlackEvents } from '../../../store/slack-events.ts';
 import { latestTaskInThread, listTasksOf } from '../../../store/tasks.ts';
-import { canDecide } from '../../../policy/evaluate.ts';
 import { parseClawCommand } from '../command-parser.ts';
 import { homeView } from '../home-view.ts';
 import type { SlackDeps } from '../slack-deps.ts';
@@ -35,7 +35,9 @@ export function registerEvents(app: App, deps: SlackDeps): void {
 
   app.event('app_mention', async ({ event, client, context }) => {
     // Only the bot's own mention goes; others in the question ("why did <@U123>'s deploy fail") stay.
-    const bot = context.botUserId ? new RegExp(`<@${context.botUserId}(\\|[^>]*)?>`, 'g') : /^\s*<@[UW][A-Z0-9]+(\|[^>]*)?>/;
+    const bot = context.botUserId
+      ? new RegExp(`<@${context.botUserId}(\\|[^>]*)?>`, 'g')
+      : /^\s*<@[UW][A-Z0-9]+(\|[^>]*)?>/;
     const text = (event.text ?? '').replace(bot, ' ').trim();
     const user = event.user;
     if (!user) return;
@@ -43,12 +45,20 @@ export function registerEvents(app: App, deps: SlackDeps): void {
     const parent = event.thread_ts ? await latestTaskInThread(deps.db, event.channel, event.thread_ts) : undefined;
     const cmd = parseClawCommand(text);
     // A question in a task's thread inherits its scope and what it found so far.
-    const scoped = cmd.kind === 'investigate' && parent ? { ...cmd, namespace: cmd.namespace ?? parent.namespace ?? undefined, cluster: cmd.cluster ?? parent.cluster } : cmd;
-    const followUp = parent && cmd.kind === 'investigate' ? { parentTaskId: parent.id, context: await conclusionOf(deps, parent.id, parent.question) } : undefined;
+    const scoped =
+      cmd.kind === 'investigate' && parent
+        ? { ...cmd, namespace: cmd.namespace ?? parent.namespace ?? undefined, cluster: cmd.cluster ?? parent.cluster }
+        : cmd;
+    const followUp =
+      parent && cmd.kind === 'investigate'
+        ? { parentTaskId: parent.id, context: await conclusionOf(deps, parent.id, parent.question) }
+        : undefined;
     await runClawCommand(scoped, {
-      client, deps,
+      client,
+      deps,
       ask: { source: 'mention', channel: event.channel, user, team: context.teamId ?? event.team, threadTs, followUp },
-      reply: async (reply) => void (await client.chat.postEphemeral({ channel: event.channel, user, thread_ts: threadTs, text: reply })),
+      reply: async (reply) =>
+        void (await client.chat.postEphemeral({ channel: event.channel, user, thread_ts: threadTs, text: reply })),
       inboxReply: { ephemeral: { channel: event.channel, user, threadTs } },
     });
   });
@@ -57,16 +67,40 @@ export function registerEvents(app: App, deps: SlackDeps): void {
   let workspaceUrl: Promise<string | undefined> | undefined;
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
-    workspaceUrl ??= client.auth.test().then((r) => r.url, () => undefined);
+    workspaceUrl ??= client.auth.test().then(
+      (r) => r.url,
+      () => undefined,
+    );
     const groups = await groupsOf(event.user);
-    const waiting = (await listPending(deps.db)).filter((p) => canDecide(event.user, p.requester, deps.config, p.approvers?.length ? p.approvers : deps.config.approvals.approvers, groups).ok);
-    const view = homeView({ user: event.user, workspaceUrl: await workspaceUrl, waiting, mine: await listTasksOf(deps.db, event.user) });
+    const waiting = (await listPending(deps.db)).filter(
+      (p) =>
+        canDecide(
+          event.user,
+          p.requester,
+          deps.config,
+          p.approvers?.length ? p.approvers : deps.config.approvals.approvers,
+          groups,
+        ).ok,
+    );
+    const view = homeView({
+      user: event.user,
+      workspaceUrl: await workspaceUrl,
+      waiting,
+      mine: await listTasksOf(deps.db, event.user),
+    });
     await client.views.publish({ user_id: event.user, view });
   });
 }
 
 /** What the thread's latest task concluded, for a follow-up's context. */
 async function conclusionOf(deps: SlackDeps, taskId: string, question: string): Promise<string> {
-  const latest = await deps.db.selectFrom('runs').select(['status', 'summary']).where('task_id', '=', taskId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const latest = await deps.db
+    .selectFrom('runs')
+    .select(['status', 'summary'])
+    .where('task_id', '=', taskId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return `Earlier question in this thread: ${question}\n${latest ? `Its latest run (${latest.status}) concluded: ${latest.summary ?? 'nothing yet'}` : 'It has not run yet.'}`;
 }

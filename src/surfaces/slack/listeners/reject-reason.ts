@@ -14,11 +14,31 @@ export function registerRejectReason(app: App, deps: SlackDeps): void {
   app.view(REJECT_REASON_VIEW, async ({ ack, body, view, client }) => {
     const card = parseCard(view.private_metadata);
     const reason = view.state.values[REASON_BLOCK]?.[REASON_INPUT]?.value?.trim() ?? '';
-    if (!card) return void (await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: 'This form is damaged; reject again from the card.' } }));
-    if (reason.length < 3) return void (await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: 'Say why, in a few words: the thread and the agent read it.' } }));
+    if (!card)
+      return void (await ack({
+        response_action: 'errors',
+        errors: { [REASON_BLOCK]: 'This form is damaged; reject again from the card.' },
+      }));
+    if (reason.length < 3)
+      return void (await ack({
+        response_action: 'errors',
+        errors: { [REASON_BLOCK]: 'Say why, in a few words: the thread and the agent read it.' },
+      }));
     const actor = body.user.id;
-    const result = await decide({ db: deps.db, config: deps.config }, { proposalId: card.proposalId, actor, decision: 'reject', reason, requireReason: true, actorGroups: await groupsOf(actor), via: { surface: 'slack' } });
-    if (!result.ok) return void (await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: result.message.slice(0, 150) } }));
+    const result = await decide(
+      { db: deps.db, config: deps.config },
+      {
+        proposalId: card.proposalId,
+        actor,
+        decision: 'reject',
+        reason,
+        requireReason: true,
+        actorGroups: await groupsOf(actor),
+        via: { surface: 'slack' },
+      },
+    );
+    if (!result.ok)
+      return void (await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: result.message.slice(0, 150) } }));
     await ack();
     await showDecision(client, deps, card, actor, result);
   });

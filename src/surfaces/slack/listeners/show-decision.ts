@@ -7,7 +7,10 @@ import { userGroupResolver } from '../user-groups.ts';
 /** The approver user groups (S…) an actor belongs to: claw.yaml approvers and the policy rules'. */
 export function approverGroupsOf(app: App, deps: SlackDeps): (actor: string) => Promise<string[]> {
   const resolve = userGroupResolver(app.client);
-  const groups = [...deps.config.approvals.approvers, ...deps.config.policy.rules.flatMap((r) => r.approvers ?? [])].filter((a) => a.startsWith('S'));
+  const groups = [
+    ...deps.config.approvals.approvers,
+    ...deps.config.policy.rules.flatMap((r) => r.approvers ?? []),
+  ].filter((a) => a.startsWith('S'));
   return async (actor) => (groups.length ? resolve(actor, groups) : []);
 }
 
@@ -16,9 +19,22 @@ export function approverGroupsOf(app: App, deps: SlackDeps): (actor: string) => 
  * several approvals: a receipt, and the card counts "1 of 2" with its buttons kept. Decided: the
  * card loses its buttons and names who decided (and why, for a rejection); the run wakes.
  */
-export async function showDecision(client: webApi.WebClient, deps: SlackDeps, card: CardRef, actor: string, result: DecisionResult): Promise<void> {
+export async function showDecision(
+  client: webApi.WebClient,
+  deps: SlackDeps,
+  card: CardRef,
+  actor: string,
+  result: DecisionResult,
+): Promise<void> {
   if (!result.ok || result.outcome === 'needs_more') {
-    await tellActor(client, card, actor, result.ok ? `Recorded your approval: ${result.approvals} of ${result.required} required; another approver must approve too.` : `:no_entry: ${result.message}`);
+    await tellActor(
+      client,
+      card,
+      actor,
+      result.ok
+        ? `Recorded your approval: ${result.approvals} of ${result.required} required; another approver must approve too.`
+        : `:no_entry: ${result.message}`,
+    );
     const ts = card.ts ?? result.proposal?.slack_ts;
     if (result.ok && card.channel && ts) {
       const updated = proposalCard(result.proposal, result.approvedBy);
@@ -29,13 +45,24 @@ export async function showDecision(client: webApi.WebClient, deps: SlackDeps, ca
   deps.notify();
   const ts = card.ts ?? result.proposal.slack_ts;
   if (!card.channel || !ts) return;
-  const reason = result.outcome === 'rejected' ? ((result.proposal.outcome ?? {}) as { reason?: string | null }).reason : null;
-  const decided = decidedCard(result.proposal, result.outcome === 'approved' ? result.approvedBy : [actor], result.outcome, reason);
+  const reason =
+    result.outcome === 'rejected' ? ((result.proposal.outcome ?? {}) as { reason?: string | null }).reason : null;
+  const decided = decidedCard(
+    result.proposal,
+    result.outcome === 'approved' ? result.approvedBy : [actor],
+    result.outcome,
+    reason,
+  );
   await client.chat.update({ channel: card.channel, ts, text: decided.text, blocks: decided.blocks });
 }
 
 /** A note only the actor sees, in the card's thread. */
 export async function tellActor(client: webApi.WebClient, card: CardRef, actor: string, text: string): Promise<void> {
   if (!card.channel) return;
-  await client.chat.postEphemeral({ channel: card.channel, user: actor, text, ...(card.threadTs ? { thread_ts: card.threadTs } : {}) });
+  await client.chat.postEphemeral({
+    channel: card.channel,
+    user: actor,
+    text,
+    ...(card.threadTs ? { thread_ts: card.threadTs } : {}),
+  });
 }

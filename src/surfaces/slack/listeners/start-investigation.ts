@@ -25,27 +25,58 @@ export interface InvestigationAsk {
  * is recorded so a retry replies there instead of opening a second thread, and the task is
  * created in the transaction that marks the request done: once, however many replicas retry.
  */
-export async function startInvestigation(client: webApi.WebClient, deps: SlackDeps, ask: InvestigationAsk, inbox: { id: string; rootTs: string | null }): Promise<{ ok: true; runId?: string } | { ok: false; problem: string }> {
+export async function startInvestigation(
+  client: webApi.WebClient,
+  deps: SlackDeps,
+  ask: InvestigationAsk,
+  inbox: { id: string; rootTs: string | null },
+): Promise<{ ok: true; runId?: string } | { ok: false; problem: string }> {
   const cluster = ask.cluster ?? 'default';
   let threadTs = ask.threadTs;
   if (inbox.rootTs) threadTs ??= inbox.rootTs;
   else {
     // The scope is said before anything runs: as the thread's root, or as a reply in the asker's thread.
-    const root = rootMessage({ question: ask.question, namespace: ask.namespace ?? null, requester: ask.user }, deps.clusterName(cluster));
+    const root = rootMessage(
+      { question: ask.question, namespace: ask.namespace ?? null, requester: ask.user },
+      deps.clusterName(cluster),
+    );
     let posted: string;
     try {
-      posted = (await client.chat.postMessage({ channel: ask.channel, text: root.text, blocks: root.blocks, ...(threadTs ? { thread_ts: threadTs } : {}) })).ts as string;
+      posted = (
+        await client.chat.postMessage({
+          channel: ask.channel,
+          text: root.text,
+          blocks: root.blocks,
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+        })
+      ).ts as string;
     } catch (err) {
       deps.logger.warn({ err, channel: ask.channel }, 'cannot post the root message');
-      return { ok: false, problem: 'I cannot post in this channel. Invite me first (`/invite @ClusterClaw`), then try again.' };
+      return {
+        ok: false,
+        problem: 'I cannot post in this channel. Invite me first (`/invite @ClusterClaw`), then try again.',
+      };
     }
     threadTs ??= posted;
     await setInboxRoot(deps.db, inbox.id, posted);
   }
-  const created = await createTask(deps.db, {
-    kind: 'investigate', source: ask.source, requester: ask.user, question: ask.question, namespace: ask.namespace, cluster,
-    slack: { channel: ask.channel, threadTs }, slackTeam: ask.team, followUp: ask.followUp, timeoutSeconds: deps.config.runs.timeoutSeconds,
-  }, deps.notify, (trx, taskId) => completeInbox(trx, inbox.id, taskId));
+  const created = await createTask(
+    deps.db,
+    {
+      kind: 'investigate',
+      source: ask.source,
+      requester: ask.user,
+      question: ask.question,
+      namespace: ask.namespace,
+      cluster,
+      slack: { channel: ask.channel, threadTs },
+      slackTeam: ask.team,
+      followUp: ask.followUp,
+      timeoutSeconds: deps.config.runs.timeoutSeconds,
+    },
+    deps.notify,
+    (trx, taskId) => completeInbox(trx, inbox.id, taskId),
+  );
   if (!created) return { ok: true };
   deps.logger.info({ runId: created.run.id, user: ask.user, source: ask.source }, 'investigation requested');
   return { ok: true, runId: created.run.id };
