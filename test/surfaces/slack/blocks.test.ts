@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Proposal } from '../../../src/store/schema.ts';
-import {
-  APPROVE_ACTION,
-  closedCard,
-  decidedCard,
-  proposalCard,
-  rejectReasonModal,
-} from '../../../src/surfaces/slack/blocks.ts';
+import { APPROVE_ACTION, closedCard, decidedCard, proposalCard } from '../../../src/surfaces/slack/blocks.ts';
+import { rejectReasonModal } from '../../../src/surfaces/slack/modals.ts';
 
 function proposal(over: Partial<Proposal> = {}): Proposal {
   return {

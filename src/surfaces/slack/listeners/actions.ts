@@ -1,14 +1,8 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { decide, mayNotDecide } from '../../../approvals/decide.ts';
 import { getProposal } from '../../../store/proposals.ts';
-import {
-  APPROVE_ACTION,
-  type CardRef,
-  diffModal,
-  REJECT_ACTION,
-  rejectReasonModal,
-  VIEW_DIFF_ACTION,
-} from '../blocks.ts';
+import { APPROVE_ACTION, type CardRef, REJECT_ACTION, VIEW_DIFF_ACTION } from '../blocks.ts';
+import { diffModal, rejectReasonModal } from '../modals.ts';
 import type { SlackDeps } from '../slack-deps.ts';
 import { approverGroupsOf, showDecision, tellActor } from './show-decision.ts';
 

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import { decide } from '../../../approvals/decide.ts';
-import { type CardRef, REASON_BLOCK, REASON_INPUT, REJECT_REASON_VIEW } from '../blocks.ts';
+import type { CardRef } from '../blocks.ts';
+import { REASON_BLOCK, REASON_INPUT, REJECT_REASON_VIEW } from '../modals.ts';
 import type { SlackDeps } from '../slack-deps.ts';
 import { approverGroupsOf, showDecision } from './show-decision.ts';
 
