@@ -59,8 +59,10 @@ describe('architecture invariants', () => {
     }
   });
 
-  it('keeps files small (split before 300 lines)', () => {
-    const long = sources.filter((s) => s.text.split('\n').length > 300).map((s) => s.path);
+  it('keeps files small (split before 300 formatted lines; hand-written data tables named *.data.ts may run long)', () => {
+    const long = sources
+      .filter((s) => !s.path.endsWith('.data.ts') && s.text.split('\n').length > 300)
+      .map((s) => s.path);
     expect(long).toEqual([]);
   });
 });

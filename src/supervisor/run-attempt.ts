@@ -1,57 +1,24 @@
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeReader } from '../cluster/kube-reader.ts';
 import { withRequestSignal } from '../cluster/request-signal.ts';
-import type { Config } from '../config.ts';
 import { ModelUnavailable } from '../models/model.ts';
-import type { Logger } from '../observability/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
-import type { Db } from '../store/db.ts';
 import { getProposal } from '../store/proposals.ts';
 import { renewLease } from '../store/run-queue.ts';
 import { finishRun, getRun, releaseRun, resumeRun, saveProgress, scheduleRetry } from '../store/runs.ts';
-import type { Run, RunHistoryEntry, RunStatus, Task } from '../store/schema.ts';
+import type { Run, RunHistoryEntry } from '../store/schema.ts';
 import { getTask } from '../store/tasks.ts';
-import { BudgetExhausted, Nudge, type Worker, WorkerDeclined, type WorkerResult } from '../workers/worker.ts';
-import type { CircuitBreakers } from './circuit-breaker.ts';
+import { Nudge, WorkerDeclined, type WorkerResult } from '../workers/worker.ts';
+import { failureToRetry, RunStopped, terminalFailure } from './attempt-failure.ts';
 import { EventPump } from './event-pump.ts';
 import { nudgeContext } from './nudge-context.ts';
 import { backoffMs, checkpointPortable, orderWorkers } from './retry-policy.ts';
-import type { RunSink } from './run-sink.ts';
 import { settleProposal } from './settle-proposal.ts';
 import { StallWatchdog } from './stall-watchdog.ts';
 import { UsageMeter } from './usage-meter.ts';
 import { type AttemptHooks, workerContext } from './worker-context.ts';
 
-export interface AttemptDeps {
-  db: Db;
-  config: Config;
-  logger: Logger;
-  kubeConfigFor(cluster: string): KubeConfig;
-  sinks: readonly RunSink[];
-  owner: string;
-  breakers: CircuitBreakers;
-  workerChain(task: Task): Worker[];
-  /** One reader per cluster, shared by the runs of this process (API clients hold agents and config). */
-  readerFor(cluster: string): KubeReader;
-  verifyTimeoutMs?: number;
-  metrics?: Metrics;
-}
+export { RunStopped } from './attempt-failure.ts';
+export type { AttemptDeps, AttemptOutcome } from './attempt-types.ts';
 
-/** Why the supervisor stopped an attempt from outside the worker. */
-export class RunStopped extends Error {
-  /** `shutdown`: this process is stopping (SIGTERM); the run is handed back to the queue. */
-  readonly kind: 'timeout' | 'cancelled' | 'stalled' | 'lease_lost' | 'shutdown';
-  constructor(kind: RunStopped['kind'], message: string) {
-    super(message);
-    this.kind = kind;
-  }
-}
-
-export interface AttemptOutcome {
-  status: RunStatus | 'retry' | 'lost' | 'released';
-  /** When a retried run becomes claimable. */
-  retryAt?: Date;
-}
+import type { AttemptDeps, AttemptOutcome } from './attempt-types.ts';
 
 /**
  * One attempt at a run, start to rest: settle the proposal it paused on, run workers in order
@@ -313,32 +280,4 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
     'run finished',
   );
   return { status: result.status };
-}
-
-/** The reason to retry, or undefined when the failure is final (timeout, cancellation, budget, attempts spent). */
-function failureToRetry(failure: unknown, run: Run, maxAttempts: number): string | undefined {
-  if (run.attempt >= maxAttempts) return undefined;
-  if (failure instanceof RunStopped) return failure.kind === 'stalled' ? failure.message : undefined;
-  if (failure instanceof BudgetExhausted) return undefined;
-  return failure instanceof Error ? failure.message : String(failure);
-}
-
-function terminalFailure(failure: unknown, run: Run, maxAttempts: number): WorkerResult {
-  if (failure instanceof RunStopped && failure.kind === 'cancelled')
-    return { status: 'cancelled', summary: run.error ?? 'cancelled on request' };
-  if (failure instanceof RunStopped && failure.kind === 'timeout')
-    return { status: 'failed', summary: failure.message };
-  if (failure instanceof BudgetExhausted)
-    return {
-      status: 'escalated',
-      summary: `Stopped early: ${failure.message}. What was found so far is in the thread; a human needs to finish.`,
-    };
-  const message = failure instanceof Error ? failure.message : String(failure);
-  return {
-    status: 'failed',
-    summary:
-      run.attempt >= maxAttempts && maxAttempts > 1
-        ? `gave up after ${maxAttempts} attempts: ${message}`
-        : `worker error: ${message}`,
-  };
 }

@@ -4,6 +4,7 @@ import { type ClusterState, isoSeconds, T } from '../cluster-state.ts';
 import { type ContainerTimeline, containerTimeline } from './container-timeline.ts';
 import { recordEvent } from './event-recorder.ts';
 import { containerConfigProblem, mountProblem, probeFails } from './pod-config.ts';
+import { podIp, podStatus } from './pod-status.ts';
 
 /**
  * The simulated kubelet: for every pod bound to a node, recomputes status from the container
@@ -137,89 +138,6 @@ function recordProbeEvents(
       message: failure('Readiness', readiness),
     });
   }
-}
-
-function podStatus(pod: KubeObject, start: Date, cs: { c: any; t: ContainerTimeline }[]): any {
-  const qosClass = qos(cs.map(({ c }) => c));
-  const containerStatuses = cs.map(({ c, t }) => {
-    const s: any = {
-      name: c.name,
-      image: c.image,
-      imageID: '',
-      ready: false,
-      started: false,
-      restartCount: t.restartCount,
-      state: {},
-    };
-    if ('running' in t.state) {
-      s.state = { running: { startedAt: isoSeconds(t.state.running.startedAt) } };
-      s.ready = t.state.ready;
-      s.started = true;
-      s.containerID = `containerd://${pod.metadata.uid?.replace(/-/g, '')}${t.restartCount}`;
-      s.imageID = `${c.image}@sha256:sandbox`;
-    } else if ('waiting' in t.state) s.state = { waiting: t.state.waiting };
-    else s.state = { terminated: termination(t.state.terminated) };
-    s.lastState = t.lastTermination ? { terminated: termination(t.lastTermination) } : {};
-    return s;
-  });
-  const ready = containerStatuses.every((s) => s.ready);
-  const allExited = containerStatuses.every((s) => s.state.terminated);
-  const phase = allExited
-    ? containerStatuses.every((s) => s.state.terminated.exitCode === 0)
-      ? 'Succeeded'
-      : 'Failed'
-    : containerStatuses.some((s) => s.state.running || s.lastState.terminated)
-      ? 'Running'
-      : 'Pending';
-  const t0 = isoSeconds(start);
-  const cond = (type: string, ok: boolean, reason?: string) => ({
-    type,
-    status: ok ? 'True' : 'False',
-    lastProbeTime: null,
-    lastTransitionTime: t0,
-    ...(ok || !reason ? {} : { reason }),
-  });
-  return {
-    phase,
-    conditions: [
-      cond('PodReadyToStartContainers', true),
-      cond('Initialized', true),
-      cond('Ready', ready, 'ContainersNotReady'),
-      cond('ContainersReady', ready, 'ContainersNotReady'),
-      cond('PodScheduled', true),
-    ],
-    hostIP: '10.0.0.10',
-    podIP: podIp(pod),
-    podIPs: [{ ip: podIp(pod) }],
-    startTime: t0,
-    containerStatuses,
-    qosClass,
-  };
-}
-
-function qos(containers: any[]): string {
-  const r = containers.map((c) => ({ req: c.resources?.requests ?? {}, lim: c.resources?.limits ?? {} }));
-  if (r.every(({ req, lim }) => !Object.keys(req).length && !Object.keys(lim).length)) return 'BestEffort';
-  const guaranteed = r.every(
-    ({ req, lim }) =>
-      lim.cpu && lim.memory && (req.cpu ?? lim.cpu) === lim.cpu && (req.memory ?? lim.memory) === lim.memory,
-  );
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
-
-function termination(t: { exitCode: number; reason: string; startedAt: Date; finishedAt: Date }) {
-  return {
-    exitCode: t.exitCode,
-    reason: t.reason,
-    startedAt: isoSeconds(t.startedAt),
-    finishedAt: isoSeconds(t.finishedAt),
-  };
-}
-
-function podIp(pod: KubeObject): string {
-  let h = 0;
-  for (const ch of pod.metadata.uid ?? pod.metadata.name) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return `10.244.${(h >> 8) & 0xff}.${h & 0xfe || 2}`;
 }
 
 function recordContainerEvents(

@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../lib/kube-object.ts';
 import type { ResourceType } from '../resources.ts';
-import { DEFAULT_PRINTER, PRINTERS, type Printer } from './columns.ts';
+import { DEFAULT_PRINTER, PRINTERS, type Printer } from './columns.data.ts';
 import { age } from './duration.ts';
 
 /** True when the client asked for server-side printing (`Accept: application/json;as=Table;…`), as kubectl get does. */

@@ -1,3 +1,4 @@
+// kubectl's columns per kind (Table output): a hand-written data table (*.data.ts may run long).
 import type { KubeObject } from '../../lib/kube-object.ts';
 import { selectorString } from '../../lib/label-selector.ts';
 import { age } from './duration.ts';
