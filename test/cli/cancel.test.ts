@@ -40,5 +40,5 @@ describe('claw cancel', () => {
     expect(missing.stderr).toContain('RUN is required');
     const shown = await run(['show', runId], env);
     expect(shown.stdout).toMatch(/^run \S+ \(cancelled, worker -, attempt 1, 0 steps, 0\+0 tokens, \$0\.0000\)/);
-  }, 60_000);
+  }, 120_000);
 });
