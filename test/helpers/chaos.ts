@@ -203,8 +203,16 @@ export async function incidentRound(
     await Promise.all(restarts);
     return result({ lost: true, detail: 'no task was created for the acknowledged command' });
   }
-  const run = (await w.db.selectFrom('runs').select(['id']).where('task_id', '=', task.id).executeTakeFirstOrThrow())
-    .id;
+  // Polled like every read here: the database may be restarting under this very query.
+  const found = await poll(
+    () => w.db.selectFrom('runs').select(['id']).where('task_id', '=', task.id).executeTakeFirst(),
+    40_000,
+  );
+  if (!found) {
+    await Promise.all(restarts);
+    return result({ lost: true, detail: `task ${task.id} has no run` });
+  }
+  const run = found.id;
 
   if (kill === 'investigating') {
     await poll(
