@@ -5,7 +5,7 @@ import { redactText } from '../cluster/redact.ts';
 import { scrubValues, secretValues } from '../cluster/secret-values.ts';
 import { primaryRef, type WriteRequest } from '../cluster/write-request.ts';
 import type { Config } from '../config.ts';
-import { evaluatePolicy } from '../policy/evaluate.ts';
+import { evaluatePolicy, type PolicyInput } from '../policy/evaluate.ts';
 import { type Db, signerOf } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
 import { countActive, findLiveProposal, insertProposal, supersedePending } from '../store/proposals.ts';
@@ -66,22 +66,20 @@ export async function propose(
   const found = await deps.reader.find(targetRef);
   const live = found ?? absent(targetRef);
   const reach = requestReach(request);
-  const policy = evaluatePolicy(
-    {
-      action: plan.action,
-      cluster,
-      target,
-      namespaces: reach.namespaces,
-      evictions: reach.evictions,
-      labels: found?.metadata?.labels,
-      risk: plan.risk,
-      blastRadius: plan.blastRadius,
-      requester: task.requester,
-      at: new Date(),
-      activeDrains: plan.action === 'drain' ? await countActive(deps.db, cluster, 'drain') : 0,
-    },
-    deps.config,
-  );
+  const judged: PolicyInput = {
+    action: plan.action,
+    cluster,
+    target,
+    namespaces: reach.namespaces,
+    evictions: reach.evictions,
+    labels: found?.metadata?.labels,
+    risk: plan.risk,
+    blastRadius: plan.blastRadius,
+    requester: task.requester,
+    at: new Date(),
+    activeDrains: plan.action === 'drain' ? await countActive(deps.db, cluster, 'drain') : 0,
+  };
+  const policy = evaluatePolicy(judged, deps.config);
   if (policy.decision === 'deny') {
     await appendAudit(deps.db, {
       actor: `task:${task.requester}`,
@@ -123,25 +121,7 @@ export async function propose(
   ];
   const risk = warnings.length ? maxRisk(plan.risk, 'high') : plan.risk;
   // The risk can only have risen: ask policy again, so "high risk needs two" holds for it too.
-  const decided =
-    risk === plan.risk
-      ? policy
-      : evaluatePolicy(
-          {
-            action: plan.action,
-            cluster,
-            target,
-            namespaces: reach.namespaces,
-            evictions: reach.evictions,
-            labels: found?.metadata?.labels,
-            risk,
-            blastRadius: plan.blastRadius,
-            requester: task.requester,
-            at: new Date(),
-            activeDrains: plan.action === 'drain' ? await countActive(deps.db, cluster, 'drain') : 0,
-          },
-          deps.config,
-        );
+  const decided = risk === plan.risk ? policy : evaluatePolicy({ ...judged, risk }, deps.config);
   if (decided.decision === 'deny')
     throw await refuse(
       deps,
