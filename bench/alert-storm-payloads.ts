@@ -1,4 +1,4 @@
-import { fingerprintOf } from '../src/alerts/fingerprint.ts';
+import { fingerprintOf } from '../src/domain/alert-fingerprint.ts';
 
 export const STORM_CHANNELS = 5;
 

@@ -1,9 +1,9 @@
 // Baseline: one raw HTTP list of every pod from the sandbox; the investigation is a ratio of it.
 import { readFile } from 'node:fs/promises';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { DEMO_SEED } from '../src/cli/commands/demo.ts';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
+import { DEMO_SEED } from '../src/sandbox/seeds/demo-seed.ts';
 import { startSandbox } from '../src/sandbox/start-sandbox.ts';
 import { openStore } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';

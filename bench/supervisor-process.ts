@@ -2,7 +2,7 @@
 // Config from env (DATABASE_URL, KUBECONFIG, CLAW_CONFIG, ANTHROPIC_*); prints `ready`, then on
 // SIGTERM finishes its runs and prints its peak RSS, heap limit and the CPU time it spent since ready (or since SIGUSR2) as JSON.
 import { getHeapStatistics } from 'node:v8';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/config/config.ts';
 import { openRuntime } from '../src/runtime.ts';
 import { Supervisor } from '../src/supervisor/supervisor.ts';
 

@@ -5,9 +5,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { DEMO_SEED } from '../src/cli/commands/demo.ts';
 import { loadKubeConfig } from '../src/cluster/kube-config.ts';
 import { KubeReader } from '../src/cluster/kube-reader.ts';
+import { DEMO_SEED } from '../src/sandbox/seeds/demo-seed.ts';
 import { startSandbox } from '../src/sandbox/start-sandbox.ts';
 
 const READS = 300;

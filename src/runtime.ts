@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from './cluster/kube-config.ts';
-import type { Config } from './config.ts';
+import type { Config } from './config/config.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { openStore, type StoreHandle } from './store/db.ts';
 import { migrate } from './store/migrate.ts';

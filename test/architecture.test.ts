@@ -1,62 +1,217 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { folderOf, importsOf, readSources, type Source } from './helpers/imports.ts';
 
 const SRC = join(import.meta.dirname, '..', 'src');
-const files = (dir: string): string[] =>
-  readdirSync(dir).flatMap((f) =>
-    statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : f.endsWith('.ts') ? [join(dir, f)] : [],
-  );
-const sources = files(SRC).map((f) => ({ path: relative(SRC, f), text: readFileSync(f, 'utf8') }));
-const importsOf = (text: string) => [...text.matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
+const sources = readSources(SRC);
 
-describe('architecture invariants', () => {
-  it('only the executor can construct the cluster writer (Invariant 1)', () => {
-    const users = sources.filter(
-      (s) => s.path !== 'cluster/kube-writer.ts' && importsOf(s.text).some((i) => i.endsWith('kube-writer.ts')),
-    );
+/**
+ * The folders of src/ in data-flow order — surfaces → tasks/supervisor → workers → tools → policy →
+ * approvals → cluster, shared vocabulary and utilities last — each with the folders it may import.
+ * A folder imports only folders listed after it, so no cycle can form; type imports count too.
+ * The README's folder table lists the same folders in the same order.
+ */
+const LAYERS: [folder: string, mayImport: string[]][] = [
+  [
+    'cli',
+    [
+      'eval',
+      'surfaces',
+      'runtime',
+      'alerts',
+      'tasks',
+      'supervisor',
+      'approvals',
+      'policy',
+      'audit',
+      'analyzers',
+      'cluster',
+      'store',
+      'config',
+      'sandbox',
+      'lib',
+    ],
+  ],
+  [
+    'eval',
+    [
+      'alerts',
+      'tasks',
+      'supervisor',
+      'tools',
+      'approvals',
+      'analyzers',
+      'observability',
+      'cluster',
+      'store',
+      'config',
+      'sandbox',
+      'lib',
+    ],
+  ],
+  [
+    'surfaces',
+    [
+      'runtime',
+      'scheduled',
+      'alerts',
+      'tasks',
+      'supervisor',
+      'approvals',
+      'policy',
+      'audit',
+      'observability',
+      'cluster',
+      'store',
+      'config',
+      'domain',
+    ],
+  ],
+  ['runtime', ['observability', 'cluster', 'store', 'config']],
+  ['scheduled', ['approvals', 'audit', 'observability', 'store', 'config']],
+  ['alerts', ['tasks', 'observability', 'store', 'config', 'domain', 'lib']],
+  ['tasks', ['audit', 'store', 'config', 'domain']],
+  ['supervisor', ['workers', 'models', 'tools', 'approvals', 'observability', 'cluster', 'store', 'config', 'domain']],
+  ['workers', ['models', 'tools', 'approvals', 'analyzers', 'cluster', 'store', 'config', 'domain', 'lib']],
+  ['models', []],
+  ['tools', ['analyzers', 'cluster', 'domain', 'lib']],
+  ['approvals', ['policy', 'audit', 'analyzers', 'cluster', 'store', 'config', 'domain', 'lib']],
+  ['policy', ['config', 'domain']],
+  ['audit', ['store', 'lib']],
+  ['analyzers', ['domain', 'lib']],
+  ['observability', ['cluster', 'store']],
+  ['cluster', ['domain', 'lib']],
+  ['store', ['domain', 'lib']],
+  ['config', ['domain']],
+  ['domain', ['lib']],
+  ['sandbox', ['lib']],
+  ['lib', []],
+];
+
+/** Imports between folders that the table does not allow: `from → to (file imports specifier)`. */
+function layerViolations(files: Source[]): string[] {
+  const allowed = new Map(LAYERS.map(([f, deps]) => [f, new Set(deps)]));
+  return files.flatMap((s) =>
+    importsOf(s)
+      .filter((i) => i.target !== undefined)
+      .flatMap((i) => {
+        const from = folderOf(s.path);
+        const to = folderOf(i.target!);
+        return from === to || allowed.get(from)?.has(to) ? [] : [`${from} → ${to} (${s.path} imports ${i.specifier})`];
+      }),
+  );
+}
+
+/**
+ * Invariant 1, by import analysis: the only path that changes a cluster is the executor's
+ * KubeWriter. Nothing outside cluster/ may load the Kubernetes client as a value (its
+ * `.create/.patch/.delete` come with it), nor ObjectClient (client-node's dynamic client); nothing
+ * but approvals/execute.ts may load KubeWriter at all. Type imports carry no behaviour and are fine.
+ */
+function writeGuardViolations(files: Source[]): string[] {
+  return files.flatMap((s) =>
+    importsOf(s).flatMap((i) => {
+      const inCluster = s.path.startsWith('cluster/');
+      if (i.specifier.startsWith('@kubernetes/client-node') && !i.typeOnly && !inCluster)
+        return [`${s.path} loads the Kubernetes client`];
+      if (i.target === 'cluster/object-client.ts' && !i.typeOnly && !inCluster)
+        return [`${s.path} loads the dynamic object client`];
+      if (
+        i.target === 'cluster/kube-writer.ts' &&
+        !i.typeOnly &&
+        s.path !== 'approvals/execute.ts' &&
+        s.path !== 'cluster/kube-writer.ts'
+      )
+        return [`${s.path} loads the cluster writer`];
+      return [];
+    }),
+  );
+}
+
+describe('architecture: folders depend down the data flow', () => {
+  it('lists every folder of src/ once, in an order where each imports only folders after it', () => {
+    const folders = readdirSync(SRC).map((f) => (statSync(join(SRC, f)).isDirectory() ? f : f.replace(/\.ts$/, '')));
+    expect(LAYERS.map(([f]) => f).sort()).toEqual([...new Set(folders)].sort());
+    const order = LAYERS.map(([f]) => f);
+    for (const [folder, deps] of LAYERS)
+      for (const d of deps)
+        expect(order.indexOf(d), `${folder} may import ${d}, which comes before it`).toBeGreaterThan(
+          order.indexOf(folder),
+        );
+  });
+
+  it('every import between folders, type imports included, is one the table allows', () => {
+    expect(layerViolations(sources)).toEqual([]);
+  });
+
+  it('the check fails on an import against the flow, even a type-only one', () => {
+    const upward = [
+      { path: 'store/x.ts', text: "import type { Supervisor } from '../supervisor/supervisor.ts';" },
+      { path: 'domain/y.ts', text: "export type { Proposal } from '../store/schema.ts';" },
+      { path: 'tools/z.ts', text: "const w = await import('../workers/router.ts');" },
+    ];
+    expect(layerViolations(upward)).toEqual([
+      'store → supervisor (store/x.ts imports ../supervisor/supervisor.ts)',
+      'domain → store (domain/y.ts imports ../store/schema.ts)',
+      'tools → workers (tools/z.ts imports ../workers/router.ts)',
+    ]);
+  });
+
+  it('the README folder table lists the same folders, in data-flow order', () => {
+    const readme = readFileSync(join(SRC, '..', 'README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| `src\/([a-z-]+)(?:\.ts)?[`/]/gm)].map((m) => m[1]);
+    expect(rows).toEqual(LAYERS.map(([f]) => f));
+  });
+});
+
+describe('architecture: the one writer (Invariant 1)', () => {
+  it('only cluster/ loads the Kubernetes client or the object client, and only the executor loads KubeWriter', () => {
+    expect(writeGuardViolations(sources)).toEqual([]);
+    const users = sources.filter((s) => importsOf(s).some((i) => i.target === 'cluster/kube-writer.ts'));
     expect(users.map((s) => s.path)).toEqual(['approvals/execute.ts']);
   });
 
-  it('no product code outside the cluster layer calls a mutating Kubernetes API', () => {
-    const mutating =
-      /\.(patch|replace|create|delete)Namespaced\w+\(|\.(patch|replace|create|delete)(Node|Namespace)\w*\(/;
-    const offenders = sources.filter(
-      (s) => !s.path.startsWith('sandbox/') && !s.path.startsWith('cluster/') && mutating.test(s.text),
-    );
-    expect(offenders.map((s) => s.path)).toEqual([]);
-  });
-
-  it('only config.ts reads process.env', () => {
-    expect(sources.filter((s) => /process\.env/.test(s.text)).map((s) => s.path)).toEqual(['config.ts']);
-  });
-
-  it('Slack listeners never touch the cluster, workers or the supervisor', () => {
-    const listeners = sources.filter((s) => s.path.startsWith('surfaces/slack/listeners/'));
-    expect(listeners.length).toBeGreaterThan(0);
-    for (const l of listeners)
-      for (const i of importsOf(l.text))
-        expect(i, `${l.path} imports ${i}`).not.toMatch(/\/(cluster|workers|supervisor|sandbox)\/|execute\.ts$/);
+  it('the guard fails on each way around it, and lets type imports through', () => {
+    const attempts = [
+      { path: 'workers/a.ts', text: "import { KubeWriter } from '../cluster/kube-writer.ts';" },
+      { path: 'tools/b.ts', text: "import { CoreV1Api } from '@kubernetes/client-node';" },
+      { path: 'supervisor/c.ts', text: "import * as k8s from '@kubernetes/client-node';" },
+      { path: 'approvals/d.ts', text: "import { ObjectClient } from '../cluster/object-client.ts';" },
+      { path: 'surfaces/e.ts', text: "export { KubeWriter } from '../cluster/kube-writer.ts';" },
+      { path: 'tasks/f.ts', text: "const { KubeWriter } = await import('../cluster/kube-writer.ts');" },
+      { path: 'eval/g.ts', text: "import type { KubeConfig } from '@kubernetes/client-node';" },
+      { path: 'workers/h.ts', text: "import { type KubeWriter } from '../cluster/kube-writer.ts';" },
+    ];
+    expect(writeGuardViolations(attempts)).toEqual([
+      'workers/a.ts loads the cluster writer',
+      'tools/b.ts loads the Kubernetes client',
+      'supervisor/c.ts loads the Kubernetes client',
+      'approvals/d.ts loads the dynamic object client',
+      'surfaces/e.ts loads the cluster writer',
+      'tasks/f.ts loads the cluster writer',
+    ]);
   });
 
   it('generic writes (PATCH/POST/DELETE through the dynamic client) are issued only by KubeReader', () => {
     const writers = sources.filter((s) => /\.request\('(PATCH|POST|DELETE)'/.test(s.text)).map((s) => s.path);
     expect(writers).toEqual(['cluster/kube-reader.ts']);
   });
+});
 
-  it('analyzers are pure functions of a snapshot: they import only analyzers and lib', () => {
-    for (const a of sources.filter((s) => s.path.startsWith('analyzers/'))) {
-      for (const i of importsOf(a.text)) expect(i, `${a.path} imports ${i}`).toMatch(/^\.\/|^\.\.\/lib\//);
-    }
+describe('architecture: other invariants', () => {
+  it('only config/config.ts reads process.env', () => {
+    expect(sources.filter((s) => /process\.env/.test(s.text)).map((s) => s.path)).toEqual(['config/config.ts']);
   });
 
-  it('the simulated cluster stands alone: sandbox code imports only the sandbox, lib and packages', () => {
-    for (const f of sources.filter((s) => s.path.startsWith('sandbox/'))) {
-      for (const i of importsOf(f.text).filter((x) => x.startsWith('.'))) {
-        const resolved = join(SRC, f.path, '..', i);
-        expect(relative(SRC, resolved), `${f.path} imports ${i}`).toMatch(/^(sandbox|lib)\//);
-      }
-    }
+  it('Slack listeners never touch the cluster, workers or the supervisor', () => {
+    const listeners = sources.filter((s) => s.path.startsWith('surfaces/slack/listeners/'));
+    expect(listeners.length).toBeGreaterThan(0);
+    for (const l of listeners)
+      for (const i of importsOf(l))
+        expect(i.specifier, `${l.path} imports ${i.specifier}`).not.toMatch(
+          /\/(cluster|workers|supervisor|sandbox)\/|execute\.ts$/,
+        );
   });
 
   it('keeps files small (split before 300 formatted lines; hand-written data tables named *.data.ts may run long)', () => {

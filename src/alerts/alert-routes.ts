@@ -1,5 +1,5 @@
-import type { AlertRouting } from '../config.ts';
-import { type Matcher, parseMatcher } from './matchers.ts';
+import type { AlertRouting } from '../config/config.ts';
+import { type Matcher, parseMatcher } from '../domain/alert-matchers.ts';
 
 /** Where a group goes and what happens to it: decided once, when the group opens. */
 export interface RouteDecision {

@@ -1,6 +1,6 @@
+import { taskAlertOf } from '../domain/alert-catalog.ts';
+import type { TaskAlert } from '../domain/task-alert.ts';
 import { isDnsLabel } from '../lib/kube-names.ts';
-import type { TaskAlert } from '../store/schema.ts';
-import { taskAlertOf } from './alert-catalog.ts';
 
 export interface AlertGroupView {
   commonLabels: Record<string, string>;

@@ -1,7 +1,7 @@
-import type { AlertRouting } from '../config.ts';
+import type { AlertRouting } from '../config/config.ts';
+import type { WebhookPayload } from '../domain/alertmanager-payload.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Db } from '../store/db.ts';
-import type { WebhookPayload } from '../surfaces/alertmanager/webhook-payload.ts';
 import { type IngestResult, ingestBatch } from './ingest.ts';
 
 export interface IngestQueueDeps {

@@ -1,10 +1,15 @@
-import type { AlertRouting } from '../config.ts';
+import type { AlertRouting } from '../config/config.ts';
+import {
+  type AlertDelta,
+  alertLabel,
+  classify,
+  type IncomingAlert,
+  uniqueAlerts,
+} from '../domain/alert-group-delta.ts';
+import type { AlertGroupStatus, WebhookPayload } from '../domain/alertmanager-payload.ts';
 import { applyNotifications, type GroupChange, type GroupOpening, recordChanges } from '../store/alert-groups.ts';
 import type { Db } from '../store/db.ts';
-import type { AlertGroupStatus } from '../store/schema.ts';
-import type { WebhookPayload } from '../surfaces/alertmanager/webhook-payload.ts';
 import { routeAlert } from './alert-routes.ts';
-import { type AlertDelta, alertLabel, classify, type IncomingAlert, uniqueAlerts } from './group-delta.ts';
 
 export interface IngestResult {
   groupId: string;

@@ -1,6 +1,7 @@
+import type { TaskAlert } from '../domain/task-alert.ts';
 import { claimInvestigation, groupAlerts } from '../store/alert-groups.ts';
 import { cancelRun, latestRunOfTask } from '../store/runs.ts';
-import type { AlertDigest, AlertGroup, TaskAlert } from '../store/schema.ts';
+import type { AlertDigest, AlertGroup } from '../store/schema.ts';
 import { createTask } from '../tasks/create-task.ts';
 import type { DispatcherDeps } from './alert-dispatcher.ts';
 import { alertTask } from './alert-task.ts';

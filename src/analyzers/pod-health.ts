@@ -1,22 +1,5 @@
+import type { FindingCategory } from '../domain/findings.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
-
-export type FindingCategory =
-  | 'crash_loop'
-  | 'oom_killed'
-  | 'image_pull'
-  | 'config_missing'
-  | 'unschedulable_resources'
-  | 'unschedulable_placement'
-  | 'pvc_pending'
-  | 'probe_failure'
-  | 'service_no_endpoints'
-  | 'node_not_ready'
-  | 'job_failed'
-  | 'rollout_stuck'
-  | 'volume_filling'
-  | 'cpu_throttling'
-  | 'healthy'
-  | 'unknown';
 
 export interface PodSummary {
   namespace: string;

@@ -1,5 +1,5 @@
+import type { FindingCategory } from '../domain/findings.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
-import type { FindingCategory } from './pod-health.ts';
 
 /** What the analyzers look at: one consistent read of a scope (a namespace, or the cluster). */
 export interface ClusterSnapshot {

@@ -1,5 +1,5 @@
+import type { FindingCategory } from '../domain/findings.ts';
 import { analyzeClaims, analyzeJobs, analyzeNodePressure, analyzeNodes, analyzeServices } from './infrastructure.ts';
-import type { FindingCategory } from './pod-health.ts';
 import { analyzeReferences } from './references.ts';
 import type { ClusterSnapshot, Problem } from './snapshot.ts';
 import { analyzeCpu, analyzeVolumes } from './usage.ts';

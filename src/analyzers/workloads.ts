@@ -1,5 +1,6 @@
+import type { FindingCategory } from '../domain/findings.ts';
 import { controllerOf, isNodeReady, type KubeObject } from '../lib/kube-object.ts';
-import { diagnosePod, type FindingCategory } from './pod-health.ts';
+import { diagnosePod } from './pod-health.ts';
 import { REVISION } from './rollout.ts';
 import { parseFailedScheduling } from './scheduling.ts';
 import { type ClusterSnapshot, type Problem, type ProblemObject, refKey, warningsFor } from './snapshot.ts';

@@ -1,7 +1,7 @@
 import type { KubeIdentity } from '../cluster/impersonate.ts';
 import type { KubeReader } from '../cluster/kube-reader.ts';
-import type { WriteStep } from '../cluster/write-request.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/config.ts';
+import type { WriteStep } from '../domain/write-request.ts';
 
 /** The authorization attributes of one write step, as the API server will check them. */
 export function stepAttributes(s: WriteStep): {

@@ -1,5 +1,5 @@
 import type { KubeReader } from '../cluster/kube-reader.ts';
-import type { WriteRequest, WriteStep } from '../cluster/write-request.ts';
+import type { WriteRequest, WriteStep } from '../domain/write-request.ts';
 import { isDnsLabel, isPathSegmentName } from '../lib/kube-names.ts';
 
 /** A request that names something the API server would read differently, or not at all. */

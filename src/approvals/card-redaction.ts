@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import { envValueMayBeSecret, redactText } from '../cluster/redact.ts';
-import { describeStep, stepsOf, type WriteRequest } from '../cluster/write-request.ts';
+import { describeStep, stepsOf, type WriteRequest } from '../domain/write-request.ts';
 
 /**
  * How a hidden value appears on a card and in `claw show`: a short digest, so a reviewer sees

@@ -1,5 +1,5 @@
 import { appendAudit } from '../audit/audit-log.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/config.ts';
 import type { Signer } from '../lib/signer.ts';
 import { canDecide } from '../policy/evaluate.ts';
 import { listApprovals, recordApproval } from '../store/approvals.ts';

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
-import type { WriteRequest } from '../cluster/write-request.ts';
-import { describeStep, stepsOf } from '../cluster/write-request.ts';
+import type { WriteRequest } from '../domain/write-request.ts';
+import { describeStep, stepsOf } from '../domain/write-request.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
 import { unifiedDiff } from '../lib/line-diff.ts';
 import { changeView, contentView } from './artifact.ts';

@@ -5,14 +5,14 @@ import { describeKubeError } from '../cluster/api-error.ts';
 import { impersonating } from '../cluster/impersonate.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
 import { KubeWriter } from '../cluster/kube-writer.ts';
+import type { Config } from '../config/config.ts';
 import {
   primaryRef,
   stepsOf,
   type WriteRequest,
   type WriteStep,
   withResourceVersion,
-} from '../cluster/write-request.ts';
-import type { Config } from '../config.ts';
+} from '../domain/write-request.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
 import { type KubeObject, refLabel } from '../lib/kube-object.ts';
 import { listApprovals } from '../store/approvals.ts';

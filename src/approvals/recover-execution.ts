@@ -1,6 +1,6 @@
 import { appendAudit } from '../audit/audit-log.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
-import { primaryRef, type WriteRequest } from '../cluster/write-request.ts';
+import { primaryRef, type WriteRequest } from '../domain/write-request.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
 import { fenceExecution, getProposal, transitionProposal } from '../store/proposals.ts';
 import { absent, contentHash } from './artifact.ts';

@@ -2,7 +2,7 @@ import { diagnosePod } from '../analyzers/pod-health.ts';
 import { currentRevisionFailure, rolloutStatus } from '../analyzers/rollout.ts';
 import { workloadStatus } from '../analyzers/workload-status.ts';
 import type { KubeReader } from '../cluster/kube-reader.ts';
-import { primaryRef, stepsOf, type WriteRequest } from '../cluster/write-request.ts';
+import { primaryRef, stepsOf, type WriteRequest } from '../domain/write-request.ts';
 import { isPodReady, type KubeObject } from '../lib/kube-object.ts';
 import { parseQuantity } from '../lib/quantity.ts';
 

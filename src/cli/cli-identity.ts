@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { KubeReader } from '../cluster/kube-reader.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/config.ts';
 import type { Runtime } from '../runtime.ts';
 import { UsageError } from './command.ts';
 

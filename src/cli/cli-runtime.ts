@@ -1,4 +1,4 @@
-import type { Config } from '../config.ts';
+import type { Config } from '../config/config.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import { terminalSink } from './terminal-sink.ts';

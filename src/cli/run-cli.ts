@@ -1,5 +1,5 @@
 import { NoClusterError } from '../cluster/kube-config.ts';
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../config/config.ts';
 import { StoreLockedError } from '../store/db.ts';
 import { SigningKeyMissing } from '../store/signing-key.ts';
 import { IdentityRefused } from './cli-identity.ts';

@@ -70,6 +70,13 @@ export function reuseConnections(kc: KubeConfig): KubeConfig {
   return kc;
 }
 
+/** A kubeconfig handed over as text (a sandbox writes one), loaded as the file would be. */
+export function kubeConfigFromText(text: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromString(text);
+  return kc;
+}
+
 export function clusterNameOf(kc: KubeConfig): string {
   return kc.getCurrentContext() || kc.getCurrentCluster()?.name || 'in-cluster';
 }

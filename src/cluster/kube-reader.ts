@@ -1,12 +1,10 @@
 import { AppsV1Api, CoreV1Api, type KubeConfig, setHeaderOptions } from '@kubernetes/client-node';
+import type { ApiObjectRef } from '../domain/object-ref.ts';
+import { CONTENT_TYPES, stepsOf, type WriteRequest, type WriteStep } from '../domain/write-request.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
 import { makeApiClient } from './api-client.ts';
 import { clusterNameOf } from './kube-config.ts';
-import { ObjectClient, type ObjectRef } from './object-client.ts';
-import { CONTENT_TYPES, stepsOf, type WriteRequest, type WriteStep } from './write-request.ts';
-
-export type { ObjectRef } from './object-client.ts';
-export type { WriteRequest, WriteStep } from './write-request.ts';
+import { ObjectClient } from './object-client.ts';
 
 /**
  * Reads a cluster through @kubernetes/client-node and returns plain JSON objects. It can only
@@ -29,7 +27,7 @@ export class KubeReader {
   }
 
   /** Any object by apiVersion/kind (paths from discovery, so CRDs work too). */
-  async read(ref: ObjectRef): Promise<KubeObject> {
+  async read(ref: ApiObjectRef): Promise<KubeObject> {
     return plain(await this.objects.request('GET', ref), ref.apiVersion, ref.kind);
   }
 
@@ -39,7 +37,7 @@ export class KubeReader {
   }
 
   /** Reads `ref`, or undefined when the server says 404. */
-  async find(ref: ObjectRef): Promise<KubeObject | undefined> {
+  async find(ref: ApiObjectRef): Promise<KubeObject | undefined> {
     try {
       return await this.read(ref);
     } catch (e) {

@@ -1,6 +1,6 @@
+import type { WriteStep } from '../domain/write-request.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
 import { KubeReader } from './kube-reader.ts';
-import type { WriteStep } from './write-request.ts';
 
 /**
  * The only class that can apply a write to a cluster. Constructed by the executor

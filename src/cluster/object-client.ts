@@ -1,12 +1,6 @@
 import { HttpMethod, type KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import type { ApiObjectRef } from '../domain/object-ref.ts';
 import { makeApiClient } from './api-client.ts';
-
-export interface ObjectRef {
-  apiVersion: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-}
 
 /**
  * client-node's dynamic client (paths from API discovery, so every kind and CRD works), extended
@@ -29,7 +23,7 @@ export class ObjectClient extends KubernetesObjectApi {
 
   async request(
     method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-    ref: ObjectRef,
+    ref: ApiObjectRef,
     opts: {
       subresource?: string;
       query?: Record<string, string | undefined>;
@@ -50,7 +44,7 @@ export class ObjectClient extends KubernetesObjectApi {
   }
 
   /** `/apis/<group>/<version>/namespaces/<ns>/<plural>[/<name>]`, names as given; a namespaced kind without a namespace is an error. */
-  async pathOf(ref: ObjectRef, collection = false): Promise<string> {
+  async pathOf(ref: ApiObjectRef, collection = false): Promise<string> {
     const resource = await this.resource(ref.apiVersion, ref.kind);
     if (!resource) throw new Error(`the cluster does not serve ${ref.kind} in ${ref.apiVersion}`);
     if (resource.namespaced && !ref.namespace)

@@ -1,17 +1,18 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { alertScope } from '../alerts/alert-question.ts';
 import { refKey } from '../analyzers/snapshot.ts';
 import { triage } from '../analyzers/triage.ts';
 import { decide } from '../approvals/decide.ts';
-import { driveRun } from '../cli/drive-run.ts';
+import { kubeConfigFromText } from '../cluster/kube-config.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/config.ts';
 import { createLogger } from '../observability/logger.ts';
 import { startSandbox } from '../sandbox/start-sandbox.ts';
 import { openStore } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
 import { getProposal } from '../store/proposals.ts';
+import { driveRun } from '../supervisor/drive-run.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
-import { alertScope } from '../surfaces/alertmanager/alert-question.ts';
 import { createTask } from '../tasks/create-task.ts';
 import { buildReport } from '../tasks/report.ts';
 import { readSnapshot } from '../tools/read/snapshot-reader.ts';
@@ -42,8 +43,7 @@ export async function runScenario(
   const started = Date.now();
   const sandbox = await startSandbox({ stateYaml: s.clusterYaml, tickMs: 50, warmupSeconds: s.warmupSeconds });
   const store = await openStore({ dataDir: '', memory: true });
-  const kc = new KubeConfig();
-  kc.loadFromString(sandbox.kubeconfig);
+  const kc = kubeConfigFromText(sandbox.kubeconfig);
   const cfg: Config = {
     ...config,
     approvals: { ...config.approvals, approvers: [...config.approvals.approvers, ...EVAL_APPROVERS] },

@@ -1,6 +1,6 @@
-import type { Config } from '../config.ts';
-import type { ObjectRef } from '../tools/define-tool.ts';
-import type { PolicyConfig, PolicyRule } from './policy-config.ts';
+import type { Config } from '../config/config.ts';
+import type { PolicyConfig, PolicyRule } from '../config/policy-config.ts';
+import type { ObjectRef } from '../domain/object-ref.ts';
 
 export type PolicyDecision =
   | { decision: 'deny'; reason: string; rule: string; trace: string[] }

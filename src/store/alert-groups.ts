@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
-import type { IncomingAlert, WrittenAlert } from '../alerts/group-delta.ts';
+import type { IncomingAlert, WrittenAlert } from '../domain/alert-group-delta.ts';
+import type { AlertGroupStatus } from '../domain/alertmanager-payload.ts';
 import type { Db } from './db.ts';
-import type { AlertGroup, AlertGroupStatus, StoredAlert } from './schema.ts';
+import type { AlertGroup, StoredAlert } from './schema.ts';
 
 export const ALERTS_CHANNEL = 'claw_alerts';
 

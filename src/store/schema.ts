@@ -1,4 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { AlertGroupStatus } from '../domain/alertmanager-payload.ts';
+import type { TaskAlert } from '../domain/task-alert.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -38,18 +40,6 @@ export interface TasksTable {
   /** The alert group that started this task: names, labels and the objects they point at. */
   alert: ColumnType<TaskAlert | null, string | null | undefined, string | null>;
   created_at: Timestamp;
-}
-
-/** What an alert-started task knows about its alert (untrusted: labels come from Prometheus). */
-export interface TaskAlert {
-  alertnames: string[];
-  severity?: string;
-  labels: Record<string, string>;
-  summary?: string;
-  /** Objects the labels name (pod, deployment, node, PVC, job…): they rank problems first. */
-  objects: { kind: string; name: string; namespace?: string }[];
-  /** Finding categories that explain this alert (src/alerts/alert-catalog.ts). */
-  categories: string[];
 }
 
 export interface RunsTable {
@@ -172,8 +162,6 @@ export interface AuditLogTable {
   /** The signing key of this link's HMAC; null for a plain SHA-256 link from before signing. */
   key_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
-
-export type AlertGroupStatus = 'firing' | 'resolved';
 
 export interface AlertGroupsTable {
   id: Generated<string>;

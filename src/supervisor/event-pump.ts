@@ -1,8 +1,8 @@
+import type { RunEventInput } from '../domain/run-events.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Db } from '../store/db.ts';
 import { appendRunEvents } from '../store/run-events.ts';
 import type { Run, Task } from '../store/schema.ts';
-import type { RunEventInput } from '../workers/worker.ts';
 import type { PersistedEvent, RunSink } from './run-sink.ts';
 
 /**

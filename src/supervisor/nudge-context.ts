@@ -1,9 +1,9 @@
+import type { RunEventInput } from '../domain/run-events.ts';
 import type { Task } from '../store/schema.ts';
 import type { ToolContext } from '../tools/define-tool.ts';
 import { findTool } from '../tools/registry.ts';
 import { type ReadToolOutput, renderForModel, runReadTool } from '../tools/run-read-tool.ts';
 import { questionForModel } from '../workers/scope-input.ts';
-import type { RunEventInput } from '../workers/worker.ts';
 
 const ANALYZER_TIMEOUT_MS = 5000;
 

@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { executeProposal } from '../approvals/execute.ts';
 import { recoverExecution } from '../approvals/recover-execution.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/config.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../store/db.ts';
 import { getProposal } from '../store/proposals.ts';

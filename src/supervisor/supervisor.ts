@@ -3,7 +3,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { expireProposals } from '../approvals/expire.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
 import { abortable } from '../cluster/request-signal.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/config.ts';
 import { type Logger, withLogContext, withoutLogContext } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Db, StoreHandle } from '../store/db.ts';

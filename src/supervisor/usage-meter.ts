@@ -1,4 +1,4 @@
-import type { Budget, ModelSpec } from '../config.ts';
+import type { Budget, ModelSpec } from '../config/config.ts';
 import type { Run } from '../store/schema.ts';
 
 /**

@@ -2,7 +2,7 @@ import { propose } from '../approvals/propose.ts';
 import type { KubeReader } from '../cluster/kube-reader.ts';
 import { PrometheusClient } from '../cluster/prometheus.ts';
 import { secretValues } from '../cluster/secret-values.ts';
-import type { Config, ModelSpec } from '../config.ts';
+import type { Config, ModelSpec } from '../config/config.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../store/db.ts';
 import { getProposal } from '../store/proposals.ts';

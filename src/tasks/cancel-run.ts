@@ -1,5 +1,5 @@
 import { appendAudit } from '../audit/audit-log.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/config.ts';
 import type { Db } from '../store/db.ts';
 import { listProposalsForRun } from '../store/proposals.ts';
 import { cancelRun, getRun } from '../store/runs.ts';

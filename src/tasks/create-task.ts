@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import { appendAudit } from '../audit/audit-log.ts';
+import type { TaskAlert } from '../domain/task-alert.ts';
 import type { Db } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
-import type { Run, Task, TaskAlert, TaskKind, TaskSource } from '../store/schema.ts';
+import type { Run, Task, TaskKind, TaskSource } from '../store/schema.ts';
 
 export interface TaskRequest {
   kind: TaskKind;

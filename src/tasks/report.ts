@@ -1,10 +1,10 @@
+import type { Finding } from '../domain/findings.ts';
 import { listApprovals } from '../store/approvals.ts';
 import type { Db } from '../store/db.ts';
 import { listProposalsForRun } from '../store/proposals.ts';
 import { listRunEvents } from '../store/run-events.ts';
 import { getRun } from '../store/runs.ts';
 import type { RunHistoryEntry } from '../store/schema.ts';
-import type { Finding } from '../workers/worker.ts';
 
 /** The `--json` investigation report of CONTRACT.md. */
 export interface InvestigationReport {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
-import type { KubeReader, WriteRequest } from '../cluster/kube-reader.ts';
+import type { KubeReader } from '../cluster/kube-reader.ts';
 import type { PrometheusClient } from '../cluster/prometheus.ts';
+import type { WritePlan } from '../domain/write-plan.ts';
 
 export class PlanError extends Error {}
 
@@ -13,34 +14,6 @@ export interface ToolContext {
   prometheus?: PrometheusClient;
   /** Values of the Secrets in scope; every read tool's output is scrubbed of them (Invariant 4). */
   secretValues?: () => Promise<string[]>;
-}
-
-export interface ObjectRef {
-  kind: string;
-  namespace?: string;
-  name: string;
-}
-
-/** What a write tool produces instead of acting: the exact request a proposal will carry. */
-export interface WritePlan {
-  action: string;
-  target: ObjectRef;
-  request: WriteRequest;
-  summary: string;
-  risk: 'low' | 'medium' | 'high';
-  blastRadius: { pods?: number; replicas?: number; namespaces?: string[]; description: string };
-  /** How a human would undo this if it goes wrong (shown on the card). */
-  rollback: string;
-  /**
-   * The same undo as a vocabulary call, when one exists: if the change applies but does not
-   * verify, it becomes a ready rollback proposal (which still needs policy, a dry-run and approval).
-   */
-  undo?: UndoCall;
-}
-
-export interface UndoCall {
-  tool: string;
-  input: Record<string, unknown>;
 }
 
 interface ToolBase<S extends z.ZodType> {

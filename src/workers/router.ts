@@ -1,11 +1,11 @@
-import { agentWorker } from '../agent/agent-worker.ts';
-import { ALERT_CATEGORIES } from '../alerts/alert-catalog.ts';
-import type { Config, ModelSpec } from '../config.ts';
+import type { Config, ModelSpec } from '../config/config.ts';
+import { ALERT_CATEGORIES } from '../domain/alert-catalog.ts';
 import { AnthropicModel } from '../models/anthropic-model.ts';
 import type { ModelClient } from '../models/model.ts';
 import { OpenAIChatModel } from '../models/openai-chat-model.ts';
 import { OpenAIResponsesModel } from '../models/openai-responses-model.ts';
 import type { Task } from '../store/schema.ts';
+import { agentWorker } from './agent/agent-worker.ts';
 import { alertRunbookWorker, runbookWorker } from './runbook-worker.ts';
 import type { Worker } from './worker.ts';
 

@@ -2,13 +2,14 @@ import type { Problem } from '../analyzers/snapshot.ts';
 import { focusScore } from '../analyzers/triage.ts';
 import { ProposalRefused } from '../approvals/propose.ts';
 import { describeKubeError } from '../cluster/api-error.ts';
+import type { Finding } from '../domain/findings.ts';
 import { refLabel } from '../lib/kube-object.ts';
 import { PlanError } from '../tools/define-tool.ts';
 import { deepenEvidence } from './runbooks/evidence.ts';
 import { chooseRemediation, type RemediationContext } from './runbooks/remediation.ts';
 import { type Checkpoint, resume } from './runbooks/resume.ts';
 import { findProblemsInput } from './scope-input.ts';
-import { type Finding, type Worker, type WorkerContext, WorkerDeclined, type WorkerResult } from './worker.ts';
+import { type Worker, type WorkerContext, WorkerDeclined, type WorkerResult } from './worker.ts';
 
 interface Triage {
   scope: string;

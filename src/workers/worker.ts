@@ -1,26 +1,8 @@
-import type { FindingCategory } from '../analyzers/pod-health.ts';
+import type { RunEventInput } from '../domain/run-events.ts';
+import type { WritePlan } from '../domain/write-plan.ts';
 import type { Proposal, Run, Task } from '../store/schema.ts';
-import type { ObjectRef, ToolContext, WritePlan } from '../tools/define-tool.ts';
+import type { ToolContext } from '../tools/define-tool.ts';
 import type { ReadToolOutput } from '../tools/run-read-tool.ts';
-
-/** A structured progress event; persisted in order and fanned out to sinks by the supervisor. */
-export type RunEventInput =
-  | { type: 'step'; data: { message: string } }
-  | { type: 'tool_call'; data: { tool: string; cluster?: string; input: unknown } }
-  | { type: 'tool_result'; data: { tool: string; ok: boolean; summary: string } }
-  | { type: 'finding'; data: Finding }
-  | { type: 'proposal'; data: { proposalId: string; action: string; target: ObjectRef; summary: string } }
-  | { type: 'execution'; data: { proposalId: string; applied: boolean; verified: boolean; message: string } }
-  | { type: 'decision'; data: { proposalId: string; status: string; message: string } }
-  | { type: 'error'; data: { message: string } }
-  | { type: 'final'; data: { status: string; summary: string } };
-
-export interface Finding {
-  category: FindingCategory;
-  summary: string;
-  object: ObjectRef;
-  evidence: string[];
-}
 
 export interface WorkerContext {
   task: Task;

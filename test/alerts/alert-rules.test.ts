@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { taskAlertOf } from '../../src/alerts/alert-catalog.ts';
 import { routeAlert } from '../../src/alerts/alert-routes.ts';
 import { alertTask } from '../../src/alerts/alert-task.ts';
-import { fingerprintOf } from '../../src/alerts/fingerprint.ts';
-import { classify, uniqueAlerts } from '../../src/alerts/group-delta.ts';
-import { parseMatcher } from '../../src/alerts/matchers.ts';
-import { parsePayload } from '../../src/surfaces/alertmanager/webhook-payload.ts';
+import { taskAlertOf } from '../../src/domain/alert-catalog.ts';
+import { fingerprintOf } from '../../src/domain/alert-fingerprint.ts';
+import { classify, uniqueAlerts } from '../../src/domain/alert-group-delta.ts';
+import { parseMatcher } from '../../src/domain/alert-matchers.ts';
+import { parsePayload } from '../../src/domain/alertmanager-payload.ts';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(`../fixtures/alertmanager/${name}.json`, import.meta.url), 'utf8'));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { systemPrompt } from '../../src/agent/prompt.ts';
 import { alertTask } from '../../src/alerts/alert-task.ts';
 import type { Task } from '../../src/store/schema.ts';
+import { systemPrompt } from '../../src/workers/agent/prompt.ts';
 
 const group = (labels: Record<string, string>) => ({
   commonLabels: labels,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/approvals/decide.ts';
 import { executeProposal } from '../../src/approvals/execute.ts';
 import { expireProposals } from '../../src/approvals/expire.ts';
-import { policySchema } from '../../src/policy/policy-config.ts';
+import { policySchema } from '../../src/config/policy-config.ts';
 import { T } from '../../src/sandbox/cluster-state.ts';
 import { getProposal } from '../../src/store/proposals.ts';
 import { cancelRun, finishRun, getRun } from '../../src/store/runs.ts';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../src/approvals/decide.ts';
 import { executeProposal } from '../../src/approvals/execute.ts';
-import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
+import { DEMO_SEED } from '../../src/sandbox/seeds/demo-seed.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { openStore, type StoreHandle } from '../../src/store/db.ts';
 import { kubeConfigOf, makeProposal, testConfig } from '../helpers/proposal-fixture.ts';

@@ -3,7 +3,7 @@ import { decide } from '../../src/approvals/decide.ts';
 import { recoverExecution } from '../../src/approvals/recover-execution.ts';
 import { KubeReader } from '../../src/cluster/kube-reader.ts';
 import { KubeWriter } from '../../src/cluster/kube-writer.ts';
-import { primaryRef, stepsOf, type WriteRequest } from '../../src/cluster/write-request.ts';
+import { primaryRef, stepsOf, type WriteRequest } from '../../src/domain/write-request.ts';
 import { getProposal, recordExecution, transitionProposal } from '../../src/store/proposals.ts';
 import { useDemoWorld } from '../helpers/demo-world.ts';
 import { kubeConfigOf, makeProposal, testConfig } from '../helpers/proposal-fixture.ts';

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
+import { DEMO_SEED } from '../../src/sandbox/seeds/demo-seed.ts';
 import { run, startSandboxProcess } from '../helpers/cli.ts';
 import { KUBECTL, kubectl } from '../helpers/kubectl.ts';
 import { waitFor } from '../helpers/wait-for.ts';

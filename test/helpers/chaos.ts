@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments, stringify } from 'yaml';
-import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
 import { T } from '../../src/sandbox/cluster-state.ts';
 import { loadState } from '../../src/sandbox/load-state.ts';
+import { DEMO_SEED } from '../../src/sandbox/seeds/demo-seed.ts';
 import { type Sandbox, warmUp } from '../../src/sandbox/start-sandbox.ts';
 import type { Db } from '../../src/store/db.ts';
 import type { FakeSlack } from '../fakes/fake-slack.ts';

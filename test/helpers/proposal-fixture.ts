@@ -1,7 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { propose } from '../../src/approvals/propose.ts';
 import { KubeReader } from '../../src/cluster/kube-reader.ts';
-import { type Config, loadConfig } from '../../src/config.ts';
+import { type Config, loadConfig } from '../../src/config/config.ts';
 import type { Sandbox } from '../../src/sandbox/start-sandbox.ts';
 import type { Db } from '../../src/store/db.ts';
 import { claimRun } from '../../src/store/run-queue.ts';

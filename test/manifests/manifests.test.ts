@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { impersonationRbac } from '../../src/cli/commands/rbac.ts';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config/config.ts';
 import type { KubeObject } from '../../src/lib/kube-object.ts';
 import { podSecurityViolations, podSpecOf } from '../../src/sandbox/pod-security.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';

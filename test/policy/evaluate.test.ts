@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config.ts';
+import type { Config } from '../../src/config/config.ts';
+import { policySchema } from '../../src/config/policy-config.ts';
 import { canDecide, evaluatePolicy, type PolicyInput } from '../../src/policy/evaluate.ts';
-import { policySchema } from '../../src/policy/policy-config.ts';
 import { testConfig } from '../helpers/proposal-fixture.ts';
 
 const withPolicy = (policy: unknown, approvers = ['U0A', 'U0B', 'U0C']): Config => ({

@@ -1,12 +1,12 @@
 import { webApi } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../src/approvals/decide.ts';
-import { driveRun } from '../../src/cli/drive-run.ts';
-import type { Config } from '../../src/config.ts';
+import type { Config } from '../../src/config/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { listProposalsForRun } from '../../src/store/proposals.ts';
 import { listRunEvents } from '../../src/store/run-events.ts';
+import { driveRun } from '../../src/supervisor/drive-run.ts';
 import { Supervisor } from '../../src/supervisor/supervisor.ts';
 import { slackThreadSink } from '../../src/surfaces/slack/thread-sink.ts';
 import { createTask } from '../../src/tasks/create-task.ts';

@@ -9,8 +9,8 @@ import {
   Watch,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_SEED } from '../../src/cli/commands/demo.ts';
 import { T } from '../../src/sandbox/cluster-state.ts';
+import { DEMO_SEED } from '../../src/sandbox/seeds/demo-seed.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { taskAlertOf } from '../../src/alerts/alert-catalog.ts';
-import { driveRun } from '../../src/cli/drive-run.ts';
-import type { Config } from '../../src/config.ts';
+import type { Config } from '../../src/config/config.ts';
+import { taskAlertOf } from '../../src/domain/alert-catalog.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { T } from '../../src/sandbox/cluster-state.ts';
 import { listRunEvents } from '../../src/store/run-events.ts';
+import { driveRun } from '../../src/supervisor/drive-run.ts';
 import { Supervisor } from '../../src/supervisor/supervisor.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
 import { useAgentHarness } from '../helpers/agent-harness.ts';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/approvals/decide.ts';
-import { driveRun } from '../../src/cli/drive-run.ts';
-import type { Config, RunLimits } from '../../src/config.ts';
+import type { Config, RunLimits } from '../../src/config/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { listRunEvents } from '../../src/store/run-events.ts';
 import { cancelRun, getRun } from '../../src/store/runs.ts';
+import { driveRun } from '../../src/supervisor/drive-run.ts';
 import { Supervisor } from '../../src/supervisor/supervisor.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
 import { buildReport } from '../../src/tasks/report.ts';

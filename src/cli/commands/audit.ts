@@ -1,5 +1,5 @@
 import { auditHead, verifyAudit } from '../../audit/audit-log.ts';
-import { loadConfig } from '../../config.ts';
+import { loadConfig } from '../../config/config.ts';
 import { openRuntime } from '../../runtime.ts';
 import { type Command, parse, UsageError } from '../command.ts';
 

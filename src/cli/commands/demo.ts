@@ -1,29 +1,20 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { fileURLToPath } from 'node:url';
 import { rolloutStatus } from '../../analyzers/rollout.ts';
 import { decide } from '../../approvals/decide.ts';
 import { KubeReader } from '../../cluster/kube-reader.ts';
-import { type Config, loadConfig } from '../../config.ts';
+import { type Config, loadConfig } from '../../config/config.ts';
+import { DEMO_APPROVER, DEMO_SEED } from '../../sandbox/seeds/demo-seed.ts';
 import { startSandbox } from '../../sandbox/start-sandbox.ts';
+import { driveRun } from '../../supervisor/drive-run.ts';
 import { createTask } from '../../tasks/create-task.ts';
 import { buildReport } from '../../tasks/report.ts';
 import { runtimeForCli } from '../cli-runtime.ts';
 import { type Command, parse } from '../command.ts';
-import { driveRun } from '../drive-run.ts';
 import { style } from '../terminal-sink.ts';
 
-export const DEMO_SEED = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'sandbox',
-  'seeds',
-  'demo-incident.yaml',
-);
-export const DEMO_APPROVER = 'U0CLAWDEMO';
 const QUESTION = 'checkout is failing since the 1.4.2 release, what is wrong?';
 
 export const demoCommand: Command = {

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../config.ts';
+import { loadConfig } from '../../config/config.ts';
 import { runScenario, type ScenarioResult } from '../../eval/run-scenario.ts';
 import { loadScenarios, ScenarioError } from '../../eval/scenario.ts';
 import { type Command, parse, UsageError } from '../command.ts';

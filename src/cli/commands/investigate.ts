@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { loadConfig } from '../../config.ts';
-import { alertScope } from '../../surfaces/alertmanager/alert-question.ts';
+import { alertScope } from '../../alerts/alert-question.ts';
+import { loadConfig } from '../../config/config.ts';
+import { driveRun } from '../../supervisor/drive-run.ts';
 import { createTask } from '../../tasks/create-task.ts';
 import { buildReport } from '../../tasks/report.ts';
 import { cliIdentity } from '../cli-identity.ts';
 import { runtimeForCli } from '../cli-runtime.ts';
 import { type Command, parse, UsageError } from '../command.ts';
-import { driveRun } from '../drive-run.ts';
 
 export const investigateCommand: Command = {
   name: 'investigate',

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../config.ts';
+import { loadConfig } from '../../config/config.ts';
 import { openStore } from '../../store/db.ts';
 import { migrate } from '../../store/migrate.ts';
 import { type Command, parse } from '../command.ts';

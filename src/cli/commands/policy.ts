@@ -1,4 +1,4 @@
-import { loadConfig } from '../../config.ts';
+import { loadConfig } from '../../config/config.ts';
 import { evaluatePolicy, type PolicyDecision, type PolicyInput } from '../../policy/evaluate.ts';
 import { openRuntime } from '../../runtime.ts';
 import { getProposal } from '../../store/proposals.ts';

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { ConfigError, loadConfig } from '../../config.ts';
+import { ConfigError, loadConfig } from '../../config/config.ts';
 import { type Command, parse, UsageError } from '../command.ts';
 
 /**

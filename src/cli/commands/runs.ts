@@ -1,4 +1,4 @@
-import { loadConfig } from '../../config.ts';
+import { loadConfig } from '../../config/config.ts';
 import { refLabel } from '../../lib/kube-object.ts';
 import { openRuntime } from '../../runtime.ts';
 import { listRunEvents } from '../../store/run-events.ts';

@@ -1,5 +1,5 @@
-import { loadConfig } from '../../config.ts';
-import { startServer } from '../../main.ts';
+import { loadConfig } from '../../config/config.ts';
+import { startServer } from '../../surfaces/http/server.ts';
 import { type Command, parse } from '../command.ts';
 
 export const serveCommand: Command = {

@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IngestQueue, QueueFull } from '../../alerts/ingest-queue.ts';
-import type { Config } from '../../config.ts';
+import type { Config } from '../../config/config.ts';
+import { PayloadError, parsePayload } from '../../domain/alertmanager-payload.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { Db } from '../../store/db.ts';
 import { refuseUnread } from '../http/edge.ts';
 import { sendJson } from '../http/health.ts';
 import { authorized } from './webhook-auth.ts';
-import { PayloadError, parsePayload } from './webhook-payload.ts';
 
 export interface WebhookDeps {
   db: Db;

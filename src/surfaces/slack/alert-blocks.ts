@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { DigestView, GroupView } from '../../alerts/alert-notifier.ts';
-import { alertLabel } from '../../alerts/group-delta.ts';
+import { alertLabel } from '../../domain/alert-group-delta.ts';
 import type { AlertGroup } from '../../store/schema.ts';
 import type { SlackMessage } from './blocks.ts';
 import { clip, esc } from './mrkdwn.ts';

@@ -1,9 +1,9 @@
 import type { types } from '@slack/bolt';
+import type { Finding } from '../../domain/findings.ts';
 
 type KnownBlock = types.KnownBlock;
 
 import type { Proposal, Task } from '../../store/schema.ts';
-import type { Finding } from '../../workers/worker.ts';
 import { clip, codeBlock, esc } from './mrkdwn.ts';
 
 // Pure Block Kit builders: data in, message out. Cluster text is escaped and clipped (Block Kit:

@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
+import type { Finding } from '../../domain/findings.ts';
 import type { Proposal } from '../../store/schema.ts';
-import type { Finding } from '../../workers/worker.ts';
 import type { SlackMessage } from './blocks.ts';
 import { clip, esc, permalink } from './mrkdwn.ts';
 

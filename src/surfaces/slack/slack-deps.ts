@@ -1,4 +1,4 @@
-import type { Config } from '../../config.ts';
+import type { Config } from '../../config/config.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Db } from '../../store/db.ts';
 import type { AfterAck } from './after-ack.ts';

@@ -1,11 +1,11 @@
 import type { webApi } from '@slack/bolt';
+import type { Finding } from '../../domain/findings.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Db } from '../../store/db.ts';
 import { getProposal, listProposalsForRun, setProposalMessage } from '../../store/proposals.ts';
 import { listRunEvents } from '../../store/run-events.ts';
 import type { Run, Task } from '../../store/schema.ts';
 import type { PersistedEvent, RunSink } from '../../supervisor/run-sink.ts';
-import type { Finding } from '../../workers/worker.ts';
 import { closedCard, findingMessage, outcomeMessage, proposalCard, type SlackMessage, textMessage } from './blocks.ts';
 import { finalMessage } from './final-message.ts';
 import { clip } from './mrkdwn.ts';

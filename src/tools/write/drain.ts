@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { WriteStep } from '../../cluster/write-request.ts';
+import type { WriteStep } from '../../domain/write-request.ts';
 import { defineWriteTool, PlanError } from '../define-tool.ts';
 import { ObjectName } from '../input-names.ts';
 

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { ObjectRef } from '../../cluster/object-client.ts';
+import type { ApiObjectRef } from '../../domain/object-ref.ts';
 import type { KubeObject } from '../../lib/kube-object.ts';
 import { PlanError, type ToolContext } from '../define-tool.ts';
 
 /** Kinds with a pod template that the write vocabulary can change. */
 export const WorkloadKind = z.enum(['Deployment', 'StatefulSet', 'DaemonSet']).default('Deployment');
 
-export function workloadRef(namespace: string, kind: string, name: string): ObjectRef {
+export function workloadRef(namespace: string, kind: string, name: string): ApiObjectRef {
   return { apiVersion: 'apps/v1', kind, namespace, name };
 }
 

@@ -1,8 +1,10 @@
 import { ProposalRefused } from '../../approvals/propose.ts';
 import { describeKubeError } from '../../cluster/api-error.ts';
+import type { Finding } from '../../domain/findings.ts';
+import type { UndoCall } from '../../domain/write-plan.ts';
 import type { Proposal } from '../../store/schema.ts';
-import { PlanError, type UndoCall } from '../../tools/define-tool.ts';
-import type { Finding, WorkerContext, WorkerResult } from '../worker.ts';
+import { PlanError } from '../../tools/define-tool.ts';
+import type { WorkerContext, WorkerResult } from '../worker.ts';
 
 export interface Checkpoint {
   proposalId: string;

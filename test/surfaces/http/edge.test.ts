@@ -1,10 +1,10 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { IngestQueue, QueueFull } from '../../src/alerts/ingest-queue.ts';
-import { createLogger } from '../../src/observability/logger.ts';
-import { testConfig } from '../helpers/proposal-fixture.ts';
-import { useSlackApp } from '../helpers/slack-app-harness.ts';
-import { openTestDb } from '../helpers/test-db.ts';
+import { IngestQueue, QueueFull } from '../../../src/alerts/ingest-queue.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { testConfig } from '../../helpers/proposal-fixture.ts';
+import { useSlackApp } from '../../helpers/slack-app-harness.ts';
+import { openTestDb } from '../../helpers/test-db.ts';
 
 const TOKEN = 'edge-webhook-token';
 

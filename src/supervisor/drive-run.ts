@@ -1,7 +1,7 @@
 import type { Db } from '../store/db.ts';
 import { getRun } from '../store/runs.ts';
 import type { Run, RunStatus } from '../store/schema.ts';
-import type { Supervisor } from '../supervisor/supervisor.ts';
+import type { Supervisor } from './supervisor.ts';
 
 export const RESTING: RunStatus[] = ['awaiting_approval', 'succeeded', 'failed', 'cancelled', 'escalated'];
 

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, loadConfig } from '../../src/config/config.ts';
 
 describe('loadConfig', () => {
   it('works with nothing set, treats empty values as unset, and freezes the result', () => {
@@ -119,7 +119,7 @@ describe('loadConfig', () => {
   });
 
   it('accepts claw.example.yaml as documented', () => {
-    const c = loadConfig({ CLAW_CONFIG: join(import.meta.dirname, '..', 'claw.example.yaml') }, '/nonexistent');
+    const c = loadConfig({ CLAW_CONFIG: join(import.meta.dirname, '..', '..', 'claw.example.yaml') }, '/nonexistent');
     expect(c.models.registry['hermes-large']).toMatchObject({ provider: 'hermes', model: 'NousResearch/Hermes-4-70B' });
     expect(c.runs.budget.wallSeconds).toBe(240);
   });

@@ -1,6 +1,6 @@
-import type { FindingCategory } from '../analyzers/pod-health.ts';
 import { isDnsLabel, isDnsSubdomain } from '../lib/kube-names.ts';
-import type { TaskAlert } from '../store/schema.ts';
+import type { FindingCategory } from './findings.ts';
+import type { TaskAlert } from './task-alert.ts';
 
 const WORKLOAD_FAILURES: FindingCategory[] = [
   'crash_loop',

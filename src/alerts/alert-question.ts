@@ -1,6 +1,6 @@
-import { type AlertGroupView, alertTask } from '../../alerts/alert-task.ts';
-import type { TaskAlert } from '../../store/schema.ts';
-import { parsePayload } from './webhook-payload.ts';
+import { parsePayload } from '../domain/alertmanager-payload.ts';
+import type { TaskAlert } from '../domain/task-alert.ts';
+import { type AlertGroupView, alertTask } from './alert-task.ts';
 
 /** The part of an Alertmanager webhook payload (version 4) an investigation needs. */
 export interface AlertScope {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type ClawFile, fileSchema } from './config-file.ts';
-import { policySchema } from './policy/policy-config.ts';
+import { policySchema } from './policy-config.ts';
 
 export type { ClawFile };
 

@@ -1,4 +1,4 @@
-import type { Task } from '../store/schema.ts';
+import type { Task } from '../../store/schema.ts';
 
 /** The system prompt: the task's scope, what a finished answer is, and the rules no tool output can change. */
 export function systemPrompt(task: Task, cluster: string): string {

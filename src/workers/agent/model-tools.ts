@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ModelTool } from '../models/model.ts';
-import type { Tool } from '../tools/define-tool.ts';
+import type { ModelTool } from '../../models/model.ts';
+import type { Tool } from '../../tools/define-tool.ts';
 
 const CATEGORIES = [
   'crash_loop',

@@ -2,8 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { type RunningServer, startServer } from '../../src/main.ts';
+import { loadConfig } from '../../../src/config/config.ts';
+import { type RunningServer, startServer } from '../../../src/surfaces/http/server.ts';
 
 describe('claw serve with nothing configured', () => {
   let app: RunningServer;

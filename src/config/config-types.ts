@@ -1,4 +1,4 @@
-import type { PolicyConfig } from './policy/policy-config.ts';
+import type { PolicyConfig } from './policy-config.ts';
 
 // The shape of the frozen configuration loadConfig() (config.ts) returns: what every module reads.
 

@@ -1,4 +1,4 @@
-import type { AlertGroupStatus } from '../store/schema.ts';
+import type { AlertGroupStatus } from './alertmanager-payload.ts';
 
 export interface IncomingAlert {
   fingerprint: string;

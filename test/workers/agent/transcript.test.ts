@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { analyzerFindings, compact, lastStatement, toolsCalled } from '../../src/agent/transcript.ts';
-import type { ModelMessage } from '../../src/models/model.ts';
-import { renderForModel } from '../../src/tools/run-read-tool.ts';
+import type { ModelMessage } from '../../../src/models/model.ts';
+import { renderForModel } from '../../../src/tools/run-read-tool.ts';
+import { analyzerFindings, compact, lastStatement, toolsCalled } from '../../../src/workers/agent/transcript.ts';
 
 const problems = (name: string) =>
   renderForModel({

@@ -1,6 +1,6 @@
-import { ProposalRefused } from '../approvals/propose.ts';
-import { describeKubeError } from '../cluster/api-error.ts';
-import { fence } from '../lib/fence.ts';
+import { ProposalRefused } from '../../approvals/propose.ts';
+import { describeKubeError } from '../../cluster/api-error.ts';
+import { fence } from '../../lib/fence.ts';
 import {
   type AssistantPart,
   type ModelClient,
@@ -8,13 +8,13 @@ import {
   type ModelTurn,
   ModelUnavailable,
   type UserPart,
-} from '../models/model.ts';
-import type { Proposal } from '../store/schema.ts';
-import { PlanError } from '../tools/define-tool.ts';
-import { findTool, TOOLS } from '../tools/registry.ts';
-import { renderForModel } from '../tools/run-read-tool.ts';
-import { alertForModel, findProblemsInput, questionForModel } from '../workers/scope-input.ts';
-import { BudgetExhausted, Nudge, type Worker, type WorkerContext, type WorkerResult } from '../workers/worker.ts';
+} from '../../models/model.ts';
+import type { Proposal } from '../../store/schema.ts';
+import { PlanError } from '../../tools/define-tool.ts';
+import { findTool, TOOLS } from '../../tools/registry.ts';
+import { renderForModel } from '../../tools/run-read-tool.ts';
+import { alertForModel, findProblemsInput, questionForModel } from '../scope-input.ts';
+import { BudgetExhausted, Nudge, type Worker, type WorkerContext, type WorkerResult } from '../worker.ts';
 import { modelTools, REPORT_TOOL, Report } from './model-tools.ts';
 import { systemPrompt } from './prompt.ts';
 import { analyzerFindings, compact, lastStatement, toolsCalled } from './transcript.ts';

@@ -1,4 +1,4 @@
-import type { ObjectRef } from './object-client.ts';
+import type { ApiObjectRef } from './object-ref.ts';
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
@@ -11,9 +11,9 @@ export const CONTENT_TYPES: Record<PatchType, string> = {
 
 /** One API call a proposal makes. The executor sends it verbatim; nothing is recomputed at apply time. */
 export type WriteStep =
-  | (ObjectRef & { verb: 'patch'; patchType: PatchType; body: unknown; subresource?: 'scale' })
-  | (ObjectRef & { verb: 'delete'; uid?: string; resourceVersion?: string })
-  | (ObjectRef & { verb: 'evict'; uid?: string; resourceVersion?: string });
+  | (ApiObjectRef & { verb: 'patch'; patchType: PatchType; body: unknown; subresource?: 'scale' })
+  | (ApiObjectRef & { verb: 'delete'; uid?: string; resourceVersion?: string })
+  | (ApiObjectRef & { verb: 'evict'; uid?: string; resourceVersion?: string });
 
 /** The exact write a proposal carries: one step, or an ordered sequence (drain = cordon, then evictions). */
 export type WriteRequest = WriteStep | { verb: 'sequence'; steps: WriteStep[] };
@@ -23,7 +23,7 @@ export function stepsOf(req: WriteRequest): WriteStep[] {
 }
 
 /** The object a request is about: its first step's target. */
-export function primaryRef(req: WriteRequest): ObjectRef {
+export function primaryRef(req: WriteRequest): ApiObjectRef {
   const s = stepsOf(req)[0]!;
   return { apiVersion: s.apiVersion, kind: s.kind, namespace: s.namespace, name: s.name };
 }

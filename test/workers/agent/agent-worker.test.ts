@@ -1,17 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decide } from '../../src/approvals/decide.ts';
-import { driveRun } from '../../src/cli/drive-run.ts';
-import type { Config } from '../../src/config.ts';
-import { createLogger } from '../../src/observability/logger.ts';
-import { T } from '../../src/sandbox/cluster-state.ts';
-import { listProposalsForRun } from '../../src/store/proposals.ts';
-import { listRunEvents } from '../../src/store/run-events.ts';
-import { cancelRun } from '../../src/store/runs.ts';
-import { Supervisor } from '../../src/supervisor/supervisor.ts';
-import { createTask } from '../../src/tasks/create-task.ts';
-import { buildReport } from '../../src/tasks/report.ts';
-import { useAgentHarness } from '../helpers/agent-harness.ts';
-import { kubeConfigOf, testConfig } from '../helpers/proposal-fixture.ts';
+import { decide } from '../../../src/approvals/decide.ts';
+import type { Config } from '../../../src/config/config.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { T } from '../../../src/sandbox/cluster-state.ts';
+import { listProposalsForRun } from '../../../src/store/proposals.ts';
+import { listRunEvents } from '../../../src/store/run-events.ts';
+import { cancelRun } from '../../../src/store/runs.ts';
+import { driveRun } from '../../../src/supervisor/drive-run.ts';
+import { Supervisor } from '../../../src/supervisor/supervisor.ts';
+import { createTask } from '../../../src/tasks/create-task.ts';
+import { buildReport } from '../../../src/tasks/report.ts';
+import { useAgentHarness } from '../../helpers/agent-harness.ts';
+import { kubeConfigOf, testConfig } from '../../helpers/proposal-fixture.ts';
 
 describe('a model investigates through the agent loop (Claude via the real SDK, fake Messages API)', () => {
   const h = useAgentHarness();

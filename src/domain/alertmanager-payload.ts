@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { fingerprintOf } from '../../alerts/fingerprint.ts';
+import { fingerprintOf } from './alert-fingerprint.ts';
+
+/** An alert's (and a group's) state, as Alertmanager says it. */
+export type AlertGroupStatus = 'firing' | 'resolved';
 
 const labelSet = z.record(z.string(), z.string());
 const time = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an RFC 3339 time');

@@ -1,31 +1,26 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { webApi } from '@slack/bolt';
-import { AlertDispatcher, type DispatcherDeps } from './alerts/alert-dispatcher.ts';
-import { watchAuditHead } from './audit/audit-log.ts';
-import { clusterNameOf } from './cluster/kube-config.ts';
-import type { Config } from './config.ts';
-import { Metrics } from './observability/metrics.ts';
-import { openRuntime, type Runtime } from './runtime.ts';
-import { scheduledJobs } from './scheduled/scheduled-jobs.ts';
-import { Scheduler } from './scheduled/scheduler.ts';
-import { Supervisor, type SupervisorDeps } from './supervisor/supervisor.ts';
-import { alertmanagerWebhook } from './surfaces/alertmanager/webhook-route.ts';
-import { bearerMatches, refuseUnread, slackHeadersProblem } from './surfaces/http/edge.ts';
-import { healthz, readyz, sendJson } from './surfaces/http/health.ts';
-import { AfterAck } from './surfaces/slack/after-ack.ts';
-import { slackAlertNotifier } from './surfaces/slack/alert-notifier.ts';
-import { slackDigestPoster } from './surfaces/slack/daily-digest-poster.ts';
-import { sweepInbox } from './surfaces/slack/inbox.ts';
-import { SlackOutbox } from './surfaces/slack/outbox.ts';
-import { createSlackApp } from './surfaces/slack/slack-app.ts';
-import { SlackAuthCheck } from './surfaces/slack/slack-auth-check.ts';
-import { slackThreadSink } from './surfaces/slack/thread-sink.ts';
-
-/** Slack payloads are a few KiB; Bolt enforces the same limit on bodies without a length. */
-const SLACK_BODY_LIMIT = 1024 * 1024;
-
-/** 413 and close: the unread body must not be parsed as the next request on a kept-alive socket. */
+import { AlertDispatcher, type DispatcherDeps } from '../../alerts/alert-dispatcher.ts';
+import { watchAuditHead } from '../../audit/audit-log.ts';
+import { clusterNameOf } from '../../cluster/kube-config.ts';
+import type { Config } from '../../config/config.ts';
+import { Metrics } from '../../observability/metrics.ts';
+import { openRuntime, type Runtime } from '../../runtime.ts';
+import { scheduledJobs } from '../../scheduled/scheduled-jobs.ts';
+import { Scheduler } from '../../scheduled/scheduler.ts';
+import { Supervisor, type SupervisorDeps } from '../../supervisor/supervisor.ts';
+import { alertmanagerWebhook } from '../alertmanager/webhook-route.ts';
+import { AfterAck } from '../slack/after-ack.ts';
+import { slackAlertNotifier } from '../slack/alert-notifier.ts';
+import { slackDigestPoster } from '../slack/daily-digest-poster.ts';
+import { sweepInbox } from '../slack/inbox.ts';
+import { SlackOutbox } from '../slack/outbox.ts';
+import { createSlackApp } from '../slack/slack-app.ts';
+import { SlackAuthCheck } from '../slack/slack-auth-check.ts';
+import { slackThreadSink } from '../slack/thread-sink.ts';
+import { readyz } from './health.ts';
+import { httpRouter } from './router.ts';
 
 export interface ServerOptions {
   memoryStore?: boolean;
@@ -174,39 +169,15 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       'no slack.alertChannel and no alerts.routes channel: alert groups are stored and investigated, but not posted',
     );
 
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/healthz') return healthz(req, res);
-    if (req.method === 'GET' && path === '/metrics') {
-      if (!bearerMatches(req.headers.authorization, config.metricsToken))
-        return refuseUnread(
-          res,
-          401,
-          { error: 'bad or missing credentials (Authorization: Bearer $METRICS_TOKEN)' },
-          { 'www-authenticate': 'Bearer' },
-        );
-      return void metrics.render().then(
-        ({ contentType, body }) => {
-          res.writeHead(200, { 'content-type': contentType });
-          res.end(body);
-        },
-        (e) => sendJson(res, 500, { error: (e as Error).message }),
-      );
-    }
-    if (req.method === 'GET' && path === '/readyz')
-      return void readyz(rt, slackAuth, res).catch((e) => sendJson(res, 500, { error: (e as Error).message }));
-    if (path === '/webhooks/alertmanager') return webhook(req, res);
-    if (path === '/slack/events') {
-      if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST only' });
-      if (!slack) return sendJson(res, 503, { error: 'Slack is not configured on this server' });
-      if (slack.mode === 'socket')
-        return sendJson(res, 404, { error: 'this server receives Slack over Socket Mode (SLACK_APP_TOKEN), not HTTP' });
-      const problem = slackHeadersProblem(req, SLACK_BODY_LIMIT);
-      if (problem) return refuseUnread(res, problem.code, { error: problem.error });
-      return slack.receiver.requestListener(req, res);
-    }
-    sendJson(res, 404, { error: `no route for ${req.method} ${path}` });
-  });
+  const server = createServer(
+    httpRouter({
+      metrics,
+      metricsToken: config.metricsToken,
+      readyz: (res) => readyz(rt, slackAuth, res),
+      alertmanagerWebhook: webhook,
+      slack,
+    }),
+  );
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   const { port } = server.address() as AddressInfo;
   // Socket Mode dials out to Slack; a failure here (bad app token) is a start-up error, not a silent deaf bot.

@@ -1,10 +1,10 @@
 import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
-import { parseMatcher } from './alerts/matchers.ts';
-import { approverId, policySchema } from './policy/policy-config.ts';
+import { parseMatcher } from '../domain/alert-matchers.ts';
+import { approverId, policySchema } from './policy-config.ts';
 
 // claw.yaml as written: every key the contract documents, validated with messages naming the key.
-// src/config.ts turns it (with the environment) into the frozen Config the rest of the code reads.
+// src/config/config.ts turns it (with the environment) into the frozen Config the rest of the code reads.
 
 const posInt = z.number().int().positive();
 const cronExpr = z.string().refine((s) => validCron(s), {

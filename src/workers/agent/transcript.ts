@@ -1,6 +1,5 @@
-import type { FindingCategory } from '../analyzers/pod-health.ts';
-import type { ModelMessage } from '../models/model.ts';
-import type { Finding } from '../workers/worker.ts';
+import type { Finding, FindingCategory } from '../../domain/findings.ts';
+import type { ModelMessage } from '../../models/model.ts';
 
 /** Tool results in the most recent user messages stay whole when the transcript is compacted. */
 const KEEP_RECENT = 2;

@@ -1,0 +1,28 @@
+import type { ObjectRef } from './object-ref.ts';
+
+/** What a finding is about; the contract's categories (CONTRACT.md), shared by analyzers, workers and reports. */
+export type FindingCategory =
+  | 'crash_loop'
+  | 'oom_killed'
+  | 'image_pull'
+  | 'config_missing'
+  | 'unschedulable_resources'
+  | 'unschedulable_placement'
+  | 'pvc_pending'
+  | 'probe_failure'
+  | 'service_no_endpoints'
+  | 'node_not_ready'
+  | 'job_failed'
+  | 'rollout_stuck'
+  | 'volume_filling'
+  | 'cpu_throttling'
+  | 'healthy'
+  | 'unknown';
+
+/** One conclusion about one object, with the cluster text that supports it. */
+export interface Finding {
+  category: FindingCategory;
+  summary: string;
+  object: ObjectRef;
+  evidence: string[];
+}
