@@ -1,10 +1,12 @@
 // Baseline: one raw HTTP list of every pod from the sandbox; the investigation is a ratio of it.
+
 import { readFile } from 'node:fs/promises';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { DEMO_SEED } from '../src/sandbox/seeds/demo-seed.ts';
 import { startSandbox } from '../src/sandbox/start-sandbox.ts';
+import { housekeepingJobs } from '../src/scheduled/scheduled-jobs.ts';
 import { openStore } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { Supervisor } from '../src/supervisor/supervisor.ts';
@@ -26,6 +28,7 @@ export async function investigationSection(): Promise<string> {
     logger: createLogger('silent'),
     kubeConfigFor: () => kc,
     sinks: [],
+    housekeeping: housekeepingJobs(store.db, config),
   });
   try {
     for (let i = 0; i < 20; i++) await fetch(`${sandbox.url}/api/v1/pods`).then((r) => r.arrayBuffer());

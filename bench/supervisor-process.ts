@@ -4,6 +4,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { loadConfig } from '../src/config/config.ts';
 import { openRuntime } from '../src/runtime.ts';
+import { housekeepingJobs } from '../src/scheduled/scheduled-jobs.ts';
 import { Supervisor } from '../src/supervisor/supervisor.ts';
 
 const config = loadConfig();
@@ -14,6 +15,7 @@ const supervisor = new Supervisor({
   logger: rt.logger,
   kubeConfigFor: rt.kubeConfigFor,
   sinks: [],
+  housekeeping: housekeepingJobs(rt.store.db, config),
   listen: rt.store.listen,
   owner: process.env.OWNER,
 });

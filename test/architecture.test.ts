@@ -19,6 +19,7 @@ const LAYERS: [folder: string, mayImport: string[]][] = [
       'eval',
       'surfaces',
       'runtime',
+      'scheduled',
       'alerts',
       'tasks',
       'supervisor',
@@ -36,6 +37,7 @@ const LAYERS: [folder: string, mayImport: string[]][] = [
   [
     'eval',
     [
+      'scheduled',
       'alerts',
       'tasks',
       'supervisor',

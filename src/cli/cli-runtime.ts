@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
+import { housekeepingJobs } from '../scheduled/scheduled-jobs.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import { terminalSink } from './terminal-sink.ts';
 
@@ -19,6 +20,8 @@ export async function runtimeForCli(
     logger: rt.logger,
     kubeConfigFor: rt.kubeConfigFor,
     sinks: [terminalSink(process.stderr, opts.verbose)],
+    // No scheduler runs for the CLI: its supervisor reaps leases and expires proposals itself.
+    housekeeping: housekeepingJobs(rt.store.db, config),
   });
   return { ...rt, supervisor };
 }

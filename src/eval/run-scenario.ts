@@ -8,6 +8,7 @@ import { KubeReader } from '../cluster/kube-reader.ts';
 import type { Config } from '../config/config.ts';
 import { createLogger } from '../observability/logger.ts';
 import { startSandbox } from '../sandbox/start-sandbox.ts';
+import { housekeepingJobs } from '../scheduled/scheduled-jobs.ts';
 import { openStore } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
 import { getProposal } from '../store/proposals.ts';
@@ -54,6 +55,7 @@ export async function runScenario(
     logger: createLogger('silent'),
     kubeConfigFor: () => kc,
     sinks: [],
+    housekeeping: housekeepingJobs(store.db, cfg),
     verifyTimeoutMs: 60_000,
     pollMs: 50,
   });

@@ -8,6 +8,18 @@ import { reapLeasesJob } from './jobs/reap-leases.ts';
 import { slackInboxJob } from './jobs/slack-inbox.ts';
 import type { ScheduledJob } from './scheduler.ts';
 
+/**
+ * Lease reaping (runs of a dead replica resume elsewhere) and proposal expiry (fail closed). `claw
+ * serve` schedules them; a process without a scheduler (the CLI) hands them to its supervisor,
+ * which runs them before claiming. One implementation, two triggers.
+ */
+export function housekeepingJobs(db: Db, config: Config, metrics?: Metrics): ScheduledJob[] {
+  return [
+    reapLeasesJob(db, config.schedule.reapLeases, metrics),
+    expireProposalsJob(db, config.schedule.expireProposals),
+  ];
+}
+
 /** The jobs `claw serve` schedules, from claw.yaml's `schedule:`; the Slack ones only with Slack. */
 export function scheduledJobs(
   db: Db,
@@ -16,8 +28,7 @@ export function scheduledJobs(
 ): ScheduledJob[] {
   const s = config.schedule;
   return [
-    expireProposalsJob(db, s.expireProposals),
-    reapLeasesJob(db, s.reapLeases, deps.metrics),
+    ...housekeepingJobs(db, config, deps.metrics),
     pruneJob(db, s.prune),
     ...(deps.sweepSlackInbox ? [slackInboxJob(s.slackInbox, deps.sweepSlackInbox)] : []),
     ...(s.dailyDigest && deps.postDigest ? [dailyDigestJob(db, s.dailyDigest, deps.postDigest)] : []),

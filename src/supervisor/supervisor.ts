@@ -1,13 +1,12 @@
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { expireProposals } from '../approvals/expire.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
 import { abortable } from '../cluster/request-signal.ts';
 import type { Config } from '../config/config.ts';
 import { type Logger, withLogContext, withoutLogContext } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Db, StoreHandle } from '../store/db.ts';
-import { CANCEL_CHANNEL, claimRuns, RUNS_CHANNEL, requeueExpired, resumeDecided } from '../store/run-queue.ts';
+import { CANCEL_CHANNEL, claimRuns, RUNS_CHANNEL } from '../store/run-queue.ts';
 import type { Run } from '../store/schema.ts';
 import { workerChain } from '../workers/router.ts';
 import type { Worker } from '../workers/worker.ts';
@@ -22,6 +21,12 @@ import type { RunSink } from './run-sink.ts';
  */
 const CLAIM_BATCH = 8;
 
+/** A scheduled job's shape (scheduled/scheduler.ts: ScheduledJob), run here on the claim loop's timer. */
+export interface HousekeepingJob {
+  name: string;
+  run(at: Date): Promise<Record<string, unknown> | undefined>;
+}
+
 export interface SupervisorDeps {
   db: Db;
   config: Config;
@@ -33,10 +38,11 @@ export interface SupervisorDeps {
   listen?: StoreHandle['listen'];
   owner?: string;
   /**
-   * Re-queue expired leases and expire stale proposals on the supervisor's own timer (default).
-   * `claw serve` turns it off: its scheduled jobs do both, once per slot across replicas.
+   * Jobs this supervisor runs itself before claiming, at most twice per lease: lease reaping and
+   * proposal expiry where no scheduler runs them (the CLI). The same jobs `claw serve` schedules
+   * once per slot across replicas (scheduled/scheduled-jobs.ts: housekeepingJobs); none by default.
    */
-  housekeeping?: boolean;
+  housekeeping?: readonly HousekeepingJob[];
   /** How often to look for claimable runs when no notification arrives (retries, missed NOTIFYs). */
   pollMs?: number;
   verifyTimeoutMs?: number;
@@ -62,7 +68,7 @@ export class Supervisor {
   private filling: Promise<void> = Promise.resolve();
   private again = false;
   private stopped = true;
-  private lastReap = 0;
+  private lastHousekeeping = 0;
   private unlisten: (() => Promise<void>)[] = [];
 
   constructor(deps: SupervisorDeps) {
@@ -141,7 +147,7 @@ export class Supervisor {
     this.claiming = true;
     let more = false;
     try {
-      await this.reapIfDue();
+      await this.housekeepIfDue();
       const c = this.deps.config.runs.concurrency;
       const max = Math.min(c.perProcess - this.active.size, CLAIM_BATCH);
       const runs = await claimRuns(this.deps.db, this.owner, this.deps.config.runs.leaseSeconds, {
@@ -182,30 +188,23 @@ export class Supervisor {
 
   /** Claims one run and processes it to rest; false when there was none (the CLI drives runs this way). */
   async runOnce(): Promise<boolean> {
-    await this.reapIfDue();
+    await this.housekeepIfDue();
     const [run] = await claimRuns(this.deps.db, this.owner, this.deps.config.runs.leaseSeconds);
     if (!run) return false;
     await this.launch(run);
     return true;
   }
 
-  /**
-   * Housekeeping on a timer: runs whose supervisor died (lease expired) go back to the queue and
-   * resume from their checkpoint; pending proposals past their TTL expire and wake their runs.
-   */
-  private async reapIfDue(): Promise<void> {
-    if (this.deps.housekeeping === false) return;
+  /** The housekeeping jobs, when due: where no scheduler runs them, the claim loop is their trigger. */
+  private async housekeepIfDue(): Promise<void> {
+    const jobs = this.deps.housekeeping ?? [];
     const every = (this.deps.config.runs.leaseSeconds * 1000) / 2;
-    if (Date.now() - this.lastReap < every) return;
-    this.lastReap = Date.now();
-    const n = await requeueExpired(this.deps.db);
-    if (n) {
-      this.deps.metrics?.leaseTakeovers.inc(n);
-      this.deps.logger.warn({ requeued: n }, 'took over runs with expired leases');
+    if (!jobs.length || Date.now() - this.lastHousekeeping < every) return;
+    this.lastHousekeeping = Date.now();
+    for (const job of jobs) {
+      const did = await job.run(new Date());
+      if (did) this.deps.logger.info({ job: job.name, ...did }, 'housekeeping');
     }
-    await resumeDecided(this.deps.db);
-    const expired = await expireProposals(this.deps.db);
-    if (expired) this.deps.logger.info({ expired }, 'expired pending proposals past their TTL');
   }
 
   private attemptDeps(): AttemptDeps {

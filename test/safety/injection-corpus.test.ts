@@ -7,11 +7,11 @@ import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { listProposalsForRun } from '../../src/store/proposals.ts';
 import { listRunEvents } from '../../src/store/run-events.ts';
 import { driveRun } from '../../src/supervisor/drive-run.ts';
-import { Supervisor } from '../../src/supervisor/supervisor.ts';
 import { slackThreadSink } from '../../src/surfaces/slack/thread-sink.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.ts';
 import { FakeSlack } from '../fakes/fake-slack.ts';
+import { testSupervisor } from '../helpers/test-supervisor.ts';
 
 const { WebClient } = webApi;
 
@@ -200,7 +200,7 @@ describe('prompt injection: 50 attacks planted where attackers write, a model th
     const slack = new FakeSlack();
     await slack.start();
     const client = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
-    const supervisor = new Supervisor({
+    const supervisor = testSupervisor({
       db: t.db,
       config,
       logger,
@@ -300,12 +300,10 @@ describe('prompt injection: 50 attacks planted where attackers write, a model th
 
   it('the runbook worker reads the same planted cluster and proposes only its own remediation', async () => {
     const base = testConfig(['U0APPROVER1']);
-    const supervisor = new Supervisor({
+    const supervisor = testSupervisor({
       db: t.db,
       config: { ...base, models: { ...base.models, routes: { investigate: ['runbooks'] } } },
-      logger: createLogger('silent'),
       kubeConfigFor: () => kubeConfigOf(sandbox),
-      sinks: [],
     });
     const { run } = await createTask(t.db, {
       kind: 'investigate',

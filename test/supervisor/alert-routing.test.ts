@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/config.ts';
 import { taskAlertOf } from '../../src/domain/alert-catalog.ts';
-import { createLogger } from '../../src/observability/logger.ts';
 import { T } from '../../src/sandbox/cluster-state.ts';
 import { listRunEvents } from '../../src/store/run-events.ts';
 import { driveRun } from '../../src/supervisor/drive-run.ts';
-import { Supervisor } from '../../src/supervisor/supervisor.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
 import { useAgentHarness } from '../helpers/agent-harness.ts';
 import { kubeConfigOf, testConfig } from '../helpers/proposal-fixture.ts';
+import { testSupervisor } from '../helpers/test-supervisor.ts';
 
 const CLAUDE = 'anthropic:claude-sonnet-4-6';
 const REPORT = {
@@ -38,12 +37,10 @@ describe('alert tasks: the runbooks first when the analyzers explain the alert, 
     namespace?: string,
     annotations: Record<string, string> = {},
   ) => {
-    const supervisor = new Supervisor({
+    const supervisor = testSupervisor({
       db: h.t.db,
       config: cfg,
-      logger: createLogger('silent'),
       kubeConfigFor: () => kubeConfigOf(h.sandbox),
-      sinks: [],
       pollMs: 50,
       verifyTimeoutMs: 20_000,
     });

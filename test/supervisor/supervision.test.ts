@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/approvals/decide.ts';
 import type { Config, RunLimits } from '../../src/config/config.ts';
-import { createLogger } from '../../src/observability/logger.ts';
 import { listRunEvents } from '../../src/store/run-events.ts';
 import { cancelRun, getRun } from '../../src/store/runs.ts';
 import { driveRun } from '../../src/supervisor/drive-run.ts';
-import { Supervisor } from '../../src/supervisor/supervisor.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
 import { buildReport } from '../../src/tasks/report.ts';
 import { useAgentHarness } from '../helpers/agent-harness.ts';
 import { kubeConfigOf, makeProposal, testConfig } from '../helpers/proposal-fixture.ts';
+import { testSupervisor } from '../helpers/test-supervisor.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const CLAUDE = 'anthropic:claude-sonnet-4-6';
@@ -44,12 +43,10 @@ describe('the supervisor watches every run: stalls, retries, budgets, cancellati
     };
   }
   const supervisorFor = (config: Config) =>
-    new Supervisor({
+    testSupervisor({
       db: h.t.db,
       config,
-      logger: createLogger('silent'),
       kubeConfigFor: () => kubeConfigOf(h.sandbox),
-      sinks: [],
       listen: h.t.listen,
       pollMs: 50,
       verifyTimeoutMs: 20_000,
@@ -196,12 +193,10 @@ describe('the supervisor watches every run: stalls, retries, budgets, cancellati
   it('posts the way back when an approved change applies but does not verify', async () => {
     const base = configWith({});
     const config = { ...base, models: { ...base.models, routes: { investigate: ['runbooks'] } } };
-    const supervisor = new Supervisor({
+    const supervisor = testSupervisor({
       db: h.t.db,
       config,
-      logger: createLogger('silent'),
       kubeConfigFor: () => kubeConfigOf(h.sandbox),
-      sinks: [],
       pollMs: 50,
       verifyTimeoutMs: 1500,
     });

@@ -9,10 +9,10 @@ import { startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { listRunEvents } from '../../src/store/run-events.ts';
 import { getRun } from '../../src/store/runs.ts';
 import type { RunSink } from '../../src/supervisor/run-sink.ts';
-import { Supervisor } from '../../src/supervisor/supervisor.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
 import { kubeConfigOf, testConfig } from '../helpers/proposal-fixture.ts';
 import { openTestDb, type TestDb } from '../helpers/test-db.ts';
+import { testSupervisor } from '../helpers/test-supervisor.ts';
 
 describe('supervisor', () => {
   let t: TestDb;
@@ -33,12 +33,10 @@ describe('supervisor', () => {
   });
 
   it('kills a hung run at its hard timeout and records why', async () => {
-    const supervisor = new Supervisor({
+    const supervisor = testSupervisor({
       db: t.db,
       config: testConfig(['U0A']),
-      logger: createLogger('silent'),
       kubeConfigFor: () => kc,
-      sinks: [],
     });
     const { run } = await createTask(t.db, {
       kind: 'investigate',
@@ -75,7 +73,7 @@ describe('supervisor', () => {
         onEvent: () => Promise.reject(new Error('slack is down (token xoxb-1111111111-2222222222-abcdefabcdef)')),
       };
       const lines: string[] = [];
-      const supervisor = new Supervisor({
+      const supervisor = testSupervisor({
         db: t.db,
         config: testConfig(['U0A']),
         logger: createLogger('info', {}, { write: (l) => void lines.push(l) }),
@@ -106,13 +104,36 @@ describe('supervisor', () => {
   });
 
   it('has nothing to do when no run is queued', async () => {
-    const supervisor = new Supervisor({
+    const supervisor = testSupervisor({
       db: t.db,
       config: testConfig(['U0A']),
-      logger: createLogger('silent'),
       kubeConfigFor: () => kc,
-      sinks: [],
     });
     expect(await supervisor.runOnce()).toBe(false);
+  });
+
+  it('runs the housekeeping jobs it is given before claiming (where no scheduler does), and none by default', async () => {
+    const { run } = await createTask(t.db, {
+      kind: 'investigate',
+      source: 'cli',
+      requester: 'cli:me',
+      question: 'left behind by a replica that died',
+      timeoutSeconds: 1,
+    });
+    await t.db
+      .updateTable('runs')
+      .set({ status: 'running', lease_owner: 'gone', lease_expires_at: new Date(Date.now() - 60_000) })
+      .where('id', '=', run.id)
+      .execute();
+    const config = testConfig(['U0A']);
+    const withoutJobs = testSupervisor({ db: t.db, config, kubeConfigFor: () => kc, housekeeping: [] });
+    expect(await withoutJobs.runOnce()).toBe(false);
+    expect((await getRun(t.db, run.id))!.lease_owner).toBe('gone');
+    // The CLI's supervisor: the same reap-leases job claw serve schedules puts the run back, and it is claimed.
+    const cli = testSupervisor({ db: t.db, config, kubeConfigFor: () => kc, owner: 'cli' });
+    expect(await cli.runOnce()).toBe(true);
+    const after = (await getRun(t.db, run.id))!;
+    expect(after.history.map((h) => h.outcome)).toEqual(['orphaned', 'started', 'finished']);
+    expect(after.status).toBe('failed'); // its 1 s timeout against a cluster that never answers
   });
 });

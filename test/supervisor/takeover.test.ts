@@ -4,18 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
-import { createLogger } from '../../src/observability/logger.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { openStore, type StoreHandle } from '../../src/store/db.ts';
 import { listRunEvents } from '../../src/store/run-events.ts';
 import { getRun } from '../../src/store/runs.ts';
 import type { Run } from '../../src/store/schema.ts';
-import { Supervisor } from '../../src/supervisor/supervisor.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.ts';
 import { CLAW } from '../helpers/cli.ts';
 import { kubeConfigOf } from '../helpers/proposal-fixture.ts';
 import { openTestDb, TEST_DATABASE_URL, TEST_SIGNING_KEY, type TestDb } from '../helpers/test-db.ts';
+import { testSupervisor } from '../helpers/test-supervisor.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const SCENARIO = join(import.meta.dirname, '..', '..', 'scenarios', 'crash-loop-bad-release', 'cluster.yaml');
@@ -118,12 +117,10 @@ describe.skipIf(!TEST_DATABASE_URL)('runs survive their process (real PostgreSQL
   it('wakes an idle supervisor through LISTEN/NOTIFY the moment a run is queued', async () => {
     const config = loadConfig(env(), dir);
     // A poll interval of a minute: only the notification can explain a claim within seconds.
-    const supervisor = new Supervisor({
+    const supervisor = testSupervisor({
       db: replica.db,
       config: { ...config, models: { ...config.models, routes: { investigate: ['runbooks'] } } },
-      logger: createLogger('silent'),
       kubeConfigFor: () => kubeConfigOf(sandbox),
-      sinks: [],
       listen: replica.listen,
       pollMs: 60_000,
     });
@@ -154,12 +151,10 @@ describe.skipIf(!TEST_DATABASE_URL)('runs survive their process (real PostgreSQL
       const shown = await listRunEvents(t.db, run.id);
       expect(shown.map((e) => e.type)).toEqual(expect.arrayContaining(['tool_call', 'tool_result']));
 
-      const survivor = new Supervisor({
+      const survivor = testSupervisor({
         db: replica.db,
         config: loadConfig(env(), dir),
-        logger: createLogger('silent'),
         kubeConfigFor: () => kubeConfigOf(sandbox),
-        sinks: [],
         listen: replica.listen,
         pollMs: 100,
         owner: 'survivor',
@@ -215,12 +210,10 @@ describe.skipIf(!TEST_DATABASE_URL)('runs survive their process (real PostgreSQL
       expect(released).toMatchObject({ status: 'queued', lease_owner: null, worker: CLAUDE });
       expect(released!.history.map((h) => h.outcome)).toEqual(['started', 'released']);
 
-      const survivor = new Supervisor({
+      const survivor = testSupervisor({
         db: replica.db,
         config: loadConfig(termEnv, dir),
-        logger: createLogger('silent'),
         kubeConfigFor: () => kubeConfigOf(sandbox),
-        sinks: [],
         listen: replica.listen,
         pollMs: 100,
         owner: 'survivor',

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/approvals/decide.ts';
-import { createLogger } from '../../src/observability/logger.ts';
 import { T } from '../../src/sandbox/cluster-state.ts';
 import { listProposalsForRun } from '../../src/store/proposals.ts';
 import { listRunEvents } from '../../src/store/run-events.ts';
 import { driveRun } from '../../src/supervisor/drive-run.ts';
-import { Supervisor } from '../../src/supervisor/supervisor.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
 import { useAgentHarness } from '../helpers/agent-harness.ts';
 import { kubeConfigOf, testConfig } from '../helpers/proposal-fixture.ts';
+import { testSupervisor } from '../helpers/test-supervisor.ts';
 
 describe('a runbook run after its proposal settles badly', () => {
   const h = useAgentHarness();
@@ -16,12 +15,10 @@ describe('a runbook run after its proposal settles badly', () => {
 
   it('is followed by a ready rollback proposal, which executes once on approval and is never rolled back itself', async () => {
     // A verification deadline nothing can meet: every applied change "does not verify".
-    const supervisor = new Supervisor({
+    const supervisor = testSupervisor({
       db: h.t.db,
       config,
-      logger: createLogger('silent'),
       kubeConfigFor: () => kubeConfigOf(h.sandbox),
-      sinks: [],
       verifyTimeoutMs: 1,
       pollMs: 50,
     });
@@ -89,12 +86,10 @@ describe('a runbook run whose approval was voided', () => {
   const config = testConfig(['U0APPROVER1']);
 
   it('investigates again when the approval was voided because the target moved, and proposes afresh', async () => {
-    const supervisor = new Supervisor({
+    const supervisor = testSupervisor({
       db: h.t.db,
       config,
-      logger: createLogger('silent'),
       kubeConfigFor: () => kubeConfigOf(h.sandbox),
-      sinks: [],
       verifyTimeoutMs: 20_000,
       pollMs: 50,
     });

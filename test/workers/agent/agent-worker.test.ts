@@ -1,17 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../../src/approvals/decide.ts';
 import type { Config } from '../../../src/config/config.ts';
-import { createLogger } from '../../../src/observability/logger.ts';
 import { T } from '../../../src/sandbox/cluster-state.ts';
 import { listProposalsForRun } from '../../../src/store/proposals.ts';
 import { listRunEvents } from '../../../src/store/run-events.ts';
 import { cancelRun } from '../../../src/store/runs.ts';
 import { driveRun } from '../../../src/supervisor/drive-run.ts';
-import { Supervisor } from '../../../src/supervisor/supervisor.ts';
 import { createTask } from '../../../src/tasks/create-task.ts';
 import { buildReport } from '../../../src/tasks/report.ts';
 import { useAgentHarness } from '../../helpers/agent-harness.ts';
 import { kubeConfigOf, testConfig } from '../../helpers/proposal-fixture.ts';
+import { testSupervisor } from '../../helpers/test-supervisor.ts';
 
 describe('a model investigates through the agent loop (Claude via the real SDK, fake Messages API)', () => {
   const h = useAgentHarness();
@@ -64,12 +63,10 @@ describe('a model investigates through the agent loop (Claude via the real SDK, 
         ],
       },
     );
-    const supervisor = new Supervisor({
+    const supervisor = testSupervisor({
       db: h.t.db,
       config,
-      logger: createLogger('silent'),
       kubeConfigFor: () => kubeConfigOf(h.sandbox),
-      sinks: [],
       verifyTimeoutMs: 20_000,
       pollMs: 50,
     });
@@ -139,12 +136,10 @@ describe('a model investigates through the agent loop (Claude via the real SDK, 
         ],
       },
     );
-    const supervisor = new Supervisor({
+    const supervisor = testSupervisor({
       db: h.t.db,
       config,
-      logger: createLogger('silent'),
       kubeConfigFor: () => kubeConfigOf(h.sandbox),
-      sinks: [],
       verifyTimeoutMs: 20_000,
       pollMs: 50,
     });
@@ -197,12 +192,10 @@ describe('a model investigates through the agent loop (Claude via the real SDK, 
       },
     );
     // No deadline can be met: the applied change "does not verify".
-    const supervisor = new Supervisor({
+    const supervisor = testSupervisor({
       db: h.t.db,
       config,
-      logger: createLogger('silent'),
       kubeConfigFor: () => kubeConfigOf(h.sandbox),
-      sinks: [],
       verifyTimeoutMs: 1,
       pollMs: 50,
     });
@@ -237,12 +230,10 @@ describe('a model investigates through the agent loop (Claude via the real SDK, 
     h.fake.script({
       toolCalls: [{ id: 'toolu_f1', name: 'report', input: { summary: 'Redis is fine.', findings: [] } }],
     });
-    const supervisor = new Supervisor({
+    const supervisor = testSupervisor({
       db: h.t.db,
       config,
-      logger: createLogger('silent'),
       kubeConfigFor: () => kubeConfigOf(h.sandbox),
-      sinks: [],
       pollMs: 50,
     });
     const { task: parent, run: earlier } = await createTask(h.t.db, {
@@ -278,12 +269,10 @@ describe('a model investigates through the agent loop (Claude via the real SDK, 
 
   it('hands a fresh run to the next worker in the chain when the model is overloaded, and says so', async () => {
     h.fake.script({ error: { status: 529, type: 'overloaded_error', message: 'Overloaded' } });
-    const supervisor = new Supervisor({
+    const supervisor = testSupervisor({
       db: h.t.db,
       config,
-      logger: createLogger('silent'),
       kubeConfigFor: () => kubeConfigOf(h.sandbox),
-      sinks: [],
     });
     const { run } = await createTask(h.t.db, {
       kind: 'investigate',
@@ -361,12 +350,10 @@ describe.each([
       },
     );
     const config = configure(testConfig(['U0APPROVER1']), h.fake.url);
-    const supervisor = new Supervisor({
+    const supervisor = testSupervisor({
       db: h.t.db,
       config,
-      logger: createLogger('silent'),
       kubeConfigFor: () => kubeConfigOf(h.sandbox),
-      sinks: [],
     });
     const { run } = await createTask(h.t.db, {
       kind: 'investigate',
