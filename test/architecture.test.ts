@@ -48,6 +48,7 @@ const LAYERS: [folder: string, mayImport: string[]][] = [
       'cluster',
       'store',
       'config',
+      'domain',
       'sandbox',
       'lib',
     ],

@@ -200,7 +200,7 @@ export async function mayNotDecide(
 }
 
 async function alreadyDecided(db: Db, p: Proposal): Promise<Refusal> {
-  const withdrawn = (p.outcome as { withdrawn?: string } | null)?.withdrawn;
+  const withdrawn = p.outcome && 'withdrawn' in p.outcome ? p.outcome.withdrawn : undefined;
   if (withdrawn)
     return {
       ok: false,

@@ -1,20 +1,10 @@
 import { stringify } from 'yaml';
+import type { DryRunRecord } from '../domain/proposal.ts';
 import type { WriteRequest } from '../domain/write-request.ts';
 import { describeStep, stepsOf } from '../domain/write-request.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
 import { unifiedDiff } from '../lib/line-diff.ts';
 import { changeView, contentView } from './artifact.ts';
-
-/**
- * What the server's dry-run said, per step: the object it would store (its content view: no
- * status or server bookkeeping), or that the object would go.
- */
-export type StepResult = { object: unknown; generation?: number } | { gone: true };
-
-export interface DryRunRecord {
-  ok: true;
-  results: StepResult[];
-}
 
 export function dryRunRecord(objects: (KubeObject | null)[]): DryRunRecord {
   return {

@@ -6,13 +6,8 @@ import { impersonating } from '../cluster/impersonate.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
 import { KubeWriter } from '../cluster/kube-writer.ts';
 import type { Config } from '../config/config.ts';
-import {
-  primaryRef,
-  stepsOf,
-  type WriteRequest,
-  type WriteStep,
-  withResourceVersion,
-} from '../domain/write-request.ts';
+import type { ExecutionOutcome } from '../domain/proposal.ts';
+import { primaryRef, stepsOf, type WriteStep, withResourceVersion } from '../domain/write-request.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
 import { type KubeObject, refLabel } from '../lib/kube-object.ts';
 import { listApprovals } from '../store/approvals.ts';
@@ -22,7 +17,7 @@ import type { Proposal } from '../store/schema.ts';
 import { SigningKeyMissing } from '../store/signing-key.ts';
 import { actingIdentity, approverAuthority } from './approver-authority.ts';
 import { absent, artifactHash, contentHash } from './artifact.ts';
-import { type DryRunRecord, dryRunDigest, dryRunRecord } from './dry-run-record.ts';
+import { dryRunDigest, dryRunRecord } from './dry-run-record.ts';
 import { proposalSealProblem, verifiedApprovals } from './seal.ts';
 import { verifyOutcome } from './verify-outcome.ts';
 
@@ -36,14 +31,6 @@ export interface ExecuteDeps {
   pollMs?: number;
   /** Who is executing, for the journal: `supervisor:<owner>`; the CLI's host and pid otherwise. */
   executor?: string;
-}
-
-export interface ExecutionOutcome {
-  applied: boolean;
-  verified: boolean;
-  message: string;
-  /** True when the cluster moved since approval: the approval is void and nothing was applied. */
-  stale?: boolean;
 }
 
 export type ExecuteResult =
@@ -79,16 +66,19 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
     await appendAudit(db, { actor, action: `proposal.${status}`, subject: proposalId, data: { ...outcome } });
     return { executed: true, proposal: done, outcome };
   };
-  const request = claimed.request as unknown as WriteRequest;
-  const stored = claimed.dry_run as unknown as DryRunRecord;
-  const recomputed = artifactHash({
-    cluster: claimed.cluster,
-    action: claimed.action,
-    request,
-    targetSpecHash: claimed.target_spec_hash,
-    dryRun: dryRunDigest(stored),
-  });
-  if (recomputed !== claimed.artifact_hash) {
+  const request = claimed.request;
+  const stored = claimed.dry_run;
+  // A proposal without a successful dry-run (refused) has no artifact an approval could match.
+  const recomputed =
+    stored.ok &&
+    artifactHash({
+      cluster: claimed.cluster,
+      action: claimed.action,
+      request,
+      targetSpecHash: claimed.target_spec_hash,
+      dryRun: dryRunDigest(stored),
+    });
+  if (!stored.ok || recomputed !== claimed.artifact_hash) {
     return finish('failed', {
       applied: false,
       verified: false,

@@ -1,10 +1,11 @@
 import { appendAudit } from '../audit/audit-log.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
-import { primaryRef, type WriteRequest } from '../domain/write-request.ts';
+import type { ExecutionOutcome } from '../domain/proposal.ts';
+import { primaryRef } from '../domain/write-request.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
 import { fenceExecution, getProposal, transitionProposal } from '../store/proposals.ts';
 import { absent, contentHash } from './artifact.ts';
-import { type ExecuteDeps, type ExecuteResult, type ExecutionOutcome, executeProposal } from './execute.ts';
+import { type ExecuteDeps, type ExecuteResult, executeProposal } from './execute.ts';
 import { verifyOutcome } from './verify-outcome.ts';
 
 /**
@@ -33,7 +34,7 @@ export async function recoverExecution(
   if (p?.status !== 'executing')
     return { executed: false, reason: p ? `proposal is ${p.status}` : `no proposal ${proposalId}`, proposal: p };
 
-  const request = p.request as unknown as WriteRequest;
+  const request = p.request;
   const ref = primaryRef(request);
   const finish = async (status: 'executed' | 'failed', outcome: ExecutionOutcome): Promise<ExecuteResult> => {
     const done = await transitionProposal(deps.db, proposalId, ['executing'], status, {

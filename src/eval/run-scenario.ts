@@ -6,6 +6,7 @@ import { decide } from '../approvals/decide.ts';
 import { kubeConfigFromText } from '../cluster/kube-config.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
 import type { Config } from '../config/config.ts';
+import { verdictOf } from '../domain/proposal.ts';
 import { createLogger } from '../observability/logger.ts';
 import { startSandbox } from '../sandbox/start-sandbox.ts';
 import { housekeepingJobs } from '../scheduled/scheduled-jobs.ts';
@@ -125,9 +126,10 @@ async function healthyAfter(
   }
   await driveRun(d.supervisor, d.db, d.runId, 180_000);
   const executed = await getProposal(d.db, proposal.id);
-  const outcome = (executed?.outcome ?? {}) as { message?: string };
+  const verdict = executed && verdictOf(executed);
+  const message = verdict && (verdict.kind === 'executed' || verdict.kind === 'not_applied') ? verdict.message : '';
   if (executed?.status !== 'executed')
-    return { name: 'healthyAfter', pass: false, detail: `proposal ${executed?.status}: ${outcome.message ?? ''}` };
+    return { name: 'healthyAfter', pass: false, detail: `proposal ${executed?.status}: ${message}` };
   const target = s.expect.object ?? proposal.target;
   const reader = new KubeReader(d.kc);
   const deadline = Date.now() + d.timeoutMs;
@@ -141,7 +143,7 @@ async function healthyAfter(
       return {
         name: 'healthyAfter',
         pass: true,
-        detail: `${proposal.action} executed (${outcome.message}); ${target.kind} ${target.name} healthy`,
+        detail: `${proposal.action} executed (${message}); ${target.kind} ${target.name} healthy`,
       };
     await new Promise((r) => setTimeout(r, 250));
   } while (Date.now() < deadline);

@@ -1,7 +1,8 @@
 import type { Insertable } from 'kysely';
 import { sql } from 'kysely';
+import { legalSources, type ProposalStatus, type StoredOutcome } from '../domain/proposal.ts';
 import type { Db } from './db.ts';
-import type { ExecutionJournal, Proposal, ProposalStatus, ProposalsTable } from './schema.ts';
+import type { ExecutionJournal, Proposal, ProposalsTable } from './schema.ts';
 
 export async function insertProposal(db: Db, p: Insertable<ProposalsTable>): Promise<Proposal> {
   return db.insertInto('proposals').values(p).returningAll().executeTakeFirstOrThrow();
@@ -18,14 +19,14 @@ export async function listProposalsForRun(db: Db, runId: string): Promise<Propos
 /**
  * The conditional status transition every decision and execution goes through: it succeeds for
  * exactly one caller, however many race (clicks, replicas, retries). Returns the updated row or
- * undefined when the proposal was not in one of `from`.
+ * undefined when the proposal was not in one of `from`. Only moves PROPOSAL_TRANSITIONS allows.
  */
 export async function transitionProposal(
   db: Db,
   id: string,
   from: ProposalStatus[],
   to: ProposalStatus,
-  extra: { outcome?: Record<string, unknown>; notExpired?: boolean; execution?: ExecutionJournal } = {},
+  extra: { outcome?: StoredOutcome; notExpired?: boolean; execution?: ExecutionJournal } = {},
 ): Promise<Proposal | undefined> {
   let q = db
     .updateTable('proposals')
@@ -37,7 +38,7 @@ export async function transitionProposal(
       ...(['executed', 'failed'].includes(to) ? { executed_at: sql`now()` } : {}),
     })
     .where('id', '=', id)
-    .where('status', 'in', from);
+    .where('status', 'in', legalSources(from, to));
   if (extra.notExpired) q = q.where('expires_at', '>', sql<Date>`now()`);
   return q.returningAll().executeTakeFirst();
 }

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { checkpointProposal, type RunCheckpoint } from '../domain/run-checkpoint.ts';
 import type { Db } from './db.ts';
 import { CANCEL_CHANNEL, notifyRuns } from './run-queue.ts';
 import type { Run, RunHistoryEntry, RunStatus } from './schema.ts';
@@ -63,17 +64,14 @@ export async function finishRun(
     status: RunStatus;
     summary?: string | null;
     error?: string | null;
-    checkpoint?: unknown;
+    checkpoint?: RunCheckpoint | null;
     worker?: string;
     steps?: number;
   } & UsagePatch,
 ): Promise<boolean> {
   // A run pausing on a proposal someone already decided (a fast click lands between the card and
   // this write; decide()'s resumeRun then found it still running) goes straight back to the queue.
-  const waitingOn =
-    patch.status === 'awaiting_approval'
-      ? (patch.checkpoint as { proposalId?: string } | undefined)?.proposalId
-      : undefined;
+  const waitingOn = patch.status === 'awaiting_approval' ? checkpointProposal(patch.checkpoint) : undefined;
   const status = waitingOn
     ? sql<RunStatus>`case when exists (select 1 from proposals where proposals.id = ${waitingOn} and proposals.status <> 'pending') then 'queued' else 'awaiting_approval' end`
     : patch.status;
@@ -187,7 +185,7 @@ export async function saveProgress(
   db: Db,
   id: string,
   owner: string,
-  patch: { checkpoint: unknown; worker: string; steps: number } & UsagePatch,
+  patch: { checkpoint: RunCheckpoint; worker: string; steps: number } & UsagePatch,
 ): Promise<boolean> {
   const r = await db
     .updateTable('runs')
@@ -213,7 +211,12 @@ export async function scheduleRetry(
   db: Db,
   id: string,
   owner: string,
-  patch: { notBefore: Date; worker: string | null; checkpoint: unknown; steps: number } & UsagePatch,
+  patch: {
+    notBefore: Date;
+    worker: string | null;
+    checkpoint: RunCheckpoint | null | undefined;
+    steps: number;
+  } & UsagePatch,
 ): Promise<boolean> {
   const r = await db
     .updateTable('runs')

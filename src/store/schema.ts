@@ -1,22 +1,16 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { AlertGroupStatus } from '../domain/alertmanager-payload.ts';
+import type { ObjectRef } from '../domain/object-ref.ts';
+import type { ProposalStatus, Risk, StoredBlastRadius, StoredDryRun, StoredOutcome } from '../domain/proposal.ts';
+import type { RunCheckpoint } from '../domain/run-checkpoint.ts';
 import type { TaskAlert } from '../domain/task-alert.ts';
+import type { WriteRequest } from '../domain/write-request.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 type Json<T = unknown> = ColumnType<T, string | T, string | T>;
 
 export type RunStatus = 'queued' | 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'cancelled' | 'escalated';
-export type ProposalStatus =
-  | 'pending'
-  | 'approved'
-  | 'rejected'
-  | 'expired'
-  | 'superseded'
-  | 'executing'
-  | 'executed'
-  | 'failed'
-  | 'refused';
 export type TaskKind = 'investigate' | 'remediate' | 'report' | 'change';
 export type TaskSource = 'slash' | 'mention' | 'alert' | 'schedule' | 'cli';
 
@@ -53,7 +47,7 @@ export interface RunsTable {
   steps: Generated<number>;
   input_tokens: Generated<number>;
   output_tokens: Generated<number>;
-  checkpoint: Json | null;
+  checkpoint: Json<RunCheckpoint> | null;
   summary: string | null;
   error: string | null;
   timeout_seconds: Generated<number>;
@@ -95,16 +89,16 @@ export interface ProposalsTable {
   task_id: string;
   action: string;
   cluster: string;
-  target: Json<{ kind: string; namespace?: string; name: string }>;
-  request: Json<Record<string, unknown>>;
+  target: Json<ObjectRef>;
+  request: Json<WriteRequest>;
   /** The request as a reviewer reads it in full: YAML, values that could be secrets as markers. */
   request_view: Generated<string>;
   target_spec_hash: string;
   artifact_hash: string;
-  dry_run: Json<{ ok: boolean; object?: unknown; error?: string }>;
+  dry_run: Json<StoredDryRun>;
   diff: string;
-  risk: 'low' | 'medium' | 'high';
-  blast_radius: Json<Record<string, unknown>>;
+  risk: Risk;
+  blast_radius: Json<StoredBlastRadius>;
   rationale: Generated<string>;
   required_approvals: Generated<number>;
   /** The policy rule that decided (`claw policy explain` shows why). */
@@ -112,7 +106,7 @@ export interface ProposalsTable {
   /** Who may approve, as the rule named them (empty: approvals.approvers). */
   approvers: ColumnType<string[], string | undefined, string>;
   status: ProposalStatus;
-  outcome: Json<Record<string, unknown>> | null;
+  outcome: Json<StoredOutcome> | null;
   slack_channel: string | null;
   slack_ts: string | null;
   expires_at: Timestamp;

@@ -1,4 +1,5 @@
 import { withRequestSignal } from '../cluster/request-signal.ts';
+import type { RunCheckpoint } from '../domain/run-checkpoint.ts';
 import { ModelUnavailable } from '../models/model.ts';
 import { getProposal } from '../store/proposals.ts';
 import { renewLease } from '../store/run-queue.ts';
@@ -54,7 +55,7 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
       outcome,
       ...(reason ? { reason } : {}),
     });
-  let checkpoint: unknown = run.checkpoint ?? undefined;
+  let checkpoint: RunCheckpoint | undefined = run.checkpoint ?? undefined;
   let holder = run.worker;
   const reader = deps.readerFor(task.cluster);
   const hooks: AttemptHooks = {

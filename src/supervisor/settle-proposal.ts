@@ -2,6 +2,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { executeProposal } from '../approvals/execute.ts';
 import { recoverExecution } from '../approvals/recover-execution.ts';
 import type { Config } from '../config/config.ts';
+import { verdictOf } from '../domain/proposal.ts';
+import { checkpointProposal } from '../domain/run-checkpoint.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../store/db.ts';
 import { getProposal } from '../store/proposals.ts';
@@ -24,7 +26,7 @@ export async function settleProposal(
   pump: EventPump,
   actor: string,
 ): Promise<void> {
-  const proposalId = (run.checkpoint as { proposalId?: string } | null)?.proposalId;
+  const proposalId = checkpointProposal(run.checkpoint);
   if (!proposalId) return;
   const p = await getProposal(deps.db, proposalId);
   if (!p) return;
@@ -56,7 +58,7 @@ export async function settleProposal(
       pump.push({ type: 'execution', data: { proposalId: p.id, ...res.outcome } });
       deps.metrics?.decisions.inc({ outcome: res.outcome.applied && res.outcome.verified ? 'executed' : 'failed' });
     }
-    const rollback = (p.blast_radius as { rollback?: string }).rollback;
+    const rollback = p.blast_radius.rollback;
     if (res.executed && res.outcome.applied && !res.outcome.verified && rollback) {
       // Applied but not verified: the thread gets the way back, not just the failure.
       pump.push({
@@ -64,17 +66,18 @@ export async function settleProposal(
         data: { message: `The change was applied but did not verify. To undo it: ${rollback}` },
       });
     }
-  } else if (p.status === 'executed' || p.status === 'failed') {
-    const o = (p.outcome ?? {}) as { applied?: boolean; verified?: boolean; message?: string };
+    return;
+  }
+  const v = verdictOf(p);
+  deps.metrics?.decisions.inc({ outcome: p.status });
+  if (v.kind === 'executed' || v.kind === 'not_applied') {
+    const applied = v.kind === 'executed';
     pump.push({
       type: 'execution',
-      data: { proposalId: p.id, applied: Boolean(o.applied), verified: Boolean(o.verified), message: o.message ?? '' },
+      data: { proposalId: p.id, applied, verified: applied && v.verified, message: v.message },
     });
-    deps.metrics?.decisions.inc({ outcome: p.status });
   } else {
-    deps.metrics?.decisions.inc({ outcome: p.status });
-    const { rejectedBy, reason } = (p.outcome ?? {}) as { rejectedBy?: string; reason?: string | null };
-    const by = rejectedBy ? ` by ${rejectedBy}${reason ? `: ${reason}` : ''}` : '';
+    const by = v.kind === 'rejected' && v.by ? ` by ${v.by}${v.reason ? `: ${v.reason}` : ''}` : '';
     pump.push({
       type: 'decision',
       data: { proposalId: p.id, status: p.status, message: `proposal ${p.id} was ${p.status}${by}` },

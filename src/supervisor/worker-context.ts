@@ -3,6 +3,7 @@ import type { KubeReader } from '../cluster/kube-reader.ts';
 import { PrometheusClient } from '../cluster/prometheus.ts';
 import { secretValues } from '../cluster/secret-values.ts';
 import type { Config, ModelSpec } from '../config/config.ts';
+import type { RunCheckpoint } from '../domain/run-checkpoint.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../store/db.ts';
 import { getProposal } from '../store/proposals.ts';
@@ -21,7 +22,7 @@ export interface AttemptHooks {
   turnSignal(): AbortSignal;
   activity(): void;
   meter: UsageMeter;
-  saveProgress(checkpoint: unknown): Promise<void>;
+  saveProgress(checkpoint: RunCheckpoint): Promise<void>;
 }
 
 /** Builds what a worker may touch: read tools, proposals, its own events. Nothing else. */

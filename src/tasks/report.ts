@@ -1,4 +1,5 @@
 import type { Finding } from '../domain/findings.ts';
+import type { StoredOutcome } from '../domain/proposal.ts';
 import { listApprovals } from '../store/approvals.ts';
 import type { Db } from '../store/db.ts';
 import { listProposalsForRun } from '../store/proposals.ts';
@@ -29,7 +30,7 @@ export interface InvestigationReport {
     artifactHash: string;
     expiresAt: string;
     dryRun: { ok: boolean; diff: string };
-    outcome: unknown;
+    outcome: StoredOutcome | null;
     /** The stored request in full, as YAML, values that could be secrets as `[redacted sha256:…]`. */
     request: string;
     /** What makes the change riskier than it looks (dangerous fields, protected pods evicted): named on the card. */
@@ -67,14 +68,12 @@ export async function buildReport(db: Db, runId: string): Promise<InvestigationR
       summary: p.rationale,
       artifactHash: p.artifact_hash,
       expiresAt: new Date(p.expires_at).toISOString(),
-      dryRun: { ok: (p.dry_run as { ok: boolean }).ok, diff: p.diff },
+      dryRun: { ok: p.dry_run.ok, diff: p.diff },
       request: p.request_view,
-      warnings: (p.blast_radius as { warnings?: string[] }).warnings ?? [],
+      warnings: p.blast_radius.warnings ?? [],
       outcome: p.outcome,
-      blastRadius: (p.blast_radius as { description?: string }).description ?? '',
-      ...((p.blast_radius as { rollback?: string }).rollback
-        ? { rollback: (p.blast_radius as { rollback: string }).rollback }
-        : {}),
+      blastRadius: p.blast_radius.description ?? '',
+      ...(p.blast_radius.rollback ? { rollback: p.blast_radius.rollback } : {}),
       approvals: {
         required: p.required_approvals,
         rule: p.policy_rule,

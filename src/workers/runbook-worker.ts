@@ -7,7 +7,7 @@ import { refLabel } from '../lib/kube-object.ts';
 import { PlanError } from '../tools/define-tool.ts';
 import { deepenEvidence } from './runbooks/evidence.ts';
 import { chooseRemediation, type RemediationContext } from './runbooks/remediation.ts';
-import { type Checkpoint, resume } from './runbooks/resume.ts';
+import { type Checkpoint, resume, runbookCheckpoint } from './runbooks/resume.ts';
 import { findProblemsInput } from './scope-input.ts';
 import { type Worker, type WorkerContext, WorkerDeclined, type WorkerResult } from './worker.ts';
 
@@ -23,7 +23,7 @@ interface Triage {
 export const runbookWorker: Worker = {
   id: 'runbooks',
   async run(ctx) {
-    const checkpoint = ctx.checkpoint as Checkpoint | undefined;
+    const checkpoint = runbookCheckpoint(ctx.checkpoint);
     return checkpoint?.proposalId ? resume(ctx, checkpoint, investigate) : investigate(ctx);
   },
 };
@@ -36,7 +36,7 @@ export const runbookWorker: Worker = {
 export const alertRunbookWorker: Worker = {
   id: 'runbooks',
   async run(ctx) {
-    const checkpoint = ctx.checkpoint as Checkpoint | undefined;
+    const checkpoint = runbookCheckpoint(ctx.checkpoint);
     return checkpoint?.proposalId ? resume(ctx, checkpoint, investigate) : investigate(ctx, true);
   },
 };
@@ -113,10 +113,11 @@ async function investigate(ctx: WorkerContext, onlyIfConfident = false): Promise
       type: 'proposal',
       data: { proposalId: proposal.id, action: proposal.action, target: plan.target, summary: plan.summary },
     });
+    const paused: Checkpoint = { proposalId: proposal.id, finding, action: proposal.action };
     return {
       status: 'awaiting_approval',
       summary: `${finding.summary}. Proposed: ${plan.summary}.`,
-      checkpoint: { proposalId: proposal.id, finding, action: proposal.action } satisfies Checkpoint,
+      checkpoint: paused,
     };
   } catch (e) {
     const message = e instanceof ProposalRefused || e instanceof PlanError ? e.message : describeKubeError(e);

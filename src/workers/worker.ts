@@ -1,3 +1,4 @@
+import type { RunCheckpoint } from '../domain/run-checkpoint.ts';
 import type { RunEventInput } from '../domain/run-events.ts';
 import type { WritePlan } from '../domain/write-plan.ts';
 import type { Proposal, Run, Task } from '../store/schema.ts';
@@ -8,7 +9,7 @@ export interface WorkerContext {
   task: Task;
   run: Run;
   /** What the worker saved when it last paused (awaiting approval); undefined on a fresh run. */
-  checkpoint: unknown;
+  checkpoint: RunCheckpoint | undefined;
   tools: ToolContext;
   /** Runs a read tool by name: validated input, recorded call and result summary. */
   callTool<T = unknown>(name: string, input: Record<string, unknown>): Promise<T>;
@@ -32,7 +33,7 @@ export interface WorkerContext {
   /** Why the run's budget (steps, tokens, cost, wall time) is spent, or undefined while it is not. */
   budgetExhausted(): string | undefined;
   /** Persists resumable progress (a transcript) so another process can take the run over. */
-  saveProgress(checkpoint: unknown): Promise<void>;
+  saveProgress(checkpoint: RunCheckpoint): Promise<void>;
 }
 
 /** The supervisor's nudge: what the worker should be told to get going again. */
@@ -55,7 +56,7 @@ export class WorkerDeclined extends Error {}
 
 export type WorkerResult =
   | { status: 'succeeded' | 'failed' | 'escalated' | 'cancelled'; summary: string }
-  | { status: 'awaiting_approval'; summary: string; checkpoint: unknown };
+  | { status: 'awaiting_approval'; summary: string; checkpoint: RunCheckpoint };
 
 export interface Worker {
   /** `runbooks`, `anthropic:<model>`, `openai:<model>`, `<provider>:<model>`. */

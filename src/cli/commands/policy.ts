@@ -86,9 +86,9 @@ async function fromProposal(id: string): Promise<PolicyInput | undefined> {
     return {
       action: p.action,
       cluster: p.cluster,
-      target: p.target as PolicyInput['target'],
+      target: p.target,
       risk: p.risk,
-      blastRadius: p.blast_radius as PolicyInput['blastRadius'],
+      blastRadius: p.blast_radius,
       requester: task?.requester ?? '',
       at: new Date(),
     };

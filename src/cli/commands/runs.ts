@@ -91,7 +91,7 @@ export const showCommand: Command = {
         );
         if (p.status === 'refused') {
           process.stdout.write(
-            `refused before approval by ${p.approvals.rule}: ${(p.outcome as { refused?: { reason?: string } } | null)?.refused?.reason ?? ''}\n`,
+            `refused before approval by ${p.approvals.rule}: ${p.outcome && 'refused' in p.outcome ? p.outcome.refused.reason : ''}\n`,
           );
           continue;
         }

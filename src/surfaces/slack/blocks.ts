@@ -77,12 +77,8 @@ export function findingMessage(f: Finding): SlackMessage {
 }
 
 function proposalDetails(p: Proposal, approvedBy: readonly string[] = []): KnownBlock[] {
-  const t = p.target as { kind: string; namespace?: string; name: string };
-  const {
-    description: blast = '',
-    rollback,
-    warnings = [],
-  } = p.blast_radius as { description?: string; rollback?: string; warnings?: string[] };
+  const t = p.target;
+  const { description: blast = '', rollback, warnings = [] } = p.blast_radius;
   return [
     { type: 'header', text: { type: 'plain_text', text: clip(`Approval needed: ${p.action}`, 150) } },
     { type: 'section', text: { type: 'mrkdwn', text: clip(esc(p.rationale), 2900) } },

@@ -44,7 +44,7 @@ export function homeView(d: HomeData): types.HomeView {
   ];
   if (!d.waiting.length) blocks.push(none('Nothing waits for you.'));
   for (const p of d.waiting.slice(0, 15)) {
-    const t = p.target as { kind: string; namespace?: string; name: string };
+    const t = p.target;
     const expires = `<!date^${Math.floor(new Date(p.expires_at).getTime() / 1000)}^{time}|${new Date(p.expires_at).toISOString()}>`;
     blocks.push(
       section(

@@ -75,7 +75,7 @@ function modalChunks(text: string): string[] {
 
 /** The reason modal (views.open); Slack returns `private_metadata` untouched on submit. */
 export function rejectReasonModal(card: CardRef, p: Pick<Proposal, 'action' | 'target'>): types.ModalView {
-  const t = p.target as { namespace?: string; name: string };
+  const t = p.target;
   return {
     type: 'modal',
     callback_id: REJECT_REASON_VIEW,

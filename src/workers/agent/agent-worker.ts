@@ -1,5 +1,7 @@
 import { ProposalRefused } from '../../approvals/propose.ts';
 import { describeKubeError } from '../../cluster/api-error.ts';
+import { verdictOf } from '../../domain/proposal.ts';
+import type { RunCheckpoint } from '../../domain/run-checkpoint.ts';
 import { fence } from '../../lib/fence.ts';
 import {
   type AssistantPart,
@@ -19,12 +21,17 @@ import { modelTools, REPORT_TOOL, Report } from './model-tools.ts';
 import { systemPrompt } from './prompt.ts';
 import { analyzerFindings, compact, lastStatement, toolsCalled } from './transcript.ts';
 
-interface Checkpoint {
+interface Checkpoint extends RunCheckpoint {
   /** The supervisor settles (executes) this proposal before resuming the run. */
   proposalId?: string;
   transcript: ModelMessage[];
   /** The write tool call waiting for a human decision. */
   pending?: { toolCallId: string; proposalId: string };
+}
+
+/** A model's checkpoint is its transcript; another worker's (a runbook's) is not one to resume. */
+function agentCheckpoint(cp: RunCheckpoint | undefined): Checkpoint | undefined {
+  return cp && Array.isArray((cp as Partial<Checkpoint>).transcript) ? (cp as Checkpoint) : undefined;
 }
 
 const MAX_TURNS = 16;
@@ -41,7 +48,7 @@ export function agentWorker(model: ModelClient, opts: { contextWindow?: number }
   return {
     id: model.id,
     async run(ctx) {
-      const cp = ctx.checkpoint as Checkpoint | undefined;
+      const cp = agentCheckpoint(ctx.checkpoint);
       const transcript: ModelMessage[] = cp?.transcript ?? [{ role: 'user', content: await opening(ctx) }];
       if (cp?.pending)
         answerPending(transcript, cp.pending.toolCallId, decisionText(await ctx.getProposal(cp.pending.proposalId)));
@@ -156,15 +163,12 @@ async function loop(
             isError: true,
           });
         transcript.push({ role: 'user', content: results });
-        return {
-          status: 'awaiting_approval',
-          summary: `Proposed: ${plan.summary}`,
-          checkpoint: {
-            proposalId: proposal.id,
-            transcript,
-            pending: { toolCallId: call.id, proposalId: proposal.id },
-          } satisfies Checkpoint,
+        const paused: Checkpoint = {
+          proposalId: proposal.id,
+          transcript,
+          pending: { toolCallId: call.id, proposalId: proposal.id },
         };
+        return { status: 'awaiting_approval', summary: `Proposed: ${plan.summary}`, checkpoint: paused };
       } catch (e) {
         if (e instanceof BudgetExhausted || ctx.signal.aborted) throw e;
         const message = e instanceof ProposalRefused || e instanceof PlanError ? e.message : describeKubeError(e);
@@ -174,7 +178,8 @@ async function loop(
       }
     }
     transcript.push({ role: 'user', content: results });
-    await ctx.saveProgress({ transcript } satisfies Checkpoint);
+    const progress: Checkpoint = { transcript };
+    await ctx.saveProgress(progress);
   }
   return partialAnswer(ctx, transcript, `no report after ${MAX_TURNS} model turns`);
 }
@@ -254,14 +259,14 @@ function answerPending(transcript: ModelMessage[], toolCallId: string, content: 
 /** What the model is told after a human decided on its proposal. */
 function decisionText(p: Proposal | undefined): string {
   if (!p) return 'error: the proposal no longer exists';
-  const outcome = (p.outcome ?? {}) as { applied?: boolean; verified?: boolean; message?: string };
-  if (p.status === 'executed') return `approved and executed; verified: ${outcome.message}`;
-  if (p.status === 'failed' && outcome.applied) {
+  const v = verdictOf(p);
+  if (v.kind === 'executed' && v.verified) return `approved and executed; verified: ${v.message}`;
+  if (v.kind === 'executed') {
     // The way back, ready to propose: the model decides whether to, a human approves it as ever.
-    const undo = (p.blast_radius as { undo?: { tool: string; input: unknown } }).undo;
-    return `approved but applied without verifying: ${outcome.message}${undo ? `. To roll it back, propose ${undo.tool} with ${JSON.stringify(undo.input)}` : ''}`;
+    const undo = p.blast_radius.undo;
+    return `approved but applied without verifying: ${v.message}${undo ? `. To roll it back, propose ${undo.tool} with ${JSON.stringify(undo.input)}` : ''}`;
   }
-  if (p.status === 'failed') return `approved but not applied: ${outcome.message}`;
-  const rejection = p.status === 'rejected' ? (p.outcome as { reason?: string | null } | null)?.reason : undefined;
+  if (v.kind === 'not_applied') return `approved but not applied: ${v.message}`;
+  const rejection = v.kind === 'rejected' ? v.reason : undefined;
   return `the proposal was ${p.status}${rejection ? ` by the approver, who said: ${JSON.stringify(rejection)}` : ''}; nothing was changed`;
 }

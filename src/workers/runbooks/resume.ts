@@ -1,12 +1,14 @@
 import { ProposalRefused } from '../../approvals/propose.ts';
 import { describeKubeError } from '../../cluster/api-error.ts';
 import type { Finding } from '../../domain/findings.ts';
+import { verdictOf } from '../../domain/proposal.ts';
+import type { RunCheckpoint } from '../../domain/run-checkpoint.ts';
 import type { UndoCall } from '../../domain/write-plan.ts';
 import type { Proposal } from '../../store/schema.ts';
 import { PlanError } from '../../tools/define-tool.ts';
 import type { WorkerContext, WorkerResult } from '../worker.ts';
 
-export interface Checkpoint {
+export interface Checkpoint extends RunCheckpoint {
   proposalId: string;
   finding: Finding;
   action: string;
@@ -14,14 +16,13 @@ export interface Checkpoint {
   undoOf?: { proposalId: string; action: string; failure: string };
 }
 
-type Outcome = {
-  applied?: boolean;
-  verified?: boolean;
-  message?: string;
-  stale?: boolean;
-  rejectedBy?: string;
-  reason?: string | null;
-};
+/**
+ * A runbook resumes any checkpoint that names the proposal it waits on: its own, or that of a
+ * model worker no longer configured (then without a finding).
+ */
+export function runbookCheckpoint(cp: RunCheckpoint | undefined): Checkpoint | undefined {
+  return typeof cp?.proposalId === 'string' ? (cp as Checkpoint) : undefined;
+}
 
 /**
  * A paused runbook run wakes once its proposal is settled and says how it ended. A change that
@@ -40,42 +41,42 @@ export async function resume(
   const p = await ctx.getProposal(cp.proposalId);
   if (!p) return { status: 'failed', summary: `proposal ${cp.proposalId} disappeared` };
   if (cp.undoOf) return afterRollback(cp, cp.undoOf, p, about);
-  const outcome = (p.outcome ?? {}) as Outcome;
-  const t = p.target as { namespace?: string; name: string };
+  const v = verdictOf(p);
+  const t = p.target;
   const target = t.namespace ? `${t.namespace}/${t.name}` : t.name;
-  switch (p.status) {
-    case 'executed':
+  switch (v.kind) {
+    case 'executed': {
+      if (v.verified)
+        return {
+          status: 'succeeded',
+          summary: `${about}. Applied ${p.action} to ${target} and verified: ${v.message}.`,
+        };
+      const undo = p.blast_radius.undo;
+      if (undo) return proposeRollback(ctx, cp, p, undo, v.message || 'it did not verify');
       return {
-        status: 'succeeded',
-        summary: `${about}. Applied ${p.action} to ${target} and verified: ${outcome.message}.`,
+        status: 'escalated',
+        summary: `${about}. Applied ${p.action} to ${target}, but the outcome did not verify: ${v.message}. A human should look now.`,
       };
-    case 'failed': {
-      const undo = (p.blast_radius as { undo?: UndoCall }).undo;
-      if (outcome.applied && undo) return proposeRollback(ctx, cp, p, undo, outcome.message ?? 'it did not verify');
-      if (outcome.stale) {
+    }
+    case 'not_applied':
+      if (v.stale) {
         // The approval is void because the cluster moved: look again, and propose afresh if still needed.
         ctx.emit({
           type: 'step',
           data: {
-            message: `${p.action} was not applied: ${outcome.message}. Investigating again against the cluster as it is now.`,
+            message: `${p.action} was not applied: ${v.message}. Investigating again against the cluster as it is now.`,
           },
         });
         return investigate(ctx);
       }
-      return {
-        status: 'escalated',
-        summary: outcome.applied
-          ? `${about}. Applied ${p.action} to ${target}, but the outcome did not verify: ${outcome.message}. A human should look now.`
-          : `${about}. ${p.action} was approved but not applied: ${outcome.message}.`,
-      };
-    }
+      return { status: 'escalated', summary: `${about}. ${p.action} was approved but not applied: ${v.message}.` };
     case 'rejected':
       return {
         status: 'succeeded',
-        summary: `${about}. The proposed ${p.action} was rejected${outcome.rejectedBy ? ` by ${outcome.rejectedBy}` : ''}${outcome.reason ? ` ("${outcome.reason}")` : ''}; no change was made to the cluster.`,
+        summary: `${about}. The proposed ${p.action} was rejected${v.by ? ` by ${v.by}` : ''}${v.reason ? ` ("${v.reason}")` : ''}; no change was made to the cluster.`,
       };
     case 'expired':
-    case 'superseded':
+    case 'withdrawn':
       return {
         status: 'succeeded',
         summary: `${about}. The proposed ${p.action} was ${p.status}; no change was made to the cluster.`,
@@ -110,15 +111,16 @@ async function proposeRollback(
       type: 'proposal',
       data: { proposalId: proposal.id, action: proposal.action, target: plan.target, summary: plan.summary },
     });
+    const rollback: Checkpoint = {
+      proposalId: proposal.id,
+      finding: cp.finding,
+      action: proposal.action,
+      undoOf: { proposalId: failed.id, action: failed.action, failure },
+    };
     return {
       status: 'awaiting_approval',
       summary: `${about}. ${failed.action} applied but did not verify: ${failure}. Proposed rollback: ${plan.summary}.`,
-      checkpoint: {
-        proposalId: proposal.id,
-        finding: cp.finding,
-        action: proposal.action,
-        undoOf: { proposalId: failed.id, action: failed.action, failure },
-      } satisfies Checkpoint,
+      checkpoint: rollback,
     };
   } catch (e) {
     const message = e instanceof ProposalRefused || e instanceof PlanError ? e.message : describeKubeError(e);
@@ -137,26 +139,30 @@ function afterRollback(
   p: Proposal,
   about: string,
 ): WorkerResult {
-  const outcome = (p.outcome ?? {}) as Outcome;
+  const v = verdictOf(p);
   const first = `${about}. ${undoOf.action} applied but did not verify (${undoOf.failure})`;
-  switch (p.status) {
+  switch (v.kind) {
     case 'executed':
       return {
         status: 'escalated',
-        summary: `${first}; it was rolled back with ${p.action}, verified: ${outcome.message}. The original problem remains: a human should look.`,
+        summary: v.verified
+          ? `${first}; it was rolled back with ${p.action}, verified: ${v.message}. The original problem remains: a human should look.`
+          : `${first}, and the rollback (${p.action}) did not verify either: ${v.message}. A human should look now.`,
       };
-    case 'failed':
+    case 'not_applied':
       return {
         status: 'escalated',
-        summary: `${first}, and the rollback (${p.action}) ${outcome.applied ? `did not verify either: ${outcome.message}` : `was not applied: ${outcome.message}`}. A human should look now.`,
+        summary: `${first}, and the rollback (${p.action}) was not applied: ${v.message}. A human should look now.`,
       };
     case 'rejected':
     case 'expired':
-    case 'superseded':
+    case 'withdrawn': {
+      const reason = v.kind === 'rejected' ? v.reason : undefined;
       return {
         status: 'escalated',
-        summary: `${first}; the proposed rollback (${p.action}) was ${p.status}${outcome.reason ? ` ("${outcome.reason}")` : ''}, so the change stays. A human should look now.`,
+        summary: `${first}; the proposed rollback (${p.action}) was ${p.status}${reason ? ` ("${reason}")` : ''}, so the change stays. A human should look now.`,
       };
+    }
     default:
       return {
         status: 'awaiting_approval',

@@ -25,7 +25,7 @@ async function slackSources(): Promise<string> {
   const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.ts'));
   return (
     (await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')))).join('\n') +
-    (await readFile(join(ROOT, 'src', 'main.ts'), 'utf8'))
+    (await readFile(join(ROOT, 'src', 'surfaces', 'http', 'server.ts'), 'utf8'))
   );
 }
 

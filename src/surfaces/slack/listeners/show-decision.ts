@@ -1,5 +1,6 @@
 import type { App, webApi } from '@slack/bolt';
 import type { DecisionResult } from '../../../approvals/decide.ts';
+import { verdictOf } from '../../../domain/proposal.ts';
 import { type CardRef, decidedCard, proposalCard } from '../blocks.ts';
 import type { SlackDeps } from '../slack-deps.ts';
 import { userGroupResolver } from '../user-groups.ts';
@@ -45,8 +46,8 @@ export async function showDecision(
   deps.notify();
   const ts = card.ts ?? result.proposal.slack_ts;
   if (!card.channel || !ts) return;
-  const reason =
-    result.outcome === 'rejected' ? ((result.proposal.outcome ?? {}) as { reason?: string | null }).reason : null;
+  const verdict = verdictOf(result.proposal);
+  const reason = result.outcome === 'rejected' && verdict.kind === 'rejected' ? verdict.reason : null;
   const decided = decidedCard(
     result.proposal,
     result.outcome === 'approved' ? result.approvedBy : [actor],
