@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Config } from '../config/config.ts';
+import { PermanentNotifyError } from '../domain/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import {
   claimDigests,
@@ -22,7 +23,7 @@ import {
 } from '../store/alert-groups.ts';
 import type { Db, StoreHandle } from '../store/db.ts';
 import type { AlertDigest, AlertGroup } from '../store/schema.ts';
-import { type AlertNotifier, PermanentNotifyError } from './alert-notifier.ts';
+import type { AlertNotifier } from './alert-notifier.ts';
 import { settleInvestigation, startDigestInvestigation } from './investigations.ts';
 
 export interface DispatcherDeps {

@@ -24,5 +24,3 @@ export interface AlertNotifier {
   openDigest(view: DigestView): Promise<string>;
   updateDigest(view: DigestView, ts: string): Promise<void>;
 }
-
-export class PermanentNotifyError extends Error {}

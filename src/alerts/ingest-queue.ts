@@ -1,5 +1,6 @@
 import type { AlertRouting } from '../config/config.ts';
 import type { WebhookPayload } from '../domain/alertmanager-payload.ts';
+import { QueueFull } from '../domain/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Db } from '../store/db.ts';
 import { type IngestResult, ingestBatch } from './ingest.ts';
@@ -18,11 +19,6 @@ export interface IngestQueueDeps {
 }
 
 /** The queue holds as many notifications as it may: Alertmanager retries a 503 later. */
-export class QueueFull extends Error {
-  constructor() {
-    super('too many notifications waiting to be stored; retry');
-  }
-}
 
 interface Pending {
   p: WebhookPayload;

@@ -1,9 +1,9 @@
 import type { KubeReader } from '../cluster/kube-reader.ts';
+import { RequestInvalid } from '../domain/errors.ts';
 import type { WriteRequest, WriteStep } from '../domain/write-request.ts';
 import { isDnsLabel, isPathSegmentName } from '../lib/kube-names.ts';
 
 /** A request that names something the API server would read differently, or not at all. */
-export class RequestInvalid extends Error {}
 
 /**
  * The one request object a proposal carries: policy judges it, the card shows it, the hash

@@ -1,5 +1,6 @@
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Config } from '../config/config.ts';
+import { SigningKeyMissing } from '../domain/errors.ts';
 import type { Signer } from '../lib/signer.ts';
 import { canDecide } from '../policy/evaluate.ts';
 import { listApprovals, recordApproval } from '../store/approvals.ts';
@@ -7,7 +8,6 @@ import { type Db, signerOf } from '../store/db.ts';
 import { getProposal, transitionProposal } from '../store/proposals.ts';
 import { resumeRun } from '../store/runs.ts';
 import type { Proposal } from '../store/schema.ts';
-import { SigningKeyMissing } from '../store/signing-key.ts';
 import { getTask } from '../store/tasks.ts';
 import { approvalSeal, proposalSealProblem, verifiedApprovals } from './seal.ts';
 

@@ -4,6 +4,7 @@ import type { KubeReader } from '../cluster/kube-reader.ts';
 import { redactText } from '../cluster/redact.ts';
 import { scrubValues, secretValues } from '../cluster/secret-values.ts';
 import type { Config } from '../config/config.ts';
+import { ProposalRefused, RequestInvalid } from '../domain/errors.ts';
 import type { WritePlan } from '../domain/write-plan.ts';
 import { primaryRef, type WriteRequest } from '../domain/write-request.ts';
 import { evaluatePolicy, type PolicyInput } from '../policy/evaluate.ts';
@@ -13,22 +14,11 @@ import { countActive, findLiveProposal, insertProposal, supersedePending } from 
 import { resumeRun } from '../store/runs.ts';
 import type { Proposal, Task } from '../store/schema.ts';
 import { absent, artifactHash, contentHash } from './artifact.ts';
-import { canonicalRequest, RequestInvalid, requestReach } from './canonical-request.ts';
+import { canonicalRequest, requestReach } from './canonical-request.ts';
 import { requestForReview } from './card-redaction.ts';
 import { changeDiff, dryRunDigest, dryRunRecord } from './dry-run-record.ts';
 import { dangerousChanges, maxRisk } from './request-risk.ts';
 import { proposalSeal } from './seal.ts';
-
-export class ProposalRefused extends Error {
-  readonly stage: 'request' | 'policy' | 'dry_run';
-  /** The refused proposal as recorded (status `refused`), so `claw show` and `--json` list it. */
-  readonly proposalId?: string;
-  constructor(stage: 'request' | 'policy' | 'dry_run', message: string, proposalId?: string) {
-    super(message);
-    this.stage = stage;
-    this.proposalId = proposalId;
-  }
-}
 
 export interface ProposeDeps {
   db: Db;

@@ -1,8 +1,8 @@
 import { userInfo } from 'node:os';
 import { KubeReader } from '../cluster/kube-reader.ts';
 import type { Config } from '../config/config.ts';
+import { IdentityRefused, UsageError } from '../domain/errors.ts';
 import type { Runtime } from '../runtime.ts';
-import { UsageError } from './command.ts';
 
 /** Who is at the terminal, and how ClusterClaw knows: what decisions, requests and cancels record. */
 export interface CliIdentity {
@@ -11,8 +11,6 @@ export interface CliIdentity {
   /** For the audit trail: the terminal's OS user, the Kubernetes identity the server vouched for, and whether `--as` named the actor. */
   via: { surface: 'cli'; osUser: string; kubernetesUser?: string; cliAs?: boolean };
 }
-
-export class IdentityRefused extends Error {}
 
 /**
  * On the embedded store (one local user) the CLI is whoever `--as` names, or `cli:<OS user>`. On a

@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { UsageError } from '../domain/errors.ts';
 
 export interface Command {
   name: string;
@@ -6,8 +7,6 @@ export interface Command {
   summary: string;
   run(argv: string[]): Promise<number>;
 }
-
-export class UsageError extends Error {}
 
 /** `node:util` parseArgs with usage errors instead of exceptions about internals. */
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(

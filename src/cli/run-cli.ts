@@ -1,9 +1,5 @@
-import { NoClusterError } from '../cluster/kube-config.ts';
-import { ConfigError } from '../config/config.ts';
-import { StoreLockedError } from '../store/db.ts';
-import { SigningKeyMissing } from '../store/signing-key.ts';
-import { IdentityRefused } from './cli-identity.ts';
-import { type Command, UsageError } from './command.ts';
+import { ErrorCode, isCodedError } from '../domain/errors.ts';
+import type { Command } from './command.ts';
 import { auditCommand } from './commands/audit.ts';
 import { approveCommand, rejectCommand } from './commands/decide.ts';
 import { demoCommand } from './commands/demo.ts';
@@ -57,17 +53,12 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (e) {
-    if (e instanceof UsageError) {
+    // A coded error is a condition we know and named: its message is the whole story, no stack trace.
+    if (isCodedError(e) && e.code === ErrorCode.Usage) {
       process.stderr.write(`claw ${name}: ${e.message}\nusage: claw ${command.usage}\n`);
       return 2;
     }
-    if (
-      e instanceof ConfigError ||
-      e instanceof StoreLockedError ||
-      e instanceof NoClusterError ||
-      e instanceof IdentityRefused ||
-      e instanceof SigningKeyMissing
-    ) {
+    if (isCodedError(e)) {
       process.stderr.write(`claw ${name}: ${e.message}\n`);
       return 1;
     }

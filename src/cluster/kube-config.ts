@@ -4,8 +4,7 @@ import type { AgentOptions } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type Cluster, KubeConfig } from '@kubernetes/client-node';
-
-export class NoClusterError extends Error {}
+import { NoClusterError } from '../domain/errors.ts';
 
 /**
  * KUBECONFIG (from Config, possibly a ':'-separated list) → ~/.kube/config → in-cluster service

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../domain/errors.ts';
 import { type ClawFile, fileSchema } from './config-file.ts';
 import { policySchema } from './policy-config.ts';
 
@@ -15,8 +16,6 @@ const KNOWN_MODELS: Record<string, { contextWindow: number; price: { inputPerMTo
   {
     'anthropic:claude-sonnet-4-6': { contextWindow: 200_000, price: { inputPerMTok: 3, outputPerMTok: 15 } },
   };
-
-export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
 

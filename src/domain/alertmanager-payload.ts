@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fingerprintOf } from './alert-fingerprint.ts';
+import { PayloadError } from './errors.ts';
 
 /** An alert's (and a group's) state, as Alertmanager says it. */
 export type AlertGroupStatus = 'firing' | 'resolved';
@@ -36,8 +37,6 @@ const payloadSchema = z.object({
 
 export type WebhookAlert = z.infer<typeof alertSchema> & { fingerprint: string };
 export type WebhookPayload = Omit<z.infer<typeof payloadSchema>, 'alerts'> & { alerts: WebhookAlert[] };
-
-export class PayloadError extends Error {}
 
 /**
  * Validates a parsed body; throws PayloadError naming every field that is wrong (at most five).

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { ScenarioError } from '../domain/errors.ts';
 
 const Ref = z.object({ kind: z.string(), namespace: z.string().optional(), name: z.string() }).strict();
 
@@ -33,8 +34,6 @@ export interface Scenario extends ScenarioSpec {
   clusterYaml: string;
   alert?: unknown;
 }
-
-export class ScenarioError extends Error {}
 
 /** Every scenario folder under `dir` (those with a scenario.yaml), sorted by name. */
 export async function loadScenarios(dir: string): Promise<Scenario[]> {

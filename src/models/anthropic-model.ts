@@ -1,12 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
-import {
-  isRetryableStatus,
-  type ModelClient,
-  type ModelMessage,
-  type ModelTurn,
-  ModelUnavailable,
-  type TurnRequest,
-} from './model.ts';
+import { ModelUnavailable } from '../domain/errors.ts';
+import { isRetryableStatus, type ModelClient, type ModelMessage, type ModelTurn, type TurnRequest } from './model.ts';
 
 /** Claude through the official SDK: streaming Messages API with tool use. The SDK's own retries are off; the router decides. */
 export class AnthropicModel implements ModelClient {

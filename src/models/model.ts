@@ -48,21 +48,6 @@ export interface ModelClient {
   turn(req: TurnRequest): Promise<ModelTurn>;
 }
 
-/**
- * A provider failure, classified: `retryable` (429, 529 overloaded, 5xx, timeouts, dropped
- * connections) means try again later or on the next model in the chain; otherwise the request
- * itself is wrong and retrying it elsewhere will not help.
- */
-export class ModelUnavailable extends Error {
-  readonly retryable: boolean;
-  readonly status?: number;
-  constructor(message: string, retryable: boolean, status?: number) {
-    super(message);
-    this.retryable = retryable;
-    this.status = status;
-  }
-}
-
 export function isRetryableStatus(status: number | undefined): boolean {
   return status === undefined || status === 408 || status === 409 || status === 429 || status >= 500;
 }

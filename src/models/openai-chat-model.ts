@@ -1,10 +1,10 @@
 import OpenAI from 'openai';
+import { ModelUnavailable } from '../domain/errors.ts';
 import {
   isRetryableStatus,
   type ModelClient,
   type ModelMessage,
   type ModelTurn,
-  ModelUnavailable,
   parseArguments,
   type TurnRequest,
 } from './model.ts';

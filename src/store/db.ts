@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { SigningKeyMissing, StoreLockedError } from '../domain/errors.ts';
 import type { Signer } from '../lib/signer.ts';
 import type { Database } from './schema.ts';
-import { SigningKeyMissing, storeSigner } from './signing-key.ts';
+import { storeSigner } from './signing-key.ts';
 
 export type Db = Kysely<Database>;
 
@@ -36,8 +37,6 @@ export interface StoreHandle {
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
-
-export class StoreLockedError extends Error {}
 
 /** `DATABASE_URL` → a pg pool; otherwise embedded PGlite in `dataDir` (one process at a time). */
 export async function openStore(opts: {

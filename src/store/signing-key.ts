@@ -3,15 +3,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Signer } from '../lib/signer.ts';
 
-/** Anything that proposes, decides, executes or signs the audit log on a shared store without the key. */
-export class SigningKeyMissing extends Error {
-  constructor(what: string) {
-    super(
-      `${what} needs CLAW_SIGNING_KEY: on a shared store (DATABASE_URL) artifacts, approvals and the audit log are signed with a key kept outside the database. Set the same key on every replica and CLI (e.g. \`openssl rand -hex 32\`, from a Secret)`,
-    );
-  }
-}
-
 /**
  * The store's signer: CLAW_SIGNING_KEY when set; with the embedded store, a key generated once into
  * the data dir (one local user, like the store itself); in memory, a key for the process's life.

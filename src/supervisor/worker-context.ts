@@ -3,6 +3,7 @@ import type { KubeReader } from '../cluster/kube-reader.ts';
 import { PrometheusClient } from '../cluster/prometheus.ts';
 import { secretValues } from '../cluster/secret-values.ts';
 import type { Config, ModelSpec } from '../config/config.ts';
+import { OutOfScope } from '../domain/errors.ts';
 import type { RunCheckpoint } from '../domain/run-checkpoint.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../store/db.ts';
@@ -13,8 +14,6 @@ import { type ReadToolOutput, runReadTool } from '../tools/run-read-tool.ts';
 import { BudgetExhausted, type WorkerContext } from '../workers/worker.ts';
 import type { EventPump } from './event-pump.ts';
 import type { UsageMeter } from './usage-meter.ts';
-
-export class OutOfScope extends Error {}
 
 /** What the supervisor's attempt gives a worker besides the store and the cluster. */
 export interface AttemptHooks {

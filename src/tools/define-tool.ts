@@ -1,9 +1,8 @@
 import type { z } from 'zod';
 import type { KubeReader } from '../cluster/kube-reader.ts';
 import type { PrometheusClient } from '../cluster/prometheus.ts';
+import { OutOfScope } from '../domain/errors.ts';
 import type { WritePlan } from '../domain/write-plan.ts';
-
-export class PlanError extends Error {}
 
 export interface ToolContext {
   reader: KubeReader;
@@ -47,11 +46,9 @@ export function defineWriteTool<S extends z.ZodType>(t: Omit<WriteTool<S>, 'effe
   return { ...t, effect: 'write' };
 }
 
-export class ScopeError extends Error {}
-
 /** Read tools stay inside the task's namespace when it has one (Invariant 3: data cannot widen scope). */
 export function checkScope(ctx: ToolContext, namespace: string | undefined): void {
   if (ctx.namespace && namespace !== undefined && namespace !== ctx.namespace) {
-    throw new ScopeError(`namespace "${namespace}" is outside this task's scope (${ctx.namespace})`);
+    throw new OutOfScope(`namespace "${namespace}" is outside this task's scope (${ctx.namespace})`);
   }
 }

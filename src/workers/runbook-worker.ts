@@ -1,10 +1,9 @@
 import type { Problem } from '../analyzers/snapshot.ts';
 import { focusScore } from '../analyzers/triage.ts';
-import { ProposalRefused } from '../approvals/propose.ts';
 import { describeKubeError } from '../cluster/api-error.ts';
+import { isCodedError } from '../domain/errors.ts';
 import type { Finding } from '../domain/findings.ts';
 import { refLabel } from '../lib/kube-object.ts';
-import { PlanError } from '../tools/define-tool.ts';
 import { deepenEvidence } from './runbooks/evidence.ts';
 import { chooseRemediation, type RemediationContext } from './runbooks/remediation.ts';
 import { type Checkpoint, resume, runbookCheckpoint } from './runbooks/resume.ts';
@@ -120,7 +119,7 @@ async function investigate(ctx: WorkerContext, onlyIfConfident = false): Promise
       checkpoint: paused,
     };
   } catch (e) {
-    const message = e instanceof ProposalRefused || e instanceof PlanError ? e.message : describeKubeError(e);
+    const message = isCodedError(e) ? e.message : describeKubeError(e);
     ctx.emit({ type: 'error', data: { message: `could not propose ${choice.tool}: ${message}` } });
     return {
       status: 'escalated',

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterNameOf, loadKubeConfig, NoClusterError, reuseConnections } from '../../src/cluster/kube-config.ts';
+import { clusterNameOf, loadKubeConfig, reuseConnections } from '../../src/cluster/kube-config.ts';
 import { KubeReader } from '../../src/cluster/kube-reader.ts';
+import { NoClusterError } from '../../src/domain/errors.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 
 const OPENSSL = (() => {

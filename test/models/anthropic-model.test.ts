@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ModelUnavailable } from '../../src/domain/errors.ts';
 import { AnthropicModel } from '../../src/models/anthropic-model.ts';
-import { type ModelMessage, ModelUnavailable } from '../../src/models/model.ts';
+import type { ModelMessage } from '../../src/models/model.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.ts';
 
 const TOOLS = [

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type ModelClient, type ModelMessage, ModelUnavailable } from '../../src/models/model.ts';
+import { ModelUnavailable } from '../../src/domain/errors.ts';
+import type { ModelClient, ModelMessage } from '../../src/models/model.ts';
 import { OpenAIChatModel } from '../../src/models/openai-chat-model.ts';
 import { OpenAIResponsesModel } from '../../src/models/openai-responses-model.ts';
 import { type FakeModelServer, startFakeModelServer } from '../fakes/fake-model-server.ts';

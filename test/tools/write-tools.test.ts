@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decide } from '../../src/approvals/decide.ts';
 import { executeProposal } from '../../src/approvals/execute.ts';
-import { ProposalRefused } from '../../src/approvals/propose.ts';
+import { ProposalRefused } from '../../src/domain/errors.ts';
 import { T } from '../../src/sandbox/cluster-state.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { kubeConfigOf, makeProposal, testConfig } from '../helpers/proposal-fixture.ts';

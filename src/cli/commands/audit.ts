@@ -1,7 +1,8 @@
 import { auditHead, verifyAudit } from '../../audit/audit-log.ts';
 import { loadConfig } from '../../config/config.ts';
+import { UsageError } from '../../domain/errors.ts';
 import { openRuntime } from '../../runtime.ts';
-import { type Command, parse, UsageError } from '../command.ts';
+import { type Command, parse } from '../command.ts';
 
 export const auditCommand: Command = {
   name: 'audit',

@@ -1,10 +1,11 @@
 import { decide } from '../../approvals/decide.ts';
 import { executeProposal } from '../../approvals/execute.ts';
 import { loadConfig } from '../../config/config.ts';
+import { UsageError } from '../../domain/errors.ts';
 import { driveRun } from '../../supervisor/drive-run.ts';
 import { cliIdentity } from '../cli-identity.ts';
 import { runtimeForCli } from '../cli-runtime.ts';
-import { type Command, parse, UsageError } from '../command.ts';
+import { type Command, parse } from '../command.ts';
 
 async function decideFromCli(argv: string[], decision: 'approve' | 'reject'): Promise<number> {
   const { values, positionals } = parse(argv, { as: { type: 'string' }, reason: { type: 'string' } });

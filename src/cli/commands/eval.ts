@@ -1,7 +1,8 @@
 import { loadConfig } from '../../config/config.ts';
+import { ScenarioError, UsageError } from '../../domain/errors.ts';
 import { runScenario, type ScenarioResult } from '../../eval/run-scenario.ts';
-import { loadScenarios, ScenarioError } from '../../eval/scenario.ts';
-import { type Command, parse, UsageError } from '../command.ts';
+import { loadScenarios } from '../../eval/scenario.ts';
+import { type Command, parse } from '../command.ts';
 
 const COLUMNS = ['category', 'object', 'mentions', 'proposal', 'forbid', 'healthyAfter'] as const;
 

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { alertScope } from '../../alerts/alert-question.ts';
 import { loadConfig } from '../../config/config.ts';
+import { UsageError } from '../../domain/errors.ts';
 import { driveRun } from '../../supervisor/drive-run.ts';
 import { createTask } from '../../tasks/create-task.ts';
 import { buildReport } from '../../tasks/report.ts';
 import { cliIdentity } from '../cli-identity.ts';
 import { runtimeForCli } from '../cli-runtime.ts';
-import { type Command, parse, UsageError } from '../command.ts';
+import { type Command, parse } from '../command.ts';
 
 export const investigateCommand: Command = {
   name: 'investigate',

@@ -1,9 +1,10 @@
 import { loadConfig } from '../../config/config.ts';
+import { UsageError } from '../../domain/errors.ts';
 import { evaluatePolicy, type PolicyDecision, type PolicyInput } from '../../policy/evaluate.ts';
 import { openRuntime } from '../../runtime.ts';
 import { getProposal } from '../../store/proposals.ts';
 import { getTask } from '../../store/tasks.ts';
-import { type Command, parse, UsageError } from '../command.ts';
+import { type Command, parse } from '../command.ts';
 
 const RISKS = ['low', 'medium', 'high'] as const;
 

@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
-import { ConfigError, loadConfig } from '../../config/config.ts';
-import { type Command, parse, UsageError } from '../command.ts';
+import { loadConfig } from '../../config/config.ts';
+import { ConfigError, UsageError } from '../../domain/errors.ts';
+import { type Command, parse } from '../command.ts';
 
 /**
  * The RBAC `approvals.impersonate` needs, generated from claw.yaml: `impersonate` on exactly the

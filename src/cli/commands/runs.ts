@@ -1,4 +1,5 @@
 import { loadConfig } from '../../config/config.ts';
+import { UsageError } from '../../domain/errors.ts';
 import { refLabel } from '../../lib/kube-object.ts';
 import { openRuntime } from '../../runtime.ts';
 import { listRunEvents } from '../../store/run-events.ts';
@@ -7,7 +8,7 @@ import { getTask } from '../../store/tasks.ts';
 import { cancelAsked } from '../../tasks/cancel-run.ts';
 import { buildReport } from '../../tasks/report.ts';
 import { cliIdentity } from '../cli-identity.ts';
-import { type Command, parse, UsageError } from '../command.ts';
+import { type Command, parse } from '../command.ts';
 import { renderEvent } from '../terminal-sink.ts';
 
 export const runsCommand: Command = {

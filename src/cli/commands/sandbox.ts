@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { UsageError } from '../../domain/errors.ts';
 import { startSandbox } from '../../sandbox/start-sandbox.ts';
-import { type Command, parse, UsageError } from '../command.ts';
+import { type Command, parse } from '../command.ts';
 
 export const sandboxCommand: Command = {
   name: 'sandbox',

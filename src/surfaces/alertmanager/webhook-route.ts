@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { IngestQueue, QueueFull } from '../../alerts/ingest-queue.ts';
+import { IngestQueue } from '../../alerts/ingest-queue.ts';
 import type { Config } from '../../config/config.ts';
-import { PayloadError, parsePayload } from '../../domain/alertmanager-payload.ts';
+import { parsePayload } from '../../domain/alertmanager-payload.ts';
+import { PayloadError, PayloadTooLarge, QueueFull } from '../../domain/errors.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { Db } from '../../store/db.ts';
@@ -19,8 +20,6 @@ export interface WebhookDeps {
   onChange: () => void;
   metrics?: Metrics;
 }
-
-class TooLarge extends Error {}
 
 /**
  * `POST /webhooks/alertmanager`. 200 only once the notification is stored (repeats too); 401 bad
@@ -70,7 +69,7 @@ export function alertmanagerWebhook(deps: WebhookDeps): (req: IncomingMessage, r
     readBody(req, limit).then(
       (body) => handle(deps, queue, body, res, count),
       (e) => {
-        if (e instanceof TooLarge) return refuse();
+        if (e instanceof PayloadTooLarge) return refuse();
         count('malformed');
         sendJson(res, 400, { error: `could not read the body: ${(e as Error).message}` });
       },
@@ -131,7 +130,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (size > limit) {
         req.removeAllListeners('data');
         req.resume();
-        reject(new TooLarge());
+        reject(new PayloadTooLarge());
       } else chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));

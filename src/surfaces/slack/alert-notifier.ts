@@ -1,10 +1,6 @@
 import type { webApi } from '@slack/bolt';
-import {
-  type AlertNotifier,
-  type DigestView,
-  type GroupView,
-  PermanentNotifyError,
-} from '../../alerts/alert-notifier.ts';
+import type { AlertNotifier, DigestView, GroupView } from '../../alerts/alert-notifier.ts';
+import { PermanentNotifyError } from '../../domain/errors.ts';
 import type { AlertGroup } from '../../store/schema.ts';
 import { alertDigestMessage, alertNoteMessage, alertRootMessage } from './alert-blocks.ts';
 import type { SlackMessage } from './blocks.ts';

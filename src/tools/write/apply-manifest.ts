@@ -1,7 +1,8 @@
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
+import { PlanError } from '../../domain/errors.ts';
 import { type KubeObject, refLabel } from '../../lib/kube-object.ts';
-import { defineWriteTool, PlanError } from '../define-tool.ts';
+import { defineWriteTool } from '../define-tool.ts';
 import { SECRET_KINDS } from './patch.ts';
 
 export const applyManifest = defineWriteTool({

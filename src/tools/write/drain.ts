@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { PlanError } from '../../domain/errors.ts';
 import type { WriteStep } from '../../domain/write-request.ts';
-import { defineWriteTool, PlanError } from '../define-tool.ts';
+import { defineWriteTool } from '../define-tool.ts';
 import { ObjectName } from '../input-names.ts';
 
 export const drain = defineWriteTool({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { PlanError } from '../../domain/errors.ts';
 import { refLabel } from '../../lib/kube-object.ts';
-import { defineWriteTool, PlanError } from '../define-tool.ts';
+import { defineWriteTool } from '../define-tool.ts';
 import { AnyObjectName, NamespaceName } from '../input-names.ts';
 
 /** Kinds whose content must never travel through a proposal card (values would reach Slack). */

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { REVISION } from '../../analyzers/rollout.ts';
+import { NoPreviousRevisionError } from '../../domain/errors.ts';
 import { defineWriteTool } from '../define-tool.ts';
 import { NamespaceName, ObjectName } from '../input-names.ts';
-
-export class NoPreviousRevisionError extends Error {}
 
 export const rolloutUndo = defineWriteTool({
   name: 'rollout_undo',

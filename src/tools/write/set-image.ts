@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineWriteTool, PlanError } from '../define-tool.ts';
+import { PlanError } from '../../domain/errors.ts';
+import { defineWriteTool } from '../define-tool.ts';
 import { NamespaceName, ObjectName } from '../input-names.ts';
 import { podCount, readWorkload, templateContainer, WorkloadKind, workloadRef } from './workload.ts';
 

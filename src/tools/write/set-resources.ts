@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { PlanError } from '../../domain/errors.ts';
 import { parseQuantity } from '../../lib/quantity.ts';
-import { defineWriteTool, PlanError } from '../define-tool.ts';
+import { defineWriteTool } from '../define-tool.ts';
 import { NamespaceName, ObjectName } from '../input-names.ts';
 import { podCount, readWorkload, templateContainer, WorkloadKind, workloadRef } from './workload.ts';
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { PlanError } from '../../domain/errors.ts';
 import type { ApiObjectRef } from '../../domain/object-ref.ts';
 import type { KubeObject } from '../../lib/kube-object.ts';
-import { PlanError, type ToolContext } from '../define-tool.ts';
+import type { ToolContext } from '../define-tool.ts';
 
 /** Kinds with a pod template that the write vocabulary can change. */
 export const WorkloadKind = z.enum(['Deployment', 'StatefulSet', 'DaemonSet']).default('Deployment');

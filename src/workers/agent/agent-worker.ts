@@ -1,18 +1,10 @@
-import { ProposalRefused } from '../../approvals/propose.ts';
 import { describeKubeError } from '../../cluster/api-error.ts';
+import { isCodedError, ModelUnavailable } from '../../domain/errors.ts';
 import { verdictOf } from '../../domain/proposal.ts';
 import type { RunCheckpoint } from '../../domain/run-checkpoint.ts';
 import { fence } from '../../lib/fence.ts';
-import {
-  type AssistantPart,
-  type ModelClient,
-  type ModelMessage,
-  type ModelTurn,
-  ModelUnavailable,
-  type UserPart,
-} from '../../models/model.ts';
+import type { AssistantPart, ModelClient, ModelMessage, ModelTurn, UserPart } from '../../models/model.ts';
 import type { Proposal } from '../../store/schema.ts';
-import { PlanError } from '../../tools/define-tool.ts';
 import { findTool, TOOLS } from '../../tools/registry.ts';
 import { renderForModel } from '../../tools/run-read-tool.ts';
 import { alertForModel, findProblemsInput, questionForModel } from '../scope-input.ts';
@@ -171,7 +163,7 @@ async function loop(
         return { status: 'awaiting_approval', summary: `Proposed: ${plan.summary}`, checkpoint: paused };
       } catch (e) {
         if (e instanceof BudgetExhausted || ctx.signal.aborted) throw e;
-        const message = e instanceof ProposalRefused || e instanceof PlanError ? e.message : describeKubeError(e);
+        const message = isCodedError(e) ? e.message : describeKubeError(e);
         // What cannot be verified is never shown as a proposal; the thread says why.
         ctx.emit({ type: 'error', data: { message: `could not propose ${call.name}: ${message}` } });
         result(`error: the proposal was refused: ${message}`, true);

@@ -1,11 +1,10 @@
-import { ProposalRefused } from '../../approvals/propose.ts';
 import { describeKubeError } from '../../cluster/api-error.ts';
+import { isCodedError } from '../../domain/errors.ts';
 import type { Finding } from '../../domain/findings.ts';
 import { verdictOf } from '../../domain/proposal.ts';
 import type { RunCheckpoint } from '../../domain/run-checkpoint.ts';
 import type { UndoCall } from '../../domain/write-plan.ts';
 import type { Proposal } from '../../store/schema.ts';
-import { PlanError } from '../../tools/define-tool.ts';
 import type { WorkerContext, WorkerResult } from '../worker.ts';
 
 export interface Checkpoint extends RunCheckpoint {
@@ -123,7 +122,7 @@ async function proposeRollback(
       checkpoint: rollback,
     };
   } catch (e) {
-    const message = e instanceof ProposalRefused || e instanceof PlanError ? e.message : describeKubeError(e);
+    const message = isCodedError(e) ? e.message : describeKubeError(e);
     ctx.emit({ type: 'error', data: { message: `could not propose the rollback (${undo.tool}): ${message}` } });
     return {
       status: 'escalated',

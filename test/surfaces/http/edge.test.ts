@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { IngestQueue, QueueFull } from '../../../src/alerts/ingest-queue.ts';
+import { IngestQueue } from '../../../src/alerts/ingest-queue.ts';
+import { QueueFull } from '../../../src/domain/errors.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { testConfig } from '../../helpers/proposal-fixture.ts';
 import { useSlackApp } from '../../helpers/slack-app-harness.ts';
