@@ -35,7 +35,7 @@ export function analyzeReferences(s: ClusterSnapshot): Problem[] {
       object: { kind: 'Ingress', namespace: ns, name: ing.metadata.name },
       summary: `Ingress ${ns}/${ing.metadata.name} routes to Service ${missing[0].svc}, which does not exist`,
       evidence: missing.slice(0, 3).map((b: any) => `Rule ${b.host}${b.path} → Service ${ns}/${b.svc}: not found`),
-      facts: { missingServices: [...new Set(missing.map((b: any) => b.svc))] },
+      facts: { missingServices: [...new Set<string>(missing.map((b: any) => String(b.svc)))] },
     });
   }
   for (const hpa of s.hpas ?? []) {

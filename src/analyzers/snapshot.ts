@@ -1,5 +1,6 @@
 import type { FindingCategory } from '../domain/findings.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
+import type { FactsOf } from './problem-facts.ts';
 
 /** What the analyzers look at: one consistent read of a scope (a namespace, or the cluster). */
 export interface ClusterSnapshot {
@@ -41,17 +42,22 @@ export interface ProblemObject {
   name: string;
 }
 
-/** A deterministic finding: a CONTRACT.md category, the object, and evidence quoted from the cluster. */
-export interface Problem {
-  category: FindingCategory;
+interface ProblemBase<C extends FindingCategory> {
+  category: C;
   /** 3 = not serving, 2 = degraded or blocked, 1 = a symptom explained elsewhere. */
   severity: number;
   object: ProblemObject;
   summary: string;
   evidence: string[];
-  /** Structured facts a remediation needs (container, node, selector fix…); never free text for a model to obey. */
-  facts: Record<string, unknown>;
+  /** Structured facts a remediation needs, typed by category (problem-facts.ts). */
+  facts: FactsOf<C>;
 }
+
+/**
+ * A deterministic finding: a CONTRACT.md category, the object, evidence quoted from the cluster,
+ * and the facts its category carries. A union keyed by category, so a switch on it types the facts.
+ */
+export type Problem = { [C in FindingCategory]: ProblemBase<C> }[FindingCategory];
 
 export function refKey(o: ProblemObject): string {
   return `${o.kind}/${o.namespace ?? ''}/${o.name}`;

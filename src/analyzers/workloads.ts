@@ -139,6 +139,7 @@ function problemFor(s: ClusterSnapshot, object: ProblemObject, verdicts: PodVerd
       ? s.deployments.find((d) => d.metadata.name === object.name && d.metadata.namespace === ns)
       : undefined;
   const n = verdicts.length;
+  // Every category a pod's diagnosis gives carries a workload's facts (problem-facts.ts).
   return {
     category: worst.category,
     severity: worst.severity,
@@ -161,7 +162,7 @@ function problemFor(s: ClusterSnapshot, object: ProblemObject, verdicts: PodVerd
           )
         : {}),
     },
-  };
+  } as Problem;
 }
 
 /** Whether the failure arrived with the current revision while an older one was healthy: the case for rolling back. */

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import type { FactsOf } from '../../src/analyzers/problem-facts.ts';
 import type { Problem } from '../../src/analyzers/snapshot.ts';
 import { chooseRemediation } from '../../src/workers/runbooks/remediation.ts';
 
-const problem = (
-  category: Problem['category'],
-  facts: Record<string, unknown>,
+const problem = <C extends Problem['category']>(
+  category: C,
+  facts: FactsOf<C>,
   object: Problem['object'] = { kind: 'Deployment', namespace: 'shop', name: 'cart' },
-): Problem => ({ category, severity: 3, object, summary: '', evidence: [], facts });
+): Problem => ({ category, severity: 3, object, summary: '', evidence: [], facts }) as Problem;
 
 describe('choosing the remediation', () => {
   const newRevision = { failureIsNewRevision: true, currentRevision: 2, previousRevision: 1, previousAvailable: 2 };
@@ -79,7 +80,7 @@ describe('choosing the remediation', () => {
         },
       },
     });
-    expect(chooseRemediation(problem('node_not_ready', { stranded: 3 }, { kind: 'Node', name: 'n1' }))).toMatchObject({
+    expect(chooseRemediation(problem('node_not_ready', { node: 'n1', stranded: 3, cordoned: false }, { kind: 'Node', name: 'n1' }))).toMatchObject({
       tool: 'drain',
       input: { node: 'n1' },
     });
@@ -88,16 +89,16 @@ describe('choosing the remediation', () => {
 
   it('doubles a throttled CPU limit and a filling, expandable claim; escalates a claim that cannot grow', () => {
     expect(
-      chooseRemediation(problem('cpu_throttling', { container: 'api', limits: { cpu: '500m' }, usedMillis: 500 })),
+      chooseRemediation(problem('cpu_throttling', { pod: 'api-0', container: 'api', limits: { cpu: '500m' }, requests: {}, usedMillis: 500 })),
     ).toMatchObject({ tool: 'set_resources', input: { limits: { cpu: '1' } } });
     const pvc = { kind: 'PersistentVolumeClaim', namespace: 'data', name: 'data-postgres-0' };
     expect(
       chooseRemediation(
-        problem('volume_filling', { expandable: true, capacityBytes: 10 * 2 ** 30, usedBytes: 9.8 * 2 ** 30 }, pvc),
+        problem('volume_filling', { capacity: '10Gi', expandable: true, capacityBytes: 10 * 2 ** 30, usedBytes: 9.8 * 2 ** 30 }, pvc),
       ),
     ).toMatchObject({ tool: 'expand_pvc', input: { size: '20Gi', name: 'data-postgres-0' } });
     expect(
-      chooseRemediation(problem('volume_filling', { expandable: false, capacityBytes: 1, usedBytes: 1 }, pvc)),
+      chooseRemediation(problem('volume_filling', { capacity: '1', expandable: false, capacityBytes: 1, usedBytes: 1 }, pvc)),
     ).toHaveProperty('escalate');
   });
 });

@@ -1,16 +1,15 @@
-import { describeKubeError } from '../../cluster/api-error.ts';
-import { isCodedError, ModelUnavailable } from '../../domain/errors.ts';
 import { verdictOf } from '../../domain/proposal.ts';
 import type { RunCheckpoint } from '../../domain/run-checkpoint.ts';
 import { fence } from '../../lib/fence.ts';
 import type { AssistantPart, ModelClient, ModelMessage, ModelTurn, UserPart } from '../../models/model.ts';
 import type { Proposal } from '../../store/schema.ts';
-import { findTool, TOOLS } from '../../tools/registry.ts';
+import { TOOLS } from '../../tools/registry.ts';
 import { renderForModel } from '../../tools/run-read-tool.ts';
 import { alertForModel, findProblemsInput, questionForModel } from '../scope-input.ts';
 import { BudgetExhausted, Nudge, type Worker, type WorkerContext, type WorkerResult } from '../worker.ts';
-import { modelTools, REPORT_TOOL, Report } from './model-tools.ts';
+import { modelTools } from './model-tools.ts';
 import { systemPrompt } from './prompt.ts';
+import { answerCall } from './tool-calls.ts';
 import { analyzerFindings, compact, lastStatement, toolsCalled } from './transcript.ts';
 
 interface Checkpoint extends RunCheckpoint {
@@ -67,35 +66,10 @@ async function loop(
   for (let i = 0; i < MAX_TURNS; i++) {
     const over = ctx.budgetExhausted();
     if (over) return partialAnswer(ctx, transcript, over);
-    const signal = ctx.turnSignal();
-    let turn: ModelTurn;
-    try {
-      turn = await model.turn({
-        system,
-        messages: transcript,
-        tools,
-        maxTokens: MAX_TOKENS,
-        signal,
-        onText: () => ctx.heartbeat(),
-      });
-    } catch (e) {
-      if (!(signal.reason instanceof Nudge) || ctx.signal.aborted) throw e;
-      // Nudged: the supervisor's context joins the last user message and the turn is asked again.
-      const last = transcript.at(-1) as Extract<ModelMessage, { role: 'user' }>;
-      last.content.push({ type: 'text', text: signal.reason.context });
-      continue;
-    }
+    const turn = await askModel(ctx, model, { system, messages: transcript, tools });
+    if (!turn) continue;
     ctx.recordUsage(turn.usage);
-    if (contextWindow && turn.usage.inputTokens > contextWindow * COMPACT_AT) {
-      const freed = compact(transcript);
-      if (freed)
-        ctx.emit({
-          type: 'step',
-          data: {
-            message: `Context ${turn.usage.inputTokens} of ${contextWindow} tokens: elided ${freed} characters of older tool output`,
-          },
-        });
-    }
+    compactIfLarge(ctx, transcript, turn.usage.inputTokens, contextWindow);
     const assistant: AssistantPart[] = [
       ...(turn.text ? [{ type: 'text' as const, text: turn.text }] : []),
       ...turn.toolCalls.map((c) => ({ type: 'tool_call' as const, id: c.id, name: c.name, input: c.input })),
@@ -106,74 +80,71 @@ async function loop(
       return { status: 'escalated', summary: turn.text.trim() || 'the model stopped without a report' };
     const results: UserPart[] = [];
     for (const [index, call] of turn.toolCalls.entries()) {
-      const result = (content: string, isError = false) =>
-        results.push({ type: 'tool_result', toolCallId: call.id, content, isError });
-      if (call.inputError) {
-        result(`error: ${call.inputError}`, true);
+      const out = await answerCall(ctx, call);
+      if (out.kind === 'report') return out.result;
+      if (out.kind === 'answer') {
+        results.push({ type: 'tool_result', toolCallId: call.id, content: out.content, isError: out.isError });
         continue;
       }
-      if (call.name === REPORT_TOOL) {
-        const report = Report.safeParse(call.input);
-        if (!report.success) {
-          result(
-            `error: the report does not match its schema: ${report.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`,
-            true,
-          );
-          continue;
-        }
-        for (const f of report.data.findings) ctx.emit({ type: 'finding', data: f });
-        return { status: 'succeeded', summary: report.data.summary };
-      }
-      const tool = findTool(call.name);
-      if (!tool) {
-        result(`error: there is no tool "${call.name}"`, true);
-        continue;
-      }
-      if (tool.effect === 'read') {
-        try {
-          // The trimming note travels with the data: the model learns how to narrow, not a silent cut.
-          result(renderForModel(await ctx.readTool(call.name, call.input as Record<string, unknown>)));
-        } catch (e) {
-          if (e instanceof ModelUnavailable || e instanceof BudgetExhausted || ctx.signal.aborted) throw e;
-          result(`error: ${(e as Error).message}`, true);
-        }
-        continue;
-      }
-      try {
-        const { proposal, plan } = await ctx.propose(call.name, { ...(call.input as object) });
-        ctx.emit({
-          type: 'proposal',
-          data: { proposalId: proposal.id, action: proposal.action, target: plan.target, summary: plan.summary },
+      // Calls after the write in the same turn are not run: the decision comes first.
+      for (const later of turn.toolCalls.slice(index + 1))
+        results.push({
+          type: 'tool_result',
+          toolCallId: later.id,
+          content: 'not run: a proposal is waiting for a human decision; call it again afterwards if you still need it',
+          isError: true,
         });
-        // Calls after the write in the same turn are not run: the decision comes first.
-        for (const later of turn.toolCalls.slice(index + 1))
-          results.push({
-            type: 'tool_result',
-            toolCallId: later.id,
-            content:
-              'not run: a proposal is waiting for a human decision; call it again afterwards if you still need it',
-            isError: true,
-          });
-        transcript.push({ role: 'user', content: results });
-        const paused: Checkpoint = {
-          proposalId: proposal.id,
-          transcript,
-          pending: { toolCallId: call.id, proposalId: proposal.id },
-        };
-        return { status: 'awaiting_approval', summary: `Proposed: ${plan.summary}`, checkpoint: paused };
-      } catch (e) {
-        if (e instanceof BudgetExhausted || ctx.signal.aborted) throw e;
-        const message = isCodedError(e) ? e.message : describeKubeError(e);
-        // What cannot be verified is never shown as a proposal; the thread says why.
-        ctx.emit({ type: 'error', data: { message: `could not propose ${call.name}: ${message}` } });
-        result(`error: the proposal was refused: ${message}`, true);
-      }
+      transcript.push({ role: 'user', content: results });
+      const paused: Checkpoint = {
+        proposalId: out.proposalId,
+        transcript,
+        pending: { toolCallId: call.id, proposalId: out.proposalId },
+      };
+      return { status: 'awaiting_approval', summary: `Proposed: ${out.summary}`, checkpoint: paused };
     }
     transcript.push({ role: 'user', content: results });
     const progress: Checkpoint = { transcript };
     await ctx.saveProgress(progress);
   }
   return partialAnswer(ctx, transcript, `no report after ${MAX_TURNS} model turns`);
+}
+
+/**
+ * One model turn, or undefined when the supervisor nudged it: its context then joins the last
+ * user message, and the loop asks the turn again.
+ */
+async function askModel(
+  ctx: WorkerContext,
+  model: ModelClient,
+  request: Pick<Parameters<ModelClient['turn']>[0], 'system' | 'messages' | 'tools'>,
+): Promise<ModelTurn | undefined> {
+  const signal = ctx.turnSignal();
+  try {
+    return await model.turn({ ...request, maxTokens: MAX_TOKENS, signal, onText: () => ctx.heartbeat() });
+  } catch (e) {
+    if (!(signal.reason instanceof Nudge) || ctx.signal.aborted) throw e;
+    const last = request.messages.at(-1) as Extract<ModelMessage, { role: 'user' }>;
+    last.content.push({ type: 'text', text: signal.reason.context });
+    return undefined;
+  }
+}
+
+/** Past COMPACT_AT of the context window, older tool output is elided (and the thread told). */
+function compactIfLarge(
+  ctx: WorkerContext,
+  transcript: ModelMessage[],
+  inputTokens: number,
+  contextWindow: number | undefined,
+): void {
+  if (!contextWindow || inputTokens <= contextWindow * COMPACT_AT) return;
+  const freed = compact(transcript);
+  if (freed)
+    ctx.emit({
+      type: 'step',
+      data: {
+        message: `Context ${inputTokens} of ${contextWindow} tokens: elided ${freed} characters of older tool output`,
+      },
+    });
 }
 
 /**

@@ -18,7 +18,12 @@ export function keyLogLines(text: string, max = 3): string[] {
 
 /** Evidence the analyzers cannot see in a snapshot: what the failed container printed, and rollout history. */
 export async function deepenEvidence(ctx: WorkerContext, p: Problem): Promise<string[]> {
-  const f = p.facts as { pod?: string; container?: string; previousRevision?: number };
+  const facts = p.facts;
+  const f = {
+    pod: 'pod' in facts ? facts.pod : undefined,
+    container: 'container' in facts ? facts.container : undefined,
+    previousRevision: 'previousRevision' in facts ? facts.previousRevision : undefined,
+  };
   const out: string[] = [];
   if (f.pod && ['crash_loop', 'oom_killed', 'probe_failure', 'job_failed'].includes(p.category)) {
     const logs = await ctx

@@ -1,3 +1,4 @@
+import type { RevisionFacts } from '../../analyzers/problem-facts.ts';
 import type { Problem } from '../../analyzers/snapshot.ts';
 import { cpuMillis, formatMi, quantityToMi } from '../../lib/quantity.ts';
 
@@ -23,14 +24,14 @@ const ROLLABLE = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
  * only when the failure arrived with the current revision and the previous one was healthy.
  */
 export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Remediation {
-  const f = p.facts as Record<string, any>;
   const { kind, namespace, name } = p.object;
+  const r: Partial<RevisionFacts> = 'failureIsNewRevision' in p.facts ? p.facts : {};
   const undo = (what: string): Remediation | undefined =>
-    kind === 'Deployment' && f.failureIsNewRevision && f.previousRevision
+    kind === 'Deployment' && r.failureIsNewRevision && r.previousRevision
       ? {
           tool: 'rollout_undo',
-          input: { namespace, name, toRevision: f.previousRevision },
-          why: `${what} started with revision ${f.currentRevision} while revision ${f.previousRevision} ${f.previousAvailable > 0 ? `still has ${f.previousAvailable} pod(s) available` : 'was serving before the rollout'}`,
+          input: { namespace, name, toRevision: r.previousRevision },
+          why: `${what} started with revision ${r.currentRevision} while revision ${r.previousRevision} ${(r.previousAvailable ?? 0) > 0 ? `still has ${r.previousAvailable} pod(s) available` : 'was serving before the rollout'}`,
         }
       : undefined;
   switch (p.category) {
@@ -41,13 +42,14 @@ export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Reme
           ? {
               tool: 'rollout_restart',
               input: { namespace, kind, name },
-              why: f.previousRevision
+              why: r.previousRevision
                 ? `the previous revision is not known to be healthy, so rolling back is not clearly safer than restarting`
                 : 'there is no earlier revision to roll back to',
             }
           : { escalate: `no controller to restart ${kind} ${name}` })
       );
     case 'oom_killed': {
+      const f = p.facts;
       const limit = quantityToMi(f.limits?.memory);
       if (!ROLLABLE.has(kind) || limit === undefined)
         return (
@@ -59,13 +61,13 @@ export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Reme
       return {
         tool: 'set_resources',
         input: { namespace, kind, name, container: f.container, limits: { memory: next } },
-        why: `container ${f.container} is killed at its ${f.limits.memory} memory limit; doubling it to ${next} gives the working set room`,
+        why: `container ${f.container} is killed at its ${f.limits?.memory} memory limit; doubling it to ${next} gives the working set room`,
       };
     }
     case 'image_pull':
       return (
         undo('the image pull failure') ?? {
-          escalate: `image ${f.image} cannot be pulled and no earlier healthy revision is known: fix the image reference or the registry credentials`,
+          escalate: `image ${p.facts.image} cannot be pulled and no earlier healthy revision is known: fix the image reference or the registry credentials`,
         }
       );
     case 'config_missing':
@@ -83,8 +85,9 @@ export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Reme
         }
       );
     case 'unschedulable_placement': {
-      const cordoned: string | undefined = f.cordonedReadyNodes?.[0];
-      if (f.nodesCordoned > 0 && cordoned)
+      const f = p.facts;
+      const cordoned = f.cordonedReadyNodes?.[0];
+      if ((f.nodesCordoned ?? 0) > 0 && cordoned)
         return {
           tool: 'uncordon',
           input: { node: cordoned },
@@ -105,14 +108,16 @@ export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Reme
         }
       );
     case 'service_no_endpoints': {
+      const f = p.facts;
       if (kind === 'Ingress')
         return {
           escalate: `the Ingress routes to ${f.missingServices?.join(', ')}, which does not exist: fix the backend name or create the Service`,
         };
-      if (!f.suggested) return { escalate: "no pod in the namespace looks like this Service's target" };
+      const suggested = f.suggested;
+      if (!suggested) return { escalate: "no pod in the namespace looks like this Service's target" };
       const patch = Object.fromEntries([
-        ...Object.keys(f.selector).map((k) => [k, null]),
-        ...Object.entries(f.suggested),
+        ...Object.keys(f.selector ?? {}).map((k) => [k, null]),
+        ...Object.entries(suggested),
       ]);
       return {
         tool: 'patch',
@@ -124,12 +129,14 @@ export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Reme
           patchType: 'merge',
           patch: { spec: { selector: patch } },
         },
-        why: `the selector matches no pod; pods labelled ${Object.entries(f.suggested)
+        why: `the selector matches no pod; pods labelled ${Object.entries(suggested)
           .map(([k, v]) => `${k}=${v}`)
           .join(',')} are the closest match`,
       };
     }
-    case 'node_not_ready':
+    case 'node_not_ready': {
+      // A NotReady node found on the node itself; pods on it (a workload's facts) say nothing of the node.
+      const f = 'stranded' in p.facts ? p.facts : { stranded: 0, cordoned: false };
       return f.stranded > 0
         ? {
             tool: 'drain',
@@ -139,6 +146,7 @@ export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Reme
         : f.cordoned
           ? { escalate: `node ${name} is NotReady and already cordoned; it needs a human to repair or replace it` }
           : { tool: 'cordon', input: { node: name }, why: `node ${name} is NotReady; cordoning keeps new pods off it` };
+    }
     case 'rollout_stuck':
       return (
         undo('the stalled rollout') ?? {
@@ -146,7 +154,8 @@ export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Reme
         }
       );
     case 'cpu_throttling': {
-      const limit = cpuMillis(f.limits?.cpu);
+      const f = p.facts;
+      const limit = cpuMillis(f.limits.cpu);
       if (!ROLLABLE.has(kind) || !limit)
         return { escalate: 'no CPU limit to raise on a workload the vocabulary can change' };
       const next = formatCpu(limit * 2);
@@ -157,6 +166,7 @@ export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Reme
       };
     }
     case 'volume_filling': {
+      const f = p.facts;
       if (!f.expandable)
         return {
           escalate:
@@ -182,9 +192,11 @@ export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Reme
 }
 
 /** A probe aimed at a port the container does not declare, when it declares exactly one: point the probe there. */
-function probePortFix(p: Problem, rc: RemediationContext): Remediation | undefined {
-  const f = p.facts as Record<string, any>;
-  const c = rc.workload?.containers.find((x) => x.name === f.container);
+function probePortFix(
+  p: Extract<Problem, { category: 'probe_failure' }>,
+  rc: RemediationContext,
+): Remediation | undefined {
+  const c = rc.workload?.containers.find((x) => x.name === p.facts.container);
   if (c?.ports.length !== 1 || !ROLLABLE.has(p.object.kind)) return undefined;
   const port = c.ports[0]!.containerPort;
   const fix: Record<string, unknown> = {};

@@ -1,0 +1,101 @@
+import type { FindingCategory } from '../domain/findings.ts';
+
+// Structured facts a remediation needs, by the problem's category: never free text for a model
+// to obey. A category some analyzers find on a workload and others on the object itself (a
+// NotReady node, a Pending claim) has either shape.
+
+export type ResourceList = Record<string, string>;
+
+/** Whether the failure arrived with the current revision while an older one was healthy. */
+export interface RevisionFacts {
+  currentRevision: number;
+  previousRevision?: number;
+  previousAvailable: number;
+  rolloutDone: boolean;
+  failureIsNewRevision: boolean;
+}
+
+/** For scheduling failures, how many nodes were merely cordoned (what an uncordon would fix). */
+export interface SchedulingFacts {
+  nodesTotal?: number;
+  nodesCordoned?: number;
+  cordonedReadyNodes?: string[];
+}
+
+/** A workload's unhealthy pods: the worst one, its container, and the Deployment's revisions. */
+export interface WorkloadFacts extends SchedulingFacts, Partial<RevisionFacts> {
+  pod?: string;
+  container?: string;
+  image?: string;
+  limits?: ResourceList;
+  requests?: ResourceList;
+  pods?: string[];
+}
+
+export interface NodeFacts {
+  node: string;
+  /** Pods still placed on the NotReady node. */
+  stranded: number;
+  cordoned: boolean;
+}
+
+export interface NodePressureFacts {
+  node: string;
+  pressure: string[];
+}
+
+export interface ClaimFacts {
+  storageClass?: string;
+  users: string[];
+}
+
+export interface ServiceFacts {
+  /** An Ingress's backends that name no Service. */
+  missingServices?: string[];
+  /** A Service whose selector matches no pod, and the labels of the closest pods. */
+  selector?: Record<string, string>;
+  suggested?: Record<string, string>;
+}
+
+export interface JobFacts {
+  pod?: string;
+  container?: string;
+}
+
+export interface ThrottlingFacts {
+  pod: string;
+  container: string;
+  limits: ResourceList;
+  requests: ResourceList;
+  usedMillis: number;
+}
+
+export interface VolumeFacts {
+  capacity: string;
+  capacityBytes: number;
+  usedBytes: number;
+  expandable: boolean;
+}
+
+type NoFacts = Record<string, never>;
+
+export interface FactsByCategory {
+  crash_loop: WorkloadFacts;
+  oom_killed: WorkloadFacts;
+  image_pull: WorkloadFacts;
+  config_missing: WorkloadFacts;
+  probe_failure: WorkloadFacts;
+  unschedulable_resources: WorkloadFacts;
+  unschedulable_placement: WorkloadFacts;
+  rollout_stuck: WorkloadFacts;
+  pvc_pending: WorkloadFacts | ClaimFacts;
+  node_not_ready: WorkloadFacts | NodeFacts;
+  service_no_endpoints: ServiceFacts;
+  job_failed: JobFacts;
+  volume_filling: VolumeFacts;
+  cpu_throttling: ThrottlingFacts;
+  healthy: NoFacts;
+  unknown: WorkloadFacts | NodePressureFacts | NoFacts;
+}
+
+export type FactsOf<C extends FindingCategory> = FactsByCategory[C];
