@@ -80,7 +80,11 @@ describe('choosing the remediation', () => {
         },
       },
     });
-    expect(chooseRemediation(problem('node_not_ready', { node: 'n1', stranded: 3, cordoned: false }, { kind: 'Node', name: 'n1' }))).toMatchObject({
+    expect(
+      chooseRemediation(
+        problem('node_not_ready', { node: 'n1', stranded: 3, cordoned: false }, { kind: 'Node', name: 'n1' }),
+      ),
+    ).toMatchObject({
       tool: 'drain',
       input: { node: 'n1' },
     });
@@ -89,16 +93,30 @@ describe('choosing the remediation', () => {
 
   it('doubles a throttled CPU limit and a filling, expandable claim; escalates a claim that cannot grow', () => {
     expect(
-      chooseRemediation(problem('cpu_throttling', { pod: 'api-0', container: 'api', limits: { cpu: '500m' }, requests: {}, usedMillis: 500 })),
+      chooseRemediation(
+        problem('cpu_throttling', {
+          pod: 'api-0',
+          container: 'api',
+          limits: { cpu: '500m' },
+          requests: {},
+          usedMillis: 500,
+        }),
+      ),
     ).toMatchObject({ tool: 'set_resources', input: { limits: { cpu: '1' } } });
     const pvc = { kind: 'PersistentVolumeClaim', namespace: 'data', name: 'data-postgres-0' };
     expect(
       chooseRemediation(
-        problem('volume_filling', { capacity: '10Gi', expandable: true, capacityBytes: 10 * 2 ** 30, usedBytes: 9.8 * 2 ** 30 }, pvc),
+        problem(
+          'volume_filling',
+          { capacity: '10Gi', expandable: true, capacityBytes: 10 * 2 ** 30, usedBytes: 9.8 * 2 ** 30 },
+          pvc,
+        ),
       ),
     ).toMatchObject({ tool: 'expand_pvc', input: { size: '20Gi', name: 'data-postgres-0' } });
     expect(
-      chooseRemediation(problem('volume_filling', { capacity: '1', expandable: false, capacityBytes: 1, usedBytes: 1 }, pvc)),
+      chooseRemediation(
+        problem('volume_filling', { capacity: '1', expandable: false, capacityBytes: 1, usedBytes: 1 }, pvc),
+      ),
     ).toHaveProperty('escalate');
   });
 });
