@@ -47,24 +47,37 @@ const crashing = (owner: string): KubeObject => ({
 
 describe('rolloutStatus (kubectl rollout status)', () => {
   it.each([
-    [deploy(3, 2, {}), false, 'Waiting for deployment spec update to be observed...'],
     [
+      'waits for the controller to observe the new spec',
+      deploy(3, 2, {}),
+      false,
+      'Waiting for deployment spec update to be observed...',
+    ],
+    [
+      'waits while new replicas are still being created',
       deploy(2, 2, { updatedReplicas: 1, replicas: 3, availableReplicas: 2 }),
       false,
       '1 out of 2 new replicas have been updated',
     ],
     [
+      'waits for old replicas to terminate',
       deploy(2, 2, { updatedReplicas: 2, replicas: 3, availableReplicas: 2 }),
       false,
       '1 old replicas are pending termination',
     ],
     [
+      'waits for updated replicas to become available',
       deploy(2, 2, { updatedReplicas: 2, replicas: 2, availableReplicas: 1 }),
       false,
       '1 of 2 updated replicas are available',
     ],
-    [deploy(2, 2, { updatedReplicas: 2, replicas: 2, availableReplicas: 2 }), true, 'successfully rolled out'],
-  ])('%#', (d, done, message) => {
+    [
+      'is done when every updated replica is available',
+      deploy(2, 2, { updatedReplicas: 2, replicas: 2, availableReplicas: 2 }),
+      true,
+      'successfully rolled out',
+    ],
+  ])('%s', (_name, d, done, message) => {
     const s = rolloutStatus(d);
     expect(s.done).toBe(done);
     expect(s.message).toContain(message);

@@ -1,15 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { T } from '../../src/sandbox/cluster-state.ts';
-import { DEMO_SEED } from '../../src/sandbox/seeds/demo-seed.ts';
-import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { getProposal } from '../../src/store/proposals.ts';
-import { type RunningServer, startServer } from '../../src/surfaces/http/server.ts';
-import { FakeSlack } from '../fakes/fake-slack.ts';
 import { makeProposal } from '../helpers/proposal-fixture.ts';
+import { useSlackApp } from '../helpers/slack-app-harness.ts';
 import { buttonClickBody, postSigned } from '../helpers/slack-requests.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -18,74 +11,38 @@ const CHANNEL = 'C0INCIDENT';
 const RBAC = 'rbac.authorization.k8s.io/v1';
 
 describe('two-person approval through signed Slack clicks', () => {
-  let slack: FakeSlack;
-  let sandbox: Sandbox;
-  let app: RunningServer;
-  let dir: string;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'claw-2p-'));
-    slack = new FakeSlack();
-    await slack.start();
-    sandbox = await startSandbox({
-      stateYaml: await readFile(DEMO_SEED, 'utf8'),
-      kubeconfigPath: join(dir, 'kubeconfig'),
-    });
-    // Changes go to the cluster as the approver (impersonation): the sandbox's RBAC lets group sre deploy.
-    const identities = ['U0ALICE', 'U0BOB', 'U0CAROL']
-      .map((u) => `    ${u}: { user: ${u.slice(2).toLowerCase()}@example.com, groups: [sre] }`)
-      .join('\n');
-    await writeFile(
-      join(dir, 'claw.yaml'),
-      `approvals:\n  approvers: [U0ALICE, U0BOB, S0SRE]\n  impersonate: true\n  identities:\n${identities}\n`,
-    );
-    sandbox.state.store.create(T.role, {
+  // Changes go to the cluster as the approver (impersonation): the sandbox's RBAC lets group sre deploy.
+  const identities = ['U0ALICE', 'U0BOB', 'U0CAROL']
+    .map((u) => `    ${u}: { user: ${u.slice(2).toLowerCase()}@example.com, groups: [sre] }`)
+    .join('\n');
+  const h = useSlackApp({
+    secret: SECRET,
+    clawYaml: `approvals:\n  approvers: [U0ALICE, U0BOB, S0SRE]\n  impersonate: true\n  identities:\n${identities}\n`,
+    server: { supervisor: { pollMs: 100, verifyTimeoutMs: 20_000 } },
+  });
+  beforeAll(() => {
+    h.sandbox.state.store.create(T.role, {
       apiVersion: RBAC,
       kind: 'Role',
       metadata: { name: 'deployers', namespace: 'shop' },
       rules: [{ apiGroups: ['apps'], resources: ['deployments', 'deployments/scale'], verbs: ['get', 'patch'] }],
     });
-    sandbox.state.store.create(T.roleBinding, {
+    h.sandbox.state.store.create(T.roleBinding, {
       apiVersion: RBAC,
       kind: 'RoleBinding',
       metadata: { name: 'sre-deployers', namespace: 'shop' },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployers' },
       subjects: [{ kind: 'Group', name: 'sre', apiGroup: 'rbac.authorization.k8s.io' }],
     });
-    slack.userGroups = { S0SRE: ['U0CAROL'] };
-    const config = loadConfig(
-      {
-        PORT: '0',
-        SLACK_BOT_TOKEN: 'xoxb-test',
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: slack.url,
-        KUBECONFIG: join(dir, 'kubeconfig'),
-        CLAW_CONFIG: join(dir, 'claw.yaml'),
-        LOG_LEVEL: 'warn',
-      },
-      dir,
-    );
-    app = await startServer(config, {
-      memoryStore: true,
-      slackClientOptions: { retryConfig: { retries: 0 } },
-      botId: 'B0BOT',
-      botUserId: 'U0BOT',
-      supervisor: { pollMs: 100, verifyTimeoutMs: 20_000 },
-    });
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await sandbox?.stop();
-    await slack?.stop();
-    await rm(dir, { recursive: true, force: true });
+    h.slack.userGroups = { S0SRE: ['U0CAROL'] };
   });
 
   it('a high-risk change waits for a second, distinct approver; the card counts "1 of 2"; it runs once after both', async () => {
-    const db = app.runtime.store.db;
+    const db = h.app.runtime.store.db;
     const { proposal } = await makeProposal(
       db,
-      sandbox,
-      app.runtime.config,
+      h.sandbox,
+      h.app.runtime.config,
       'scale',
       { namespace: 'shop', name: 'cart', replicas: 0 },
       'U0ONCALL',
@@ -93,7 +50,7 @@ describe('two-person approval through signed Slack clicks', () => {
     expect(proposal).toMatchObject({ risk: 'high', required_approvals: 2, policy_rule: 'default:high-risk' });
     const click = (user: string) =>
       postSigned(
-        `${app.url}/slack/events`,
+        `${h.app.url}/slack/events`,
         SECRET,
         buttonClickBody({
           actionId: 'claw_approve',
@@ -104,17 +61,17 @@ describe('two-person approval through signed Slack clicks', () => {
           threadTs: '1700000001.000100',
         }),
       );
-    const writes = () => sandbox.journal.filter((r) => r.method === 'PATCH' && !r.dryRun);
+    const writes = () => h.sandbox.journal.filter((r) => r.method === 'PATCH' && !r.dryRun);
     const realWrites = () => writes().length;
 
     expect((await click('U0ALICE')).status).toBe(200);
     const first = await waitFor('the "1 of 2" card', () =>
-      slack.callsTo('chat.update').find((c) => JSON.stringify(c.args.blocks).includes('1 of 2')),
+      h.slack.callsTo('chat.update').find((c) => JSON.stringify(c.args.blocks).includes('1 of 2')),
     );
     expect(JSON.stringify(first.args.blocks)).toContain('<@U0ALICE>');
     expect(JSON.stringify(first.args.blocks)).toContain('claw_approve'); // the buttons stay for the second approver
     await waitFor('the ephemeral receipt', () =>
-      slack
+      h.slack
         .callsTo('chat.postEphemeral')
         .find((c) => String(c.args.text).startsWith('Recorded your approval: 1 of 2 required')),
     );
@@ -123,13 +80,13 @@ describe('two-person approval through signed Slack clicks', () => {
     // The same approver again counts for nothing.
     await click('U0ALICE');
     await waitFor('the duplicate explained', () =>
-      slack.callsTo('chat.postEphemeral').find((c) => String(c.args.text).includes('already recorded a decision')),
+      h.slack.callsTo('chat.postEphemeral').find((c) => String(c.args.text).includes('already recorded a decision')),
     );
     expect(realWrites()).toBe(0);
 
     await click('U0BOB');
     const decided = await waitFor('the decided card', () =>
-      slack
+      h.slack
         .callsTo('chat.update')
         .find((c) => JSON.stringify(c.args.blocks).includes('Approved* by <@U0ALICE> and <@U0BOB>')),
     );
@@ -145,18 +102,18 @@ describe('two-person approval through signed Slack clicks', () => {
   }, 60_000);
 
   it('a member of an approver user group may approve; someone outside it may not', async () => {
-    const db = app.runtime.store.db;
+    const db = h.app.runtime.store.db;
     const { proposal } = await makeProposal(
       db,
-      sandbox,
-      app.runtime.config,
+      h.sandbox,
+      h.app.runtime.config,
       'rollout_restart',
       { namespace: 'shop', kind: 'Deployment', name: 'cart' },
       'U0ONCALL',
     );
     const click = (user: string) =>
       postSigned(
-        `${app.url}/slack/events`,
+        `${h.app.url}/slack/events`,
         SECRET,
         buttonClickBody({
           actionId: 'claw_approve',
@@ -169,28 +126,28 @@ describe('two-person approval through signed Slack clicks', () => {
       );
     await click('U0DAVE');
     await waitFor('the refusal', () =>
-      slack
+      h.slack
         .callsTo('chat.postEphemeral')
         .find((c) => c.args.user === 'U0DAVE' && String(c.args.text).includes('is not an approver for this change')),
     );
     expect((await getProposal(db, proposal.id))!.status).toBe('pending');
     await click('U0CAROL');
     await waitFor('approved by a group member', async () => (await getProposal(db, proposal.id))?.status !== 'pending');
-    expect(slack.callsTo('usergroups.users.list').map((c) => c.args.usergroup)).toContain('S0SRE');
+    expect(h.slack.callsTo('usergroups.users.list').map((c) => c.args.usergroup)).toContain('S0SRE');
   }, 60_000);
 
   it('an approver may not approve their own request (allowSelfApproval is off)', async () => {
-    const db = app.runtime.store.db;
+    const db = h.app.runtime.store.db;
     const { proposal } = await makeProposal(
       db,
-      sandbox,
-      app.runtime.config,
+      h.sandbox,
+      h.app.runtime.config,
       'rollout_restart',
       { namespace: 'shop', kind: 'Deployment', name: 'cart' },
       'U0ALICE',
     );
     await postSigned(
-      `${app.url}/slack/events`,
+      `${h.app.url}/slack/events`,
       SECRET,
       buttonClickBody({
         actionId: 'claw_approve',
@@ -202,7 +159,7 @@ describe('two-person approval through signed Slack clicks', () => {
       }),
     );
     await waitFor('the self-approval refusal', () =>
-      slack
+      h.slack
         .callsTo('chat.postEphemeral')
         .find((c) => c.args.user === 'U0ALICE' && String(c.args.text).includes('allowSelfApproval')),
     );

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,30 +34,40 @@ interface EvalJson {
   total: { passed: number; checks: number; errors: number };
 }
 
+/** The public scenarios, one spec each (each is a folder with scenario.yaml and cluster.yaml). */
+const NAMES = readdirSync(SCENARIOS, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
+
 describe('claw eval over the public scenario folder', () => {
   let dir: string;
+  /** One `claw eval --json` over the whole folder, as a user runs it; each scenario's result is its own spec. */
+  let out: EvalJson;
   const env = () => ({ CLAW_DATA_DIR: join(dir, 'data'), KUBECONFIG: join(dir, 'no-kubeconfig') });
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'claw-eval-'));
-  });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
-
-  it('gets every scenario right with the runbook worker: category, object, mentions, proposal, forbidden actions, and health after the fix', async () => {
     const r = await run(['eval', SCENARIOS, '--json'], env(), process.execPath, 420_000);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as EvalJson;
-    const wrong = out.scenarios.flatMap((s) =>
-      s.error
-        ? [`${s.name}: ${s.error}`]
-        : s.checks.filter((c) => !c.pass).map((c) => `${s.name} ${c.name}: ${c.detail}`),
-    );
-    expect(wrong).toEqual([]);
+    out = JSON.parse(r.stdout) as EvalJson;
+  }, 480_000);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it.each(NAMES)(
+    '%s: the runbook worker gets its category, object, mentions, proposal, forbidden actions and health after the fix right',
+    (name) => {
+      const s = out.scenarios.find((x) => x.name === name);
+      expect(s, `${name} was not run`).toBeDefined();
+      expect(s!.error).toBeUndefined();
+      expect(s!.worker).toBe('runbooks');
+      expect(s!.checks.filter((c) => !c.pass).map((c) => `${c.name}: ${c.detail}`)).toEqual([]);
+    },
+  );
+
+  it('covers every category the sandbox can produce, and really verifies the remediations', async () => {
+    expect(out.scenarios.map((s) => s.name).sort()).toEqual(NAMES);
     expect(out.total.errors).toBe(0);
-    expect(out.scenarios.every((s) => s.worker === 'runbooks')).toBe(true);
-    // Every category the sandbox can produce has a scenario, and the remediations were really verified.
-    const specs = await Promise.all(
-      out.scenarios.map((s) => readFile(join(SCENARIOS, s.name, 'scenario.yaml'), 'utf8')),
-    );
+    const specs = await Promise.all(NAMES.map((n) => readFile(join(SCENARIOS, n, 'scenario.yaml'), 'utf8')));
     for (const c of CATEGORIES)
       expect(
         specs.some((t) => t.includes(`category: ${c}\n`)),
@@ -65,7 +76,7 @@ describe('claw eval over the public scenario folder', () => {
     expect(
       out.scenarios.filter((s) => s.checks.some((c) => c.name === 'healthyAfter' && c.pass)).length,
     ).toBeGreaterThanOrEqual(10);
-  }, 480_000);
+  });
 
   it('scores a wrong answer as wrong without failing, and refuses a malformed scenario with a clear message', async () => {
     const folder = join(dir, 'mine');

@@ -20,15 +20,18 @@ export interface SlackAppHarness {
 }
 
 /**
- * For a describe block: the fake Slack, the demo incident in a sandbox (crash loop showing), and
- * `claw serve` on the embedded store wired to both, with `clawYaml` as claw.yaml and `env` over
- * the defaults (HTTP mode, signed with `secret`). Stopped after the block.
+ * For a describe block: the fake Slack, an incident in a sandbox (the demo's unless `seed` names
+ * another state file; its crash loop showing in `crashingIn`), and `claw serve` on the embedded
+ * store wired to both, with `clawYaml` as claw.yaml and `env` over the defaults (HTTP mode,
+ * signed with `secret`). Stopped after the block.
  */
 export function useSlackApp(opts: {
   secret?: string;
   clawYaml: string;
   env?: Record<string, string>;
   server?: Partial<ServerOptions>;
+  seed?: string;
+  crashingIn?: string;
 }): SlackAppHarness {
   const h = {} as SlackAppHarness;
   let dir = '';
@@ -37,7 +40,7 @@ export function useSlackApp(opts: {
     h.slack = new FakeSlack();
     await h.slack.start();
     h.sandbox = await startSandbox({
-      stateYaml: await readFile(DEMO_SEED, 'utf8'),
+      stateYaml: await readFile(opts.seed ?? DEMO_SEED, 'utf8'),
       kubeconfigPath: join(dir, 'kubeconfig'),
     });
     await writeFile(join(dir, 'claw.yaml'), opts.clawYaml);
@@ -67,9 +70,11 @@ export function useSlackApp(opts: {
       scheduler: false,
       ...opts.server,
     });
-    // The seeded release crashes one second after start: wait until the cluster shows it.
+    // The seeded release crashes soon after start: wait until the cluster shows it.
     await waitFor('the crash loop', () =>
-      h.sandbox.state.store.list(T.pod, 'shop').some((p) => p.status?.containerStatuses?.[0]?.lastState?.terminated),
+      h.sandbox.state.store
+        .list(T.pod, opts.crashingIn ?? 'shop')
+        .some((p) => p.status?.containerStatuses?.[0]?.lastState?.terminated),
     );
   });
   afterAll(async () => {
