@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../domain/errors.ts';
 import { type ClawFile, fileSchema } from './config-file.ts';
 import { policySchema } from './policy-config.ts';
+import { checkWorkerIds } from './worker-ids.ts';
 
 export type { ClawFile };
 
@@ -31,6 +32,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (explicit && !existsSync(configPath!)) throw new ConfigError(`CLAW_CONFIG: ${configPath} does not exist`);
   const file = configPath ? parseFile(configPath) : fileSchema.parse({});
   checkIdentities(file.approvals?.identities ?? {});
+  checkWorkerIds(file);
   const port = Number(get('PORT') ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError(`PORT: "${get('PORT')}" is not a port number`);

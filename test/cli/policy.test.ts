@@ -58,6 +58,9 @@ describe('claw policy explain', () => {
     const bad = await run(['policy', 'explain', '--action', 'scale', '--risk', 'extreme'], env);
     expect(bad).toMatchObject({ code: 2 });
     expect(bad.stderr).toContain('--risk must be one of low, medium, high');
+    const nuke = await run(['policy', 'explain', '--action', 'nuke'], env);
+    expect(nuke).toMatchObject({ code: 2, stdout: '' });
+    expect(nuke.stderr).toMatch(/--action nuke: not an action of the vocabulary \(.*rollout_undo.*scale.*\)/);
     expect((await run(['policy'], env)).stderr).toContain('a subcommand is required: explain');
   }, 60_000);
 });

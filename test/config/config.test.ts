@@ -48,6 +48,49 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CLAW_CONFIG: '/nope/claw.yaml' }, '/nonexistent')).toThrow(/does not exist/);
   });
 
+  it.each([
+    [
+      'a misspelled provider',
+      'routes: { investigate: ["antropic:claude-sonnet-4-6", runbooks] }',
+      /models\.routes\.investigate\[0\]: unknown provider "antropic"/,
+    ],
+    [
+      'a worker that is no id at all',
+      'routes: { investigate: [claude] }',
+      /models\.routes\.investigate\[0\]: unknown worker "claude"/,
+    ],
+    [
+      'a route for no task kind',
+      'routes: { investigation: [runbooks] }',
+      /models\.routes\.investigation: not a task kind/,
+    ],
+    [
+      'an alias of an unknown provider',
+      'registry: { big: { provider: vlm, model: m } }',
+      /models\.registry\.big: unknown provider "vlm"/,
+    ],
+  ])('refuses %s in models, naming the key', async (_name, models, error) => {
+    const dir = await mkdtemp(join(tmpdir(), 'claw-cfg-'));
+    await writeFile(join(dir, 'claw.yaml'), `models:\n  ${models}\n`);
+    expect(() => loadConfig({}, dir)).toThrow(error);
+  });
+
+  it('accepts every provider the contract names, declared providers, aliases and alert routes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'claw-cfg-'));
+    await writeFile(
+      join(dir, 'claw.yaml'),
+      [
+        'models:',
+        '  providers: { hermes: { baseUrl: "http://vllm.internal:8000/v1" } }',
+        '  registry: { big: { provider: hermes, model: m }, own: { provider: vllm, model: m, baseUrl: "http://h:1/v1" } }',
+        '  routes:',
+        '    investigate: ["claude-code:sonnet", "codex:gpt-5.4", "openclaw:main", "hermes:x", big, own, runbooks]',
+        '    "alert:KubePodCrashLooping": ["openai:gpt-5.4"]',
+      ].join('\n'),
+    );
+    expect(loadConfig({}, dir).models.routes.investigate).toHaveLength(7);
+  });
+
   it('schedules housekeeping by default (leases reaped twice per lease), a daily digest unless turned off, and refuses bad cron and zones', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'claw-cfg-'));
     expect(loadConfig({}, '/nonexistent').schedule).toEqual({
@@ -81,6 +124,7 @@ describe('loadConfig', () => {
       join(dir, 'claw.yaml'),
       [
         'models:',
+        '  providers: { hermes: { baseUrl: "http://vllm.internal:8000/v1" } }',
         '  registry:',
         '    "anthropic:claude-opus-4-6": { contextWindow: 200000, price: { inputPerMTok: 15, outputPerMTok: 75 } }',
         '    fast: { provider: hermes, model: Hermes-4-14B, apiKeyEnv: FAST_KEY }',

@@ -4,6 +4,7 @@ import { evaluatePolicy, type PolicyDecision, type PolicyInput } from '../../pol
 import { openRuntime } from '../../runtime.ts';
 import { getProposal } from '../../store/proposals.ts';
 import { getTask } from '../../store/tasks.ts';
+import { TOOLS } from '../../tools/registry.ts';
 import { type Command, parse } from '../command.ts';
 
 const RISKS = ['low', 'medium', 'high'] as const;
@@ -45,6 +46,9 @@ export const policyCommand: Command = {
 function fromFlags(v: Record<string, string | string[] | boolean | undefined>, osUser: string): PolicyInput {
   const str = (k: string) => v[k] as string | undefined;
   if (!str('action')) throw new UsageError('--action (or a PROPOSAL id) is required');
+  const actions = TOOLS.filter((t) => t.effect === 'write').map((t) => t.name);
+  if (!actions.includes(str('action')!))
+    throw new UsageError(`--action ${str('action')}: not an action of the vocabulary (${actions.join(', ')})`);
   const risk = str('risk') ?? 'medium';
   if (!(RISKS as readonly string[]).includes(risk)) throw new UsageError(`--risk must be one of ${RISKS.join(', ')}`);
   const int = (k: string) => {
