@@ -62,6 +62,13 @@ function credentialKey(key: string, before: string): 'strong' | 'weak' | undefin
   return undefined;
 }
 
+/**
+ * Node's system errors read `connect ECONNREFUSED 10.0.0.1:443`: after "Secret:" in a message
+ * ("could not read Secret: connect ECONNREFUSED …") the syscall is prose, not a value.
+ */
+const SYSCALL = /^(connect|getaddrinfo|read|write|open|listen|bind|spawn|stat|lstat|unlink|mkdir|scandir|socket)$/;
+const ERRNO_AFTER = /^ E[A-Z]{2,}\b/;
+
 /** Values that are not the secret itself: structures, URLs (their credentials have rules of their own). */
 const NOT_A_SECRET_VALUE = /^([{[]|[a-z][a-z0-9+.-]{0,20}:\/\/)/i;
 
@@ -85,6 +92,8 @@ const keyValue: RedactionRule = {
     const strength = credentialKey(`${word}${suffix}`, window[at - 1] ?? m.input[m.index - window.length - 1] ?? '');
     const bare = value.replace(/[).\\]+$/, '');
     if (!strength || bare === '' || PLACEHOLDER.test(bare) || NOT_A_SECRET_VALUE.test(value)) return undefined;
+    if (SYSCALL.test(bare) && ERRNO_AFTER.test(m.input.slice(m.index + whole!.length, m.index + whole!.length + 16)))
+      return undefined;
     if (strength === 'weak' && !secretLike(value)) return undefined;
     const quote = m[4] !== undefined ? '"' : m[5] !== undefined ? "'" : m[6] !== undefined ? '%22' : '';
     const closing = quote && whole!.endsWith(quote) && whole!.length > quote.length ? quote : '';

@@ -44,7 +44,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   return deepFreeze({
     port,
     logLevel: get('LOG_LEVEL') ?? 'info',
-    databaseUrl: get('DATABASE_URL'),
+    databaseUrl: databaseUrlOf(get('DATABASE_URL')),
     dataDir: resolve(cwd, get('CLAW_DATA_DIR') ?? '.claw'),
     configPath,
     kubeconfig: get('KUBECONFIG'),
@@ -109,6 +109,18 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     policy: file.policy ?? policySchema.parse({}),
     osUser: get('USER') ?? get('LOGNAME') ?? 'unknown',
   });
+}
+
+/** DATABASE_URL must be a postgres:// URL; its value is not echoed (it holds a password). */
+function databaseUrlOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  let protocol = '';
+  try {
+    protocol = new URL(url).protocol;
+  } catch {}
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:')
+    throw new ConfigError('DATABASE_URL: not a postgres:// URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE)');
+  return url;
 }
 
 function signingOf(get: (k: string) => string | undefined): Config['signing'] {

@@ -14,6 +14,8 @@ export const ErrorCode = {
   NoCluster: 'claw_no_cluster',
   /** The embedded store is held by another process. */
   StoreLocked: 'claw_store_locked',
+  /** The PostgreSQL server DATABASE_URL names cannot be reached, or refuses the credentials or database. */
+  StoreUnreachable: 'claw_store_unreachable',
   /** A shared store without CLAW_SIGNING_KEY: nothing can be signed or verified. */
   SigningKeyMissing: 'claw_signing_key_missing',
   /** The CLI may not act as whom it was asked to (`--as` on a shared store, an unmapped identity). */
@@ -81,6 +83,12 @@ export class NoClusterError extends ClawError {
 export class StoreLockedError extends ClawError {
   constructor(message: string) {
     super(ErrorCode.StoreLocked, message);
+  }
+}
+
+export class StoreUnreachable extends ClawError {
+  constructor(message: string) {
+    super(ErrorCode.StoreUnreachable, message);
   }
 }
 

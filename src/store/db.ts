@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { SigningKeyMissing, StoreLockedError } from '../domain/errors.ts';
+import { SigningKeyMissing, StoreLockedError, StoreUnreachable } from '../domain/errors.ts';
 import type { Signer } from '../lib/signer.ts';
 import type { Database } from './schema.ts';
 import { storeSigner } from './signing-key.ts';
@@ -77,6 +77,12 @@ async function openBackend(opts: {
     // emits 'error' on the checked-out client, which pg-pool does not listen to then.
     pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    // One clear line for the usual mistakes (a closed port, a wrong password, a missing database),
+    // instead of the pool's stack from whichever query happened to be first.
+    await sql`select 1`.execute(db).catch(async (e: Error) => {
+      await db.destroy();
+      throw new StoreUnreachable(`cannot use the database DATABASE_URL names (${withoutPassword(url)}): ${e.message}`);
+    });
     return {
       db,
       kind: 'postgres',
@@ -185,5 +191,16 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A connection string fit for a message: the password is the one part never shown. */
+function withoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '';
+    return u.toString();
+  } catch {
+    return 'an unparsable URL';
   }
 }

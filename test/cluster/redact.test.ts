@@ -28,6 +28,17 @@ describe('redactText', () => {
     );
   });
 
+  it.each([
+    ['a failed read of a Secret', 'could not read Secret: connect ECONNREFUSED 127.0.0.1:6443'],
+    ['a DNS failure', 'password: getaddrinfo ENOTFOUND vault.internal'],
+  ])('reads a system error after a key word as the prose it is: %s', (_name, text) => {
+    expect(redactText(text)).toBe(text);
+  });
+
+  it('still hides a value that only looks like a syscall name', () => {
+    expect(redactText('secret: connect')).toBe('secret: [redacted]');
+  });
+
   it('hides a private key whose END was cut off, to the end of the text', () => {
     expect(redactText('loading\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIIrYSSNQ')).toBe(
       'loading\n[redacted private key]',
