@@ -171,6 +171,21 @@ describe('Slack events: mentions, follow-ups, retries, App Home, /claw retry', (
     expect(h.slack.callsTo('views.publish')).toHaveLength(2);
   }, 60_000);
 
+  it('/claw with text the database cannot store is refused in the acknowledgement, and nothing is recorded', async () => {
+    const before = await db().selectFrom('tasks').select(db().fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const res = await postSigned(
+      h.events(),
+      SECRET,
+      slashCommandBody({ text: 'checkout\u0000 is failing', user: ONCALL, channel: CHANNEL }),
+    );
+    expect(res.status).toBe(200);
+    const ack = (await res.json()) as { text: string };
+    expect(ack.text).toContain('a character I cannot store');
+    expect(ack.text).not.toContain('database is unreachable');
+    const after = await db().selectFrom('tasks').select(db().fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(after.n)).toBe(Number(before.n));
+  });
+
   it('/claw retry runs a finished task again in its thread, once however many times it is asked', async () => {
     // The follow-up's run proposed the same rollback (superseding the first card) and waits on it.
     const task = await db()

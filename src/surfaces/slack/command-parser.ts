@@ -8,6 +8,8 @@ export type ClawCommand =
   | { kind: 'usage'; problem: string };
 
 const RUN_ID = /^run_[0-9a-z]{10,40}$/;
+/** What PostgreSQL cannot store in text (NUL) or JSON (a lone surrogate): refused here, not by the database. */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * `/claw` text → a command. Bare text means investigate; `in <namespace>` (or `-n <ns>`)
@@ -15,6 +17,12 @@ const RUN_ID = /^run_[0-9a-z]{10,40}$/;
  * text. Anything else gets usage help, never an exception.
  */
 export function parseClawCommand(text: string): ClawCommand {
+  if (UNSTORABLE.test(text))
+    return {
+      kind: 'usage',
+      problem:
+        'Your text contains a character I cannot store (a NUL byte or a broken Unicode character); nothing was started. Remove it and ask again.',
+    };
   const trimmed = text.trim().replace(/\s+/g, ' ');
   if (!trimmed || /^(help|-h|--help|\?)$/i.test(trimmed)) return { kind: 'help' };
   const [head = '', ...rest] = trimmed.split(' ');

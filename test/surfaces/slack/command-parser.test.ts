@@ -54,6 +54,22 @@ describe('/claw text', () => {
     },
   );
 
+  it.each([
+    ['a NUL byte', 'checkout\u0000 is failing'],
+    ['a lone high surrogate', 'checkout \uD83D is failing'],
+    ['a lone low surrogate', 'checkout \uDE00 is failing'],
+  ])('refuses text with %s, which the database cannot store, saying so', (_name, text) => {
+    const cmd = parseClawCommand(text);
+    expect(cmd).toMatchObject({ kind: 'usage', problem: expect.stringContaining('a character I cannot store') });
+  });
+
+  it('keeps emoji and other whole Unicode characters', () => {
+    expect(parseClawCommand('checkout 🔥 is failing')).toEqual({
+      kind: 'investigate',
+      question: 'checkout 🔥 is failing',
+    });
+  });
+
   it('never throws on arbitrary input', () => {
     for (const text of ['<!channel>', '`rm -rf`', '\u0000', 'in', 'in in in', '-n', 'a'.repeat(5000)])
       expect(() => parseClawCommand(text)).not.toThrow();

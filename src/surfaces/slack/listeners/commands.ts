@@ -27,9 +27,13 @@ export function registerCommands(app: App, deps: SlackDeps): void {
         context.inboxId = await acceptInvestigation(deps, investigationOf(cmd, context), context.inboxReply);
       } catch (err) {
         deps.logger.error({ err }, 'cannot store a Slack request');
+        // The database refusing the data (SQLSTATE class 22 or 54) is not an outage: say which it was.
+        const refused = /^(22|54)/.test(String((err as { code?: unknown }).code ?? ''));
         return ack({
           response_type: 'ephemeral',
-          text: 'I could not record this request (my database is unreachable). Nothing was started; please try again in a minute.',
+          text: refused
+            ? 'I could not record this request: my database cannot store its text. Nothing was started; please rephrase it.'
+            : 'I could not record this request (my database is unreachable). Nothing was started; please try again in a minute.',
         });
       }
     }
