@@ -13,7 +13,7 @@ export async function runtimeForCli(
   config: Config,
   opts: { verbose?: boolean; memoryStore?: boolean } = {},
 ): Promise<CliRuntime> {
-  const rt = await openRuntime(config, { logLevel: opts.verbose ? 'debug' : 'warn', memoryStore: opts.memoryStore });
+  const rt = await openRuntime(config, { logLevel: cliLogLevel(opts.verbose), memoryStore: opts.memoryStore });
   const supervisor = new Supervisor({
     db: rt.store.db,
     config,
@@ -24,4 +24,14 @@ export async function runtimeForCli(
     housekeeping: housekeepingJobs(rt.store.db, config),
   });
   return { ...rt, supervisor };
+}
+
+/**
+ * A person at a terminal reads the progress the terminal sink prints, not JSON log lines mixed
+ * into it: logs are silent there unless asked for (-v). Piped or redirected, warnings go to stderr
+ * as JSON for whatever collects them.
+ */
+export function cliLogLevel(verbose = false): string {
+  if (verbose) return 'debug';
+  return process.stderr.isTTY ? 'silent' : 'warn';
 }

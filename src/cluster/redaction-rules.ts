@@ -36,6 +36,9 @@ const ABOUT =
 const KEYWORD_AT = new RegExp(`^(?:${STRONG}|${WEAK})`, 'i');
 const WEAK_ONLY = new RegExp(`^(?:${WEAK})$`, 'i');
 
+/** A source file name, as stack traces and compilers print it before `:line`. */
+const SOURCE_FILE = /\.(ts|mts|cts|js|mjs|cjs|go|py|java|kt|rb|rs|c|cc|cpp|h)$/;
+
 /** The words of a key part: `SecretRef` → [Secret, Ref], `_key_header` → [key, header]. */
 function components(s: string): string[] {
   return s.split(/[_.-]+|(?<=[a-z0-9])(?=[A-Z])/).filter(Boolean);
@@ -46,6 +49,8 @@ function components(s: string): string[] {
  * value must go, and how strongly: tries each key word in it, so `auth_token` is judged as a token.
  */
 function credentialKey(key: string, before: string): 'strong' | 'weak' | undefined {
+  // `v1/Secret: …` names the Kubernetes kind in a message; `secret-values.ts:55` is a file and line.
+  if ((before === '/' && /^Secret$/.test(key)) || SOURCE_FILE.test(key)) return undefined;
   for (let i = 0; i < key.length; i++) {
     const prev = i === 0 ? before : key[i - 1]!;
     const m = KEYWORD_AT.exec(key.slice(i));

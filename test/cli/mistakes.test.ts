@@ -1,10 +1,19 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAW, run } from '../helpers/cli.ts';
 import { TEST_SIGNING_KEY } from '../helpers/test-db.ts';
+
+const HAS_SCRIPT = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 /** What a user's mistake must look like: one line naming it, no stack trace. */
 const oneClearLine = (stderr: string) => {
@@ -52,6 +61,41 @@ describe('ordinary mistakes get one clear line, never a stack trace', () => {
     expect(r.stderr).not.toContain(':wrong@');
     oneClearLine(r.stderr);
   });
+
+  it.runIf(HAS_SCRIPT)(
+    'on a terminal, progress comes without JSON log lines; piped, the warnings are JSON on stderr',
+    async () => {
+      const kubeconfig = join(dir, 'closed-port.kubeconfig');
+      await writeFile(
+        kubeconfig,
+        [
+          'apiVersion: v1',
+          'kind: Config',
+          'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]',
+          'users: [{name: u, user: {token: abc}}]',
+          'contexts: [{name: x, context: {cluster: c, user: u}}]',
+          'current-context: x',
+        ].join('\n'),
+      );
+      const ask = `${process.execPath} ${CLAW} investigate "checkout is failing"`;
+      // script(1) gives the command a terminal, as a person running it has.
+      const tty = await run(
+        ['-qec', ask, '/dev/null'],
+        env({ KUBECONFIG: kubeconfig, CLAW_DATA_DIR: join(dir, 'tty') }),
+        'script',
+      );
+      expect(tty.stdout).toContain('gave up after 3 attempts');
+      expect(tty.stdout).toContain('ECONNREFUSED');
+      expect(tty.stdout).not.toContain('{"level"');
+      const piped = await run(
+        ['investigate', 'checkout is failing'],
+        env({ KUBECONFIG: kubeconfig, CLAW_DATA_DIR: join(dir, 'piped') }),
+      );
+      expect(piped.stderr).toContain('gave up after 3 attempts');
+      expect(piped.stderr).toMatch(/^\{"level":40,.*"msg":"run attempt failed; retrying"\}$/m);
+    },
+    90_000,
+  );
 
   it('stops quietly when the reader of its output leaves (claw runs | head -1)', async () => {
     const child = spawn(process.execPath, [CLAW, 'runs'], {

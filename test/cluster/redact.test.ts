@@ -31,12 +31,18 @@ describe('redactText', () => {
   it.each([
     ['a failed read of a Secret', 'could not read Secret: connect ECONNREFUSED 127.0.0.1:6443'],
     ['a DNS failure', 'password: getaddrinfo ENOTFOUND vault.internal'],
+    [
+      'the Kubernetes kind in a client error',
+      'Failed to fetch resource metadata for v1/Secret: HTTP protocol is not allowed',
+    ],
+    ['a stack frame', 'at readSecretValues (file:///app/src/cluster/secret-values.ts:55:18)'],
   ])('reads a system error after a key word as the prose it is: %s', (_name, text) => {
     expect(redactText(text)).toBe(text);
   });
 
   it('still hides a value that only looks like a syscall name', () => {
     expect(redactText('secret: connect')).toBe('secret: [redacted]');
+    expect(redactText('Secret: hunter2xyz')).toBe('Secret: [redacted]');
   });
 
   it('hides a private key whose END was cut off, to the end of the text', () => {

@@ -2,6 +2,7 @@ import { auditHead, verifyAudit } from '../../audit/audit-log.ts';
 import { loadConfig } from '../../config/config.ts';
 import { UsageError } from '../../domain/errors.ts';
 import { openRuntime } from '../../runtime.ts';
+import { cliLogLevel } from '../cli-runtime.ts';
 import { type Command, parse } from '../command.ts';
 
 export const auditCommand: Command = {
@@ -20,7 +21,7 @@ export const auditCommand: Command = {
     const anchor = expect === undefined ? undefined : /^(\d+):([0-9a-f]{64})$/.exec(expect);
     if (expect !== undefined && !anchor)
       throw new UsageError('--expect-head takes SEQ:HASH as `claw audit head` printed it (e.g. 42:9f86d0…)');
-    const rt = await openRuntime(loadConfig(), { logLevel: 'warn' });
+    const rt = await openRuntime(loadConfig(), { logLevel: cliLogLevel() });
     try {
       if (sub === 'head') {
         // Reads only: printing the head appends nothing, so it can be anchored as it is.

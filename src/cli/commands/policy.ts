@@ -5,6 +5,7 @@ import { openRuntime } from '../../runtime.ts';
 import { getProposal } from '../../store/proposals.ts';
 import { getTask } from '../../store/tasks.ts';
 import { TOOLS } from '../../tools/registry.ts';
+import { cliLogLevel } from '../cli-runtime.ts';
 import { type Command, parse } from '../command.ts';
 
 const RISKS = ['low', 'medium', 'high'] as const;
@@ -83,7 +84,7 @@ function fromFlags(v: Record<string, string | string[] | boolean | undefined>, o
 
 /** A stored proposal's change, evaluated against today's policy (labels as they were are not stored). */
 async function fromProposal(id: string): Promise<PolicyInput | undefined> {
-  const rt = await openRuntime(loadConfig(), { logLevel: 'warn' });
+  const rt = await openRuntime(loadConfig(), { logLevel: cliLogLevel() });
   try {
     const p = await getProposal(rt.store.db, id);
     if (!p) return undefined;

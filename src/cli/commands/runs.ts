@@ -8,6 +8,7 @@ import { getTask } from '../../store/tasks.ts';
 import { cancelAsked } from '../../tasks/cancel-run.ts';
 import { buildReport } from '../../tasks/report.ts';
 import { cliIdentity } from '../cli-identity.ts';
+import { cliLogLevel } from '../cli-runtime.ts';
 import { type Command, parse } from '../command.ts';
 import { renderEvent } from '../terminal-sink.ts';
 
@@ -17,7 +18,7 @@ export const runsCommand: Command = {
   summary: 'list recent runs',
   async run(argv) {
     const { values } = parse(argv, { json: { type: 'boolean', default: false } }, false);
-    const rt = await openRuntime(loadConfig(), { logLevel: 'warn' });
+    const rt = await openRuntime(loadConfig(), { logLevel: cliLogLevel() });
     try {
       const runs = await listRuns(rt.store.db);
       if (values.json) {
@@ -57,7 +58,7 @@ export const showCommand: Command = {
     const { values, positionals } = parse(argv, { json: { type: 'boolean', default: false } });
     const id = positionals[0];
     if (!id) throw new UsageError('RUN is required');
-    const rt = await openRuntime(loadConfig(), { logLevel: 'warn' });
+    const rt = await openRuntime(loadConfig(), { logLevel: cliLogLevel() });
     try {
       const run = await getRun(rt.store.db, id);
       if (!run) {
@@ -120,7 +121,7 @@ export const cancelCommand: Command = {
     const id = positionals[0];
     if (!id) throw new UsageError('RUN is required');
     const config = loadConfig();
-    const rt = await openRuntime(config, { logLevel: 'warn' });
+    const rt = await openRuntime(config, { logLevel: cliLogLevel() });
     try {
       const me = await cliIdentity(rt, config, { as: values.as });
       const { result, message } = await cancelAsked({ db: rt.store.db, config }, id, me.actor);
