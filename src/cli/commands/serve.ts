@@ -14,6 +14,10 @@ export const serveCommand: Command = {
       process.once('SIGTERM', done);
     });
     await server.stop();
+    // Everything that matters is drained and closed. What can still hold the event loop is an SDK's
+    // retry timer (the Slack client retrying an unreachable API for minutes): it must not keep a
+    // stopped replica alive past its grace period.
+    setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
     return 0;
   },
 };

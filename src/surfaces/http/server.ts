@@ -13,6 +13,7 @@ import { Supervisor, type SupervisorDeps } from '../../supervisor/supervisor.ts'
 import { alertmanagerWebhook } from '../alertmanager/webhook-route.ts';
 import { AfterAck } from '../slack/after-ack.ts';
 import { slackAlertNotifier } from '../slack/alert-notifier.ts';
+import { slackLogger } from '../slack/bolt-logger.ts';
 import { slackDigestPoster } from '../slack/daily-digest-poster.ts';
 import { sweepInbox } from '../slack/inbox.ts';
 import { SlackOutbox } from '../slack/outbox.ts';
@@ -115,7 +116,12 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   // Thread posts (runs and alerts) share a client that hands 429s back and one per-channel outbox
   // that paces them, instead of pausing every call the app makes, button clicks included.
   const threadClient = botToken
-    ? new webApi.WebClient(botToken, { slackApiUrl: apiUrl, ...opts.slackClientOptions, rejectRateLimitedCalls: true })
+    ? new webApi.WebClient(botToken, {
+        slackApiUrl: apiUrl,
+        logger: slackLogger(rt.logger, 'slack-web-api'),
+        ...opts.slackClientOptions,
+        rejectRateLimitedCalls: true,
+      })
     : undefined;
   // Its own client: readiness must not queue behind thread posts paced by the outbox.
   const slackAuth =
@@ -123,6 +129,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       ? new SlackAuthCheck(
           new webApi.WebClient(botToken, {
             slackApiUrl: apiUrl,
+            logger: slackLogger(rt.logger, 'slack-web-api'),
             ...opts.slackClientOptions,
             retryConfig: { retries: 0 },
             timeout: 3000,

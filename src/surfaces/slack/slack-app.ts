@@ -1,5 +1,6 @@
 import type { webApi } from '@slack/bolt';
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { slackLogger } from './bolt-logger.ts';
 import { registerActions } from './listeners/actions.ts';
 import { registerCommands } from './listeners/commands.ts';
 import { registerEvents } from './listeners/events.ts';
@@ -29,14 +30,19 @@ export interface SlackOptions {
  * out. Either way the listeners only translate and return.
  */
 export function createSlackApp(deps: SlackDeps, opts: SlackOptions): SlackSurface {
-  const clientOptions = { slackApiUrl: opts.apiUrl, ...opts.clientOptions };
+  const logger = slackLogger(deps.logger, 'bolt');
+  const clientOptions = {
+    slackApiUrl: opts.apiUrl,
+    logger: slackLogger(deps.logger, 'slack-web-api'),
+    ...opts.clientOptions,
+  };
   const surface = opts.appToken
     ? // The Socket Mode receiver reads installerOptions.clientOptions (apps.connections.open), not the app's.
       {
         mode: 'socket' as const,
         receiver: new SocketModeReceiver({
           appToken: opts.appToken,
-          logLevel: LogLevel.WARN,
+          logger,
           installerOptions: { clientOptions },
         }),
       }
@@ -46,7 +52,7 @@ export function createSlackApp(deps: SlackDeps, opts: SlackOptions): SlackSurfac
         receiver: new HTTPReceiver({
           signingSecret: opts.signingSecret ?? '',
           endpoints: '/slack/events',
-          logLevel: LogLevel.WARN,
+          logger,
           bodyLimit: '1mb',
         }),
       };
@@ -55,7 +61,7 @@ export function createSlackApp(deps: SlackDeps, opts: SlackOptions): SlackSurfac
     receiver: surface.receiver,
     botId: opts.botId,
     botUserId: opts.botUserId,
-    logLevel: LogLevel.WARN,
+    logger,
     clientOptions,
   });
   app.error(async (err) => {
