@@ -9,26 +9,27 @@ export function sandboxKubeconfig(
   serverUrl: string,
   namespace = 'default',
   users: readonly { name: string; token: string }[] = [],
+  cluster = 'sandbox',
 ): string {
   // One more user and context per SandboxUser: client-node sends their token over plain http
   // (kubectl does not), so SelfSubjectReview and RBAC see them.
-  const contextName = (name: string) => `sandbox-as-${name.replace(/[^A-Za-z0-9.-]/g, '-')}`;
+  const contextName = (name: string) => `${cluster}-as-${name.replace(/[^A-Za-z0-9.-]/g, '-')}`;
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'sandbox', cluster: { server: serverUrl, 'insecure-skip-tls-verify': true } }],
+    clusters: [{ name: cluster, cluster: { server: serverUrl, 'insecure-skip-tls-verify': true } }],
     users: [
       { name: 'sandbox-admin', user: {} },
       ...users.map((u) => ({ name: contextName(u.name), user: { token: u.token } })),
     ],
     contexts: [
-      { name: 'sandbox', context: { cluster: 'sandbox', user: 'sandbox-admin', namespace } },
+      { name: cluster, context: { cluster, user: 'sandbox-admin', namespace } },
       ...users.map((u) => ({
         name: contextName(u.name),
-        context: { cluster: 'sandbox', user: contextName(u.name), namespace },
+        context: { cluster, user: contextName(u.name), namespace },
       })),
     ],
-    'current-context': 'sandbox',
+    'current-context': cluster,
     preferences: {},
   });
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { type JournalEntry, startApiServer } from './api-server.ts';
 import { ClusterState } from './cluster-state.ts';
@@ -6,6 +7,11 @@ import { sandboxKubeconfig } from './kubeconfig.ts';
 import { type LoadResult, loadState } from './load-state.ts';
 
 export interface Sandbox {
+  /**
+   * The cluster's identity (its kubeconfig context): `sandbox-<port>-<state digest>`, stable for a
+   * state file and port, so a proposal on one sandbox never supersedes one made on another.
+   */
+  name: string;
   url: string;
   kubeconfig: string;
   state: ClusterState;
@@ -36,13 +42,16 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   warmUp(state, opts.warmupSeconds ?? 0);
   const api = await startApiServer(state, { port: opts.port, tls: opts.tls });
   const stopControllers = startControllers(state, opts.tickMs ?? 200, opts.onError);
+  const name = `sandbox-${new URL(api.url).port}-${createHash('sha256').update(opts.stateYaml).digest('hex').slice(0, 6)}`;
   const kubeconfig = sandboxKubeconfig(
     api.url,
     'default',
     [...state.users].map(([token, u]) => ({ name: u.name, token })),
+    name,
   );
   if (opts.kubeconfigPath) await writeFile(opts.kubeconfigPath, kubeconfig, { mode: 0o600 });
   return {
+    name,
     url: api.url,
     kubeconfig,
     state,

@@ -49,7 +49,10 @@ describe.runIf(TEST_DATABASE_URL)('the CLI on a shared store is its Kubernetes i
     const file = join(dir, `${who}.kubeconfig`);
     await writeFile(
       file,
-      sandbox.kubeconfig.replace('current-context: sandbox', `current-context: sandbox-as-${who}-example.com`),
+      sandbox.kubeconfig.replace(
+        `current-context: ${sandbox.name}`,
+        `current-context: ${sandbox.name}-as-${who}-example.com`,
+      ),
     );
     return file;
   };

@@ -40,19 +40,35 @@ describe('SandboxUser: bearer-token users the sandbox authenticates, with RBAC a
   });
   afterAll(() => sandbox.stop());
 
+  it('names its cluster sandbox-<port>-<state digest>, stable for a state file and port', async () => {
+    const port = new URL(sandbox.url).port;
+    expect(sandbox.name).toMatch(new RegExp(`^sandbox-${port}-[0-9a-f]{6}$`));
+    expect(sandbox.kubeconfig).toContain(`current-context: ${sandbox.name}`);
+    const again = await startSandbox({ stateYaml: STATE, tickMs: 50 });
+    try {
+      // Another sandbox (here: another port) is another cluster.
+      expect(again.name).not.toBe(sandbox.name);
+      expect(again.name.split('-').at(-1)).toBe(sandbox.name.split('-').at(-1));
+    } finally {
+      await again.stop();
+    }
+  });
+
   it('the kubeconfig names each user; SelfSubjectReview answers who the token is', async () => {
-    expect(await readerAs('sandbox-as-carol-example.com').whoAmI()).toEqual({
+    expect(await readerAs(`${sandbox.name}-as-carol-example.com`).whoAmI()).toEqual({
       username: 'carol@example.com',
       groups: ['readers', 'system:authenticated'],
     });
-    expect(await readerAs('sandbox').whoAmI()).toMatchObject({ username: 'sandbox-admin' });
+    expect(await readerAs(sandbox.name).whoAmI()).toMatchObject({ username: 'sandbox-admin' });
   });
 
   it('a token user may do what RBAC grants and nothing more; an unknown token is 401', async () => {
-    const carol = readerAs('sandbox-as-carol-example.com');
+    const carol = readerAs(`${sandbox.name}-as-carol-example.com`);
     expect(await carol.listPods('shop')).toEqual([]);
     await expect(carol.listPods('default')).rejects.toMatchObject({ code: 403 });
-    await expect(readerAs('sandbox-as-carol-example.com', 'not-a-known-token').listPods('shop')).rejects.toMatchObject({
+    await expect(
+      readerAs(`${sandbox.name}-as-carol-example.com`, 'not-a-known-token').listPods('shop'),
+    ).rejects.toMatchObject({
       code: 401,
     });
   });

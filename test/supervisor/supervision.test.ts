@@ -77,7 +77,7 @@ describe('the supervisor watches every run: stalls, retries, budgets, cancellati
     expect(nudged).toMatch(/^No progress for \ds/m);
     expect(nudged).toContain('Task: why is checkout failing? (namespace shop)');
     expect(nudged).toMatch(
-      /Analyzer findings:\n<cluster-data tool="find_problems" cluster="sandbox" trust="untrusted">/,
+      /Analyzer findings:\n<cluster-data tool="find_problems" cluster="sandbox-\d+-[0-9a-f]{6}" trust="untrusted">/,
     );
     expect(nudged).toContain('crash_loop');
     expect(await steps(run.id)).toContainEqual(

@@ -41,7 +41,7 @@ describe('volume usage without kubelet API access', () => {
   const reader = () => {
     const kc = new KubeConfig();
     kc.loadFromString(sandbox.kubeconfig);
-    kc.setCurrentContext('sandbox-as-system-serviceaccount-clusterclaw-clusterclaw');
+    kc.setCurrentContext(`${sandbox.name}-as-system-serviceaccount-clusterclaw-clusterclaw`);
     return new KubeReader(kc);
   };
   beforeAll(async () => {

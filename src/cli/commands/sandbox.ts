@@ -39,7 +39,7 @@ export const sandboxCommand: Command = {
     });
     for (const w of sandbox.load.warnings) process.stderr.write(`warning: ${w}\n`);
     process.stdout.write(
-      `sandbox ready at ${sandbox.url} (${sandbox.load.objects} objects, ${sandbox.load.images} images${values.kubeconfig ? `, kubeconfig ${resolve(values.kubeconfig)}` : ''})\n`,
+      `sandbox ready at ${sandbox.url} (cluster ${sandbox.name}, ${sandbox.load.objects} objects, ${sandbox.load.images} images${values.kubeconfig ? `, kubeconfig ${resolve(values.kubeconfig)}` : ''})\n`,
     );
     await new Promise<void>((done) => {
       process.once('SIGINT', done);

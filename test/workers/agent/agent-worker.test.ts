@@ -91,7 +91,9 @@ describe('a model investigates through the agent loop (Claude via the real SDK, 
     );
     const second = h.fake.requests[1]!.body.messages.at(-1).content[0];
     expect(second).toMatchObject({ type: 'tool_result', tool_use_id: 'toolu_1', is_error: false });
-    expect(second.content).toMatch(/^<cluster-data tool="find_problems" cluster="sandbox" trust="untrusted">/);
+    expect(second.content).toMatch(
+      /^<cluster-data tool="find_problems" cluster="sandbox-\d+-[0-9a-f]{6}" trust="untrusted">/,
+    );
     expect(second.content).toContain('crash_loop');
     // A failing read goes back to the model as an error result; the run carries on.
     expect(h.fake.requests[2]!.body.messages.at(-1).content[0]).toMatchObject({
