@@ -8,6 +8,7 @@ import { investigateCommand } from './commands/investigate.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { policyCommand } from './commands/policy.ts';
 import { rbacCommand } from './commands/rbac.ts';
+import { resumeCommand } from './commands/resume.ts';
 import { cancelCommand, runsCommand, showCommand } from './commands/runs.ts';
 import { sandboxCommand } from './commands/sandbox.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -20,6 +21,7 @@ const COMMANDS: Command[] = [
   runsCommand,
   showCommand,
   cancelCommand,
+  resumeCommand,
   approveCommand,
   rejectCommand,
   policyCommand,
@@ -60,7 +62,7 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     if (isCodedError(e)) {
       process.stderr.write(`claw ${name}: ${e.message}\n`);
-      return 1;
+      return e.code === ErrorCode.Interrupted ? 130 : 1;
     }
     process.stderr.write(`claw ${name}: ${(e as Error).stack ?? e}\n`);
     return 1;

@@ -8,6 +8,8 @@
 export const ErrorCode = {
   /** A command line that does not parse: exit 2 with the command's usage. */
   Usage: 'claw_usage',
+  /** The user pressed Ctrl-C: what the command was driving is cancelled; exit 130. */
+  Interrupted: 'claw_interrupted',
   /** claw.yaml or the environment is invalid: names the key. */
   Config: 'claw_config',
   /** No kubeconfig, or no such context. */
@@ -65,6 +67,12 @@ export function isCodedError(e: unknown): e is CodedError {
 export class UsageError extends ClawError {
   constructor(message: string) {
     super(ErrorCode.Usage, message);
+  }
+}
+
+export class Interrupted extends ClawError {
+  constructor(message: string) {
+    super(ErrorCode.Interrupted, message);
   }
 }
 

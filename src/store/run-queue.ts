@@ -14,9 +14,12 @@ export interface ClaimLimits {
   global: number;
   perCluster: number;
   perChannel: number;
+  /** Only this run (a CLI drives its own run, never whatever else waits in the queue). */
+  only?: string;
 }
 
-const NO_LIMITS: ClaimLimits = { max: 1, global: 1e9, perCluster: 1e9, perChannel: 1e9 };
+/** One run, whatever the limits: a CLI's own run. */
+export const NO_LIMITS: ClaimLimits = { max: 1, global: 1e9, perCluster: 1e9, perChannel: 1e9 };
 
 /**
  * Claims up to `max` queued runs, oldest first, for `owner` with a lease, keeping the running
@@ -39,6 +42,7 @@ export async function claimRuns(
     const queued = await sql<{ id: string; cluster: string; channel: string | null }>`
       select r.id, t.cluster, t.slack_channel as channel from runs r join tasks t on t.id = r.task_id
       where r.status = 'queued' and (r.not_before is null or r.not_before <= now())
+        ${limits.only ? sql`and r.id = ${limits.only}` : sql``}
       order by r.created_at, r.id limit ${CANDIDATES}`.execute(trx);
     const ids = pickWithinLimits(running.rows, queued.rows, limits);
     if (ids.length === 0) return [];

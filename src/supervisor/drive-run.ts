@@ -5,7 +5,7 @@ import type { Supervisor } from './supervisor.ts';
 
 export const RESTING: RunStatus[] = ['awaiting_approval', 'succeeded', 'failed', 'cancelled', 'escalated'];
 
-/** Lets an in-process supervisor work until `runId` rests (terminal or awaiting approval). */
+/** Lets an in-process supervisor work on `runId`, and only on it, until it rests (terminal or awaiting approval). */
 export async function driveRun(supervisor: Supervisor, db: Db, runId: string, timeoutMs = 600_000): Promise<Run> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -13,6 +13,6 @@ export async function driveRun(supervisor: Supervisor, db: Db, runId: string, ti
     if (RESTING.includes(run.status)) return run;
     if (Date.now() > deadline)
       throw new Error(`run ${runId} did not finish within ${Math.round(timeoutMs / 1000)}s (status ${run.status})`);
-    if (!(await supervisor.runOnce())) await new Promise((r) => setTimeout(r, 100));
+    if (!(await supervisor.runOnce(runId))) await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -6,7 +6,7 @@ import type { Config } from '../config/config.ts';
 import { type Logger, withLogContext, withoutLogContext } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Db, StoreHandle } from '../store/db.ts';
-import { CANCEL_CHANNEL, claimRuns, RUNS_CHANNEL } from '../store/run-queue.ts';
+import { CANCEL_CHANNEL, claimRuns, NO_LIMITS, RUNS_CHANNEL } from '../store/run-queue.ts';
 import type { Run } from '../store/schema.ts';
 import { workerChain } from '../workers/router.ts';
 import type { Worker } from '../workers/worker.ts';
@@ -186,10 +186,13 @@ export class Supervisor {
     return done;
   }
 
-  /** Claims one run and processes it to rest; false when there was none (the CLI drives runs this way). */
-  async runOnce(): Promise<boolean> {
+  /**
+   * Claims one run (`only` that one, when given) and processes it to rest; false when there was
+   * none. The CLI drives its own run this way, leaving the rest of the queue alone.
+   */
+  async runOnce(only?: string): Promise<boolean> {
     await this.housekeepIfDue();
-    const [run] = await claimRuns(this.deps.db, this.owner, this.deps.config.runs.leaseSeconds);
+    const [run] = await claimRuns(this.deps.db, this.owner, this.deps.config.runs.leaseSeconds, { ...NO_LIMITS, only });
     if (!run) return false;
     await this.launch(run);
     return true;

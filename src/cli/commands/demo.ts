@@ -6,13 +6,14 @@ import { rolloutStatus } from '../../analyzers/rollout.ts';
 import { decide } from '../../approvals/decide.ts';
 import { KubeReader } from '../../cluster/kube-reader.ts';
 import { type Config, loadConfig } from '../../config/config.ts';
+import { Interrupted } from '../../domain/errors.ts';
 import { DEMO_APPROVER, DEMO_SEED } from '../../sandbox/seeds/demo-seed.ts';
 import { startSandbox } from '../../sandbox/start-sandbox.ts';
-import { driveRun } from '../../supervisor/drive-run.ts';
 import { createTask } from '../../tasks/create-task.ts';
 import { buildReport } from '../../tasks/report.ts';
 import { runtimeForCli } from '../cli-runtime.ts';
 import { type Command, parse } from '../command.ts';
+import { cancelRequested, driveOwnRun } from '../drive-own-run.ts';
 import { style } from '../terminal-sink.ts';
 
 const QUESTION = 'checkout is failing since the 1.4.2 release, what is wrong?';
@@ -49,14 +50,15 @@ export const demoCommand: Command = {
     try {
       await new Promise((r) => setTimeout(r, 1500)); // let the crash loop show itself (first exit after 1 s)
       out.write(`${style.bold('$')} claw investigate "${QUESTION}"\n`);
+      const requester = `cli:${config.osUser}`;
       const { run } = await createTask(rt.store.db, {
         kind: 'investigate',
         source: 'cli',
-        requester: `cli:${config.osUser}`,
+        requester,
         question: QUESTION,
         timeoutSeconds: config.runs.timeoutSeconds,
       });
-      let done = await driveRun(rt.supervisor, rt.store.db, run.id);
+      let done = await driveOwnRun(rt, run.id, requester);
       const report = await buildReport(rt.store.db, run.id);
       const proposal = report.proposals.find((p) => p.status === 'pending');
       if (done.status !== 'awaiting_approval' || !proposal) {
@@ -68,12 +70,18 @@ export const demoCommand: Command = {
         `risk ${proposal.risk} · expires ${proposal.expiresAt} · artifact ${proposal.artifactHash.slice(0, 16)}…\n`,
       );
       out.write(`${colorDiff(proposal.dryRun.diff)}\n\n`);
-      if (!values.yes && !(await confirm(`Approve as ${DEMO_APPROVER}? [y/N] `))) {
+      const answer = values.yes || (await confirm(`Approve as ${DEMO_APPROVER}? [y/N] `));
+      if (answer === 'interrupted') {
+        // Ctrl-C at the prompt: nothing is left waiting for the next claw command to find.
+        await cancelRequested(rt, run.id, requester);
+        throw new Interrupted(`interrupted: run ${run.id} cancelled and its proposal withdrawn; nothing was changed`);
+      }
+      if (!answer) {
         await decide(
           { db: rt.store.db, config },
           { proposalId: proposal.id, actor: DEMO_APPROVER, decision: 'reject', reason: 'declined in the demo' },
         );
-        await driveRun(rt.supervisor, rt.store.db, run.id);
+        await driveOwnRun(rt, run.id, requester);
         out.write('Rejected: no change was made.\n');
         return 0;
       }
@@ -91,7 +99,7 @@ export const demoCommand: Command = {
         return 1;
       }
       out.write(`${style.green('✔')} approved by ${DEMO_APPROVER}; executing…\n`);
-      done = await driveRun(rt.supervisor, rt.store.db, run.id);
+      done = await driveOwnRun(rt, run.id, requester);
       const d = await new KubeReader(rt.kubeConfigFor('default')).readDeployment('shop', 'cart');
       const verdict = rolloutStatus(d);
       out.write(
@@ -106,14 +114,20 @@ export const demoCommand: Command = {
   },
 };
 
-async function confirm(prompt: string): Promise<boolean> {
+/** y/N on a terminal; `interrupted` on Ctrl-C (readline's own SIGINT, or the AbortError it turns into). */
+async function confirm(prompt: string): Promise<boolean | 'interrupted'> {
   if (!process.stdin.isTTY) {
     process.stderr.write('Not a terminal: run `claw demo --yes` to approve without asking.\n');
     return false;
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const ctrlC = new AbortController();
+  rl.once('SIGINT', () => ctrlC.abort());
   try {
-    return /^y(es)?$/i.test((await rl.question(prompt)).trim());
+    return /^y(es)?$/i.test((await rl.question(prompt, { signal: ctrlC.signal })).trim());
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') return 'interrupted';
+    throw e;
   } finally {
     rl.close();
   }

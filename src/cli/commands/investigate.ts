@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { alertScope } from '../../alerts/alert-question.ts';
 import { loadConfig } from '../../config/config.ts';
 import { UsageError } from '../../domain/errors.ts';
-import { driveRun } from '../../supervisor/drive-run.ts';
 import { createTask } from '../../tasks/create-task.ts';
 import { buildReport } from '../../tasks/report.ts';
 import { cliIdentity } from '../cli-identity.ts';
 import { runtimeForCli } from '../cli-runtime.ts';
 import { type Command, parse } from '../command.ts';
+import { driveOwnRun } from '../drive-own-run.ts';
 
 export const investigateCommand: Command = {
   name: 'investigate',
@@ -55,7 +55,7 @@ export const investigateCommand: Command = {
         alertGroupKey: groupKey,
         alert,
       });
-      const done = await driveRun(rt.supervisor, rt.store.db, run.id);
+      const done = await driveOwnRun(rt, run.id, me.actor);
       const report = await buildReport(rt.store.db, done.id);
       if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(`${done.summary ?? done.status}\nrun ${done.id}: ${done.status}\n`);

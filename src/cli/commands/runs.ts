@@ -43,6 +43,15 @@ export const runsCommand: Command = {
         process.stdout.write(
           `${r.id}  ${r.status.padEnd(17)}  ${new Date(r.created_at).toISOString()}  ${(r.summary ?? '').slice(0, 100)}\n`,
         );
+      const waiting = runs.filter((r) => r.status === 'queued').length;
+      if (waiting)
+        process.stdout.write(
+          `\n${waiting} run${waiting === 1 ? '' : 's'} queued: ${
+            rt.store.kind === 'pglite'
+              ? 'nothing runs them on this embedded store until you do:'
+              : 'a `claw serve` replica takes them; or'
+          } \`claw resume RUN\` drives one here, \`claw cancel RUN\` cancels it.\n`,
+        );
       return 0;
     } finally {
       await rt.close();
