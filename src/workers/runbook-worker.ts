@@ -16,6 +16,10 @@ interface Triage {
   problems: Problem[];
   /** What the analyzers could not check (volume usage without kubelet stats or Prometheus). */
   unavailable?: string[];
+  /** The namespace asked about, when the cluster has no such namespace. */
+  missingNamespace?: string;
+  /** Objects the alert names that the cluster does not have (`Pod shop/cart-1`). */
+  absent?: string[];
 }
 
 /** Deterministic investigation and remediation; needs no model. */
@@ -49,6 +53,34 @@ async function investigate(ctx: WorkerContext, onlyIfConfident = false): Promise
   const triage = await ctx.callTool<Triage>('find_problems', findProblemsInput(ctx));
   const problems = triage.problems.filter((p) => p.severity >= 2);
   const alert = ctx.task.alert;
+  const missing = [
+    ...(triage.missingNamespace ? [`namespace ${triage.missingNamespace} does not exist`] : []),
+    ...(triage.absent ?? []).map((o) => `${o} is not there`),
+  ];
+  if (missing.length) {
+    // Said first, before any finding: an alert about objects this cluster lacks is no all-clear.
+    const where = `cluster ${ctx.tools.reader.cluster}`;
+    const why = alert
+      ? 'the alert may come from another cluster (check which cluster its route points at), or what it names is already gone'
+      : 'another cluster, or a misspelled name?';
+    const said = `On ${where}, ${missing.join('; ')}: ${why}.`;
+    ctx.emit({ type: 'step', data: { message: said } });
+    if (problems.length === 0) {
+      ctx.emit({
+        type: 'finding',
+        data: {
+          category: 'unknown',
+          summary: `What was asked about is not in ${where}`,
+          object: { kind: 'Namespace', name: ns ?? triage.missingNamespace ?? '*' },
+          evidence: missing,
+        },
+      });
+      return {
+        status: 'escalated',
+        summary: `${said} Finding no problem there is no all-clear: a human should confirm where it runs.`,
+      };
+    }
+  }
   if (onlyIfConfident && alert && !(problems[0] && focusScore(problems[0], alert) > 0)) {
     throw new WorkerDeclined(
       `the analyzers found nothing that explains ${alert.alertnames.join(', ') || 'the alert'}${problems[0] ? ` (top problem: ${refLabel(problems[0].object)}, ${problems[0].category})` : ''}`,

@@ -115,6 +115,45 @@ describe('alert tasks: the runbooks first when the analyzers explain the alert, 
     expect(fenced.indexOf(hostile)).toBeGreaterThan(fenced.indexOf('<alert trust="untrusted">'));
   });
 
+  it.each([
+    [
+      'a pod the cluster does not have',
+      [{ alertname: 'KubePodCrashLooping', namespace: 'default', pod: 'web-7d9f8-gone1', severity: 'warning' }],
+      'default',
+      'Pod default/web-7d9f8-gone1 is not there',
+    ],
+    [
+      'a namespace the cluster does not have',
+      [{ alertname: 'KubePodCrashLooping', namespace: 'paymnts', pod: 'ledger-0', severity: 'warning' }],
+      'paymnts',
+      'namespace paymnts does not exist',
+    ],
+  ])('an alert about %s says so first, and never reports healthy', async (_name, labels, namespace, absent) => {
+    h.fake.requests.length = 0;
+    const { done, steps } = await run(config(), labels, namespace);
+    expect(done).toMatchObject({ worker: 'runbooks', status: 'escalated' });
+    expect(done.summary).toContain(absent);
+    expect(done.summary).toContain('the alert may come from another cluster');
+    expect(done.summary).not.toMatch(/healthy/i);
+    const said = steps.findIndex((m) => m.includes(absent));
+    expect(said).toBeGreaterThanOrEqual(0);
+    expect(steps[said]).toMatch(/^On cluster sandbox-\d+-[0-9a-f]{6}, /);
+    expect(h.fake.requests).toHaveLength(0);
+  });
+
+  it('an alert about a pod that is gone says so before what the analyzers found in its namespace', async () => {
+    const { done, steps } = await run(
+      config(),
+      [{ alertname: 'KubePodCrashLooping', namespace: 'shop', pod: 'cart-7d9f8-gone1', severity: 'warning' }],
+      'shop',
+    );
+    expect(done).toMatchObject({ worker: 'runbooks', status: 'awaiting_approval' });
+    const gone = steps.findIndex((m) => m.includes('Pod shop/cart-7d9f8-gone1 is not there'));
+    const cause = steps.findIndex((m) => m.startsWith('Most likely root cause: Deployment shop/cart'));
+    expect(gone).toBeGreaterThanOrEqual(0);
+    expect(cause).toBeGreaterThan(gone);
+  });
+
   it('an alert:<name> route in claw.yaml decides alone', async () => {
     h.fake.requests.length = 0;
     h.fake.script({ toolCalls: [{ id: 'toolu_r', ...REPORT }] });

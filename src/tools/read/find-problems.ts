@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { absentObjects } from '../../analyzers/absent.ts';
 import { triage } from '../../analyzers/triage.ts';
 import { redactText } from '../../cluster/redact.ts';
+import { refLabel } from '../../lib/kube-object.ts';
 import { checkScope, defineReadTool } from '../define-tool.ts';
 import { NamespaceName } from '../input-names.ts';
 import { readSnapshot } from './snapshot-reader.ts';
@@ -29,6 +31,15 @@ export const findProblems = defineReadTool({
     const namespace = input.namespace ?? ctx.namespace;
     checkScope(ctx, namespace);
     const snapshot = await readSnapshot(ctx.reader, namespace, ctx.prometheus);
+    // What the question names but the cluster does not have is said first: never a false all-clear.
+    const exists = namespace
+      ? await ctx.reader.find({ apiVersion: 'v1', kind: 'Namespace', name: namespace }).then(
+          Boolean,
+          () => true, // not allowed to look: not evidence it is missing
+        )
+      : true;
+    const missingNamespace = exists ? undefined : namespace;
+    const absent = absentObjects(snapshot, input.focus?.objects ?? []).map(refLabel);
     // Symptoms (severity 1) are explained by another problem: their facts would only add tokens.
     const problems = triage(snapshot, input.question, input.focus).map((p) => ({
       ...p,
@@ -45,6 +56,8 @@ export const findProblems = defineReadTool({
         jobs: snapshot.jobs.length,
       },
       problems: problems.slice(0, MAX_PROBLEMS),
+      ...(missingNamespace ? { missingNamespace } : {}),
+      ...(absent.length ? { absent } : {}),
       // What could not be checked is said, so "no problems" is never read as "all healthy".
       ...(snapshot.volumesUnavailable ? { unavailable: [snapshot.volumesUnavailable] } : {}),
       ...(problems.length > MAX_PROBLEMS
