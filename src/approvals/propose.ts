@@ -121,6 +121,8 @@ export async function propose(
       { rule: decided.rule, reason: `${decided.reason} (rule ${decided.rule})` },
       target,
     );
+  // A proposal nobody configured could ever approve says so on its card, instead of waiting forever.
+  if (decided.unsatisfiable) warnings.push(`cannot be approved as configured: ${decided.unsatisfiable}`);
   const targetSpecHash = contentHash(live);
   const hash = artifactHash({ cluster, action: plan.action, request, targetSpecHash, dryRun: dryRunDigest(record) });
   // A run that started over (its replica died before the run paused) proposes the same change

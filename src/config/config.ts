@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../domain/errors.ts';
 import { type ClawFile, fileSchema } from './config-file.ts';
-import { policySchema } from './policy-config.ts';
+import { checkRulesSatisfiable, policySchema } from './policy-config.ts';
 import { checkWorkerIds } from './worker-ids.ts';
 
 export type { ClawFile };
@@ -33,6 +33,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const file = configPath ? parseFile(configPath) : fileSchema.parse({});
   checkIdentities(file.approvals?.identities ?? {});
   checkWorkerIds(file);
+  const unsatisfiable = checkRulesSatisfiable(file.policy ?? policySchema.parse({}), file.approvals?.approvers ?? []);
+  if (unsatisfiable) throw new ConfigError(unsatisfiable);
   const port = Number(get('PORT') ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError(`PORT: "${get('PORT')}" is not a port number`);

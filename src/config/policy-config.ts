@@ -63,3 +63,36 @@ export const policySchema = z.strictObject({
 
 export type PolicyConfig = z.infer<typeof policySchema>;
 export type PolicyRule = PolicyConfig['rules'][number];
+
+/**
+ * Why `count` distinct approvals can never come from `approvers`, or undefined when they can (or
+ * may: a user group's members are only known at run time). Without allowSelfApproval the
+ * requester, when known and among them, cannot count.
+ */
+export function approvalShortfall(
+  count: number,
+  approvers: readonly string[],
+  opts: { requester?: string; allowSelfApproval?: boolean } = {},
+): string | undefined {
+  if (approvers.some((a) => a.startsWith('S'))) return undefined;
+  const eligible = approvers.filter((a) => opts.allowSelfApproval || a !== opts.requester);
+  if (eligible.length >= count) return undefined;
+  const self = eligible.length < approvers.length ? ', the requester being unable to approve their own request' : '';
+  return `needs ${count} distinct approvers but only ${eligible.length} can approve (${eligible.join(', ') || 'none'}${self})`;
+}
+
+/**
+ * An explicit rule that can never be satisfied by the approvers it names (or approvals.approvers)
+ * is a configuration error: a proposal it decides could never be approved.
+ */
+export function checkRulesSatisfiable(policy: PolicyConfig, approvers: readonly string[]): string | undefined {
+  for (const [i, r] of policy.rules.entries()) {
+    if (r.deny || r.approvals === undefined) continue;
+    const from = r.approvers ?? approvers;
+    if (!r.approvers && from.length === 0) continue; // no approvers at all: every change is denied, and said so
+    const short = approvalShortfall(r.approvals, from);
+    if (short)
+      return `policy.rules[${i}] (${r.name}): ${short}${r.approvers ? '' : ' in approvals.approvers'}; it could never be approved`;
+  }
+  return undefined;
+}

@@ -1,10 +1,18 @@
 import type { Config } from '../config/config.ts';
-import type { PolicyConfig, PolicyRule } from '../config/policy-config.ts';
+import { approvalShortfall, type PolicyConfig, type PolicyRule } from '../config/policy-config.ts';
 import type { ObjectRef } from '../domain/object-ref.ts';
 
 export type PolicyDecision =
   | { decision: 'deny'; reason: string; rule: string; trace: string[] }
-  | { decision: 'require_approval'; count: number; approvers: readonly string[]; rule: string; trace: string[] };
+  | {
+      decision: 'require_approval';
+      count: number;
+      approvers: readonly string[];
+      rule: string;
+      trace: string[];
+      /** Why it can never be approved as configured (a default two-person rule with one approver). */
+      unsatisfiable?: string;
+    };
 
 /** What a change is, where, and who asks: everything a rule may look at. */
 export interface PolicyInput {
@@ -117,25 +125,41 @@ export function evaluatePolicy(input: PolicyInput, config: Config): PolicyDecisi
     if (r.deny) return deny(`rule:${r.name}`, r.deny);
     const count = r.approvals ?? defaultCount(input, policy);
     const approvers = r.approvers ?? config.approvals.approvers;
-    return {
+    return withShortfall(input, config, {
       decision: 'require_approval',
       count,
       approvers,
       rule: `rule:${r.name}`,
       trace: [...trace, `rule:${r.name}: match — ${count} approval(s) from ${approvers.join(', ')}`],
-    };
+    });
   }
 
   const high = input.risk === 'high' && policy.highRiskApprovals > 1;
   const rule = high ? 'default:high-risk' : 'default:one-approver';
   const count = defaultCount(input, policy);
-  return {
+  return withShortfall(input, config, {
     decision: 'require_approval',
     count,
     approvers: config.approvals.approvers,
     rule,
     trace: [...trace, `${rule}: ${input.risk} risk — ${count} approval(s) from approvals.approvers`],
-  };
+  });
+}
+
+/** Says when the approvals asked for can never come from the approvers named, this requester excluded. */
+function withShortfall(
+  input: PolicyInput,
+  config: Config,
+  d: Extract<PolicyDecision, { decision: 'require_approval' }>,
+): PolicyDecision {
+  const short = approvalShortfall(d.count, d.approvers, {
+    requester: input.requester,
+    allowSelfApproval: config.approvals.allowSelfApproval,
+  });
+  if (!short) return d;
+  const fix =
+    d.rule === 'default:high-risk' ? ' (add an approver, or set policy.highRiskApprovals)' : ' (add an approver)';
+  return { ...d, unsatisfiable: `${short}${fix}`, trace: [...d.trace, `UNSATISFIABLE: ${short}`] };
 }
 
 function defaultCount(input: PolicyInput, policy: PolicyConfig): number {

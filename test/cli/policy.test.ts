@@ -63,4 +63,27 @@ describe('claw policy explain', () => {
     expect(nuke.stderr).toMatch(/--action nuke: not an action of the vocabulary \(.*rollout_undo.*scale.*\)/);
     expect((await run(['policy'], env)).stderr).toContain('a subcommand is required: explain');
   }, 60_000);
+
+  it("says when the README's one-approver setup could never approve a change, and refuses a rule that never could", async () => {
+    const one = join(dir, 'one.yaml');
+    await writeFile(one, 'approvals: { approvers: [U0ME] }\n');
+    const high = await run(['policy', 'explain', '--action', 'drain', '--kind', 'Node', '--risk', 'high'], {
+      CLAW_CONFIG: one,
+      CLAW_DATA_DIR: join(dir, 'one'),
+    });
+    expect(high.stdout).toContain('REQUIRE 2 APPROVALS (default:high-risk) from U0ME');
+    expect(high.stdout).toContain(
+      'UNSATISFIABLE: needs 2 distinct approvers but only 1 can approve (U0ME) (add an approver, or set policy.highRiskApprovals)',
+    );
+    const never = join(dir, 'never.yaml');
+    await writeFile(never, 'approvals: { approvers: [U0ME] }\npolicy:\n  rules: [{ name: all, approvals: 2 }]\n');
+    const refused = await run(['policy', 'explain', '--action', 'scale'], {
+      CLAW_CONFIG: never,
+      CLAW_DATA_DIR: join(dir, 'never'),
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'claw policy: policy.rules[0] (all): needs 2 distinct approvers but only 1 can approve (U0ME) in approvals.approvers; it could never be approved\n',
+    );
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/config.ts';
-import { policySchema } from '../../src/config/policy-config.ts';
+import { checkRulesSatisfiable, policySchema } from '../../src/config/policy-config.ts';
 import { canDecide, evaluatePolicy, type PolicyInput } from '../../src/policy/evaluate.ts';
 import { testConfig } from '../helpers/proposal-fixture.ts';
 
@@ -158,6 +158,61 @@ describe('policy as data', () => {
       ok: false,
       reason: '<@U0CAROL> is not an approver for this change. Its approvers: <!subteam^S0SRE>.',
     });
+  });
+
+  it.each([
+    [
+      'two-person approval with one approver',
+      {},
+      ['U0ME'],
+      'U0ONCALL',
+      /needs 2 distinct approvers but only 1 can approve \(U0ME\)/,
+    ],
+    [
+      'two approvers, one of them the requester',
+      {},
+      ['U0A', 'U0ONCALL'],
+      'U0ONCALL',
+      /only 1 can approve \(U0A, the requester being unable to approve their own request\)/,
+    ],
+    [
+      'a rule asking three of two named approvers',
+      { rules: [{ name: 'payments', match: { namespaces: ['shop'] }, approvals: 3, approvers: ['U0A', 'U0B'] }] },
+      ['U0A', 'U0B', 'U0C'],
+      'U0ONCALL',
+      /needs 3 distinct approvers but only 2 can approve/,
+    ],
+  ])('says a decision can never be approved: %s', (_name, policy, approvers, requester, why) => {
+    const c = withPolicy(policy, approvers);
+    // The startup check sees the rule (tested below); here the decision itself carries it.
+    const d = evaluatePolicy(change({ risk: 'high', requester }), { ...c, policy: policySchema.parse(policy) });
+    expect(d).toMatchObject({ decision: 'require_approval', unsatisfiable: expect.stringMatching(why) });
+    expect(d.trace.at(-1)).toMatch(/^UNSATISFIABLE: /);
+  });
+
+  it('does not call a decision unsatisfiable when it can be met, or when a user group may hold enough people', () => {
+    expect(evaluatePolicy(change({ risk: 'high' }), withPolicy({}))).not.toHaveProperty('unsatisfiable');
+    expect(evaluatePolicy(change({ risk: 'high' }), withPolicy({}, ['U0ME', 'S0SRE']))).not.toHaveProperty(
+      'unsatisfiable',
+    );
+    expect(evaluatePolicy(change({ risk: 'high' }), withPolicy({ highRiskApprovals: 1 }, ['U0ME']))).not.toHaveProperty(
+      'unsatisfiable',
+    );
+  });
+
+  it('refuses at start-up an explicit rule its approvers can never satisfy, naming it', () => {
+    const rules = [{ name: 'payments', approvals: 2, approvers: ['U0A'] }];
+    expect(checkRulesSatisfiable(policySchema.parse({ rules }), ['U0A', 'U0B'])).toBe(
+      'policy.rules[0] (payments): needs 2 distinct approvers but only 1 can approve (U0A); it could never be approved',
+    );
+    expect(checkRulesSatisfiable(policySchema.parse({ rules: [{ name: 'all', approvals: 2 }] }), ['U0ME'])).toMatch(
+      /^policy\.rules\[0\] \(all\): .* in approvals\.approvers; it could never be approved$/,
+    );
+    // A default (two-person high risk with one approver) is not a start-up error: the card and explain say it.
+    expect(checkRulesSatisfiable(policySchema.parse({}), ['U0ME'])).toBeUndefined();
+    expect(
+      checkRulesSatisfiable(policySchema.parse({ rules: [{ name: 'g', approvals: 3, approvers: ['S0SRE'] }] }), []),
+    ).toBeUndefined();
   });
 
   it('refuses malformed policy with a message naming the key', () => {

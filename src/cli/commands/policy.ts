@@ -107,6 +107,8 @@ function render(d: PolicyDecision): string {
   const head =
     d.decision === 'deny'
       ? `DENY (${d.rule}): ${d.reason}`
-      : `REQUIRE ${d.count} APPROVAL${d.count === 1 ? '' : 'S'} (${d.rule}) from ${d.approvers.join(', ')}`;
+      : `REQUIRE ${d.count} APPROVAL${d.count === 1 ? '' : 'S'} (${d.rule}) from ${d.approvers.join(', ')}${
+          d.unsatisfiable ? `\nUNSATISFIABLE: ${d.unsatisfiable}` : ''
+        }`;
   return `${head}\n\nrules considered, in order:\n${d.trace.map((t) => `  ${t}`).join('\n')}\n`;
 }

@@ -76,9 +76,24 @@ export function findingMessage(f: Finding): SlackMessage {
   };
 }
 
+/** How propose() words a proposal that no configured approvers could ever approve. */
+const UNAPPROVABLE = 'cannot be approved as configured: ';
+
+function noticeBlocks(icon: string, title: string, lines: string[]): KnownBlock[] {
+  if (!lines.length) return [];
+  return [
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: clip(`${icon} *${title}*\n${lines.map((w) => `• ${esc(w)}`).join('\n')}`, 2900) },
+    },
+  ];
+}
+
 function proposalDetails(p: Proposal, approvedBy: readonly string[] = []): KnownBlock[] {
   const t = p.target;
   const { description: blast = '', rollback, warnings = [] } = p.blast_radius;
+  const stuck = warnings.filter((w) => w.startsWith(UNAPPROVABLE));
+  const risky = warnings.filter((w) => !w.startsWith(UNAPPROVABLE));
   return [
     { type: 'header', text: { type: 'plain_text', text: clip(`Approval needed: ${p.action}`, 150) } },
     { type: 'section', text: { type: 'mrkdwn', text: clip(esc(p.rationale), 2900) } },
@@ -102,17 +117,12 @@ function proposalDetails(p: Proposal, approvedBy: readonly string[] = []): Known
         },
       ],
     },
-    ...(warnings.length
-      ? [
-          {
-            type: 'section' as const,
-            text: {
-              type: 'mrkdwn' as const,
-              text: clip(`:warning: *Riskier than it looks*\n${warnings.map((w) => `• ${esc(w)}`).join('\n')}`, 2900),
-            },
-          },
-        ]
-      : []),
+    ...noticeBlocks(
+      ':no_entry:',
+      'Cannot be approved as configured',
+      stuck.map((w) => w.slice(UNAPPROVABLE.length)),
+    ),
+    ...noticeBlocks(':warning:', 'Riskier than it looks', risky),
     {
       type: 'section',
       text: { type: 'mrkdwn', text: `*Server dry-run diff*\n${codeBlock(p.diff || '(no change)', CARD_DIFF_CHARS)}` },
