@@ -70,7 +70,7 @@ describe('the whole loop through Slack over real HTTP', () => {
       h.slack.callsTo('chat.postMessage').find((c) => !c.args.thread_ts),
     );
     expect(root.args.channel).toBe(CHANNEL);
-    expect(String(root.args.text) + JSON.stringify(root.args.blocks)).toContain('cluster `sandbox`');
+    expect(String(root.args.text) + JSON.stringify(root.args.blocks)).toMatch(/cluster `sandbox-\d+-[0-9a-f]{6}`/);
     const rootTs = `${1700000001}.000100`;
     const card = await waitFor(
       'the proposal card',
