@@ -1,7 +1,7 @@
 import { ErrorCode, isCodedError } from '../domain/errors.ts';
 import type { Command } from './command.ts';
 import { auditCommand } from './commands/audit.ts';
-import { approveCommand, rejectCommand } from './commands/decide.ts';
+import { approveCommand, rejectCommand, withdrawCommand } from './commands/decide.ts';
 import { demoCommand } from './commands/demo.ts';
 import { evalCommand } from './commands/eval.ts';
 import { investigateCommand } from './commands/investigate.ts';
@@ -24,6 +24,7 @@ const COMMANDS: Command[] = [
   resumeCommand,
   approveCommand,
   rejectCommand,
+  withdrawCommand,
   policyCommand,
   auditCommand,
   rbacCommand,

@@ -19,8 +19,9 @@ export type ProposalStatus =
 export const PROPOSAL_TRANSITIONS: Readonly<Record<ProposalStatus, readonly ProposalStatus[]>> = {
   // A decision, the TTL, a newer proposal for the same target, or its run's cancellation.
   pending: ['approved', 'rejected', 'expired', 'superseded'],
-  // The executor claims it (once); a cancelled run withdraws it before that.
-  approved: ['executing', 'superseded'],
+  // The executor claims it (once); a cancelled run withdraws it before that, and so does an
+  // approver taking their approval back (it waits for approvals again).
+  approved: ['executing', 'superseded', 'pending'],
   // Recorded by the executor, or by its successor from the journal; fenced back to approved
   // when the executor died before journalling (nothing applied).
   executing: ['executed', 'failed', 'approved'],

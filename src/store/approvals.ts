@@ -26,3 +26,15 @@ export async function recordApproval(
 export async function listApprovals(db: Db, proposalId: string): Promise<Approval[]> {
   return db.selectFrom('approvals').selectAll().where('proposal_id', '=', proposalId).orderBy('created_at').execute();
 }
+
+/** Takes back one approver's approval (not a rejection); false when they had none. */
+export async function deleteApproval(db: Db, proposalId: string, actor: string): Promise<boolean> {
+  const gone = await db
+    .deleteFrom('approvals')
+    .where('proposal_id', '=', proposalId)
+    .where('actor', '=', actor)
+    .where('decision', '=', 'approve')
+    .returning('id')
+    .executeTakeFirst();
+  return gone !== undefined;
+}

@@ -101,6 +101,51 @@ describe('two-person approval through signed Slack clicks', () => {
     expect(writes()[0]!.impersonated).toEqual({ user: 'bob@example.com', groups: ['sre', 'system:authenticated'] });
   }, 60_000);
 
+  it("an approver withdraws their approval with the card's button; the card counts again", async () => {
+    const db = h.app.runtime.store.db;
+    const { proposal } = await makeProposal(
+      db,
+      h.sandbox,
+      h.app.runtime.config,
+      'scale',
+      { namespace: 'shop', name: 'cart', replicas: 0 },
+      'U0ONCALL',
+    );
+    const click = (actionId: string, user: string) =>
+      postSigned(
+        h.events(),
+        SECRET,
+        buttonClickBody({
+          actionId,
+          value: proposal.id,
+          user,
+          channel: CHANNEL,
+          messageTs: '1700000039.000100',
+          threadTs: '1700000001.000100',
+        }),
+      );
+    const updates = () => h.slack.callsTo('chat.update').filter((c) => c.args.ts === '1700000039.000100');
+    await click('claw_approve', 'U0ALICE');
+    const counted = await waitFor('the "1 of 2" card', () => updates()[0]);
+    expect(JSON.stringify(counted.args.blocks)).toContain('claw_withdraw');
+    await click('claw_withdraw', 'U0BOB');
+    await waitFor('no approval to withdraw', () =>
+      h.slack
+        .callsTo('chat.postEphemeral')
+        .find((c) => c.args.user === 'U0BOB' && String(c.args.text).includes('no approval on this proposal')),
+    );
+    await click('claw_withdraw', 'U0ALICE');
+    await waitFor('the receipt', () =>
+      h.slack
+        .callsTo('chat.postEphemeral')
+        .find((c) => c.args.user === 'U0ALICE' && String(c.args.text).startsWith('Withdrew your approval: 0 of 2')),
+    );
+    const recounted = await waitFor('the card counted again', () => updates()[1]);
+    expect(JSON.stringify(recounted.args.blocks)).not.toContain('1 of 2');
+    expect(JSON.stringify(recounted.args.blocks)).not.toContain('claw_withdraw');
+    expect((await getProposal(db, proposal.id))!.status).toBe('pending');
+  }, 60_000);
+
   it('a member of an approver user group may approve; someone outside it may not', async () => {
     const db = h.app.runtime.store.db;
     const { proposal } = await makeProposal(

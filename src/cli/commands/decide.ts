@@ -1,5 +1,6 @@
 import { decide } from '../../approvals/decide.ts';
 import { executeProposal } from '../../approvals/execute.ts';
+import { withdrawApproval } from '../../approvals/withdraw.ts';
 import { loadConfig } from '../../config/config.ts';
 import { UsageError } from '../../domain/errors.ts';
 import { driveRun } from '../../supervisor/drive-run.ts';
@@ -76,4 +77,36 @@ export const rejectCommand: Command = {
   usage: 'reject PROPOSAL [--as USER] --reason R',
   summary: 'reject a proposal; nothing is changed',
   run: (argv) => decideFromCli(argv, 'reject'),
+};
+
+export const withdrawCommand: Command = {
+  name: 'withdraw',
+  usage: 'withdraw PROPOSAL [--as USER]',
+  summary: 'take back your approval of a proposal, until it executes',
+  async run(argv) {
+    const { values, positionals } = parse(argv, { as: { type: 'string' } });
+    const proposalId = positionals[0];
+    if (!proposalId) throw new UsageError('PROPOSAL is required');
+    const config = loadConfig();
+    if (!config.databaseUrl && !values.as)
+      throw new UsageError('--as USER is required (the Slack user ID of the approver)');
+    const rt = await runtimeForCli(config);
+    try {
+      const me = await cliIdentity(rt, config, { as: values.as, needApprover: true });
+      const result = await withdrawApproval(
+        { db: rt.store.db, config },
+        { proposalId, actor: me.actor, via: { surface: 'cli' } },
+      );
+      if (!result.ok) {
+        process.stderr.write(`claw withdraw: refused: ${result.message}\n`);
+        return 1;
+      }
+      process.stdout.write(
+        `withdrawn: ${proposalId} has ${result.approvals} of ${result.required} approvals and waits for approval\n`,
+      );
+      return 0;
+    } finally {
+      await rt.close();
+    }
+  },
 };

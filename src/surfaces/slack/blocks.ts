@@ -16,6 +16,7 @@ export interface SlackMessage {
 
 export const APPROVE_ACTION = 'claw_approve';
 export const REJECT_ACTION = 'claw_reject';
+export const WITHDRAW_ACTION = 'claw_withdraw';
 /** On a card whose diff did not fit: opens the whole diff in a modal. */
 export const VIEW_DIFF_ACTION = 'claw_view_diff';
 /** How much of the diff a card shows (a section's text is at most 3000 characters). */
@@ -187,6 +188,17 @@ export function proposalCard(p: Proposal, approvedBy: readonly string[] = []): S
             text: { type: 'plain_text', text: 'Reject' },
             value: p.id,
           },
+          // Once someone approved ("1 of 2"), they may take it back until it executes.
+          ...(approvedBy.length
+            ? [
+                {
+                  type: 'button' as const,
+                  action_id: WITHDRAW_ACTION,
+                  text: { type: 'plain_text' as const, text: 'Withdraw my approval' },
+                  value: p.id,
+                },
+              ]
+            : []),
           // The request itself, in full, is what is approved: always one click away.
           {
             type: 'button',

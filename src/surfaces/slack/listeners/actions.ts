@@ -1,7 +1,15 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { decide, mayNotDecide } from '../../../approvals/decide.ts';
+import { withdrawApproval } from '../../../approvals/withdraw.ts';
 import { getProposal } from '../../../store/proposals.ts';
-import { APPROVE_ACTION, type CardRef, REJECT_ACTION, VIEW_DIFF_ACTION } from '../blocks.ts';
+import {
+  APPROVE_ACTION,
+  type CardRef,
+  proposalCard,
+  REJECT_ACTION,
+  VIEW_DIFF_ACTION,
+  WITHDRAW_ACTION,
+} from '../blocks.ts';
 import { diffModal, rejectReasonModal } from '../modals.ts';
 import type { SlackDeps } from '../slack-deps.ts';
 import { approverGroupsOf, showDecision, tellActor } from './show-decision.ts';
@@ -42,6 +50,29 @@ export function registerActions(app: App, deps: SlackDeps): void {
     if (!proposal || refused) return tellActor(client, card, actor, `:no_entry: ${refused?.message}`);
     // trigger_id is single-use and lives about three seconds: open the modal before anything slow.
     await client.views.open({ trigger_id: body.trigger_id, view: rejectReasonModal(card, proposal) });
+  });
+
+  // An approver takes back their approval; the card counts again. Anyone else is told they have none.
+  app.action<BlockButtonAction>({ action_id: WITHDRAW_ACTION }, async ({ ack, body, action, client }) => {
+    await ack();
+    const card = cardOf(body, action);
+    const actor = body.user.id;
+    const result = await withdrawApproval(
+      { db: deps.db, config: deps.config },
+      { proposalId: card.proposalId, actor, via: { surface: 'slack' } },
+    );
+    if (!result.ok) return tellActor(client, card, actor, `:no_entry: ${result.message}`);
+    await tellActor(
+      client,
+      card,
+      actor,
+      `Withdrew your approval: ${result.approvals} of ${result.required} required; nothing changes until approvers decide again.`,
+    );
+    const ts = card.ts ?? result.proposal.slack_ts;
+    if (card.channel && ts) {
+      const updated = proposalCard(result.proposal, result.approvedBy);
+      await client.chat.update({ channel: card.channel, ts, text: updated.text, blocks: updated.blocks });
+    }
   });
 
   // Anyone in the channel may read the whole diff; it is the same redacted text the card shows.
