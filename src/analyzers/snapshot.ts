@@ -54,7 +54,7 @@ interface ProblemBase<C extends FindingCategory> {
 }
 
 /**
- * A deterministic finding: a CONTRACT.md category, the object, evidence quoted from the cluster,
+ * A deterministic finding: a category of docs/cli.md, the object, evidence quoted from the cluster,
  * and the facts its category carries. A union keyed by category, so a switch on it types the facts.
  */
 export type Problem = { [C in FindingCategory]: ProblemBase<C> }[FindingCategory];

@@ -50,7 +50,7 @@ const alertRoute = z.strictObject({
   cluster: z.string().optional(),
 });
 
-// claw.yaml: every key in CONTRACT.md is accepted (even before its feature exists); unknown keys are errors.
+// claw.yaml: every key docs/configuration.md and claw.example.yaml name is accepted (even before its feature exists); unknown keys are errors.
 export const fileSchema = z.strictObject({
   slack: z
     .strictObject({

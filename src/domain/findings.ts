@@ -1,6 +1,6 @@
 import type { ObjectRef } from './object-ref.ts';
 
-/** What a finding is about; the contract's categories (CONTRACT.md), shared by analyzers, workers and reports. */
+/** What a finding is about; the stable categories of docs/cli.md, shared by analyzers, workers and reports. */
 export type FindingCategory =
   | 'crash_loop'
   | 'oom_killed'

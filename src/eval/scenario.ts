@@ -6,7 +6,7 @@ import { ScenarioError } from '../domain/errors.ts';
 
 const Ref = z.object({ kind: z.string(), namespace: z.string().optional(), name: z.string() }).strict();
 
-/** scenario.yaml (CONTRACT.md "Scenario folder"). */
+/** scenario.yaml (docs/scenarios.md). */
 const ScenarioFile = z
   .object({
     description: z.string(),

@@ -12,7 +12,7 @@ export interface LoadResult {
 }
 
 /**
- * Loads a multi-document YAML state file (CONTRACT.md): Kubernetes objects as `kubectl get -o yaml`
+ * Loads a multi-document YAML state file (docs/sandbox.md): Kubernetes objects as `kubectl get -o yaml`
  * prints them (List documents included) and `SandboxImage` documents. Kinds the sandbox does not
  * serve are skipped with a warning. Pod status is left to the simulated kubelet.
  */

@@ -7,7 +7,7 @@ import { listRunEvents } from '../store/run-events.ts';
 import { getRun } from '../store/runs.ts';
 import type { RunHistoryEntry } from '../store/schema.ts';
 
-/** The `--json` investigation report of CONTRACT.md. */
+/** The `--json` investigation report (docs/cli.md). */
 export interface InvestigationReport {
   run: {
     id: string;

@@ -14,7 +14,7 @@ export const DEFAULT_OPENAI_MODEL = 'gpt-5.4';
 
 /**
  * A worker id → the model client behind it, or undefined when its credentials are absent
- * (such a worker is skipped, as CONTRACT.md says). `runbooks` needs none.
+ * (such a worker is skipped, as docs/configuration.md says). `runbooks` needs none.
  */
 export function modelFor(id: string, config: Config): ModelClient | undefined {
   const i = id.indexOf(':');

@@ -148,7 +148,7 @@ function proposalDetails(p: Proposal, approvedBy: readonly string[] = []): Known
   ];
 }
 
-/** The card with Approve / Reject; `value` is the proposal id (CONTRACT.md). */
+/** The card with Approve / Reject; `value` is the proposal id (docs/slack.md). */
 export function proposalCard(p: Proposal, approvedBy: readonly string[] = []): SlackMessage {
   return {
     // The fallback text reaches notifications and screen readers: escaped like the blocks.

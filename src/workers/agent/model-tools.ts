@@ -21,7 +21,7 @@ const CATEGORIES = [
   'unknown',
 ] as const;
 
-/** The structured final answer a model must give (CONTRACT.md findings). */
+/** The structured final answer a model must give (the findings of docs/cli.md). */
 export const REPORT_TOOL = 'report';
 export const Report = z.object({
   summary: z.string().min(1).max(2000),
