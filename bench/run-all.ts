@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { alertStormSection } from './alert-storm.ts';
 import { chaosKillSection } from './chaos-kill.ts';
 import { contextSizeSection } from './context-size.ts';
+import { firstFindingSection } from './first-finding.ts';
 import { investigationSection } from './investigation.ts';
 import { readVsKubectlSection } from './read-vs-kubectl.ts';
 import { redactionSection } from './redaction.ts';
@@ -23,6 +24,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'alert-storm': alertStormSection,
   'chaos-kill': chaosKillSection,
   redaction: redactionSection,
+  'first-finding': firstFindingSection,
 };
 const FILE = join(import.meta.dirname, '..', 'BENCHMARKS.md');
 const heading = (section: string) => section.split('\n', 1)[0]!;

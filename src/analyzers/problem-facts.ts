@@ -13,6 +13,10 @@ export interface RevisionFacts {
   previousAvailable: number;
   rolloutDone: boolean;
   failureIsNewRevision: boolean;
+  /** Every failing pod belongs to the current revision (the previous one is not seen failing). */
+  onlyNewFails?: boolean;
+  /** The Deployment's strategy: Recreate scales the previous revision to zero before the new one starts. */
+  strategy?: string;
 }
 
 /** For scheduling failures, how many nodes were merely cordoned (what an uncordon would fix). */

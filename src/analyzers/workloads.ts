@@ -1,6 +1,7 @@
 import type { FindingCategory } from '../domain/findings.ts';
 import { controllerOf, isNodeReady, type KubeObject } from '../lib/kube-object.ts';
 import { diagnosePod } from './pod-health.ts';
+import type { RevisionFacts } from './problem-facts.ts';
 import { REVISION } from './rollout.ts';
 import { parseFailedScheduling } from './scheduling.ts';
 import { type ClusterSnapshot, type Problem, type ProblemObject, refKey, warningsFor } from './snapshot.ts';
@@ -166,7 +167,7 @@ function problemFor(s: ClusterSnapshot, object: ProblemObject, verdicts: PodVerd
 }
 
 /** Whether the failure arrived with the current revision while an older one was healthy: the case for rolling back. */
-function revisionFacts(s: ClusterSnapshot, d: KubeObject, failing: KubeObject[]): Record<string, unknown> {
+function revisionFacts(s: ClusterSnapshot, d: KubeObject, failing: KubeObject[]): RevisionFacts {
   const owned = s.replicaSets.filter((rs) =>
     rs.metadata.ownerReferences?.some((r) => r.controller && r.uid === d.metadata.uid),
   );
@@ -184,6 +185,8 @@ function revisionFacts(s: ClusterSnapshot, d: KubeObject, failing: KubeObject[])
     previousRevision: previous ? rev(previous) : undefined,
     previousAvailable: previous?.status?.availableReplicas ?? 0,
     rolloutDone: done,
+    onlyNewFails,
+    strategy: d.spec?.strategy?.type ?? 'RollingUpdate',
     failureIsNewRevision:
       Boolean(previous) && onlyNewFails && ((previous?.status?.availableReplicas ?? 0) > 0 || !done),
   };

@@ -131,7 +131,7 @@ async function investigate(ctx: WorkerContext, onlyIfConfident = false): Promise
       type: 'finding',
       data: { category: o.category, summary: o.summary, object: o.object, evidence: o.evidence },
     });
-  const choice = chooseRemediation(top!, await remediationContext(ctx, top!));
+  const choice = chooseRemediation(top!, { ...(await remediationContext(ctx, top!)), evidence: finding.evidence });
   if ('escalate' in choice)
     return {
       status: 'escalated',

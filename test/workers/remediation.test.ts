@@ -26,6 +26,57 @@ describe('choosing the remediation', () => {
     expect(chooseRemediation(problem('config_missing', newRevision))).toMatchObject({ tool: 'rollout_undo' });
   });
 
+  it('rolls back a revision that cannot start to the last one that ran, saying what is not known about it', () => {
+    // Recreate scaled revision 1 to zero before revision 2 failed to pull its image.
+    const recreate = {
+      failureIsNewRevision: false,
+      onlyNewFails: true,
+      currentRevision: 2,
+      previousRevision: 1,
+      previousAvailable: 0,
+      rolloutDone: true,
+      strategy: 'Recreate',
+      image: 'shop/cart:1.5.0',
+    };
+    for (const category of ['image_pull', 'crash_loop', 'config_missing'] as const) {
+      const r = chooseRemediation(problem(category, recreate));
+      expect(r, category).toMatchObject({ tool: 'rollout_undo', input: { toRevision: 1 } });
+      expect((r as { why: string }).why).toMatch(
+        /revision 1 is the last one that ran.*Recreate.*its health is not known/,
+      );
+    }
+    // Old pods failing too: the previous revision is no way back.
+    expect(chooseRemediation(problem('image_pull', { ...recreate, onlyNewFails: false }))).toHaveProperty('escalate');
+  });
+
+  it.each([
+    [
+      'a Go panic',
+      'Previous container log: "panic: runtime error: invalid memory address or nil pointer dereference"',
+      'escalate',
+    ],
+    ['a missing file', 'Previous container log: "open /etc/app/config.yaml: no such file or directory"', 'escalate'],
+    ['a missing setting', 'Previous container log: "DATABASE_URL must be set"', 'escalate'],
+    [
+      'a dependency refusing connections',
+      'Previous container log: "dial tcp 10.0.0.5:5432: connect: connection refused"',
+      'rollout_restart',
+    ],
+    [
+      'a panic after a timeout',
+      'Previous container log: "i/o timeout" / "panic: cannot reach redis"',
+      'rollout_restart',
+    ],
+    ['no logs at all', 'Last state: Terminated (Error, exit code 1)', 'rollout_restart'],
+  ])('judges a crash loop with no way back by its logs: %s', (_name, evidence, expected) => {
+    const r = chooseRemediation(problem('crash_loop', { currentRevision: 1 }), { evidence: [evidence] });
+    if (expected === 'escalate')
+      expect((r as { escalate: string }).escalate).toMatch(
+        /fails the same way at every start \(.+\): a restart will not help/,
+      );
+    else expect(r).toMatchObject({ tool: expected });
+  });
+
   it('doubles the memory limit of an OOMKilled container, and escalates when there is no limit', () => {
     expect(chooseRemediation(problem('oom_killed', { container: 'cart', limits: { memory: '256Mi' } }))).toMatchObject({
       tool: 'set_resources',

@@ -29,7 +29,7 @@ interface Bucket {
 
 /**
  * Everything the bot posts into threads goes through here, one queue per channel: messages in a
- * channel stay in order. Calls marked `paced` (new messages) spend a per-channel token bucket, so
+ * channel stay in order (edits in their own lane, also in order). Calls marked `paced` (new messages) spend a per-channel token bucket, so
  * a burst of alerts or runs stays within Slack's posting rate instead of collecting 429s. A 429
  * pauses only that channel for its Retry-After and the same call is tried again; other channels
  * keep flowing. (The Web API client would otherwise pause every call on the client and retry.)
@@ -71,7 +71,11 @@ export class SlackOutbox {
    * message (per-channel budget); `update`: an edit (one budget for the workspace).
    */
   send<T>(channel: string, call: () => Promise<T>, opts: { paced?: boolean; update?: boolean } = {}): Promise<T> {
-    const previous = this.queues.get(channel) ?? Promise.resolve();
+    // Edits wait in a lane of their own: after a storm, a new thread is posted at once instead of
+    // behind a minute of queued edits to old ones (which share one workspace budget). An edit
+    // needs the message it edits, which its caller has already posted; edits stay in order.
+    const lane = opts.update ? `${channel}\u0000edits` : channel;
+    const previous = this.queues.get(lane) ?? Promise.resolve();
     const mine = previous
       .catch(() => {})
       .then(async () => {
@@ -80,10 +84,10 @@ export class SlackOutbox {
         return this.attempt(channel, call);
       });
     const tail = mine.catch(() => {});
-    this.queues.set(channel, tail);
-    // Forget an idle channel once its last call settles.
+    this.queues.set(lane, tail);
+    // Forget an idle lane once its last call settles.
     void tail.then(() => {
-      if (this.queues.get(channel) === tail) this.queues.delete(channel);
+      if (this.queues.get(lane) === tail) this.queues.delete(lane);
     });
     return mine;
   }

@@ -15,39 +15,56 @@ export interface RemediationContext {
       livenessProbe?: string;
     }[];
   };
+  /** The finding's evidence, the container's last log lines included (the runbooks read them first). */
+  evidence?: string[];
 }
 
 const ROLLABLE = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 
 /**
  * The deterministic remediation for a problem, or why a human must act. Rolling back is chosen
- * only when the failure arrived with the current revision and the previous one was healthy.
+ * when the failure arrived with the current revision and the previous one was healthy — or, for a
+ * revision that cannot start at all, when the previous one is the last that ran (a revision at zero
+ * pods after Recreate or a finished rollout is not evidence it was unhealthy), saying so.
  */
 export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Remediation {
   const { kind, namespace, name } = p.object;
   const r: Partial<RevisionFacts> = 'failureIsNewRevision' in p.facts ? p.facts : {};
-  const undo = (what: string): Remediation | undefined =>
-    kind === 'Deployment' && r.failureIsNewRevision && r.previousRevision
-      ? {
-          tool: 'rollout_undo',
-          input: { namespace, name, toRevision: r.previousRevision },
-          why: `${what} started with revision ${r.currentRevision} while revision ${r.previousRevision} ${(r.previousAvailable ?? 0) > 0 ? `still has ${r.previousAvailable} pod(s) available` : 'was serving before the rollout'}`,
-        }
-      : undefined;
+  const undo = (what: string, cannotStart = false): Remediation | undefined => {
+    if (kind !== 'Deployment' || !r.previousRevision) return undefined;
+    const back = { tool: 'rollout_undo', input: { namespace, name, toRevision: r.previousRevision } };
+    if (r.failureIsNewRevision)
+      return {
+        ...back,
+        why: `${what} started with revision ${r.currentRevision} while revision ${r.previousRevision} ${(r.previousAvailable ?? 0) > 0 ? `still has ${r.previousAvailable} pod(s) available` : 'was serving before the rollout'}`,
+      };
+    if (cannotStart && r.onlyNewFails)
+      return {
+        ...back,
+        why: `revision ${r.currentRevision} cannot start (${what}); revision ${r.previousRevision} is the last one that ran. It has no pods now (${r.strategy === 'Recreate' ? 'the Recreate strategy scaled it to zero before starting the new one' : 'the rollout finished and scaled it down'}), so its health is not known, only that it is not failing this way: rolling back to it is the standard way back`,
+      };
+    return undefined;
+  };
   switch (p.category) {
-    case 'crash_loop':
-      return (
-        undo('the crash loop') ??
-        (ROLLABLE.has(kind)
-          ? {
-              tool: 'rollout_restart',
-              input: { namespace, kind, name },
-              why: r.previousRevision
-                ? `the previous revision is not known to be healthy, so rolling back is not clearly safer than restarting`
-                : 'there is no earlier revision to roll back to',
-            }
-          : { escalate: `no controller to restart ${kind} ${name}` })
-      );
+    case 'crash_loop': {
+      const rollback = undo('the crash loop', true);
+      if (rollback) return rollback;
+      // A restart only helps a transient failure; one that fails the same way at every start needs a change.
+      const fatal = deterministicCause(rc.evidence ?? []);
+      if (fatal)
+        return {
+          escalate: `the container fails the same way at every start (${fatal}): a restart will not help; change what it names (the code, a file, a setting or a config value)${r.previousRevision ? '' : ' — there is no earlier revision to roll back to'}`,
+        };
+      return ROLLABLE.has(kind)
+        ? {
+            tool: 'rollout_restart',
+            input: { namespace, kind, name },
+            why: r.previousRevision
+              ? `the previous revision is not known to be healthy, so rolling back is not clearly safer than restarting`
+              : 'there is no earlier revision to roll back to, and the logs point at a transient failure',
+          }
+        : { escalate: `no controller to restart ${kind} ${name}` };
+    }
     case 'oom_killed': {
       const f = p.facts;
       const limit = quantityToMi(f.limits?.memory);
@@ -66,13 +83,13 @@ export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Reme
     }
     case 'image_pull':
       return (
-        undo('the image pull failure') ?? {
+        undo('the image pull failure', true) ?? {
           escalate: `image ${p.facts.image} cannot be pulled and no earlier healthy revision is known: fix the image reference or the registry credentials`,
         }
       );
     case 'config_missing':
       return (
-        undo('the missing configuration') ?? {
+        undo('the missing configuration', true) ?? {
           escalate:
             'the referenced ConfigMap/Secret (or key) does not exist; someone who knows its contents must create it',
         }
@@ -226,4 +243,25 @@ function probePortFix(
 /** Millicores as a quantity a person would write: whole cores when whole. */
 function formatCpu(millis: number): string {
   return millis % 1000 === 0 ? String(millis / 1000) : `${Math.round(millis)}m`;
+}
+
+/** Log lines that say a start-up fails for a reason a restart cannot change. */
+const DETERMINISTIC =
+  /panic:|Traceback \(most recent call last\)|Exception in thread|Unhandled exception|segmentation fault|nil pointer dereference|no such file or directory|cannot find module|ModuleNotFoundError|ImportError|missing required|is required|must be set|invalid (?:configuration|config|value|setting)|unknown (?:flag|option|setting)|undefined (?:setting|variable)/i;
+/** Log lines of a failure that may pass: a dependency not there yet, a timeout. */
+const TRANSIENT =
+  /connection refused|ECONNREFUSED|timed? ?out|i\/o timeout|temporarily unavailable|connection reset|no route to host|too many connections|service unavailable/i;
+
+/**
+ * The quoted log line that shows a deterministic start-up failure, or undefined when the logs show
+ * none — or also show a transient one (a restart may then help). Judged by the logs, not the exit code.
+ */
+export function deterministicCause(evidence: readonly string[]): string | undefined {
+  const text = evidence.join('\n');
+  if (TRANSIENT.test(text)) return undefined;
+  const line = text.split(/\n|" \/ "/).find((l) => DETERMINISTIC.test(l));
+  return line
+    ?.replace(/^.*?log: "|"$/g, '')
+    .trim()
+    .slice(0, 200);
 }

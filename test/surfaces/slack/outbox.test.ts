@@ -55,4 +55,26 @@ describe('the Slack outbox pacing', () => {
       t.restore();
     }
   });
+
+  it('posts a new thread at once while edits of old ones wait for their budget', async () => {
+    const t = virtualTime();
+    try {
+      const box = new SlackOutbox({ logger, sleep: t.sleep, updatePace: { burst: 1, perSecond: 50 / 60 } });
+      const done: { what: string; at: number }[] = [];
+      // A storm's digest and thread edits queue up in the alert channel…
+      const edits = Array.from({ length: 40 }, (_, i) =>
+        box.send('C0ALERTS', async () => done.push({ what: `edit ${i}`, at: t.at() }), { update: true }),
+      );
+      // …then a new alert group opens its thread there.
+      const post = box.send('C0ALERTS', async () => done.push({ what: 'new thread', at: t.at() }), { paced: true });
+      await Promise.all([...edits, post]);
+      expect(done.find((d) => d.what === 'new thread')!.at).toBe(0);
+      // The edits kept their order and their pace.
+      const editOrder = done.filter((d) => d.what.startsWith('edit')).map((d) => Number(d.what.slice(5)));
+      expect(editOrder).toEqual([...editOrder].sort((a, b) => a - b));
+      expect(done.at(-1)!.at).toBeGreaterThan(40_000);
+    } finally {
+      t.restore();
+    }
+  });
 });
