@@ -145,7 +145,7 @@ function problemFor(s: ClusterSnapshot, object: ProblemObject, verdicts: PodVerd
     category: worst.category,
     severity: worst.severity,
     object,
-    summary: `${object.kind} ${ns}/${object.name} ${WHAT[worst.category] ?? `is unhealthy (${worst.detail})`} (${n} unhealthy pod${n === 1 ? '' : 's'})`,
+    summary: `${object.kind} ${ns}/${object.name} ${WHAT[worst.category] ?? `is unhealthy (${worst.detail})`}${preciseCause(worst, c, status)} (${n} unhealthy pod${n === 1 ? '' : 's'})`,
     evidence,
     facts: {
       ...schedulingFacts(s, worst),
@@ -167,6 +167,23 @@ function problemFor(s: ClusterSnapshot, object: ProblemObject, verdicts: PodVerd
 }
 
 /** Whether the failure arrived with the current revision while an older one was healthy: the case for rolling back. */
+/**
+ * The detail an engineer acts on, in the finding's own sentence: the referenced object that does
+ * not exist and the registry's answer (as the kubelet quotes them), the scheduler's reasons, the
+ * memory limit that was exceeded.
+ */
+function preciseCause(worst: PodVerdict, c: any, status: any): string {
+  const clip = (t: string) => (t.length > 240 ? `${t.slice(0, 237)}...` : t);
+  const waiting = status?.state?.waiting?.message as string | undefined;
+  if (worst.category === 'config_missing' || worst.category === 'image_pull')
+    return `: ${clip(waiting || worst.detail)}`;
+  if (worst.category === 'unschedulable_resources' || worst.category === 'unschedulable_placement')
+    return `: ${clip(worst.detail)}`;
+  if (worst.category === 'oom_killed' && c?.resources?.limits?.memory)
+    return `: container "${c.name}" is killed at its ${c.resources.limits.memory} memory limit`;
+  return '';
+}
+
 function revisionFacts(s: ClusterSnapshot, d: KubeObject, failing: KubeObject[]): RevisionFacts {
   const owned = s.replicaSets.filter((rs) =>
     rs.metadata.ownerReferences?.some((r) => r.controller && r.uid === d.metadata.uid),

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFailedScheduling } from '../../src/analyzers/scheduling.ts';
 import type { ClusterSnapshot } from '../../src/analyzers/snapshot.ts';
@@ -160,5 +162,19 @@ describe('FailedScheduling messages', () => {
       )?.kind,
     ).toBe('volumes');
     expect(parseFailedScheduling('something else')).toBeUndefined();
+  });
+});
+
+describe('a finding names the precise cause an engineer acts on', () => {
+  const scenario = (name: string) =>
+    readFileSync(join(import.meta.dirname, '..', '..', 'scenarios', name, 'cluster.yaml'), 'utf8');
+  it.each([
+    ['the referenced object that does not exist', 'config-missing-configmap', /: configmap "[a-z-]+" not found/],
+    ["the image and the registry's answer", 'image-pull-typo', /1\.4\.3-rc1/],
+    ['the limit that was exceeded', 'oom-killed', /is killed at its \d+Mi memory limit/],
+    ['why no node fits', 'unschedulable-resources', /Insufficient (cpu|memory)/],
+  ])('%s, in the summary itself', (_what, name, cause) => {
+    const [top] = triage(snapshotOf(scenario(name), 90), '');
+    expect(top!.summary).toMatch(cause);
   });
 });
