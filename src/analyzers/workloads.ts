@@ -3,7 +3,7 @@ import { controllerOf, isNodeReady, type KubeObject } from '../lib/kube-object.t
 import { diagnosePod } from './pod-health.ts';
 import type { RevisionFacts } from './problem-facts.ts';
 import { REVISION } from './rollout.ts';
-import { parseFailedScheduling } from './scheduling.ts';
+import { parseFailedScheduling, unmetPlacementTerms } from './scheduling.ts';
 import { type ClusterSnapshot, type Problem, type ProblemObject, refKey, warningsFor } from './snapshot.ts';
 
 interface PodVerdict {
@@ -125,6 +125,8 @@ function problemFor(s: ClusterSnapshot, object: ProblemObject, verdicts: PodVerd
         ]
       : [`Pod ${ns}/${pod.metadata.name}: ${worst.detail}`];
   if (worst.category === 'probe_failure') evidence.push(worst.detail);
+  if (worst.category === 'unschedulable_placement')
+    evidence.push(...unmetPlacementTerms(pod, s.nodes).map((t) => `Pod ${ns}/${pod.metadata.name} ${t}`));
   if (worst.category === 'oom_killed')
     evidence.push(
       `Container "${c.name}" memory limit ${c.resources?.limits?.memory ?? 'none'}, request ${c.resources?.requests?.memory ?? 'none'}`,

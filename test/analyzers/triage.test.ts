@@ -178,3 +178,36 @@ describe('a finding names the precise cause an engineer acts on', () => {
     expect(top!.summary).toMatch(cause);
   });
 });
+
+describe('a placement no node satisfies', () => {
+  const nodes = `apiVersion: v1
+kind: Node
+metadata: { name: worker-a, labels: { disktype: hdd, zone: a } }
+status: { allocatable: { cpu: '4', memory: 8Gi, pods: '110' }, conditions: [{ type: Ready, status: 'True' }] }
+---
+apiVersion: v1
+kind: Node
+metadata: { name: worker-b, labels: { zone: b } }
+status: { allocatable: { cpu: '4', memory: 8Gi, pods: '110' }, conditions: [{ type: Ready, status: 'True' }] }
+---
+`;
+  it('names the term (key, operator, values) and what each node has for it', () => {
+    const yaml =
+      nodes +
+      deploy('reports', `{ nodeSelector: { disktype: ssd }, containers: [{ name: app, image: reports:1 }] }`) +
+      deploy(
+        'ml',
+        `{ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: gpu, operator: Exists }] }] } } }, containers: [{ name: app, image: ml:1 }] }`,
+      );
+    const problems = triage(snapshotOf(yaml, 30), '');
+    const reports = problems.find((p) => p.object.name === 'reports')!;
+    expect(reports.category).toBe('unschedulable_placement');
+    expect(reports.evidence.join('\n')).toContain(
+      'nodeSelector disktype=ssd: no node has it (worker-a: disktype=hdd; worker-b: no disktype)',
+    );
+    const ml = problems.find((p) => p.object.name === 'ml')!;
+    expect(ml.evidence.join('\n')).toContain(
+      'node affinity gpu Exists: no node satisfies it (worker-a: no gpu; worker-b: no gpu)',
+    );
+  });
+});
