@@ -127,7 +127,9 @@ async function measure(shape: Shape): Promise<number[]> {
       return [...byThread.values()];
     };
     const deadline = Date.now() + 180_000;
-    while (firstFindings().length < shape.groups && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (firstFindings().length < shape.groups && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const found = firstFindings();
     if (found.length < shape.groups)
       throw new Error(`${shape.name}: only ${found.length} of ${shape.groups} threads showed a finding`);
@@ -148,7 +150,11 @@ export async function firstFindingSection(): Promise<string> {
   for (const shape of SHAPES) {
     // Three rounds each; the figures pool every thread of every round.
     const all: number[] = [];
-    for (let round = 0; round < 3; round++) all.push(...(await measure(shape)));
+    for (let round = 0; round < 3; round++) {
+      const got = await measure(shape);
+      process.stderr.write(`${shape.name}, round ${round + 1}: p50 ${s(pct(got, 50))}, max ${s(got.at(-1)!)}\n`);
+      all.push(...got);
+    }
     all.sort((a, b) => a - b);
     const p95 = pct(all, 95);
     rows.push(
@@ -167,11 +173,14 @@ the demo incident (\`npm run bench -- first-finding\`; three rounds per shape, e
 |---|---|---|---|---|---|
 ${rows.join('\n')}
 
-With every group in one channel, Slack's posting pace bounds it: the outbox lets a burst of 8
-messages through per channel, then one per second (about Slack's own limit for chat.postMessage),
-and each group needs its root message before its thread can show anything, so the 50th root is
-posted about 42 s after the first and its finding follows it. Spread over 10 channels the same 50
-groups take 5 roots per channel, within the burst. New threads no longer wait behind queued edits
-of older ones: edits have their own lane per channel.
+What bounds it: every group posts about four messages into its channel (the alert's root, the
+run's progress message, its finding, its proposal card), and the outbox paces each channel as
+Slack does (a burst of 8, then one message a second). A run also holds its slot until the thread
+shows what it did (a checkpoint is never ahead of the thread), and \`runs.concurrency.perChannel\`
+(default 4) lets four runs of one channel go at once: over 10 channels the fifth group of each
+channel starts when one of the first four has posted its card, 4 to 6 s in, which is where the p95
+sits. In one channel the 50 groups are about 200 messages at one a second, and the later threads
+wait minutes: that is Slack's own limit, which the outbox keeps to instead of collecting 429s. New
+threads do not also wait behind queued edits of older ones: edits have their own lane per channel.
 `;
 }
