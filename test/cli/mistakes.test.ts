@@ -1,19 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLAW, run } from '../helpers/cli.ts';
+import { CLAW, HAS_SCRIPT, run } from '../helpers/cli.ts';
 import { TEST_SIGNING_KEY } from '../helpers/test-db.ts';
-
-const HAS_SCRIPT = (() => {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /** What a user's mistake must look like: one line naming it, no stack trace. */
 const oneClearLine = (stderr: string) => {

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,17 +7,8 @@ import { DEMO_SEED } from '../../src/sandbox/seeds/demo-seed.ts';
 import { openStore } from '../../src/store/db.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
-import { CLAW, run, startSandboxProcess } from '../helpers/cli.ts';
+import { CLAW, HAS_SCRIPT, run, startSandboxProcess } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-
-const HAS_SCRIPT = (() => {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 interface RunRow {
   id: string;

@@ -1,7 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 export const CLAW = join(import.meta.dirname, '..', '..', 'src', 'cli', 'claw.ts');
+
+/** Whether script(1) is here to give a command a terminal, as a person running it has. */
+export const HAS_SCRIPT = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 export interface CliResult {
   code: number | null;
