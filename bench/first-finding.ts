@@ -193,10 +193,12 @@ Each group is the demo incident in a namespace of its own (50 crash-looping Depl
 every investigation does its own work: the namespace's snapshot, the crashed container's logs, the
 rollout history, a server dry-run of its rollback. What bounds the storm: on this 2-core machine
 the supervisor runs 16 investigations at a time (\`runs.concurrency.perProcess\`), four per channel
-(\`perChannel\`), so 50 go in about three waves of 2–3 s each; then every group's messages (the
-alert's root, the run's progress, its finding, its card: about four each) go out at Slack's pace
-per channel, a burst of 8 and then one a second. In one channel the 50 groups are about 200
-messages at one a second and the later threads wait minutes: that is Slack's own limit, which the
+(\`perChannel\`), and every finding is ready within about 3 s; then each channel posts at Slack's
+pace, a burst of 8 and then one a second. Over 10 channels that is five threads per channel: five
+roots and five first findings, which go ahead of other threads' cards and summaries (those leave
+the last 4 of the burst to them), and an alert's run that finds its answer within 3 s posts no
+progress message before its finding. In one channel the 50 groups are 100 such messages, all but
+the first 8 at one a second, before any card or summary: Slack's own limit, which the
 outbox keeps to instead of collecting 429s. New threads do not also wait behind queued edits of
 older ones: edits have their own lane per channel.
 `;

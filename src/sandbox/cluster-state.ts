@@ -86,9 +86,9 @@ export class ClusterState {
   }
 
   podsOwnedBy(owner: KubeObject): KubeObject[] {
-    return this.store
-      .list(T.pod, owner.metadata.namespace)
-      .filter((p) => p.metadata.ownerReferences?.some((r) => r.controller && r.uid === owner.metadata.uid));
+    return this.store.list(T.pod, owner.metadata.namespace, (p) =>
+      Boolean(p.metadata.ownerReferences?.some((r) => r.controller && r.uid === owner.metadata.uid)),
+    );
   }
 }
 

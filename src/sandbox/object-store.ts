@@ -34,6 +34,12 @@ export interface WriteOptions {
  */
 export class ObjectStore {
   private readonly objects = new Map<string, KubeObject>();
+  /**
+   * The same objects by type, then namespace (`''` for cluster-scoped), then name: a list reads
+   * only its own scope. The controllers list per object every pass, so a scan of everything per
+   * list made a cluster of 50 namespaces spend its time cloning objects it then threw away.
+   */
+  private readonly byType = new Map<string, Map<string, Map<string, KubeObject>>>();
   private revision = 1;
   private readonly emitter = new EventEmitter();
 
@@ -49,9 +55,34 @@ export class ObjectStore {
     return `${apiVersionOf(t)}/${t.plural}/${t.namespaced ? namespace : ''}/${name}`;
   }
 
+  private put(t: ResourceType, obj: KubeObject): void {
+    const ns = t.namespaced ? (obj.metadata.namespace ?? '') : '';
+    this.objects.set(this.key(t, ns, obj.metadata.name), obj);
+    const type = `${apiVersionOf(t)}/${t.plural}`;
+    const scopes = this.byType.get(type) ?? new Map<string, Map<string, KubeObject>>();
+    this.byType.set(type, scopes);
+    const names = scopes.get(ns) ?? new Map<string, KubeObject>();
+    scopes.set(ns, names);
+    names.set(obj.metadata.name, obj);
+  }
+
+  private remove(t: ResourceType, namespace: string | undefined, name: string): void {
+    const ns = t.namespaced ? (namespace ?? '') : '';
+    this.objects.delete(this.key(t, ns, name));
+    const scopes = this.byType.get(`${apiVersionOf(t)}/${t.plural}`);
+    const names = scopes?.get(ns);
+    names?.delete(name);
+    if (names && !names.size) scopes!.delete(ns);
+  }
+
   get(t: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
     const obj = this.objects.get(this.key(t, namespace, name));
     return obj ? clone(obj) : undefined;
+  }
+
+  /** The stored object itself, read-only and uncopied: for controllers deciding whether to act. */
+  peek(t: ResourceType, namespace: string | undefined, name: string): Readonly<KubeObject> | undefined {
+    return this.objects.get(this.key(t, namespace, name));
   }
 
   mustGet(t: ResourceType, namespace: string | undefined, name: string): KubeObject {
@@ -60,10 +91,16 @@ export class ObjectStore {
     return obj;
   }
 
-  list(t: ResourceType, namespace?: string): KubeObject[] {
-    const prefix = `${apiVersionOf(t)}/${t.plural}/${t.namespaced && namespace ? `${namespace}/` : ''}`;
+  /**
+   * Copies of the objects of a type (in one namespace, if given), sorted by namespace and name.
+   * `where` sees the stored object, read-only, and decides before anything is copied.
+   */
+  list(t: ResourceType, namespace?: string, where?: (stored: Readonly<KubeObject>) => boolean): KubeObject[] {
+    const scopes = this.byType.get(`${apiVersionOf(t)}/${t.plural}`);
+    if (!scopes) return [];
+    const wanted = t.namespaced && namespace ? [scopes.get(namespace)] : [...scopes.values()];
     const out: KubeObject[] = [];
-    for (const [k, v] of this.objects) if (k.startsWith(prefix)) out.push(clone(v));
+    for (const names of wanted) for (const v of names?.values() ?? []) if (!where || where(v)) out.push(clone(v));
     return out.sort(
       (a, b) =>
         (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') ||
@@ -98,7 +135,7 @@ export class ObjectStore {
     if ('spec' in obj) meta.generation ??= 1;
     if (opts.dryRun) return obj;
     meta.resourceVersion = String(++this.revision);
-    this.objects.set(this.key(t, meta.namespace, meta.name), clone(obj));
+    this.put(t, clone(obj));
     this.emit({ type: 'ADDED', object: obj, resource: t });
     return obj;
   }
@@ -141,7 +178,7 @@ export class ObjectStore {
     if (canonicalJson(next) === canonicalJson(current)) return clone(current);
     if (opts.dryRun) return next;
     next.metadata.resourceVersion = String(++this.revision);
-    this.objects.set(key, clone(next));
+    this.put(t, clone(next));
     this.emit({ type: 'MODIFIED', object: next, resource: t });
     // An object being deleted goes once its last finalizer is removed.
     if (next.metadata.deletionTimestamp && !(next.metadata.finalizers as string[] | undefined)?.length)
@@ -161,20 +198,20 @@ export class ObjectStore {
       marked.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       marked.metadata.deletionGracePeriodSeconds = 0;
       marked.metadata.resourceVersion = String(++this.revision);
-      this.objects.set(key, clone(marked));
+      this.put(t, clone(marked));
       this.emit({ type: 'MODIFIED', object: marked, resource: t });
       return clone(marked);
     }
-    this.objects.delete(key);
+    this.remove(t, namespace, name);
     const gone = clone(current);
     gone.metadata.resourceVersion = String(++this.revision);
     this.emit({ type: 'DELETED', object: gone, resource: t });
     return gone;
   }
 
-  /** Every object, for owner-reference garbage collection. */
-  all(): KubeObject[] {
-    return [...this.objects.values()].map(clone);
+  /** Every stored object, read-only and uncopied (owner-reference garbage collection reads them all each pass). */
+  stored(): IterableIterator<Readonly<KubeObject>> {
+    return this.objects.values();
   }
 
   onEvent(listener: (e: WatchEvent) => void): () => void {

@@ -224,7 +224,11 @@ describe('the gate judges the request that is actually sent', () => {
       });
       try {
         expect(await exec(proposal.id, proxy.kc)).toMatchObject({ executed: true, outcome: { applied: true } });
-        expect(proxy.statuses).toEqual([409, 200]);
+        // Refused at first, then written once. (The simulated controllers also write status, so
+        // a second read can meet another 409 before the write that lands.)
+        expect(proxy.statuses[0]).toBe(409);
+        expect(proxy.statuses.at(-1)).toBe(200);
+        expect(proxy.statuses.filter((s) => s === 200)).toHaveLength(1);
       } finally {
         await proxy.close();
       }

@@ -15,9 +15,9 @@ export function runDeploymentController(state: ClusterState): void {
 }
 
 function reconcile(state: ClusterState, d: KubeObject): void {
-  const owned = state.store
-    .list(T.replicaSet, d.metadata.namespace)
-    .filter((rs) => rs.metadata.ownerReferences?.some((r) => r.controller && r.uid === d.metadata.uid));
+  const owned = state.store.list(T.replicaSet, d.metadata.namespace, (rs) =>
+    Boolean(rs.metadata.ownerReferences?.some((r) => r.controller && r.uid === d.metadata.uid)),
+  );
   const maxRevision = Math.max(0, ...owned.map(revisionOf));
   let newRs = owned.find((rs) => templatesEqual(rs.spec?.template, d.spec.template));
   if (!newRs) {
@@ -158,9 +158,9 @@ function createReplicaSet(state: ClusterState, d: KubeObject, revision: number):
 }
 
 function writeStatus(state: ClusterState, d: KubeObject, newRsName: string, replicas: number): void {
-  const all = state.store
-    .list(T.replicaSet, d.metadata.namespace)
-    .filter((rs) => rs.metadata.ownerReferences?.some((r) => r.uid === d.metadata.uid));
+  const all = state.store.list(T.replicaSet, d.metadata.namespace, (rs) =>
+    Boolean(rs.metadata.ownerReferences?.some((r) => r.uid === d.metadata.uid)),
+  );
   const sum = (f: (rs: KubeObject) => number) => all.reduce((n, rs) => n + f(rs), 0);
   const newRs = all.find((rs) => rs.metadata.name === newRsName);
   const updated = newRs?.status?.replicas ?? 0;

@@ -66,9 +66,14 @@ export function adoptOrphans(state: ClusterState): void {
     [T.replicaSet, T.deployment],
     [T.pod, T.replicaSet],
   ] as const) {
-    for (const child of state.store.list(childType)) {
-      const ref = controllerOf(child);
-      if (!ref || ref.kind !== ownerType.kind) continue;
+    const stale = (c: Readonly<KubeObject>) => {
+      const ref = controllerOf(c as KubeObject);
+      if (!ref || ref.kind !== ownerType.kind) return false;
+      const owner = state.store.peek(ownerType, c.metadata.namespace, ref.name);
+      return Boolean(owner && owner.metadata.uid !== ref.uid);
+    };
+    for (const child of state.store.list(childType, undefined, stale)) {
+      const ref = controllerOf(child)!;
       const owner = state.store.get(ownerType, child.metadata.namespace, ref.name);
       if (owner && owner.metadata.uid !== ref.uid) {
         ref.uid = owner.metadata.uid!;

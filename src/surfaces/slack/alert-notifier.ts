@@ -26,9 +26,14 @@ export function slackAlertNotifier(opts: {
   clusterName: (cluster: string) => string;
 }): AlertNotifier {
   const { client, outbox } = opts;
-  const call = async <T>(channel: string, fn: () => Promise<T>, kind: 'post' | 'update'): Promise<T> => {
+  // A new alert's thread is what a reader needs first: it goes ahead of other threads' messages.
+  const call = async <T>(channel: string, fn: () => Promise<T>, kind: 'thread' | 'post' | 'update'): Promise<T> => {
     try {
-      return await outbox.send(channel, fn, kind === 'post' ? { paced: true } : { update: true });
+      return await outbox.send(
+        channel,
+        fn,
+        kind === 'update' ? { update: true } : { paced: true, first: kind === 'thread' },
+      );
     } catch (e) {
       const code = (e as { data?: { error?: string } }).data?.error;
       if (code && PERMANENT.has(code)) throw new PermanentNotifyError(`Slack refused (${code}) in channel ${channel}`);
@@ -49,7 +54,7 @@ export function slackAlertNotifier(opts: {
             ...(threadTs ? { thread_ts: threadTs } : {}),
           })
         ).ts as string,
-      'post',
+      threadTs ? 'post' : 'thread',
     );
   const update = (channel: string, ts: string, m: SlackMessage) =>
     call(channel, () => client.chat.update({ channel, ts, text: m.text, blocks: m.blocks }), 'update').then(() => {});

@@ -19,6 +19,8 @@ export interface Progress {
   openTasks: Map<string, string>;
   streamStartedAt: number;
   lastUpdate: number;
+  /** When the first line came (edited-message mode shows progress only an interval after it). */
+  startedAt?: number;
   timer?: NodeJS.Timeout;
   /** A render is queued or in flight; lines added meanwhile are picked up by the next one. */
   busy: boolean;

@@ -37,6 +37,8 @@ export function slackThreadSink(opts: {
   streamRotateMs?: number;
 }): ThreadSink {
   const progress = new Map<string, Progress>();
+  /** Runs whose first finding has been handed to the outbox. */
+  const firstFound = new Set<string>();
   const every = opts.updateEveryMs ?? PROGRESS_EVERY_MS;
   const outbox = opts.outbox ?? new SlackOutbox({ logger: opts.logger });
   // For links to cards: the workspace's URL, asked once (auth.test).
@@ -48,7 +50,7 @@ export function slackThreadSink(opts: {
     ));
   const failed = (what: string) => (err: unknown) => opts.logger.warn({ err }, `slack ${what} failed`);
 
-  const post = (task: Task, m: SlackMessage) =>
+  const post = (task: Task, m: SlackMessage, first = false) =>
     outbox.send(
       task.slack_channel!,
       async () =>
@@ -61,7 +63,7 @@ export function slackThreadSink(opts: {
             unfurl_links: false,
           })
         ).ts as string,
-      { paced: true },
+      { paced: true, first },
     );
 
   const render = (task: Task, run: Run, p: Progress): Promise<void> => {
@@ -70,8 +72,11 @@ export function slackThreadSink(opts: {
     p.busy = true;
     p.dirty = false;
     // Rendered when its turn comes, so a queued write always carries the latest lines.
+    // Until it is on Slack, a render posts a new message, which spends the channel's budget.
     return outbox
-      .send(task.slack_channel!, () => writeProgress(opts.client, task, run, p, opts.streamRotateMs))
+      .send(task.slack_channel!, () => writeProgress(opts.client, task, run, p, opts.streamRotateMs), {
+        paced: !p.ts,
+      })
       .catch(failed('progress update'))
       .finally(() => {
         p.busy = false;
@@ -86,7 +91,12 @@ export function slackThreadSink(opts: {
       return;
     }
     if (p.timer) return;
-    const wait = p.ts ? p.lastUpdate + every - Date.now() : 0;
+    // A run nobody follows in person (an alert's) shows progress only once it has run for an
+    // interval: one that finds its answer sooner shows the finding first, and a storm's threads
+    // spend their channel's budget on findings rather than on progress nobody had time to read.
+    p.startedAt ??= Date.now();
+    const quietStart = p.mode === 'update' ? p.startedAt + every : 0;
+    const wait = p.ts ? p.lastUpdate + every - Date.now() : quietStart - Date.now();
     if (wait <= 0) return void render(task, run, p);
     p.timer = setTimeout(() => void render(task, run, p), wait);
   };
@@ -134,9 +144,13 @@ export function slackThreadSink(opts: {
       case 'tool_call':
       case 'tool_result':
         return toolProgress(task, run, e);
-      case 'finding':
-        await post(task, findingMessage(d as Finding));
+      case 'finding': {
+        // The run's first finding is what its thread's reader waits for: it goes ahead of other threads' cards and summaries.
+        const first = !firstFound.has(run.id);
+        firstFound.add(run.id);
+        await post(task, findingMessage(d as Finding), first);
         return;
+      }
       case 'proposal': {
         const proposal = await getProposal(opts.db, d.proposalId);
         if (!proposal) return;
@@ -177,11 +191,18 @@ export function slackThreadSink(opts: {
       case 'final': {
         const p = progress.get(run.id);
         progress.delete(run.id);
+        firstFound.delete(run.id);
         if (p) {
           p.closed = true;
           clearTimeout(p.timer);
-          // The latest state before the summary (an edited message is re-rendered whole; a stream gets what it lacks).
-          if (p.mode === 'update' ? p.lines.length > 0 : p.lines.length > p.sent || p.chunks.length > 0)
+          // The latest state before the summary (an edited message is re-rendered whole; a stream
+          // gets what it lacks). An alert's run that ended before its progress was due shows none:
+          // its findings and summary say what happened, and its steps stay on the run's record.
+          if (
+            p.mode === 'update'
+              ? p.lines.length > 0 && (p.ts || p.busy)
+              : p.lines.length > p.sent || p.chunks.length > 0
+          )
             await render(task, run, p);
           await outbox
             .send(task.slack_channel!, () => endProgress(opts.client, task, run, p))

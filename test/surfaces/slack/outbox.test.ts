@@ -77,4 +77,102 @@ describe('the Slack outbox pacing', () => {
       t.restore();
     }
   });
+
+  it("serves what a reader needs first ahead of the rest when the channel's budget is short, each lane in order", async () => {
+    const t = virtualTime();
+    try {
+      const box = new SlackOutbox({ logger, sleep: t.sleep, pace: { burst: 2, perSecond: 1 } });
+      const done: { what: string; at: number }[] = [];
+      const post = (what: string, first = false) =>
+        box.send('C1', async () => done.push({ what, at: t.at() }), { paced: true, first });
+      const rest = ['card 1', 'summary 1', 'card 2', 'summary 2'].map((w) => post(w));
+      const firsts = ['finding 3', 'finding 4'].map((w) => post(w, true));
+      await Promise.all([...rest, ...firsts]);
+      const order = done.map((d) => d.what);
+      // The burst went to the calls already waiting; then the findings took the next tokens.
+      expect(order.slice(0, 2).sort()).toEqual(['card 1', 'finding 3']);
+      expect(order.indexOf('finding 4')).toBeLessThan(order.indexOf('card 2'));
+      expect(order.filter((w) => !w.startsWith('finding'))).toEqual(['card 1', 'summary 1', 'card 2', 'summary 2']);
+      // Still one a second after the burst, whoever gets it: the channel waited a second per post beyond it.
+      expect(t.waits).toEqual([1000, 1000, 1000, 1000]);
+    } finally {
+      t.restore();
+    }
+  });
+
+  it("pauses every lane of a channel for a 429's Retry-After, not only the lane that met it", async () => {
+    const t = virtualTime();
+    try {
+      const box = new SlackOutbox({ logger, sleep: t.sleep, pace: { burst: 10, perSecond: 1 } });
+      const done: { what: string; at: number }[] = [];
+      let limited = false;
+      const rateLimited = Object.assign(new Error('rate limited'), {
+        code: 'slack_webapi_rate_limited_error',
+        retryAfter: 5,
+      });
+      const first = box.send(
+        'C1',
+        async () => {
+          if (!limited) {
+            limited = true;
+            throw rateLimited;
+          }
+          done.push({ what: 'thread', at: t.at() });
+        },
+        { paced: true, first: true },
+      );
+      // Queued on the other lane while the first waits out its 429.
+      await Promise.resolve();
+      const other = box.send('C1', async () => done.push({ what: 'card', at: t.at() }), { paced: true });
+      await Promise.all([first, other]);
+      expect(done.find((d) => d.what === 'thread')!.at).toBe(5000);
+      expect(done.find((d) => d.what === 'card')!.at).toBeGreaterThanOrEqual(5000);
+    } finally {
+      t.restore();
+    }
+  });
+
+  it("keeps the last tokens of a channel's burst for new threads and first findings", async () => {
+    const t = virtualTime();
+    try {
+      const box = new SlackOutbox({ logger, sleep: t.sleep, pace: { burst: 4, perSecond: 1, reservedForFirst: 2 } });
+      const done: { what: string; at: number }[] = [];
+      const post = (what: string, first = false) =>
+        box.send('C1', async () => done.push({ what, at: t.at() }), { paced: true, first });
+      // Cards and summaries spend the burst down to the reserve, then go at the refill's pace…
+      await Promise.all(['card 1', 'summary 1', 'card 2', 'summary 2'].map((w) => post(w)));
+      expect(done.map((d) => d.at)).toEqual([0, 0, 1000, 2000]);
+      const waited = t.waits.length;
+      // …so two new threads still find a token each at once.
+      await Promise.all([post('thread 3', true), post('thread 4', true)]);
+      expect(done.slice(4)).toEqual([
+        { what: 'thread 3', at: 2000 },
+        { what: 'thread 4', at: 2000 },
+      ]);
+      expect(t.waits.length).toBe(waited);
+    } finally {
+      t.restore();
+    }
+  });
+
+  it('a new thread does not wait while the channel waits to refill its reserve for a card', async () => {
+    // A sleep that never ends by itself: only a `first` call can move the channel on.
+    const pending: number[] = [];
+    const box = new SlackOutbox({
+      logger,
+      sleep: (ms) => {
+        pending.push(ms);
+        return new Promise(() => {});
+      },
+      pace: { burst: 4, perSecond: 1, reservedForFirst: 2 },
+    });
+    const done: string[] = [];
+    const post = (what: string, first = false) => box.send('C1', async () => done.push(what), { paced: true, first });
+    await Promise.all([post('card 1'), post('summary 1')]);
+    void post('card 2');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(pending).toHaveLength(1);
+    await post('thread 3', true);
+    expect(done).toEqual(['card 1', 'summary 1', 'thread 3']);
+  });
 });

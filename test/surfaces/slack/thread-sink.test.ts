@@ -199,15 +199,64 @@ describe('the Slack thread sink (real WebClient, fake Slack Web API)', () => {
     expect(slack.callsTo('chat.startStream').filter((c) => c.args.channel === 'C0ENDED')).toHaveLength(1);
   });
 
-  it('posts and edits one message for a run nobody asked for in person (an alert)', async () => {
+  it('posts and edits one message for a run nobody asked for in person (an alert), once it has run an interval', async () => {
     const sink = slackThreadSink({ client: client(), db: t.db, logger: createLogger('silent'), updateEveryMs: 100 });
     const alert = { ...task('C0ALERTS'), requester: 'alertmanager', slack_team: null } as Task;
-    for (let i = 0; i < 5; i++) sink.onEvent(alert, run('run_alert'), event('step', { message: `alert step ${i}` }));
+    for (let i = 0; i < 5; i++) {
+      sink.onEvent(alert, run('run_alert'), event('step', { message: `alert step ${i}` }));
+      await new Promise((r) => setTimeout(r, 60));
+    }
     sink.onEvent(alert, run('run_alert'), event('final', { status: 'succeeded', summary: 'ok' }));
     await sink.drain();
     expect(slack.callsTo('chat.startStream').filter((c) => c.args.channel === 'C0ALERTS')).toEqual([]);
-    expect(
-      String(ok('chat.update', 'C0ALERTS').at(-1)?.args.text ?? ok('chat.postMessage', 'C0ALERTS')[0]!.args.text),
-    ).toContain('alert step 4');
+    const posts = ok('chat.postMessage', 'C0ALERTS');
+    expect(posts.map((c) => String(c.args.text).slice(0, 12))).toEqual(['*Progress* (', ':white_check']);
+    expect(String(ok('chat.update', 'C0ALERTS').at(-1)?.args.text ?? posts[0]!.args.text)).toContain('alert step 4');
+  });
+
+  it("an alert's run that finds its answer within the interval shows the finding first and no progress message", async () => {
+    const sink = slackThreadSink({ client: client(), db: t.db, logger: createLogger('silent'), updateEveryMs: 2000 });
+    const alert = { ...task('C0QUICK'), requester: 'alertmanager', slack_team: null } as Task;
+    sink.onEvent(alert, run('run_quick'), event('step', { message: 'Running the crash-loop runbook' }));
+    sink.onEvent(alert, run('run_quick'), finding('cart exits 1: CART_DB_URL is not set'));
+    sink.onEvent(alert, run('run_quick'), event('final', { status: 'succeeded', summary: 'cart is crash-looping' }));
+    await sink.drain();
+    expect(ok('chat.postMessage', 'C0QUICK').map((c) => String(c.args.text))).toEqual([
+      expect.stringContaining('*Finding*'),
+      expect.stringContaining(':white_check'),
+    ]);
+    expect(ok('chat.update', 'C0QUICK')).toEqual([]);
+  });
+
+  it("in a busy channel, each thread's first finding goes ahead of other threads' summaries", async () => {
+    // A budget of three posts, then one a second: the channel is short of it at once.
+    const { SlackOutbox } = await import('../../../src/surfaces/slack/outbox.ts');
+    const outbox = new SlackOutbox({ logger: createLogger('silent'), pace: { burst: 3, perSecond: 1 } });
+    const sink = slackThreadSink({ client: client(), db: t.db, logger: createLogger('silent'), outbox });
+    const thread = (n: number) =>
+      ({
+        ...task('C0BUSY'),
+        slack_thread_ts: `17000000${n}0.000100`,
+        requester: 'alertmanager',
+        slack_team: null,
+      }) as Task;
+    // Three runs end at once (finding, then summary); then a fourth finds something.
+    for (const n of [1, 2, 3]) {
+      sink.onEvent(thread(n), run(`run_busy${n}`), finding(`finding ${n}`));
+      sink.onEvent(thread(n), run(`run_busy${n}`), event('final', { status: 'succeeded', summary: `summary ${n}` }));
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    sink.onEvent(thread(4), run('run_busy4'), finding('finding 4'));
+    sink.onEvent(thread(4), run('run_busy4'), event('final', { status: 'succeeded', summary: 'summary 4' }));
+    await sink.drain();
+    const order = ok('chat.postMessage', 'C0BUSY').map((c) => {
+      const text = String(c.args.text);
+      return text.includes('*Finding*') ? `finding ${c.args.thread_ts}` : `summary ${c.args.thread_ts}`;
+    });
+    const at = (what: string, n: number) => order.indexOf(`${what} 17000000${n}0.000100`);
+    // Every thread's finding precedes its own summary…
+    for (const n of [1, 2, 3, 4]) expect(at('finding', n)).toBeLessThan(at('summary', n));
+    // …and the late thread's finding did not wait behind the summaries queued before it.
+    expect(at('finding', 4)).toBeLessThan(Math.max(at('summary', 1), at('summary', 2), at('summary', 3)));
   });
 });
