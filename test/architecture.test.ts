@@ -21,15 +21,17 @@ const LAYERS: [folder: string, mayImport: string[]][] = [
   ['scheduled', ['approvals', 'audit', 'observability', 'store', 'config', 'domain']],
   ['alerts', ['tasks', 'observability', 'store', 'config', 'domain', 'lib']],
   ['tasks', ['audit', 'store', 'config', 'domain']],
-  ['supervisor', ['workers', 'models', 'tools', 'approvals', 'observability', 'cluster', 'store', 'config', 'domain']],
-  ['workers', ['models', 'tools', 'approvals', 'analyzers', 'cluster', 'store', 'config', 'domain', 'lib']],
+  ['supervisor', ['workers', 'models', 'gate', 'tools', 'approvals', 'observability', 'git', 'cluster', 'store', 'config', 'domain']],
+  ['workers', ['models', 'gate', 'tools', 'approvals', 'analyzers', 'git', 'cluster', 'store', 'config', 'domain', 'lib']],
   ['models', ['domain']],
+  ['gate', ['git', 'cluster', 'config', 'domain', 'lib']],
   ['tools', ['analyzers', 'cluster', 'domain', 'lib']],
-  ['approvals', ['policy', 'audit', 'analyzers', 'cluster', 'store', 'config', 'domain', 'lib']],
-  ['policy', ['config', 'domain']],
+  ['approvals', ['policy', 'audit', 'analyzers', 'git', 'cluster', 'store', 'config', 'domain', 'lib']],
+  ['policy', ['config', 'domain', 'lib']],
   ['audit', ['store', 'lib', 'domain']],
   ['analyzers', ['domain', 'lib']],
   ['observability', ['cluster', 'store', 'domain']],
+  ['git', ['config', 'domain', 'lib']],
   ['cluster', ['domain', 'lib']],
   ['store', ['domain', 'lib']],
   ['config', ['domain']],
@@ -119,6 +121,13 @@ describe('architecture: the one writer (Invariant 1)', () => {
     expect(writeGuardViolations(sources)).toEqual([]);
     const users = sources.filter((s) => importsOf(s).some((i) => i.target === 'cluster/kube-writer.ts'));
     expect(users.map((s) => s.path)).toEqual(['approvals/execute.ts']);
+  });
+
+  it('only the executor pushes to a Git remote: push-candidate is loaded by its Git half alone, which only execute.ts loads', () => {
+    const loaders = (target: string) =>
+      sources.filter((s) => importsOf(s).some((i) => i.target === target && !i.typeOnly)).map((s) => s.path);
+    expect(loaders('git/push-candidate.ts')).toEqual(['approvals/deliver-git-change.ts']);
+    expect(loaders('approvals/deliver-git-change.ts')).toEqual(['approvals/execute.ts']);
   });
 
   it('the guard fails on each way around it, and lets type imports through', () => {

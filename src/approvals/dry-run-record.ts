@@ -22,7 +22,9 @@ export function dryRunRecord(objects: (KubeObject | null)[]): DryRunRecord {
 
 /** The part of a dry-run the artifact hash covers (generation excluded: it is not the change). */
 export function dryRunDigest(record: DryRunRecord): unknown {
-  return record.results.map((r) => ('gone' in r ? { gone: true } : { object: r.object }));
+  const results = record.results.map((r) => ('gone' in r ? { gone: true } : { object: r.object }));
+  // A git_change's gate result counts as much as a dry-run: CI's verdict and log, the manifests' checks.
+  return record.ci ? { results, ci: record.ci, manifests: record.manifests ?? null } : results;
 }
 
 /**

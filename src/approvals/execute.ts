@@ -7,6 +7,7 @@ import { KubeReader } from '../cluster/kube-reader.ts';
 import { KubeWriter } from '../cluster/kube-writer.ts';
 import type { Config } from '../config/config.ts';
 import { SigningKeyMissing } from '../domain/errors.ts';
+import { isGitPush } from '../domain/git-change.ts';
 import type { ExecutionOutcome } from '../domain/proposal.ts';
 import { primaryRef, stepsOf, type WriteStep, withResourceVersion } from '../domain/write-request.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
@@ -17,6 +18,7 @@ import { getProposal, recordExecution, transitionProposal } from '../store/propo
 import type { Proposal } from '../store/schema.ts';
 import { actingIdentity, approverAuthority } from './approver-authority.ts';
 import { absent, artifactHash, contentHash } from './artifact.ts';
+import { deliverGitChange } from './deliver-git-change.ts';
 import { dryRunDigest, dryRunRecord } from './dry-run-record.ts';
 import { proposalSealProblem, verifiedApprovals } from './seal.ts';
 import { verifyOutcome } from './verify-outcome.ts';
@@ -101,6 +103,13 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
       verified: false,
       message: `refused: ${approvals.length} of ${claimed.required_approvals} required approvals verify; the others were not signed by ClusterClaw's decision path`,
     });
+  }
+  // A Git change goes to its remote, not a cluster: the executor's Git half pushes it.
+  if (isGitPush(request)) {
+    const delivered = await deliverGitChange(deps, claimed, request, { executor, startedAt, actor });
+    return delivered.settled
+      ? finish(delivered.status, delivered.outcome)
+      : { executed: false, reason: delivered.reason, proposal: await getProposal(db, proposalId) };
   }
   const acting = actingIdentity(
     deps.config,

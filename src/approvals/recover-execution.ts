@@ -1,7 +1,10 @@
+import { tmpdir } from 'node:os';
 import { appendAudit } from '../audit/audit-log.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
+import { isGitPush } from '../domain/git-change.ts';
 import type { ExecutionOutcome } from '../domain/proposal.ts';
 import { primaryRef } from '../domain/write-request.ts';
+import { remoteRef } from '../git/remote-ref.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
 import { fenceExecution, getProposal, transitionProposal } from '../store/proposals.ts';
 import { absent, contentHash } from './artifact.ts';
@@ -35,7 +38,6 @@ export async function recoverExecution(
     return { executed: false, reason: p ? `proposal is ${p.status}` : `no proposal ${proposalId}`, proposal: p };
 
   const request = p.request;
-  const ref = primaryRef(request);
   const finish = async (status: 'executed' | 'failed', outcome: ExecutionOutcome): Promise<ExecuteResult> => {
     const done = await transitionProposal(deps.db, proposalId, ['executing'], status, {
       outcome: { ...outcome, recovered: true },
@@ -73,6 +75,23 @@ export async function recoverExecution(
       message: `interrupted before anything was applied: its executor${who} stopped; nothing changed and it is not retried, so a new proposal is needed`,
     });
   }
+  if (isGitPush(request)) {
+    // A push is a compare-and-swap on the remote: it landed (the ref is at the commit) or not at all.
+    const repo = deps.config.repos[request.repo];
+    const now = repo ? await remoteRef(repo, request.ref, tmpdir()).catch(() => undefined) : undefined;
+    return now === request.commit
+      ? finish('executed', {
+          applied: true,
+          verified: true,
+          message: `pushed ${request.commit.slice(0, 12)} to ${request.ref} (found there after its executor${who} stopped; not pushed again)`,
+        })
+      : finish('failed', {
+          applied: false,
+          verified: false,
+          message: `interrupted before the push landed: its executor${who} stopped; ${request.ref} is not at the approved commit, so nothing was delivered and it is not retried`,
+        });
+  }
+  const ref = primaryRef(request);
   const reader = new KubeReader(deps.kubeConfigFor(p.cluster));
   const current = (await reader.find(ref)) ?? absent(ref);
   if (contentHash(current) === p.target_spec_hash) {

@@ -2,6 +2,7 @@ import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 import { parseMatcher } from '../domain/alert-matchers.ts';
 import { approverId, policySchema } from './policy-config.ts';
+import { reposSchema, workersSchema } from './repos-config.ts';
 
 // claw.yaml as written: every key the contract documents, validated with messages naming the key.
 // src/config/config.ts turns it (with the environment) into the frozen Config the rest of the code reads.
@@ -107,6 +108,8 @@ export const fileSchema = z.strictObject({
     })
     .optional(),
   policy: policySchema.optional(),
+  repos: reposSchema.optional(),
+  workers: workersSchema.optional(),
   alerts: z
     .strictObject({
       routes: z.array(alertRoute).default([]),

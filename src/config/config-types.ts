@@ -65,6 +65,10 @@ export interface Config {
   };
   /** Rules as data: protected namespaces, freezes, limits, per-scope approvals (src/policy). */
   readonly policy: PolicyConfig;
+  /** claw.yaml `repos`: the Git repositories change tasks work on, by name. */
+  readonly repos: Readonly<Record<string, RepoConfig>>;
+  /** Where coding-agent attempts run, and how many at once per replica. */
+  readonly workers: { readonly runner: 'local' | 'kubernetes-job'; readonly concurrency: number };
   /** The OS user, for `cli:<user>` requesters. */
   readonly osUser: string;
 }
@@ -121,5 +125,31 @@ export interface RunLimits {
     readonly perProcess: number;
     readonly perCluster: number;
     readonly perChannel: number;
+  };
+}
+
+/** One repository agents may change, and the gate its changes must pass (docs/repositories.md). */
+export interface RepoConfig {
+  readonly name: string;
+  readonly url: string;
+  /** The tracked branch: agents start from its head; `push` delivery fast-forwards it. */
+  readonly branch: string;
+  readonly ci: string;
+  readonly ciTimeoutSeconds: number;
+  /** Globs of what agents may change. */
+  readonly paths: readonly string[];
+  /** Globs of CI definitions (the defaults and claw.yaml's): changing one makes a change high risk. */
+  readonly ciPaths: readonly string[];
+  readonly ciMaxFixAttempts: number;
+  /** Globs of Kubernetes manifests to render and server-dry-run; none: not applicable. */
+  readonly manifests: readonly string[];
+  /** kubeconfig context the manifests are dry-run against (default: the current one). */
+  readonly cluster?: string;
+  readonly delivery: 'pull-request' | 'push-branch' | 'push';
+  readonly pullRequest?: {
+    readonly provider: string;
+    readonly apiUrl: string;
+    readonly repo: string;
+    readonly tokenEnv: string;
   };
 }

@@ -4,13 +4,14 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../domain/errors.ts';
 import { type ClawFile, fileSchema } from './config-file.ts';
 import { checkRulesSatisfiable, policySchema } from './policy-config.ts';
+import { DEFAULT_CI_PATHS } from './repos-config.ts';
 import { checkWorkerIds } from './worker-ids.ts';
 
 export type { ClawFile };
 
-import type { Config, ModelSpec, RunLimits } from './config-types.ts';
+import type { Config, ModelSpec, RepoConfig, RunLimits } from './config-types.ts';
 
-export type { AlertRouting, Budget, Config, ModelSpec, RunLimits } from './config-types.ts';
+export type { AlertRouting, Budget, Config, ModelSpec, RepoConfig, RunLimits } from './config-types.ts';
 
 /** Context windows and list prices (USD per million tokens) of the default models; claw.yaml overrides. */
 const KNOWN_MODELS: Record<string, { contextWindow: number; price: { inputPerMTok: number; outputPerMTok: number } }> =
@@ -109,6 +110,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     schedule: scheduleOf(file),
     policy: file.policy ?? policySchema.parse({}),
+    repos: reposOf(file),
+    workers: { runner: file.workers?.runner ?? 'local', concurrency: file.workers?.concurrency ?? 4 },
     osUser: get('USER') ?? get('LOGNAME') ?? 'unknown',
   });
 }
@@ -251,4 +254,22 @@ function deepFreeze<T>(o: T): T {
     Object.freeze(o);
   }
   return o;
+}
+
+function reposOf(file: ClawFile): Record<string, RepoConfig> {
+  return Object.fromEntries(
+    Object.entries(file.repos ?? {}).map(([name, r]) => [
+      name,
+      { ...r, name, ciPaths: [...new Set([...DEFAULT_CI_PATHS, ...r.ciPaths])] },
+    ]),
+  );
+}
+
+/**
+ * The environment ClusterClaw's own child processes (Git talking to remotes with our credentials)
+ * start from: this process's, read here like every other variable. Agents and CI never get it
+ * whole (src/gate/run-ci.ts keeps PATH, LANG and TZ).
+ */
+export function childProcessEnv(): Readonly<Record<string, string | undefined>> {
+  return { ...process.env };
 }

@@ -23,6 +23,10 @@ const rule = z.strictObject({
       /** Labels the target object must carry (all of them). */
       labels: z.record(z.string(), z.string()).optional(),
       requesters: z.array(z.string()).optional(),
+      /** git_change: the repositories (claw.yaml `repos` names), paths changed (globs; any one) and deliveries it matches. */
+      repos: z.array(z.string()).optional(),
+      paths: z.array(z.string().min(1)).optional(),
+      deliveries: z.array(z.enum(['pull-request', 'push-branch', 'push'])).optional(),
     })
     .default({}),
   /** Deny with this reason, or require `approvals` from `approvers` (default: approvals.approvers). */

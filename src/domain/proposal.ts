@@ -1,3 +1,4 @@
+import type { CiSummary } from './git-change.ts';
 import type { UndoCall } from './write-plan.ts';
 
 /**
@@ -70,6 +71,10 @@ export type StepResult = { object: unknown; generation?: number } | { gone: true
 export interface DryRunRecord {
   ok: true;
   results: StepResult[];
+  /** A git_change: what CI said about the candidate commit. */
+  ci?: CiSummary;
+  /** A git_change: the rendered manifests' server dry-runs, or why there are none ("not applicable"). */
+  manifests?: string;
 }
 
 /** The `dry_run` column: the record the approval binds to, or why the server (or scope, or policy) refused. */

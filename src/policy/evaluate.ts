@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.ts';
 import { approvalShortfall, type PolicyConfig, type PolicyRule } from '../config/policy-config.ts';
 import type { ObjectRef } from '../domain/object-ref.ts';
+import { matchesAny } from '../lib/path-glob.ts';
 
 export type PolicyDecision =
   | { decision: 'deny'; reason: string; rule: string; trace: string[] }
@@ -34,6 +35,8 @@ export interface PolicyInput {
   at: Date;
   /** Drains approved or executing on this cluster right now (from the store). */
   activeDrains?: number;
+  /** A git_change: the repository, every path it changes, and how it would be delivered. */
+  git?: { repo: string; paths: string[]; delivery: string };
 }
 
 // Namespaces the agent may read but never change, whatever claw.yaml says.
@@ -184,6 +187,11 @@ function mismatch(r: PolicyRule, input: PolicyInput, reached: string[]): string 
   if (m.requesters && !m.requesters.includes(input.requester)) return `requester ${input.requester}`;
   for (const [k, v] of Object.entries(m.labels ?? {}))
     if (input.labels?.[k] !== v) return `label ${k}=${input.labels?.[k] ?? '(absent)'}`;
+  if (m.repos && !m.repos.includes(input.git?.repo ?? '')) return `repo ${input.git?.repo ?? '(not a git change)'}`;
+  if (m.paths && !input.git?.paths.some((p) => matchesAny(p, m.paths!)))
+    return `paths ${input.git?.paths.join(',') || '(not a git change)'}`;
+  if (m.deliveries && !m.deliveries.includes(input.git?.delivery as 'push'))
+    return `delivery ${input.git?.delivery ?? '-'}`;
   return undefined;
 }
 

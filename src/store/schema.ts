@@ -1,10 +1,10 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { AlertGroupStatus } from '../domain/alertmanager-payload.ts';
+import type { ProposalRequest } from '../domain/git-change.ts';
 import type { ObjectRef } from '../domain/object-ref.ts';
 import type { ProposalStatus, Risk, StoredBlastRadius, StoredDryRun, StoredOutcome } from '../domain/proposal.ts';
 import type { RunCheckpoint } from '../domain/run-checkpoint.ts';
 import type { TaskAlert } from '../domain/task-alert.ts';
-import type { WriteRequest } from '../domain/write-request.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -90,7 +90,7 @@ export interface ProposalsTable {
   action: string;
   cluster: string;
   target: Json<ObjectRef>;
-  request: Json<WriteRequest>;
+  request: Json<ProposalRequest>;
   /** The request as a reviewer reads it in full: YAML, values that could be secrets as markers. */
   request_view: Generated<string>;
   target_spec_hash: string;
@@ -238,6 +238,17 @@ export interface Database {
   alert_digests: AlertDigestsTable;
   scheduled_slots: ScheduledSlotsTable;
   slack_inbox: SlackInboxTable;
+  git_candidates: GitCandidatesTable;
+}
+
+/** A git_change proposal's candidate commit as a Git bundle, until it is delivered. */
+export interface GitCandidatesTable {
+  proposal_id: string;
+  repo: string;
+  base: string;
+  commit_sha: string;
+  bundle: ColumnType<Uint8Array, Uint8Array, Uint8Array>;
+  created_at: Timestamp;
 }
 
 /** An investigation asked for in Slack, stored before the acknowledgement (src/surfaces/slack/inbox.ts). */

@@ -163,6 +163,67 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, dir)).toThrow(/runs\.budget: tokens/);
   });
 
+  it('reads repos (with defaults, CI definitions always included) and workers, as the contract writes them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'claw-cfg-'));
+    await writeFile(
+      join(dir, 'claw.yaml'),
+      [
+        'repos:',
+        '  demo:',
+        '    url: file:///srv/git/demo.git',
+        '    ci: "sh ci.sh"',
+        '    ciPaths: ["ci.sh"]',
+        '    manifests: ["deploy/**"]',
+        '    cluster: prod',
+        '  charts: { url: "git@github.com:org/charts.git", branch: release, ci: "helm lint .", delivery: push, paths: ["charts/**"] }',
+        'workers: { runner: local, concurrency: 2 }',
+      ].join('\n'),
+    );
+    const c = loadConfig({}, dir);
+    expect(c.repos.demo).toMatchObject({
+      name: 'demo',
+      url: 'file:///srv/git/demo.git',
+      branch: 'main',
+      ci: 'sh ci.sh',
+      ciTimeoutSeconds: 600,
+      paths: ['**'],
+      ciMaxFixAttempts: 2,
+      manifests: ['deploy/**'],
+      cluster: 'prod',
+      delivery: 'push-branch',
+    });
+    expect(c.repos.demo!.ciPaths).toEqual(expect.arrayContaining(['ci.sh', '.github/workflows/**', 'Makefile']));
+    expect(c.repos.charts).toMatchObject({ branch: 'release', delivery: 'push', paths: ['charts/**'] });
+    expect(c.workers).toEqual({ runner: 'local', concurrency: 2 });
+    expect(Object.isFrozen(c.repos.demo!.paths)).toBe(true);
+    expect(loadConfig({}, '/nonexistent').repos).toEqual({});
+  });
+
+  it.each([
+    ['a repository without its CI command', 'demo: { url: "file:///r.git" }', /repos\.demo\.ci/],
+    [
+      'a remote URL that carries a token',
+      'demo: { url: "https://bot:ghp_abc123@github.com/org/demo.git", ci: "true" }',
+      /repos\.demo\.url: must not carry a password or token/,
+    ],
+    [
+      'a path pattern leaving the repository',
+      'demo: { url: "file:///r.git", ci: "true", paths: ["../x/**"] }',
+      /repos\.demo\.paths\.0/,
+    ],
+    ['an unknown delivery', 'demo: { url: "file:///r.git", ci: "true", delivery: email }', /repos\.demo\.delivery/],
+    [
+      'pull requests without where to open them',
+      'demo: { url: "file:///r.git", ci: "true", delivery: pull-request }',
+      /repos\.demo\.pullRequest: delivery pull-request needs pullRequest/,
+    ],
+    ['a repository name with capitals', 'Demo: { url: "file:///r.git", ci: "true" }', /repos\.Demo/],
+  ])('refuses %s, naming the key', async (_name, repos, error) => {
+    const dir = await mkdtemp(join(tmpdir(), 'claw-cfg-'));
+    await writeFile(join(dir, 'claw.yaml'), `repos:\n  ${repos}\n`);
+    expect(() => loadConfig({}, dir)).toThrow(error);
+  });
+
   it('accepts claw.example.yaml as documented', () => {
     const c = loadConfig({ CLAW_CONFIG: join(import.meta.dirname, '..', '..', 'claw.example.yaml') }, '/nonexistent');
     expect(c.models.registry['hermes-large']).toMatchObject({ provider: 'hermes', model: 'NousResearch/Hermes-4-70B' });

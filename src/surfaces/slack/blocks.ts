@@ -4,6 +4,7 @@ import type { Finding } from '../../domain/findings.ts';
 type KnownBlock = types.KnownBlock;
 
 import type { Proposal, Task } from '../../store/schema.ts';
+import { gitChangeSections } from './git-change-blocks.ts';
 import { clip, codeBlock, esc } from './mrkdwn.ts';
 
 // Pure Block Kit builders: data in, message out. Cluster text is escaped and clipped (Block Kit:
@@ -124,10 +125,15 @@ function proposalDetails(p: Proposal, approvedBy: readonly string[] = []): Known
       stuck.map((w) => w.slice(UNAPPROVABLE.length)),
     ),
     ...noticeBlocks(':warning:', 'Riskier than it looks', risky),
-    {
-      type: 'section',
-      text: { type: 'mrkdwn', text: `*Server dry-run diff*\n${codeBlock(p.diff || '(no change)', CARD_DIFF_CHARS)}` },
-    },
+    ...(gitChangeSections(p, CARD_DIFF_CHARS) ?? [
+      {
+        type: 'section' as const,
+        text: {
+          type: 'mrkdwn' as const,
+          text: `*Server dry-run diff*\n${codeBlock(p.diff || '(no change)', CARD_DIFF_CHARS)}`,
+        },
+      },
+    ]),
     ...(rollback
       ? [
           {

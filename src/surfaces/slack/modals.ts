@@ -36,7 +36,15 @@ export function diffModal(p: Pick<Proposal, 'id' | 'action' | 'diff' | 'run_id' 
         .slice(0, requestParts)
         .map((c) => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text: codeBlock(c, 2900) } })),
       ...(shown.length > requestParts
-        ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: '*Server dry-run diff*' } }]
+        ? [
+            {
+              type: 'section' as const,
+              text: {
+                type: 'mrkdwn' as const,
+                text: p.action === 'git_change' ? '*Diff of the candidate commit*' : '*Server dry-run diff*',
+              },
+            },
+          ]
         : []),
       ...shown
         .slice(requestParts)

@@ -1,0 +1,233 @@
+import { stringify } from 'yaml';
+import { appendAudit } from '../audit/audit-log.ts';
+import { redactText } from '../cluster/redact.ts';
+import type { Config, RepoConfig } from '../config/config.ts';
+import { ProposalRefused } from '../domain/errors.ts';
+import { type CiSummary, deliveryBranch, type GitPushRequest } from '../domain/git-change.ts';
+import type { DryRunRecord, Risk } from '../domain/proposal.ts';
+import { evaluatePolicy } from '../policy/evaluate.ts';
+import { type Db, signerOf } from '../store/db.ts';
+import { saveGitCandidate } from '../store/git-candidates.ts';
+import { newId } from '../store/ids.ts';
+import { findLiveProposal, insertProposal } from '../store/proposals.ts';
+import type { Proposal, Task } from '../store/schema.ts';
+import { artifactHash } from './artifact.ts';
+import { dryRunDigest } from './dry-run-record.ts';
+import { proposalSeal } from './seal.ts';
+
+/** What the CI gate hands over: a committed candidate, what it changes, and CI's verdict. */
+export interface GitChangeInput {
+  task: Task;
+  runId: string;
+  repo: RepoConfig;
+  candidate: {
+    base: string;
+    commit: string;
+    tree: string;
+    files: { path: string; status: string }[];
+    diff: string;
+    outside: string[];
+    ciTouched: string[];
+    secrets: string[];
+    symlinks: string[];
+  };
+  ci: CiSummary;
+  /** The candidate's commits as a Git bundle, kept in the store until delivery. */
+  bundle: Buffer;
+  /** What the change does, in a sentence (the card's rationale). */
+  summary: string;
+}
+
+/**
+ * Turns a candidate that passed CI into a pending `git_change` proposal: the request (which repo,
+ * which ref, from which base to which commit and tree) → the gate's findings → policy (repository,
+ * paths changed, delivery) → artifact hash over the request, the base and CI's result → sealed,
+ * with the candidate's bundle stored beside it. Nothing is pushed here. A candidate the gate
+ * cannot offer (paths outside `paths`, symlinks, secret-shaped values, red CI) is recorded as
+ * `refused` and thrown.
+ */
+export async function proposeGitChange(deps: { db: Db; config: Config }, input: GitChangeInput): Promise<Proposal> {
+  const { task, repo, candidate: c, ci } = input;
+  const cluster = repo.cluster ?? 'git';
+  const target = { kind: 'Repository', name: repo.name };
+  const delivery = repo.delivery === 'push' ? 'push' : 'push-branch';
+  const request: GitPushRequest = {
+    verb: 'git_push',
+    repo: repo.name,
+    delivery,
+    ref: delivery === 'push' ? repo.branch : deliveryBranch(task.id, c.commit),
+    tracked: repo.branch,
+    base: c.base,
+    commit: c.commit,
+    tree: c.tree,
+  };
+  const refuse = (stage: ProposalRefused['stage'], rule: string, reason: string) =>
+    refused(deps, input, { cluster, target, request }, stage, { rule, reason });
+  if (repo.delivery === 'pull-request')
+    throw await refuse(
+      'request',
+      'delivery',
+      `repository ${repo.name} delivers by pull request, which this version does not open yet: set repos.${repo.name}.delivery to push-branch or push`,
+    );
+  if (c.outside.length)
+    throw await refuse(
+      'request',
+      'repo-paths',
+      `changes paths agents may not change in ${repo.name} (repos.${repo.name}.paths): ${c.outside.join(', ')}`,
+    );
+  if (c.symlinks.length)
+    throw await refuse(
+      'request',
+      'repo-symlinks',
+      `adds symbolic links, which the gate refuses: ${c.symlinks.join(', ')}`,
+    );
+  if (c.secrets.length)
+    throw await refuse('request', 'diff-secrets', `adds secret-shaped values: ${c.secrets.join('; ')}`);
+  if (!ci.ok)
+    throw await refuse(
+      'dry_run',
+      'ci',
+      `CI failed (${ci.timedOut ? 'timed out' : `exit ${ci.exitCode}`}): ${ci.log.split('\n').slice(-5).join(' / ')}`,
+    );
+  const warnings = c.ciTouched.length
+    ? [
+        `changes CI definitions (${c.ciTouched.join(', ')}); CI ran as ${repo.branch} defines them at ${c.base.slice(0, 12)}`,
+      ]
+    : [];
+  const risk: Risk = warnings.length ? 'high' : 'medium';
+  const paths = c.files.map((f) => f.path);
+  const decided = evaluatePolicy(
+    {
+      action: 'git_change',
+      cluster,
+      target,
+      risk,
+      requester: task.requester,
+      at: new Date(),
+      git: { repo: repo.name, paths, delivery: repo.delivery },
+    },
+    deps.config,
+  );
+  if (decided.decision === 'deny')
+    throw await refuse('policy', decided.rule, `${decided.reason} (rule ${decided.rule})`);
+  if (decided.unsatisfiable) warnings.push(`cannot be approved as configured: ${decided.unsatisfiable}`);
+  const record: DryRunRecord = {
+    ok: true,
+    results: [],
+    ci,
+    manifests: repo.manifests.length
+      ? `not rendered: manifest dry-runs (${repo.manifests.join(', ')}) are not part of this version's gate`
+      : 'not applicable: no manifests configured',
+  };
+  const hash = artifactHash({
+    cluster,
+    action: 'git_change',
+    request,
+    targetSpecHash: c.base,
+    dryRun: dryRunDigest(record),
+  });
+  const same = await findLiveProposal(deps.db, input.runId, hash);
+  if (same) return same;
+  const id = newId('prop');
+  const expiresAt = new Date(Date.now() + deps.config.approvals.ttlMinutes * 60_000);
+  const seal = signerOf(deps.db, 'proposing a change').sign(
+    proposalSeal({
+      id,
+      run_id: input.runId,
+      task_id: task.id,
+      action: 'git_change',
+      cluster,
+      target,
+      request,
+      artifact_hash: hash,
+      risk,
+      required_approvals: decided.count,
+      approvers: decided.approvers,
+      expires_at: expiresAt,
+    }),
+  );
+  const proposal = await insertProposal(deps.db, {
+    id,
+    run_id: input.runId,
+    task_id: task.id,
+    action: 'git_change',
+    cluster,
+    target: JSON.stringify(target),
+    request: JSON.stringify(request),
+    target_spec_hash: c.base,
+    artifact_hash: hash,
+    dry_run: JSON.stringify(record),
+    diff: redactText(c.diff),
+    request_view: stringify({ ...request, files: c.files.map((f) => `${f.status} ${f.path}`) }),
+    risk,
+    blast_radius: JSON.stringify({
+      description: `${c.files.length} file(s) in ${repo.name}, delivered by ${delivery} to ${request.ref}`,
+      rollback: `git revert ${c.commit.slice(0, 12)}${delivery === 'push-branch' ? ` (or delete branch ${request.ref})` : ''}`,
+      ...(warnings.length ? { warnings } : {}),
+    }),
+    rationale: input.summary,
+    required_approvals: decided.count,
+    policy_rule: decided.rule,
+    approvers: JSON.stringify(decided.approvers),
+    status: 'pending',
+    expires_at: expiresAt,
+    key_id: seal.keyId,
+    signature: seal.mac,
+  });
+  await saveGitCandidate(deps.db, {
+    proposalId: id,
+    repo: repo.name,
+    base: c.base,
+    commit: c.commit,
+    bundle: input.bundle,
+  });
+  await appendAudit(deps.db, {
+    actor: `task:${task.requester}`,
+    action: 'proposal.created',
+    subject: id,
+    data: {
+      action: 'git_change',
+      target,
+      artifactHash: hash,
+      rule: decided.rule,
+      approvals: decided.count,
+      risk,
+      warnings,
+      trace: decided.trace,
+    },
+  });
+  return proposal;
+}
+
+async function refused(
+  deps: { db: Db },
+  input: GitChangeInput,
+  p: { cluster: string; target: { kind: string; name: string }; request: GitPushRequest },
+  stage: ProposalRefused['stage'],
+  why: { rule: string; reason: string },
+): Promise<ProposalRefused> {
+  const id = newId('prop');
+  await insertProposal(deps.db, {
+    id,
+    run_id: input.runId,
+    task_id: input.task.id,
+    action: 'git_change',
+    cluster: p.cluster,
+    target: JSON.stringify(p.target),
+    request: JSON.stringify(p.request),
+    target_spec_hash: '',
+    artifact_hash: '',
+    dry_run: JSON.stringify({ ok: false, error: why.reason }),
+    diff: '',
+    risk: 'medium',
+    blast_radius: JSON.stringify({ description: `${input.candidate.files.length} file(s) in ${input.repo.name}` }),
+    rationale: input.summary,
+    required_approvals: 0,
+    policy_rule: why.rule,
+    approvers: JSON.stringify([]),
+    status: 'refused',
+    outcome: JSON.stringify({ refused: { stage, rule: why.rule, reason: why.reason } }),
+    expires_at: new Date(),
+  });
+  return new ProposalRefused(stage, why.reason, id);
+}

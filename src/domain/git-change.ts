@@ -1,0 +1,43 @@
+import type { WriteRequest } from './write-request.ts';
+
+/**
+ * What an approved `git_change` proposal does, executed verbatim: push `commit` (made on `base`)
+ * to `ref` of repository `repo`. `push-branch` creates `refs/heads/claw/…` (it must not exist
+ * yet); `push` moves the tracked branch from exactly `base` to `commit` (a fast-forward, refused
+ * if the branch moved since).
+ */
+export interface GitPushRequest {
+  verb: 'git_push';
+  repo: string;
+  delivery: 'push-branch' | 'push';
+  /** The branch written: `claw/…`, or the tracked branch for `push`. */
+  ref: string;
+  /** The tracked branch the change was made on. */
+  tracked: string;
+  base: string;
+  commit: string;
+  tree: string;
+}
+
+/** What a proposal's `request` column holds: a cluster write, or a Git push. */
+export type ProposalRequest = WriteRequest | GitPushRequest;
+
+export function isGitPush(request: unknown): request is GitPushRequest {
+  return (request as { verb?: string } | null)?.verb === 'git_push';
+}
+
+/** CI's verdict on a candidate commit, as a git_change proposal keeps it (its artifact covers it). */
+export interface CiSummary {
+  ok: boolean;
+  exitCode: number | null;
+  timedOut: boolean;
+  durationMs: number;
+  command: string;
+  /** The end of CI's output, redacted. */
+  log: string;
+}
+
+/** `claw/<task>-<commit>`: one branch per task and candidate, so a retried push finds its own. */
+export function deliveryBranch(taskId: string, commit: string): string {
+  return `claw/${taskId.replace(/[^A-Za-z0-9._-]/g, '-')}-${commit.slice(0, 12)}`;
+}

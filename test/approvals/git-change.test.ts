@@ -1,0 +1,232 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decide } from '../../src/approvals/decide.ts';
+import { executeProposal } from '../../src/approvals/execute.ts';
+import { proposeGitChange } from '../../src/approvals/propose-git-change.ts';
+import type { Config, RepoConfig } from '../../src/config/config.ts';
+import { ProposalRefused } from '../../src/domain/errors.ts';
+import { commitCandidate } from '../../src/gate/commit-candidate.ts';
+import { runCi } from '../../src/gate/run-ci.ts';
+import { bundleCandidate } from '../../src/git/bundle.ts';
+import { cloneAt, refreshMirror } from '../../src/git/workspace.ts';
+import { getProposal } from '../../src/store/proposals.ts';
+import { claimRun } from '../../src/store/run-queue.ts';
+import { proposalCard } from '../../src/surfaces/slack/blocks.ts';
+import { createTask } from '../../src/tasks/create-task.ts';
+import { bareRepo, git } from '../helpers/git-repo.ts';
+import { testConfig } from '../helpers/proposal-fixture.ts';
+import { BACKENDS, openTestDb, type TestDb } from '../helpers/test-db.ts';
+
+const CI = 'grep -q "^replicas: [0-9]" deploy/values.yaml && echo "ci: green"';
+
+describe.each(BACKENDS)(
+  'git_change proposals: nothing is pushed before approval, then exactly once (%s)',
+  (backend) => {
+    let t: TestDb;
+    beforeAll(async () => {
+      t = await openTestDb(backend);
+    });
+    afterAll(() => t.close());
+
+    /** A change task whose agent edited values.yaml, gated: committed, CI run, bundled, proposed. */
+    async function gatedChange(repoOverrides: Partial<RepoConfig> = {}, edit = 'replicas: 3\n', approvers = ['U0A']) {
+      const r = bareRepo(
+        { 'deploy/values.yaml': 'replicas: 2\n', 'README.md': 'demo\n' },
+        { ci: CI, ...repoOverrides },
+      );
+      const base = testConfig(approvers);
+      const config: Config = { ...base, dataDir: mkdtempSync(join(tmpdir(), 'claw-data-')), repos: { demo: r.config } };
+      const { task } = await createTask(t.db, {
+        kind: 'change',
+        source: 'cli',
+        requester: 'U0ONCALL',
+        question: 'scale cart to 3',
+      });
+      const run = (await claimRun(t.db, 'test', 60))!;
+      const mirror = await refreshMirror(r.config, config.dataDir);
+      const ws = await cloneAt(r.config, mirror, join(r.root, 'attempt'));
+      writeFileSync(join(ws.dir, 'deploy/values.yaml'), edit);
+      const candidate = (await commitCandidate(ws, r.config, {
+        message: 'Scale cart to 3',
+        requester: task.requester,
+      }))!;
+      const ci = await runCi(r.config, candidate, ws.dir, join(r.root, 'ci'));
+      const propose = () =>
+        proposeGitChange(
+          { db: t.db, config },
+          {
+            task,
+            runId: run.id,
+            repo: r.config,
+            candidate,
+            ci,
+            bundle: Buffer.from([]),
+            summary: 'Scale cart to 3 replicas',
+          },
+        );
+      return {
+        r,
+        config,
+        task,
+        run,
+        candidate,
+        ci,
+        ws,
+        propose,
+        bundle: () => bundleCandidate(ws.dir, candidate.base, candidate.commit),
+      };
+    }
+
+    const execute = (config: Config, id: string) =>
+      executeProposal(
+        {
+          db: t.db,
+          config,
+          kubeConfigFor: () => {
+            throw new Error('a git change needs no cluster');
+          },
+        },
+        id,
+        'U0A',
+      );
+
+    it('push-branch: approved, the executor pushes one claw/ branch at the commit; main is untouched; again is refused', async () => {
+      const g = await gatedChange();
+      const p = await proposeGitChangeWithBundle(g);
+      expect(p).toMatchObject({
+        action: 'git_change',
+        status: 'pending',
+        risk: 'medium',
+        target_spec_hash: g.candidate.base,
+      });
+      expect(p.request).toMatchObject({
+        verb: 'git_push',
+        repo: 'demo',
+        delivery: 'push-branch',
+        commit: g.candidate.commit,
+      });
+      expect(p.diff).toContain('+replicas: 3');
+      expect(p.dry_run).toMatchObject({ ok: true, ci: { ok: true, exitCode: 0 } });
+      // The card shows where it goes, what it changes, CI's verdict and log, and the diff.
+      const card = JSON.stringify(proposalCard(p).blocks);
+      expect(card).toContain(`push-branch → \`${(p.request as { ref: string }).ref}\``);
+      expect(card).toContain('`M deploy/values.yaml`');
+      expect(card).toContain(':white_check_mark: passed in');
+      expect(card).toContain('ci: green');
+      expect(card).toContain('+replicas: 3');
+      expect(card).toContain('not applicable: no manifests configured');
+      // Nothing on the remote before approval.
+      expect(git(g.r.bare, 'for-each-ref', 'refs/heads/claw')).toBe('');
+      const main = g.r.head();
+
+      expect(
+        await decide({ db: t.db, config: g.config }, { proposalId: p.id, actor: 'U0A', decision: 'approve' }),
+      ).toMatchObject({ outcome: 'approved' });
+      const done = await execute(g.config, p.id);
+      expect(done).toMatchObject({ executed: true, outcome: { applied: true, verified: true } });
+      const ref = (p.request as { ref: string }).ref;
+      expect(ref).toMatch(/^claw\//);
+      expect(g.r.head(ref)).toBe(g.candidate.commit);
+      expect(g.r.head()).toBe(main);
+      expect(await execute(g.config, p.id)).toMatchObject({
+        executed: false,
+        reason: 'proposal is executed, not approved',
+      });
+    });
+
+    it('refuses to push a candidate whose stored request no longer matches the approved artifact', async () => {
+      const g = await gatedChange();
+      const p = await proposeGitChangeWithBundle(g);
+      await decide({ db: t.db, config: g.config }, { proposalId: p.id, actor: 'U0A', decision: 'approve' });
+      // Someone with database access points the approved proposal at another commit.
+      await t.db
+        .updateTable('proposals')
+        .set({ request: JSON.stringify({ ...(p.request as object), commit: g.candidate.base }) })
+        .where('id', '=', p.id)
+        .execute();
+      expect(await execute(g.config, p.id)).toMatchObject({ executed: true, outcome: { applied: false } });
+      expect(git(g.r.bare, 'for-each-ref', 'refs/heads/claw')).toBe('');
+      expect((await getProposal(t.db, p.id))!.status).toBe('failed');
+    });
+
+    it('push: fast-forwards main from its base; once main moved, it is refused and nothing is pushed', async () => {
+      const g = await gatedChange({ delivery: 'push' });
+      const p = await proposeGitChangeWithBundle(g);
+      await decide({ db: t.db, config: g.config }, { proposalId: p.id, actor: 'U0A', decision: 'approve' });
+      g.r.push('README.md', 'someone else pushed first\n');
+      const moved = g.r.head();
+      const result = await execute(g.config, p.id);
+      expect(result).toMatchObject({ executed: true, outcome: { applied: false, stale: true } });
+      expect((result as { outcome: { message: string } }).outcome.message).toContain(
+        'main moved since the change was made',
+      );
+      expect(g.r.head()).toBe(moved);
+
+      const again = await gatedChange({ delivery: 'push' });
+      const q = await proposeGitChangeWithBundle(again);
+      await decide({ db: t.db, config: again.config }, { proposalId: q.id, actor: 'U0A', decision: 'approve' });
+      expect(await execute(again.config, q.id)).toMatchObject({
+        executed: true,
+        outcome: { applied: true, verified: true },
+      });
+      expect(again.r.head()).toBe(again.candidate.commit);
+    });
+
+    it('refuses red CI, paths outside `paths`, and policy denials, recording each as refused', async () => {
+      const red = await gatedChange({}, 'replicas: many\n');
+      expect(red.ci.ok).toBe(false);
+      const e1 = await red.propose().catch((e) => e);
+      expect(e1).toBeInstanceOf(ProposalRefused);
+      expect((await getProposal(t.db, e1.proposalId))!).toMatchObject({ status: 'refused', policy_rule: 'ci' });
+
+      const fenced = await gatedChange({ paths: ['charts/**'] });
+      const e2 = await fenced.propose().catch((e) => e);
+      expect(e2.message).toContain('deploy/values.yaml');
+      expect((await getProposal(t.db, e2.proposalId))!.policy_rule).toBe('repo-paths');
+
+      const denied = await gatedChange();
+      const config: Config = {
+        ...denied.config,
+        policy: {
+          ...denied.config.policy,
+          rules: [
+            {
+              name: 'no-deploy-edits',
+              match: { repos: ['demo'], paths: ['deploy/**'] },
+              deny: 'deploy/ changes go through the platform team',
+            },
+          ],
+        },
+      };
+      const e3 = await proposeGitChange(
+        { db: t.db, config },
+        { ...baseInput(denied), bundle: await denied.bundle() },
+      ).catch((e) => e);
+      expect(e3.message).toContain('deploy/ changes go through the platform team');
+    });
+
+    it('a change to CI definitions is high risk and says how CI ran', async () => {
+      const g = await gatedChange({ ciPaths: ['deploy/**'] }, 'replicas: 4\n', ['U0A', 'U0B']);
+      const p = await proposeGitChangeWithBundle(g);
+      expect(p.risk).toBe('high');
+      expect(p.required_approvals).toBe(2);
+      expect(JSON.stringify(p.blast_radius)).toContain('changes CI definitions (deploy/values.yaml)');
+    });
+
+    function baseInput(g: Awaited<ReturnType<typeof gatedChange>>) {
+      return {
+        task: g.task,
+        runId: g.run.id,
+        repo: g.r.config,
+        candidate: g.candidate,
+        ci: g.ci,
+        summary: 'Scale cart',
+      };
+    }
+    async function proposeGitChangeWithBundle(g: Awaited<ReturnType<typeof gatedChange>>) {
+      return proposeGitChange({ db: t.db, config: g.config }, { ...baseInput(g), bundle: await g.bundle() });
+    }
+  },
+);
