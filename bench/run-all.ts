@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alertStormSection } from './alert-storm.ts';
 import { chaosKillSection } from './chaos-kill.ts';
+import { ciGateSection } from './ci-gate.ts';
 import { contextSizeSection } from './context-size.ts';
 import { firstFindingSection } from './first-finding.ts';
 import { investigationSection } from './investigation.ts';
@@ -25,6 +26,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'chaos-kill': chaosKillSection,
   redaction: redactionSection,
   'first-finding': firstFindingSection,
+  'ci-gate': ciGateSection,
 };
 const FILE = join(import.meta.dirname, '..', 'BENCHMARKS.md');
 const heading = (section: string) => section.split('\n', 1)[0]!;

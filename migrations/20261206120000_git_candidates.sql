@@ -9,3 +9,5 @@ create table git_candidates (
   bundle bytea not null,
   created_at timestamptz not null default now()
 );
+-- A change task names the configured repository (claw.yaml `repos`) it changes.
+alter table tasks add column repo text;

@@ -1,6 +1,7 @@
 import { ErrorCode, isCodedError } from '../domain/errors.ts';
 import type { Command } from './command.ts';
 import { auditCommand } from './commands/audit.ts';
+import { changeCommand } from './commands/change.ts';
 import { approveCommand, rejectCommand, withdrawCommand } from './commands/decide.ts';
 import { demoCommand } from './commands/demo.ts';
 import { evalCommand } from './commands/eval.ts';
@@ -18,6 +19,7 @@ const COMMANDS: Command[] = [
   demoCommand,
   sandboxCommand,
   investigateCommand,
+  changeCommand,
   runsCommand,
   showCommand,
   cancelCommand,

@@ -33,6 +33,8 @@ export interface TasksTable {
   slack_team: ColumnType<string | null, string | null | undefined, string | null>;
   /** The alert group that started this task: names, labels and the objects they point at. */
   alert: ColumnType<TaskAlert | null, string | null | undefined, string | null>;
+  /** A change task's repository (claw.yaml `repos` name). */
+  repo: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
 }
 

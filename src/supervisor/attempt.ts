@@ -203,7 +203,8 @@ export class Attempt {
     return workerContext({
       db,
       config,
-      reader: this.deps.readerFor(this.task.cluster),
+      // Made when first used: a change task on a repository may never read a cluster, and needs no kubeconfig then.
+      reader: lazily(() => this.deps.readerFor(this.task.cluster)),
       task: this.task,
       run,
       pump: this.pump,
@@ -251,4 +252,16 @@ export class Attempt {
     );
     this.turn.abort(new Nudge(text));
   }
+}
+
+/** An object made on first use: its methods and fields are the made object's. */
+function lazily<T extends object>(make: () => T): T {
+  let made: T | undefined;
+  return new Proxy({} as T, {
+    get(_, key) {
+      made ??= make();
+      const value = Reflect.get(made, key);
+      return typeof value === 'function' ? value.bind(made) : value;
+    },
+  });
 }

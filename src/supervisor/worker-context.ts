@@ -1,4 +1,5 @@
 import { propose } from '../approvals/propose.ts';
+import { proposeGitChange } from '../approvals/propose-git-change.ts';
 import type { KubeReader } from '../cluster/kube-reader.ts';
 import { PrometheusClient } from '../cluster/prometheus.ts';
 import { secretValues } from '../cluster/secret-values.ts';
@@ -115,6 +116,16 @@ export function workerContext(opts: {
       opts.metrics?.modelCost.inc({ worker }, meter.costUsd - before);
     },
     budgetExhausted: () => meter.exhausted(),
+    repo: task.repo ? config.repos[task.repo] : undefined,
+    dataDir: config.dataDir,
+    async proposeChange(input) {
+      const repo = task.repo ? config.repos[task.repo] : undefined;
+      if (!repo) throw new Error(`repository ${task.repo ?? '(none)'} is not configured`);
+      step();
+      const proposal = await proposeGitChange({ db, config }, { ...input, task, runId: run.id, repo });
+      opts.metrics?.proposals.inc({ action: proposal.action, risk: proposal.risk });
+      return proposal;
+    },
     saveProgress: hooks.saveProgress,
     emit: (e) => pump.push(e),
     getProposal: (id) => getProposal(db, id),

@@ -20,6 +20,8 @@ export interface TaskRequest {
   slackTeam?: string;
   /** An alert-started task: what fired, the objects it names, the categories to try first. */
   alert?: TaskAlert;
+  /** A change task: the configured repository (claw.yaml `repos`) it changes. */
+  repo?: string;
 }
 
 /** Default acceptance criteria: what a run must establish before it may call itself done. */
@@ -30,6 +32,14 @@ export function acceptanceCriteria(kind: TaskKind): string[] {
       'give a finding with a category and evidence quoted from the cluster',
       'propose a remediation as an approval-gated proposal when one is in the vocabulary',
       'after an approved change, verify the outcome before reporting success',
+    ];
+  }
+  if (kind === 'change') {
+    return [
+      'make the change asked for, within the paths this repository allows, and nothing else',
+      "the repository's CI passes on the change, as it must for a human's pull request",
+      'never add a secret, a credential or a symbolic link to the repository',
+      'summarise what was changed and why, for the reviewer who approves it',
     ];
   }
   return ['state what was done and verify it'];
@@ -77,6 +87,7 @@ export async function createTask(
           context: req.followUp?.context ?? null,
           slack_team: req.slackTeam ?? null,
           alert: req.alert ? JSON.stringify(req.alert) : null,
+          repo: req.repo ?? null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();

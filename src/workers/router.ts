@@ -6,6 +6,7 @@ import { OpenAIChatModel } from '../models/openai-chat-model.ts';
 import { OpenAIResponsesModel } from '../models/openai-responses-model.ts';
 import type { Task } from '../store/schema.ts';
 import { agentWorker } from './agent/agent-worker.ts';
+import { claudeCodeWorker } from './coding/claude-code-worker.ts';
 import { alertRunbookWorker, runbookWorker } from './runbook-worker.ts';
 import type { Worker } from './worker.ts';
 
@@ -51,6 +52,7 @@ function fromSpec(id: string, spec: ModelSpec, config: Config): ModelClient | un
  * Workers without credentials are skipped; `runbooks` is always the last resort.
  */
 export function workerChain(task: Task, config: Config, cache = new Map<string, Worker>()): Worker[] {
+  if (task.kind === 'change') return changeChain(config, cache);
   const defaults = [
     ...(config.models.anthropic.apiKey ? [`anthropic:${DEFAULT_ANTHROPIC_MODEL}`] : []),
     ...(config.models.openai.apiKey ? [`openai:${DEFAULT_OPENAI_MODEL}`] : []),
@@ -79,4 +81,48 @@ export function workerChain(task: Task, config: Config, cache = new Map<string, 
   if (!alertRoute && chain[0] !== runbookWorker && task.alert?.alertnames.some((n) => n in ALERT_CATEGORIES))
     chain.unshift(alertRunbookWorker);
   return chain;
+}
+
+/**
+ * A change task's chain: coding agents only (`models.routes.change`, by default Claude Code when
+ * ANTHROPIC_API_KEY is set). The runbooks cannot write code: with no coding worker available the
+ * chain is one that escalates at once, naming what each configured worker lacks.
+ */
+function changeChain(config: Config, cache: Map<string, Worker>): Worker[] {
+  const route = config.models.routes.change ?? [`claude-code:${DEFAULT_ANTHROPIC_MODEL}`];
+  const chain: Worker[] = [];
+  const missing: string[] = [];
+  for (const id of route) {
+    const cached = cache.get(id);
+    if (cached) {
+      chain.push(cached);
+      continue;
+    }
+    const i = id.indexOf(':');
+    const spec = config.models.registry[id] ?? { provider: id.slice(0, i), model: id.slice(i + 1) };
+    if (spec.provider === 'claude-code') {
+      const apiKey = spec.apiKey ?? config.models.anthropic.apiKey;
+      if (!apiKey) {
+        missing.push(`${id} needs ANTHROPIC_API_KEY`);
+        continue;
+      }
+      const worker = claudeCodeWorker(id, spec.model, {
+        apiKey,
+        baseUrl: spec.baseUrl ?? config.models.anthropic.baseUrl,
+      });
+      cache.set(id, worker);
+      chain.push(worker);
+    } else missing.push(`${id} is not a coding agent this version runs (claude-code:<model> is)`);
+  }
+  return chain.length ? chain : [noCodingWorker(missing)];
+}
+
+function noCodingWorker(missing: string[]): Worker {
+  return {
+    id: 'none',
+    run: async () => ({
+      status: 'escalated',
+      summary: `No coding agent can take this change: ${missing.join('; ') || 'models.routes.change names none'}.`,
+    }),
+  };
 }

@@ -1,3 +1,5 @@
+import type { GitChangeInput } from '../approvals/propose-git-change.ts';
+import type { RepoConfig } from '../config/config.ts';
 import type { RunCheckpoint } from '../domain/run-checkpoint.ts';
 import type { RunEventInput } from '../domain/run-events.ts';
 import type { WritePlan } from '../domain/write-plan.ts';
@@ -34,6 +36,12 @@ export interface WorkerContext {
   budgetExhausted(): string | undefined;
   /** Persists resumable progress (a transcript) so another process can take the run over. */
   saveProgress(checkpoint: RunCheckpoint): Promise<void>;
+  /** A change task: its repository (claw.yaml `repos`), or undefined (not configured, or not a change task). */
+  repo: RepoConfig | undefined;
+  /** Where ClusterClaw keeps its own files (repository mirrors, attempts' clones). */
+  dataDir: string;
+  /** Proposes a candidate that passed the CI gate: a sealed git_change, its commit kept in the store. */
+  proposeChange(input: Omit<GitChangeInput, 'task' | 'runId' | 'repo'>): Promise<Proposal>;
 }
 
 /** The supervisor's nudge: what the worker should be told to get going again. */

@@ -36,6 +36,9 @@ export interface FakeModelServer {
  * the OpenAI Responses API (typed events), replaying a FIFO of scripted turns. The real SDKs talk
  * to it over HTTP; nothing in our code is mocked.
  */
+/** Tool-use ids are unique across turns, as the real API's are (Claude Code keys its transcript by them). */
+let toolIds = 0;
+
 export async function startFakeModelServer(): Promise<FakeModelServer> {
   const queue: ScriptedTurn[] = [];
   const requests: FakeModelServer['requests'] = [];
@@ -122,10 +125,10 @@ function anthropic(res: ServerResponse, turn: ScriptedTurn, body: any): void {
     send('content_block_stop', { index });
     index++;
   }
-  for (const [i, call] of calls.entries()) {
+  for (const call of calls) {
     send('content_block_start', {
       index,
-      content_block: { type: 'tool_use', id: call.id ?? `toolu_${i + 1}`, name: call.name, input: {} },
+      content_block: { type: 'tool_use', id: call.id ?? `toolu_${++toolIds}`, name: call.name, input: {} },
     });
     send('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: '' } });
     for (const part of split(JSON.stringify(call.input ?? {}), n))

@@ -1,0 +1,140 @@
+import { type Options, query, type SDKMessage, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
+import type { RunEventInput } from '../../domain/run-events.ts';
+import type { CodingSession, TurnResult } from './coding-session.ts';
+import type { ToolDecision } from './tool-permissions.ts';
+
+/**
+ * One Claude Code session through Anthropic's Agent SDK, driven in streaming-input mode: the first
+ * message is the brief, later ones (CI's failures) go to the same live session, which keeps what
+ * it read and did. Each turn ends with the SDK's `result` message. The CLI gets only the
+ * environment given here, no settings of any user or project, and no MCP server we did not name.
+ */
+export function claudeSession(opts: {
+  cwd: string;
+  model: string;
+  /** The whole environment of the CLI process (the SDK's `env` replaces the process's). */
+  env: Record<string, string>;
+  decide(tool: string, input: Record<string, unknown>): ToolDecision;
+  emit(e: RunEventInput): void;
+  heartbeat(): void;
+  signal: AbortSignal;
+  systemPrompt: string;
+  mcpServers?: Options['mcpServers'];
+  pathToExecutable?: string;
+}): CodingSession {
+  const inbox: SDKUserMessage[] = [];
+  let wake: (() => void) | undefined;
+  let ended = false;
+  async function* prompt(): AsyncGenerator<SDKUserMessage> {
+    while (!ended) {
+      const next = inbox.shift();
+      if (next) yield next;
+      else await new Promise<void>((r) => (wake = r));
+    }
+  }
+  const abort = new AbortController();
+  opts.signal.addEventListener('abort', () => abort.abort(opts.signal.reason), { once: true });
+  const q = query({
+    prompt: prompt(),
+    options: {
+      cwd: opts.cwd,
+      model: opts.model,
+      env: opts.env,
+      settingSources: [],
+      strictMcpConfig: true,
+      mcpServers: opts.mcpServers ?? {},
+      permissionMode: 'default',
+      systemPrompt: { type: 'preset', preset: 'claude_code', append: opts.systemPrompt },
+      disallowedTools: ['WebFetch', 'WebSearch', 'AskUserQuestion', 'Task'],
+      abortController: abort,
+      persistSession: false,
+      ...(opts.pathToExecutable ? { pathToClaudeCodeExecutable: opts.pathToExecutable } : {}),
+      canUseTool: async (tool, input) => {
+        const d = opts.decide(tool, input);
+        opts.heartbeat();
+        return d.allow ? { behavior: 'allow', updatedInput: input } : { behavior: 'deny', message: d.message };
+      },
+    },
+  });
+  const tools = new Map<string, string>();
+  let turn: { resolve(r: TurnResult): void } | undefined;
+  // The session's messages become the run's events, whoever is waiting for a turn.
+  const pump = (async () => {
+    try {
+      for await (const m of q) {
+        opts.heartbeat();
+        for (const e of eventsOf(m, tools)) opts.emit(e);
+        if (m.type === 'result') {
+          const ok = m.subtype === 'success' && !m.is_error;
+          turn?.resolve({
+            ok,
+            summary: m.subtype === 'success' ? m.result : '',
+            error: ok
+              ? undefined
+              : `Claude Code ended its turn with ${m.subtype}${'errors' in m && m.errors?.length ? `: ${m.errors.join('; ')}` : ''}`,
+            usage: { costUsd: m.total_cost_usd },
+          });
+          turn = undefined;
+        }
+      }
+      turn?.resolve({ ok: false, summary: '', error: 'Claude Code stopped before it finished its turn' });
+    } catch (e) {
+      turn?.resolve({ ok: false, summary: '', error: `Claude Code failed: ${(e as Error).message}` });
+    }
+  })();
+  return {
+    turn(message: string): Promise<TurnResult> {
+      return new Promise((resolve) => {
+        turn = { resolve };
+        inbox.push({ type: 'user', message: { role: 'user', content: message }, parent_tool_use_id: null });
+        wake?.();
+      });
+    },
+    async close() {
+      ended = true;
+      wake?.();
+      q.close();
+      await pump.catch(() => {});
+    },
+  };
+}
+
+/** Run events for one SDK message: what the agent said, the tools it called, what they returned. */
+function eventsOf(m: SDKMessage, tools: Map<string, string>): RunEventInput[] {
+  if (m.type === 'assistant') {
+    const out: RunEventInput[] = [];
+    for (const block of m.message.content) {
+      if (block.type === 'tool_use') {
+        tools.set(block.id, block.name);
+        out.push({ type: 'tool_call', data: { tool: `claude-code:${block.name}`, input: briefInput(block.input) } });
+      } else if (block.type === 'text' && block.text.trim()) {
+        out.push({ type: 'step', data: { message: block.text.trim().slice(0, 500) } });
+      }
+    }
+    return out;
+  }
+  if (m.type === 'user' && Array.isArray(m.message.content)) {
+    return m.message.content.flatMap((b): RunEventInput[] => {
+      if (typeof b !== 'object' || b.type !== 'tool_result') return [];
+      const text = typeof b.content === 'string' ? b.content : JSON.stringify(b.content ?? '');
+      return [
+        {
+          type: 'tool_result',
+          data: {
+            tool: `claude-code:${tools.get(b.tool_use_id) ?? 'tool'}`,
+            ok: !b.is_error,
+            summary: b.is_error ? text.slice(0, 300) : `${text.split('\n').length} lines`,
+          },
+        },
+      ];
+    });
+  }
+  return [];
+}
+
+/** What a tool call was about, without file contents: paths, patterns, commands. */
+function briefInput(input: unknown): Record<string, unknown> {
+  const i = (input ?? {}) as Record<string, unknown>;
+  const keep = ['file_path', 'notebook_path', 'path', 'pattern', 'command'];
+  return Object.fromEntries(keep.filter((k) => typeof i[k] === 'string').map((k) => [k, String(i[k]).slice(0, 300)]));
+}
