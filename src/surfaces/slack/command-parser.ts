@@ -1,6 +1,7 @@
 export type ClawCommand =
   | { kind: 'help' }
   | { kind: 'investigate'; question: string; namespace?: string; cluster?: string }
+  | { kind: 'change'; repo: string; question: string }
   | { kind: 'runs' }
   | { kind: 'status'; runId: string }
   | { kind: 'cancel'; runId: string }
@@ -33,6 +34,16 @@ export function parseClawCommand(text: string): ClawCommand {
     if (!runId || rest.length > 1 || !RUN_ID.test(runId))
       return { kind: 'usage', problem: `\`${verb}\` needs one run id, like \`/claw ${verb} run_1m8ga36f0j2y1ct\`` };
     return { kind: verb, runId };
+  }
+  if (verb === 'change') {
+    const [repo, ...what] = rest;
+    if (!repo || !/^[a-z0-9][a-z0-9._-]*$/.test(repo) || !what.length)
+      return {
+        kind: 'usage',
+        problem:
+          '`change` needs a repository and what to change, like `/claw change gitops raise cart memory to 512Mi`',
+      };
+    return { kind: 'change', repo, question: what.join(' ') };
   }
   const words = verb === 'investigate' ? rest : [head, ...rest];
   if (words.length === 0)
@@ -97,6 +108,7 @@ function isNamespace(s: string): boolean {
 export const HELP_TEXT = [
   '*ClusterClaw* investigates what is failing in your cluster and proposes fixes that an approver must accept.',
   '• `/claw investigate <what is wrong> [in <namespace>] [on <cluster>]` — start an investigation (bare text works too)',
+  '• `/claw change <repo> <what to change>` — a coding agent changes a configured repository; CI must pass, then an approver decides before anything is pushed',
   '• `/claw runs` — recent runs',
   '• `/claw status <run>` — where a run stands',
   '• `/claw cancel <run>` — stop a run (at once when it waits, at its next step when it is working)',

@@ -43,16 +43,29 @@ describe('/claw text', () => {
     ],
     ['in shop?', { kind: 'investigate', question: 'what is failing in shop?', namespace: 'shop' }],
     ['why is it slow in the morning?', { kind: 'investigate', question: 'why is it slow in the morning?' }],
+    [
+      'change gitops raise cart memory to 512Mi in shop',
+      { kind: 'change', repo: 'gitops', question: 'raise cart memory to 512Mi in shop' },
+    ],
+    ['CHANGE demo bump the chart', { kind: 'change', repo: 'demo', question: 'bump the chart' }],
   ])('%j', (text, expected) => {
     expect(parseClawCommand(text)).toEqual(expected);
   });
 
-  it.each(['status', 'status nope', 'cancel run_1 run_2', 'runs extra', 'investigate', 'retry', 'retry everything'])(
-    '%j gets usage help',
-    (text) => {
-      expect(parseClawCommand(text).kind).toBe('usage');
-    },
-  );
+  it.each([
+    'status',
+    'status nope',
+    'cancel run_1 run_2',
+    'runs extra',
+    'investigate',
+    'retry',
+    'retry everything',
+    'change',
+    'change demo',
+    'change Demo! do it',
+  ])('%j gets usage help', (text) => {
+    expect(parseClawCommand(text).kind).toBe('usage');
+  });
 
   it.each([
     ['a NUL byte', 'checkout\u0000 is failing'],

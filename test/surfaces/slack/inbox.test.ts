@@ -123,4 +123,54 @@ describe.each(BACKENDS)('the Slack inbox: acknowledged requests survive their re
     await processInboxItem(client, limited, await acceptInvestigation(limited, other('C0QUIET'), hook(4)));
     expect(await tasks('C0QUIET')).toHaveLength(1);
   });
+
+  it('a change asked for in Slack becomes a change task on its repository, said in the root; an unknown repository is answered', async () => {
+    const withRepo = {
+      ...deps,
+      config: {
+        ...deps.config,
+        repos: {
+          gitops: {
+            name: 'gitops',
+            url: 'file:///srv/git/gitops.git',
+            branch: 'main',
+            ci: 'true',
+            ciTimeoutSeconds: 60,
+            paths: ['**'],
+            ciPaths: [],
+            ciMaxFixAttempts: 2,
+            manifests: [],
+            cluster: 'prod',
+            delivery: 'push-branch' as const,
+          },
+        },
+      },
+    };
+    const change = { ...ask('C0CHANGE'), namespace: undefined, question: 'raise cart memory to 512Mi', repo: 'gitops' };
+    await processInboxItem(
+      client,
+      withRepo,
+      await acceptInvestigation(withRepo, change, { responseUrl: `${slack.url}response` }),
+    );
+    const [task] = await tasks('C0CHANGE');
+    expect(task).toMatchObject({
+      kind: 'change',
+      repo: 'gitops',
+      cluster: 'prod',
+      question: 'raise cart memory to 512Mi',
+    });
+    expect(task!.acceptance_criteria.join('\n')).toContain("the repository's CI passes");
+    expect(String(roots('C0CHANGE')[0]!.args.text)).toContain('Change in gitops: raise cart memory to 512Mi');
+
+    const hook = { responseUrl: `${slack.url.replace(/\/api\/$/, '')}/hooks/norepo` };
+    await processInboxItem(
+      client,
+      withRepo,
+      await acceptInvestigation(withRepo, { ...change, channel: 'C0NOREPO', repo: 'nope' }, hook),
+    );
+    expect(await tasks('C0NOREPO')).toHaveLength(0);
+    expect(slack.calls.filter((c) => c.method === 'response:/hooks/norepo').map((c) => c.args.text)).toEqual([
+      expect.stringContaining('No repository `nope` is configured: one of `gitops`'),
+    ]);
+  });
 });

@@ -29,9 +29,10 @@ export interface CommandContext {
 
 /** The investigation a command asks for. */
 export function investigationOf(
-  cmd: Extract<ClawCommand, { kind: 'investigate' }>,
+  cmd: Extract<ClawCommand, { kind: 'investigate' | 'change' }>,
   c: Pick<CommandContext, 'ask'>,
 ): InvestigationAsk {
+  if (cmd.kind === 'change') return { ...c.ask, question: cmd.question, repo: cmd.repo };
   return { ...c.ask, question: cmd.question, namespace: cmd.namespace, cluster: cmd.cluster };
 }
 
@@ -81,6 +82,7 @@ export async function runClawCommand(cmd: ClawCommand, c: CommandContext): Promi
       }
       return c.reply(`Retrying \`${cmd.runId}\` as \`${run.id}\`${task.slack_channel ? ' in its thread' : ''}.`);
     }
+    case 'change':
     case 'investigate': {
       // Stored first (when the listener has not already), then started: see inbox.ts. An unknown
       // cluster is answered from there too, so a retry on another replica says it only once.

@@ -49,8 +49,9 @@ export function registerEvents(app: App, deps: SlackDeps): void {
       cmd.kind === 'investigate' && parent
         ? { ...cmd, namespace: cmd.namespace ?? parent.namespace ?? undefined, cluster: cmd.cluster ?? parent.cluster }
         : cmd;
+    // A change asked for in an investigation's thread carries what it found to the coding agent.
     const followUp =
-      parent && cmd.kind === 'investigate'
+      parent && (cmd.kind === 'investigate' || cmd.kind === 'change')
         ? { parentTaskId: parent.id, context: await conclusionOf(deps, parent.id, parent.question) }
         : undefined;
     await runClawCommand(scoped, {

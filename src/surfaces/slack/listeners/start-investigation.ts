@@ -15,6 +15,8 @@ export interface InvestigationAsk {
   threadTs?: string;
   followUp?: { parentTaskId: string; context: string };
   source: 'slash' | 'mention';
+  /** A change task on this configured repository (claw.yaml `repos`) instead of an investigation. */
+  repo?: string;
 }
 
 /**
@@ -31,13 +33,25 @@ export async function startInvestigation(
   ask: InvestigationAsk,
   inbox: { id: string; rootTs: string | null },
 ): Promise<{ ok: true; runId?: string } | { ok: false; problem: string }> {
-  const cluster = ask.cluster ?? 'default';
+  const repo = ask.repo ? deps.config.repos[ask.repo] : undefined;
+  if (ask.repo && !repo) {
+    const names = Object.keys(deps.config.repos);
+    return {
+      ok: false,
+      problem: `No repository \`${ask.repo}\` is configured${names.length ? `: one of ${names.map((n) => `\`${n}\``).join(', ')}` : ' (repos: in claw.yaml)'}. Nothing was started.`,
+    };
+  }
+  const cluster = ask.cluster ?? repo?.cluster ?? 'default';
   let threadTs = ask.threadTs;
   if (inbox.rootTs) threadTs ??= inbox.rootTs;
   else {
     // The scope is said before anything runs: as the thread's root, or as a reply in the asker's thread.
     const root = rootMessage(
-      { question: ask.question, namespace: ask.namespace ?? null, requester: ask.user },
+      {
+        question: repo ? `Change in ${repo.name}: ${ask.question}` : ask.question,
+        namespace: ask.namespace ?? null,
+        requester: ask.user,
+      },
       deps.clusterName(cluster),
     );
     let posted: string;
@@ -63,7 +77,8 @@ export async function startInvestigation(
   const created = await createTask(
     deps.db,
     {
-      kind: 'investigate',
+      kind: repo ? 'change' : 'investigate',
+      ...(repo ? { repo: repo.name } : {}),
       source: ask.source,
       requester: ask.user,
       question: ask.question,
