@@ -1,10 +1,12 @@
 import { stringify } from 'yaml';
 import { appendAudit } from '../audit/audit-log.ts';
+import type { KubeReader } from '../cluster/kube-reader.ts';
 import { redactText } from '../cluster/redact.ts';
 import type { Config, RepoConfig } from '../config/config.ts';
 import { ProposalRefused } from '../domain/errors.ts';
 import { type CiSummary, deliveryBranch, type GitPushRequest } from '../domain/git-change.ts';
 import type { DryRunRecord, Risk } from '../domain/proposal.ts';
+import type { RenderedManifests } from '../gate/render-manifests.ts';
 import { evaluatePolicy } from '../policy/evaluate.ts';
 import { type Db, signerOf } from '../store/db.ts';
 import { saveGitCandidate } from '../store/git-candidates.ts';
@@ -13,6 +15,7 @@ import { findLiveProposal, insertProposal } from '../store/proposals.ts';
 import type { Proposal, Task } from '../store/schema.ts';
 import { artifactHash } from './artifact.ts';
 import { dryRunDigest } from './dry-run-record.ts';
+import { checkManifests } from './manifest-checks.ts';
 import { proposalSeal } from './seal.ts';
 
 /** What the CI gate hands over: a committed candidate, what it changes, and CI's verdict. */
@@ -36,6 +39,8 @@ export interface GitChangeInput {
   bundle: Buffer;
   /** What the change does, in a sentence (the card's rationale). */
   summary: string;
+  /** The candidate's rendered manifests (repos.<name>.manifests), when it has any configured. */
+  manifests?: RenderedManifests;
 }
 
 /**
@@ -46,7 +51,10 @@ export interface GitChangeInput {
  * cannot offer (paths outside `paths`, symlinks, secret-shaped values, red CI) is recorded as
  * `refused` and thrown.
  */
-export async function proposeGitChange(deps: { db: Db; config: Config }, input: GitChangeInput): Promise<Proposal> {
+export async function proposeGitChange(
+  deps: { db: Db; config: Config; reader?: KubeReader },
+  input: GitChangeInput,
+): Promise<Proposal> {
   const { task, repo, candidate: c, ci } = input;
   const cluster = repo.cluster ?? 'git';
   const target = { kind: 'Repository', name: repo.name };
@@ -111,14 +119,31 @@ export async function proposeGitChange(deps: { db: Db; config: Config }, input: 
   if (decided.decision === 'deny')
     throw await refuse('policy', decided.rule, `${decided.reason} (rule ${decided.rule})`);
   if (decided.unsatisfiable) warnings.push(`cannot be approved as configured: ${decided.unsatisfiable}`);
-  const record: DryRunRecord = {
-    ok: true,
-    results: [],
-    ci,
-    manifests: repo.manifests.length
-      ? `not rendered: manifest dry-runs (${repo.manifests.join(', ')}) are not part of this version's gate`
-      : 'not applicable: no manifests configured',
-  };
+  // The manifests the change renders, server-dry-run against the cluster they deploy to: each
+  // object judged by policy like the apply it amounts to; the strictest approval count wins.
+  let manifests = 'not applicable: no manifests configured';
+  let manifestDiff = '';
+  let approval = { count: decided.count, approvers: decided.approvers, rule: decided.rule };
+  if (repo.manifests.length) {
+    const rendered = input.manifests;
+    if (rendered?.errors.length)
+      throw await refuse('dry_run', 'manifests', `manifests do not render: ${rendered.errors.join('; ')}`);
+    if (!rendered?.objects.length) manifests = `none rendered from ${repo.manifests.join(', ')}`;
+    else if (!deps.reader) manifests = 'not checked: no cluster to dry-run against';
+    else {
+      const checks = await checkManifests(deps.reader, deps.config, rendered.objects, task.requester);
+      if (checks.refused)
+        throw await refuse(
+          checks.refused.rule === 'manifests' ? 'dry_run' : 'policy',
+          checks.refused.rule,
+          checks.refused.reason,
+        );
+      if (checks.approvals.count > approval.count) approval = checks.approvals;
+      manifests = `${rendered.sources.join(', ')} → ${deps.reader.cluster}:\n${checks.lines.join('\n')}`;
+      manifestDiff = checks.diff;
+    }
+  }
+  const record: DryRunRecord = { ok: true, results: [], ci, manifests };
   const hash = artifactHash({
     cluster,
     action: 'git_change',
@@ -141,8 +166,8 @@ export async function proposeGitChange(deps: { db: Db; config: Config }, input: 
       request,
       artifact_hash: hash,
       risk,
-      required_approvals: decided.count,
-      approvers: decided.approvers,
+      required_approvals: approval.count,
+      approvers: approval.approvers,
       expires_at: expiresAt,
     }),
   );
@@ -157,7 +182,7 @@ export async function proposeGitChange(deps: { db: Db; config: Config }, input: 
     target_spec_hash: c.base,
     artifact_hash: hash,
     dry_run: JSON.stringify(record),
-    diff: redactText(c.diff),
+    diff: `${redactText(c.diff)}${manifestDiff ? `\n# What the rendered manifests would change on ${cluster} (server dry-run)\n${manifestDiff}` : ''}`,
     request_view: stringify({ ...request, files: c.files.map((f) => `${f.status} ${f.path}`) }),
     risk,
     blast_radius: JSON.stringify({
@@ -166,9 +191,9 @@ export async function proposeGitChange(deps: { db: Db; config: Config }, input: 
       ...(warnings.length ? { warnings } : {}),
     }),
     rationale: input.summary,
-    required_approvals: decided.count,
-    policy_rule: decided.rule,
-    approvers: JSON.stringify(decided.approvers),
+    required_approvals: approval.count,
+    policy_rule: approval.rule,
+    approvers: JSON.stringify(approval.approvers),
     status: 'pending',
     expires_at: expiresAt,
     key_id: seal.keyId,
@@ -189,8 +214,8 @@ export async function proposeGitChange(deps: { db: Db; config: Config }, input: 
       action: 'git_change',
       target,
       artifactHash: hash,
-      rule: decided.rule,
-      approvals: decided.count,
+      rule: approval.rule,
+      approvals: approval.count,
       risk,
       warnings,
       trace: decided.trace,

@@ -122,7 +122,7 @@ export function workerContext(opts: {
       const repo = task.repo ? config.repos[task.repo] : undefined;
       if (!repo) throw new Error(`repository ${task.repo ?? '(none)'} is not configured`);
       step();
-      const proposal = await proposeGitChange({ db, config }, { ...input, task, runId: run.id, repo });
+      const proposal = await proposeGitChange({ db, config, reader }, { ...input, task, runId: run.id, repo });
       opts.metrics?.proposals.inc({ action: proposal.action, risk: proposal.risk });
       return proposal;
     },

@@ -4,6 +4,7 @@ import type { RepoConfig } from '../../config/config.ts';
 import { isCodedError } from '../../domain/errors.ts';
 import { verdictOf } from '../../domain/proposal.ts';
 import { type Candidate, commitCandidate } from '../../gate/commit-candidate.ts';
+import { renderManifests } from '../../gate/render-manifests.ts';
 import { type CiResult, runCi } from '../../gate/run-ci.ts';
 import { bundleCandidate } from '../../git/bundle.ts';
 import { cloneAt, refreshMirror, type Workspace } from '../../git/workspace.ts';
@@ -85,6 +86,8 @@ async function gateLoop(
           candidate: c,
           ci,
           bundle: await bundleCandidate(ws.dir, c.base, c.commit),
+          // The clone holds exactly the candidate now: the agent is between turns.
+          manifests: repo.manifests.length ? await renderManifests(ws.dir, repo.manifests) : undefined,
           summary: clip(done.summary || ctx.task.question, 500),
         });
         ctx.emit({

@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { childProcessEnv } from '../config/config.ts';
+import type { KubeObject } from '../lib/kube-object.ts';
+import { matchesAny } from '../lib/path-glob.ts';
+
+const KUSTOMIZATION = /^(kustomization\.ya?ml|Kustomization)$/;
+
+/** The Kubernetes objects a repository's manifests make, and how each was rendered. */
+export interface RenderedManifests {
+  objects: KubeObject[];
+  /** `kustomize deploy/overlays/prod` or `yaml deploy/cm.yaml`, one per source rendered. */
+  sources: string[];
+  /** Sources that would not render, with why: the gate refuses such a change. */
+  errors: string[];
+}
+
+/**
+ * Renders the manifests under `globs` in a checkout: a directory holding a kustomization is built
+ * with the real `kubectl kustomize` (and its files are not read again on their own); every other
+ * matching `.yaml`/`.yml` file is read as plain YAML, document by document.
+ */
+export async function renderManifests(dir: string, globs: readonly string[]): Promise<RenderedManifests> {
+  const files = (await walk(dir)).filter((f) => matchesAny(f, globs));
+  const kustomizations = files.filter((f) => KUSTOMIZATION.test(f.split('/').pop()!)).map((f) => dirname(f));
+  const roots = kustomizations.filter(
+    (k) => !kustomizations.some((o) => o !== k && (o === '.' || k.startsWith(`${o}/`))),
+  );
+  const underKustomize = (f: string) => roots.some((r) => r === '.' || f.startsWith(`${r}/`));
+  const out: RenderedManifests = { objects: [], sources: [], errors: [] };
+  for (const root of roots) {
+    try {
+      out.objects.push(...parse(await kustomize(join(dir, root))));
+      out.sources.push(`kustomize ${root}`);
+    } catch (e) {
+      out.errors.push(`kustomize ${root}: ${(e as Error).message.split('\n').find((l) => l.trim()) ?? 'failed'}`);
+    }
+  }
+  for (const f of files.filter((f) => /\.ya?ml$/.test(f) && !underKustomize(f))) {
+    try {
+      out.objects.push(...parse(await readFile(join(dir, f), 'utf8')));
+      out.sources.push(`yaml ${f}`);
+    } catch (e) {
+      out.errors.push(`${f}: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
+
+function parse(text: string): KubeObject[] {
+  const docs = parseAllDocuments(text).filter((d) => d.contents !== null);
+  const bad = docs.find((d) => d.errors.length);
+  if (bad) throw new Error(`not valid YAML: ${bad.errors[0]!.message}`);
+  return docs
+    .map((d) => d.toJS() as KubeObject)
+    .filter((o) => o && typeof o === 'object' && o.apiVersion && o.kind)
+    .flatMap((o) => (o.kind === 'List' && Array.isArray(o.items) ? (o.items as KubeObject[]) : [o]));
+}
+
+function kustomize(path: string): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(
+      'kubectl',
+      ['kustomize', path],
+      { env: { PATH: childProcessEnv().PATH ?? '/usr/bin:/bin', HOME: path }, timeout: 60_000, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)),
+    ),
+  );
+}
+
+async function walk(root: string, at = root): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(at, { withFileTypes: true })) {
+    if (e.name === '.git') continue;
+    const p = join(at, e.name);
+    if (e.isDirectory()) out.push(...(await walk(root, p)));
+    else if (e.isFile()) out.push(relative(root, p));
+  }
+  return out;
+}
