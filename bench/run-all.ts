@@ -3,6 +3,7 @@
 // those and replaces their sections in the existing file.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { agentEventsSection } from './agent-events.ts';
 import { alertStormSection } from './alert-storm.ts';
 import { chaosKillSection } from './chaos-kill.ts';
 import { ciGateSection } from './ci-gate.ts';
@@ -27,6 +28,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   redaction: redactionSection,
   'first-finding': firstFindingSection,
   'ci-gate': ciGateSection,
+  'agent-events': agentEventsSection,
 };
 const FILE = join(import.meta.dirname, '..', 'BENCHMARKS.md');
 const heading = (section: string) => section.split('\n', 1)[0]!;

@@ -63,7 +63,7 @@ export function claudeSession(opts: {
     try {
       for await (const m of q) {
         opts.heartbeat();
-        for (const e of eventsOf(m, tools)) opts.emit(e);
+        for (const e of claudeEvents(m, tools)) opts.emit(e);
         if (m.type === 'result') {
           const ok = m.subtype === 'success' && !m.is_error;
           turn?.resolve({
@@ -100,7 +100,7 @@ export function claudeSession(opts: {
 }
 
 /** Run events for one SDK message: what the agent said, the tools it called, what they returned. */
-function eventsOf(m: SDKMessage, tools: Map<string, string>): RunEventInput[] {
+export function claudeEvents(m: SDKMessage, tools: Map<string, string>): RunEventInput[] {
   if (m.type === 'assistant') {
     const out: RunEventInput[] = [];
     for (const block of m.message.content) {
