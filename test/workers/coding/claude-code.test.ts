@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { T } from '../../../src/sandbox/cluster-state.ts';
 import { DEMO_SEED } from '../../../src/sandbox/seeds/demo-seed.ts';
 import { startSandbox } from '../../../src/sandbox/start-sandbox.ts';
 import { type FakeModelServer, type ScriptedTurn, startFakeModelServer } from '../../fakes/fake-model-server.ts';
@@ -188,6 +189,11 @@ describe('claude-code: a change task through the real Claude Code, the CI gate a
           toolCalls: [{ name: 'mcp__clusterclaw__list_pods', input: { namespace: 'shop' } }],
           stopReason: 'tool_use',
         }),
+        // A cluster write is not in the agent's vocabulary at all: its change is its commit.
+        () => ({
+          toolCalls: [{ name: 'mcp__clusterclaw__scale', input: { namespace: 'shop', name: 'cart', replicas: 3 } }],
+          stopReason: 'tool_use',
+        }),
         read,
         edit('replicas: 2', 'replicas: 3'),
         done('Scaled cart to 3, as the pods it runs show it is short.'),
@@ -204,6 +210,10 @@ describe('claude-code: a change task through the real Claude Code, the CI gate a
       const results = JSON.stringify(fake.requests.map((q) => q.body.messages));
       expect(results).toContain('trust=\\"untrusted\\"');
       expect(results).toMatch(/cart-[a-z0-9]+-[a-z0-9]+/);
+      expect(results).toContain('No such tool available: mcp__clusterclaw__scale');
+      // The cluster was not touched: only the git_change waits for approval.
+      const cart = sandbox.state.store.get(T.deployment, 'shop', 'cart')!;
+      expect(cart.spec.replicas).not.toBe(3);
     } finally {
       await sandbox.stop();
     }
