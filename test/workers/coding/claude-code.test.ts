@@ -231,5 +231,5 @@ describe('claude-code: a change task through the real Claude Code, the CI gate a
     const unknown = await run(['change', '--repo', 'nope', 'anything'], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no repository "nope" in claw.yaml repos: one of demo');
-  });
+  }, 120_000);
 });
