@@ -1,3 +1,4 @@
+import type { KubeObject } from '../lib/kube-object.ts';
 import type { WriteRequest } from './write-request.ts';
 
 /**
@@ -40,4 +41,13 @@ export interface CiSummary {
 /** `claw/<task>-<commit>`: one branch per task and candidate, so a retried push finds its own. */
 export function deliveryBranch(taskId: string, commit: string): string {
   return `claw/${taskId.replace(/[^A-Za-z0-9._-]/g, '-')}-${commit.slice(0, 12)}`;
+}
+
+/** The Kubernetes objects a repository's manifests make, and how each was rendered (src/gate). */
+export interface RenderedManifests {
+  objects: KubeObject[];
+  /** `kustomize deploy/overlays/prod` or `yaml deploy/cm.yaml`, one per source rendered. */
+  sources: string[];
+  /** Sources that would not render, with why: the gate refuses such a change. */
+  errors: string[];
 }

@@ -3,19 +3,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { childProcessEnv } from '../config/config.ts';
+import type { RenderedManifests } from '../domain/git-change.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
 import { matchesAny } from '../lib/path-glob.ts';
 
 const KUSTOMIZATION = /^(kustomization\.ya?ml|Kustomization)$/;
-
-/** The Kubernetes objects a repository's manifests make, and how each was rendered. */
-export interface RenderedManifests {
-  objects: KubeObject[];
-  /** `kustomize deploy/overlays/prod` or `yaml deploy/cm.yaml`, one per source rendered. */
-  sources: string[];
-  /** Sources that would not render, with why: the gate refuses such a change. */
-  errors: string[];
-}
 
 /**
  * Renders the manifests under `globs` in a checkout: a directory holding a kustomization is built
