@@ -9,7 +9,10 @@ const ONCALL = 'U0ONCALL';
 const CHANNEL = 'C0INCIDENT';
 
 describe('Slack events: mentions, follow-ups, retries, App Home, /claw retry', () => {
-  const h = useSlackApp({ secret: SECRET, clawYaml: `approvals:\n  approvers: [${APPROVER}]\n` });
+  const h = useSlackApp({
+    secret: SECRET,
+    clawYaml: `approvals:\n  approvers: [${APPROVER}]\nrepos:\n  gitops: { url: "file:///nonexistent/gitops.git", ci: "true" }\n`,
+  });
   const db = () => h.app.runtime.store.db;
   const mention = (text: string, ts: string, extra: Record<string, unknown> = {}) => ({
     type: 'app_mention',
@@ -89,6 +92,44 @@ describe('Slack events: mentions, follow-ups, retries, App Home, /claw retry', (
     expect(child.context).toContain('Earlier question in this thread: checkout is failing');
     expect(child.context).toMatch(/Its latest run \((running|awaiting_approval|queued)\) concluded/);
   });
+
+  it('"open a change for that" in a task thread is a change task on the repository, carrying what the thread found', async () => {
+    // The thread's latest task is the follow-up asked in it: the change is about what that found.
+    const parent = await db()
+      .selectFrom('tasks')
+      .selectAll()
+      .where('slack_thread_ts', '=', '1700000100.000100')
+      .orderBy('created_at', 'desc')
+      .executeTakeFirstOrThrow();
+    await postEvent(
+      h.events(),
+      SECRET,
+      eventCallback(
+        mention('open a change for that', '1700000160.000100', { thread_ts: '1700000100.000100' }),
+        'Ev0CHANGE',
+      ),
+    );
+    const change = await waitFor('the change task', () =>
+      db().selectFrom('tasks').selectAll().where('kind', '=', 'change').executeTakeFirst(),
+    );
+    expect(change).toMatchObject({
+      repo: 'gitops',
+      parent_task_id: parent.id,
+      slack_thread_ts: '1700000100.000100',
+      question: `open a change for that (what this thread found about: ${parent.question})`,
+    });
+    expect(change.context).toContain(`Earlier question in this thread: ${parent.question}`);
+    // No coding agent here (no ANTHROPIC_API_KEY): the thread is told at once what is missing.
+    await waitFor('the escalation in the thread', () =>
+      h.slack
+        .callsTo('chat.postMessage')
+        .find(
+          (c) =>
+            c.args.thread_ts === '1700000100.000100' &&
+            String(c.args.text).includes('claude-code:claude-sonnet-4-6 needs ANTHROPIC_API_KEY'),
+        ),
+    );
+  }, 60_000);
 
   it("ignores the bot's own mentions, and answers a mention with nothing to ask with help, only to the asker", async () => {
     await postEvent(

@@ -9,6 +9,10 @@ export type ClawCommand =
   | { kind: 'usage'; problem: string };
 
 const RUN_ID = /^run_[0-9a-z]{10,40}$/;
+
+/** "open a change for that", "make a fix", "raise a PR": in a task's thread, a change to what it found. */
+export const CHANGE_FOLLOW_UP =
+  /^(please\s+)?(open|make|propose|create|raise|file|prepare)\s+(a\s+|the\s+)?(change|fix|pr|pull request|commit)\b/i;
 /** What PostgreSQL cannot store in text (NUL) or JSON (a lone surrogate): refused here, not by the database. */
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

@@ -3,7 +3,7 @@ import { canDecide } from '../../../policy/evaluate.ts';
 import { listPending } from '../../../store/proposals.ts';
 import { firstDelivery, pruneSlackEvents } from '../../../store/slack-events.ts';
 import { latestTaskInThread, listTasksOf } from '../../../store/tasks.ts';
-import { parseClawCommand } from '../command-parser.ts';
+import { CHANGE_FOLLOW_UP, type ClawCommand, parseClawCommand } from '../command-parser.ts';
 import { homeView } from '../home-view.ts';
 import type { SlackDeps } from '../slack-deps.ts';
 import { runClawCommand } from './claw-command.ts';
@@ -43,7 +43,7 @@ export function registerEvents(app: App, deps: SlackDeps): void {
     if (!user) return;
     const threadTs = event.thread_ts ?? event.ts;
     const parent = event.thread_ts ? await latestTaskInThread(deps.db, event.channel, event.thread_ts) : undefined;
-    const cmd = parseClawCommand(text);
+    const cmd = changeFollowUp(parseClawCommand(text), text, parent?.question, Object.keys(deps.config.repos));
     // A question in a task's thread inherits its scope and what it found so far.
     const scoped =
       cmd.kind === 'investigate' && parent
@@ -104,4 +104,25 @@ async function conclusionOf(deps: SlackDeps, taskId: string, question: string): 
     .limit(1)
     .executeTakeFirst();
   return `Earlier question in this thread: ${question}\n${latest ? `Its latest run (${latest.status}) concluded: ${latest.summary ?? 'nothing yet'}` : 'It has not run yet.'}`;
+}
+
+/**
+ * "open a change for that" in a task's thread: a change task on the one configured repository,
+ * about what the thread found; with several, the asker names one.
+ */
+function changeFollowUp(
+  cmd: ClawCommand,
+  text: string,
+  parentQuestion: string | undefined,
+  repos: string[],
+): ClawCommand {
+  if (parentQuestion === undefined || cmd.kind !== 'investigate' || !CHANGE_FOLLOW_UP.test(text)) return cmd;
+  if (repos.length === 1)
+    return { kind: 'change', repo: repos[0]!, question: `${text} (what this thread found about: ${parentQuestion})` };
+  return {
+    kind: 'usage',
+    problem: repos.length
+      ? `Which repository? Say \`@ClusterClaw change <repo> <what>\` here, with one of ${repos.map((r) => `\`${r}\``).join(', ')}.`
+      : 'No repositories are configured for changes (repos: in claw.yaml), so I cannot open one.',
+  };
 }
