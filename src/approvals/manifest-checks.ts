@@ -3,7 +3,7 @@ import type { KubeReader } from '../cluster/kube-reader.ts';
 import { redactText } from '../cluster/redact.ts';
 import type { Config } from '../config/config.ts';
 import type { WriteRequest } from '../domain/write-request.ts';
-import { type KubeObject, refLabel } from '../lib/kube-object.ts';
+import { clone, type KubeObject, refLabel } from '../lib/kube-object.ts';
 import { evaluatePolicy } from '../policy/evaluate.ts';
 import { absent } from './artifact.ts';
 import { changeDiff } from './dry-run-record.ts';
@@ -36,7 +36,7 @@ export async function checkManifests(
   const out: ManifestChecks = { lines: [], diff: '', approvals: { count: 1, approvers: [], rule: 'default' } };
   const diffs: string[] = [];
   for (const input of objects) {
-    const obj = structuredClone(input);
+    const obj = clone(input);
     delete obj.status;
     const namespaced = await reader.isNamespaced(obj.apiVersion, obj.kind);
     if (namespaced === undefined) {

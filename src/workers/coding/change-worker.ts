@@ -1,5 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { budgetTail } from '../../cluster/redact.ts';
 import type { RepoConfig } from '../../config/config.ts';
 import { isCodedError } from '../../domain/errors.ts';
 import { verdictOf } from '../../domain/proposal.ts';
@@ -112,7 +113,7 @@ async function gateLoop(
     if (round >= repo.ciMaxFixAttempts)
       return {
         status: 'escalated',
-        summary: `The change did not pass the gate after ${round + 1} attempt(s): ${problems.join('; ') || `CI ${ci.timedOut ? 'timed out' : 'failed'}`}.\n${tail(ci.log, 1500)}`,
+        summary: `The change did not pass the gate after ${round + 1} attempt(s): ${problems.join('; ') || `CI ${ci.timedOut ? 'timed out' : 'failed'}`}.\n${budgetTail(ci.log, 1500)}`,
       };
     ctx.emit({ type: 'step', data: { message: 'The gate refused the change; sending the failure back to the agent' } });
     message = feedback(ci, problems);
@@ -135,7 +136,7 @@ function feedback(ci: CiResult, problems: string[]): string {
     ci.ok
       ? 'CI passed, but the gate refused the change.'
       : `CI failed (${ci.timedOut ? 'timed out' : `exit ${ci.exitCode}`}). The end of its log:`,
-    ...(ci.ok ? [] : ['```', tail(ci.log, 4000), '```']),
+    ...(ci.ok ? [] : ['```', budgetTail(ci.log, 4000), '```']),
     ...problems.map((p) => `- The gate refuses the change: ${p}. Undo that.`),
     'Fix the change in this clone so that CI passes and the gate accepts it, then say what you changed.',
   ];
@@ -185,4 +186,3 @@ async function settled(ctx: WorkerContext, proposalId: string): Promise<WorkerRe
 }
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
-const tail = (s: string, n: number) => (s.length > n ? `…${s.slice(-n)}` : s);
