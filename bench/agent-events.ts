@@ -78,8 +78,8 @@ export async function agentEventsSection(): Promise<string> {
           sinks: [{ onEvent: () => void delivered++ }],
           logger: createLogger('silent'),
         });
-        const tools = new Map<string, string>();
-        for (const l of lines) for (const e of claudeEvents(JSON.parse(l) as SDKMessage, tools)) pump.push(e);
+        const seen = { tools: new Map<string, string>(), cwd: '/work/clone' };
+        for (const l of lines) for (const e of claudeEvents(JSON.parse(l) as SDKMessage, seen)) pump.push(e);
         await pump.flush();
       })();
       results.push({ parse, supervise });

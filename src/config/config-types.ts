@@ -141,6 +141,8 @@ export interface RepoConfig {
   /** Globs of CI definitions (the defaults and claw.yaml's): changing one makes a change high risk. */
   readonly ciPaths: readonly string[];
   readonly ciMaxFixAttempts: number;
+  /** What the agent may run from its shell in its clone, each exactly (besides read-only git). */
+  readonly agentCommands: readonly string[];
   /** Globs of Kubernetes manifests to render and server-dry-run; none: not applicable. */
   readonly manifests: readonly string[];
   /** kubeconfig context the manifests are dry-run against (default: the current one). */

@@ -44,6 +44,18 @@ const repoEntry = z
     paths: pathGlobs.default(['**']),
     ciPaths: pathGlobs.default([]),
     ciMaxFixAttempts: z.number().int().min(0).default(2),
+    /** Commands the agent may run from its shell in its clone, each exactly as written (build, test, lint). */
+    agentCommands: z
+      .array(
+        z
+          .string()
+          .trim()
+          .min(1)
+          .refine((c) => !/[;&|`$<>\n\r]/.test(c), {
+            message: 'is one command, exactly as the agent must type it: no ; & | ` $ < > or newlines',
+          }),
+      )
+      .default([]),
     manifests: pathGlobs.default([]),
     cluster: z.string().min(1).optional(),
     delivery: z.enum(['pull-request', 'push-branch', 'push']).default('push-branch'),

@@ -4,7 +4,8 @@ import type { ObjectRef } from './object-ref.ts';
 /** A structured progress event; persisted in order and fanned out to sinks by the supervisor. */
 export type RunEventInput =
   | { type: 'step'; data: { message: string } }
-  | { type: 'tool_call'; data: { tool: string; cluster?: string; input: unknown } }
+  /** `label`: the call as a person reads it in the thread (`Edit deploy/values.yaml`); the tool's name when absent. */
+  | { type: 'tool_call'; data: { tool: string; cluster?: string; input: unknown; label?: string } }
   | { type: 'tool_result'; data: { tool: string; ok: boolean; summary: string } }
   | { type: 'finding'; data: Finding }
   | { type: 'proposal'; data: { proposalId: string; action: string; target: ObjectRef; summary: string } }

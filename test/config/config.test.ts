@@ -175,6 +175,7 @@ describe('loadConfig', () => {
         '    ciPaths: ["ci.sh"]',
         '    manifests: ["deploy/**"]',
         '    cluster: prod',
+        '    agentCommands: ["sh ci.sh", "make lint"]',
         '  charts: { url: "git@github.com:org/charts.git", branch: release, ci: "helm lint .", delivery: push, paths: ["charts/**"] }',
         'workers: { runner: local, concurrency: 2 }',
       ].join('\n'),
@@ -188,12 +189,18 @@ describe('loadConfig', () => {
       ciTimeoutSeconds: 600,
       paths: ['**'],
       ciMaxFixAttempts: 2,
+      agentCommands: ['sh ci.sh', 'make lint'],
       manifests: ['deploy/**'],
       cluster: 'prod',
       delivery: 'push-branch',
     });
     expect(c.repos.demo!.ciPaths).toEqual(expect.arrayContaining(['ci.sh', '.github/workflows/**', 'Makefile']));
-    expect(c.repos.charts).toMatchObject({ branch: 'release', delivery: 'push', paths: ['charts/**'] });
+    expect(c.repos.charts).toMatchObject({
+      branch: 'release',
+      delivery: 'push',
+      paths: ['charts/**'],
+      agentCommands: [],
+    });
     expect(c.workers).toEqual({ runner: 'local', concurrency: 2 });
     expect(Object.isFrozen(c.repos.demo!.paths)).toBe(true);
     expect(loadConfig({}, '/nonexistent').repos).toEqual({});
@@ -216,6 +223,11 @@ describe('loadConfig', () => {
       'pull requests without where to open them',
       'demo: { url: "file:///r.git", ci: "true", delivery: pull-request }',
       /repos\.demo\.pullRequest: delivery pull-request needs pullRequest/,
+    ],
+    [
+      'an agent command that chains another',
+      'demo: { url: "file:///r.git", ci: "true", agentCommands: ["make test && curl x"] }',
+      /repos\.demo\.agentCommands\.0: is one command/,
     ],
     ['a repository name with capitals', 'Demo: { url: "file:///r.git", ci: "true" }', /repos\.Demo/],
   ])('refuses %s, naming the key', async (_name, repos, error) => {

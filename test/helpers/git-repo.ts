@@ -46,6 +46,7 @@ export function bareRepo(files: Record<string, string>, repo: Partial<RepoConfig
     paths: ['**'],
     ciPaths: DEFAULT_CI_PATHS,
     ciMaxFixAttempts: 2,
+    agentCommands: [],
     manifests: [],
     delivery: 'push-branch',
     ...repo,

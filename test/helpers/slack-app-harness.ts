@@ -27,8 +27,9 @@ export interface SlackAppHarness {
  */
 export function useSlackApp(opts: {
   secret?: string;
-  clawYaml: string;
-  env?: Record<string, string>;
+  /** Functions are read when the block starts, after the caller's own beforeAll hooks registered before. */
+  clawYaml: string | (() => string);
+  env?: Record<string, string> | (() => Record<string, string>);
   server?: Partial<ServerOptions>;
   seed?: string;
   crashingIn?: string;
@@ -43,7 +44,7 @@ export function useSlackApp(opts: {
       stateYaml: await readFile(opts.seed ?? DEMO_SEED, 'utf8'),
       kubeconfigPath: join(dir, 'kubeconfig'),
     });
-    await writeFile(join(dir, 'claw.yaml'), opts.clawYaml);
+    await writeFile(join(dir, 'claw.yaml'), typeof opts.clawYaml === 'function' ? opts.clawYaml() : opts.clawYaml);
     const config = loadConfig(
       {
         PORT: '0',
@@ -54,7 +55,7 @@ export function useSlackApp(opts: {
         LOG_LEVEL: 'warn',
         CLAW_SIGNING_KEY: TEST_SIGNING_KEY,
         ...(opts.secret ? { SLACK_SIGNING_SECRET: opts.secret } : {}),
-        ...opts.env,
+        ...(typeof opts.env === 'function' ? opts.env() : opts.env),
       },
       dir,
     );

@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt';
+import type { RepoConfig } from '../../config/config.ts';
 import type { Finding } from '../../domain/findings.ts';
 
 type KnownBlock = types.KnownBlock;
@@ -32,15 +33,27 @@ export interface CardRef {
   threadTs?: string;
 }
 
-export function rootMessage(task: Pick<Task, 'question' | 'namespace' | 'requester'>, cluster: string): SlackMessage {
-  const scope = `cluster \`${esc(cluster)}\`, ${task.namespace ? `namespace \`${esc(task.namespace)}\`` : 'every namespace'}`;
-  const text = `:mag: Investigating: ${esc(task.question)}`;
+/**
+ * A task's first word in its thread: what was asked and its scope — the cluster and namespace for
+ * an investigation; for a change, the repository and the gates it must clear.
+ */
+export function rootMessage(
+  task: Pick<Task, 'question' | 'namespace' | 'requester'>,
+  cluster: string,
+  repo?: Pick<RepoConfig, 'name' | 'branch' | 'ci' | 'delivery'>,
+): SlackMessage {
+  const text = repo
+    ? `:hammer_and_wrench: Changing \`${esc(repo.name)}\`: ${esc(task.question)}`
+    : `:mag: Investigating: ${esc(task.question)}`;
+  const scope = repo
+    ? `From the head of \`${esc(repo.branch)}\` · CI \`${esc(clip(repo.ci, 120))}\` must pass · delivered by ${repo.delivery} once an approver decides`
+    : `Scope: cluster \`${esc(cluster)}\`, ${task.namespace ? `namespace \`${esc(task.namespace)}\`` : 'every namespace'}`;
   return {
     text,
     blocks: [
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: `${text}\nScope: ${scope} · requested by <@${task.requester}>` },
+        text: { type: 'mrkdwn', text: `${text}\n${scope} · requested by <@${task.requester}>` },
       },
       {
         type: 'context',
@@ -106,7 +119,10 @@ function proposalDetails(p: Proposal, approvedBy: readonly string[] = []): Known
           type: 'mrkdwn',
           text: `*Target*\n${esc(t.kind)} \`${esc(t.namespace ? `${t.namespace}/${t.name}` : t.name)}\``,
         },
-        { type: 'mrkdwn', text: `*Cluster*\n\`${esc(p.cluster)}\`` },
+        // A git_change with no manifests to dry-run has no cluster of its own (stored as `git`).
+        ...(p.action === 'git_change' && p.cluster === 'git'
+          ? []
+          : [{ type: 'mrkdwn' as const, text: `*Cluster*\n\`${esc(p.cluster)}\`` }]),
         { type: 'mrkdwn', text: `*Risk*\n${p.risk}` },
         {
           type: 'mrkdwn',

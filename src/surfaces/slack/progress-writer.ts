@@ -16,7 +16,7 @@ export interface Progress {
   sent: number;
   /** Stream mode: tool calls as Slack tasks (`task_update` chunks) not yet sent, and open ones by tool. */
   chunks: TaskChunk[];
-  openTasks: Map<string, string>;
+  openTasks: Map<string, { id: string; title: string }>;
   streamStartedAt: number;
   lastUpdate: number;
   /** When the first line came (edited-message mode shows progress only an interval after it). */
@@ -97,7 +97,10 @@ export async function writeProgress(
           recipient_team_id: task.slack_team!,
           task_display_mode: 'plan',
           chunks: [
-            { type: 'plan_update', title: clip(`Investigating: ${task.question}`, 250) },
+            {
+              type: 'plan_update',
+              title: clip(`${task.repo ? `Changing ${task.repo}` : 'Investigating'}: ${task.question}`, 250),
+            },
             { type: 'markdown_text', text: `*Progress* (${run.id}${p.ts ? ', continued' : ''})\n${bullets(fresh)}` },
             ...tasks,
           ],

@@ -120,15 +120,16 @@ export function slackThreadSink(opts: {
     }
     if (e.type === 'tool_call') {
       const id = `tool-${e.seq}`;
-      p.openTasks.set(tool, id);
-      p.chunks.push({ type: 'task_update', id, title: tool, status: 'in_progress' });
+      const title = clip(String(e.data.label ?? tool), 250);
+      p.openTasks.set(tool, { id, title });
+      p.chunks.push({ type: 'task_update', id, title, status: 'in_progress' });
     } else {
-      const id = p.openTasks.get(tool) ?? `tool-${e.seq}`;
+      const open = p.openTasks.get(tool) ?? { id: `tool-${e.seq}`, title: tool };
       p.openTasks.delete(tool);
       p.chunks.push({
         type: 'task_update',
-        id,
-        title: tool,
+        id: open.id,
+        title: open.title,
         status: e.data.ok ? 'complete' : 'error',
         output: clip(String(e.data.summary ?? ''), 250),
       });

@@ -13,8 +13,16 @@ import type { Task } from '../../store/schema.ts';
 import type { Worker, WorkerContext, WorkerResult } from '../worker.ts';
 import type { CodingSession } from './coding-session.ts';
 
-/** Opens a coding agent's session in a clone (the worker's own part: which CLI, which model). */
-export type OpenSession = (ctx: WorkerContext, ws: Workspace, repo: RepoConfig) => Promise<CodingSession>;
+/**
+ * Opens a coding agent's session in a clone (the worker's own part: which CLI, which model). The
+ * ids of live changes the agent proposes through the vocabulary go into `proposed`.
+ */
+export type OpenSession = (
+  ctx: WorkerContext,
+  ws: Workspace,
+  repo: RepoConfig,
+  proposed: string[],
+) => Promise<CodingSession>;
 
 /**
  * A coding agent as a worker: its own clone of the repository at the tracked branch's head, the
@@ -39,9 +47,10 @@ export function codingWorker(id: string, open: OpenSession): Worker {
       await rm(work, { recursive: true, force: true });
       await mkdir(work, { recursive: true });
       const ws = await cloneAt(repo, await refreshMirror(repo, ctx.dataDir), join(work, 'clone'));
-      const session = await open(ctx, ws, repo);
+      const proposed: string[] = [];
+      const session = await open(ctx, ws, repo, proposed);
       try {
-        return await gateLoop(ctx, repo, ws, session, work);
+        return await gateLoop(ctx, repo, ws, session, work, proposed);
       } finally {
         await session.close();
         await rm(work, { recursive: true, force: true });
@@ -56,6 +65,7 @@ async function gateLoop(
   ws: Workspace,
   session: CodingSession,
   work: string,
+  proposed: readonly string[],
 ): Promise<WorkerResult> {
   let message = brief(ctx.task, repo);
   for (let round = 0; ; round++) {
@@ -65,13 +75,21 @@ async function gateLoop(
       message: commitMessage(ctx.task, done.summary),
       requester: ctx.task.requester,
     });
-    if (!c)
-      return { status: 'escalated', summary: `The agent changed nothing. It said: ${done.summary.slice(0, 1000)}` };
+    if (!c) {
+      const said = `It said: ${clip(done.summary, 1000)}`;
+      // A live change it proposed instead still waits for a human, like any proposal.
+      if (proposed.length)
+        return {
+          status: 'awaiting_approval',
+          summary: `The agent changed nothing in ${repo.name} and proposed ${proposed.join(', ')} for approval. ${said}`,
+          checkpoint: { proposalId: proposed[0]! },
+        };
+      return { status: 'escalated', summary: `The agent changed nothing. ${said}` };
+    }
     const problems = gateProblems(c);
-    ctx.emit({
-      type: 'step',
-      data: { message: `Committed ${c.commit.slice(0, 12)} (${c.files.length} file(s)); running CI: ${repo.ci}` },
-    });
+    ctx.emit({ type: 'step', data: { message: `Committed ${c.commit.slice(0, 12)} (${c.files.length} file(s))` } });
+    // Shown as running while it runs: CI can take minutes.
+    ctx.emit({ type: 'tool_call', data: { tool: 'ci', input: { command: repo.ci }, label: `CI: ${repo.ci}` } });
     const ci = await runCi(repo, c, ws.dir, join(work, `ci-${round}`), { signal: ctx.signal });
     ctx.emit({
       type: 'tool_result',
@@ -102,7 +120,7 @@ async function gateLoop(
         });
         return {
           status: 'awaiting_approval',
-          summary: `CI passed on ${c.commit.slice(0, 12)}; proposed for approval: ${proposal.rationale}`,
+          summary: `CI passed on ${c.commit.slice(0, 12)}; proposed for approval: ${proposal.rationale}${proposed.length ? ` (live change(s) also proposed: ${proposed.join(', ')})` : ''}`,
           checkpoint: { proposalId: proposal.id },
         };
       } catch (e) {

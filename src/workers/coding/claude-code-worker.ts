@@ -24,7 +24,7 @@ export function claudeCodeWorker(
   model: string,
   opts: { apiKey: string; baseUrl?: string; executable?: string },
 ): Worker {
-  return codingWorker(id, async (ctx, ws) => {
+  return codingWorker(id, async (ctx, ws, repo, proposed) => {
     const proxy = await startModelProxy({
       upstream: opts.baseUrl ?? 'https://api.anthropic.com',
       apiKey: opts.apiKey,
@@ -47,10 +47,10 @@ export function claudeCodeWorker(
         DISABLE_TELEMETRY: '1',
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       },
-      // The repository's build scripts are the agent's to edit: running them from its shell would
-      // run the agent's code outside the gate. CI runs in the gate; its failures come back.
-      decide: toolPermissions({ root: ws.dir, commands: [], mcpServer: VOCABULARY_SERVER }),
-      mcpServers: { [VOCABULARY_SERVER]: vocabularyServer(ctx) },
+      // Only the commands claw.yaml lists (they run the agent's own edits, with this scrubbed
+      // environment); CI itself runs in the gate, and its failures come back.
+      decide: toolPermissions({ root: ws.dir, commands: repo.agentCommands, mcpServer: VOCABULARY_SERVER }),
+      mcpServers: { [VOCABULARY_SERVER]: vocabularyServer(ctx, proposed) },
       emit: (e) => ctx.emit(e),
       heartbeat: () => ctx.heartbeat(),
       signal: ctx.signal,

@@ -56,14 +56,14 @@ export function claudeSession(opts: {
       },
     },
   });
-  const tools = new Map<string, string>();
+  const seen: SessionState = { tools: new Map(), cwd: opts.cwd };
   let turn: { resolve(r: TurnResult): void } | undefined;
   // The session's messages become the run's events, whoever is waiting for a turn.
   const pump = (async () => {
     try {
       for await (const m of q) {
         opts.heartbeat();
-        for (const e of claudeEvents(m, tools)) opts.emit(e);
+        for (const e of claudeEvents(m, seen)) opts.emit(e);
         if (m.type === 'result') {
           const ok = m.subtype === 'success' && !m.is_error;
           turn?.resolve({
@@ -99,14 +99,24 @@ export function claudeSession(opts: {
   };
 }
 
+/** What a session's events need from its earlier messages: tool names by call id, and its clone. */
+export interface SessionState {
+  tools: Map<string, string>;
+  cwd: string;
+}
+
 /** Run events for one SDK message: what the agent said, the tools it called, what they returned. */
-export function claudeEvents(m: SDKMessage, tools: Map<string, string>): RunEventInput[] {
+export function claudeEvents(m: SDKMessage, s: SessionState): RunEventInput[] {
   if (m.type === 'assistant') {
     const out: RunEventInput[] = [];
     for (const block of m.message.content) {
       if (block.type === 'tool_use') {
-        tools.set(block.id, block.name);
-        out.push({ type: 'tool_call', data: { tool: `claude-code:${block.name}`, input: briefInput(block.input) } });
+        s.tools.set(block.id, block.name);
+        const input = briefInput(block.input, s.cwd);
+        out.push({
+          type: 'tool_call',
+          data: { tool: `claude-code:${block.name}`, input, label: callLabel(block.name, input) },
+        });
       } else if (block.type === 'text' && block.text.trim()) {
         out.push({ type: 'step', data: { message: block.text.trim().slice(0, 500) } });
       }
@@ -121,7 +131,7 @@ export function claudeEvents(m: SDKMessage, tools: Map<string, string>): RunEven
         {
           type: 'tool_result',
           data: {
-            tool: `claude-code:${tools.get(b.tool_use_id) ?? 'tool'}`,
+            tool: `claude-code:${s.tools.get(b.tool_use_id) ?? 'tool'}`,
             ok: !b.is_error,
             summary: b.is_error ? text.slice(0, 300) : `${text.split('\n').length} lines`,
           },
@@ -132,9 +142,21 @@ export function claudeEvents(m: SDKMessage, tools: Map<string, string>): RunEven
   return [];
 }
 
-/** What a tool call was about, without file contents: paths, patterns, commands. */
-function briefInput(input: unknown): Record<string, unknown> {
+/** What a tool call was about, without file contents: paths (relative to the clone), patterns, commands. */
+function briefInput(input: unknown, cwd: string): Record<string, unknown> {
   const i = (input ?? {}) as Record<string, unknown>;
   const keep = ['file_path', 'notebook_path', 'path', 'pattern', 'command'];
-  return Object.fromEntries(keep.filter((k) => typeof i[k] === 'string').map((k) => [k, String(i[k]).slice(0, 300)]));
+  const inClone = (v: string) => (v === cwd ? '.' : v.startsWith(`${cwd}/`) ? v.slice(cwd.length + 1) : v);
+  return Object.fromEntries(
+    keep.filter((k) => typeof i[k] === 'string').map((k) => [k, inClone(String(i[k])).slice(0, 300)]),
+  );
+}
+
+/** `Edit deploy/values.yaml`, `Bash: sh ci.sh`, `list_pods`: the call as the thread shows it. */
+function callLabel(tool: string, input: Record<string, unknown>): string {
+  const mcp = /^mcp__[^_]+__(.+)$/.exec(tool);
+  if (mcp) return mcp[1]!;
+  if (typeof input.command === 'string') return `${tool}: ${input.command.slice(0, 120)}`;
+  const what = input.file_path ?? input.notebook_path ?? input.pattern ?? input.path;
+  return typeof what === 'string' ? `${tool} ${what.slice(0, 120)}` : tool;
 }

@@ -139,6 +139,7 @@ describe.each(BACKENDS)('the Slack inbox: acknowledged requests survive their re
             paths: ['**'],
             ciPaths: [],
             ciMaxFixAttempts: 2,
+            agentCommands: [],
             manifests: [],
             cluster: 'prod',
             delivery: 'push-branch' as const,
@@ -160,7 +161,9 @@ describe.each(BACKENDS)('the Slack inbox: acknowledged requests survive their re
       question: 'raise cart memory to 512Mi',
     });
     expect(task!.acceptance_criteria.join('\n')).toContain("the repository's CI passes");
-    expect(String(roots('C0CHANGE')[0]!.args.text)).toContain('Change in gitops: raise cart memory to 512Mi');
+    expect(String(roots('C0CHANGE')[0]!.args.text)).toBe(
+      ':hammer_and_wrench: Changing `gitops`: raise cart memory to 512Mi',
+    );
 
     const hook = { responseUrl: `${slack.url.replace(/\/api\/$/, '')}/hooks/norepo` };
     await processInboxItem(

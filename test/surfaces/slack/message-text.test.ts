@@ -78,6 +78,15 @@ const alert = {
 const messages: [string, SlackMessage][] = [
   ['investigation root', rootMessage({ question: HOSTILE, namespace: 'shop', requester: 'U0ONCALL' }, 'prod')],
   [
+    'change root',
+    rootMessage({ question: HOSTILE, namespace: null, requester: 'U0ONCALL' }, 'prod', {
+      name: 'gitops',
+      branch: 'main',
+      ci: HOSTILE,
+      delivery: 'push-branch',
+    }),
+  ],
+  [
     'finding',
     findingMessage({
       category: 'crash_loop',

@@ -7,6 +7,7 @@ import { T } from '../../../src/sandbox/cluster-state.ts';
 import { DEMO_SEED } from '../../../src/sandbox/seeds/demo-seed.ts';
 import { startSandbox } from '../../../src/sandbox/start-sandbox.ts';
 import { type FakeModelServer, type ScriptedTurn, startFakeModelServer } from '../../fakes/fake-model-server.ts';
+import { agentScript, doneStep, editStep, readFileStep } from '../../helpers/claude-code-script.ts';
 import { run } from '../../helpers/cli.ts';
 import { bareRepo, git } from '../../helpers/git-repo.ts';
 
@@ -17,33 +18,9 @@ echo "ci: values are valid"
 /** The key ClusterClaw holds; the agent's process must never see it. */
 const REAL_KEY = 'sk-ant-real-key-0123456789abcdef';
 
-/**
- * The real Claude Code (the Agent SDK's bundled CLI) against a scripted Messages API: each
- * request gets the next step, with paths in the agent's clone, which the CLI states in its first
- * message as its working directory.
- */
-function agentScript(fake: FakeModelServer, steps: ((cwd: string) => ScriptedTurn)[]) {
-  let cwd = '';
-  let i = 0;
-  fake.responder = (body) => {
-    const m = /working directory: (\S+?)(?:\\n|\s)/.exec(JSON.stringify(body));
-    if (m && !cwd) cwd = m[1]!;
-    const step = steps[i++];
-    return step ? step(cwd) : { text: 'Nothing more to do.' };
-  };
-}
-
-const read = (cwd: string): ScriptedTurn => ({
-  toolCalls: [{ name: 'Read', input: { file_path: `${cwd}/deploy/values.yaml` } }],
-  stopReason: 'tool_use',
-});
-const edit =
-  (from: string, to: string) =>
-  (cwd: string): ScriptedTurn => ({
-    toolCalls: [{ name: 'Edit', input: { file_path: `${cwd}/deploy/values.yaml`, old_string: from, new_string: to } }],
-    stopReason: 'tool_use',
-  });
-const done = (text: string) => (): ScriptedTurn => ({ text });
+const read = readFileStep('deploy/values.yaml');
+const edit = (from: string, to: string) => editStep('deploy/values.yaml', from, to);
+const done = doneStep;
 
 describe('claude-code: a change task through the real Claude Code, the CI gate and the executor', () => {
   let fake: FakeModelServer;
@@ -60,7 +37,7 @@ describe('claude-code: a change task through the real Claude Code, the CI gate a
       [
         'approvals: { approvers: [U0APPROVER] }',
         'repos:',
-        `  demo: { url: "file://${r.bare}", ci: "sh ci.sh", ciMaxFixAttempts: ${ciMaxFixAttempts}, paths: ["deploy/**"] }`,
+        `  demo: { url: "file://${r.bare}", ci: "sh ci.sh", ciMaxFixAttempts: ${ciMaxFixAttempts}, paths: ["deploy/**"], agentCommands: ["sh ci.sh"] }`,
       ].join('\n'),
     );
     const env = {
@@ -78,6 +55,11 @@ describe('claude-code: a change task through the real Claude Code, the CI gate a
     agentScript(fake, [
       read,
       edit('replicas: 2', 'replicas: 3'),
+      // The repository's own command runs (agentCommands); printing the environment does not.
+      () => ({
+        toolCalls: [{ name: 'Bash', input: { command: 'sh ci.sh', description: 'run CI' } }],
+        stopReason: 'tool_use',
+      }),
       () => ({
         toolCalls: [{ name: 'Bash', input: { command: 'env', description: 'print the environment' } }],
         stopReason: 'tool_use',
@@ -112,6 +94,7 @@ describe('claude-code: a change task through the real Claude Code, the CI gate a
 
     // Every refused call came back to the agent as an error, and it carried on.
     const sent = JSON.stringify(fake.requests.map((q) => q.body.messages));
+    expect(sent).toContain('ci: values are valid');
     expect(sent).toContain('shell commands are limited to this repository');
     expect(sent).toMatch(/Read is allowed only inside the repository's clone/);
     expect(sent).toMatch(/Write is allowed only inside the repository's clone/);
@@ -178,10 +161,14 @@ describe('claude-code: a change task through the real Claude Code, the CI gate a
     expect(report.proposals).toEqual([]);
   }, 240_000);
 
-  it("reads the cluster only through ClusterClaw's vocabulary (MCP), fenced as untrusted data", async () => {
+  it("reaches the cluster only through ClusterClaw's vocabulary (MCP): reads fenced as untrusted data, writes only proposed", async () => {
     const { env, dir } = setup();
     const kubeconfig = join(dir, 'kubeconfig');
     const sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), kubeconfigPath: kubeconfig });
+    const scale = (replicas: number) => (): ScriptedTurn => ({
+      toolCalls: [{ name: 'mcp__clusterclaw__scale', input: { namespace: 'shop', name: 'cart', replicas } }],
+      stopReason: 'tool_use',
+    });
     try {
       fake.requests.length = 0;
       agentScript(fake, [
@@ -189,11 +176,10 @@ describe('claude-code: a change task through the real Claude Code, the CI gate a
           toolCalls: [{ name: 'mcp__clusterclaw__list_pods', input: { namespace: 'shop' } }],
           stopReason: 'tool_use',
         }),
-        // A cluster write is not in the agent's vocabulary at all: its change is its commit.
-        () => ({
-          toolCalls: [{ name: 'mcp__clusterclaw__scale', input: { namespace: 'shop', name: 'cart', replicas: 3 } }],
-          stopReason: 'tool_use',
-        }),
+        // A cluster write only becomes a proposal for a human; past the cap, not even that.
+        scale(3),
+        scale(4),
+        scale(5),
         read,
         edit('replicas: 2', 'replicas: 3'),
         done('Scaled cart to 3, as the pods it runs show it is short.'),
@@ -206,14 +192,55 @@ describe('claude-code: a change task through the real Claude Code, the CI gate a
       );
       expect(changed.code, changed.stderr).toBe(0);
       const report = JSON.parse(changed.stdout);
-      expect(report.proposals[0]).toMatchObject({ action: 'git_change', status: 'pending' });
+      expect(report.run.status).toBe('awaiting_approval');
+      expect(report.proposals.map((p: { action: string }) => p.action).sort()).toEqual([
+        'git_change',
+        'scale',
+        'scale',
+      ]);
+      // The second scale of cart replaces the first, as any newer proposal for the same object does.
+      expect(report.proposals.map((p: { status: string }) => p.status).sort()).toEqual([
+        'pending',
+        'pending',
+        'superseded',
+      ]);
       const results = JSON.stringify(fake.requests.map((q) => q.body.messages));
       expect(results).toContain('trust=\\"untrusted\\"');
       expect(results).toMatch(/cart-[a-z0-9]+-[a-z0-9]+/);
-      expect(results).toContain('No such tool available: mcp__clusterclaw__scale');
-      // The cluster was not touched: only the git_change waits for approval.
-      const cart = sandbox.state.store.get(T.deployment, 'shop', 'cart')!;
-      expect(cart.spec.replicas).not.toBe(3);
+      expect(results).toMatch(
+        /Proposed as prop_\w+ \(.*\), pending a human's approval\. Nothing has changed on the cluster/,
+      );
+      expect(results).toContain('the most a coding run may');
+      // The cluster was not touched: only dry-runs reached it.
+      expect(sandbox.journal.filter((r) => r.method !== 'GET' && !r.dryRun)).toEqual([]);
+      expect(sandbox.state.store.get(T.deployment, 'shop', 'cart')!.spec.replicas).not.toBe(3);
+    } finally {
+      await sandbox.stop();
+    }
+  }, 240_000);
+
+  it('waits for approval of a live change it proposed when it changed nothing in the repository', async () => {
+    const { env, dir } = setup();
+    const kubeconfig = join(dir, 'kubeconfig');
+    const sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), kubeconfigPath: kubeconfig });
+    try {
+      agentScript(fake, [
+        () => ({
+          toolCalls: [{ name: 'mcp__clusterclaw__rollout_restart', input: { namespace: 'shop', name: 'cart' } }],
+          stopReason: 'tool_use',
+        }),
+        done('The repository is right; the pods need a restart, which I proposed.'),
+      ]);
+      const changed = await run(
+        ['change', '--repo', 'demo', 'Fix cart', '--as', 'U0ONCALL', '--json'],
+        { ...env, KUBECONFIG: kubeconfig },
+        undefined,
+        180_000,
+      );
+      const report = JSON.parse(changed.stdout);
+      expect(report.run.status).toBe('awaiting_approval');
+      expect(report.run.summary).toMatch(/changed nothing in demo and proposed prop_\w+ for approval/);
+      expect(report.proposals).toEqual([expect.objectContaining({ action: 'rollout_restart', status: 'pending' })]);
     } finally {
       await sandbox.stop();
     }

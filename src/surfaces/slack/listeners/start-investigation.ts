@@ -47,12 +47,9 @@ export async function startInvestigation(
   else {
     // The scope is said before anything runs: as the thread's root, or as a reply in the asker's thread.
     const root = rootMessage(
-      {
-        question: repo ? `Change in ${repo.name}: ${ask.question}` : ask.question,
-        namespace: ask.namespace ?? null,
-        requester: ask.user,
-      },
+      { question: ask.question, namespace: ask.namespace ?? null, requester: ask.user },
       deps.clusterName(cluster),
+      repo,
     );
     let posted: string;
     try {
