@@ -6,7 +6,7 @@ import { OpenAIChatModel } from '../models/openai-chat-model.ts';
 import { OpenAIResponsesModel } from '../models/openai-responses-model.ts';
 import type { Task } from '../store/schema.ts';
 import { agentWorker } from './agent/agent-worker.ts';
-import { claudeCodeWorker } from './coding/claude-code-worker.ts';
+import { claudeCodeExecutable, claudeCodeWorker } from './coding/claude-code-worker.ts';
 import { alertRunbookWorker, runbookWorker } from './runbook-worker.ts';
 import type { Worker } from './worker.ts';
 
@@ -106,9 +106,15 @@ function changeChain(config: Config, cache: Map<string, Worker>): Worker[] {
         missing.push(`${id} needs ANTHROPIC_API_KEY`);
         continue;
       }
+      const cli = claudeCodeExecutable(config.models.agentClis.claudeCode);
+      if ('missing' in cli) {
+        missing.push(`${id} needs the Claude Code CLI: ${cli.missing}`);
+        continue;
+      }
       const worker = claudeCodeWorker(id, spec.model, {
         apiKey,
         baseUrl: spec.baseUrl ?? config.models.anthropic.baseUrl,
+        executable: cli.path,
       });
       cache.set(id, worker);
       chain.push(worker);

@@ -255,6 +255,16 @@ describe('claude-code: a change task through the real Claude Code, the CI gate a
     const report = JSON.parse(none.stdout);
     expect(report.run.status).toBe('escalated');
     expect(report.run.summary).toContain('claude-code:claude-sonnet-4-6 needs ANTHROPIC_API_KEY');
+    const noCli = await run(['change', '--repo', 'demo', 'anything', '--as', 'U0ONCALL', '--json'], {
+      ...env,
+      CLAUDE_CODE_PATH: '/nonexistent/claude',
+    });
+    expect(JSON.parse(noCli.stdout).run).toMatchObject({
+      status: 'escalated',
+      summary: expect.stringContaining(
+        'needs the Claude Code CLI: CLAUDE_CODE_PATH /nonexistent/claude does not exist',
+      ),
+    });
     const unknown = await run(['change', '--repo', 'nope', 'anything'], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no repository "nope" in claw.yaml repos: one of demo');
