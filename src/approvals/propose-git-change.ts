@@ -3,7 +3,7 @@ import { appendAudit } from '../audit/audit-log.ts';
 import type { KubeReader } from '../cluster/kube-reader.ts';
 import { redactText } from '../cluster/redact.ts';
 import type { Config, RepoConfig } from '../config/config.ts';
-import { ProposalRefused } from '../domain/errors.ts';
+import type { ProposalRefused } from '../domain/errors.ts';
 import { type CiSummary, deliveryBranch, type GitPushRequest, type RenderedManifests } from '../domain/git-change.ts';
 import type { DryRunRecord, Risk } from '../domain/proposal.ts';
 import { evaluatePolicy } from '../policy/evaluate.ts';
@@ -15,6 +15,7 @@ import type { Proposal, Task } from '../store/schema.ts';
 import { artifactHash } from './artifact.ts';
 import { dryRunDigest } from './dry-run-record.ts';
 import { checkManifests } from './manifest-checks.ts';
+import { recordRefusal } from './record-refusal.ts';
 import { proposalSeal } from './seal.ts';
 
 /** What the CI gate hands over: a committed candidate, what it changes, and CI's verdict. */
@@ -223,35 +224,25 @@ export async function proposeGitChange(
   return proposal;
 }
 
-async function refused(
+function refused(
   deps: { db: Db },
   input: GitChangeInput,
   p: { cluster: string; target: { kind: string; name: string }; request: GitPushRequest },
   stage: ProposalRefused['stage'],
   why: { rule: string; reason: string },
 ): Promise<ProposalRefused> {
-  const id = newId('prop');
-  await insertProposal(deps.db, {
-    id,
-    run_id: input.runId,
-    task_id: input.task.id,
-    action: 'git_change',
-    cluster: p.cluster,
-    target: JSON.stringify(p.target),
-    request: JSON.stringify(p.request),
-    target_spec_hash: '',
-    artifact_hash: '',
-    dry_run: JSON.stringify({ ok: false, error: why.reason }),
-    diff: '',
-    risk: 'medium',
-    blast_radius: JSON.stringify({ description: `${input.candidate.files.length} file(s) in ${input.repo.name}` }),
-    rationale: input.summary,
-    required_approvals: 0,
-    policy_rule: why.rule,
-    approvers: JSON.stringify([]),
-    status: 'refused',
-    outcome: JSON.stringify({ refused: { stage, rule: why.rule, reason: why.reason } }),
-    expires_at: new Date(),
-  });
-  return new ProposalRefused(stage, why.reason, id);
+  return recordRefusal(
+    deps.db,
+    {
+      runId: input.runId,
+      taskId: input.task.id,
+      action: 'git_change',
+      ...p,
+      risk: 'medium',
+      blastRadius: { description: `${input.candidate.files.length} file(s) in ${input.repo.name}` },
+      rationale: input.summary,
+    },
+    stage,
+    why,
+  );
 }

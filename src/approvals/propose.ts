@@ -4,7 +4,7 @@ import type { KubeReader } from '../cluster/kube-reader.ts';
 import { redactText } from '../cluster/redact.ts';
 import { scrubValues, secretValues } from '../cluster/secret-values.ts';
 import type { Config } from '../config/config.ts';
-import { ProposalRefused, RequestInvalid } from '../domain/errors.ts';
+import { type ProposalRefused, RequestInvalid } from '../domain/errors.ts';
 import type { WritePlan } from '../domain/write-plan.ts';
 import { primaryRef, type WriteRequest } from '../domain/write-request.ts';
 import { evaluatePolicy, type PolicyInput } from '../policy/evaluate.ts';
@@ -17,6 +17,7 @@ import { absent, artifactHash, contentHash } from './artifact.ts';
 import { canonicalRequest, requestReach } from './canonical-request.ts';
 import { requestForReview } from './card-redaction.ts';
 import { changeDiff, dryRunDigest, dryRunRecord } from './dry-run-record.ts';
+import { recordRefusal } from './record-refusal.ts';
 import { dangerousChanges, maxRisk } from './request-risk.ts';
 import { proposalSeal } from './seal.ts';
 
@@ -206,12 +207,8 @@ export async function propose(
   return proposal;
 }
 
-/**
- * Records a change that was refused before it could be proposed (status `refused`, never
- * pending, never approvable), with the rule or stage that refused it, and returns the error to
- * throw. The run's thread says why; `claw show` and `--json` list it.
- */
-async function refuse(
+/** Records the refusal of what `input` would have proposed (see record-refusal.ts). */
+function refuse(
   deps: ProposeDeps,
   input: { task: Task; runId: string; plan: WritePlan },
   request: WriteRequest,
@@ -219,30 +216,22 @@ async function refuse(
   why: { rule: string; reason: string },
   target = input.plan.target,
 ): Promise<ProposalRefused> {
-  const id = newId('prop');
-  await insertProposal(deps.db, {
-    id,
-    run_id: input.runId,
-    task_id: input.task.id,
-    action: input.plan.action,
-    cluster: deps.reader.cluster,
-    target: JSON.stringify(target),
-    request: JSON.stringify(request),
-    target_spec_hash: '',
-    artifact_hash: '',
-    dry_run: JSON.stringify({ ok: false, error: why.reason }),
-    diff: '',
-    risk: input.plan.risk,
-    blast_radius: JSON.stringify({ ...input.plan.blastRadius, rollback: input.plan.rollback }),
-    rationale: input.plan.summary,
-    required_approvals: 0,
-    policy_rule: why.rule,
-    approvers: JSON.stringify([]),
-    status: 'refused',
-    outcome: JSON.stringify({ refused: { stage, rule: why.rule, reason: why.reason } }),
-    expires_at: new Date(),
-  });
-  return new ProposalRefused(stage, why.reason, id);
+  return recordRefusal(
+    deps.db,
+    {
+      runId: input.runId,
+      taskId: input.task.id,
+      action: input.plan.action,
+      cluster: deps.reader.cluster,
+      target,
+      request,
+      risk: input.plan.risk,
+      blastRadius: { ...input.plan.blastRadius, rollback: input.plan.rollback },
+      rationale: input.plan.summary,
+    },
+    stage,
+    why,
+  );
 }
 
 /**
