@@ -9,23 +9,34 @@ export interface ProxyUsage {
   outputTokens: number;
 }
 
+/** Which API the agent speaks: Anthropic's Messages API, or OpenAI's (Responses, Chat Completions). */
+export type ModelWire = 'anthropic' | 'openai';
+
 export interface ModelProxy {
-  /** `http://127.0.0.1:<port>`: the agent's ANTHROPIC_BASE_URL. */
+  /** `http://127.0.0.1:<port>`: the agent's model endpoint (ANTHROPIC_BASE_URL; OpenAI's base URL is this + `/v1`). */
   url: string;
-  /** The agent's ANTHROPIC_API_KEY: valid for this run only, worth nothing anywhere else. */
+  /** The agent's API key: valid for this run only, worth nothing anywhere else. */
   token: string;
   close(): Promise<void>;
 }
 
 const MAX_BODY = 32 * 1024 * 1024;
 
+/** The agent's request headers passed on: what the API reads, never its credentials. */
+const FORWARDED = {
+  anthropic: ['content-type', 'anthropic-version', 'anthropic-beta', 'accept'],
+  openai: ['content-type', 'accept', 'openai-beta'],
+};
+
 /**
- * A loopback Messages API proxy for one coding-agent attempt. The agent's CLI holds only a per-run
+ * A loopback model API proxy for one coding-agent attempt. The agent's CLI holds only a per-run
  * token; the proxy checks it, adds the real key, forwards to the real endpoint, meters each
  * response's tokens and refuses new requests once the run's budget is spent. So even a command
  * that prints the agent's environment reveals no key.
  */
 export async function startModelProxy(opts: {
+  /** Default `anthropic`. */
+  wire?: ModelWire;
   upstream: string;
   apiKey: string;
   onUsage(u: ProxyUsage): void;
@@ -54,8 +65,11 @@ export async function startModelProxy(opts: {
       if (size > MAX_BODY) return send(res, 413, 'request_too_large', 'request body too large');
       chunks.push(c as Buffer);
     }
-    const headers: Record<string, string> = { 'x-api-key': opts.apiKey };
-    for (const h of ['content-type', 'anthropic-version', 'anthropic-beta', 'accept'])
+    const openai = opts.wire === 'openai';
+    const headers: Record<string, string> = openai
+      ? { authorization: `Bearer ${opts.apiKey}` }
+      : { 'x-api-key': opts.apiKey };
+    for (const h of openai ? FORWARDED.openai : FORWARDED.anthropic)
       if (typeof req.headers[h] === 'string') headers[h] = req.headers[h] as string;
     const answer = await fetch(`${upstream}${req.url ?? '/'}`, {
       method: req.method,
@@ -65,6 +79,7 @@ export async function startModelProxy(opts: {
     res.writeHead(answer.status, {
       'content-type': answer.headers.get('content-type') ?? 'application/json',
       ...(answer.headers.get('request-id') ? { 'request-id': answer.headers.get('request-id')! } : {}),
+      ...(answer.headers.get('x-request-id') ? { 'x-request-id': answer.headers.get('x-request-id')! } : {}),
     });
     if (!answer.body) return void res.end();
     const meter = usageMeter(opts.onUsage);
@@ -117,8 +132,13 @@ function usageMeter(onUsage: (u: ProxyUsage) => void) {
         message?: {
           usage?: { input_tokens?: number; cache_creation_input_tokens?: number; cache_read_input_tokens?: number };
         };
-        usage?: { output_tokens?: number };
+        usage?: WholeUsage & { output_tokens?: number };
+        /** OpenAI Responses: `response.completed` carries the response with its usage. */
+        response?: { usage?: WholeUsage };
       };
+      // OpenAI: the Responses API's last event, or a Chat Completions stream's usage chunk.
+      const total = e.type === 'response.completed' ? e.response?.usage : e.type ? undefined : e.usage;
+      if (total) [input, output] = counted(total);
       const u = e.message?.usage;
       if (e.type === 'message_start' && u)
         input = (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
@@ -139,9 +159,8 @@ function usageMeter(onUsage: (u: ProxyUsage) => void) {
     end() {
       if (!sse && whole) {
         try {
-          const body = JSON.parse(whole) as { usage?: { input_tokens?: number; output_tokens?: number } };
-          input = body.usage?.input_tokens ?? 0;
-          output = body.usage?.output_tokens ?? 0;
+          const body = JSON.parse(whole) as { usage?: WholeUsage };
+          if (body.usage) [input, output] = counted(body.usage);
         } catch {
           // an error body
         }
@@ -149,4 +168,11 @@ function usageMeter(onUsage: (u: ProxyUsage) => void) {
       if (input || output) onUsage({ inputTokens: input, outputTokens: output });
     },
   };
+}
+
+/** A whole response's usage: Messages and Responses (input/output), Chat Completions (prompt/completion). */
+type WholeUsage = { input_tokens?: number; output_tokens?: number; prompt_tokens?: number; completion_tokens?: number };
+
+function counted(u: WholeUsage): [number, number] {
+  return [u.input_tokens ?? u.prompt_tokens ?? 0, u.output_tokens ?? u.completion_tokens ?? 0];
 }

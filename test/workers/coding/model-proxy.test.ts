@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProxyUsage, startModelProxy } from '../../../src/workers/coding/model-proxy.ts';
 import { type FakeModelServer, startFakeModelServer } from '../../fakes/fake-model-server.ts';
@@ -12,9 +13,10 @@ describe("the coding agent's model proxy: a run token in, the real key out, mete
   });
   afterAll(() => fake.close());
 
-  async function proxy(budget: { spent?: string } = {}) {
+  async function proxy(budget: { spent?: string } = {}, wire: 'anthropic' | 'openai' = 'anthropic') {
     const usage: ProxyUsage[] = [];
     const p = await startModelProxy({
+      wire,
       upstream: fake.url,
       apiKey: REAL_KEY,
       onUsage: (u) => usage.push(u),
@@ -57,6 +59,36 @@ describe("the coding agent's model proxy: a run token in, the real key out, mete
         client().messages.create({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
       ).rejects.toMatchObject({ status: 400, message: expect.stringContaining("the run's budget is spent") });
       expect(fake.requests.length).toBe(before);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("speaks OpenAI's wire too: the Responses API streamed and Chat Completions, a bearer key out, both metered", async () => {
+    const { p, usage } = await proxy({}, 'openai');
+    try {
+      const client = new OpenAI({ apiKey: p.token, baseURL: `${p.url}/v1`, maxRetries: 0 });
+      fake.script({ text: 'from responses', usage: { input: 210, output: 12 } });
+      const stream = client.responses.stream({ model: 'gpt-5.4', input: 'hi' });
+      expect((await stream.finalResponse()).output_text).toBe('from responses');
+      expect(fake.requests.at(-1)!.headers.authorization).toBe(`Bearer ${REAL_KEY}`);
+      fake.script({ text: 'from chat', usage: { input: 30, output: 4 } });
+      const chat = client.chat.completions.stream({
+        model: 'm',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream_options: { include_usage: true },
+      });
+      expect((await chat.finalChatCompletion()).choices[0]!.message.content).toBe('from chat');
+      expect(usage).toEqual([
+        { inputTokens: 210, outputTokens: 12 },
+        { inputTokens: 30, outputTokens: 4 },
+      ]);
+      await expect(
+        new OpenAI({ apiKey: 'sk-guessed', baseURL: `${p.url}/v1`, maxRetries: 0 }).responses.create({
+          model: 'm',
+          input: 'x',
+        }),
+      ).rejects.toMatchObject({ status: 401 });
     } finally {
       await p.close();
     }
