@@ -7,6 +7,7 @@ import { OpenAIResponsesModel } from '../models/openai-responses-model.ts';
 import type { Task } from '../store/schema.ts';
 import { agentWorker } from './agent/agent-worker.ts';
 import { claudeCodeExecutable, claudeCodeWorker } from './coding/claude-code-worker.ts';
+import { codexExecutable, codexWorker } from './coding/codex-worker.ts';
 import { alertRunbookWorker, runbookWorker } from './runbook-worker.ts';
 import type { Worker } from './worker.ts';
 
@@ -118,7 +119,25 @@ function changeChain(config: Config, cache: Map<string, Worker>): Worker[] {
       });
       cache.set(id, worker);
       chain.push(worker);
-    } else missing.push(`${id} is not a coding agent this version runs (claude-code:<model> is)`);
+    } else if (spec.provider === 'codex') {
+      const apiKey = spec.apiKey ?? config.models.openai.apiKey;
+      if (!apiKey) {
+        missing.push(`${id} needs OPENAI_API_KEY`);
+        continue;
+      }
+      const cli = codexExecutable(config.models.agentClis.codex);
+      if ('missing' in cli) {
+        missing.push(`${id} needs the Codex CLI: ${cli.missing}`);
+        continue;
+      }
+      const worker = codexWorker(id, spec.model, {
+        apiKey,
+        baseUrl: spec.baseUrl ?? config.models.openai.baseUrl,
+        executable: cli.path,
+      });
+      cache.set(id, worker);
+      chain.push(worker);
+    } else missing.push(`${id} is not a coding agent this version runs (claude-code:<model> and codex:<model> are)`);
   }
   return chain.length ? chain : [noCodingWorker(missing)];
 }

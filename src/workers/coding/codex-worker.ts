@@ -1,0 +1,92 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { childProcessEnv } from '../../config/config.ts';
+import type { Worker } from '../worker.ts';
+import { codingWorker } from './change-worker.ts';
+import { codexSession } from './codex-session.ts';
+import { startModelProxy } from './model-proxy.ts';
+
+/** The environment variable our model provider entry names for the run token (never a real key). */
+const TOKEN_ENV = 'CLAW_RUN_TOKEN';
+
+/**
+ * Where the Codex CLI is: `configured` (CODEX_PATH), else the native binary that `@openai/codex`
+ * installs for this platform (where the Codex SDK itself looks). An error says what is missing.
+ */
+export function codexExecutable(configured?: string): { path: string } | { missing: string } {
+  if (configured)
+    return existsSync(configured) ? { path: configured } : { missing: `CODEX_PATH ${configured} does not exist` };
+  const pkg = `@openai/codex-${process.platform}-${process.arch}`;
+  try {
+    const vendor = join(dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`)), 'vendor');
+    for (const triple of readdirSync(vendor)) {
+      const path = join(vendor, triple, 'bin', process.platform === 'win32' ? 'codex.exe' : 'codex');
+      if (existsSync(path)) return { path };
+    }
+  } catch {}
+  return { missing: `the Codex CLI the Codex SDK uses (${pkg}) is not installed: run npm ci` };
+}
+
+/**
+ * `codex:<model>`: the real Codex CLI through OpenAI's Codex SDK as a coding worker. Its sandbox
+ * (`workspace-write`) lets its commands write only inside the clone, not in /tmp, and reach no
+ * network; nothing asks for approval. Its model is our loopback proxy, declared as its own
+ * provider, with a per-run token in the environment: no real key, kubeconfig, database URL, Slack
+ * or Git credential reaches the process. No user config is read (its own CODEX_HOME).
+ */
+export function codexWorker(
+  id: string,
+  model: string,
+  opts: { apiKey: string; baseUrl?: string; executable: string },
+): Worker {
+  return codingWorker(id, async (ctx, ws) => {
+    const proxy = await startModelProxy({
+      wire: 'openai',
+      upstream: (opts.baseUrl ?? 'https://api.openai.com/v1').replace(/\/v1\/?$/, ''),
+      apiKey: opts.apiKey,
+      onUsage: (u) => ctx.recordUsage(u),
+      exhausted: () => ctx.budgetExhausted(),
+    });
+    const home = join(dirname(ws.dir), 'home');
+    await mkdir(home, { recursive: true });
+    const parent = childProcessEnv();
+    const session = codexSession({
+      cwd: ws.dir,
+      model,
+      executable: opts.executable,
+      env: {
+        PATH: parent.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+        HOME: home,
+        CODEX_HOME: home,
+        LANG: parent.LANG ?? 'C.UTF-8',
+        [TOKEN_ENV]: proxy.token,
+      },
+      config: {
+        model_provider: 'clusterclaw',
+        model_providers: {
+          clusterclaw: {
+            name: 'ClusterClaw model proxy',
+            base_url: `${proxy.url}/v1`,
+            env_key: TOKEN_ENV,
+            wire_api: 'responses',
+          },
+        },
+        // /tmp and $TMPDIR are writable in workspace-write unless excluded: only the clone is.
+        sandbox_workspace_write: { network_access: false, exclude_slash_tmp: true, exclude_tmpdir_env_var: true },
+        check_for_update_on_startup: false,
+      },
+      emit: (e) => ctx.emit(e),
+      heartbeat: () => ctx.heartbeat(),
+      signal: ctx.signal,
+    });
+    return {
+      turn: (m) => session.turn(m),
+      close: async () => {
+        await session.close();
+        await proxy.close();
+      },
+    };
+  });
+}
