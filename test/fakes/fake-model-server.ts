@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 /** One scripted assistant turn, provider-neutral. */
 export interface ScriptedTurn {
   text?: string;
-  toolCalls?: { name: string; input: unknown; id?: string }[];
+  /** `namespace`: a Responses API function in a tool namespace (Codex's MCP servers: `mcp__<server>`). */
+  toolCalls?: { name: string; input: unknown; id?: string; namespace?: string }[];
   stopReason?: 'end_turn' | 'tool_use' | 'max_tokens';
   usage?: { input: number; output: number };
   error?: { status: number; type: string; message: string };
@@ -262,7 +263,13 @@ function responses(res: ServerResponse, turn: ScriptedTurn, body: any): void {
     const args = typeof call.input === 'string' ? call.input : JSON.stringify(call.input ?? {});
     const itemId = `fc_${i + 1}`;
     const index = output.length;
-    const base = { id: itemId, type: 'function_call', call_id: call.id ?? `call_${i + 1}`, name: call.name };
+    const base = {
+      id: itemId,
+      type: 'function_call',
+      call_id: call.id ?? `call_${i + 1}`,
+      name: call.name,
+      ...(call.namespace ? { namespace: call.namespace } : {}),
+    };
     send('response.output_item.added', {
       output_index: index,
       item: { ...base, status: 'in_progress', arguments: '' },

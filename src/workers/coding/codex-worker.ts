@@ -2,14 +2,19 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { childProcessEnv } from '../../config/config.ts';
 import type { Worker } from '../worker.ts';
 import { codingWorker } from './change-worker.ts';
 import { codexSession } from './codex-session.ts';
+import { serveMcpEndpoint } from './mcp-endpoint.ts';
 import { startModelProxy } from './model-proxy.ts';
+import { VOCABULARY_SERVER, vocabularyServer } from './vocabulary-mcp.ts';
 
 /** The environment variable our model provider entry names for the run token (never a real key). */
 const TOKEN_ENV = 'CLAW_RUN_TOKEN';
+/** The stdio MCP server Codex starts for ClusterClaw's vocabulary: a relay to the run's endpoint. */
+const RELAY = fileURLToPath(new URL('./mcp-stdio-relay.ts', import.meta.url));
 
 /**
  * Where the Codex CLI is: `configured` (CODEX_PATH), else the native binary that `@openai/codex`
@@ -34,14 +39,15 @@ export function codexExecutable(configured?: string): { path: string } | { missi
  * (`workspace-write`) lets its commands write only inside the clone, not in /tmp, and reach no
  * network; nothing asks for approval. Its model is our loopback proxy, declared as its own
  * provider, with a per-run token in the environment: no real key, kubeconfig, database URL, Slack
- * or Git credential reaches the process. No user config is read (its own CODEX_HOME).
+ * or Git credential reaches the process. No user config is read (its own CODEX_HOME). Its only MCP
+ * server is ClusterClaw's vocabulary, through a relay holding nothing but the run's endpoint token.
  */
 export function codexWorker(
   id: string,
   model: string,
   opts: { apiKey: string; baseUrl?: string; executable: string },
 ): Worker {
-  return codingWorker(id, async (ctx, ws) => {
+  return codingWorker(id, async (ctx, ws, _repo, proposed) => {
     const proxy = await startModelProxy({
       wire: 'openai',
       upstream: (opts.baseUrl ?? 'https://api.openai.com/v1').replace(/\/v1\/?$/, ''),
@@ -49,6 +55,8 @@ export function codexWorker(
       onUsage: (u) => ctx.recordUsage(u),
       exhausted: () => ctx.budgetExhausted(),
     });
+    // The vocabulary, as Claude Code gets it in-process, served to Codex's relay over loopback.
+    const mcp = await serveMcpEndpoint(vocabularyServer(ctx, proposed).instance);
     const home = join(dirname(ws.dir), 'home');
     await mkdir(home, { recursive: true });
     const parent = childProcessEnv();
@@ -76,6 +84,16 @@ export function codexWorker(
         // /tmp and $TMPDIR are writable in workspace-write unless excluded: only the clone is.
         sandbox_workspace_write: { network_access: false, exclude_slash_tmp: true, exclude_tmpdir_env_var: true },
         check_for_update_on_startup: false,
+        mcp_servers: {
+          [VOCABULARY_SERVER]: {
+            command: process.execPath,
+            args: [RELAY],
+            env: { CLAW_MCP_URL: mcp.url, CLAW_MCP_TOKEN: mcp.token },
+            startup_timeout_sec: 20,
+            tool_timeout_sec: 120,
+            default_tools_approval_mode: 'approve',
+          },
+        },
       },
       emit: (e) => ctx.emit(e),
       heartbeat: () => ctx.heartbeat(),
@@ -86,6 +104,7 @@ export function codexWorker(
       close: async () => {
         await session.close();
         await proxy.close();
+        await mcp.close();
       },
     };
   });

@@ -1,7 +1,10 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_SEED } from '../../../src/sandbox/seeds/demo-seed.ts';
+import { startSandbox } from '../../../src/sandbox/start-sandbox.ts';
 import { type FakeModelServer, type ScriptedTurn, startFakeModelServer } from '../../fakes/fake-model-server.ts';
 import { run } from '../../helpers/cli.ts';
 import { bareRepo, git } from '../../helpers/git-repo.ts';
@@ -115,6 +118,44 @@ describe('codex: a change task through the real Codex CLI, the CI gate and the e
     const branch = git(r.bare, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/claw');
     expect(git(r.bare, 'show', `${branch}:deploy/values.yaml`)).toContain('replicas: 3');
     expect(git(r.bare, 'show', 'main:deploy/values.yaml')).toContain('replicas: 2');
+  }, 240_000);
+
+  it("reaches the cluster only through ClusterClaw's vocabulary, relayed over stdio: reads fenced, writes only proposed", async () => {
+    const { env, dir } = setup();
+    const kubeconfig = join(dir, 'kubeconfig');
+    const sandbox = await startSandbox({ stateYaml: await readFile(DEMO_SEED, 'utf8'), kubeconfigPath: kubeconfig });
+    const vocabulary = (name: string, input: Record<string, unknown>): ScriptedTurn => ({
+      toolCalls: [{ name, namespace: 'mcp__clusterclaw', input }],
+      stopReason: 'tool_use',
+    });
+    try {
+      fake.requests.length = 0;
+      codexScript(fake, [
+        vocabulary('list_pods', { namespace: 'shop' }),
+        vocabulary('scale', { namespace: 'shop', name: 'cart', replicas: 3 }),
+        // Its own shell has no cluster: no kubeconfig, no network.
+        shell('kubectl get pods -A; echo kubectl=$?'),
+        patch('replicas: 2', 'replicas: 3'),
+        done('Scaled cart to 3 in values, and proposed the live scale.'),
+      ]);
+      const changed = await run(
+        ['change', '--repo', 'demo', 'Scale cart to 3 replicas', '--as', 'U0ONCALL', '--json'],
+        { ...env, KUBECONFIG: kubeconfig },
+        undefined,
+        180_000,
+      );
+      expect(changed.code, changed.stderr).toBe(0);
+      const report = JSON.parse(changed.stdout);
+      expect(report.proposals.map((p: { action: string }) => p.action).sort()).toEqual(['git_change', 'scale']);
+      const outputs = JSON.stringify(fake.requests.map((q) => q.body?.input));
+      expect(outputs).toContain('trust=\\"untrusted\\"');
+      expect(outputs).toMatch(/cart-[a-z0-9]+-[a-z0-9]+/);
+      expect(outputs).toMatch(/Proposed as prop_\w+ .*Nothing has changed on the cluster/);
+      expect(outputs).toMatch(/kubectl=(127|1)/);
+      expect(sandbox.journal.filter((r) => r.method !== 'GET' && !r.dryRun)).toEqual([]);
+    } finally {
+      await sandbox.stop();
+    }
   }, 240_000);
 
   it('says at once what is missing when Codex cannot run', async () => {
