@@ -158,8 +158,14 @@ describe('architecture: the one writer (Invariant 1)', () => {
 });
 
 describe('architecture: other invariants', () => {
-  it('only config/config.ts reads process.env', () => {
-    expect(sources.filter((s) => /process\.env/.test(s.text)).map((s) => s.path)).toEqual(['config/config.ts']);
+  it('only config/config.ts reads process.env (and the MCP relay, a separate program the agent CLI starts)', () => {
+    expect(sources.filter((s) => /process\.env/.test(s.text)).map((s) => s.path)).toEqual([
+      'config/config.ts',
+      'workers/coding/mcp-stdio-relay.ts',
+    ]);
+    // The relay holds nothing of ClusterClaw's: no config, no store, no cluster client.
+    const relay = sources.find((s) => s.path === 'workers/coding/mcp-stdio-relay.ts')!;
+    expect(importsOf(relay).map((i) => i.specifier)).toEqual(['node:readline']);
   });
 
   it('Slack listeners never touch the cluster, workers or the supervisor', () => {

@@ -8,6 +8,7 @@ import { Nudge, type Worker, type WorkerContext, WorkerDeclined, type WorkerResu
 import { RunStopped } from './attempt-failure.ts';
 import type { AttemptDeps } from './attempt-types.ts';
 import { EventPump } from './event-pump.ts';
+import { LoopDetector } from './loop-detector.ts';
 import { nudgeContext } from './nudge-context.ts';
 import { checkpointPortable, orderWorkers } from './retry-policy.ts';
 import { settleProposal } from './settle-proposal.ts';
@@ -53,22 +54,29 @@ export class Attempt {
     this.watchdog = new StallWatchdog({
       stallMs: limits.stall.seconds * 1000,
       maxNudges: limits.stall.maxNudges,
-      onNudge: (n, idle) => void this.nudge(n, Math.round(idle / 1000)),
-      onKill: (idle) =>
+      onNudge: (n, idle, loop) => void this.nudge(n, Math.round(idle / 1000), loop),
+      onKill: (idle, loop) =>
         this.stop(
           new RunStopped(
             'stalled',
-            `no progress for ${Math.round(idle / 1000)}s after ${limits.stall.maxNudges} nudges`,
+            loop
+              ? `still looping after ${limits.stall.maxNudges} nudges: ${loop}`
+              : `no progress for ${Math.round(idle / 1000)}s after ${limits.stall.maxNudges} nudges`,
           ),
         ),
     });
+    const loops = new LoopDetector();
     this.pump = new EventPump({
       db: deps.db,
       task,
       run,
       sinks: deps.sinks,
       logger: deps.logger,
-      onPush: () => this.watchdog.activity(),
+      onPush: (e) => {
+        this.watchdog.activity();
+        const loop = loops.see(e);
+        if (loop) this.watchdog.loop(loop);
+      },
     });
     this.meter = new UsageMeter(run, limits.budget);
     this.history = [...(run.history ?? [])];
@@ -240,15 +248,16 @@ export class Attempt {
     };
   }
 
-  private async nudge(n: number, idleSeconds: number): Promise<void> {
+  private async nudge(n: number, idleSeconds: number, loop?: string): Promise<void> {
+    const why = loop ? `Going in circles: ${loop}` : `No progress for ${idleSeconds}s`;
     this.pump.push({
       type: 'step',
       data: {
-        message: `No progress for ${idleSeconds}s: nudging ${this.worker.id} with the task, its steps so far and the analyzers' findings (${n} of ${this.deps.config.runs.stall.maxNudges})`,
+        message: `${why}: nudging ${this.worker.id} with the task, its steps so far and ${this.task.kind === 'change' ? 'what it must achieve' : "the analyzers' findings"} (${n} of ${this.deps.config.runs.stall.maxNudges})`,
       },
     });
-    const text = await nudgeContext(this.task, this.pump.history, this.ctx.tools, idleSeconds).catch(
-      (e) => `No progress for ${idleSeconds}s (${(e as Error).message}).`,
+    const text = await nudgeContext(this.task, this.pump.history, this.ctx.tools, why).catch(
+      (e) => `${why} (${(e as Error).message}).`,
     );
     this.turn.abort(new Nudge(text));
   }

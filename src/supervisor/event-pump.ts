@@ -19,7 +19,7 @@ export class EventPump {
   private readonly sinks: readonly RunSink[];
   private readonly logger: Logger;
   private readonly batchMs: number;
-  private readonly onPush: () => void;
+  private readonly onPush: (e: RunEventInput) => void;
   /** Every event of this attempt, in order (the nudge tells the worker what it already did). */
   readonly history: RunEventInput[] = [];
 
@@ -30,7 +30,7 @@ export class EventPump {
     sinks: readonly RunSink[];
     logger: Logger;
     batchMs?: number;
-    onPush?: () => void;
+    onPush?: (e: RunEventInput) => void;
   }) {
     this.db = opts.db;
     this.task = opts.task;
@@ -44,7 +44,7 @@ export class EventPump {
   push(event: RunEventInput): void {
     this.buffer.push(event);
     this.history.push(event);
-    this.onPush();
+    this.onPush(event);
     this.timer ??= setTimeout(() => {
       this.flush().catch((err) => this.logger.error({ err, runId: this.run.id }, 'could not persist run events'));
     }, this.batchMs);

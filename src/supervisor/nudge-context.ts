@@ -16,7 +16,8 @@ export async function nudgeContext(
   task: Task,
   history: readonly RunEventInput[],
   tools: ToolContext,
-  idleSeconds: number,
+  /** `No progress for 60s`, `Going in circles: …`. */
+  why: string,
 ): Promise<string> {
   const done = history.flatMap((e) =>
     e.type === 'tool_call'
@@ -25,9 +26,17 @@ export async function nudgeContext(
         ? [`  → ${e.data.ok ? '' : 'failed: '}${e.data.summary}`]
         : [],
   );
+  // A coding agent is told what done means and what it did; the cluster's analyzers are not its work.
+  if (task.kind === 'change')
+    return [
+      `${why}. Stop what you are doing and carry on with the change; if it is made, say what you changed.`,
+      `Task: ${questionForModel(task)}`,
+      `Done means:\n${task.acceptance_criteria.map((c) => `- ${c}`).join('\n')}`,
+      done.length ? `Your calls so far:\n${done.slice(-20).join('\n')}` : 'You have made no calls yet.',
+    ].join('\n\n');
   const analyzers = await analyzerFindings(task, tools);
   return [
-    `No progress for ${idleSeconds}s. Continue the investigation or, if you have enough, call report now.`,
+    `${why}. Continue the investigation or, if you have enough, call report now.`,
     `Task: ${questionForModel(task)}${task.namespace ? ` (namespace ${task.namespace})` : ''}.`,
     done.length ? `Tool calls so far:\n${done.slice(-20).join('\n')}` : 'No tool calls yet: start with find_problems.',
     analyzers ? `Analyzer findings:\n${analyzers}` : 'The analyzers did not answer in time.',

@@ -1,8 +1,9 @@
 export interface WatchdogOptions {
   stallMs: number;
   maxNudges: number;
-  onNudge(n: number, idleMs: number): void;
-  onKill(idleMs: number): void;
+  /** `loop`: why a loop, not silence, prompted it. */
+  onNudge(n: number, idleMs: number, loop?: string): void;
+  onKill(idleMs: number, loop?: string): void;
 }
 
 /**
@@ -28,6 +29,19 @@ export class StallWatchdog {
 
   get nudgeCount(): number {
     return this.nudges;
+  }
+
+  /** A loop seen in the worker's events: it counts as a nudge, like a stall; past the last, a kill. */
+  loop(reason: string): void {
+    if (this.done) return;
+    if (this.nudges < this.opts.maxNudges) {
+      this.nudges += 1;
+      this.last = Date.now();
+      this.opts.onNudge(this.nudges, 0, reason);
+      return;
+    }
+    this.stop();
+    this.opts.onKill(0, reason);
   }
 
   stop(): void {

@@ -9,7 +9,7 @@ import { renderManifests } from '../../gate/render-manifests.ts';
 import { type CiResult, runCi } from '../../gate/run-ci.ts';
 import { bundleCandidate } from '../../git/bundle.ts';
 import { cloneAt, refreshMirror, type Workspace } from '../../git/workspace.ts';
-import type { Task } from '../../store/schema.ts';
+import type { RunHistoryEntry, Task } from '../../store/schema.ts';
 import type { Worker, WorkerContext, WorkerResult } from '../worker.ts';
 import type { CodingSession } from './coding-session.ts';
 
@@ -67,9 +67,17 @@ async function gateLoop(
   work: string,
   proposed: readonly string[],
 ): Promise<WorkerResult> {
-  let message = brief(ctx.task, repo);
-  for (let round = 0; ; round++) {
-    const done = await session.turn(message);
+  let message = brief(ctx.task, repo, ctx.run.history);
+  let lastFailure = '';
+  for (let round = 0; ; ) {
+    const done = await session.turn(message, ctx.turnSignal());
+    // Nudged (stalled, or going in circles): the same session goes on with more context.
+    if (done.nudged !== undefined) {
+      message = [done.nudged, lastFailure && `The gate's last verdict on your change:\n${lastFailure}`]
+        .filter(Boolean)
+        .join('\n\n');
+      continue;
+    }
     if (!done.ok) return { status: 'failed', summary: done.error ?? 'the agent did not finish its turn' };
     const c = await commitCandidate(ws, repo, {
       message: commitMessage(ctx.task, done.summary),
@@ -134,7 +142,8 @@ async function gateLoop(
         summary: `The change did not pass the gate after ${round + 1} attempt(s): ${problems.join('; ') || `CI ${ci.timedOut ? 'timed out' : 'failed'}`}.\n${budgetTail(ci.log, 1500)}`,
       };
     ctx.emit({ type: 'step', data: { message: 'The gate refused the change; sending the failure back to the agent' } });
-    message = feedback(ci, problems);
+    message = lastFailure = feedback(ci, problems);
+    round += 1;
   }
 }
 
@@ -161,8 +170,12 @@ function feedback(ci: CiResult, problems: string[]): string {
   return parts.join('\n');
 }
 
-/** The brief: the ask, and what must be true when done. The ask is a human's words, not ours. */
-function brief(task: Task, repo: RepoConfig): string {
+/**
+ * The brief: the ask, and what must be true when done (the ask is a human's words, not ours), and
+ * how earlier attempts of this run ended, so a retry on another agent starts from what went wrong.
+ */
+function brief(task: Task, repo: RepoConfig, history: readonly RunHistoryEntry[]): string {
+  const earlier = history.filter((h) => h.outcome === 'stalled' || h.outcome === 'error');
   return [
     `Make this change in the repository in the current directory (${repo.name}, branch ${repo.branch}):`,
     '<request>',
@@ -173,6 +186,9 @@ function brief(task: Task, repo: RepoConfig): string {
       : '',
     'Done means:',
     ...task.acceptance_criteria.map((c) => `- ${c}`),
+    earlier.length
+      ? `Earlier attempts at this task did not finish (start afresh from the tracked branch):\n${earlier.map((h) => `- ${h.worker}: ${h.outcome}${h.reason ? `, ${h.reason.slice(0, 300)}` : ''}`).join('\n')}`
+      : '',
     `You may change only: ${repo.paths.join(', ')}. Edit files with your file tools. ClusterClaw commits your work and runs CI (\`${repo.ci}\`) when you say you are done; you cannot push, and nothing reaches the cluster without a human's approval.`,
     'When you are done, answer with one short paragraph: what you changed and why.',
   ]

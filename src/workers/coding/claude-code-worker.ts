@@ -78,7 +78,7 @@ export function claudeCodeWorker(
       pathToExecutable: opts.executable,
     });
     return {
-      turn: (m) => session.turn(m),
+      turn: (m, s) => session.turn(m, s),
       close: async () => {
         await session.close();
         await proxy.close();

@@ -1,5 +1,6 @@
 import { type Options, query, type SDKMessage, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { RunEventInput } from '../../domain/run-events.ts';
+import { Nudge } from '../worker.ts';
 import type { CodingSession, TurnResult } from './coding-session.ts';
 import type { ToolDecision } from './tool-permissions.ts';
 
@@ -57,7 +58,7 @@ export function claudeSession(opts: {
     },
   });
   const seen: SessionState = { tools: new Map(), cwd: opts.cwd };
-  let turn: { resolve(r: TurnResult): void } | undefined;
+  let turn: { resolve(r: TurnResult): void; nudged?: string } | undefined;
   // The session's messages become the run's events, whoever is waiting for a turn.
   const pump = (async () => {
     try {
@@ -65,6 +66,12 @@ export function claudeSession(opts: {
         opts.heartbeat();
         for (const e of claudeEvents(m, seen)) opts.emit(e);
         if (m.type === 'result') {
+          // The turn a nudge interrupted ends here, whatever it says; the session carries on.
+          if (turn?.nudged !== undefined) {
+            turn.resolve({ ok: false, summary: '', nudged: turn.nudged });
+            turn = undefined;
+            continue;
+          }
           const ok = m.subtype === 'success' && !m.is_error;
           turn?.resolve({
             ok,
@@ -83,9 +90,19 @@ export function claudeSession(opts: {
     }
   })();
   return {
-    turn(message: string): Promise<TurnResult> {
+    turn(message: string, signal?: AbortSignal): Promise<TurnResult> {
       return new Promise((resolve) => {
-        turn = { resolve };
+        const current: NonNullable<typeof turn> = { resolve };
+        turn = current;
+        signal?.addEventListener(
+          'abort',
+          () => {
+            if (!(signal.reason instanceof Nudge) || turn !== current) return;
+            current.nudged = signal.reason.context;
+            void q.interrupt().catch(() => {});
+          },
+          { once: true },
+        );
         inbox.push({ type: 'user', message: { role: 'user', content: message }, parent_tool_use_id: null });
         wake?.();
       });
@@ -112,7 +129,8 @@ export function claudeEvents(m: SDKMessage, s: SessionState): RunEventInput[] {
     for (const block of m.message.content) {
       if (block.type === 'tool_use') {
         s.tools.set(block.id, block.name);
-        const input = briefInput(block.input, s.cwd);
+        // Vocabulary calls keep their (small, typed) input: which pod, which replicas.
+        const input = block.name.startsWith('mcp__') ? clipInput(block.input) : briefInput(block.input, s.cwd);
         out.push({
           type: 'tool_call',
           data: { tool: `claude-code:${block.name}`, input, label: callLabel(block.name, input) },
@@ -150,6 +168,11 @@ function briefInput(input: unknown, cwd: string): Record<string, unknown> {
   return Object.fromEntries(
     keep.filter((k) => typeof i[k] === 'string').map((k) => [k, inClone(String(i[k])).slice(0, 300)]),
   );
+}
+
+function clipInput(input: unknown): Record<string, unknown> {
+  const json = JSON.stringify(input ?? {});
+  return json.length <= 500 ? (input as Record<string, unknown>) : { input: `${json.slice(0, 499)}…` };
 }
 
 /** `Edit deploy/values.yaml`, `Bash: sh ci.sh`, `list_pods`: the call as the thread shows it. */

@@ -1,5 +1,6 @@
 import { Codex, type CodexOptions, type ThreadEvent, type ThreadItem } from '@openai/codex-sdk';
 import type { RunEventInput } from '../../domain/run-events.ts';
+import { Nudge } from '../worker.ts';
 import type { CodingSession, TurnResult } from './coding-session.ts';
 
 /**
@@ -33,10 +34,12 @@ export function codexSession(opts: {
   const abort = new AbortController();
   opts.signal.addEventListener('abort', () => abort.abort(opts.signal.reason), { once: true });
   return {
-    async turn(message: string): Promise<TurnResult> {
+    async turn(message: string, signal?: AbortSignal): Promise<TurnResult> {
       let summary = '';
+      // A nudge stops this turn's process; the next turn resumes the same thread with the nudge.
+      const turnAbort = signal ? AbortSignal.any([abort.signal, signal]) : abort.signal;
       try {
-        const { events } = await thread.runStreamed(message, { signal: abort.signal });
+        const { events } = await thread.runStreamed(message, { signal: turnAbort });
         for await (const e of events) {
           opts.heartbeat();
           for (const x of codexEvents(e, opts.cwd)) opts.emit(x);
@@ -46,6 +49,8 @@ export function codexSession(opts: {
         }
         return { ok: true, summary };
       } catch (e) {
+        if (signal?.aborted && signal.reason instanceof Nudge && !abort.signal.aborted)
+          return { ok: false, summary, nudged: signal.reason.context };
         return { ok: false, summary, error: `Codex stopped: ${(e as Error).message.slice(0, 500)}` };
       }
     },
@@ -104,7 +109,8 @@ function describe(
     case 'mcp_tool_call':
       return {
         tool: `codex:${item.server}.${item.tool}`,
-        input: {},
+        // Vocabulary calls keep their (small, typed) input: the loop detector compares it.
+        input: { arguments: JSON.stringify(item.arguments ?? {}).slice(0, 500) },
         label: item.tool,
         ok: item.status === 'completed' && !item.error,
         summary: item.error ? item.error.message.slice(0, 250) : item.status,

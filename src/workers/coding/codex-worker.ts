@@ -100,7 +100,7 @@ export function codexWorker(
       signal: ctx.signal,
     });
     return {
-      turn: (m) => session.turn(m),
+      turn: (m, s) => session.turn(m, s),
       close: async () => {
         await session.close();
         await proxy.close();

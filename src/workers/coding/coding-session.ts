@@ -4,6 +4,8 @@ export interface TurnResult {
   summary: string;
   error?: string;
   usage?: { costUsd?: number };
+  /** The turn was interrupted by the supervisor's nudge: its context, to continue the session with. */
+  nudged?: string;
 }
 
 /**
@@ -12,6 +14,10 @@ export interface TurnResult {
  * runs is driven through this, so the CI gate and supervision are the same for all of them.
  */
 export interface CodingSession {
-  turn(message: string): Promise<TurnResult>;
+  /**
+   * `signal` is the turn's (WorkerContext.turnSignal): aborted with a `Nudge`, the session
+   * interrupts the agent and the turn ends `nudged`; the session stays open for the next message.
+   */
+  turn(message: string, signal?: AbortSignal): Promise<TurnResult>;
   close(): Promise<void>;
 }

@@ -52,6 +52,8 @@ export async function startModelProxy(opts: {
       else res.destroy();
     });
   });
+  /** Upstream calls in flight: a client that hangs up (an interrupted turn) or a closing proxy stops them. */
+  const inFlight = new Set<AbortController>();
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const presented = String(req.headers['x-api-key'] ?? req.headers.authorization?.replace(/^Bearer /i, '') ?? '');
     if (!sameToken(presented, token)) return send(res, 401, 'authentication_error', 'invalid run token');
@@ -71,10 +73,18 @@ export async function startModelProxy(opts: {
       : { 'x-api-key': opts.apiKey };
     for (const h of openai ? FORWARDED.openai : FORWARDED.anthropic)
       if (typeof req.headers[h] === 'string') headers[h] = req.headers[h] as string;
+    const call = new AbortController();
+    inFlight.add(call);
+    res.once('close', () => {
+      // Not metered past here, and not billed on: the agent no longer waits for this answer.
+      if (!res.writableFinished) call.abort();
+      inFlight.delete(call);
+    });
     const answer = await fetch(`${upstream}${req.url ?? '/'}`, {
       method: req.method,
       headers,
       body: ['GET', 'HEAD'].includes(req.method ?? 'GET') ? undefined : Buffer.concat(chunks),
+      signal: call.signal,
     });
     res.writeHead(answer.status, {
       'content-type': answer.headers.get('content-type') ?? 'application/json',
@@ -96,6 +106,7 @@ export async function startModelProxy(opts: {
     url: `http://127.0.0.1:${port}`,
     token,
     close: () => {
+      for (const call of inFlight) call.abort();
       server.closeAllConnections();
       return new Promise((r) => server.close(() => r()));
     },

@@ -93,4 +93,23 @@ describe("the coding agent's model proxy: a run token in, the real key out, mete
       await p.close();
     }
   });
+
+  it('stops the upstream call when the agent hangs up (an interrupted turn), so nothing is billed on', async () => {
+    const { p } = await proxy();
+    try {
+      fake.script({ text: 'too late', delayMs: 30_000 });
+      const before = fake.abandoned;
+      const hangUp = new AbortController();
+      const pending = new Anthropic({ apiKey: p.token, baseURL: p.url, maxRetries: 0 }).messages.create(
+        { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] },
+        { signal: hangUp.signal },
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      hangUp.abort();
+      await expect(pending).rejects.toThrow();
+      await expect.poll(() => fake.abandoned, { timeout: 5000 }).toBe(before + 1);
+    } finally {
+      await p.close();
+    }
+  });
 });
