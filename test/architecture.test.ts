@@ -123,11 +123,15 @@ describe('architecture: the one writer (Invariant 1)', () => {
     expect(users.map((s) => s.path)).toEqual(['approvals/execute.ts']);
   });
 
-  it('only the executor pushes to a Git remote: push-candidate is loaded by its Git half alone, which only execute.ts loads', () => {
+  it('only the executor writes to a Git host: push-candidate and pull-request are loaded by its Git half alone, which only the executor loads', () => {
     const loaders = (target: string) =>
       sources.filter((s) => importsOf(s).some((i) => i.target === target && !i.typeOnly)).map((s) => s.path);
     expect(loaders('git/push-candidate.ts')).toEqual(['approvals/deliver-git-change.ts']);
-    expect(loaders('approvals/deliver-git-change.ts')).toEqual(['approvals/execute.ts']);
+    expect(loaders('git/pull-request.ts')).toEqual(['approvals/deliver-git-change.ts']);
+    expect(loaders('approvals/deliver-git-change.ts').sort()).toEqual([
+      'approvals/execute.ts',
+      'approvals/recover-execution.ts',
+    ]);
   });
 
   it('the guard fails on each way around it, and lets type imports through', () => {

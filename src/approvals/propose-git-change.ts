@@ -58,7 +58,7 @@ export async function proposeGitChange(
   const { task, repo, candidate: c, ci } = input;
   const cluster = repo.cluster ?? 'git';
   const target = { kind: 'Repository', name: repo.name };
-  const delivery = repo.delivery === 'push' ? 'push' : 'push-branch';
+  const delivery = repo.delivery;
   const request: GitPushRequest = {
     verb: 'git_push',
     repo: repo.name,
@@ -71,12 +71,6 @@ export async function proposeGitChange(
   };
   const refuse = (stage: ProposalRefused['stage'], rule: string, reason: string) =>
     refused(deps, input, { cluster, target, request }, stage, { rule, reason });
-  if (repo.delivery === 'pull-request')
-    throw await refuse(
-      'request',
-      'delivery',
-      `repository ${repo.name} delivers by pull request, which this version does not open yet: set repos.${repo.name}.delivery to push-branch or push`,
-    );
   if (c.outside.length)
     throw await refuse(
       'request',

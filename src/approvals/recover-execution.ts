@@ -5,6 +5,7 @@ import { isGitPush } from '../domain/git-change.ts';
 import type { ExecutionOutcome } from '../domain/proposal.ts';
 import { primaryRef } from '../domain/write-request.ts';
 import { remoteRef } from '../git/remote-ref.ts';
+import { openTheRequest } from './deliver-git-change.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
 import { fenceExecution, getProposal, transitionProposal } from '../store/proposals.ts';
 import { absent, contentHash } from './artifact.ts';
@@ -79,6 +80,11 @@ export async function recoverExecution(
     // A push is a compare-and-swap on the remote: it landed (the ref is at the commit) or not at all.
     const repo = deps.config.repos[request.repo];
     const now = repo ? await remoteRef(repo, request.ref, tmpdir()).catch(() => undefined) : undefined;
+    if (repo && now === request.commit && request.delivery === 'pull-request') {
+      // The push landed; the pull request may not have been opened yet: found or opened once.
+      const d = await openTheRequest(deps, p, request, repo, true);
+      if (d.settled) return finish(d.status, d.outcome);
+    }
     return now === request.commit
       ? finish('executed', {
           applied: true,

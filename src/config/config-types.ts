@@ -155,5 +155,7 @@ export interface RepoConfig {
     readonly apiUrl: string;
     readonly repo: string;
     readonly tokenEnv: string;
+    /** The value of `tokenEnv`, read at start: only the executor uses it, never an agent or CI. */
+    readonly token?: string;
   };
 }

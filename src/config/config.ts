@@ -111,7 +111,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     schedule: scheduleOf(file),
     policy: file.policy ?? policySchema.parse({}),
-    repos: reposOf(file),
+    repos: reposOf(file, get),
     workers: { runner: file.workers?.runner ?? 'local', concurrency: file.workers?.concurrency ?? 4 },
     osUser: get('USER') ?? get('LOGNAME') ?? 'unknown',
   });
@@ -257,11 +257,16 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-function reposOf(file: ClawFile): Record<string, RepoConfig> {
+function reposOf(file: ClawFile, get: (k: string) => string | undefined): Record<string, RepoConfig> {
   return Object.fromEntries(
     Object.entries(file.repos ?? {}).map(([name, r]) => [
       name,
-      { ...r, name, ciPaths: [...new Set([...DEFAULT_CI_PATHS, ...r.ciPaths])] },
+      {
+        ...r,
+        name,
+        ciPaths: [...new Set([...DEFAULT_CI_PATHS, ...r.ciPaths])],
+        ...(r.pullRequest ? { pullRequest: { ...r.pullRequest, token: get(r.pullRequest.tokenEnv) } } : {}),
+      },
     ]),
   );
 }

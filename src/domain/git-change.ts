@@ -10,7 +10,8 @@ import type { WriteRequest } from './write-request.ts';
 export interface GitPushRequest {
   verb: 'git_push';
   repo: string;
-  delivery: 'push-branch' | 'push';
+  /** `pull-request`: the `claw/…` branch is pushed, then a pull (merge) request opened from it. */
+  delivery: 'push-branch' | 'push' | 'pull-request';
   /** The branch written: `claw/…`, or the tracked branch for `push`. */
   ref: string;
   /** The tracked branch the change was made on. */

@@ -88,6 +88,8 @@ export interface ExecutionOutcome {
   /** True when the cluster moved since approval: the approval is void and nothing was applied. */
   stale?: boolean;
   recovered?: boolean;
+  /** A delivered git_change's pull (merge) request. */
+  pullRequest?: { url: string; number: number };
 }
 
 /** The `outcome` column, by status: what settled the proposal. */

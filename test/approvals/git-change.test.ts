@@ -1,25 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../src/approvals/decide.ts';
 import { executeProposal } from '../../src/approvals/execute.ts';
 import { proposeGitChange } from '../../src/approvals/propose-git-change.ts';
-import type { Config, RepoConfig } from '../../src/config/config.ts';
+import type { Config } from '../../src/config/config.ts';
 import { ProposalRefused } from '../../src/domain/errors.ts';
-import { commitCandidate } from '../../src/gate/commit-candidate.ts';
-import { runCi } from '../../src/gate/run-ci.ts';
-import { bundleCandidate } from '../../src/git/bundle.ts';
-import { cloneAt, refreshMirror } from '../../src/git/workspace.ts';
 import { getProposal } from '../../src/store/proposals.ts';
-import { claimRun } from '../../src/store/run-queue.ts';
 import { proposalCard } from '../../src/surfaces/slack/blocks.ts';
-import { createTask } from '../../src/tasks/create-task.ts';
-import { bareRepo, git } from '../helpers/git-repo.ts';
-import { testConfig } from '../helpers/proposal-fixture.ts';
+import { gatedChange as gated } from '../helpers/gated-change.ts';
+import { git } from '../helpers/git-repo.ts';
 import { BACKENDS, openTestDb, type TestDb } from '../helpers/test-db.ts';
-
-const CI = 'grep -q "^replicas: [0-9]" deploy/values.yaml && echo "ci: green"';
 
 describe.each(BACKENDS)(
   'git_change proposals: nothing is pushed before approval, then exactly once (%s)',
@@ -30,54 +19,8 @@ describe.each(BACKENDS)(
     });
     afterAll(() => t.close());
 
-    /** A change task whose agent edited values.yaml, gated: committed, CI run, bundled, proposed. */
-    async function gatedChange(repoOverrides: Partial<RepoConfig> = {}, edit = 'replicas: 3\n', approvers = ['U0A']) {
-      const r = bareRepo(
-        { 'deploy/values.yaml': 'replicas: 2\n', 'README.md': 'demo\n' },
-        { ci: CI, ...repoOverrides },
-      );
-      const base = testConfig(approvers);
-      const config: Config = { ...base, dataDir: mkdtempSync(join(tmpdir(), 'claw-data-')), repos: { demo: r.config } };
-      const { task } = await createTask(t.db, {
-        kind: 'change',
-        source: 'cli',
-        requester: 'U0ONCALL',
-        question: 'scale cart to 3',
-      });
-      const run = (await claimRun(t.db, 'test', 60))!;
-      const mirror = await refreshMirror(r.config, config.dataDir);
-      const ws = await cloneAt(r.config, mirror, join(r.root, 'attempt'));
-      writeFileSync(join(ws.dir, 'deploy/values.yaml'), edit);
-      const candidate = (await commitCandidate(ws, r.config, {
-        message: 'Scale cart to 3',
-        requester: task.requester,
-      }))!;
-      const ci = await runCi(r.config, candidate, ws.dir, join(r.root, 'ci'));
-      const propose = () =>
-        proposeGitChange(
-          { db: t.db, config },
-          {
-            task,
-            runId: run.id,
-            repo: r.config,
-            candidate,
-            ci,
-            bundle: Buffer.from([]),
-            summary: 'Scale cart to 3 replicas',
-          },
-        );
-      return {
-        r,
-        config,
-        task,
-        run,
-        candidate,
-        ci,
-        ws,
-        propose,
-        bundle: () => bundleCandidate(ws.dir, candidate.base, candidate.commit),
-      };
-    }
+    const gatedChange = (...args: Parameters<typeof gated> extends [unknown, ...infer R] ? R : never) =>
+      gated(t.db, ...args);
 
     const execute = (config: Config, id: string) =>
       executeProposal(
@@ -216,17 +159,8 @@ describe.each(BACKENDS)(
     });
 
     function baseInput(g: Awaited<ReturnType<typeof gatedChange>>) {
-      return {
-        task: g.task,
-        runId: g.run.id,
-        repo: g.r.config,
-        candidate: g.candidate,
-        ci: g.ci,
-        summary: 'Scale cart',
-      };
+      return { ...g.input, summary: 'Scale cart' };
     }
-    async function proposeGitChangeWithBundle(g: Awaited<ReturnType<typeof gatedChange>>) {
-      return proposeGitChange({ db: t.db, config: g.config }, { ...baseInput(g), bundle: await g.bundle() });
-    }
+    const proposeGitChangeWithBundle = (g: Awaited<ReturnType<typeof gatedChange>>) => g.proposeWithBundle();
   },
 );

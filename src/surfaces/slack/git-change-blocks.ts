@@ -29,7 +29,10 @@ export function gitChangeSections(p: Proposal, diffChars: number): KnownBlock[] 
     {
       type: 'section',
       fields: [
-        { type: 'mrkdwn', text: `*Delivery*\n${esc(r.delivery)} → \`${esc(r.ref)}\`` },
+        {
+          type: 'mrkdwn',
+          text: `*Delivery*\n${esc(r.delivery)} → \`${esc(r.ref)}\`${r.delivery === 'pull-request' ? ` into \`${esc(r.tracked)}\`` : ''}`,
+        },
         {
           type: 'mrkdwn',
           text: `*Commit*\n\`${r.commit.slice(0, 12)}\` on \`${esc(r.tracked)}\` at \`${r.base.slice(0, 12)}\``,
