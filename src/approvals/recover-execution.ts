@@ -5,10 +5,10 @@ import { isGitPush } from '../domain/git-change.ts';
 import type { ExecutionOutcome } from '../domain/proposal.ts';
 import { primaryRef } from '../domain/write-request.ts';
 import { remoteRef } from '../git/remote-ref.ts';
-import { openTheRequest } from './deliver-git-change.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
 import { fenceExecution, getProposal, transitionProposal } from '../store/proposals.ts';
 import { absent, contentHash } from './artifact.ts';
+import { openTheRequest } from './deliver-git-change.ts';
 import { type ExecuteDeps, type ExecuteResult, executeProposal } from './execute.ts';
 import { verifyOutcome } from './verify-outcome.ts';
 

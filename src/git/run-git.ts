@@ -25,13 +25,26 @@ export interface GitOptions {
 /**
  * Runs the real `git` and returns its stdout. Never interactive (no terminal or askpass prompt);
  * the system-wide config is ignored so a machine's hooks or helpers do not change what the gate
- * sees; hooks are off.
+ * sees; hooks are off, and so is anything a clone's own `.git/config` could make git run
+ * (fsmonitor, a pager, an editor): an agent cannot get a command run by the gate's git.
  */
 export function runGit(args: readonly string[], opts: GitOptions): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'git',
-      ['-c', 'core.hooksPath=/dev/null', '-c', 'advice.detachedHead=false', ...args],
+      [
+        '-c',
+        'core.hooksPath=/dev/null',
+        '-c',
+        'core.fsmonitor=false',
+        '-c',
+        'core.pager=cat',
+        '-c',
+        'core.editor=true',
+        '-c',
+        'advice.detachedHead=false',
+        ...args,
+      ],
       {
         cwd: opts.cwd,
         env: {

@@ -6,6 +6,7 @@ import { OpenAIChatModel } from '../models/openai-chat-model.ts';
 import { OpenAIResponsesModel } from '../models/openai-responses-model.ts';
 import type { Task } from '../store/schema.ts';
 import { agentWorker } from './agent/agent-worker.ts';
+import { builtinCodingWorker } from './coding/builtin-coding-worker.ts';
 import { claudeCodeExecutable, claudeCodeWorker } from './coding/claude-code-worker.ts';
 import { codexExecutable, codexWorker } from './coding/codex-worker.ts';
 import { alertRunbookWorker, runbookWorker } from './runbook-worker.ts';
@@ -93,8 +94,10 @@ function changeChain(config: Config, cache: Map<string, Worker>): Worker[] {
   const route = config.models.routes.change ?? [`claude-code:${DEFAULT_ANTHROPIC_MODEL}`];
   const chain: Worker[] = [];
   const missing: string[] = [];
+  // Keyed apart from the investigation workers: the same model id is another worker here.
+  const key = (id: string) => `change:${id}`;
   for (const id of route) {
-    const cached = cache.get(id);
+    const cached = cache.get(key(id));
     if (cached) {
       chain.push(cached);
       continue;
@@ -117,7 +120,7 @@ function changeChain(config: Config, cache: Map<string, Worker>): Worker[] {
         baseUrl: spec.baseUrl ?? config.models.anthropic.baseUrl,
         executable: cli.path,
       });
-      cache.set(id, worker);
+      cache.set(key(id), worker);
       chain.push(worker);
     } else if (spec.provider === 'codex') {
       const apiKey = spec.apiKey ?? config.models.openai.apiKey;
@@ -135,9 +138,21 @@ function changeChain(config: Config, cache: Map<string, Worker>): Worker[] {
         baseUrl: spec.baseUrl ?? config.models.openai.baseUrl,
         executable: cli.path,
       });
-      cache.set(id, worker);
+      cache.set(key(id), worker);
       chain.push(worker);
-    } else missing.push(`${id} is not a coding agent this version runs (claude-code:<model> and codex:<model> are)`);
+    } else if (spec.provider === 'openclaw') {
+      missing.push(`${id}: OpenClaw is not a coding agent this version runs`);
+    } else {
+      // Any other model a route names runs ClusterClaw's own coding loop (Hermes, vLLM, Ollama…).
+      const model = modelFor(id, config);
+      if (!model) {
+        missing.push(`${id} has no credentials or endpoint (see models in claw.yaml)`);
+        continue;
+      }
+      const worker = builtinCodingWorker(model);
+      cache.set(key(id), worker);
+      chain.push(worker);
+    }
   }
   return chain.length ? chain : [noCodingWorker(missing)];
 }

@@ -1,7 +1,28 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 
 export type ToolDecision = { allow: true } | { allow: false; message: string };
+
+/**
+ * Whether a path (absolute, or relative to the clone) lies inside the clone, symbolic links
+ * resolved: the deepest part of the path that exists is resolved, so a file to be created lies
+ * under a real directory and a link cannot lead out.
+ */
+export function insideClone(clone: string): (p: string) => boolean {
+  const root = realpathSync(clone);
+  return (p) => {
+    const rel = relative(root, realPath(root, p));
+    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  };
+}
+
+/** Where a path really leads: the deepest existing part resolved (links followed), the rest appended. */
+function realPath(root: string, p: string): string {
+  const abs = isAbsolute(p) ? p : resolve(root, p);
+  let probe = abs;
+  while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
+  return resolve(realpathSync(probe), relative(probe, abs));
+}
 
 /** Tools that read or write files, and the input field naming the path. */
 const FILE_TOOLS: Record<string, string[]> = {
@@ -14,6 +35,15 @@ const FILE_TOOLS: Record<string, string[]> = {
   Grep: ['path'],
   LS: ['path'],
 };
+
+const WRITES = new Set(['Edit', 'MultiEdit', 'Write', 'NotebookEdit']);
+
+/** Whether a path is in the clone's `.git` (its config could make git run a command). */
+export function inGitDir(clone: string, p: string): boolean {
+  const root = realpathSync(clone);
+  const rel = relative(root, realPath(root, p));
+  return rel === '.git' || rel.startsWith(`.git${sep}`);
+}
 
 /** Tools with no reach outside the session. */
 const HARMLESS = new Set(['TodoWrite', 'TodoRead', 'ExitPlanMode']);
@@ -31,15 +61,7 @@ const SHELL_META = /[;&|`$<>(){}\\\n\r*?[\]!~]/;
  */
 export function toolPermissions(opts: { root: string; commands: readonly string[]; mcpServer?: string }) {
   const root = realpathSync(opts.root);
-  const inside = (p: string): boolean => {
-    const abs = isAbsolute(p) ? p : resolve(root, p);
-    // The deepest part of the path that exists, resolved: a file to be created lies under a real directory.
-    let probe = abs;
-    while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
-    const real = resolve(realpathSync(probe), relative(probe, abs));
-    const rel = relative(root, real);
-    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-  };
+  const inside = insideClone(root);
   return (tool: string, input: Record<string, unknown>): ToolDecision => {
     if (HARMLESS.has(tool)) return { allow: true };
     const fields = FILE_TOOLS[tool];
@@ -52,6 +74,8 @@ export function toolPermissions(opts: { root: string; commands: readonly string[
             allow: false,
             message: `${tool} is allowed only inside the repository's clone (${root}); ${String(p)} is outside it`,
           };
+        if (WRITES.has(tool) && inGitDir(root, p))
+          return { allow: false, message: `${tool} may not change the clone's .git: ClusterClaw commits your work` };
       }
       return { allow: true };
     }
