@@ -10,7 +10,7 @@ import { evaluatePolicy } from '../policy/evaluate.ts';
 import { type Db, signerOf } from '../store/db.ts';
 import { saveGitCandidate } from '../store/git-candidates.ts';
 import { newId } from '../store/ids.ts';
-import { findLiveProposal, insertProposal } from '../store/proposals.ts';
+import { findLiveProposal, insertProposal, supersedePending } from '../store/proposals.ts';
 import type { Proposal, Task } from '../store/schema.ts';
 import { artifactHash } from './artifact.ts';
 import { dryRunDigest } from './dry-run-record.ts';
@@ -148,6 +148,15 @@ export async function proposeGitChange(
   const same = await findLiveProposal(deps.db, input.runId, hash);
   if (same) return same;
   const id = newId('prop');
+  // A later attempt of the same run (its predecessor died or stalled after proposing) replaces
+  // that proposal: one change per run waits for a human, never two.
+  for (const old of await supersedePending(deps.db, cluster, target, input.runId))
+    await appendAudit(deps.db, {
+      actor: `task:${task.requester}`,
+      action: 'proposal.superseded',
+      subject: old.id,
+      data: { by: id },
+    });
   const expiresAt = new Date(Date.now() + deps.config.approvals.ttlMinutes * 60_000);
   const seal = signerOf(deps.db, 'proposing a change').sign(
     proposalSeal({

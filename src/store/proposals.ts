@@ -89,16 +89,17 @@ export async function supersedePending(
   db: Db,
   cluster: string,
   target: { kind: string; namespace?: string; name: string },
+  /** Only this run's (a git change: other tasks' changes to the same repository stand). */
+  runId?: string,
 ): Promise<{ id: string; run_id: string }[]> {
-  const rows = await db
+  let q = db
     .updateTable('proposals')
     .set({ status: 'superseded', decided_at: sql`now()` })
     .where('status', '=', 'pending')
     .where('cluster', '=', cluster)
-    .where(sql<boolean>`target = ${JSON.stringify(target)}::jsonb`)
-    .returning(['id', 'run_id'])
-    .execute();
-  return rows;
+    .where(sql<boolean>`target = ${JSON.stringify(target)}::jsonb`);
+  if (runId) q = q.where('run_id', '=', runId);
+  return q.returning(['id', 'run_id']).execute();
 }
 
 export async function setProposalMessage(db: Db, id: string, channel: string, ts: string): Promise<void> {

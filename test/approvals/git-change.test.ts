@@ -1,9 +1,14 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../src/approvals/decide.ts';
 import { executeProposal } from '../../src/approvals/execute.ts';
 import { proposeGitChange } from '../../src/approvals/propose-git-change.ts';
 import type { Config } from '../../src/config/config.ts';
 import { ProposalRefused } from '../../src/domain/errors.ts';
+import { commitCandidate } from '../../src/gate/commit-candidate.ts';
+import { runCi } from '../../src/gate/run-ci.ts';
+import { bundleCandidate } from '../../src/git/bundle.ts';
 import { getProposal } from '../../src/store/proposals.ts';
 import { proposalCard } from '../../src/surfaces/slack/blocks.ts';
 import { gatedChange as gated } from '../helpers/gated-change.ts';
@@ -148,6 +153,24 @@ describe.each(BACKENDS)(
         { ...baseInput(denied), bundle: await denied.bundle() },
       ).catch((e) => e);
       expect(e3.message).toContain('deploy/ changes go through the platform team');
+    });
+
+    it("a later attempt's change replaces the run's pending one; another task's change to the repository stands", async () => {
+      const g = await gatedChange();
+      const first = await proposeGitChangeWithBundle(g);
+      const other = await gatedChange();
+      const others = await proposeGitChangeWithBundle(other);
+      // The successor attempt commits another candidate in the same run.
+      writeFileSync(join(g.ws.dir, 'deploy/values.yaml'), 'replicas: 4\n');
+      const again = (await commitCandidate(g.ws, g.r.config, { message: 'Scale cart to 4', requester: 'U0ONCALL' }))!;
+      const ci = await runCi(g.r.config, again, g.ws.dir, join(g.r.root, 'ci-2'));
+      const second = await proposeGitChange(
+        { db: t.db, config: g.config },
+        { ...g.input, candidate: again, ci, bundle: await bundleCandidate(g.ws.dir, again.base, again.commit) },
+      );
+      expect(second.id).not.toBe(first.id);
+      expect((await getProposal(t.db, first.id))!.status).toBe('superseded');
+      expect((await getProposal(t.db, others.id))!.status).toBe('pending');
     });
 
     it('a change to CI definitions is high risk and says how CI ran', async () => {

@@ -175,7 +175,7 @@ function feedback(ci: CiResult, problems: string[]): string {
  * how earlier attempts of this run ended, so a retry on another agent starts from what went wrong.
  */
 function brief(task: Task, repo: RepoConfig, history: readonly RunHistoryEntry[]): string {
-  const earlier = history.filter((h) => h.outcome === 'stalled' || h.outcome === 'error');
+  const earlier = history.filter((h) => h.outcome === 'stalled' || h.outcome === 'error' || h.outcome === 'orphaned');
   return [
     `Make this change in the repository in the current directory (${repo.name}, branch ${repo.branch}):`,
     '<request>',
