@@ -7,6 +7,7 @@ import { agentEventsSection } from './agent-events.ts';
 import { alertStormSection } from './alert-storm.ts';
 import { chaosKillSection } from './chaos-kill.ts';
 import { ciGateSection } from './ci-gate.ts';
+import { codingFleetSection } from './coding-fleet.ts';
 import { contextSizeSection } from './context-size.ts';
 import { firstFindingSection } from './first-finding.ts';
 import { investigationSection } from './investigation.ts';
@@ -29,6 +30,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'first-finding': firstFindingSection,
   'ci-gate': ciGateSection,
   'agent-events': agentEventsSection,
+  'coding-fleet': codingFleetSection,
 };
 const FILE = join(import.meta.dirname, '..', 'BENCHMARKS.md');
 const heading = (section: string) => section.split('\n', 1)[0]!;

@@ -1,5 +1,6 @@
 import type { Config, ModelSpec } from '../config/config.ts';
 import { ALERT_CATEGORIES } from '../domain/alert-catalog.ts';
+import { Slots } from '../lib/slots.ts';
 import { AnthropicModel } from '../models/anthropic-model.ts';
 import type { ModelClient } from '../models/model.ts';
 import { OpenAIChatModel } from '../models/openai-chat-model.ts';
@@ -90,7 +91,12 @@ export function workerChain(task: Task, config: Config, cache = new Map<string, 
  * ANTHROPIC_API_KEY is set). The runbooks cannot write code: with no coding worker available the
  * chain is one that escalates at once, naming what each configured worker lacks.
  */
+/** workers.concurrency: one pool of coding-agent slots per configuration (per replica). */
+const SLOTS = new WeakMap<Config, Slots>();
+
 function changeChain(config: Config, cache: Map<string, Worker>): Worker[] {
+  let slots = SLOTS.get(config);
+  if (!slots) SLOTS.set(config, (slots = new Slots(config.workers.concurrency)));
   const route = config.models.routes.change ?? [`claude-code:${DEFAULT_ANTHROPIC_MODEL}`];
   const chain: Worker[] = [];
   const missing: string[] = [];
@@ -119,6 +125,7 @@ function changeChain(config: Config, cache: Map<string, Worker>): Worker[] {
         apiKey,
         baseUrl: spec.baseUrl ?? config.models.anthropic.baseUrl,
         executable: cli.path,
+        slots,
       });
       cache.set(key(id), worker);
       chain.push(worker);
@@ -137,6 +144,7 @@ function changeChain(config: Config, cache: Map<string, Worker>): Worker[] {
         apiKey,
         baseUrl: spec.baseUrl ?? config.models.openai.baseUrl,
         executable: cli.path,
+        slots,
       });
       cache.set(key(id), worker);
       chain.push(worker);
@@ -149,7 +157,7 @@ function changeChain(config: Config, cache: Map<string, Worker>): Worker[] {
         missing.push(`${id} has no credentials or endpoint (see models in claw.yaml)`);
         continue;
       }
-      const worker = builtinCodingWorker(model);
+      const worker = builtinCodingWorker(model, slots);
       cache.set(key(id), worker);
       chain.push(worker);
     }

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { childProcessEnv } from '../../config/config.ts';
+import type { Slots } from '../../lib/slots.ts';
 import type { ModelClient } from '../../models/model.ts';
 import type { Worker } from '../worker.ts';
 import { builtinSession } from './builtin-session.ts';
@@ -20,19 +21,23 @@ pushed. When you are done, answer without a tool call: one short paragraph on wh
  * budgets and supervision as Claude Code and Codex. Its commands get only PATH, LANG and a HOME of
  * their own.
  */
-export function builtinCodingWorker(model: ModelClient): Worker {
-  return codingWorker(model.id, async (ctx, ws, repo, proposed) => {
-    const home = join(dirname(ws.dir), 'home');
-    await mkdir(home, { recursive: true });
-    const parent = childProcessEnv();
-    return builtinSession({
-      ctx,
-      model,
-      repo,
-      clone: ws.dir,
-      env: { PATH: parent.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: home, LANG: parent.LANG ?? 'C.UTF-8' },
-      proposed,
-      system: SYSTEM,
-    });
-  });
+export function builtinCodingWorker(model: ModelClient, slots?: Slots): Worker {
+  return codingWorker(
+    model.id,
+    async (ctx, ws, repo, proposed) => {
+      const home = join(dirname(ws.dir), 'home');
+      await mkdir(home, { recursive: true });
+      const parent = childProcessEnv();
+      return builtinSession({
+        ctx,
+        model,
+        repo,
+        clone: ws.dir,
+        env: { PATH: parent.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: home, LANG: parent.LANG ?? 'C.UTF-8' },
+        proposed,
+        system: SYSTEM,
+      });
+    },
+    slots,
+  );
 }

@@ -9,6 +9,7 @@ import { renderManifests } from '../../gate/render-manifests.ts';
 import { type CiResult, runCi } from '../../gate/run-ci.ts';
 import { bundleCandidate } from '../../git/bundle.ts';
 import { cloneAt, refreshMirror, type Workspace } from '../../git/workspace.ts';
+import type { Slots } from '../../lib/slots.ts';
 import type { RunHistoryEntry, Task } from '../../store/schema.ts';
 import type { Worker, WorkerContext, WorkerResult } from '../worker.ts';
 import type { CodingSession } from './coding-session.ts';
@@ -31,7 +32,7 @@ export type OpenSession = (
  * first), up to `ciMaxFixAttempts`; then the run escalates with the log. A green one becomes a
  * git_change proposal and the run waits for a human. Every coding agent runs through this.
  */
-export function codingWorker(id: string, open: OpenSession): Worker {
+export function codingWorker(id: string, open: OpenSession, slots?: Slots): Worker {
   return {
     id,
     async run(ctx) {
@@ -42,21 +43,34 @@ export function codingWorker(id: string, open: OpenSession): Worker {
           status: 'escalated',
           summary: `This change task names no configured repository (${ctx.task.repo ?? 'none'}): see repos: in claw.yaml.`,
         };
-      ctx.emit({ type: 'step', data: { message: `Cloning ${repo.name} at the head of ${repo.branch}` } });
-      const work = join(ctx.dataDir, 'work', `${ctx.run.id}-${ctx.run.attempt}`);
-      await rm(work, { recursive: true, force: true });
-      await mkdir(work, { recursive: true });
-      const ws = await cloneAt(repo, await refreshMirror(repo, ctx.dataDir), join(work, 'clone'));
-      const proposed: string[] = [];
-      const session = await open(ctx, ws, repo, proposed);
+      // workers.concurrency: coding-agent attempts at once in this replica; the rest wait their turn.
+      if (slots?.full)
+        ctx.emit({ type: 'step', data: { message: 'Waiting for a free coding-agent slot (workers.concurrency)' } });
+      const release = slots ? await slots.take(ctx.signal) : () => {};
       try {
-        return await gateLoop(ctx, repo, ws, session, work, proposed);
+        return await attempt(ctx, repo, open);
       } finally {
-        await session.close();
-        await rm(work, { recursive: true, force: true });
+        release();
       }
     },
   };
+}
+
+/** One attempt: its own clone at the tracked branch's head, the agent's session, the gate. */
+async function attempt(ctx: WorkerContext, repo: RepoConfig, open: OpenSession): Promise<WorkerResult> {
+  ctx.emit({ type: 'step', data: { message: `Cloning ${repo.name} at the head of ${repo.branch}` } });
+  const work = join(ctx.dataDir, 'work', `${ctx.run.id}-${ctx.run.attempt}`);
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  const ws = await cloneAt(repo, await refreshMirror(repo, ctx.dataDir), join(work, 'clone'));
+  const proposed: string[] = [];
+  const session = await open(ctx, ws, repo, proposed);
+  try {
+    return await gateLoop(ctx, repo, ws, session, work, proposed);
+  } finally {
+    await session.close();
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
 async function gateLoop(

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { childProcessEnv } from '../../config/config.ts';
+import type { Slots } from '../../lib/slots.ts';
 import type { Worker } from '../worker.ts';
 import { codingWorker } from './change-worker.ts';
 import { claudeSession } from './claude-session.ts';
@@ -42,47 +43,51 @@ export function claudeCodeExecutable(configured?: string): { path: string } | { 
 export function claudeCodeWorker(
   id: string,
   model: string,
-  opts: { apiKey: string; baseUrl?: string; executable: string },
+  opts: { apiKey: string; baseUrl?: string; executable: string; slots?: Slots },
 ): Worker {
-  return codingWorker(id, async (ctx, ws, repo, proposed) => {
-    const proxy = await startModelProxy({
-      upstream: opts.baseUrl ?? 'https://api.anthropic.com',
-      apiKey: opts.apiKey,
-      onUsage: (u) => ctx.recordUsage(u),
-      exhausted: () => ctx.budgetExhausted(),
-    });
-    const home = join(dirname(ws.dir), 'home');
-    await mkdir(home, { recursive: true });
-    const parent = childProcessEnv();
-    const session = claudeSession({
-      cwd: ws.dir,
-      model,
-      env: {
-        PATH: parent.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-        HOME: home,
-        LANG: parent.LANG ?? 'C.UTF-8',
-        ANTHROPIC_BASE_URL: proxy.url,
-        ANTHROPIC_API_KEY: proxy.token,
-        DISABLE_AUTOUPDATER: '1',
-        DISABLE_TELEMETRY: '1',
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      },
-      // Only the commands claw.yaml lists (they run the agent's own edits, with this scrubbed
-      // environment); CI itself runs in the gate, and its failures come back.
-      decide: toolPermissions({ root: ws.dir, commands: repo.agentCommands, mcpServer: VOCABULARY_SERVER }),
-      mcpServers: { [VOCABULARY_SERVER]: vocabularyServer(ctx, proposed) },
-      emit: (e) => ctx.emit(e),
-      heartbeat: () => ctx.heartbeat(),
-      signal: ctx.signal,
-      systemPrompt: SYSTEM,
-      pathToExecutable: opts.executable,
-    });
-    return {
-      turn: (m, s) => session.turn(m, s),
-      close: async () => {
-        await session.close();
-        await proxy.close();
-      },
-    };
-  });
+  return codingWorker(
+    id,
+    async (ctx, ws, repo, proposed) => {
+      const proxy = await startModelProxy({
+        upstream: opts.baseUrl ?? 'https://api.anthropic.com',
+        apiKey: opts.apiKey,
+        onUsage: (u) => ctx.recordUsage(u),
+        exhausted: () => ctx.budgetExhausted(),
+      });
+      const home = join(dirname(ws.dir), 'home');
+      await mkdir(home, { recursive: true });
+      const parent = childProcessEnv();
+      const session = claudeSession({
+        cwd: ws.dir,
+        model,
+        env: {
+          PATH: parent.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+          HOME: home,
+          LANG: parent.LANG ?? 'C.UTF-8',
+          ANTHROPIC_BASE_URL: proxy.url,
+          ANTHROPIC_API_KEY: proxy.token,
+          DISABLE_AUTOUPDATER: '1',
+          DISABLE_TELEMETRY: '1',
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        },
+        // Only the commands claw.yaml lists (they run the agent's own edits, with this scrubbed
+        // environment); CI itself runs in the gate, and its failures come back.
+        decide: toolPermissions({ root: ws.dir, commands: repo.agentCommands, mcpServer: VOCABULARY_SERVER }),
+        mcpServers: { [VOCABULARY_SERVER]: vocabularyServer(ctx, proposed) },
+        emit: (e) => ctx.emit(e),
+        heartbeat: () => ctx.heartbeat(),
+        signal: ctx.signal,
+        systemPrompt: SYSTEM,
+        pathToExecutable: opts.executable,
+      });
+      return {
+        turn: (m, s) => session.turn(m, s),
+        close: async () => {
+          await session.close();
+          await proxy.close();
+        },
+      };
+    },
+    opts.slots,
+  );
 }

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childProcessEnv } from '../../config/config.ts';
+import type { Slots } from '../../lib/slots.ts';
 import type { Worker } from '../worker.ts';
 import { codingWorker } from './change-worker.ts';
 import { codexSession } from './codex-session.ts';
@@ -45,67 +46,71 @@ export function codexExecutable(configured?: string): { path: string } | { missi
 export function codexWorker(
   id: string,
   model: string,
-  opts: { apiKey: string; baseUrl?: string; executable: string },
+  opts: { apiKey: string; baseUrl?: string; executable: string; slots?: Slots },
 ): Worker {
-  return codingWorker(id, async (ctx, ws, _repo, proposed) => {
-    const proxy = await startModelProxy({
-      wire: 'openai',
-      upstream: (opts.baseUrl ?? 'https://api.openai.com/v1').replace(/\/v1\/?$/, ''),
-      apiKey: opts.apiKey,
-      onUsage: (u) => ctx.recordUsage(u),
-      exhausted: () => ctx.budgetExhausted(),
-    });
-    // The vocabulary, as Claude Code gets it in-process, served to Codex's relay over loopback.
-    const mcp = await serveMcpEndpoint(vocabularyServer(ctx, proposed).instance);
-    const home = join(dirname(ws.dir), 'home');
-    await mkdir(home, { recursive: true });
-    const parent = childProcessEnv();
-    const session = codexSession({
-      cwd: ws.dir,
-      model,
-      executable: opts.executable,
-      env: {
-        PATH: parent.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-        HOME: home,
-        CODEX_HOME: home,
-        LANG: parent.LANG ?? 'C.UTF-8',
-        [TOKEN_ENV]: proxy.token,
-      },
-      config: {
-        model_provider: 'clusterclaw',
-        model_providers: {
-          clusterclaw: {
-            name: 'ClusterClaw model proxy',
-            base_url: `${proxy.url}/v1`,
-            env_key: TOKEN_ENV,
-            wire_api: 'responses',
+  return codingWorker(
+    id,
+    async (ctx, ws, _repo, proposed) => {
+      const proxy = await startModelProxy({
+        wire: 'openai',
+        upstream: (opts.baseUrl ?? 'https://api.openai.com/v1').replace(/\/v1\/?$/, ''),
+        apiKey: opts.apiKey,
+        onUsage: (u) => ctx.recordUsage(u),
+        exhausted: () => ctx.budgetExhausted(),
+      });
+      // The vocabulary, as Claude Code gets it in-process, served to Codex's relay over loopback.
+      const mcp = await serveMcpEndpoint(vocabularyServer(ctx, proposed).instance);
+      const home = join(dirname(ws.dir), 'home');
+      await mkdir(home, { recursive: true });
+      const parent = childProcessEnv();
+      const session = codexSession({
+        cwd: ws.dir,
+        model,
+        executable: opts.executable,
+        env: {
+          PATH: parent.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+          HOME: home,
+          CODEX_HOME: home,
+          LANG: parent.LANG ?? 'C.UTF-8',
+          [TOKEN_ENV]: proxy.token,
+        },
+        config: {
+          model_provider: 'clusterclaw',
+          model_providers: {
+            clusterclaw: {
+              name: 'ClusterClaw model proxy',
+              base_url: `${proxy.url}/v1`,
+              env_key: TOKEN_ENV,
+              wire_api: 'responses',
+            },
+          },
+          // /tmp and $TMPDIR are writable in workspace-write unless excluded: only the clone is.
+          sandbox_workspace_write: { network_access: false, exclude_slash_tmp: true, exclude_tmpdir_env_var: true },
+          check_for_update_on_startup: false,
+          mcp_servers: {
+            [VOCABULARY_SERVER]: {
+              command: process.execPath,
+              args: [RELAY],
+              env: { CLAW_MCP_URL: mcp.url, CLAW_MCP_TOKEN: mcp.token },
+              startup_timeout_sec: 20,
+              tool_timeout_sec: 120,
+              default_tools_approval_mode: 'approve',
+            },
           },
         },
-        // /tmp and $TMPDIR are writable in workspace-write unless excluded: only the clone is.
-        sandbox_workspace_write: { network_access: false, exclude_slash_tmp: true, exclude_tmpdir_env_var: true },
-        check_for_update_on_startup: false,
-        mcp_servers: {
-          [VOCABULARY_SERVER]: {
-            command: process.execPath,
-            args: [RELAY],
-            env: { CLAW_MCP_URL: mcp.url, CLAW_MCP_TOKEN: mcp.token },
-            startup_timeout_sec: 20,
-            tool_timeout_sec: 120,
-            default_tools_approval_mode: 'approve',
-          },
+        emit: (e) => ctx.emit(e),
+        heartbeat: () => ctx.heartbeat(),
+        signal: ctx.signal,
+      });
+      return {
+        turn: (m, s) => session.turn(m, s),
+        close: async () => {
+          await session.close();
+          await proxy.close();
+          await mcp.close();
         },
-      },
-      emit: (e) => ctx.emit(e),
-      heartbeat: () => ctx.heartbeat(),
-      signal: ctx.signal,
-    });
-    return {
-      turn: (m, s) => session.turn(m, s),
-      close: async () => {
-        await session.close();
-        await proxy.close();
-        await mcp.close();
-      },
-    };
-  });
+      };
+    },
+    opts.slots,
+  );
 }
