@@ -31,6 +31,14 @@ export class UsageMeter {
         (usage.inputTokens * spec.price.inputPerMTok + usage.outputTokens * spec.price.outputPerMTok) / 1e6;
   }
 
+  /**
+   * USD an agent's own SDK reports for work whose tokens were already counted (Claude Code's
+   * result): counted only when the model has no list price here, so nothing is counted twice.
+   */
+  addReported(usd: number, spec: ModelSpec | undefined): void {
+    if (!spec?.price && usd > 0) this.costUsd += usd;
+  }
+
   exhausted(now = Date.now()): string | undefined {
     const b = this.budget;
     if (this.steps >= b.steps) return `the step budget (${b.steps} tool calls) is spent`;

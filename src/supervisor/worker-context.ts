@@ -115,6 +115,11 @@ export function workerContext(opts: {
       opts.metrics?.modelTokens.inc({ worker, direction: 'output' }, u.outputTokens);
       opts.metrics?.modelCost.inc({ worker }, meter.costUsd - before);
     },
+    recordReportedCost: (usd) => {
+      const before = meter.costUsd;
+      meter.addReported(usd, opts.model);
+      opts.metrics?.modelCost.inc({ worker: opts.workerId ?? 'unknown' }, meter.costUsd - before);
+    },
     budgetExhausted: () => meter.exhausted(),
     repo: task.repo ? config.repos[task.repo] : undefined,
     dataDir: config.dataDir,

@@ -32,6 +32,8 @@ export interface WorkerContext {
   heartbeat(): void;
   /** Adds a model turn's token usage to the run (and its cost, when the model's price is known). */
   recordUsage(usage: { inputTokens: number; outputTokens: number }): void;
+  /** The USD an agent's SDK reports for tokens already recorded: the run's cost when models.registry has no price. */
+  recordReportedCost(usd: number): void;
   /** Why the run's budget (steps, tokens, cost, wall time) is spent, or undefined while it is not. */
   budgetExhausted(): string | undefined;
   /** Persists resumable progress (a transcript) so another process can take the run over. */

@@ -83,8 +83,14 @@ async function gateLoop(
 ): Promise<WorkerResult> {
   let message = brief(ctx.task, repo, ctx.run.history);
   let lastFailure = '';
+  let reported = 0;
   for (let round = 0; ; ) {
     const done = await session.turn(message, ctx.turnSignal());
+    // The session's cost so far, as its SDK reports it (Claude Code): the run is charged the rest.
+    if (done.usage?.costUsd !== undefined && done.usage.costUsd > reported) {
+      ctx.recordReportedCost(done.usage.costUsd - reported);
+      reported = done.usage.costUsd;
+    }
     // Nudged (stalled, or going in circles): the same session goes on with more context.
     if (done.nudged !== undefined) {
       message = [done.nudged, lastFailure && `The gate's last verdict on your change:\n${lastFailure}`]

@@ -84,6 +84,9 @@ describe('claude-code: a change task through the real Claude Code, the CI gate a
     expect(changed.code, changed.stderr).toBe(0);
     const report = JSON.parse(changed.stdout);
     expect(report.run).toMatchObject({ status: 'awaiting_approval', worker: 'claude-code:claude-sonnet-4-6' });
+    // Tokens metered by our proxy; the cost, with no price for this worker in models.registry, as Claude Code reports it.
+    expect(report.run.usage.inputTokens).toBeGreaterThan(0);
+    expect(report.run.usage.costUsd).toBeGreaterThan(0);
     const [proposal] = report.proposals;
     expect(proposal).toMatchObject({
       action: 'git_change',

@@ -148,4 +148,35 @@ describe('supervising coding agents: stalls, loops, kills and hand-over', () => 
     expect(codexBrief).toContain('Earlier attempts at this task did not finish');
     expect(codexBrief).toContain('claude-code:claude-sonnet-4-6: stalled');
   }, 240_000);
+
+  it('nudges a silent Codex too: its turn is stopped and the same thread resumed with the nudge', async () => {
+    const env = setup(['codex:gpt-5.4'], 2);
+    fake.requests.length = 0;
+    const steps: ScriptedTurn[] = [
+      HANG,
+      {
+        toolCalls: [
+          {
+            name: 'exec_command',
+            input: {
+              cmd: "apply_patch <<'EOF'\n*** Begin Patch\n*** Update File: deploy/values.yaml\n@@\n-replicas: 2\n+replicas: 3\n*** End Patch\nEOF",
+            },
+          },
+        ],
+        stopReason: 'tool_use',
+      },
+      { text: 'Scaled cart to 3.' },
+    ];
+    let i = 0;
+    fake.responder = () => steps[i++] ?? HANG;
+    const changed = await change(env);
+    expect(changed.code, changed.stderr).toBe(0);
+    const report = JSON.parse(changed.stdout);
+    expect(report.run).toMatchObject({ status: 'awaiting_approval', worker: 'codex:gpt-5.4' });
+    expect(await events(env, report.run.id)).toMatch(/No progress for \d+s: nudging codex:gpt-5.4/);
+    const codex = fake.requests.filter((q) => q.path.startsWith('/v1/responses'));
+    expect(JSON.stringify(codex.at(-1)?.body)).toContain('Stop what you are doing and carry on with the change');
+    // The resumed thread is the same one.
+    expect(new Set(codex.map((q) => q.body?.prompt_cache_key)).size).toBe(1);
+  }, 240_000);
 });
