@@ -95,8 +95,8 @@ export function workerChain(task: Task, config: Config, cache = new Map<string, 
 const SLOTS = new WeakMap<Config, Slots>();
 
 function changeChain(config: Config, cache: Map<string, Worker>): Worker[] {
-  let slots = SLOTS.get(config);
-  if (!slots) SLOTS.set(config, (slots = new Slots(config.workers.concurrency)));
+  const slots = SLOTS.get(config) ?? new Slots(config.workers.concurrency);
+  SLOTS.set(config, slots);
   const route = config.models.routes.change ?? [`claude-code:${DEFAULT_ANTHROPIC_MODEL}`];
   const chain: Worker[] = [];
   const missing: string[] = [];

@@ -8,8 +8,12 @@ describe('slots', () => {
     const a = await s.take();
     const b = await s.take();
     expect(s.full).toBe(true);
-    const c = s.take().then((r) => (order.push('c'), r));
-    const d = s.take().then((r) => (order.push('d'), r));
+    const noted = (name: string) => (release: () => void) => {
+      order.push(name);
+      return release;
+    };
+    const c = s.take().then(noted('c'));
+    const d = s.take().then(noted('d'));
     await new Promise((r) => setTimeout(r, 10));
     expect(order).toEqual([]);
     a();

@@ -94,7 +94,7 @@ export async function runRepoTool(
         const hits: string[] = [];
         for (const f of await walk(path(input.path), clone)) {
           const lines = (await readFile(join(clone, f), 'utf8').catch(() => '')).split('\n');
-          lines.forEach((l, i) => l.includes(needle) && hits.push(`${f}:${i + 1}: ${l.slice(0, 200)}`));
+          for (const [i, l] of lines.entries()) if (l.includes(needle)) hits.push(`${f}:${i + 1}: ${l.slice(0, 200)}`);
           if (hits.length > 200) break;
         }
         return ok(hits.join('\n') || 'no match');
