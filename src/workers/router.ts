@@ -86,14 +86,14 @@ export function workerChain(task: Task, config: Config, cache = new Map<string, 
   return chain;
 }
 
+/** workers.concurrency: one pool of coding-agent slots per configuration (per replica). */
+const SLOTS = new WeakMap<Config, Slots>();
+
 /**
  * A change task's chain: coding agents only (`models.routes.change`, by default Claude Code when
  * ANTHROPIC_API_KEY is set). The runbooks cannot write code: with no coding worker available the
  * chain is one that escalates at once, naming what each configured worker lacks.
  */
-/** workers.concurrency: one pool of coding-agent slots per configuration (per replica). */
-const SLOTS = new WeakMap<Config, Slots>();
-
 function changeChain(config: Config, cache: Map<string, Worker>): Worker[] {
   const slots = SLOTS.get(config) ?? new Slots(config.workers.concurrency);
   SLOTS.set(config, slots);
@@ -110,59 +110,57 @@ function changeChain(config: Config, cache: Map<string, Worker>): Worker[] {
     }
     const i = id.indexOf(':');
     const spec = config.models.registry[id] ?? { provider: id.slice(0, i), model: id.slice(i + 1) };
-    if (spec.provider === 'claude-code') {
-      const apiKey = spec.apiKey ?? config.models.anthropic.apiKey;
-      if (!apiKey) {
-        missing.push(`${id} needs ANTHROPIC_API_KEY`);
-        continue;
-      }
-      const cli = claudeCodeExecutable(config.models.agentClis.claudeCode);
-      if ('missing' in cli) {
-        missing.push(`${id} needs the Claude Code CLI: ${cli.missing}`);
-        continue;
-      }
-      const worker = claudeCodeWorker(id, spec.model, {
-        apiKey,
-        baseUrl: spec.baseUrl ?? config.models.anthropic.baseUrl,
-        executable: cli.path,
-        slots,
-      });
-      cache.set(key(id), worker);
-      chain.push(worker);
-    } else if (spec.provider === 'codex') {
-      const apiKey = spec.apiKey ?? config.models.openai.apiKey;
-      if (!apiKey) {
-        missing.push(`${id} needs OPENAI_API_KEY`);
-        continue;
-      }
-      const cli = codexExecutable(config.models.agentClis.codex);
-      if ('missing' in cli) {
-        missing.push(`${id} needs the Codex CLI: ${cli.missing}`);
-        continue;
-      }
-      const worker = codexWorker(id, spec.model, {
-        apiKey,
-        baseUrl: spec.baseUrl ?? config.models.openai.baseUrl,
-        executable: cli.path,
-        slots,
-      });
-      cache.set(key(id), worker);
-      chain.push(worker);
-    } else if (spec.provider === 'openclaw') {
-      missing.push(`${id}: OpenClaw is not a coding agent this version runs`);
-    } else {
-      // Any other model a route names runs ClusterClaw's own coding loop (Hermes, vLLM, Ollama…).
-      const model = modelFor(id, config);
-      if (!model) {
-        missing.push(`${id} has no credentials or endpoint (see models in claw.yaml)`);
-        continue;
-      }
-      const worker = builtinCodingWorker(model, slots);
-      cache.set(key(id), worker);
-      chain.push(worker);
+    const made = codingWorkerFor(id, spec, config, slots);
+    if ('missing' in made) missing.push(made.missing);
+    else {
+      cache.set(key(id), made.worker);
+      chain.push(made.worker);
     }
   }
   return chain.length ? chain : [noCodingWorker(missing)];
+}
+
+/** The coding-agent CLIs: the key each takes, where its CLI is, and its worker. */
+const CLI_AGENTS = {
+  'claude-code': {
+    cli: 'the Claude Code CLI',
+    keyEnv: 'ANTHROPIC_API_KEY',
+    endpoint: (c: Config) => c.models.anthropic,
+    find: (c: Config) => claudeCodeExecutable(c.models.agentClis.claudeCode),
+    make: claudeCodeWorker,
+  },
+  codex: {
+    cli: 'the Codex CLI',
+    keyEnv: 'OPENAI_API_KEY',
+    endpoint: (c: Config) => c.models.openai,
+    find: (c: Config) => codexExecutable(c.models.agentClis.codex),
+    make: codexWorker,
+  },
+};
+
+/** One worker of a change route, or what it lacks: a CLI agent, or any other model through ClusterClaw's own loop. */
+function codingWorkerFor(
+  id: string,
+  spec: ModelSpec,
+  config: Config,
+  slots: Slots,
+): { worker: Worker } | { missing: string } {
+  const agent = CLI_AGENTS[spec.provider as keyof typeof CLI_AGENTS];
+  if (agent) {
+    const endpoint = agent.endpoint(config);
+    const apiKey = spec.apiKey ?? endpoint.apiKey;
+    if (!apiKey) return { missing: `${id} needs ${agent.keyEnv}` };
+    const cli = agent.find(config);
+    if ('missing' in cli) return { missing: `${id} needs ${agent.cli}: ${cli.missing}` };
+    const baseUrl = spec.baseUrl ?? endpoint.baseUrl;
+    return { worker: agent.make(id, spec.model, { apiKey, baseUrl, executable: cli.path, slots }) };
+  }
+  if (spec.provider === 'openclaw') return { missing: `${id}: OpenClaw is not a coding agent this version runs` };
+  // Any other model a route names runs ClusterClaw's own coding loop (Hermes, vLLM, Ollama…).
+  const model = modelFor(id, config);
+  return model
+    ? { worker: builtinCodingWorker(model, slots) }
+    : { missing: `${id} has no credentials or endpoint (see models in claw.yaml)` };
 }
 
 function noCodingWorker(missing: string[]): Worker {

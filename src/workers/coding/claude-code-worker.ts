@@ -1,13 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { childProcessEnv } from '../../config/config.ts';
 import type { Slots } from '../../lib/slots.ts';
 import type { Worker } from '../worker.ts';
+import { agentProcessBase } from './agent-process.ts';
 import { codingWorker } from './change-worker.ts';
 import { claudeSession } from './claude-session.ts';
-import { startModelProxy } from './model-proxy.ts';
 import { toolPermissions } from './tool-permissions.ts';
 import { VOCABULARY_SERVER, vocabularyServer } from './vocabulary-mcp.ts';
 
@@ -48,22 +45,16 @@ export function claudeCodeWorker(
   return codingWorker(
     id,
     async (ctx, ws, repo, proposed) => {
-      const proxy = await startModelProxy({
+      const { proxy, env } = await agentProcessBase(ctx, ws, {
+        wire: 'anthropic',
         upstream: opts.baseUrl ?? 'https://api.anthropic.com',
         apiKey: opts.apiKey,
-        onUsage: (u) => ctx.recordUsage(u),
-        exhausted: () => ctx.budgetExhausted(),
       });
-      const home = join(dirname(ws.dir), 'home');
-      await mkdir(home, { recursive: true });
-      const parent = childProcessEnv();
       const session = claudeSession({
         cwd: ws.dir,
         model,
         env: {
-          PATH: parent.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-          HOME: home,
-          LANG: parent.LANG ?? 'C.UTF-8',
+          ...env,
           ANTHROPIC_BASE_URL: proxy.url,
           ANTHROPIC_API_KEY: proxy.token,
           DISABLE_AUTOUPDATER: '1',

@@ -1,15 +1,13 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { childProcessEnv } from '../../config/config.ts';
 import type { Slots } from '../../lib/slots.ts';
 import type { Worker } from '../worker.ts';
+import { agentProcessBase } from './agent-process.ts';
 import { codingWorker } from './change-worker.ts';
 import { codexSession } from './codex-session.ts';
 import { serveMcpEndpoint } from './mcp-endpoint.ts';
-import { startModelProxy } from './model-proxy.ts';
 import { VOCABULARY_SERVER, vocabularyServer } from './vocabulary-mcp.ts';
 
 /** The environment variable our model provider entry names for the run token (never a real key). */
@@ -51,27 +49,20 @@ export function codexWorker(
   return codingWorker(
     id,
     async (ctx, ws, _repo, proposed) => {
-      const proxy = await startModelProxy({
+      const { proxy, env } = await agentProcessBase(ctx, ws, {
         wire: 'openai',
         upstream: (opts.baseUrl ?? 'https://api.openai.com/v1').replace(/\/v1\/?$/, ''),
         apiKey: opts.apiKey,
-        onUsage: (u) => ctx.recordUsage(u),
-        exhausted: () => ctx.budgetExhausted(),
       });
       // The vocabulary, as Claude Code gets it in-process, served to Codex's relay over loopback.
       const mcp = await serveMcpEndpoint(vocabularyServer(ctx, proposed).instance);
-      const home = join(dirname(ws.dir), 'home');
-      await mkdir(home, { recursive: true });
-      const parent = childProcessEnv();
       const session = codexSession({
         cwd: ws.dir,
         model,
         executable: opts.executable,
         env: {
-          PATH: parent.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-          HOME: home,
-          CODEX_HOME: home,
-          LANG: parent.LANG ?? 'C.UTF-8',
+          ...env,
+          CODEX_HOME: env.HOME,
           [TOKEN_ENV]: proxy.token,
         },
         config: {

@@ -24,6 +24,7 @@ describe('supervising coding agents: stalls, loops, kills and hand-over', () => 
   });
   afterAll(() => fake.close());
 
+  /** `stall.seconds` 5: short for a test, long enough for a CLI to start on a loaded machine. */
   function setup(route: string[], maxNudges: number) {
     const r = bareRepo({ 'ci.sh': CI_SH, 'deploy/values.yaml': 'replicas: 2\n' });
     const dir = mkdtempSync(join(tmpdir(), 'claw-supervise-'));
@@ -32,7 +33,7 @@ describe('supervising coding agents: stalls, loops, kills and hand-over', () => 
       [
         'approvals: { approvers: [U0APPROVER] }',
         `models: { routes: { change: ${JSON.stringify(route)} } }`,
-        `runs: { stall: { seconds: 3, maxNudges: ${maxNudges} }, retryBackoff: { baseSeconds: 0.2, maxSeconds: 1 } }`,
+        `runs: { stall: { seconds: 5, maxNudges: ${maxNudges} }, retryBackoff: { baseSeconds: 0.2, maxSeconds: 1 } }`,
         'repos:',
         `  demo: { url: "file://${r.bare}", ci: "sh ci.sh", paths: ["deploy/**"] }`,
       ].join('\n'),
