@@ -44,8 +44,8 @@ export interface Config {
   readonly models: {
     readonly anthropic: { readonly apiKey?: string; readonly baseUrl?: string };
     readonly openai: { readonly apiKey?: string; readonly baseUrl?: string };
-    /** Coding agents' CLIs, when not the bundled ones (CLAUDE_CODE_PATH, CODEX_PATH). */
-    readonly agentClis: { readonly claudeCode?: string; readonly codex?: string };
+    /** Coding agents' CLIs, when not the bundled ones (CLAUDE_CODE_PATH, CODEX_PATH, OPENCLAW_PATH). */
+    readonly agentClis: { readonly claudeCode?: string; readonly codex?: string; readonly openclaw?: string };
     readonly providers: Readonly<Record<string, { readonly baseUrl: string; readonly apiKey?: string }>>;
     readonly routes: Readonly<Record<string, readonly string[]>>;
     /** Per worker id: provider/model (aliases), endpoint and key overrides, context window, prices. */

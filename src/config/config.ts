@@ -87,7 +87,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     models: {
       anthropic: { apiKey: get('ANTHROPIC_API_KEY'), baseUrl: get('ANTHROPIC_BASE_URL') },
       openai: { apiKey: get('OPENAI_API_KEY'), baseUrl: get('OPENAI_BASE_URL') },
-      agentClis: { claudeCode: get('CLAUDE_CODE_PATH'), codex: get('CODEX_PATH') },
+      agentClis: { claudeCode: get('CLAUDE_CODE_PATH'), codex: get('CODEX_PATH'), openclaw: get('OPENCLAW_PATH') },
       providers,
       routes: file.models?.routes ?? {},
       registry: registryOf(file, get),

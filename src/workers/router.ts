@@ -10,6 +10,7 @@ import { agentWorker } from './agent/agent-worker.ts';
 import { builtinCodingWorker } from './coding/builtin-coding-worker.ts';
 import { claudeCodeExecutable, claudeCodeWorker } from './coding/claude-code-worker.ts';
 import { codexExecutable, codexWorker } from './coding/codex-worker.ts';
+import { type OpenclawEndpoint, openclawExecutable, openclawWorker } from './coding/openclaw-worker.ts';
 import { alertRunbookWorker, runbookWorker } from './runbook-worker.ts';
 import type { Worker } from './worker.ts';
 
@@ -155,12 +156,65 @@ function codingWorkerFor(
     const baseUrl = spec.baseUrl ?? endpoint.baseUrl;
     return { worker: agent.make(id, spec.model, { apiKey, baseUrl, executable: cli.path, slots }) };
   }
-  if (spec.provider === 'openclaw') return { missing: `${id}: OpenClaw is not a coding agent this version runs` };
+  if (spec.provider === 'openclaw') return openclawFor(id, spec.model, config, slots);
   // Any other model a route names runs ClusterClaw's own coding loop (Hermes, vLLM, Ollama…).
   const model = modelFor(id, config);
   return model
     ? { worker: builtinCodingWorker(model, slots) }
     : { missing: `${id} has no credentials or endpoint (see models in claw.yaml)` };
+}
+
+/**
+ * `openclaw:<provider>/<model>`: OpenClaw with the provider's endpoint and key behind our proxy.
+ * `anthropic` and `openai` are the configured APIs; any other provider is a `models.providers`
+ * entry (an OpenAI-compatible server, like the built-in loop's).
+ */
+function openclawFor(
+  id: string,
+  target: string,
+  config: Config,
+  slots: Slots,
+): { worker: Worker } | { missing: string } {
+  const slash = target.indexOf('/');
+  if (slash <= 0) return { missing: `${id}: name OpenClaw's model as openclaw:<provider>/<model>` };
+  const provider = target.slice(0, slash);
+  const model = target.slice(slash + 1);
+  const spec = config.models.registry[id];
+  const m = config.models;
+  let endpoint: OpenclawEndpoint | undefined;
+  if (provider === 'anthropic' || provider === 'openai') {
+    const apiKey = spec?.apiKey ?? m[provider].apiKey;
+    if (!apiKey) return { missing: `${id} needs ${provider === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY'}` };
+    endpoint =
+      provider === 'anthropic'
+        ? {
+            wire: 'anthropic',
+            api: 'anthropic-messages',
+            apiKey,
+            baseUrl: spec?.baseUrl ?? m.anthropic.baseUrl ?? 'https://api.anthropic.com',
+          }
+        : {
+            wire: 'openai',
+            api: 'openai-responses',
+            apiKey,
+            baseUrl: spec?.baseUrl ?? m.openai.baseUrl ?? 'https://api.openai.com/v1',
+          };
+  } else {
+    const p = m.providers[provider];
+    const baseUrl = spec?.baseUrl ?? p?.baseUrl;
+    if (!baseUrl) return { missing: `${id}: no models.providers.${provider} endpoint in claw.yaml` };
+    endpoint = { wire: 'openai', api: 'openai-completions', apiKey: spec?.apiKey ?? p?.apiKey ?? 'unused', baseUrl };
+  }
+  const cli = openclawExecutable(m.agentClis.openclaw);
+  if ('missing' in cli) return { missing: `${id} needs the OpenClaw CLI: ${cli.missing}` };
+  return {
+    worker: openclawWorker(id, model, {
+      endpoint,
+      executable: cli.path,
+      timeoutSeconds: config.runs.budget.wallSeconds,
+      slots,
+    }),
+  };
 }
 
 function noCodingWorker(missing: string[]): Worker {

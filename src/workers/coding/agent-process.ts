@@ -27,6 +27,7 @@ export async function agentProcessBase(
     ...model,
     onUsage: (u) => ctx.recordUsage(u),
     exhausted: () => ctx.budgetExhausted(),
+    onActivity: () => ctx.heartbeat(),
   });
   const home = join(dirname(ws.dir), 'home');
   await mkdir(home, { recursive: true });

@@ -42,6 +42,8 @@ export async function startModelProxy(opts: {
   onUsage(u: ProxyUsage): void;
   /** Why no more model calls may be made, or undefined while they may. */
   exhausted(): string | undefined;
+  /** A model call arrived or its answer streamed on: the agent is alive, whatever it prints. */
+  onActivity?(): void;
 }): Promise<ModelProxy> {
   const token = `claw-run-${randomBytes(24).toString('base64url')}`;
   const upstream = opts.upstream.replace(/\/+$/, '');
@@ -57,6 +59,7 @@ export async function startModelProxy(opts: {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const presented = String(req.headers['x-api-key'] ?? req.headers.authorization?.replace(/^Bearer /i, '') ?? '');
     if (!sameToken(presented, token)) return send(res, 401, 'authentication_error', 'invalid run token');
+    opts.onActivity?.();
     const spent = opts.exhausted();
     // 400, not 429: a client retries a rate limit, but a spent budget does not come back.
     if (spent) return send(res, 400, 'invalid_request_error', `the run's budget is spent: ${spent}`);
@@ -94,6 +97,7 @@ export async function startModelProxy(opts: {
     if (!answer.body) return void res.end();
     const meter = usageMeter(opts.onUsage);
     for await (const c of Readable.fromWeb(answer.body as never)) {
+      opts.onActivity?.();
       meter.feed(c as Buffer);
       res.write(c);
     }
