@@ -11,6 +11,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE}
+# git: repositories, the CI gate and delivery use the real git, and so does an agent Job's pod.
+RUN command -v git >/dev/null || { apt-get update && apt-get install -y --no-install-recommends git ca-certificates && rm -rf /var/lib/apt/lists/*; }
 ENV NODE_ENV=production CLAW_DATA_DIR=/data PORT=3000
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules

@@ -14,7 +14,7 @@ const sources = readSources(SRC);
  */
 // biome-ignore format: one folder per line reads as the table it is
 const LAYERS: [folder: string, mayImport: string[]][] = [
-  ['cli', ['eval', 'surfaces', 'runtime', 'scheduled', 'alerts', 'tasks', 'supervisor', 'tools', 'approvals', 'policy', 'audit', 'analyzers', 'cluster', 'store', 'config', 'sandbox', 'lib', 'domain']],
+  ['cli', ['eval', 'surfaces', 'runtime', 'scheduled', 'alerts', 'tasks', 'supervisor', 'workers', 'tools', 'approvals', 'policy', 'audit', 'analyzers', 'cluster', 'store', 'config', 'sandbox', 'lib', 'domain']],
   ['eval', ['scheduled', 'alerts', 'tasks', 'supervisor', 'tools', 'approvals', 'analyzers', 'observability', 'cluster', 'store', 'config', 'domain', 'sandbox', 'lib']],
   ['surfaces', ['runtime', 'scheduled', 'alerts', 'tasks', 'supervisor', 'approvals', 'policy', 'audit', 'observability', 'cluster', 'store', 'config', 'domain']],
   ['runtime', ['observability', 'cluster', 'store', 'config', 'domain']],

@@ -1,5 +1,6 @@
 import { ErrorCode, isCodedError } from '../domain/errors.ts';
 import type { Command } from './command.ts';
+import { agentJobCommand } from './commands/agent-job.ts';
 import { auditCommand } from './commands/audit.ts';
 import { changeCommand } from './commands/change.ts';
 import { approveCommand, rejectCommand, withdrawCommand } from './commands/decide.ts';
@@ -32,6 +33,7 @@ const COMMANDS: Command[] = [
   rbacCommand,
   migrateCommand,
   evalCommand,
+  agentJobCommand,
 ];
 
 export function usage(): string {

@@ -70,7 +70,13 @@ export interface Config {
   /** claw.yaml `repos`: the Git repositories change tasks work on, by name. */
   readonly repos: Readonly<Record<string, RepoConfig>>;
   /** Where coding-agent attempts run, and how many at once per replica. */
-  readonly workers: { readonly runner: 'local' | 'kubernetes-job'; readonly concurrency: number };
+  readonly workers: {
+    readonly runner: 'local' | 'kubernetes-job';
+    readonly concurrency: number;
+    readonly job?: JobRunnerConfig;
+  };
+  /** Inside an agent Job's pod (`claw agent-job`): the replica's gateway and this turn's token. */
+  readonly agentJob?: { readonly gateway: string; readonly token: string };
   /** The OS user, for `cli:<user>` requesters. */
   readonly osUser: string;
 }
@@ -102,6 +108,18 @@ export interface ModelSpec {
   readonly apiKey?: string;
   readonly contextWindow?: number;
   readonly price?: { readonly inputPerMTok: number; readonly outputPerMTok: number };
+}
+
+/** workers.runner kubernetes-job: each coding turn a Job from ClusterClaw's image. */
+export interface JobRunnerConfig {
+  readonly namespace: string;
+  readonly image: string;
+  /** The URL a Job's pod reaches this replica's agent gateway at. */
+  readonly gatewayUrl: string;
+  readonly gatewayHost: string;
+  readonly gatewayPort: number;
+  readonly cpu: string;
+  readonly memory: string;
 }
 
 export interface Budget {

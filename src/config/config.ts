@@ -6,12 +6,21 @@ import { type ClawFile, fileSchema } from './config-file.ts';
 import { checkRulesSatisfiable, policySchema } from './policy-config.ts';
 import { DEFAULT_CI_PATHS } from './repos-config.ts';
 import { checkWorkerIds } from './worker-ids.ts';
+import { workersOf } from './workers-config.ts';
 
 export type { ClawFile };
 
 import type { Config, ModelSpec, RepoConfig, RunLimits } from './config-types.ts';
 
-export type { AlertRouting, Budget, Config, ModelSpec, RepoConfig, RunLimits } from './config-types.ts';
+export type {
+  AlertRouting,
+  Budget,
+  Config,
+  JobRunnerConfig,
+  ModelSpec,
+  RepoConfig,
+  RunLimits,
+} from './config-types.ts';
 
 /** Context windows and list prices (USD per million tokens) of the default models; claw.yaml overrides. */
 const KNOWN_MODELS: Record<string, { contextWindow: number; price: { inputPerMTok: number; outputPerMTok: number } }> =
@@ -112,7 +121,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     schedule: scheduleOf(file),
     policy: file.policy ?? policySchema.parse({}),
     repos: reposOf(file, get),
-    workers: { runner: file.workers?.runner ?? 'local', concurrency: file.workers?.concurrency ?? 4 },
+    workers: workersOf(file, get),
+    agentJob: get('CLAW_JOB_GATEWAY')
+      ? { gateway: get('CLAW_JOB_GATEWAY')!, token: get('CLAW_JOB_TOKEN') ?? '' }
+      : undefined,
     osUser: get('USER') ?? get('LOGNAME') ?? 'unknown',
   });
 }

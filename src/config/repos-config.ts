@@ -80,10 +80,30 @@ export const reposSchema = z
   )
   .default({});
 
-export const workersSchema = z.strictObject({
-  runner: z.enum(['local', 'kubernetes-job']).default('local'),
-  /** Coding-agent attempts at once per replica. */
-  concurrency: posInt.default(4),
-});
+export const workersSchema = z
+  .strictObject({
+    runner: z.enum(['local', 'kubernetes-job']).default('local'),
+    /** Coding-agent attempts at once per replica. */
+    concurrency: posInt.default(4),
+    /** runner kubernetes-job: where and how each attempt's turns run as Jobs. */
+    job: z
+      .strictObject({
+        namespace: z.string().min(1),
+        /** ClusterClaw's image (it ships the agent CLIs and `claw agent-job`). */
+        image: z.string().min(1),
+        /** How a Job's pod reaches this replica's gateway: default http://$POD_IP:<gatewayPort>. */
+        gatewayUrl: z.string().url().optional(),
+        gatewayPort: z.number().int().min(1).max(65535).default(8788),
+        /** Where the gateway listens: 0.0.0.0 in a pod; the NetworkPolicy decides who reaches it. */
+        gatewayHost: z.string().min(1).default('0.0.0.0'),
+        cpu: z.string().default('1'),
+        memory: z.string().default('2Gi'),
+      })
+      .optional(),
+  })
+  .superRefine((w, ctx) => {
+    if (w.runner === 'kubernetes-job' && !w.job)
+      ctx.addIssue({ code: 'custom', path: ['job'], message: 'runner kubernetes-job needs job: { namespace, image }' });
+  });
 
 export type RepoFile = z.infer<typeof repoEntry>;

@@ -8,8 +8,10 @@ import { OpenAIResponsesModel } from '../models/openai-responses-model.ts';
 import type { Task } from '../store/schema.ts';
 import { agentWorker } from './agent/agent-worker.ts';
 import { builtinCodingWorker } from './coding/builtin-coding-worker.ts';
+import type { CodingWorker } from './coding/change-worker.ts';
 import { claudeCodeExecutable, claudeCodeWorker } from './coding/claude-code-worker.ts';
 import { codexExecutable, codexWorker } from './coding/codex-worker.ts';
+import { jobWorkerFor } from './coding/job-worker.ts';
 import { type OpenclawEndpoint, openclawExecutable, openclawWorker } from './coding/openclaw-worker.ts';
 import { alertRunbookWorker, runbookWorker } from './runbook-worker.ts';
 import type { Worker } from './worker.ts';
@@ -111,7 +113,11 @@ function changeChain(config: Config, cache: Map<string, Worker>): Worker[] {
     }
     const i = id.indexOf(':');
     const spec = config.models.registry[id] ?? { provider: id.slice(0, i), model: id.slice(i + 1) };
-    const made = codingWorkerFor(id, spec, config, slots);
+    // kubernetes-job: each turn in a Job from ClusterClaw's image, which ships the CLIs.
+    const made =
+      config.workers.runner === 'kubernetes-job'
+        ? jobWorkerFor(id, spec, config, slots)
+        : codingWorkerFor(id, spec, config, slots);
     if ('missing' in made) missing.push(made.missing);
     else {
       cache.set(key(id), made.worker);
@@ -119,6 +125,16 @@ function changeChain(config: Config, cache: Map<string, Worker>): Worker[] {
     }
   }
   return chain.length ? chain : [noCodingWorker(missing)];
+}
+
+/**
+ * The coding worker a change route's id names, run here (what an agent Job's pod runs), or what it
+ * lacks. Its `open` is the session alone; the gate is the replica's.
+ */
+export function localCodingWorker(id: string, config: Config): { worker: CodingWorker } | { missing: string } {
+  const i = id.indexOf(':');
+  const spec = config.models.registry[id] ?? { provider: id.slice(0, i), model: id.slice(i + 1) };
+  return codingWorkerFor(id, spec, config, new Slots(1));
 }
 
 /** The coding-agent CLIs: the key each takes, where its CLI is, and its worker. */
@@ -145,7 +161,7 @@ function codingWorkerFor(
   spec: ModelSpec,
   config: Config,
   slots: Slots,
-): { worker: Worker } | { missing: string } {
+): { worker: CodingWorker } | { missing: string } {
   const agent = CLI_AGENTS[spec.provider as keyof typeof CLI_AGENTS];
   if (agent) {
     const endpoint = agent.endpoint(config);
@@ -174,7 +190,7 @@ function openclawFor(
   target: string,
   config: Config,
   slots: Slots,
-): { worker: Worker } | { missing: string } {
+): { worker: CodingWorker } | { missing: string } {
   const slash = target.indexOf('/');
   if (slash <= 0) return { missing: `${id}: name OpenClaw's model as openclaw:<provider>/<model>` };
   const provider = target.slice(0, slash);

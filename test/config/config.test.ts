@@ -163,6 +163,30 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, dir)).toThrow(/runs\.budget: tokens/);
   });
 
+  it('workers.runner kubernetes-job needs its job; the gateway address defaults to this pod (POD_IP)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'claw-cfg-'));
+    await writeFile(join(dir, 'claw.yaml'), 'workers: { runner: kubernetes-job }\n');
+    expect(() => loadConfig({}, dir)).toThrow(/workers\.job: runner kubernetes-job needs job/);
+    await writeFile(
+      join(dir, 'claw.yaml'),
+      'workers: { runner: kubernetes-job, job: { namespace: clusterclaw-agents, image: "ghcr.io/clusterclaw/clusterclaw:0.1.0" } }\n',
+    );
+    expect(loadConfig({ POD_IP: '10.1.2.3' }, dir).workers.job).toEqual({
+      namespace: 'clusterclaw-agents',
+      image: 'ghcr.io/clusterclaw/clusterclaw:0.1.0',
+      gatewayUrl: 'http://10.1.2.3:8788',
+      gatewayHost: '0.0.0.0',
+      gatewayPort: 8788,
+      cpu: '1',
+      memory: '2Gi',
+    });
+    // In an agent Job's pod: the gateway and the turn's token, from the Job's environment.
+    expect(loadConfig({ CLAW_JOB_GATEWAY: 'http://10.1.2.3:8788', CLAW_JOB_TOKEN: 't' }, dir).agentJob).toEqual({
+      gateway: 'http://10.1.2.3:8788',
+      token: 't',
+    });
+  });
+
   it('reads repos (with defaults, CI definitions always included) and workers, as the contract writes them', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'claw-cfg-'));
     await writeFile(

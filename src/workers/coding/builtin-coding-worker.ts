@@ -3,9 +3,8 @@ import { dirname, join } from 'node:path';
 import { childProcessEnv } from '../../config/config.ts';
 import type { Slots } from '../../lib/slots.ts';
 import type { ModelClient } from '../../models/model.ts';
-import type { Worker } from '../worker.ts';
 import { builtinSession } from './builtin-session.ts';
-import { codingWorker } from './change-worker.ts';
+import { type CodingWorker, codingWorker } from './change-worker.ts';
 
 const SYSTEM = `You are a coding agent working for ClusterClaw, a team's SRE assistant. You change only the
 repository you are given, with your repository tools (list_files, read_file, search, edit_file,
@@ -21,7 +20,7 @@ pushed. When you are done, answer without a tool call: one short paragraph on wh
  * budgets and supervision as Claude Code and Codex. Its commands get only PATH, LANG and a HOME of
  * their own.
  */
-export function builtinCodingWorker(model: ModelClient, slots?: Slots): Worker {
+export function builtinCodingWorker(model: ModelClient, slots?: Slots): CodingWorker {
   return codingWorker(
     model.id,
     async (ctx, ws, repo, proposed) => {

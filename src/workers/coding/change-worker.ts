@@ -25,6 +25,11 @@ export type OpenSession = (
   proposed: string[],
 ) => Promise<CodingSession>;
 
+/** A coding worker, with the session it opens (an agent Job's pod runs just that, without the gate). */
+export interface CodingWorker extends Worker {
+  open: OpenSession;
+}
+
 /**
  * A coding agent as a worker: its own clone of the repository at the tracked branch's head, the
  * brief with its acceptance criteria, then the CI gate — run by ClusterClaw, not the agent. A
@@ -32,9 +37,10 @@ export type OpenSession = (
  * first), up to `ciMaxFixAttempts`; then the run escalates with the log. A green one becomes a
  * git_change proposal and the run waits for a human. Every coding agent runs through this.
  */
-export function codingWorker(id: string, open: OpenSession, slots?: Slots): Worker {
+export function codingWorker(id: string, open: OpenSession, slots?: Slots): CodingWorker {
   return {
     id,
+    open,
     async run(ctx) {
       if (ctx.checkpoint?.proposalId) return settled(ctx, ctx.checkpoint.proposalId);
       const repo = ctx.repo;

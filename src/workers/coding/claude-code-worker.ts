@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Slots } from '../../lib/slots.ts';
-import type { Worker } from '../worker.ts';
 import { agentProcessBase } from './agent-process.ts';
-import { codingWorker } from './change-worker.ts';
+import { type CodingWorker, codingWorker } from './change-worker.ts';
 import { claudeSession } from './claude-session.ts';
 import { toolPermissions } from './tool-permissions.ts';
 import { VOCABULARY_SERVER, vocabularyServer } from './vocabulary-mcp.ts';
@@ -41,7 +40,7 @@ export function claudeCodeWorker(
   id: string,
   model: string,
   opts: { apiKey: string; baseUrl?: string; executable: string; slots?: Slots },
-): Worker {
+): CodingWorker {
   return codingWorker(
     id,
     async (ctx, ws, repo, proposed) => {

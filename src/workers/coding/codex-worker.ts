@@ -3,9 +3,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Slots } from '../../lib/slots.ts';
-import type { Worker } from '../worker.ts';
 import { agentProcessBase } from './agent-process.ts';
-import { codingWorker } from './change-worker.ts';
+import { type CodingWorker, codingWorker } from './change-worker.ts';
 import { codexSession } from './codex-session.ts';
 import { serveMcpEndpoint } from './mcp-endpoint.ts';
 import { VOCABULARY_SERVER, vocabularyServer } from './vocabulary-mcp.ts';
@@ -45,7 +44,7 @@ export function codexWorker(
   id: string,
   model: string,
   opts: { apiKey: string; baseUrl?: string; executable: string; slots?: Slots },
-): Worker {
+): CodingWorker {
   return codingWorker(
     id,
     async (ctx, ws, _repo, proposed) => {

@@ -3,9 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Slots } from '../../lib/slots.ts';
-import type { Worker } from '../worker.ts';
 import { agentProcessBase } from './agent-process.ts';
-import { codingWorker } from './change-worker.ts';
+import { type CodingWorker, codingWorker } from './change-worker.ts';
 import type { ModelWire } from './model-proxy.ts';
 import { openclawSession } from './openclaw-session.ts';
 
@@ -54,7 +53,7 @@ export function openclawWorker(
   id: string,
   model: string,
   opts: { endpoint: OpenclawEndpoint; executable: string; timeoutSeconds: number; slots?: Slots },
-): Worker {
+): CodingWorker {
   return codingWorker(
     id,
     async (ctx, ws) => {
