@@ -9,6 +9,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # The `node` devDependency pins Node 24 on development machines; the image already has it.
 RUN npm ci --omit=dev --no-audit --no-fund
+# OpenClaw, pinned apart from the dependencies (its installer refuses Node 20; this image is Node 24).
+COPY agent-clis/package.json agent-clis/package-lock.json ./agent-clis/
+RUN npm ci --prefix agent-clis --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE}
 # git: repositories, the CI gate and delivery use the real git, and so does an agent Job's pod.
@@ -16,6 +19,7 @@ RUN command -v git >/dev/null || { apt-get update && apt-get install -y --no-ins
 ENV NODE_ENV=production CLAW_DATA_DIR=/data PORT=3000
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
+COPY --from=deps /app/agent-clis ./agent-clis
 COPY package.json ./
 COPY src ./src
 COPY migrations ./migrations

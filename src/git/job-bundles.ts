@@ -61,3 +61,16 @@ export async function takeWork(dir: string, bundle: Buffer, commit: string): Pro
   await unbundleCandidate(dir, bundle, commit);
   await runGit(['read-tree', '--reset', '-u', commit], { cwd: dir });
 }
+
+/**
+ * What the clone's files differ in from `base` (commits since and uncommitted work), as
+ * `M path` lines: a stopped agent's partial work. Stages everything to see it (the clone is done).
+ */
+export async function changesSince(dir: string, base: string): Promise<string[]> {
+  await runGit(['add', '--all'], { cwd: dir });
+  const out = await runGit(['diff', '--cached', '--name-status', '--no-renames', base], { cwd: dir });
+  return out
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => l.replace(/\t/, ' '));
+}

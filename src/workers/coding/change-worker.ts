@@ -8,6 +8,7 @@ import { type Candidate, commitCandidate } from '../../gate/commit-candidate.ts'
 import { renderManifests } from '../../gate/render-manifests.ts';
 import { type CiResult, runCi } from '../../gate/run-ci.ts';
 import { bundleCandidate } from '../../git/bundle.ts';
+import { changesSince } from '../../git/job-bundles.ts';
 import { cloneAt, refreshMirror, type Workspace } from '../../git/workspace.ts';
 import type { Slots } from '../../lib/slots.ts';
 import type { RunHistoryEntry, Task } from '../../store/schema.ts';
@@ -104,7 +105,12 @@ async function gateLoop(
         .join('\n\n');
       continue;
     }
-    if (!done.ok) return { status: 'failed', summary: done.error ?? 'the agent did not finish its turn' };
+    if (!done.ok) {
+      // A spent budget ends the run with what it got to, for a human to take on: never a proposal.
+      const spent = ctx.budgetExhausted();
+      if (spent) return { status: 'escalated', summary: await partial(ws, spent, done.summary || done.error) };
+      return { status: 'failed', summary: done.error ?? 'the agent did not finish its turn' };
+    }
     const c = await commitCandidate(ws, repo, {
       message: commitMessage(ctx.task, done.summary),
       requester: ctx.task.requester,
@@ -171,6 +177,20 @@ async function gateLoop(
     message = lastFailure = feedback(ci, problems);
     round += 1;
   }
+}
+
+/** A run stopped by its budget: why, what the agent had changed in its clone (never proposed), its last words. */
+async function partial(ws: Workspace, spent: string, said?: string): Promise<string> {
+  const changed = await changesSince(ws.dir, ws.base).catch(() => []);
+  return [
+    `Stopped: ${spent}. Nothing was proposed or pushed.`,
+    changed.length
+      ? `The agent had changed, in its clone: ${changed.slice(0, 20).join(', ')}${changed.length > 20 ? ` and ${changed.length - 20} more` : ''}.`
+      : 'The agent had changed nothing in its clone.',
+    said ? `Its last words: ${clip(said, 500)}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** What the gate refuses whatever CI says: the agent is told, and may fix it. */

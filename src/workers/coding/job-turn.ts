@@ -7,6 +7,8 @@ import type { WorkerContext } from '../worker.ts';
 import type { CodingWorker } from './change-worker.ts';
 import type { JobLine } from './job-session.ts';
 
+const MAX_WORK_BYTES = 4 * 1024 * 1024;
+
 /**
  * One coding turn inside an agent Job's pod (`claw agent-job`): fetch the turn's configuration,
  * brief and clone from the replica's gateway, run the agent's session on it, and write its events
@@ -50,6 +52,16 @@ export async function runJobTurn(opts: {
   try {
     const result = await session.turn(brief);
     const work = await bundleWork(ws);
+    // The kubelet rotates a container's log at 10 MiB by default: the work must fit well inside it.
+    if (work && work.bundle.length > MAX_WORK_BYTES) {
+      opts.write({
+        claw: 'result',
+        ok: false,
+        summary: result.summary,
+        error: `the agent's work is ${(work.bundle.length / 1048576).toFixed(1)} MiB as a bundle, more than a Job's log can carry (${MAX_WORK_BYTES / 1048576} MiB)`,
+      });
+      return;
+    }
     opts.write({
       claw: 'result',
       ok: result.ok,

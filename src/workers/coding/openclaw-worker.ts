@@ -25,8 +25,14 @@ export interface OpenclawEndpoint {
 }
 
 /**
+ * The pinned OpenClaw of `agent-clis/` (`npm run agent-clis`). It is not a dependency of
+ * ClusterClaw's: its installer refuses the Node 20 that runs `npm ci` on many machines.
+ */
+const PINNED = fileURLToPath(new URL('../../../agent-clis/node_modules/openclaw/openclaw.mjs', import.meta.url));
+
+/**
  * Where the OpenClaw CLI is: `configured` (OPENCLAW_PATH, a script run with our Node), else the
- * pinned `openclaw` package's entry point. An error says what is missing.
+ * pinned one in `agent-clis/`. An error says what is missing.
  */
 export function openclawExecutable(configured?: string): { path: string } | { missing: string } {
   const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
@@ -34,12 +40,9 @@ export function openclawExecutable(configured?: string): { path: string } | { mi
     return { missing: `OpenClaw needs Node ${MIN_NODE.join('.')} or later (this is ${process.versions.node})` };
   if (configured)
     return existsSync(configured) ? { path: configured } : { missing: `OPENCLAW_PATH ${configured} does not exist` };
-  try {
-    // Its exports hide package.json: its main module (dist/index.js) is one folder down.
-    const path = join(dirname(dirname(fileURLToPath(import.meta.resolve('openclaw')))), 'openclaw.mjs');
-    if (existsSync(path)) return { path };
-  } catch {}
-  return { missing: 'the openclaw package is not installed: run npm ci' };
+  return existsSync(PINNED)
+    ? { path: PINNED }
+    : { missing: 'OpenClaw is not installed: run `npm run agent-clis`, or set OPENCLAW_PATH' };
 }
 
 /**

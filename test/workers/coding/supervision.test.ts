@@ -25,7 +25,7 @@ describe('supervising coding agents: stalls, loops, kills and hand-over', () => 
   afterAll(() => fake.close());
 
   /** `stall.seconds` 5: short for a test, long enough for a CLI to start on a loaded machine. */
-  function setup(route: string[], maxNudges: number) {
+  function setup(route: string[], maxNudges: number, runs = '') {
     const r = bareRepo({ 'ci.sh': CI_SH, 'deploy/values.yaml': 'replicas: 2\n' });
     const dir = mkdtempSync(join(tmpdir(), 'claw-supervise-'));
     writeFileSync(
@@ -33,7 +33,7 @@ describe('supervising coding agents: stalls, loops, kills and hand-over', () => 
       [
         'approvals: { approvers: [U0APPROVER] }',
         `models: { routes: { change: ${JSON.stringify(route)} } }`,
-        `runs: { stall: { seconds: 5, maxNudges: ${maxNudges} }, retryBackoff: { baseSeconds: 0.2, maxSeconds: 1 } }`,
+        `runs: { stall: { seconds: 5, maxNudges: ${maxNudges} }, retryBackoff: { baseSeconds: 0.2, maxSeconds: 1 }${runs} }`,
         'repos:',
         `  demo: { url: "file://${r.bare}", ci: "sh ci.sh", paths: ["deploy/**"] }`,
       ].join('\n'),
@@ -179,5 +179,26 @@ describe('supervising coding agents: stalls, loops, kills and hand-over', () => 
     expect(JSON.stringify(codex.at(-1)?.body)).toContain('Stop what you are doing and carry on with the change');
     // The resumed thread is the same one.
     expect(new Set(codex.map((q) => q.body?.prompt_cache_key)).size).toBe(1);
+  }, 240_000);
+
+  it("stops an agent at the run's budget with what it got to: its partial work named, nothing proposed", async () => {
+    // Each scripted answer reports 20 output tokens: the third spends the budget, the fourth is refused.
+    const env = setup(['claude-code:claude-sonnet-4-6'], 2, ', budget: { outputTokens: 50 }');
+    fake.requests.length = 0;
+    claudeScript([
+      readFileStep('deploy/values.yaml'),
+      editStep('deploy/values.yaml', 'replicas: 2', 'replicas: 3'),
+      readFileStep('deploy/values.yaml'),
+      () => ({ text: 'Scaled cart to 3.' }),
+    ]);
+    const changed = await change(env);
+    expect(changed.code, changed.stderr).toBe(0);
+    const report = JSON.parse(changed.stdout);
+    expect(report.run.status).toBe('escalated');
+    expect(report.run.summary).toMatch(
+      /^Stopped: the output-token budget \(50\) is spent\. Nothing was proposed or pushed\. The agent had changed, in its clone: M deploy\/values\.yaml\./,
+    );
+    expect(report.proposals).toEqual([]);
+    expect(report.run.usage.outputTokens).toBeGreaterThanOrEqual(50);
   }, 240_000);
 });
