@@ -4,6 +4,7 @@ import type { KubeObject } from '../lib/kube-object.ts';
 import { APPLY_PATCH } from './apply.ts';
 import { type ClusterState, T } from './cluster-state.ts';
 import { ApiError } from './object-store.ts';
+import { decodeKubeProtobuf, KubeProtobufError } from './protobuf/decode-kube.ts';
 import { apiVersionOf, type ResourceType } from './resources.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
 
@@ -73,11 +74,11 @@ export function checkKind(type: ResourceType, body: KubeObject): void {
 
 export async function readJson(req: IncomingMessage, optional = false): Promise<unknown> {
   const ct = req.headers['content-type'] ?? '';
-  if (ct.includes('protobuf') || ct.includes('cbor'))
+  if (ct.includes('cbor'))
     throw new ApiError(
       415,
       'UnsupportedMediaType',
-      `the body of the request was in an unknown format - accepted media types include: application/json`,
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/vnd.kubernetes.protobuf`,
     );
   const chunks: Buffer[] = [];
   let size = 0;
@@ -86,6 +87,8 @@ export async function readJson(req: IncomingMessage, optional = false): Promise<
     if (size > MAX_BODY) throw new ApiError(413, 'RequestEntityTooLarge', 'the request body is too large');
     chunks.push(c as Buffer);
   }
+  // kubectl, helm and client-go send the built-in kinds as protobuf: read as the JSON they stand for.
+  if (ct.startsWith(PROTOBUF)) return fromProtobuf(Buffer.concat(chunks));
   const text = Buffer.concat(chunks).toString('utf8');
   if (optional && !text.trim()) return undefined;
   try {
@@ -97,6 +100,18 @@ export async function readJson(req: IncomingMessage, optional = false): Promise<
       'BadRequest',
       ct.startsWith(APPLY_PATCH) ? 'the request body is not valid YAML' : 'the request body is not valid JSON',
     );
+  }
+}
+
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+
+function fromProtobuf(body: Buffer): unknown {
+  try {
+    return decodeKubeProtobuf(body);
+  } catch (e) {
+    if (!(e instanceof KubeProtobufError)) throw e;
+    if (e.unsupported) throw new ApiError(415, 'UnsupportedMediaType', e.message);
+    throw new ApiError(400, 'BadRequest', e.message);
   }
 }
 

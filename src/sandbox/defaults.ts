@@ -7,6 +7,12 @@ import type { KubeObject } from '../lib/kube-object.ts';
  */
 export function applyDefaults(obj: KubeObject): KubeObject {
   switch (obj.kind) {
+    case 'Namespace':
+      obj.status = { phase: 'Active', ...(obj.status ?? {}) };
+      break;
+    case 'Secret':
+      obj.type ??= 'Opaque';
+      break;
     case 'Service':
       obj.spec = defaultServiceSpec(obj);
       break;

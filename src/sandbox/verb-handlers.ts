@@ -69,6 +69,19 @@ async function post(r: ResourceRequest): Promise<void> {
   const body = (await readJson(req)) as KubeObject;
   checkKind(type, body);
   if (type.kind === 'SubjectAccessReview') return sendJson(res, 201, reviewAccess(state, body));
+  // `kubectl auth can-i`: the same decision, for whoever is asking (impersonated or not).
+  if (type.kind === 'SelfSubjectAccessReview') {
+    const who = acting
+      ? { user: acting.user, groups: acting.groups }
+      : { user: SANDBOX_ADMIN.username, groups: SANDBOX_ADMIN.groups };
+    const review = reviewAccess(state, { ...body, spec: { ...(body.spec ?? {}), ...who } } as KubeObject);
+    return sendJson(res, 201, {
+      ...body,
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      status: review.status,
+    });
+  }
   if (type.kind === 'SelfSubjectReview')
     return sendJson(res, 201, {
       ...body,
