@@ -32,6 +32,7 @@ export const T = {
   replicaSet: type('ReplicaSet'),
   configMap: type('ConfigMap'),
   secret: type('Secret'),
+  serviceAccount: type('ServiceAccount'),
   service: type('Service'),
   endpoints: type('Endpoints'),
   pvc: type('PersistentVolumeClaim'),
@@ -57,6 +58,8 @@ export class ClusterState {
   readonly images = new Map<string, ImageBehaviour>();
   /** Bearer token → the user it authenticates as (`SandboxUser` documents). */
   readonly users = new Map<string, { name: string; groups: string[] }>();
+  /** Tokens `kubectl create token` issued: ServiceAccounts' own, accepted whether or not users are declared. */
+  readonly serviceAccountTokens = new Map<string, { name: string; groups: string[] }>();
   /** Seconds added to the wall clock; lets tests step simulated time forward. */
   clockOffsetMs = 0;
   /** Deployment uid → last observed rollout progress, for the progress deadline. */

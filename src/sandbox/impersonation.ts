@@ -42,11 +42,12 @@ export const SANDBOX_ADMIN = { username: 'sandbox-admin', groups: ['system:maste
  */
 export function authenticate(state: ClusterState, req: IncomingMessage): Impersonated | undefined {
   const header = req.headers.authorization;
-  // A sandbox without SandboxUser documents checks no tokens: every caller is its admin (an
+  const token = header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
+  const issued = token ? state.serviceAccountTokens.get(token) : undefined;
+  // A sandbox without SandboxUser documents checks no other tokens: every caller is its admin (an
   // in-cluster service account's token included), as before users could be declared.
-  if (!header || state.users.size === 0) return undefined;
-  const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-  const user = token ? state.users.get(token) : undefined;
+  if (!issued && (!header || state.users.size === 0)) return undefined;
+  const user = issued ?? (token ? state.users.get(token) : undefined);
   if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
   return { user: user.name, groups: [...new Set([...user.groups, 'system:authenticated'])] };
 }

@@ -115,6 +115,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     namespaced: true,
     shortNames: ['sa'],
     hasStatus: false,
+    subresources: ['token'],
   },
   {
     group: '',

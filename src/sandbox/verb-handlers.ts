@@ -12,6 +12,7 @@ import { ApiError } from './object-store.ts';
 import { applyPatch } from './patch.ts';
 import { admitPodSecurity } from './pod-security.ts';
 import { toTable, wantsTable } from './printing/table.ts';
+import { issueToken } from './service-account-token.ts';
 import { evictPod, scaleOf, writeScale } from './subresources.ts';
 import { watch } from './watch-handler.ts';
 import type { WatchHistory } from './watch-history.ts';
@@ -65,6 +66,8 @@ async function post(r: ResourceRequest): Promise<void> {
       evictPod(state, namespace!, name, dryRun || Boolean(eviction.deleteOptions?.dryRun?.includes('All'))),
     );
   }
+  if (name && subresource === 'token' && type === T.serviceAccount)
+    return sendJson(res, 201, issueToken(state, namespace!, name, ((await readJson(req, true)) ?? {}) as KubeObject));
   if (name) throw new ApiError(405, 'MethodNotAllowed', 'POST to a named resource is not supported');
   const body = (await readJson(req)) as KubeObject;
   checkKind(type, body);

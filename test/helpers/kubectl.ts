@@ -50,3 +50,22 @@ export function kubectlFor(args: string[], env: Record<string, string>, ms: numb
     setTimeout(() => child.kill('SIGTERM'), ms);
   });
 }
+
+// The real helm 3: on PATH, or where .ci/run puts it (from the same npm package as kubectl).
+export const HELM = [join(import.meta.dirname, '..', '..', '.ci', 'bin', 'helm'), 'helm'].find((h) => {
+  try {
+    execFileSync(h, ['version', '--short'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+/** helm without blocking the event loop (the sandbox serves from this process). */
+export function helmAsync(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(HELM!, args, { env: { ...process.env, ...env }, encoding: 'utf8' }, (e, stdout, stderr) =>
+      resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
+    );
+  });
+}

@@ -145,6 +145,20 @@ describe.skipIf(!KUBECTL)('sandbox: protobuf bodies from the real kubectl', () =
     // (kubectl warns on stderr that nodes are not namespaced: the answer is the first line.)
     expect((await k('auth', 'can-i', 'get', 'nodes', '--as=alice')).out).toMatch(/^yes\n/);
     expect((await k('auth', 'can-i', 'get', 'nodes', '--as=bob')).out).toMatch(/^no\n/);
+    // `kubectl create token`: a bound token that authenticates as the ServiceAccount, held to its RBAC.
+    const token = await k('create', 'token', 'bot', '-n', 'team-a', '--duration=1h');
+    expect(token.code, token.out).toBe(0);
+    const jwt = token.out.trim();
+    expect(JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString())).toMatchObject({ sub: sa });
+    // (kubectl sends no token over the sandbox's plain http; an HTTP client does.)
+    const as = (method: string) =>
+      fetch(`${sandbox.url}/api/v1/namespaces/team-a/pods`, { method, headers: { authorization: `Bearer ${jwt}` } });
+    expect((await as('GET')).status).toBe(200);
+    const denied = await as('DELETE');
+    expect(denied.status).toBe(403);
+    expect(((await denied.json()) as { message: string }).message).toContain(
+      `User "${sa}" cannot deletecollection resource "pods"`,
+    );
     // As the sandbox's admin (system:masters): anything.
     expect((await k('auth', 'can-i', 'delete', 'nodes')).out).toMatch(/^yes\n/);
   });
