@@ -42,9 +42,17 @@ export function list(state: ClusterState, type: ResourceType, namespace: string 
 
 /** The NamespaceLifecycle admission plugin: nothing is created in a namespace that does not exist. */
 export function mustHaveNamespace(state: ClusterState, type: ResourceType, namespace: string | undefined): void {
-  if (type.namespaced && namespace && !state.store.get(T.namespace, undefined, namespace)) {
+  if (!type.namespaced || !namespace) return;
+  const ns = state.store.get(T.namespace, undefined, namespace);
+  if (!ns)
     throw new ApiError(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
-  }
+  if (ns.status?.phase === 'Terminating')
+    throw new ApiError(
+      403,
+      'Forbidden',
+      `unable to create new content in namespace ${namespace} because it is being terminated`,
+      { name: namespace, kind: 'namespaces' },
+    );
 }
 
 /** Admission warnings travel as RFC 7234 Warning headers (code 299), which kubectl prints. */

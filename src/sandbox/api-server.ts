@@ -5,6 +5,7 @@ import { parseDryRun, sendError, sendJson } from './api-helpers.ts';
 import { type ApiPath, parseApiPath } from './api-paths.ts';
 import type { ClusterState } from './cluster-state.ts';
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery.ts';
+import { serveHpaV1 } from './hpa-v1.ts';
 import {
   authenticate,
   authorizeImpersonated,
@@ -104,6 +105,12 @@ async function handle(
     if (acting) authorizeNodeProxy(state, acting, decodeURIComponent(stats[1]!));
     return sendJson(res, 200, statsSummary(state, decodeURIComponent(stats[1]!)));
   }
+  // `kubectl autoscale` sends autoscaling/v1: converted to the v2 objects the sandbox keeps.
+  if (url.pathname.startsWith('/apis/autoscaling/v1/')) {
+    if (acting)
+      authorizeImpersonated(state, acting, req.method ?? 'GET', hpaPath(state, url.pathname), url.searchParams);
+    if (await serveHpaV1(state, req, res, url.pathname, parseDryRun(url.searchParams.get('dryRun')))) return;
+  }
   const p = parseApiPath(url.pathname, state.types);
   if (!p) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if (p.kind === 'discovery') {
@@ -130,6 +137,13 @@ async function handle(
   const handler = VERB_HANDLERS[req.method ?? ''];
   if (!handler) throw new ApiError(405, 'MethodNotAllowed', `method ${req.method} not allowed`);
   return handler({ state, history, req, res, path: p, q, dryRun, acting });
+}
+
+/** An autoscaling/v1 HPA path as the v2 resource it stands for (for RBAC, which is per resource, not version). */
+function hpaPath(state: ClusterState, pathname: string): Extract<ApiPath, { kind: 'resource' }> {
+  const p = parseApiPath(pathname.replace('/apis/autoscaling/v1/', '/apis/autoscaling/v2/'), state.types);
+  if (p?.kind !== 'resource') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  return p;
 }
 
 /** `/version`, `/api`, `/apis`, a group's versions, a group version's resources. */

@@ -35,6 +35,8 @@ export const T = {
   serviceAccount: type('ServiceAccount'),
   service: type('Service'),
   endpoints: type('Endpoints'),
+  endpointSlice: type('EndpointSlice'),
+  hpa: type('HorizontalPodAutoscaler'),
   pvc: type('PersistentVolumeClaim'),
   pv: type('PersistentVolume'),
   storageClass: type('StorageClass'),

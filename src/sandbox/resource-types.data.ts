@@ -75,6 +75,15 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     hasStatus: true,
   },
   {
+    group: 'discovery.k8s.io',
+    version: 'v1',
+    kind: 'EndpointSlice',
+    plural: 'endpointslices',
+    singular: 'endpointslice',
+    namespaced: true,
+    hasStatus: false,
+  },
+  {
     group: '',
     version: 'v1',
     kind: 'Endpoints',

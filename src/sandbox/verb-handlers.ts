@@ -187,7 +187,17 @@ async function del(r: ResourceRequest): Promise<void> {
   const options = (await readJson(req, true)) as
     | { preconditions?: { uid?: string; resourceVersion?: string } }
     | undefined;
-  checkPreconditions(state.store.mustGet(type, namespace, name), options?.preconditions);
+  const current = state.store.mustGet(type, namespace, name);
+  checkPreconditions(current, options?.preconditions);
+  // A namespace is emptied first (the namespace controller), Terminating meanwhile, as on a cluster.
+  if (type === T.namespace && !dryRun)
+    return sendJson(
+      res,
+      200,
+      current.status?.phase === 'Terminating'
+        ? current
+        : state.store.update(type, { ...current, status: { ...(current.status ?? {}), phase: 'Terminating' } }),
+    );
   const gone = state.store.delete(type, namespace, name, { dryRun });
   if (type === T.pod) return sendJson(res, 200, gone);
   return sendJson(res, 200, {

@@ -4,17 +4,22 @@ import { runCrdController } from './crd-controller.ts';
 import { runDaemonSetController } from './daemonset-controller.ts';
 import { runDeploymentController } from './deployment-controller.ts';
 import { runEndpointsController } from './endpoints-controller.ts';
+import { runEndpointSliceController } from './endpointslice-controller.ts';
 import { runGarbageCollector } from './garbage-collector.ts';
 import { runJobController } from './job-controller.ts';
 import { runKubelet } from './kubelet.ts';
+import { runNamespaceController } from './namespace-controller.ts';
 import { adoptOrphans, runReplicaSetController } from './replicaset-controller.ts';
 import { runScheduler } from './scheduler.ts';
+import { runServiceAccountController } from './serviceaccount-controller.ts';
 import { runStatefulSetController } from './statefulset-controller.ts';
 import { runVolumeBinder } from './volume-binder.ts';
 
 /** One pass of every control loop, in dependency order. Idempotent: a settled cluster writes nothing. */
 export function reconcileOnce(state: ClusterState): void {
   runCrdController(state);
+  runNamespaceController(state);
+  runServiceAccountController(state);
   adoptOrphans(state);
   runGarbageCollector(state);
   runDeploymentController(state);
@@ -26,6 +31,7 @@ export function reconcileOnce(state: ClusterState): void {
   runScheduler(state);
   runKubelet(state);
   runEndpointsController(state);
+  runEndpointSliceController(state);
   runDisruptionController(state);
 }
 

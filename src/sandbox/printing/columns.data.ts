@@ -174,6 +174,30 @@ export const PRINTERS: Record<string, Printer> = {
     columns: ['Name', 'Endpoints', 'Age'],
     cells: (e, now) => [e.metadata.name, endpointsList(e), since(e, now)],
   },
+  EndpointSlice: {
+    columns: ['Name', 'AddressType', 'Ports', 'Endpoints', 'Age'],
+    cells: (e, now) => [
+      e.metadata.name,
+      e.addressType ?? '',
+      ((e.ports ?? []) as any[]).map((p) => p.port).join(',') || '<unset>',
+      (() => {
+        const ips = ((e.endpoints ?? []) as any[]).flatMap((x) => x.addresses ?? []);
+        if (!ips.length) return '<unset>';
+        return ips.length > 3 ? `${ips.slice(0, 3).join(',')} + ${ips.length - 3} more...` : ips.join(',');
+      })(),
+      since(e, now),
+    ],
+  },
+  PriorityClass: {
+    columns: ['Name', 'Value', 'Global-Default', 'Age', 'PreemptionPolicy'],
+    cells: (c, now) => [
+      c.metadata.name,
+      c.value ?? 0,
+      Boolean(c.globalDefault),
+      since(c, now),
+      c.preemptionPolicy ?? 'PreemptLowerPriority',
+    ],
+  },
   Node: {
     columns: [
       'Name',

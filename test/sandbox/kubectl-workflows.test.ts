@@ -1,0 +1,136 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_SEED } from '../../src/sandbox/seeds/demo-seed.ts';
+import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { KUBECTL, kubectlAsync } from '../helpers/kubectl.ts';
+
+/**
+ * What setup and verify scripts of public Kubernetes-agent task suites do with the real kubectl:
+ * create, wait, roll out, print with templates, look at events, metrics and endpoint slices,
+ * autoscale, delete a namespace and create it again. Each command must succeed as on a cluster.
+ */
+describe.skipIf(!KUBECTL)('sandbox: the kubectl workflows task scripts use', () => {
+  let sandbox: Sandbox;
+  let dir: string;
+  let env: Record<string, string>;
+  const k = async (...args: string[]) => {
+    const r = await kubectlAsync(args, env);
+    expect(r.code, `kubectl ${args.join(' ')}\n${r.out}`).toBe(0);
+    return r.out;
+  };
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'claw-workflows-'));
+    sandbox = await startSandbox({
+      stateYaml: await readFile(DEMO_SEED, 'utf8'),
+      kubeconfigPath: join(dir, 'kubeconfig'),
+    });
+    env = { KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'cache') };
+  });
+  afterAll(async () => {
+    await sandbox?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('waits: for a condition, a jsonpath value, creation and deletion', async () => {
+    await k('create', 'namespace', 'w1');
+    await k('run', 'web', '-n', 'w1', '--image=nginx', '--port=80');
+    expect(await k('wait', '--for=condition=Ready', 'pod/web', '-n', 'w1', '--timeout=30s')).toContain('condition met');
+    expect(await k('wait', '--for=jsonpath={.status.phase}=Running', 'pod/web', '-n', 'w1', '--timeout=30s')).toContain(
+      'condition met',
+    );
+    const created = kubectlAsync(['wait', '--for=create', 'configmap/later', '-n', 'w1', '--timeout=20s'], env);
+    await k('create', 'configmap', 'later', '-n', 'w1', '--from-literal=a=b');
+    expect((await created).out).toContain('condition met');
+    await k('delete', 'pod', 'web', '-n', 'w1', '--wait=false');
+    await k('wait', '--for=delete', 'pod/web', '-n', 'w1', '--timeout=30s');
+  });
+
+  it('a default ServiceAccount in every namespace; a token for it', async () => {
+    await k('create', 'namespace', 'w2');
+    await k('wait', '--for=create', 'serviceaccount/default', '-n', 'w2', '--timeout=10s');
+    expect((await k('create', 'token', 'default', '-n', 'w2')).split('.')).toHaveLength(3);
+  });
+
+  it('rolls out, prints with jsonpath, custom columns and go templates, shows events and metrics', async () => {
+    await k('set', 'image', 'deploy/catalog', '-n', 'shop', 'catalog=registry.example.com/shop/catalog:2.0.1');
+    expect(await k('rollout', 'status', 'deploy/catalog', '-n', 'shop', '--timeout=60s')).toContain(
+      'successfully rolled out',
+    );
+    const names = await k('get', 'deploy', '-n', 'shop', '-o', 'jsonpath={.items[*].metadata.name}');
+    expect(names.split(' ')).toContain('catalog');
+    expect(
+      await k(
+        'get',
+        'deploy',
+        'catalog',
+        '-n',
+        'shop',
+        '-o',
+        'custom-columns=NAME:.metadata.name,READY:.status.readyReplicas',
+      ),
+    ).toMatch(/NAME\s+READY\ncatalog\s+\d/);
+    expect(await k('get', 'deploy', 'catalog', '-n', 'shop', '-o', 'go-template={{.metadata.name}}')).toBe('catalog');
+    expect(await k('events', '-n', 'shop')).toMatch(/REASON\s+OBJECT/);
+    expect(await k('top', 'pods', '-n', 'shop')).toMatch(/CPU\(cores\)\s+MEMORY\(bytes\)/);
+  });
+
+  it('exposes a Deployment: the Service gets an EndpointSlice with ready endpoints', async () => {
+    await k('expose', 'deploy', 'catalog', '-n', 'shop', '--port=80', '--target-port=8080');
+    await k(
+      'wait',
+      '--for=create',
+      'endpointslice',
+      '-l',
+      'kubernetes.io/service-name=catalog',
+      '-n',
+      'shop',
+      '--timeout=20s',
+    );
+    // Ready once the rollout before it has settled: the endpoints follow the pods.
+    await k(
+      'wait',
+      '--for=jsonpath={.endpoints[0].conditions.ready}=true',
+      'endpointslice',
+      '-l',
+      'kubernetes.io/service-name=catalog',
+      '-n',
+      'shop',
+      '--timeout=30s',
+    );
+    expect(await k('get', 'endpointslices', '-n', 'shop')).toMatch(/catalog-\w+\s+IPv4\s+8080\s+\d+\.\d+\.\d+\.\d+/);
+    const conditions = await k(
+      'get',
+      'endpointslices',
+      '-n',
+      'shop',
+      '-l',
+      'kubernetes.io/service-name=catalog',
+      '-o',
+      'jsonpath={.items[0].endpoints[*].conditions.ready}',
+    );
+    expect(conditions.split(' ')).toContain('true');
+  });
+
+  it('autoscales (autoscaling/v1, as kubectl sends it) and reads the HPA back as v2', async () => {
+    expect(
+      await k('autoscale', 'deployment', 'cart', '-n', 'shop', '--min=2', '--max=5', '--cpu-percent=80'),
+    ).toContain('horizontalpodautoscaler.autoscaling/cart autoscaled');
+    expect(
+      JSON.parse(await k('get', 'hpa', 'cart', '-n', 'shop', '-o', 'jsonpath={.spec.metrics[0].resource.target}')),
+    ).toEqual({
+      type: 'Utilization',
+      averageUtilization: 80,
+    });
+    expect(await k('get', 'hpa', '-n', 'shop')).toMatch(/cart\s+Deployment\/cart\s+cpu: .*\/80%\s+2\s+5/);
+  });
+
+  it('deletes a namespace promptly, and the same namespace can be created again at once', async () => {
+    await k('create', 'namespace', 'again');
+    await k('create', 'configmap', 'x', '-n', 'again', '--from-literal=a=b');
+    await k('delete', 'namespace', 'again', '--timeout=30s');
+    expect(await k('create', 'namespace', 'again')).toContain('namespace/again created');
+    expect(await k('get', 'configmaps', '-n', 'again', '-o', 'name')).not.toContain('configmap/x');
+  });
+});
