@@ -24,6 +24,20 @@ export function applyDefaults(obj: KubeObject): KubeObject {
       obj.spec.replicas ??= 1;
       obj.spec.template = defaultTemplate(obj.spec.template);
       break;
+    case 'StatefulSet':
+      obj.spec ??= {};
+      obj.spec.replicas ??= 1;
+      obj.spec.podManagementPolicy ??= 'OrderedReady';
+      obj.spec.revisionHistoryLimit ??= 10;
+      obj.spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { partition: 0 } };
+      obj.spec.template = defaultTemplate(obj.spec.template);
+      break;
+    case 'DaemonSet':
+      obj.spec ??= {};
+      obj.spec.revisionHistoryLimit ??= 10;
+      obj.spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
+      obj.spec.template = defaultTemplate(obj.spec.template);
+      break;
     case 'Deployment': {
       obj.spec ??= {};
       const spec = obj.spec;

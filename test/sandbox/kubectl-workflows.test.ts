@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,39 @@ describe.skipIf(!KUBECTL)('sandbox: the kubectl workflows task scripts use', () 
     expect(await k('get', 'deploy', 'catalog', '-n', 'shop', '-o', 'go-template={{.metadata.name}}')).toBe('catalog');
     expect(await k('events', '-n', 'shop')).toMatch(/REASON\s+OBJECT/);
     expect(await k('top', 'pods', '-n', 'shop')).toMatch(/CPU\(cores\)\s+MEMORY\(bytes\)/);
+  });
+
+  it('rolls out StatefulSets and DaemonSets too (their update strategies defaulted as the API server does)', async () => {
+    const manifest = join(dir, 'sts-ds.yaml');
+    await writeFile(
+      manifest,
+      [
+        'apiVersion: apps/v1',
+        'kind: StatefulSet',
+        'metadata: { name: db, namespace: shop }',
+        'spec:',
+        '  serviceName: db',
+        '  replicas: 2',
+        '  selector: { matchLabels: { app: db } }',
+        '  template:',
+        '    metadata: { labels: { app: db } }',
+        '    spec: { containers: [{ name: db, image: redis:7 }] }',
+        '---',
+        'apiVersion: apps/v1',
+        'kind: DaemonSet',
+        'metadata: { name: agent, namespace: shop }',
+        'spec:',
+        '  selector: { matchLabels: { app: agent } }',
+        '  template:',
+        '    metadata: { labels: { app: agent } }',
+        '    spec: { containers: [{ name: agent, image: busybox, command: [sleep, "3600"] }] }',
+      ].join('\n'),
+    );
+    await k('apply', '-f', manifest);
+    expect(await k('rollout', 'status', 'sts/db', '-n', 'shop', '--timeout=60s')).toContain('roll out complete');
+    expect(await k('rollout', 'status', 'ds/agent', '-n', 'shop', '--timeout=60s')).toContain(
+      'successfully rolled out',
+    );
   });
 
   it('exposes a Deployment: the Service gets an EndpointSlice with ready endpoints', async () => {
