@@ -111,27 +111,26 @@ describe.skipIf(!KUBECTL)('sandbox: the kubectl workflows task scripts use', () 
 
   it('exposes a Deployment: the Service gets an EndpointSlice with ready endpoints', async () => {
     await k('expose', 'deploy', 'catalog', '-n', 'shop', '--port=80', '--target-port=8080');
-    await k(
-      'wait',
-      '--for=create',
-      'endpointslice',
-      '-l',
-      'kubernetes.io/service-name=catalog',
-      '-n',
-      'shop',
-      '--timeout=20s',
-    );
-    // Ready once the rollout before it has settled: the endpoints follow the pods.
-    await k(
-      'wait',
-      '--for=jsonpath={.endpoints[0].conditions.ready}=true',
-      'endpointslice',
-      '-l',
-      'kubernetes.io/service-name=catalog',
-      '-n',
-      'shop',
-      '--timeout=30s',
-    );
+    // Ready once the rollout before it has settled: the endpoints follow the pods. (kubectl wait's
+    // --for=create with a selector and --for=jsonpath fail at once while there is no slice or no
+    // endpoint yet, so this polls.)
+    const ready = async () =>
+      (
+        await kubectlAsync(
+          [
+            'get',
+            'endpointslices',
+            '-n',
+            'shop',
+            '-l',
+            'kubernetes.io/service-name=catalog',
+            '-o',
+            'jsonpath={.items[*].endpoints[*].conditions.ready}',
+          ],
+          env,
+        )
+      ).out;
+    for (let i = 0; i < 60 && !(await ready()).includes('true'); i++) await new Promise((r) => setTimeout(r, 500));
     expect(await k('get', 'endpointslices', '-n', 'shop')).toMatch(/catalog-\w+\s+IPv4\s+8080\s+\d+\.\d+\.\d+\.\d+/);
     const conditions = await k(
       'get',
