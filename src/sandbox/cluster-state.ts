@@ -86,10 +86,6 @@ export class ClusterState {
     return new Date(Date.now() + this.clockOffsetMs);
   }
 
-  behaviourOf(image: string): ImageBehaviour {
-    return this.images.get(image) ?? {};
-  }
-
   podsOwnedBy(owner: KubeObject): KubeObject[] {
     return this.store.list(T.pod, owner.metadata.namespace, (p) =>
       Boolean(p.metadata.ownerReferences?.some((r) => r.controller && r.uid === owner.metadata.uid)),

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../lib/kube-object.ts';
 import { cpuMillis, parseQuantity, quantityToMi } from '../lib/quantity.ts';
 import { type ClusterState, isoSeconds, T } from './cluster-state.ts';
+import { containerBehaviour } from './images/container-behaviour.ts';
 import { ApiError } from './object-store.ts';
 import type { ResourceType } from './resources.ts';
 
@@ -8,8 +9,8 @@ const IDLE_MILLIS = 2;
 const IDLE_MI = 24;
 
 /** A running container's usage, as metrics-server would report it: CPU capped at the limit (throttled), memory at the limit (then it is OOMKilled). */
-function containerUsage(state: ClusterState, c: any): { cpu: number; memoryMi: number } {
-  const b = state.behaviourOf(c.image);
+function containerUsage(state: ClusterState, pod: KubeObject, c: any): { cpu: number; memoryMi: number } {
+  const b = containerBehaviour(state, pod, c);
   const cpuLimit = cpuMillis(c.resources?.limits?.cpu);
   const memLimit = quantityToMi(c.resources?.limits?.memory);
   const cpu = Math.min(b.cpuMillis ?? IDLE_MILLIS, cpuLimit ?? Number.POSITIVE_INFINITY);
@@ -23,7 +24,7 @@ function podMetrics(state: ClusterState, pod: KubeObject): KubeObject | undefine
   const containers = (pod.spec?.containers ?? [])
     .filter((c: any) => running.some((s: any) => s.name === c.name))
     .map((c: any) => {
-      const u = containerUsage(state, c);
+      const u = containerUsage(state, pod, c);
       return {
         name: c.name,
         usage: { cpu: `${Math.round(u.cpu * 1e6)}n`, memory: `${Math.round(u.memoryMi * 1024)}Ki` },
@@ -105,7 +106,7 @@ export function statsSummary(state: ClusterState, nodeName: string): unknown {
     node: { nodeName: node.metadata.name, startTime: node.metadata.creationTimestamp },
     pods: pods.map((pod) => {
       const used = (pod.spec?.containers ?? []).reduce(
-        (n: number, c: any) => n + (state.behaviourOf(c.image).diskUsedMi ?? 0),
+        (n: number, c: any) => n + (containerBehaviour(state, pod, c).diskUsedMi ?? 0),
         0,
       );
       const volume = (pod.spec?.volumes ?? [])

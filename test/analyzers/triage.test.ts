@@ -47,9 +47,9 @@ describe('triage', () => {
         'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: { name: data, namespace: shop }\nspec: { storageClassName: nope, accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }\n---\n' +
           deploy(
             'db',
-            '{ volumes: [{ name: d, persistentVolumeClaim: { claimName: data } }], containers: [{ name: db, image: pg }] }',
+            '{ volumes: [{ name: d, persistentVolumeClaim: { claimName: data } }], containers: [{ name: db, image: example/pg }] }',
           ) +
-          deploy('ok', '{ containers: [{ name: ok, image: ok }] }'),
+          deploy('ok', '{ containers: [{ name: ok, image: example/ok }] }'),
       ),
     );
     expect(problems[0]).toMatchObject({
@@ -68,7 +68,7 @@ describe('triage', () => {
       'apiVersion: sandbox.clusterclaw.dev/v1alpha1\nkind: SandboxImage\nimage: bad\nbehaviour: { exitCode: 1 }\n---\n' +
       deploy('api', '{ containers: [{ name: a, image: bad }] }') +
       deploy('ledger', '{ containers: [{ name: l, image: bad }] }') +
-      deploy('fine', '{ containers: [{ name: f, image: ok }] }');
+      deploy('fine', '{ containers: [{ name: f, image: example/ok }] }');
     const s = snapshotOf(yaml);
     expect(triage(s, 'ledger is down')[0]!.object.name).toBe('ledger');
     expect(triage(s, 'api errors')[0]!.object.name).toBe('api');
@@ -78,7 +78,7 @@ describe('triage', () => {
   it('finds a Service whose selector matches no pod and suggests the closest labels', () => {
     const problems = triage(
       snapshotOf(
-        deploy('cart', '{ containers: [{ name: c, image: c }] }') +
+        deploy('cart', '{ containers: [{ name: c, image: example/c }] }') +
           'apiVersion: v1\nkind: Service\nmetadata: { name: cart, namespace: shop }\nspec: { selector: { app: kart }, ports: [{ port: 80 }] }\n',
       ),
     );
@@ -92,7 +92,7 @@ describe('triage', () => {
   it('flags references to nothing: an Ingress backend, an HPA target, and a budget that allows no drain', () => {
     const problems = triage(
       snapshotOf(
-        deploy('web', '{ containers: [{ name: w, image: w }] }') +
+        deploy('web', '{ containers: [{ name: w, image: example/w }] }') +
           'apiVersion: v1\nkind: Service\nmetadata: { name: web, namespace: shop }\nspec: { selector: { app: web }, ports: [{ port: 80 }] }\n---\n' +
           'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: { name: shop, namespace: shop }\nspec: { rules: [{ host: shop.example.com, http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: web-frontend, port: { number: 80 } } } }] } }] }\n---\n' +
           'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: { name: api, namespace: shop }\nspec: { scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: api }, minReplicas: 2, maxReplicas: 5 }\n---\n' +
@@ -117,7 +117,7 @@ describe('triage', () => {
     const problems = triage(
       snapshotOf(
         'apiVersion: v1\nkind: Node\nmetadata: { name: n1 }\nstatus: { allocatable: { cpu: "4", memory: 8Gi, pods: "110" }, conditions: [{ type: Ready, status: "True" }, { type: DiskPressure, status: "True", reason: KubeletHasDiskPressure, message: "kubelet has disk pressure" }] }\n---\n' +
-          'apiVersion: v1\nkind: Pod\nmetadata: { name: web-old, namespace: shop }\nspec: { nodeName: n1, containers: [{ name: w, image: w }] }\nstatus: { phase: Failed, reason: Evicted, message: "The node was low on resource: ephemeral-storage." }\n',
+          'apiVersion: v1\nkind: Pod\nmetadata: { name: web-old, namespace: shop }\nspec: { nodeName: n1, containers: [{ name: w, image: example/w }] }\nstatus: { phase: Failed, reason: Evicted, message: "The node was low on resource: ephemeral-storage." }\n',
         10,
       ),
     );
@@ -132,7 +132,7 @@ describe('triage', () => {
   });
 
   it('is empty for a healthy cluster', () => {
-    expect(triage(snapshotOf(deploy('a', '{ containers: [{ name: a, image: a }] }')))).toEqual([]);
+    expect(triage(snapshotOf(deploy('a', '{ containers: [{ name: a, image: example/a }] }')))).toEqual([]);
   });
 });
 
@@ -194,10 +194,10 @@ status: { allocatable: { cpu: '4', memory: 8Gi, pods: '110' }, conditions: [{ ty
   it('names the term (key, operator, values) and what each node has for it', () => {
     const yaml =
       nodes +
-      deploy('reports', `{ nodeSelector: { disktype: ssd }, containers: [{ name: app, image: reports:1 }] }`) +
+      deploy('reports', `{ nodeSelector: { disktype: ssd }, containers: [{ name: app, image: example/reports:1 }] }`) +
       deploy(
         'ml',
-        `{ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: gpu, operator: Exists }] }] } } }, containers: [{ name: app, image: ml:1 }] }`,
+        `{ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: gpu, operator: Exists }] }] } } }, containers: [{ name: app, image: example/ml:1 }] }`,
       );
     const problems = triage(snapshotOf(yaml, 30), '');
     const reports = problems.find((p) => p.object.name === 'reports')!;

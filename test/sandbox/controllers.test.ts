@@ -54,8 +54,11 @@ describe('simulated scheduler', () => {
       node('a') +
         node('b', 'unschedulable: true') +
         node('c', 'taints: [{ key: dedicated, value: gpu, effect: NoSchedule }]') +
-        deployment('big', '{ containers: [{ name: app, image: big:1, resources: { requests: { memory: 8Gi } } }] }') +
-        deployment('ssd', '{ nodeSelector: { disk: ssd }, containers: [{ name: app, image: ssd:1 }] }'),
+        deployment(
+          'big',
+          '{ containers: [{ name: app, image: example/big:1, resources: { requests: { memory: 8Gi } } }] }',
+        ) +
+        deployment('ssd', '{ nodeSelector: { disk: ssd }, containers: [{ name: app, image: example/ssd:1 }] }'),
     );
     const big = podsOf(state, 'big')[0]!;
     expect(big.spec.nodeName).toBeUndefined();
@@ -72,7 +75,10 @@ describe('simulated scheduler', () => {
   it('binds once the node is uncordoned and requests fit', () => {
     const state = cluster(
       node('a', 'unschedulable: true') +
-        deployment('web', '{ containers: [{ name: app, image: web:1, resources: { requests: { cpu: 500m } } }] }'),
+        deployment(
+          'web',
+          '{ containers: [{ name: app, image: example/web:1, resources: { requests: { cpu: 500m } } }] }',
+        ),
     );
     expect(podsOf(state, 'web')[0]!.spec.nodeName).toBeUndefined();
     const n = state.store.mustGet(T.node, undefined, 'a');
@@ -90,15 +96,15 @@ describe('simulated kubelet', () => {
       'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: cfg, namespace: shop }\ndata: { LEVEL: info }\n---\n' +
         deployment(
           'env',
-          '{ containers: [{ name: app, image: env:1, env: [{ name: DB, valueFrom: { secretKeyRef: { name: db-creds, key: password } } }] }] }',
+          '{ containers: [{ name: app, image: example/env:1, env: [{ name: DB, valueFrom: { secretKeyRef: { name: db-creds, key: password } } }] }] }',
         ) +
         deployment(
           'key',
-          '{ containers: [{ name: app, image: key:1, env: [{ name: X, valueFrom: { configMapKeyRef: { name: cfg, key: MISSING } } }] }] }',
+          '{ containers: [{ name: app, image: example/key:1, env: [{ name: X, valueFrom: { configMapKeyRef: { name: cfg, key: MISSING } } }] }] }',
         ) +
         deployment(
           'vol',
-          '{ volumes: [{ name: config, configMap: { name: absent } }], containers: [{ name: app, image: vol:1 }] }',
+          '{ volumes: [{ name: config, configMap: { name: absent } }], containers: [{ name: app, image: example/vol:1 }] }',
         ),
     );
     const waiting = (app: string) => podsOf(state, app)[0]!.status.containerStatuses[0].state.waiting;
@@ -158,7 +164,7 @@ describe('simulated kubelet', () => {
   });
 
   it("marks a NotReady node's pods not ready", () => {
-    const state = cluster(node('a') + deployment('web', '{ containers: [{ name: app, image: web:1 }] }'), 10);
+    const state = cluster(node('a') + deployment('web', '{ containers: [{ name: app, image: example/web:1 }] }'), 10);
     expect(podsOf(state, 'web')[0]!.status.containerStatuses[0].ready).toBe(true);
     const n = state.store.mustGet(T.node, undefined, 'a');
     state.store.update(
@@ -190,7 +196,7 @@ describe('services, volumes, jobs and budgets', () => {
     const state = cluster(
       deployment(
         'cart',
-        '{ containers: [{ name: app, image: cart:1, ports: [{ name: http, containerPort: 8080 }] }] }',
+        '{ containers: [{ name: app, image: example/cart:1, ports: [{ name: http, containerPort: 8080 }] }] }',
         2,
       ) +
         'apiVersion: v1\nkind: Service\nmetadata: { name: cart, namespace: shop }\nspec: { selector: { app: cart }, ports: [{ port: 80, targetPort: http }] }\n---\n' +
@@ -209,7 +215,7 @@ describe('services, volumes, jobs and budgets', () => {
         'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: { name: bad, namespace: shop }\nspec: { storageClassName: fast, accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }\n---\n' +
         deployment(
           'db',
-          '{ volumes: [{ name: data, persistentVolumeClaim: { claimName: bad } }], containers: [{ name: db, image: pg:16 }] }',
+          '{ volumes: [{ name: data, persistentVolumeClaim: { claimName: bad } }], containers: [{ name: db, image: example/pg:16 }] }',
         ),
     );
     expect(state.store.mustGet(T.pvc, 'shop', 'ok').status.phase).toBe('Bound');
@@ -235,7 +241,7 @@ describe('services, volumes, jobs and budgets', () => {
 
   it('refuses an eviction that would break a PodDisruptionBudget with 429, and allows it when the budget has room', () => {
     const state = cluster(
-      deployment('cart', '{ containers: [{ name: app, image: cart:1 }] }', 2) +
+      deployment('cart', '{ containers: [{ name: app, image: example/cart:1 }] }', 2) +
         'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: { name: cart, namespace: shop }\nspec: { minAvailable: 2, selector: { matchLabels: { app: cart } } }\n',
     );
     const [first] = podsOf(state, 'cart');
@@ -252,7 +258,7 @@ describe('services, volumes, jobs and budgets', () => {
   it('runs StatefulSet pods in order with their own claims', () => {
     const state = cluster(
       'apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: { name: standard, annotations: { storageclass.kubernetes.io/is-default-class: "true" } }\nprovisioner: pd.csi.storage.gke.io\n---\n' +
-        'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: { name: pg, namespace: shop }\nspec: { replicas: 2, serviceName: pg, selector: { matchLabels: { app: pg } }, template: { metadata: { labels: { app: pg } }, spec: { containers: [{ name: pg, image: pg:16 }] } }, volumeClaimTemplates: [{ metadata: { name: data }, spec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 5Gi } } } }] }\n',
+        'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: { name: pg, namespace: shop }\nspec: { replicas: 2, serviceName: pg, selector: { matchLabels: { app: pg } }, template: { metadata: { labels: { app: pg } }, spec: { containers: [{ name: pg, image: example/pg:16 }] } }, volumeClaimTemplates: [{ metadata: { name: data }, spec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 5Gi } } } }] }\n',
     );
     expect(podsOf(state, 'pg').map((p) => p.metadata.name)).toEqual(['pg-0', 'pg-1']);
     expect(state.store.mustGet(T.pvc, 'shop', 'data-pg-1').status.phase).toBe('Bound');

@@ -38,7 +38,7 @@ spec:
   selector: { matchLabels: { app: cart } }
   template:
     metadata: { labels: { app: cart } }
-    spec: { containers: [{ name: cart, image: cart:1, resources: { limits: { memory: 128Mi } } }] }
+    spec: { containers: [{ name: cart, image: registry.example.com/shop/cart:1, resources: { limits: { memory: 128Mi } } }] }
 ---
 apiVersion: v1
 kind: Service
@@ -52,7 +52,7 @@ spec: { maxUnavailable: 1, selector: { matchLabels: { app: cart } } }
 ---
 apiVersion: sandbox.clusterclaw.dev/v1alpha1
 kind: SandboxImage
-image: cart:1
+image: registry.example.com/shop/cart:1
 behaviour: { memoryMi: 200, logs: "starting cart\\n" }
 `;
 
@@ -250,10 +250,14 @@ describe('the write vocabulary: plan → dry-run proposal → approval → the e
   });
 
   it('set_image and rollout_restart work on the same Deployment', async () => {
-    const { result } = await approveAndRun('set_image', { namespace: 'shop', name: 'cart', image: 'cart:2' });
+    const { result } = await approveAndRun('set_image', {
+      namespace: 'shop',
+      name: 'cart',
+      image: 'registry.example.com/shop/cart:2',
+    });
     expect(result).toMatchObject({ executed: true, outcome: { verified: true } });
     expect(sandbox.state.store.mustGet(T.deployment, 'shop', 'cart').spec.template.spec.containers[0].image).toBe(
-      'cart:2',
+      'registry.example.com/shop/cart:2',
     );
     expect((await approveAndRun('rollout_restart', { namespace: 'shop', name: 'cart' })).result).toMatchObject({
       executed: true,

@@ -1,4 +1,4 @@
-import type { ImageBehaviour } from '../cluster-state.ts';
+import type { DerivedBehaviour } from '../images/container-behaviour.ts';
 
 /** Where one container stands at `now`, derived from its image behaviour since the pod started. */
 export interface ContainerTimeline {
@@ -17,7 +17,8 @@ export interface ContainerTimeline {
 
 export interface Termination {
   exitCode: number;
-  reason: 'Error' | 'Completed' | 'OOMKilled';
+  reason: 'Error' | 'Completed' | 'OOMKilled' | 'StartError';
+  message?: string;
   startedAt: Date;
   finishedAt: Date;
 }
@@ -38,11 +39,12 @@ export function backOffSeconds(terminations: number): number {
 export interface ProbeOutcome {
   /** Seconds after start at which a failing liveness probe has the kubelet kill the container. */
   livenessKillAfter?: number;
-  readinessFails?: boolean;
+  /** Whether the readiness probe fails `s` seconds after the instance started. */
+  readinessFailsAt?: (s: number) => boolean;
 }
 
 export function containerTimeline(
-  b: ImageBehaviour,
+  b: DerivedBehaviour,
   limitMi: number | undefined,
   podStart: Date,
   now: Date,
@@ -54,18 +56,27 @@ export function containerTimeline(
     const failures = Math.max(1, Math.floor(elapsed / PULL_RETRY_S) + 1);
     const waiting =
       elapsed < PULL_RETRY_S
-        ? { reason: 'ErrImagePull', message: `failed to pull and unpack image: ${b.pullError}` }
+        ? {
+            reason: 'ErrImagePull',
+            message: b.pullError.startsWith('failed to pull')
+              ? b.pullError
+              : `failed to pull and unpack image: ${b.pullError}`,
+          }
         : { reason: 'ImagePullBackOff', message: `Back-off pulling image: ${b.pullError}` };
     return { state: { waiting }, restartCount: 0, starts: 0, backOffs: failures - 1, pullFailures: failures };
   }
   const oom = b.memoryMi !== undefined && limitMi !== undefined && b.memoryMi > limitMi;
-  const killed = !oom && b.exitCode === undefined && probes.livenessKillAfter !== undefined;
+  const runFor = b.exitCode !== undefined ? (b.startSeconds ?? 1) : Number.POSITIVE_INFINITY;
+  const killed = !oom && probes.livenessKillAfter !== undefined && probes.livenessKillAfter < runFor;
   const exits = oom || b.exitCode !== undefined || killed;
   const startSeconds = killed ? probes.livenessKillAfter! : (b.startSeconds ?? (exits ? 1 : 0));
   if (!exits) {
     const startedAt = podStart;
     return {
-      state: { running: { startedAt }, ready: elapsed >= startSeconds && !probes.readinessFails },
+      state: {
+        running: { startedAt },
+        ready: elapsed >= startSeconds && !probes.readinessFailsAt?.(elapsed),
+      },
       restartCount: 0,
       starts: 1,
       backOffs: 0,
@@ -73,14 +84,25 @@ export function containerTimeline(
     };
   }
   const exitCode = oom || killed ? 137 : (b.exitCode ?? 0);
-  const reason: Termination['reason'] = oom ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
+  const reason: Termination['reason'] = oom
+    ? 'OOMKilled'
+    : b.startError && !killed
+      ? 'StartError'
+      : exitCode === 0
+        ? 'Completed'
+        : 'Error';
   let start = podStart.getTime();
   let last: Termination | undefined;
   for (let i = 0; ; i++) {
     const end = start + startSeconds * 1000;
     if (now.getTime() < end) {
       return {
-        state: { running: { startedAt: new Date(start) }, ready: false },
+        // A process that runs a while before it exits (a long sleep, a batch) is ready meanwhile;
+        // one that dies within seconds never shows as ready.
+        state: {
+          running: { startedAt: new Date(start) },
+          ready: !oom && !killed && startSeconds > 10 && !probes.readinessFailsAt?.((now.getTime() - start) / 1000),
+        },
         restartCount: i,
         lastTermination: last,
         starts: i + 1,
@@ -88,7 +110,13 @@ export function containerTimeline(
         pullFailures: 0,
       };
     }
-    const term: Termination = { exitCode, reason, startedAt: new Date(start), finishedAt: new Date(end) };
+    const term: Termination = {
+      exitCode,
+      reason,
+      startedAt: new Date(start),
+      finishedAt: new Date(end),
+      ...(reason === 'StartError' ? { message: b.startError } : {}),
+    };
     const restarts = restartPolicy === 'Always' || (restartPolicy === 'OnFailure' && exitCode !== 0);
     if (!restarts)
       return {

@@ -1,10 +1,12 @@
 import { isNodeReady, type KubeObject } from '../../lib/kube-object.ts';
 import { quantityToMi } from '../../lib/quantity.ts';
 import { type ClusterState, isoSeconds, T } from '../cluster-state.ts';
+import { containerBehaviour } from '../images/container-behaviour.ts';
 import { type ContainerTimeline, containerTimeline } from './container-timeline.ts';
 import { recordEvent } from './event-recorder.ts';
-import { containerConfigProblem, mountProblem, probeFails } from './pod-config.ts';
+import { containerConfigProblem, mountProblem } from './pod-config.ts';
 import { podIp, podStatus } from './pod-status.ts';
+import { livenessKillAfter, type ProbeCheck, probeCheck } from './probes.ts';
 
 /**
  * The simulated kubelet: for every pod bound to a node, recomputes status from the container
@@ -30,16 +32,13 @@ export function runKubelet(state: ClusterState): void {
     const mount = mountProblem(state, pod);
     const containers: any[] = pod.spec.containers ?? [];
     const timelines = containers.map((c) => {
-      const b = state.behaviourOf(c.image);
       const config = mount ? `ContainerCreating` : containerConfigProblem(state, pod, c);
-      const liveness = probeFails(c.livenessProbe, c, b.ports);
-      const readiness = probeFails(c.readinessProbe, c, b.ports);
+      const b = config ? {} : containerBehaviour(state, pod, c);
+      const liveness = probeCheck(c.livenessProbe, c, b);
+      const readiness = probeCheck(c.readinessProbe, c, b);
       const probes = {
-        livenessKillAfter: liveness.fails
-          ? (c.livenessProbe.initialDelaySeconds ?? 0) +
-            (c.livenessProbe.periodSeconds ?? 10) * (c.livenessProbe.failureThreshold ?? 3)
-          : undefined,
-        readinessFails: readiness.fails,
+        livenessKillAfter: livenessKillAfter(c.livenessProbe, liveness),
+        readinessFailsAt: (s: number) => readiness.failsAt(s),
       };
       const t: ContainerTimeline = config
         ? {
@@ -74,7 +73,7 @@ export function runKubelet(state: ClusterState): void {
         });
         continue;
       }
-      recordContainerEvents(state, pod, c, b.pullError, t);
+      recordContainerEvents(state, pod, c, b.pullError, t, b.startError);
       if ('running' in t.state || t.starts > 0) recordProbeEvents(state, pod, c, t, liveness, readiness);
     }
   }
@@ -97,16 +96,15 @@ function recordProbeEvents(
   pod: KubeObject,
   c: any,
   t: ContainerTimeline,
-  liveness: ReturnType<typeof probeFails>,
-  readiness: ReturnType<typeof probeFails>,
+  liveness: ProbeCheck,
+  readiness: ProbeCheck,
 ): void {
   const base = { component: 'kubelet', host: pod.spec.nodeName as string, fieldPath: `spec.containers{${c.name}}` };
   const ip = podIp(pod);
-  const failure = (kind: string, p: ReturnType<typeof probeFails>) =>
-    p.path !== undefined
-      ? `${kind} probe failed: Get "${p.scheme}://${ip}:${p.port}${p.path}": dial tcp ${ip}:${p.port}: connect: connection refused`
-      : `${kind} probe failed: dial tcp ${ip}:${p.port}: connect: connection refused`;
-  if (liveness.fails) {
+  const failure = (kind: 'Liveness' | 'Readiness', p: ProbeCheck) => p.message(kind, ip);
+  const sinceStart = 'running' in t.state ? (state.now().getTime() - t.state.running.startedAt.getTime()) / 1000 : 0;
+  const killedByProbe = t.lastTermination?.exitCode === 137 && t.lastTermination.reason === 'Error';
+  if (c.livenessProbe && (liveness.always || killedByProbe || ('running' in t.state && liveness.failsAt(sinceStart)))) {
     const threshold = c.livenessProbe.failureThreshold ?? 3;
     recordEvent(state, pod, {
       ...base,
@@ -124,7 +122,7 @@ function recordProbeEvents(
         message: `Container ${c.name} failed liveness probe, will be restarted`,
       });
   }
-  if (readiness.fails && 'running' in t.state) {
+  if ('running' in t.state && readiness.failsAt(sinceStart)) {
     const elapsed = (state.now().getTime() - t.state.running.startedAt.getTime()) / 1000;
     const count = Math.max(
       1,
@@ -146,6 +144,7 @@ function recordContainerEvents(
   c: any,
   pullError: string | undefined,
   t: ContainerTimeline,
+  startError?: string,
 ): void {
   const host = pod.spec.nodeName as string;
   const fieldPath = `spec.containers{${c.name}}`;
@@ -200,13 +199,22 @@ function recordContainerEvents(
     count: t.starts,
     message: `Created container: ${c.name}`,
   });
-  recordEvent(state, pod, {
-    ...base,
-    reason: 'Started',
-    type: 'Normal',
-    count: t.starts,
-    message: `Started container ${c.name}`,
-  });
+  if (startError)
+    recordEvent(state, pod, {
+      ...base,
+      reason: 'Failed',
+      type: 'Warning',
+      count: t.starts,
+      message: `Error: ${startError}`,
+    });
+  else
+    recordEvent(state, pod, {
+      ...base,
+      reason: 'Started',
+      type: 'Normal',
+      count: t.starts,
+      message: `Started container ${c.name}`,
+    });
   if (t.backOffs > 0) {
     recordEvent(state, pod, {
       ...base,
@@ -228,7 +236,16 @@ export function containerLogs(
   const c = (pod.spec?.containers ?? []).find((x: any) => x.name === container);
   const s = (pod.status?.containerStatuses ?? []).find((x: any) => x.name === container);
   if (!c) return { ok: false, message: `container ${container} is not valid for pod ${pod.metadata.name}` };
-  const logs = state.behaviourOf(c.image).logs ?? '';
+  const b = containerBehaviour(state, pod, c);
+  // What the instance printed until `end` (its termination, or now while it runs).
+  const logsUntil = (from?: string, end?: string) => {
+    if (!b.logLines) return b.logs ?? '';
+    const limit = ((end ? new Date(end) : state.now()).getTime() - (from ? new Date(from).getTime() : 0)) / 1000;
+    return b.logLines
+      .filter((l) => l.at <= limit)
+      .map((l) => l.text)
+      .join('');
+  };
   const started = (iso?: string) => (iso ? new Date(iso) : undefined);
   if (previous) {
     const last = s?.lastState?.terminated ?? s?.state?.terminated;
@@ -237,17 +254,12 @@ export function containerLogs(
         ok: false,
         message: `previous terminated container "${container}" in pod "${pod.metadata.name}" not found`,
       };
-    return { ok: true, text: logs, startedAt: started(last.startedAt) };
+    return { ok: true, text: logsUntil(last.startedAt, last.finishedAt), startedAt: started(last.startedAt) };
   }
   if (!s || s.state?.waiting?.reason === 'ContainerCreating' || (s.state?.waiting && !s.lastState?.terminated)) {
     const why = s?.state?.waiting?.reason ?? 'ContainerCreating';
     return { ok: false, message: `container "${container}" in pod "${pod.metadata.name}" is waiting to start: ${why}` };
   }
-  return {
-    ok: true,
-    text: logs,
-    startedAt: started(
-      s.state?.running?.startedAt ?? s.state?.terminated?.startedAt ?? s.lastState?.terminated?.startedAt,
-    ),
-  };
+  const from = s.state?.running?.startedAt ?? s.state?.terminated?.startedAt ?? s.lastState?.terminated?.startedAt;
+  return { ok: true, text: logsUntil(from, s.state?.terminated?.finishedAt), startedAt: started(from) };
 }

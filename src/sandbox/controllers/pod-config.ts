@@ -43,24 +43,3 @@ export function containerConfigProblem(state: ClusterState, pod: KubeObject, con
   }
   return undefined;
 }
-
-/** Whether a probe reaches a port the image listens on (images without `ports` listen everywhere). */
-export function probeFails(
-  probe: any,
-  container: any,
-  listening: number[] | undefined,
-): { fails: boolean; port?: number; path?: string; scheme?: string } {
-  if (!probe || listening === undefined || probe.exec || probe.grpc) return { fails: false };
-  const action = probe.httpGet ?? probe.tcpSocket;
-  if (!action) return { fails: false };
-  const port =
-    typeof action.port === 'number'
-      ? action.port
-      : ((container.ports ?? []).find((p: any) => p.name === action.port)?.containerPort ?? Number(action.port));
-  return {
-    fails: !listening.includes(port),
-    port,
-    path: probe.httpGet ? (action.path ?? '/') : undefined,
-    scheme: (action.scheme ?? 'HTTP').toLowerCase(),
-  };
-}

@@ -72,10 +72,17 @@ export function qos(containers: any[]): string {
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
-export function termination(t: { exitCode: number; reason: string; startedAt: Date; finishedAt: Date }) {
+export function termination(t: {
+  exitCode: number;
+  reason: string;
+  message?: string;
+  startedAt: Date;
+  finishedAt: Date;
+}) {
   return {
     exitCode: t.exitCode,
     reason: t.reason,
+    ...(t.message ? { message: t.message } : {}),
     startedAt: isoSeconds(t.startedAt),
     finishedAt: isoSeconds(t.finishedAt),
   };

@@ -1,0 +1,199 @@
+import type { KubeObject } from '../../lib/kube-object.ts';
+import { type ClusterState, type ImageBehaviour, T } from '../cluster-state.ts';
+import { Blocked, Exited, type LogChunk, Proc, SimFs } from '../shell/process.ts';
+import { type Io, type Program, Shell, type Toolbox } from '../shell/sh-run.ts';
+import { containerEnv, containerFiles } from './container-inputs.ts';
+import { officialName, parseImageRef } from './image-ref.ts';
+import { GENERIC_PROGRAMS, type ImageProfile, otherProfile, profileOf } from './profiles.ts';
+import { OFFICIAL_IMAGES, TAG_CATALOGUE } from './registry.data.ts';
+
+/** A behaviour the sandbox worked out from the image and the container's command, not declared. */
+export interface DerivedBehaviour extends ImageBehaviour {
+  /** Per listening port, the HTTP paths answered with 200 (others 404); absent: every path. */
+  paths?: Record<number, string[]>;
+  /** What the process printed, stamped with seconds since the container started. */
+  logLines?: LogChunk[];
+  /** The runtime could not start the process (exit 128, reason StartError). */
+  startError?: string;
+  /** Runs an exec probe's command in the container as it stood `at` seconds after start; its exit code. */
+  exec?: (argv: string[], at: number) => { code: number; output: string };
+}
+
+/** Whether the registry has this image; undefined when it does, else the pull error containerd reports. */
+export function pullError(image: string): string | undefined {
+  const ref = parseImageRef(image);
+  if (!ref) return `couldn't parse image name "${image}": invalid reference format`;
+  const name = officialName(ref);
+  if (name === undefined) return undefined;
+  const resolve = `failed to pull and unpack image "${ref.canonical}": failed to resolve reference "${ref.canonical}"`;
+  if (!OFFICIAL_IMAGES.has(name))
+    return `${resolve}: pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed`;
+  const tags = TAG_CATALOGUE[name];
+  if (tags && !ref.digest && !tags.has(ref.tag)) return `${resolve}: ${ref.canonical}: not found`;
+  return undefined;
+}
+
+const OPAQUE: ImageBehaviour = {};
+
+/**
+ * How one container behaves: a `SandboxImage` for its image wins outright; otherwise a missing
+ * image fails to pull, and a known image (or a command the sandbox can interpret) runs as its
+ * simulated process. An image the sandbox knows nothing about, with no command it can read, is an
+ * opaque server: it runs, listens on every port, and answers every path.
+ */
+export function deriveBehaviour(state: ClusterState, pod: KubeObject, c: any): DerivedBehaviour {
+  const declared = state.images.get(c.image);
+  if (declared) return declared;
+  const missing = pullError(c.image);
+  if (missing) return { pullError: missing };
+  const ref = parseImageRef(c.image)!;
+  const name = officialName(ref);
+  const profile = name ? profileOf(name, ref.tag) : otherProfile(ref.repository.replace(/^.*\/(pause)$/, '$1'));
+  const argv = [...(c.command ?? profile?.entrypoint ?? []), ...(c.args ?? (c.command ? [] : (profile?.cmd ?? [])))];
+  if (!profile && (argv.length === 0 || !GENERIC_PROGRAMS[basename(argv[0]!)])) return OPAQUE;
+  return run(state, pod, c, profile, argv);
+}
+
+function basename(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+
+function toolbox(profile: ImageProfile | undefined, probing: boolean): Toolbox {
+  return {
+    flavour: profile?.flavour ?? 'dash',
+    program: (name) =>
+      profile ? profile.programs[name] : (GENERIC_PROGRAMS[name] ?? (probing ? () => 0 : opaqueServer)),
+  };
+}
+
+/** An unknown image's own binary: a server listening everywhere. */
+const opaqueServer: Program = (sh) => {
+  sh.proc.everywhere = true;
+  throw new Blocked('opaque');
+};
+
+function run(
+  state: ClusterState,
+  pod: KubeObject,
+  c: any,
+  profile: ImageProfile | undefined,
+  argv: string[],
+): DerivedBehaviour {
+  const env = containerEnv(state, pod, c, profile?.env ?? { PATH: '/usr/local/bin:/usr/bin:/bin' });
+  const mounted = containerFiles(state, pod, c, profile?.files ?? {});
+  const fs = new SimFs(mounted.files);
+  for (const d of mounted.dirs) fs.dirs.add(d);
+  const proc = new Proc(env, fs, pod.metadata.name);
+  const tools = toolbox(profile, false);
+  if (argv.length === 0 || !tools.program(basename(argv[0]!)))
+    return {
+      startError: `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "${argv[0] ?? ''}": executable file not found in $PATH: unknown`,
+      exitCode: 128,
+      ports: [],
+    };
+  const io: Io = { stdin: '', out: (s) => proc.log(s), err: (s) => proc.log(s) };
+  const sh = new Shell(proc, tools, 'sh');
+  let exitCode: number | undefined;
+  try {
+    exitCode = sh.invoke(argv, io);
+  } catch (e) {
+    if (e instanceof Exited) exitCode = e.code;
+    else if (!(e instanceof Blocked)) throw e;
+  }
+  const ports = proc.everywhere ? undefined : [...proc.ports.keys()];
+  const paths: Record<number, string[]> = {};
+  for (const [port, served] of proc.ports) if (served !== '*') paths[port] = [...served];
+  // A server is ready once its last port opens; a process that listens on nothing, as it starts.
+  const readyAt = proc.ports.size ? proc.listenedAt : exitCode === undefined && !proc.everywhere ? 0 : proc.t;
+  return {
+    exitCode,
+    startSeconds: exitCode === undefined ? readyAt : Math.max(1, proc.t),
+    memoryMi: proc.memoryMi || undefined,
+    cpuMillis: proc.cpuMillis,
+    ports,
+    paths,
+    logs: proc.out.map((o) => o.text).join(''),
+    logLines: proc.out,
+    exec: (probe, at) => {
+      const p = new Proc(env, fs.at(at, proc.initialFiles), pod.metadata.name);
+      if (at >= readyAt) for (const [port, s] of proc.ports) p.ports.set(port, s);
+      p.everywhere = proc.everywhere;
+      const probeSh = new Shell(p, toolbox(profile, true), 'sh');
+      let output = '';
+      const capture = (s: string) => {
+        output += s;
+      };
+      if (!probeSh.tools.program(basename(probe[0] ?? '')))
+        return {
+          code: 126,
+          output: `OCI runtime exec failed: exec failed: unable to start container process: exec: "${probe[0]}": executable file not found in $PATH: unknown`,
+        };
+      try {
+        return { code: probeSh.invoke(probe, { stdin: '', out: capture, err: capture }), output };
+      } catch (e) {
+        if (e instanceof Exited) return { code: e.code, output };
+        if (e instanceof Blocked) return { code: 1, output: 'command timed out' };
+        throw e;
+      }
+    },
+  };
+}
+
+const caches = new WeakMap<ClusterState, Map<string, DerivedBehaviour>>();
+
+/** Cached per container spec and the inputs it reads, so the kubelet's tick stays cheap. */
+export function containerBehaviour(state: ClusterState, pod: KubeObject, c: any): DerivedBehaviour {
+  const cache = caches.get(state) ?? new Map<string, DerivedBehaviour>();
+  caches.set(state, cache);
+  const declared = state.images.get(c.image);
+  if (declared) return declared;
+  const key = JSON.stringify([
+    pod.metadata.uid,
+    c.name,
+    c.image,
+    c.command,
+    c.args,
+    c.env,
+    c.envFrom,
+    c.volumeMounts,
+    inputsVersion(state, pod),
+  ]);
+  let b = cache.get(key);
+  if (!b) {
+    if (cache.size > 20_000) cache.clear();
+    b = deriveBehaviour(state, pod, c);
+    cache.set(key, b);
+  }
+  return b;
+}
+
+/** The resourceVersions of the ConfigMaps and Secrets a pod reads (env and volumes). */
+function inputsVersion(state: ClusterState, pod: KubeObject): string {
+  const names = new Set<string>();
+  for (const v of pod.spec?.volumes ?? []) {
+    if (v.configMap) names.add(`cm/${v.configMap.name}`);
+    if (v.secret) names.add(`s/${v.secret.secretName}`);
+    for (const s of v.projected?.sources ?? []) {
+      if (s.configMap) names.add(`cm/${s.configMap.name}`);
+      if (s.secret) names.add(`s/${s.secret.name}`);
+    }
+  }
+  for (const c of pod.spec?.containers ?? []) {
+    for (const e of c.envFrom ?? []) {
+      if (e.configMapRef) names.add(`cm/${e.configMapRef.name}`);
+      if (e.secretRef) names.add(`s/${e.secretRef.name}`);
+    }
+    for (const e of c.env ?? []) {
+      if (e.valueFrom?.configMapKeyRef) names.add(`cm/${e.valueFrom.configMapKeyRef.name}`);
+      if (e.valueFrom?.secretKeyRef) names.add(`s/${e.valueFrom.secretKeyRef.name}`);
+    }
+  }
+  if (names.size === 0) return '';
+  return [...names]
+    .map((n) => {
+      const [kind, name] = n.split('/') as [string, string];
+      return state.store.get(kind === 'cm' ? T.configMap : T.secret, pod.metadata.namespace, name)?.metadata
+        .resourceVersion;
+    })
+    .join(',');
+}
