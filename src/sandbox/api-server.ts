@@ -31,6 +31,8 @@ export interface JournalEntry {
   authorization?: string;
   /** Who the request acted as when it impersonated someone, as the API server's audit log records it. */
   impersonated?: Impersonated;
+  /** The response's status code, once sent. */
+  status?: number;
 }
 
 export interface ApiServer {
@@ -59,6 +61,9 @@ export async function startApiServer(
     };
     journal.push(entry);
     if (journal.length > 10_000) journal.shift();
+    res.on('finish', () => {
+      entry.status = res.statusCode;
+    });
     handle(state, history, req, res, entry).catch((e) => sendError(res, e));
   };
   // TLS when given a key pair: what an in-cluster client (https://KUBERNETES_SERVICE_HOST) expects.

@@ -1,67 +1,94 @@
 import { loadConfig } from '../../config/config.ts';
 import { ScenarioError, UsageError } from '../../domain/errors.ts';
 import { runScenario, type ScenarioResult } from '../../eval/run-scenario.ts';
-import { loadScenarios } from '../../eval/scenario.ts';
+import { runTask, type TaskResult } from '../../eval/run-task.ts';
+import { loadScenarios, type Scenario } from '../../eval/scenario.ts';
+import { loadTasks, type Task } from '../../eval/task.ts';
 import { type Command, parse } from '../command.ts';
-
-const COLUMNS = ['category', 'object', 'mentions', 'proposal', 'forbid', 'healthyAfter'] as const;
+import { scenarioTable, taskTable } from './eval-tables.ts';
 
 export const evalCommand: Command = {
   name: 'eval',
   usage: 'eval DIR [--json]',
-  summary: 'run every scenario in DIR in a fresh sandbox and print a score table',
+  summary: 'run every scenario and task folder in DIR in a fresh sandbox and print a score table',
   async run(argv) {
     const { values, positionals } = parse(argv, { json: { type: 'boolean', default: false } });
     if (positionals.length !== 1) throw new UsageError('name one scenario folder');
-    let scenarios: Awaited<ReturnType<typeof loadScenarios>>;
+    const dir = positionals[0]!;
+    let scenarios: Scenario[];
+    let tasks: Task[];
     try {
-      scenarios = await loadScenarios(positionals[0]!);
+      scenarios = await loadScenarios(dir);
+      tasks = await loadTasks(dir);
     } catch (e) {
       if (e instanceof ScenarioError) throw new UsageError(e.message);
       throw e;
     }
-    if (scenarios.length === 0) throw new UsageError(`no scenario folders (with scenario.yaml) in ${positionals[0]}`);
+    if (scenarios.length === 0 && tasks.length === 0)
+      throw new UsageError(`no scenario folders (with scenario.yaml) or task folders (with task.yaml) in ${dir}`);
     const config = loadConfig();
+    const progress = (line: string) => {
+      if (!values.json) process.stderr.write(`${line}\n`);
+    };
     const results: ScenarioResult[] = [];
     for (const s of scenarios) {
       const r = await runScenario(s, config);
       results.push(r);
-      if (!values.json)
-        process.stderr.write(
-          `${r.error ? 'ERROR' : r.checks.every((c) => c.pass) ? 'pass ' : 'FAIL '} ${s.name} (${r.seconds}s)\n`,
-        );
+      progress(`${r.error ? 'ERROR' : r.checks.every((c) => c.pass) ? 'pass ' : 'FAIL '} ${s.name} (${r.seconds}s)`);
+    }
+    const taskResults: TaskResult[] = [];
+    for (const t of tasks) {
+      const r = await runTask(t, config);
+      taskResults.push(r);
+      progress(
+        `${r.disabled ? 'skip ' : r.error ? 'ERROR' : taskPassed(r) ? 'pass ' : 'FAIL '} ${t.name} (${r.seconds}s)`,
+      );
     }
     const passed = results.reduce((n, r) => n + r.checks.filter((c) => c.pass).length, 0);
     const total = results.reduce((n, r) => n + r.checks.length, 0);
-    const errors = results.filter((r) => r.error).length;
+    const scenariosPassed = results.filter((r) => !r.error && r.checks.every((c) => c.pass)).length;
+    const ran = taskResults.filter((r) => !r.disabled);
+    const tasksPassed = ran.filter(taskPassed).length;
+    const errors = results.filter((r) => r.error).length + ran.filter((r) => r.error).length;
     if (values.json) {
       process.stdout.write(
-        `${JSON.stringify({ scenarios: results, total: { passed, checks: total, scenariosPassed: results.filter((r) => !r.error && r.checks.every((c) => c.pass)).length, scenarios: results.length, errors } }, null, 2)}\n`,
+        `${JSON.stringify(
+          {
+            scenarios: results,
+            tasks: taskResults,
+            total: {
+              passed,
+              checks: total,
+              scenariosPassed,
+              scenarios: results.length,
+              tasksPassed,
+              tasks: ran.length,
+              errors,
+            },
+          },
+          null,
+          2,
+        )}\n`,
       );
-    } else
-      process.stdout.write(
-        `${table(results)}\n\nscore ${passed}/${total} checks; ${results.filter((r) => !r.error && r.checks.every((c) => c.pass)).length}/${results.length} scenarios fully right; ${errors} error(s)\n`,
-      );
-    // Wrong answers are a score, not a failure; only errors (a scenario that could not run) fail.
+    } else {
+      const parts: string[] = [];
+      if (results.length) parts.push(`${scenarioTable(results)}\n`);
+      if (taskResults.length) parts.push(`${taskTable(taskResults)}\n`);
+      const summary: string[] = [];
+      if (results.length)
+        summary.push(`score ${passed}/${total} checks; ${scenariosPassed}/${results.length} scenarios fully right`);
+      if (taskResults.length)
+        summary.push(
+          `${tasksPassed}/${ran.length} tasks passed${ran.length < taskResults.length ? ` (${taskResults.length - ran.length} disabled)` : ''}`,
+        );
+      process.stdout.write(`${parts.join('\n')}\n${summary.join('; ')}; ${errors} error(s)\n`);
+    }
+    // Wrong answers are a score, not a failure; only errors (a scenario or task that could not run) fail.
     return errors ? 1 : 0;
   },
 };
 
-function table(results: ScenarioResult[]): string {
-  const width = Math.max(8, ...results.map((r) => r.name.length));
-  const head = `${'scenario'.padEnd(width)}  ${COLUMNS.map((c) => c.padEnd(c.length)).join('  ')}  worker`;
-  const rows = results.map((r) => {
-    const cells = COLUMNS.map((c) => {
-      const check = r.checks.find((x) => x.name === c);
-      return (r.error ? 'error' : !check ? '-' : check.pass ? 'ok' : 'WRONG').padEnd(c.length);
-    });
-    const why = r.error
-      ? `  ${r.error}`
-      : r.checks
-          .filter((c) => !c.pass)
-          .map((c) => `  ${c.name}: ${c.detail}`)
-          .join('');
-    return `${r.name.padEnd(width)}  ${cells.join('  ')}  ${r.worker ?? '-'}${why ? `\n${' '.repeat(width)}${why}` : ''}`;
-  });
-  return [head, ...rows].join('\n');
+/** A task passes when setup worked, the verifier passed (if any) and the answer has every expected string. */
+export function taskPassed(r: TaskResult): boolean {
+  return !r.error && r.setup !== 'failed' && r.verify !== 'fail' && r.missing.length === 0;
 }
