@@ -165,4 +165,37 @@ describe.skipIf(!KUBECTL)('sandbox: the kubectl workflows task scripts use', () 
     expect(await k('create', 'namespace', 'again')).toContain('namespace/again created');
     expect(await k('get', 'configmaps', '-n', 'again', '-o', 'name')).not.toContain('configmap/x');
   });
+
+  it('labels, annotates, scales and sets resources and env, as kubectl sends them', async () => {
+    await k('create', 'namespace', 'w5');
+    await k('create', 'deployment', 'api', '-n', 'w5', '--image=nginx:1.27', '--replicas=1');
+    await k('label', 'deploy/api', '-n', 'w5', 'tier=backend');
+    await k('annotate', 'deploy/api', '-n', 'w5', 'owner=team-a');
+    expect(await k('get', 'deploy', '-n', 'w5', '-l', 'tier=backend', '-o', 'name')).toBe('deployment.apps/api\n');
+    expect(await k('get', 'deploy/api', '-n', 'w5', '-o', "jsonpath={.metadata.annotations['owner']}")).toBe('team-a');
+    await k('label', 'deploy/api', '-n', 'w5', 'tier-');
+    expect(await k('get', 'deploy', '-n', 'w5', '-l', 'tier', '-o', 'name')).toBe('');
+    const refused = await kubectlAsync(
+      ['scale', 'deploy/api', '-n', 'w5', '--current-replicas=3', '--replicas=2'],
+      env,
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.out).toContain('Expected replicas to be 3, was 1');
+    await k('scale', 'deploy/api', '-n', 'w5', '--current-replicas=1', '--replicas=2');
+    await k('set', 'resources', 'deploy/api', '-n', 'w5', '--limits=cpu=200m,memory=128Mi');
+    await k('set', 'env', 'deploy/api', '-n', 'w5', 'MODE=prod');
+    expect(await k('rollout', 'status', 'deploy/api', '-n', 'w5', '--timeout=30s')).toContain(
+      'successfully rolled out',
+    );
+    expect(
+      await k(
+        'get',
+        'deploy/api',
+        '-n',
+        'w5',
+        '-o',
+        'jsonpath={.status.readyReplicas} {.spec.template.spec.containers[0].resources.limits.cpu} {.spec.template.spec.containers[0].env[0].value}',
+      ),
+    ).toBe('2 200m prod');
+  });
 });
