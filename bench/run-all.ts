@@ -13,6 +13,7 @@ import { firstFindingSection } from './first-finding.ts';
 import { investigationSection } from './investigation.ts';
 import { readVsKubectlSection } from './read-vs-kubectl.ts';
 import { redactionSection } from './redaction.ts';
+import { sandboxCostSection } from './sandbox-cost.ts';
 import { slackAckSection } from './slack-ack.ts';
 import { supervisorScaleSection } from './supervisor-scale.ts';
 import { tlsReadsSection } from './tls-reads.ts';
@@ -31,6 +32,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'ci-gate': ciGateSection,
   'agent-events': agentEventsSection,
   'coding-fleet': codingFleetSection,
+  'sandbox-cost': sandboxCostSection,
 };
 const FILE = join(import.meta.dirname, '..', 'BENCHMARKS.md');
 const heading = (section: string) => section.split('\n', 1)[0]!;
