@@ -40,6 +40,24 @@ export function apiGroupDoc(types: ResourceRegistry, group: string) {
   return g.versions.length ? { kind: 'APIGroup', apiVersion: 'v1', ...g } : undefined;
 }
 
+/** The kinds the API server puts in the `all` category, which `kubectl get all` expands. */
+const ALL = new Set([
+  '/Pod',
+  '/Service',
+  '/ReplicationController',
+  'apps/Deployment',
+  'apps/ReplicaSet',
+  'apps/StatefulSet',
+  'apps/DaemonSet',
+  'batch/Job',
+  'batch/CronJob',
+  'autoscaling/HorizontalPodAutoscaler',
+]);
+
+function categoriesOf(t: ResourceType): string[] | undefined {
+  return t.categories ?? (ALL.has(`${t.group}/${t.kind}`) ? ['all'] : undefined);
+}
+
 /** APIResourceList for one group-version, subresources included (kubectl checks pods/log etc.). */
 export function apiResourceList(registry: ResourceRegistry, group: string, version: string) {
   const types = registry.all().filter((t) => t.group === group && t.version === version);
@@ -52,6 +70,7 @@ export function apiResourceList(registry: ResourceRegistry, group: string, versi
       kind: t.kind,
       verbs: t.verbs ?? VERBS,
       ...(t.shortNames ? { shortNames: t.shortNames } : {}),
+      ...(categoriesOf(t) ? { categories: categoriesOf(t) } : {}),
     },
     ...(t.subresources ?? []).map((sub) => ({
       name: `${t.plural}/${sub}`,

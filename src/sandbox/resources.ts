@@ -10,6 +10,8 @@ export interface ResourceType {
   singular: string;
   namespaced: boolean;
   shortNames?: string[];
+  /** Discovery categories (`kubectl get all`); built-in kinds get theirs from discovery. */
+  categories?: string[];
   /** Writes through the main resource keep the stored status, as the real server does. */
   hasStatus: boolean;
   subresources?: string[];
@@ -66,6 +68,7 @@ export class ResourceRegistry {
             singular: names.singular ?? names.kind.toLowerCase(),
             namespaced: spec.scope !== 'Cluster',
             shortNames: names.shortNames,
+            categories: names.categories,
             hasStatus: Boolean(v.subresources?.status),
             subresources: [...(v.subresources?.status ? ['status'] : []), ...(v.subresources?.scale ? ['scale'] : [])],
             printerColumns: v.additionalPrinterColumns,

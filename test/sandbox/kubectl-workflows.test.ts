@@ -197,5 +197,8 @@ describe.skipIf(!KUBECTL)('sandbox: the kubectl workflows task scripts use', () 
         'jsonpath={.status.readyReplicas} {.spec.template.spec.containers[0].resources.limits.cpu} {.spec.template.spec.containers[0].env[0].value}',
       ),
     ).toBe('2 200m prod');
+    // `get all` expands the `all` category discovery declares.
+    const all = await k('get', 'all', '-n', 'w5');
+    for (const kind of ['pod/api-', 'deployment.apps/api', 'replicaset.apps/api-']) expect(all).toContain(kind);
   });
 });
