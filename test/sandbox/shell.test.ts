@@ -117,6 +117,14 @@ describe('public images: what their processes do', () => {
     expect(b.exitCode).toBeUndefined();
   });
 
+  it('a SandboxImage in the state file overrides everything the sandbox would simulate', () => {
+    const state = new ClusterState();
+    state.images.set('nginx:1.27', { exitCode: 2, logs: 'declared\n' });
+    expect(deriveBehaviour(state, pod, { name: 'web', image: 'nginx:1.27' })).toEqual({ exitCode: 2, logs: 'declared\n' });
+    state.images.set('ngnix', {});
+    expect(deriveBehaviour(state, pod, { name: 'web', image: 'ngnix' }).pullError).toBeUndefined();
+  });
+
   it('an unknown image with no command it can read is an opaque server on every port', () => {
     const b = behave({ image: 'registry.example.com/shop/cart:1.4.2' });
     expect(b.ports).toBeUndefined();
