@@ -120,7 +120,10 @@ describe('public images: what their processes do', () => {
   it('a SandboxImage in the state file overrides everything the sandbox would simulate', () => {
     const state = new ClusterState();
     state.images.set('nginx:1.27', { exitCode: 2, logs: 'declared\n' });
-    expect(deriveBehaviour(state, pod, { name: 'web', image: 'nginx:1.27' })).toEqual({ exitCode: 2, logs: 'declared\n' });
+    expect(deriveBehaviour(state, pod, { name: 'web', image: 'nginx:1.27' })).toEqual({
+      exitCode: 2,
+      logs: 'declared\n',
+    });
     state.images.set('ngnix', {});
     expect(deriveBehaviour(state, pod, { name: 'web', image: 'ngnix' }).pullError).toBeUndefined();
   });
