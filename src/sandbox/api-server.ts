@@ -1,10 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { parseDryRun, sendError, sendJson } from './api-helpers.ts';
 import { type ApiPath, parseApiPath } from './api-paths.ts';
 import type { ClusterState } from './cluster-state.ts';
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery.ts';
+import { handleExecUpgrade } from './exec/exec-upgrade.ts';
 import { serveHpaV1 } from './hpa-v1.ts';
 import {
   authenticate,
@@ -68,6 +70,18 @@ export async function startApiServer(
   };
   // TLS when given a key pair: what an in-cluster client (https://KUBERNETES_SERVICE_HOST) expects.
   const server: Server = opts.tls ? createHttpsServer(opts.tls, listener) : createServer(listener);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const entry: JournalEntry = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.search,
+      dryRun: false,
+      authorization: req.headers.authorization,
+    };
+    journal.push(entry);
+    handleExecUpgrade(state, req, socket, head, entry);
+  });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -134,6 +148,7 @@ async function handle(
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if (subresource && !type.subresources?.includes(subresource))
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  if (subresource === 'exec') throw new ApiError(400, 'BadRequest', 'Upgrade request required');
   if (type.computed) {
     if (req.method !== 'GET' || q.get('watch'))
       throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);

@@ -50,6 +50,7 @@ export const T = {
   clusterRole: type('ClusterRole'),
   clusterRoleBinding: type('ClusterRoleBinding'),
   crd: type('CustomResourceDefinition'),
+  networkPolicy: type('NetworkPolicy'),
 };
 
 /** The simulated cluster: storage plus the image behaviours that decide pod fate. */

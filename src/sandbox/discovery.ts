@@ -5,6 +5,7 @@ const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', '
 // Subresources whose kind or verbs differ from their parent's (as the real server lists them).
 const SUBRESOURCE: Record<string, { kind: string; group?: string; version?: string; verbs: string[] }> = {
   log: { kind: 'Pod', verbs: ['get'] },
+  exec: { kind: 'PodExecOptions', verbs: ['create', 'get'] },
   eviction: { kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] },
   scale: { kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] },
 };

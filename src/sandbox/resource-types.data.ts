@@ -33,7 +33,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     namespaced: true,
     shortNames: ['po'],
     hasStatus: true,
-    subresources: ['log', 'status', 'eviction'],
+    subresources: ['log', 'status', 'eviction', 'exec'],
   },
   {
     group: '',

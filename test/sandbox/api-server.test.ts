@@ -167,7 +167,8 @@ describe('sandbox API through @kubernetes/client-node', () => {
       ['GET', '/api/v1/pods?labelSelector=a%20in%20((', 400],
       ['GET', '/api/v1/pods?fieldSelector=nonsense', 400],
       ['GET', '/api/v1/pods?limit=2&continue=%25%25', 400],
-      ['GET', '/api/v1/namespaces/shop/pods/x/exec', 404],
+      ['GET', '/api/v1/namespaces/shop/pods/x/exec', 400],
+      ['GET', '/api/v1/namespaces/shop/pods/x/attach', 404],
       [
         'POST',
         '/apis/authorization.k8s.io/v1/subjectaccessreviews',

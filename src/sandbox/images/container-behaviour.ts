@@ -1,22 +1,44 @@
 import type { KubeObject } from '../../lib/kube-object.ts';
 import { type ClusterState, type ImageBehaviour, T } from '../cluster-state.ts';
-import { Blocked, Exited, type LogChunk, Proc, SimFs } from '../shell/process.ts';
+import { Blocked, Exited, type LogChunk, type Network, Proc, type Served, SimFs } from '../shell/process.ts';
 import { type Io, type Program, Shell, type Toolbox } from '../shell/sh-run.ts';
 import { containerEnv, containerFiles } from './container-inputs.ts';
 import { officialName, parseImageRef } from './image-ref.ts';
 import { GENERIC_PROGRAMS, type ImageProfile, otherProfile, profileOf } from './profiles.ts';
 import { OFFICIAL_IMAGES, TAG_CATALOGUE } from './registry.data.ts';
 
+export interface ExecOptions {
+  stdin?: string;
+  net?: Network;
+  /** Files earlier commands in this container instance wrote (null: removed); this one's writes are added. */
+  overlay?: Map<string, string | null>;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr interleaved, as a probe's message shows them. */
+  output: string;
+  /** The command would run for ever (`sleep infinity`, `tail -f`, a server). */
+  blocked: boolean;
+}
+
 /** A behaviour the sandbox worked out from the image and the container's command, not declared. */
 export interface DerivedBehaviour extends ImageBehaviour {
   /** Per listening port, the HTTP paths answered with 200 (others 404); absent: every path. */
   paths?: Record<number, string[]>;
+  /** Per listening port, what it answers (paths and bodies), for connections from other pods. */
+  served?: Record<number, Served>;
   /** What the process printed, stamped with seconds since the container started. */
   logLines?: LogChunk[];
   /** The runtime could not start the process (exit 128, reason StartError). */
   startError?: string;
-  /** Runs an exec probe's command in the container as it stood `at` seconds after start; its exit code. */
-  exec?: (argv: string[], at: number) => { code: number; output: string };
+  /**
+   * Runs a command in the container as it stood `at` seconds after start (an exec probe, or
+   * `kubectl exec` with the pod's network and the files earlier execs wrote in `overlay`).
+   */
+  exec?: (argv: string[], at: number, opts?: ExecOptions) => ExecResult;
 }
 
 /** Whether the registry has this image; undefined when it does, else the pull error containerd reports. */
@@ -52,6 +74,14 @@ export function deriveBehaviour(state: ClusterState, pod: KubeObject, c: any): D
   const argv = [...(c.command ?? profile?.entrypoint ?? []), ...(c.args ?? (c.command ? [] : (profile?.cmd ?? [])))];
   if (!profile && (argv.length === 0 || !GENERIC_PROGRAMS[basename(argv[0]!)])) return OPAQUE;
   return run(state, pod, c, profile, argv);
+}
+
+/**
+ * Exec for a container whose behaviour was declared (a SandboxImage) or is opaque: a shell and the
+ * usual tools over its environment and mounted files, its servers answering on every port.
+ */
+export function genericExec(state: ClusterState, pod: KubeObject, c: any): NonNullable<DerivedBehaviour['exec']> {
+  return run(state, pod, c, undefined, ['sleep', 'infinity']).exec!;
 }
 
 function basename(p: string): string {
@@ -102,7 +132,11 @@ function run(
   }
   const ports = proc.everywhere ? undefined : [...proc.ports.keys()];
   const paths: Record<number, string[]> = {};
-  for (const [port, served] of proc.ports) if (served !== '*') paths[port] = [...served];
+  const served: Record<number, Served> = {};
+  for (const [port, s] of proc.ports) {
+    served[port] = s;
+    if (s !== '*') paths[port] = [...s.keys()];
+  }
   // A server is ready once its last port opens; a process that listens on nothing, as it starts.
   const readyAt = proc.ports.size ? proc.listenedAt : exitCode === undefined && !proc.everywhere ? 0 : proc.t;
   return {
@@ -112,27 +146,47 @@ function run(
     cpuMillis: proc.cpuMillis,
     ports,
     paths,
+    served,
     logs: proc.out.map((o) => o.text).join(''),
     logLines: proc.out,
-    exec: (probe, at) => {
+    exec: (command, at, opts = {}) => {
       const p = new Proc(env, fs.at(at, proc.initialFiles), pod.metadata.name);
+      for (const [path, content] of opts.overlay ?? [])
+        content === null ? p.fs.files.delete(path) : p.fs.put(path, content);
       if (at >= readyAt) for (const [port, s] of proc.ports) p.ports.set(port, s);
       p.everywhere = proc.everywhere;
-      const probeSh = new Shell(p, toolbox(profile, true), 'sh');
+      p.net = opts.net;
+      p.mainArgv = argv;
+      const execSh = new Shell(p, toolbox(profile, true), 'sh');
+      let stdout = '';
+      let stderr = '';
       let output = '';
-      const capture = (s: string) => {
-        output += s;
+      const io: Io = {
+        stdin: opts.stdin ?? '',
+        out: (s) => {
+          stdout += s;
+          output += s;
+        },
+        err: (s) => {
+          stderr += s;
+          output += s;
+        },
       };
-      if (!probeSh.tools.program(basename(probe[0] ?? '')))
-        return {
-          code: 126,
-          output: `OCI runtime exec failed: exec failed: unable to start container process: exec: "${probe[0]}": executable file not found in $PATH: unknown`,
-        };
+      const done = (code: number, blocked = false) => {
+        for (const e of p.fs.events) opts.overlay?.set(e.path, e.content);
+        return { code, stdout, stderr, output, blocked };
+      };
+      if (!execSh.tools.program(basename(command[0] ?? ''))) {
+        io.err(
+          `OCI runtime exec failed: exec failed: unable to start container process: exec: "${command[0]}": executable file not found in $PATH: unknown\n`,
+        );
+        return done(126);
+      }
       try {
-        return { code: probeSh.invoke(probe, { stdin: '', out: capture, err: capture }), output };
+        return done(execSh.invoke(command, io));
       } catch (e) {
-        if (e instanceof Exited) return { code: e.code, output };
-        if (e instanceof Blocked) return { code: 1, output: 'command timed out' };
+        if (e instanceof Exited) return done(e.code);
+        if (e instanceof Blocked) return done(1, true);
         throw e;
       }
     },

@@ -68,6 +68,9 @@ function secretData(obj: KubeObject): Record<string, string> {
   return out;
 }
 
+/** A bound service-account token's shape; the sandbox does not accept it (kubectl create token does). */
+const SA_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJzYW5kYm94In0.sandbox';
+
 /**
  * The container's files: the image's own, then each volume mount on top. A mount hides what the
  * image had under its path; `subPath` mounts one key as one file.
@@ -83,6 +86,13 @@ export function containerFiles(
   const dirs: string[] = [];
   const versions: string[] = [];
   const volumes = new Map<string, any>((pod.spec?.volumes ?? []).map((v: any) => [v.name, v]));
+  // The service account volume the admission plugin mounts unless automounting is off.
+  if (pod.spec?.automountServiceAccountToken !== false) {
+    const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
+    files[`${sa}/token`] = SA_TOKEN;
+    files[`${sa}/namespace`] = String(ns);
+    files[`${sa}/ca.crt`] = '-----BEGIN CERTIFICATE-----\nsandbox\n-----END CERTIFICATE-----\n';
+  }
   const sourceData = (v: any): Record<string, string> | undefined => {
     const read = (kind: 'ConfigMap' | 'Secret', name: string, items?: { key: string; path: string }[]) => {
       const obj = state.store.get(kind === 'ConfigMap' ? T.configMap : T.secret, ns, name);
@@ -92,6 +102,9 @@ export function containerFiles(
       if (!items) return data;
       return Object.fromEntries(items.filter((i) => i.key in data).map((i) => [i.path, data[i.key]!]));
     };
+    const downward = (items: any[] = []) =>
+      Object.fromEntries(items.filter((i) => i.fieldRef).map((i) => [i.path, fieldOf(pod, i.fieldRef.fieldPath)]));
+    if (v.downwardAPI) return downward(v.downwardAPI.items);
     if (v.configMap) return read('ConfigMap', v.configMap.name, v.configMap.items);
     if (v.secret) return read('Secret', v.secret.secretName, v.secret.items);
     if (v.projected)
@@ -102,7 +115,11 @@ export function containerFiles(
             ? read('ConfigMap', s.configMap.name, s.configMap.items)
             : s.secret
               ? read('Secret', s.secret.name, s.secret.items)
-              : {},
+              : s.downwardAPI
+                ? downward(s.downwardAPI.items)
+                : s.serviceAccountToken
+                  ? { [s.serviceAccountToken.path]: SA_TOKEN }
+                  : {},
         ),
       );
     if (v.emptyDir || v.persistentVolumeClaim || v.hostPath) return {};

@@ -1,6 +1,7 @@
 import { BUILTINS } from '../shell/builtins.ts';
 import { COREUTILS } from '../shell/coreutils.ts';
 import { curl, wget } from '../shell/http-clients.ts';
+import { nslookup, ps } from '../shell/net-tools.ts';
 import { Blocked, type ShellFlavour } from '../shell/process.ts';
 import { python } from '../shell/python.ts';
 import {
@@ -69,7 +70,7 @@ function shells(flavour: ShellFlavour, bash: boolean): Record<string, Program> {
 }
 
 const debian = (extra: Record<string, Program> = {}) => ({ ...shells('dash', true), ...extra });
-const alpine = (extra: Record<string, Program> = {}) => ({ ...shells('ash', false), nc, wget, ...extra });
+const alpine = (extra: Record<string, Program> = {}) => ({ ...shells('ash', false), nc, wget, nslookup, ps, ...extra });
 
 function profile(p: Partial<ImageProfile> & Pick<ImageProfile, 'programs'>): ImageProfile {
   return {
@@ -114,6 +115,7 @@ export function profileOf(name: string, tag: string): ImageProfile | undefined {
     case 'alpine':
       return profile({ flavour: 'ash', cmd: ['/bin/sh'], programs: alpine() });
     case 'ubuntu':
+      return profile({ cmd: ['bash'], programs: debian({ ps }) });
     case 'debian':
       return profile({ cmd: ['bash'], programs: debian() });
     case 'python':
@@ -121,7 +123,7 @@ export function profileOf(name: string, tag: string): ImageProfile | undefined {
         flavour,
         cmd: ['python3'],
         env: { PYTHON_VERSION: '3.12.7', LANG: 'C.UTF-8' },
-        programs: userland({ python, python3: python, ...(onAlpine || /slim/.test(tag) ? {} : { curl, wget }) }),
+        programs: userland({ python, python3: python, ...(onAlpine || /slim/.test(tag) ? {} : { curl, wget, ps }) }),
       });
     case 'redis':
       return profile({

@@ -69,8 +69,21 @@ export function parent(path: string): string {
   return i <= 0 ? '/' : path.slice(0, i);
 }
 
-/** What a port answers: every path (an opaque server) or exactly these, 404 elsewhere. */
-export type Served = '*' | Set<string>;
+/** What a port answers: every path (an opaque server), or exactly these paths with these bodies, 404 elsewhere. */
+export type Served = '*' | Map<string, string>;
+
+/** What a connection from this container reaches, for the network tools (curl, wget, nc, nslookup). */
+export interface Network {
+  /** The address a name resolves to (Service, pod IP, cluster DNS), or undefined (NXDOMAIN). */
+  resolve(host: string): { fqdn: string; address: string } | undefined;
+  /** Opens a TCP connection; `served` is what the listening process answers when it is HTTP. */
+  connect(
+    host: string,
+    port: number,
+  ):
+    | { ok: true; address: string; served: Served }
+    | { ok: false; address?: string; error: 'unresolved' | 'refused' | 'timeout' };
+}
 
 export interface LogChunk {
   at: number;
@@ -108,6 +121,10 @@ export class Proc {
   everywhere = false;
   /** When the last port opened. */
   listenedAt = 0;
+  /** The network beyond this container, when it is running in a cluster (exec); absent: loopback only. */
+  net?: Network;
+  /** The container's main process, for ps. */
+  mainArgv: string[] = [];
   readonly out: LogChunk[] = [];
   readonly ports = new Map<number, Served>();
   readonly initialFiles: Map<string, string>;

@@ -18,7 +18,15 @@ export const python: Program = (sh, argv, io) => {
   if (args[0] === '-m') {
     if (args[1] === 'http.server') {
       const port = Number(args.slice(2).find((a) => /^\d+$/.test(a)) ?? 8000);
-      sh.proc.listen(port, new Set(['/', ...sh.proc.fs.files.keys()]));
+      const files = [...sh.proc.fs.files].filter(([f]) => f.startsWith(sh.cwd === '/' ? '/' : `${sh.cwd}/`));
+      const listing = `<!DOCTYPE HTML>\n<html><body><h1>Directory listing for /</h1></body></html>\n`;
+      sh.proc.listen(
+        port,
+        new Map([
+          ['/', listing],
+          ...files.map(([f, c]): [string, string] => [f.slice(sh.cwd.length === 1 ? 0 : sh.cwd.length), c]),
+        ]),
+      );
       io.err(`Serving HTTP on 0.0.0.0 port ${port} (http://0.0.0.0:${port}/) ...\n`);
       throw new Blocked('http.server');
     }

@@ -1,5 +1,6 @@
+import { ncConnect } from './net-tools.ts';
 import { Blocked } from './process.ts';
-import type { Io, Program, Shell } from './sh-run.ts';
+import type { Program, Shell } from './sh-run.ts';
 
 const stamp = (sh: Shell) =>
   new Date(Date.UTC(2026, 0, 1) + sh.proc.t * 1000)
@@ -8,15 +9,15 @@ const stamp = (sh: Shell) =>
     .replace(/\.\d+Z$/, '')
     .replace(/-/g, '/');
 
-/** URL paths a static server answers with 200: its files under `root`, and `/` when an index exists. */
-function staticPaths(sh: Shell, root: string): Set<string> {
-  const paths = new Set<string>();
+/** URL paths a static server answers with 200, and their bodies: its files under `root`, and `/` when an index exists. */
+function staticPaths(sh: Shell, root: string): Map<string, string> {
+  const paths = new Map<string, string>();
   const prefix = `${root.replace(/\/$/, '')}/`;
-  for (const f of sh.proc.fs.files.keys()) {
+  for (const [f, content] of sh.proc.fs.files) {
     if (!f.startsWith(prefix)) continue;
     const url = `/${f.slice(prefix.length)}`;
-    paths.add(url);
-    if (url.endsWith('/index.html')) paths.add(url.slice(0, -'index.html'.length));
+    paths.set(url, content);
+    if (url.endsWith('/index.html')) paths.set(url.slice(0, -'index.html'.length), content);
   }
   return paths;
 }
@@ -38,7 +39,8 @@ export const nginx: Program = (sh, argv, io) => {
   const ports = [...conf.matchAll(/^\s*listen\s+(?:[\d.]+:)?(\d+)/gm)].map((m) => Number(m[1]));
   const root = /^\s*root\s+([^;\s]+)\s*;/m.exec(conf)?.[1] ?? '/usr/share/nginx/html';
   const paths = staticPaths(sh, root);
-  for (const m of conf.matchAll(/location\s+=?\s*(\S+)\s*\{[^}]*return\s+2\d\d/g)) paths.add(m[1]!);
+  for (const m of conf.matchAll(/location\s+=?\s*(\S+)\s*\{[^}]*return\s+2\d\d\s*(?:"([^"]*)")?/g))
+    paths.set(m[1]!, m[2] ?? '');
   const daemonOff = argv.some((a, i) => argv[i - 1] === '-g' && /daemon\s+off/.test(a));
   io.err(
     `${stamp(sh)} [notice] 1#1: using the "epoll" event method\n${stamp(sh)} [notice] 1#1: nginx/1.27.4\n${stamp(sh)} [notice] 1#1: start worker processes\n`,
@@ -167,8 +169,7 @@ export const nc: Program = (sh, argv, io) => {
     sh.proc.listen(port, '*');
     throw new Blocked('nc');
   }
-  const [host, port] = argv.slice(1).filter((a) => !a.startsWith('-'));
-  return localConnect(sh, host, Number(port), io, `nc: ${host} (${port}): Connection refused\n`);
+  return ncConnect(sh, argv, io);
 };
 
 /** busybox `httpd -f -p PORT -h DIR`; without `-f` it daemonizes and PID 1 exits. */
@@ -179,18 +180,3 @@ export const busyboxHttpd: Program = (sh, argv) => {
   sh.proc.listen(port, staticPaths(sh, argv.includes('-h') ? opt('-h')! : '/www'));
   throw new Blocked('httpd');
 };
-
-function localConnect(sh: Shell, host: string | undefined, port: number, io: Io, refused: string): number {
-  if ((host === 'localhost' || host === '127.0.0.1') && sh.proc.ports.has(port)) return 0;
-  io.err(refused);
-  return 1;
-}
-
-/** What a server in this process answers for `path` on `port`: a status code, or undefined when nothing listens. */
-export function localStatus(sh: Shell, url: string): number | undefined {
-  const m = /^(?:https?:\/\/)?(localhost|127\.0\.0\.1)(?::(\d+))?(\/[^?#]*)?/.exec(url);
-  if (!m) return undefined;
-  const served = sh.proc.ports.get(Number(m[2] ?? 80));
-  if (!served) return undefined;
-  return served === '*' || served.has(m[3] ?? '/') ? 200 : 404;
-}

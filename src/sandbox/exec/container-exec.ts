@@ -1,0 +1,42 @@
+import type { KubeObject } from '../../lib/kube-object.ts';
+import { type ClusterState, T } from '../cluster-state.ts';
+import { containerBehaviour, type ExecResult, genericExec } from '../images/container-behaviour.ts';
+import { clusterNetwork } from '../network/cluster-network.ts';
+import { ApiError } from '../object-store.ts';
+
+export interface ExecTarget {
+  namespace: string;
+  pod: string;
+  container: string;
+}
+
+/** The container `kubectl exec` names (or the pod's first), refused as the API server refuses it. */
+export function execTarget(state: ClusterState, namespace: string, name: string, container?: string): ExecTarget {
+  const pod = state.store.get(T.pod, namespace, name);
+  if (!pod) throw new ApiError(404, 'NotFound', `pods "${name}" not found`);
+  const c = container ?? pod.spec?.containers?.[0]?.name;
+  if (!(pod.spec?.containers ?? []).some((x: any) => x.name === c))
+    throw new ApiError(400, 'BadRequest', `container ${c} is not valid for pod ${name}`);
+  const status = (pod.status?.containerStatuses ?? []).find((s: any) => s.name === c);
+  if (!status?.state?.running) throw new ApiError(400, 'BadRequest', `container not found ("${c}")`);
+  return { namespace, pod: name, container: c! };
+}
+
+// Files written by earlier execs, per container instance (a restart starts from the image again).
+const overlays = new WeakMap<ClusterState, Map<string, Map<string, string | null>>>();
+
+/** Runs `command` in the container as it is now, with the pod's network; what it printed and its exit code. */
+export function runInContainer(state: ClusterState, target: ExecTarget, command: string[], stdin: string): ExecResult {
+  const pod = state.store.get(T.pod, target.namespace, target.pod) as KubeObject;
+  const c = pod.spec.containers.find((x: any) => x.name === target.container);
+  const status = (pod.status?.containerStatuses ?? []).find((s: any) => s.name === target.container);
+  const startedAt = new Date(status?.state?.running?.startedAt ?? pod.status?.startTime ?? state.now()).getTime();
+  const at = Math.max(0, (state.now().getTime() - startedAt) / 1000);
+  const byState = overlays.get(state) ?? new Map<string, Map<string, string | null>>();
+  overlays.set(state, byState);
+  const key = `${pod.metadata.uid}/${target.container}/${status?.restartCount ?? 0}`;
+  const overlay = byState.get(key) ?? new Map<string, string | null>();
+  byState.set(key, overlay);
+  const exec = containerBehaviour(state, pod, c).exec ?? genericExec(state, pod, c);
+  return exec(command, at, { stdin, net: clusterNetwork(state, pod), overlay });
+}
