@@ -51,6 +51,8 @@ export const T = {
   clusterRoleBinding: type('ClusterRoleBinding'),
   crd: type('CustomResourceDefinition'),
   networkPolicy: type('NetworkPolicy'),
+  resourceQuota: type('ResourceQuota'),
+  limitRange: type('LimitRange'),
 };
 
 /** The simulated cluster: storage plus the image behaviours that decide pod fate. */

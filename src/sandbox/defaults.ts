@@ -106,3 +106,26 @@ function defaultServiceSpec(svc: KubeObject): any {
   }
   return spec;
 }
+
+/**
+ * A Job without `manualSelector` selects its pods by its own uid, and its template carries the
+ * labels that say so (what `kubectl logs job/NAME` and `get pods -l job-name=…` rely on).
+ */
+export function defaultJobSelector(job: KubeObject): void {
+  job.spec ??= {};
+  const spec = job.spec;
+  if (spec.manualSelector || spec.selector) return;
+  const uid = job.metadata.uid!;
+  const labels = {
+    'batch.kubernetes.io/controller-uid': uid,
+    'batch.kubernetes.io/job-name': job.metadata.name,
+    'controller-uid': uid,
+    'job-name': job.metadata.name,
+  };
+  spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+  spec.template ??= {};
+  spec.template.metadata = {
+    ...(spec.template.metadata ?? {}),
+    labels: { ...(spec.template.metadata?.labels ?? {}), ...labels },
+  };
+}

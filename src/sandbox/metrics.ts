@@ -9,7 +9,7 @@ const IDLE_MILLIS = 2;
 const IDLE_MI = 24;
 
 /** A running container's usage, as metrics-server would report it: CPU capped at the limit (throttled), memory at the limit (then it is OOMKilled). */
-function containerUsage(state: ClusterState, pod: KubeObject, c: any): { cpu: number; memoryMi: number } {
+export function containerUsage(state: ClusterState, pod: KubeObject, c: any): { cpu: number; memoryMi: number } {
   const b = containerBehaviour(state, pod, c);
   const cpuLimit = cpuMillis(c.resources?.limits?.cpu);
   const memLimit = quantityToMi(c.resources?.limits?.memory);

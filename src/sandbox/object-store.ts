@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { canonicalJson, clone, type KubeObject } from '../lib/kube-object.ts';
-import { applyDefaults } from './defaults.ts';
+import { applyDefaults, defaultJobSelector } from './defaults.ts';
 import { apiVersionOf, type ResourceType } from './resources.ts';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -131,6 +131,7 @@ export class ObjectStore {
       );
     }
     meta.uid ??= randomUUID();
+    if (t.kind === 'Job') defaultJobSelector(obj);
     meta.creationTimestamp ??= new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     if ('spec' in obj) meta.generation ??= 1;
     if (opts.dryRun) return obj;

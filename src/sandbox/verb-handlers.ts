@@ -12,6 +12,7 @@ import { ApiError } from './object-store.ts';
 import { applyPatch } from './patch.ts';
 import { admitPodSecurity } from './pod-security.ts';
 import { toTable, wantsTable } from './printing/table.ts';
+import { admitCreate } from './quota.ts';
 import { issueToken } from './service-account-token.ts';
 import { evictPod, scaleOf, writeScale } from './subresources.ts';
 import { watch } from './watch-handler.ts';
@@ -95,6 +96,7 @@ async function post(r: ResourceRequest): Promise<void> {
     ...(type.namespaced ? { namespace: namespace ?? body.metadata?.namespace } : {}),
   } as KubeObject['metadata'];
   mustHaveNamespace(state, type, body.metadata.namespace);
+  admitCreate(state, type, body);
   warn(res, admitPodSecurity(state, type, body));
   return sendJson(res, 201, state.store.create(type, body, { dryRun }));
 }

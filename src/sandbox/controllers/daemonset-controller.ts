@@ -40,6 +40,7 @@ export function runDaemonSetController(state: ClusterState): void {
         labels: { [REVISION]: revision },
         spec: { nodeName: node.metadata.name },
       });
+      if (!pod) continue;
       recordEvent(state, ds, {
         reason: 'SuccessfulCreate',
         type: 'Normal',

@@ -1,11 +1,14 @@
 import type { ClusterState } from '../cluster-state.ts';
 import { runDisruptionController } from '../disruption.ts';
+import { runQuotaController } from '../quota.ts';
 import { runCrdController } from './crd-controller.ts';
+import { runCronJobController } from './cronjob-controller.ts';
 import { runDaemonSetController } from './daemonset-controller.ts';
 import { runDeploymentController } from './deployment-controller.ts';
 import { runEndpointsController } from './endpoints-controller.ts';
 import { runEndpointSliceController } from './endpointslice-controller.ts';
 import { runGarbageCollector } from './garbage-collector.ts';
+import { runHpaController } from './hpa-controller.ts';
 import { runJobController } from './job-controller.ts';
 import { runKubelet } from './kubelet.ts';
 import { runNamespaceController } from './namespace-controller.ts';
@@ -26,6 +29,7 @@ export function reconcileOnce(state: ClusterState): void {
   runReplicaSetController(state);
   runStatefulSetController(state);
   runDaemonSetController(state);
+  runCronJobController(state);
   runJobController(state);
   runVolumeBinder(state);
   runScheduler(state);
@@ -33,6 +37,8 @@ export function reconcileOnce(state: ClusterState): void {
   runEndpointsController(state);
   runEndpointSliceController(state);
   runDisruptionController(state);
+  runQuotaController(state);
+  runHpaController(state);
 }
 
 /** Runs the control loops every `intervalMs` until the returned stop function is called. */

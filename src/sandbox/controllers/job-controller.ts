@@ -74,6 +74,7 @@ export function runJobController(state: ClusterState): void {
           name: `${job.metadata.name}-${randomSuffix(5)}`,
           labels,
         });
+        if (!pod) break;
         recordEvent(state, job, {
           reason: 'SuccessfulCreate',
           type: 'Normal',

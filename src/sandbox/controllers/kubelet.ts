@@ -1,12 +1,12 @@
 import { isNodeReady, type KubeObject } from '../../lib/kube-object.ts';
-import { quantityToMi } from '../../lib/quantity.ts';
 import { type ClusterState, isoSeconds, T } from '../cluster-state.ts';
 import { containerBehaviour } from '../images/container-behaviour.ts';
-import { type ContainerTimeline, containerTimeline } from './container-timeline.ts';
+import { podRuns } from './container-runs.ts';
+import type { ContainerTimeline } from './container-timeline.ts';
 import { recordEvent } from './event-recorder.ts';
-import { containerConfigProblem, mountProblem } from './pod-config.ts';
+import { mountProblem } from './pod-config.ts';
 import { podIp, podStatus } from './pod-status.ts';
-import { livenessKillAfter, type ProbeCheck, probeCheck } from './probes.ts';
+import type { ProbeCheck } from './probes.ts';
 
 /**
  * The simulated kubelet: for every pod bound to a node, recomputes status from the container
@@ -30,51 +30,29 @@ export function runKubelet(state: ClusterState): void {
     }
     const start = new Date(pod.status?.startTime ?? pod.metadata.creationTimestamp ?? now);
     const mount = mountProblem(state, pod);
-    const containers: any[] = pod.spec.containers ?? [];
-    const timelines = containers.map((c) => {
-      const config = mount ? `ContainerCreating` : containerConfigProblem(state, pod, c);
-      const b = config ? {} : containerBehaviour(state, pod, c);
-      const liveness = probeCheck(c.livenessProbe, c, b);
-      const readiness = probeCheck(c.readinessProbe, c, b);
-      const probes = {
-        livenessKillAfter: livenessKillAfter(c.livenessProbe, liveness),
-        readinessFailsAt: (s: number) => readiness.failsAt(s),
-      };
-      const t: ContainerTimeline = config
-        ? {
-            state: {
-              waiting: mount
-                ? { reason: 'ContainerCreating', message: '' }
-                : { reason: 'CreateContainerConfigError', message: config },
-            },
-            restartCount: 0,
-            starts: 0,
-            backOffs: 0,
-            pullFailures: 0,
-          }
-        : containerTimeline(b, quantityToMi(c.resources?.limits?.memory), start, now, pod.spec.restartPolicy, probes);
-      return { c, b, t, config, liveness, readiness };
-    });
-    const status = podStatus(pod, start, timelines);
+    const runs = podRuns(state, pod, start, now, mount);
+    const timelines = [...runs.init, ...runs.main];
+    const status = podStatus(pod, start, runs.main, runs.init, runs.initialized);
     if (JSON.stringify(status) !== JSON.stringify(pod.status)) {
       state.store.update(T.pod, { ...pod, status }, { statusOnly: true });
     }
     const base = { component: 'kubelet', host: pod.spec.nodeName as string };
     if (mount) recordEvent(state, pod, { ...base, reason: 'FailedMount', type: 'Warning', message: mount });
-    for (const { c, b, t, config, liveness, readiness } of timelines) {
-      if (mount) continue;
+    for (const { c, b, t, config, liveness, readiness, init } of timelines) {
+      if (mount || ('waiting' in t.state && t.state.waiting.reason === 'PodInitializing')) continue;
+      const field = init ? 'initContainers' : 'containers';
       if (config) {
         recordEvent(state, pod, {
           ...base,
-          fieldPath: `spec.containers{${c.name}}`,
+          fieldPath: `spec.${field}{${c.name}}`,
           reason: 'Failed',
           type: 'Warning',
           message: `Error: ${config}`,
         });
         continue;
       }
-      recordContainerEvents(state, pod, c, b.pullError, t, b.startError);
-      if ('running' in t.state || t.starts > 0) recordProbeEvents(state, pod, c, t, liveness, readiness);
+      recordContainerEvents(state, pod, c, b.pullError, t, b.startError, field);
+      if ('running' in t.state || t.starts > 0) recordProbeEvents(state, pod, c, t, liveness, readiness, field);
     }
   }
 }
@@ -98,8 +76,9 @@ function recordProbeEvents(
   t: ContainerTimeline,
   liveness: ProbeCheck,
   readiness: ProbeCheck,
+  field: string,
 ): void {
-  const base = { component: 'kubelet', host: pod.spec.nodeName as string, fieldPath: `spec.containers{${c.name}}` };
+  const base = { component: 'kubelet', host: pod.spec.nodeName as string, fieldPath: `spec.${field}{${c.name}}` };
   const ip = podIp(pod);
   const failure = (kind: 'Liveness' | 'Readiness', p: ProbeCheck) => p.message(kind, ip);
   const sinceStart = 'running' in t.state ? (state.now().getTime() - t.state.running.startedAt.getTime()) / 1000 : 0;
@@ -144,10 +123,11 @@ function recordContainerEvents(
   c: any,
   pullError: string | undefined,
   t: ContainerTimeline,
-  startError?: string,
+  startError: string | undefined,
+  field: string,
 ): void {
   const host = pod.spec.nodeName as string;
-  const fieldPath = `spec.containers{${c.name}}`;
+  const fieldPath = `spec.${field}{${c.name}}`;
   const base = { component: 'kubelet', host, fieldPath };
   if (pullError) {
     recordEvent(state, pod, {
@@ -233,8 +213,12 @@ export function containerLogs(
   container: string,
   previous: boolean,
 ): { ok: true; text: string; startedAt?: Date } | { ok: false; message: string } {
-  const c = (pod.spec?.containers ?? []).find((x: any) => x.name === container);
-  const s = (pod.status?.containerStatuses ?? []).find((x: any) => x.name === container);
+  const c = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find(
+    (x: any) => x.name === container,
+  );
+  const s = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find(
+    (x: any) => x.name === container,
+  );
   if (!c) return { ok: false, message: `container ${container} is not valid for pod ${pod.metadata.name}` };
   const b = containerBehaviour(state, pod, c);
   // What the instance printed until `end` (its termination, or now while it runs).

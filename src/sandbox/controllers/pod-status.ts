@@ -4,9 +4,15 @@ import type { ContainerTimeline } from './container-timeline.ts';
 
 // The status the kubelet reports for a pod: phase, conditions, container states, QoS class, IP.
 
-export function podStatus(pod: KubeObject, start: Date, cs: { c: any; t: ContainerTimeline }[]): any {
+export function podStatus(
+  pod: KubeObject,
+  start: Date,
+  cs: { c: any; t: ContainerTimeline }[],
+  init: { c: any; t: ContainerTimeline }[] = [],
+  initialized = true,
+): any {
   const qosClass = qos(cs.map(({ c }) => c));
-  const containerStatuses = cs.map(({ c, t }) => {
+  const statusOf = ({ c, t }: { c: any; t: ContainerTimeline }) => {
     const s: any = {
       name: c.name,
       image: c.image,
@@ -26,16 +32,30 @@ export function podStatus(pod: KubeObject, start: Date, cs: { c: any; t: Contain
     else s.state = { terminated: termination(t.state.terminated) };
     s.lastState = t.lastTermination ? { terminated: termination(t.lastTermination) } : {};
     return s;
+  };
+  const containerStatuses = cs.map(statusOf);
+  // A regular init container that finished its work counts as ready.
+  const initContainerStatuses = init.map((r) => {
+    const s = statusOf(r);
+    if (s.state.terminated?.exitCode === 0) s.ready = true;
+    return s;
   });
-  const ready = containerStatuses.every((s) => s.ready);
+  const sidecars = initContainerStatuses.filter((_, i) => init[i]!.c.restartPolicy === 'Always');
+  const ready = initialized && [...containerStatuses, ...sidecars].every((s) => s.ready);
   const allExited = containerStatuses.every((s) => s.state.terminated);
-  const phase = allExited
-    ? containerStatuses.every((s) => s.state.terminated.exitCode === 0)
-      ? 'Succeeded'
-      : 'Failed'
-    : containerStatuses.some((s) => s.state.running || s.lastState.terminated)
-      ? 'Running'
-      : 'Pending';
+  // An init container that failed for good (restartPolicy Never) fails the pod; until all are done it is Pending.
+  const initFailed = init.some(({ t }) => 'terminated' in t.state && t.state.terminated.exitCode !== 0);
+  const phase = !initialized
+    ? initFailed && pod.spec?.restartPolicy === 'Never'
+      ? 'Failed'
+      : 'Pending'
+    : allExited
+      ? containerStatuses.every((s) => s.state.terminated.exitCode === 0)
+        ? 'Succeeded'
+        : 'Failed'
+      : containerStatuses.some((s) => s.state.running || s.lastState.terminated)
+        ? 'Running'
+        : 'Pending';
   const t0 = isoSeconds(start);
   const cond = (type: string, ok: boolean, reason?: string) => ({
     type,
@@ -48,7 +68,7 @@ export function podStatus(pod: KubeObject, start: Date, cs: { c: any; t: Contain
     phase,
     conditions: [
       cond('PodReadyToStartContainers', true),
-      cond('Initialized', true),
+      cond('Initialized', initialized, 'ContainersNotInitialized'),
       cond('Ready', ready, 'ContainersNotReady'),
       cond('ContainersReady', ready, 'ContainersNotReady'),
       cond('PodScheduled', true),
@@ -57,6 +77,7 @@ export function podStatus(pod: KubeObject, start: Date, cs: { c: any; t: Contain
     podIP: podIp(pod),
     podIPs: [{ ip: podIp(pod) }],
     startTime: t0,
+    ...(init.length ? { initContainerStatuses } : {}),
     containerStatuses,
     qosClass,
   };

@@ -10,7 +10,11 @@ export function runReplicaSetController(state: ClusterState): void {
     const pods = state.podsOwnedBy(rs);
     const want = rs.spec?.replicas ?? 1;
     if (pods.length < want) {
-      for (let i = pods.length; i < want; i++) pods.push(createPod(state, rs));
+      for (let i = pods.length; i < want; i++) {
+        const pod = createPod(state, rs);
+        if (!pod) break;
+        pods.push(pod);
+      }
     } else if (pods.length > want) {
       // Delete the least useful first: unscheduled, then not ready, then newest.
       const ranked = [...pods].sort(
@@ -41,8 +45,9 @@ export function runReplicaSetController(state: ClusterState): void {
   }
 }
 
-function createPod(state: ClusterState, rs: KubeObject): KubeObject {
+function createPod(state: ClusterState, rs: KubeObject): KubeObject | undefined {
   const pod = createOwnedPod(state, rs, rs.spec.template, { name: `${rs.metadata.name}-${randomSuffix(5)}` });
+  if (!pod) return undefined;
   recordEvent(state, rs, {
     reason: 'SuccessfulCreate',
     type: 'Normal',

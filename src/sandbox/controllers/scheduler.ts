@@ -1,6 +1,7 @@
 import { isNodeReady, type KubeObject } from '../../lib/kube-object.ts';
 import { type ClusterState, isoSeconds, T } from '../cluster-state.ts';
 import { recordEvent } from './event-recorder.ts';
+import { interPodFailures, interPodScore } from './inter-pod.ts';
 import { nodeFailures } from './scheduling-filters.ts';
 
 /**
@@ -15,13 +16,7 @@ export function runScheduler(state: ClusterState): void {
     const volumeProblem = unboundVolumes(state, pod);
     const verdicts = nodes.map((n) => ({
       node: n,
-      ...(volumeProblem
-        ? { reasons: [], resources: false }
-        : nodeFailures(
-            pod,
-            withReadiness(n),
-            pods.filter((p) => p.spec?.nodeName === n.metadata.name),
-          )),
+      ...(volumeProblem ? { reasons: [], resources: false } : filters(pod, withReadiness(n), nodes, pods)),
     }));
     const feasible = verdicts.filter((v) => v.reasons.length === 0).map((v) => v.node);
     if (volumeProblem || feasible.length === 0) {
@@ -29,7 +24,8 @@ export function runScheduler(state: ClusterState): void {
       continue;
     }
     const load = (name: string) => pods.filter((p) => p.spec?.nodeName === name).length;
-    const node = feasible.sort((a, b) => load(a.metadata.name) - load(b.metadata.name))[0]!;
+    const score = (n: KubeObject) => interPodScore(pod, n, nodes, pods) * 1000 + load(n.metadata.name);
+    const node = feasible.sort((a, b) => score(a) - score(b))[0]!;
     const bound = state.store.update(T.pod, { ...pod, spec: { ...pod.spec, nodeName: node.metadata.name } });
     state.store.update(
       T.pod,
@@ -44,6 +40,22 @@ export function runScheduler(state: ClusterState): void {
       message: `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${node.metadata.name}`,
     });
   }
+}
+
+/** The per-node filters, then the inter-pod ones (which look at every node and pod). */
+function filters(
+  pod: KubeObject,
+  node: KubeObject,
+  nodes: KubeObject[],
+  pods: KubeObject[],
+): { reasons: string[]; resources: boolean } {
+  const own = nodeFailures(
+    pod,
+    node,
+    pods.filter((p) => p.spec?.nodeName === node.metadata.name),
+  );
+  if (own.reasons.length) return own;
+  return { reasons: interPodFailures(pod, node, nodes, pods), resources: false };
 }
 
 /** A NotReady node carries the not-ready NoSchedule taint, as the node lifecycle controller adds it. */

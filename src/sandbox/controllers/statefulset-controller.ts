@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, isPodReady } from '../../lib/kube-object.ts';
+import { canonicalJson, isPodReady, type KubeObject } from '../../lib/kube-object.ts';
 import { type ClusterState, T } from '../cluster-state.ts';
 import { recordEvent } from './event-recorder.ts';
 import { createOwnedPod } from './pod-factory.ts';
@@ -60,6 +60,7 @@ export function runStatefulSetController(state: ClusterState): void {
         },
         spec: { hostname: `${name}-${i}`, subdomain: sts.spec.serviceName, volumes },
       });
+      if (!pod) break;
       recordEvent(state, sts, {
         reason: 'SuccessfulCreate',
         type: 'Normal',
@@ -70,8 +71,11 @@ export function runStatefulSetController(state: ClusterState): void {
       break; // OrderedReady: one at a time
     }
     const live = [...byOrdinal.values()];
+    // RollingUpdate replaces pods from the highest ordinal down, leaving those below `partition` alone.
+    const partition: number = sts.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
+    const ordinal = (p: KubeObject) => Number(p.metadata.name.slice(p.metadata.name.lastIndexOf('-') + 1));
     const stale = live
-      .filter((p) => p.metadata.labels?.[REVISION] !== revision)
+      .filter((p) => p.metadata.labels?.[REVISION] !== revision && ordinal(p) >= partition)
       .sort((a, b) => b.metadata.name.localeCompare(a.metadata.name, undefined, { numeric: true }));
     if (stale.length && live.every(isPodReady) && sts.spec?.updateStrategy?.type !== 'OnDelete') {
       state.store.delete(T.pod, ns, stale[0]!.metadata.name);

@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../lib/kube-object.ts';
 import { parseQuantity } from '../../lib/quantity.ts';
-import { type ClusterState, T } from '../cluster-state.ts';
+import { type ClusterState, isoSeconds, T } from '../cluster-state.ts';
 import { recordEvent } from './event-recorder.ts';
 
 const DEFAULT_CLASS = 'storageclass.kubernetes.io/is-default-class';
@@ -133,12 +133,68 @@ function pending(
   recordEvent(state, pvc, { reason, type, component: 'persistentvolume-controller', message, count: 1 });
 }
 
+const RESIZE_STEP_MS = 2000;
+
+/**
+ * Online expansion as the external resizer and the kubelet do it: `Resizing` while the volume
+ * grows, then `FileSystemResizePending` until the node expands the file system, then the new
+ * capacity (each step a couple of seconds).
+ */
 function grow(state: ClusterState, pvc: KubeObject): void {
   const want = pvc.spec?.resources?.requests?.storage;
   if (!want || parseQuantity(want)! <= (parseQuantity(pvc.status?.capacity?.storage) ?? 0)) return;
+  const now = state.now();
+  const condition = (pvc.status?.conditions ?? [])[0];
+  const since = condition ? now.getTime() - new Date(condition.lastTransitionTime).getTime() : 0;
+  const setCondition = (type: string, message?: string) =>
+    state.store.update(
+      T.pvc,
+      {
+        ...pvc,
+        status: {
+          ...pvc.status,
+          allocatedResources: { storage: want },
+          conditions: [
+            {
+              type,
+              status: 'True',
+              lastProbeTime: null,
+              lastTransitionTime: isoSeconds(now),
+              ...(message ? { message } : {}),
+            },
+          ],
+        },
+      },
+      { statusOnly: true },
+    );
+  if (!condition) {
+    setCondition('Resizing');
+    recordEvent(state, pvc, {
+      reason: 'Resizing',
+      type: 'Normal',
+      component: 'external-resizer',
+      message: `External resizer is resizing volume ${pvc.spec.volumeName}`,
+    });
+    return;
+  }
+  if (since < RESIZE_STEP_MS) return;
   const pv = state.store.get(T.pv, undefined, pvc.spec.volumeName);
-  if (pv) state.store.update(T.pv, { ...pv, spec: { ...pv.spec, capacity: { storage: want } } });
-  state.store.update(T.pvc, { ...pvc, status: { ...pvc.status, capacity: { storage: want } } }, { statusOnly: true });
+  if (condition.type === 'Resizing') {
+    if (pv) state.store.update(T.pv, { ...pv, spec: { ...pv.spec, capacity: { storage: want } } });
+    setCondition(
+      'FileSystemResizePending',
+      'Waiting for user to (re-)start a pod to finish file system resize of volume on node.',
+    );
+    recordEvent(state, pvc, {
+      reason: 'FileSystemResizeRequired',
+      type: 'Normal',
+      component: 'external-resizer',
+      message: 'Require file system resize of volume on node',
+    });
+    return;
+  }
+  const { conditions: _done, ...rest } = pvc.status ?? {};
+  state.store.update(T.pvc, { ...pvc, status: { ...rest, capacity: { storage: want } } }, { statusOnly: true });
   recordEvent(state, pvc, {
     reason: 'FileSystemResizeSuccessful',
     type: 'Normal',

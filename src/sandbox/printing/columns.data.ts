@@ -346,13 +346,34 @@ export const PRINTERS: Record<string, Printer> = {
       since(i, now),
     ],
   },
+  ResourceQuota: {
+    columns: ['Name', 'Age', 'Request', 'Limit'],
+    cells: (q, now) => {
+      const hard: Record<string, string> = q.status?.hard ?? q.spec?.hard ?? {};
+      const pairs = (limits: boolean) =>
+        Object.keys(hard)
+          .filter((k) => k.startsWith('limits.') === limits)
+          .sort()
+          .map((k) => `${k}: ${q.status?.used?.[k] ?? 0}/${hard[k]}`)
+          .join(', ');
+      return [q.metadata.name, since(q, now), pairs(false), pairs(true)];
+    },
+  },
   HorizontalPodAutoscaler: {
     columns: ['Name', 'Reference', 'Targets', 'MinPods', 'MaxPods', 'Replicas', 'Age'],
     cells: (h, now) => [
       h.metadata.name,
       `${h.spec?.scaleTargetRef?.kind}/${h.spec?.scaleTargetRef?.name}`,
       (h.spec?.metrics ?? [])
-        .map((m: any) => `${m.resource?.name ?? m.type}: <unknown>/${m.resource?.target?.averageUtilization ?? '?'}%`)
+        .map((m: any) => {
+          const name = m.resource?.name ?? m.type;
+          const current = (h.status?.currentMetrics ?? []).find((c: any) => c.resource?.name === name)?.resource
+            ?.current;
+          const target = m.resource?.target ?? {};
+          return target.type === 'Utilization' || target.averageUtilization !== undefined
+            ? `${name}: ${current?.averageUtilization ?? '<unknown>'}${current?.averageUtilization !== undefined ? '%' : ''}/${target.averageUtilization}%`
+            : `${name}: ${current?.averageValue ?? '<unknown>'}/${target.averageValue}`;
+        })
         .join(', ') || '<none>',
       h.spec?.minReplicas ?? 1,
       h.spec?.maxReplicas,

@@ -1,0 +1,160 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { KUBECTL, kubectlAsync } from '../helpers/kubectl.ts';
+
+const node = (name: string, zone: string) => `apiVersion: v1
+kind: Node
+metadata: { name: ${name}, labels: { kubernetes.io/hostname: ${name}, topology.kubernetes.io/zone: ${zone} } }
+status:
+  capacity: { cpu: "4", memory: 16Gi, pods: "110" }
+  allocatable: { cpu: "4", memory: 16Gi, pods: "110" }
+  conditions: [{ type: Ready, status: "True" }]
+`;
+const STATE = [
+  node('n1', 'a'),
+  node('n2', 'a'),
+  node('n3', 'b'),
+  `apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: { name: expandable }
+provisioner: sandbox.local/hostpath
+allowVolumeExpansion: true
+`,
+].join('---\n');
+
+/** Placement (pod anti-affinity, topology spread), StatefulSet rollouts and volume expansion, with the real kubectl. */
+describe.skipIf(!KUBECTL)('sandbox: scheduling constraints, StatefulSet updates and PVC expansion', () => {
+  let sandbox: Sandbox;
+  let dir: string;
+  let env: Record<string, string>;
+  const k = async (...args: string[]) => {
+    const r = await kubectlAsync(args, env);
+    expect(r.code, `kubectl ${args.join(' ')}\n${r.out}`).toBe(0);
+    return r.out;
+  };
+  const apply = async (yaml: string) => {
+    const file = join(dir, `${Math.random().toString(36).slice(2)}.yaml`);
+    await writeFile(file, yaml);
+    return k('apply', '-f', file);
+  };
+  const until = async (args: string[], want: RegExp, advanceSeconds = 0) => {
+    let got = '';
+    for (let i = 0; i < 80; i++) {
+      got = (await kubectlAsync(args, env)).out;
+      if (want.test(got)) return got;
+      sandbox.state.clockOffsetMs += advanceSeconds * 1000;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`kubectl ${args.join(' ')} never matched ${want}: ${got}`);
+  };
+  const nodesOf = async (selector: string) =>
+    (await k('get', 'pods', '-l', selector, '-o', 'jsonpath={range .items[*]}{.spec.nodeName}{"\\n"}{end}'))
+      .trim()
+      .split('\n')
+      .filter(Boolean);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'claw-sched-'));
+    sandbox = await startSandbox({ stateYaml: STATE, kubeconfigPath: join(dir, 'kubeconfig'), tickMs: 50 });
+    env = { KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'cache') };
+  });
+  afterAll(async () => {
+    await sandbox?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('places one replica per node under required anti-affinity; the one too many stays Pending with the reason', async () => {
+    await apply(`apiVersion: apps/v1
+kind: Deployment
+metadata: { name: spread, namespace: default }
+spec:
+  replicas: 4
+  selector: { matchLabels: { app: spread } }
+  template:
+    metadata: { labels: { app: spread } }
+    spec:
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - { labelSelector: { matchLabels: { app: spread } }, topologyKey: kubernetes.io/hostname }
+      containers: [{ name: web, image: "nginx:1.27" }]
+`);
+    await until(
+      ['get', 'events', '--field-selector=reason=FailedScheduling'],
+      /0\/3 nodes are available: 3 node\(s\) didn't match pod anti-affinity rules/,
+    );
+    expect((await nodesOf('app=spread')).sort()).toEqual(['n1', 'n2', 'n3']);
+    expect(await k('get', 'pods', '-l', 'app=spread', '--field-selector=status.phase=Pending', '-o', 'name')).toMatch(
+      /^pod\/spread-/,
+    );
+  });
+
+  it('spreads replicas evenly across zones under a topology spread constraint', async () => {
+    await apply(`apiVersion: apps/v1
+kind: Deployment
+metadata: { name: zonal, namespace: default }
+spec:
+  replicas: 4
+  selector: { matchLabels: { app: zonal } }
+  template:
+    metadata: { labels: { app: zonal } }
+    spec:
+      topologySpreadConstraints:
+      - { maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule, labelSelector: { matchLabels: { app: zonal } } }
+      containers: [{ name: web, image: "nginx:1.27" }]
+`);
+    await k('rollout', 'status', 'deploy/zonal', '--timeout=20s');
+    const zones = (await nodesOf('app=zonal')).map((n) => (n === 'n3' ? 'b' : 'a'));
+    expect(zones.filter((z) => z === 'a')).toHaveLength(2);
+    expect(zones.filter((z) => z === 'b')).toHaveLength(2);
+  });
+
+  it('updates a StatefulSet from the highest ordinal down, and only from the partition up', async () => {
+    await apply(`apiVersion: apps/v1
+kind: StatefulSet
+metadata: { name: db, namespace: default }
+spec:
+  replicas: 3
+  serviceName: db
+  selector: { matchLabels: { app: db } }
+  template:
+    metadata: { labels: { app: db } }
+    spec: { containers: [{ name: redis, image: "redis:7.4" }] }
+`);
+    await k('rollout', 'status', 'statefulset/db', '--timeout=30s');
+    await k('patch', 'statefulset/db', '-p', '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":1}}}}');
+    // The order the controller replaces pods in, as the cluster's own watch stream shows it.
+    const deleted: string[] = [];
+    sandbox.state.store.onEvent((e) => {
+      if (e.type === 'DELETED' && e.resource.kind === 'Pod') deleted.push(e.object.metadata.name);
+    });
+    await k('set', 'image', 'statefulset/db', 'redis=redis:7.2');
+    await until(['get', 'pod', 'db-1', '-o', 'jsonpath={.spec.containers[0].image}'], /redis:7\.2/);
+    expect(deleted).toEqual(['db-2', 'db-1']);
+    expect(await k('get', 'pod', 'db-0', '-o', 'jsonpath={.spec.containers[0].image}')).toBe('redis:7.4');
+  });
+
+  it('expands a bound claim: Resizing, then FileSystemResizePending, then the new capacity', async () => {
+    await apply(`apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: { name: data, namespace: default }
+spec: { storageClassName: expandable, accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: user, namespace: default }
+spec:
+  volumes: [{ name: d, persistentVolumeClaim: { claimName: data } }]
+  containers: [{ name: app, image: "redis:7.4", volumeMounts: [{ name: d, mountPath: /data }] }]
+`);
+    await until(['get', 'pvc', 'data', '-o', 'jsonpath={.status.phase}'], /Bound/);
+    await k('patch', 'pvc', 'data', '-p', '{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}');
+    await until(['get', 'pvc', 'data', '-o', 'jsonpath={.status.conditions[0].type}'], /Resizing/);
+    await until(['get', 'pvc', 'data', '-o', 'jsonpath={.status.conditions[0].type}'], /FileSystemResizePending/, 1);
+    await until(['get', 'pvc', 'data', '-o', 'jsonpath={.status.capacity.storage}'], /^2Gi$/, 1);
+    expect(await k('get', 'pvc', 'data', '-o', 'jsonpath={.status.conditions}')).toBe('');
+  });
+});
