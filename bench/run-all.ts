@@ -9,6 +9,7 @@ import { chaosKillSection } from './chaos-kill.ts';
 import { ciGateSection } from './ci-gate.ts';
 import { codingFleetSection } from './coding-fleet.ts';
 import { contextSizeSection } from './context-size.ts';
+import { execRoundtripSection } from './exec-roundtrip.ts';
 import { firstFindingSection } from './first-finding.ts';
 import { investigationSection } from './investigation.ts';
 import { readVsKubectlSection } from './read-vs-kubectl.ts';
@@ -33,6 +34,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'agent-events': agentEventsSection,
   'coding-fleet': codingFleetSection,
   'sandbox-cost': sandboxCostSection,
+  'exec-roundtrip': execRoundtripSection,
 };
 const FILE = join(import.meta.dirname, '..', 'BENCHMARKS.md');
 const heading = (section: string) => section.split('\n', 1)[0]!;

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { ClusterState, T } from '../src/sandbox/cluster-state.ts';
 import { reconcileOnce } from '../src/sandbox/controllers/index.ts';
 import { loadState } from '../src/sandbox/load-state.ts';
-import { warmUp } from '../src/sandbox/start-sandbox.ts';
+import { DEMO_SEED } from '../src/sandbox/seeds/demo-seed.ts';
+import { startSandbox, warmUp } from '../src/sandbox/start-sandbox.ts';
 
 const CLAW = join(import.meta.dirname, '..', 'src', 'cli', 'claw.ts');
 const SAMPLE_MS = 10_000;
@@ -92,6 +93,19 @@ function simulatedPerWall(stateYaml: string, seconds: number): { rate: number; p
   return { rate: seconds / wall, pods: state.store.list(T.pod).length };
 }
 
+/** Median wall time of startSandbox on the demo seed, in this process. */
+async function demoStartMs(): Promise<number> {
+  const yaml = await readFile(DEMO_SEED, 'utf8');
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    const s = await startSandbox({ stateYaml: yaml });
+    times.push(performance.now() - t0);
+    await s.stop();
+  }
+  return times.sort((a, b) => a - b)[2]!;
+}
+
 export async function sandboxCostSection(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'claw-bench-sandbox-'));
   try {
@@ -102,6 +116,7 @@ export async function sandboxCostSection(): Promise<string> {
     const empty = await measure(files.empty);
     const small = await measure(files.small);
     const large = await measure(files.large);
+    const demo = await demoStartMs();
     const fast = simulatedPerWall(clusterOf(50), 600);
     const slow = simulatedPerWall(clusterOf(500), 600);
     const row = (name: string, u: Usage) =>
@@ -121,6 +136,9 @@ cluster's is the CLI's own start (Node and the modules \`claw\` loads), the rest
 ${row('empty (baseline)', empty)}
 ${row('50 pods', small)}
 ${row('500 pods', large)}
+
+In process (no CLI start), \`startSandbox\` on the demo's state (load, settle the controllers,
+listen, write the kubeconfig) takes **${demo.toFixed(0)} ms** (median of 5).
 
 Stepping simulated time forward (what \`--warmup\` and evaluations do: 5-second steps, each
 reconciling every controller twice), the controllers compute **${Math.round(fast.rate)}** simulated seconds

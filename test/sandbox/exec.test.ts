@@ -113,6 +113,17 @@ describe.skipIf(!KUBECTL)('sandbox: kubectl exec', () => {
     expect(await ok('client', 'app', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/namespace')).toBe('app');
   });
 
+  it('mounts a bound service-account token the API server accepts for the pod’s ServiceAccount', async () => {
+    const token = (await ok('client', 'app', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/token')).trim();
+    expect(token.split('.')).toHaveLength(3);
+    const res = await fetch(`${sandbox.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }),
+    });
+    expect(((await res.json()) as any).status.userInfo.username).toBe('system:serviceaccount:app:default');
+  });
+
   it('runs the shell grammar; files written persist for the container; exit codes reach kubectl', async () => {
     expect(await ok('client', 'app', 'sh', '-c', 'echo one > /scratch/f && echo two >> /scratch/f')).toBe('');
     expect(await ok('client', 'app', 'sh', '-c', 'for l in $(cat /scratch/f); do echo "<$l>"; done')).toBe(

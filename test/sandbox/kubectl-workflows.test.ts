@@ -201,4 +201,21 @@ describe.skipIf(!KUBECTL)('sandbox: the kubectl workflows task scripts use', () 
     const all = await k('get', 'all', '-n', 'w5');
     for (const kind of ['pod/api-', 'deployment.apps/api', 'replicaset.apps/api-']) expect(all).toContain(kind);
   });
+
+  it('pauses a rollout (a template change waits) and resumes it', async () => {
+    await k('create', 'namespace', 'w6');
+    await k('create', 'deployment', 'web', '-n', 'w6', '--image=nginx:1.27', '--replicas=2');
+    await k('rollout', 'status', 'deploy/web', '-n', 'w6', '--timeout=20s');
+    await k('rollout', 'pause', 'deploy/web', '-n', 'w6');
+    await k('set', 'image', 'deploy/web', '-n', 'w6', 'nginx=nginx:1.28.0');
+    await new Promise((r) => setTimeout(r, 1000));
+    const images = () => k('get', 'pods', '-n', 'w6', '-o', 'jsonpath={.items[*].spec.containers[0].image}');
+    expect(await images()).toBe('nginx:1.27 nginx:1.27');
+    expect(await k('get', 'deploy/web', '-n', 'w6', '-o', 'jsonpath={.spec.paused}')).toBe('true');
+    await k('rollout', 'resume', 'deploy/web', '-n', 'w6');
+    expect(await k('rollout', 'status', 'deploy/web', '-n', 'w6', '--timeout=30s')).toContain(
+      'successfully rolled out',
+    );
+    expect(await images()).toBe('nginx:1.28.0 nginx:1.28.0');
+  });
 });

@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../lib/kube-object.ts';
 import { type ClusterState, T } from '../cluster-state.ts';
+import { issueToken } from '../service-account-token.ts';
 
 /**
  * What the kubelet hands a container: its environment (image defaults, then `envFrom`, then `env`,
@@ -68,8 +69,18 @@ function secretData(obj: KubeObject): Record<string, string> {
   return out;
 }
 
-/** A bound service-account token's shape; the sandbox does not accept it (kubectl create token does). */
-const SA_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJzYW5kYm94In0.sandbox';
+/** A bound token for the pod's ServiceAccount, as the kubelet requests one (TokenRequest) for the volume. */
+function boundToken(state: ClusterState, pod: KubeObject, expirationSeconds = 3607, audience?: string): string {
+  const sa = pod.spec?.serviceAccountName ?? 'default';
+  const request = {
+    spec: {
+      expirationSeconds,
+      ...(audience ? { audiences: [audience] } : {}),
+      boundObjectRef: { kind: 'Pod', name: pod.metadata.name, uid: pod.metadata.uid },
+    },
+  };
+  return issueToken(state, pod.metadata.namespace!, sa, request as KubeObject).status.token;
+}
 
 /**
  * The container's files: the image's own, then each volume mount on top. A mount hides what the
@@ -89,7 +100,7 @@ export function containerFiles(
   // The service account volume the admission plugin mounts unless automounting is off.
   if (pod.spec?.automountServiceAccountToken !== false) {
     const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
-    files[`${sa}/token`] = SA_TOKEN;
+    files[`${sa}/token`] = boundToken(state, pod);
     files[`${sa}/namespace`] = String(ns);
     files[`${sa}/ca.crt`] = '-----BEGIN CERTIFICATE-----\nsandbox\n-----END CERTIFICATE-----\n';
   }
@@ -118,7 +129,14 @@ export function containerFiles(
               : s.downwardAPI
                 ? downward(s.downwardAPI.items)
                 : s.serviceAccountToken
-                  ? { [s.serviceAccountToken.path]: SA_TOKEN }
+                  ? {
+                      [s.serviceAccountToken.path]: boundToken(
+                        state,
+                        pod,
+                        s.serviceAccountToken.expirationSeconds,
+                        s.serviceAccountToken.audience,
+                      ),
+                    }
                   : {},
         ),
       );
