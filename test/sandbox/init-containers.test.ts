@@ -64,6 +64,35 @@ spec:
     ).toBe('True');
   });
 
+  it('shares emptyDirs: what an init container writes, the app serves; one container’s exec writes, another reads', async () => {
+    await apply(`apiVersion: v1
+kind: Pod
+metadata: { name: site, namespace: default, labels: { app: site } }
+spec:
+  initContainers:
+  - name: fetch
+    image: "busybox:1.36"
+    command: [sh, -c, "echo '<h1>from init</h1>' > /work-dir/index.html"]
+    volumeMounts: [{ name: workdir, mountPath: /work-dir }]
+  containers:
+  - name: nginx
+    image: "nginx:1.27"
+    volumeMounts: [{ name: workdir, mountPath: /usr/share/nginx/html }]
+  - name: helper
+    image: "busybox:1.36"
+    command: [sleep, infinity]
+    volumeMounts: [{ name: workdir, mountPath: /shared }]
+  volumes: [{ name: workdir, emptyDir: {} }]
+`);
+    await until(['get', 'pod', 'site'], /2\/2\s+Running/, 1);
+    expect(await k('exec', 'site', '-c', 'nginx', '--', 'curl', '-s', 'http://localhost/')).toBe(
+      '<h1>from init</h1>\n',
+    );
+    expect(await k('exec', 'site', '-c', 'helper', '--', 'cat', '/shared/index.html')).toBe('<h1>from init</h1>\n');
+    await k('exec', 'site', '-c', 'helper', '--', 'sh', '-c', 'echo note > /shared/note.txt');
+    expect(await k('exec', 'site', '-c', 'nginx', '--', 'cat', '/usr/share/nginx/html/note.txt')).toBe('note\n');
+  });
+
   it('a failing init container shows Init:Error, then Init:CrashLoopBackOff, with its own restarts and previous logs', async () => {
     await apply(`apiVersion: v1
 kind: Pod

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../../lib/kube-object.ts';
 import { type ClusterState, T } from '../cluster-state.ts';
 import { containerBehaviour, type ExecResult, genericExec } from '../images/container-behaviour.ts';
+import { emptyDirFiles, emptyDirMounts, mergeEmptyDirWrites, writesUnderMounts } from '../images/pod-volumes.ts';
 import { clusterNetwork } from '../network/cluster-network.ts';
 import { ApiError } from '../object-store.ts';
 
@@ -38,5 +39,22 @@ export function runInContainer(state: ClusterState, target: ExecTarget, command:
   const overlay = byState.get(key) ?? new Map<string, string | null>();
   byState.set(key, overlay);
   const exec = containerBehaviour(state, pod, c).exec ?? genericExec(state, pod, c);
-  return exec(command, at, { stdin, net: clusterNetwork(state, pod), overlay });
+  // The pod's emptyDirs as other containers' execs left them, then this container's own writes.
+  const mounts = emptyDirMounts(pod, c);
+  const view = new Map<string, string | null>();
+  for (const m of mounts)
+    for (const [rel, content] of Object.entries(emptyDirFiles(state, pod, m.volume, target.container)))
+      view.set(`${m.mountPath}/${rel}`, content);
+  for (const [path, content] of overlay) view.set(path, content);
+  const before = new Map(view);
+  const result = exec(command, at, { stdin, net: clusterNetwork(state, pod), overlay: view });
+  const written = [...view].filter(([path, content]) => before.get(path) !== content || !before.has(path));
+  for (const [path, content] of written) overlay.set(path, content);
+  for (const [volume, files] of writesUnderMounts(
+    mounts,
+    written.map(([path, content]) => ({ path, content })),
+  )) {
+    mergeEmptyDirWrites(state, pod, volume, 'exec', files);
+  }
+  return result;
 }

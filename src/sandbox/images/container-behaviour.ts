@@ -4,6 +4,7 @@ import { Blocked, Exited, type LogChunk, type Network, Proc, type Served, SimFs 
 import { type Io, type Program, Shell, type Toolbox } from '../shell/sh-run.ts';
 import { containerEnv, containerFiles } from './container-inputs.ts';
 import { officialName, parseImageRef } from './image-ref.ts';
+import { emptyDirMounts, emptyDirVersion, setEmptyDirWrites, writesUnderMounts } from './pod-volumes.ts';
 import { GENERIC_PROGRAMS, type ImageProfile, otherProfile, profileOf } from './profiles.ts';
 import { OFFICIAL_IMAGES, TAG_CATALOGUE } from './registry.data.ts';
 
@@ -130,6 +131,10 @@ function run(
     if (e instanceof Exited) exitCode = e.code;
     else if (!(e instanceof Blocked)) throw e;
   }
+  // What an init container leaves in the pod's emptyDirs, the containers after it find there.
+  if ((pod.spec?.initContainers ?? []).some((x: any) => x.name === c.name))
+    for (const [volume, files] of writesUnderMounts(emptyDirMounts(pod, c), proc.fs.events))
+      setEmptyDirWrites(state, pod, volume, c.name, files);
   const ports = proc.everywhere ? undefined : [...proc.ports.keys()];
   const paths: Record<number, string[]> = {};
   const served: Record<number, Served> = {};
@@ -211,6 +216,7 @@ export function containerBehaviour(state: ClusterState, pod: KubeObject, c: any)
     c.envFrom,
     c.volumeMounts,
     inputsVersion(state, pod),
+    emptyDirVersion(state, pod, c.name),
   ]);
   let b = cache.get(key);
   if (!b) {

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../../lib/kube-object.ts';
 import { type ClusterState, T } from '../cluster-state.ts';
 import { issueToken } from '../service-account-token.ts';
+import { emptyDirFiles } from './pod-volumes.ts';
 
 /**
  * What the kubelet hands a container: its environment (image defaults, then `envFrom`, then `env`,
@@ -140,7 +141,9 @@ export function containerFiles(
                   : {},
         ),
       );
-    if (v.emptyDir || v.persistentVolumeClaim || v.hostPath) return {};
+    // Other containers' writes (init containers, exec); a container's own run starts from these.
+    if (v.emptyDir) return emptyDirFiles(state, pod, v.name, c.name);
+    if (v.persistentVolumeClaim || v.hostPath) return {};
     return undefined;
   };
   for (const m of c.volumeMounts ?? []) {
