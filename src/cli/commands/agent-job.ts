@@ -3,15 +3,14 @@ import { UsageError } from '../../domain/errors.ts';
 import { runJobTurn } from '../../workers/coding/job-turn.ts';
 import { localCodingWorker } from '../../workers/router.ts';
 import { type Command, parse } from '../command.ts';
+import { commandInfo } from '../command-table.ts';
 
 /**
  * The entry point of an agent Job's pod (workers.runner kubernetes-job): one coding turn, its
  * events and work written to stdout as JSON lines for the replica that started the Job.
  */
 export const agentJobCommand: Command = {
-  name: 'agent-job',
-  usage: 'agent-job',
-  summary: "run one coding agent's turn inside an agent Job's pod (started by ClusterClaw, not by hand)",
+  ...commandInfo('agent-job'),
   async run(argv) {
     parse(argv, {}, false);
     const stop = new AbortController();

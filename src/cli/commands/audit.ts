@@ -4,12 +4,10 @@ import { UsageError } from '../../domain/errors.ts';
 import { openRuntime } from '../../runtime.ts';
 import { cliLogLevel } from '../cli-runtime.ts';
 import { type Command, parse } from '../command.ts';
+import { commandInfo } from '../command-table.ts';
 
 export const auditCommand: Command = {
-  name: 'audit',
-  usage: 'audit (head | verify [--expect-head SEQ:HASH] | export [--since SEQ])',
-  summary:
-    "print the log's head (SEQ HASH), verify the signed chain (exit 1 naming the first broken row, or when it no longer reaches an expected head), or export it as JSON lines",
+  ...commandInfo('audit'),
   async run(argv) {
     const { values, positionals } = parse(argv, { since: { type: 'string' }, 'expect-head': { type: 'string' } });
     const [sub] = positionals;

@@ -5,12 +5,11 @@ import { buildReport } from '../../tasks/report.ts';
 import { cliIdentity } from '../cli-identity.ts';
 import { runtimeForCli } from '../cli-runtime.ts';
 import { type Command, parse } from '../command.ts';
+import { commandInfo } from '../command-table.ts';
 import { driveOwnRun } from '../drive-own-run.ts';
 
 export const changeCommand: Command = {
-  name: 'change',
-  usage: 'change --repo NAME "<what>" [--as USER] [--json]',
-  summary: 'a change to a configured repository by a coding agent, through the CI gate, as a git_change proposal',
+  ...commandInfo('change'),
   async run(argv) {
     const { values, positionals } = parse(argv, {
       repo: { type: 'string' },

@@ -7,6 +7,7 @@ import { driveRun } from '../../supervisor/drive-run.ts';
 import { cliIdentity } from '../cli-identity.ts';
 import { runtimeForCli } from '../cli-runtime.ts';
 import { type Command, parse } from '../command.ts';
+import { commandInfo } from '../command-table.ts';
 
 async function decideFromCli(argv: string[], decision: 'approve' | 'reject'): Promise<number> {
   const { values, positionals } = parse(argv, { as: { type: 'string' }, reason: { type: 'string' } });
@@ -66,23 +67,17 @@ async function decideFromCli(argv: string[], decision: 'approve' | 'reject'): Pr
 }
 
 export const approveCommand: Command = {
-  name: 'approve',
-  usage: 'approve PROPOSAL [--as USER] [--reason R]',
-  summary: 'approve a proposal (same authorization and audit as Slack); executes it when approvals are complete',
+  ...commandInfo('approve'),
   run: (argv) => decideFromCli(argv, 'approve'),
 };
 
 export const rejectCommand: Command = {
-  name: 'reject',
-  usage: 'reject PROPOSAL [--as USER] --reason R',
-  summary: 'reject a proposal; nothing is changed',
+  ...commandInfo('reject'),
   run: (argv) => decideFromCli(argv, 'reject'),
 };
 
 export const withdrawCommand: Command = {
-  name: 'withdraw',
-  usage: 'withdraw PROPOSAL [--as USER]',
-  summary: 'take back your approval of a proposal, until it executes',
+  ...commandInfo('withdraw'),
   async run(argv) {
     const { values, positionals } = parse(argv, { as: { type: 'string' } });
     const proposalId = positionals[0];

@@ -13,15 +13,14 @@ import { createTask } from '../../tasks/create-task.ts';
 import { buildReport } from '../../tasks/report.ts';
 import { runtimeForCli } from '../cli-runtime.ts';
 import { type Command, parse } from '../command.ts';
+import { commandInfo } from '../command-table.ts';
 import { cancelRequested, driveOwnRun } from '../drive-own-run.ts';
 import { style } from '../terminal-sink.ts';
 
 const QUESTION = 'checkout is failing since the 1.4.2 release, what is wrong?';
 
 export const demoCommand: Command = {
-  name: 'demo',
-  usage: 'demo [--yes]',
-  summary: 'the whole loop on a simulated cluster with a seeded incident; --yes approves as the demo approver',
+  ...commandInfo('demo'),
   async run(argv) {
     const { values } = parse(
       argv,

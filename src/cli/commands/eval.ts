@@ -5,12 +5,11 @@ import { runTask, type TaskResult } from '../../eval/run-task.ts';
 import { loadScenarios, type Scenario } from '../../eval/scenario.ts';
 import { loadTasks, type Task } from '../../eval/task.ts';
 import { type Command, parse } from '../command.ts';
+import { commandInfo } from '../command-table.ts';
 import { scenarioTable, taskTable } from './eval-tables.ts';
 
 export const evalCommand: Command = {
-  name: 'eval',
-  usage: 'eval DIR [--json]',
-  summary: 'run every scenario and task folder in DIR in a fresh sandbox and print a score table',
+  ...commandInfo('eval'),
   async run(argv) {
     const { values, positionals } = parse(argv, { json: { type: 'boolean', default: false } });
     if (positionals.length !== 1) throw new UsageError('name one scenario folder');

@@ -7,12 +7,11 @@ import { buildReport } from '../../tasks/report.ts';
 import { cliIdentity } from '../cli-identity.ts';
 import { runtimeForCli } from '../cli-runtime.ts';
 import { type Command, parse } from '../command.ts';
+import { commandInfo } from '../command-table.ts';
 import { driveOwnRun } from '../drive-own-run.ts';
 
 export const investigateCommand: Command = {
-  name: 'investigate',
-  usage: 'investigate [QUESTION] [--alert FILE] [-n NS] [--context CTX] [--as USER] [--json]',
-  summary: 'investigate against the current kubeconfig; --json prints the report on stdout',
+  ...commandInfo('investigate'),
   async run(argv) {
     const { values, positionals } = parse(argv, {
       alert: { type: 'string' },

@@ -2,11 +2,10 @@ import { loadConfig } from '../../config/config.ts';
 import { openStore } from '../../store/db.ts';
 import { migrate } from '../../store/migrate.ts';
 import { type Command, parse } from '../command.ts';
+import { commandInfo } from '../command-table.ts';
 
 export const migrateCommand: Command = {
-  name: 'migrate',
-  usage: 'migrate',
-  summary: 'apply pending database migrations and exit',
+  ...commandInfo('migrate'),
   async run(argv) {
     parse(argv, {}, false);
     const config = loadConfig();

@@ -7,13 +7,12 @@ import { getTask } from '../../store/tasks.ts';
 import { TOOLS } from '../../tools/registry.ts';
 import { cliLogLevel } from '../cli-runtime.ts';
 import { type Command, parse } from '../command.ts';
+import { commandInfo } from '../command-table.ts';
 
 const RISKS = ['low', 'medium', 'high'] as const;
 
 export const policyCommand: Command = {
-  name: 'policy',
-  usage: 'policy explain (PROPOSAL | --action A [-n NS] [--risk R] …) [--json]',
-  summary: 'why claw.yaml policy denies a change or how many approvals, from whom, it needs; every rule considered',
+  ...commandInfo('policy'),
   async run(argv) {
     const { values, positionals } = parse(argv, {
       action: { type: 'string' },

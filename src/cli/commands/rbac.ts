@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../../config/config.ts';
 import { ConfigError, UsageError } from '../../domain/errors.ts';
 import { type Command, parse } from '../command.ts';
+import { commandInfo } from '../command-table.ts';
 
 /**
  * The RBAC `approvals.impersonate` needs, generated from claw.yaml: `impersonate` on exactly the
@@ -38,10 +39,7 @@ export function impersonationRbac(
 }
 
 export const rbacCommand: Command = {
-  name: 'rbac',
-  usage: 'rbac impersonation [--namespace NS]',
-  summary:
-    'print the ClusterRole and binding approvals.impersonate needs, limited to the identities in approvals.identities',
+  ...commandInfo('rbac'),
   async run(argv) {
     const { values, positionals } = parse(argv, { namespace: { type: 'string' } });
     if (positionals[0] !== 'impersonation')

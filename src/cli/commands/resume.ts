@@ -5,6 +5,7 @@ import { getTask } from '../../store/tasks.ts';
 import { RESTING } from '../../supervisor/drive-run.ts';
 import { runtimeForCli } from '../cli-runtime.ts';
 import { type Command, parse } from '../command.ts';
+import { commandInfo } from '../command-table.ts';
 import { driveOwnRun } from '../drive-own-run.ts';
 
 /**
@@ -13,9 +14,7 @@ import { driveOwnRun } from '../drive-own-run.ts';
  * help: any replica takes them.
  */
 export const resumeCommand: Command = {
-  name: 'resume',
-  usage: 'resume RUN [-v]',
-  summary: 'drive a queued run to rest in this process (only that run)',
+  ...commandInfo('resume'),
   async run(argv) {
     const { values, positionals } = parse(argv, { verbose: { type: 'boolean', short: 'v', default: false } });
     const id = positionals[0];

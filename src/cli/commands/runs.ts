@@ -10,12 +10,11 @@ import { buildReport } from '../../tasks/report.ts';
 import { cliIdentity } from '../cli-identity.ts';
 import { cliLogLevel } from '../cli-runtime.ts';
 import { type Command, parse } from '../command.ts';
+import { commandInfo } from '../command-table.ts';
 import { renderEvent } from '../terminal-sink.ts';
 
 export const runsCommand: Command = {
-  name: 'runs',
-  usage: 'runs [--json]',
-  summary: 'list recent runs',
+  ...commandInfo('runs'),
   async run(argv) {
     const { values } = parse(argv, { json: { type: 'boolean', default: false } }, false);
     const rt = await openRuntime(loadConfig(), { logLevel: cliLogLevel() });
@@ -60,9 +59,7 @@ export const runsCommand: Command = {
 };
 
 export const showCommand: Command = {
-  name: 'show',
-  usage: 'show RUN [--json]',
-  summary: 'one run with its events and proposals',
+  ...commandInfo('show'),
   async run(argv) {
     const { values, positionals } = parse(argv, { json: { type: 'boolean', default: false } });
     const id = positionals[0];
@@ -122,9 +119,7 @@ export const showCommand: Command = {
 };
 
 export const cancelCommand: Command = {
-  name: 'cancel',
-  usage: 'cancel RUN [--as USER]',
-  summary: 'cancel a run: at once when it waits, at its next step when it is running (any replica)',
+  ...commandInfo('cancel'),
   async run(argv) {
     const { values, positionals } = parse(argv, { as: { type: 'string' } });
     const id = positionals[0];

@@ -3,11 +3,10 @@ import { resolve } from 'node:path';
 import { UsageError } from '../../domain/errors.ts';
 import { startSandbox } from '../../sandbox/start-sandbox.ts';
 import { type Command, parse } from '../command.ts';
+import { commandInfo } from '../command-table.ts';
 
 export const sandboxCommand: Command = {
-  name: 'sandbox',
-  usage: 'sandbox --state FILE [--port N] [--kubeconfig OUT] [--warmup SECONDS]',
-  summary: 'serve a simulated cluster loaded from FILE on 127.0.0.1',
+  ...commandInfo('sandbox'),
   async run(argv) {
     const { values } = parse(
       argv,

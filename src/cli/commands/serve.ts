@@ -1,11 +1,10 @@
 import { loadConfig } from '../../config/config.ts';
 import { startServer } from '../../surfaces/http/server.ts';
 import { type Command, parse } from '../command.ts';
+import { commandInfo } from '../command-table.ts';
 
 export const serveCommand: Command = {
-  name: 'serve',
-  usage: 'serve',
-  summary: 'run the bot: Slack and Alertmanager over HTTP on PORT, health and readiness, the supervisor',
+  ...commandInfo('serve'),
   async run(argv) {
     parse(argv, {}, false);
     const server = await startServer(loadConfig());
