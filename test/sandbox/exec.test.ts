@@ -193,6 +193,21 @@ describe.skipIf(!KUBECTL)('sandbox: kubectl exec', () => {
     expect((await exec('client', 'app', 'nslookup', 'nope')).out).toContain("server can't find");
   });
 
+  it('kubectl run --rm -i: a one-shot client pod reaches the Service, prints what it got, and is deleted', async () => {
+    const run = (name: string, ...command: string[]) =>
+      kubectlAsync(
+        ['run', name, '-n', 'app', '--rm', '-i', '--restart=Never', '--image=busybox:1.36', '--', ...command],
+        env,
+      );
+    const got = await run('probe', 'wget', '-qO-', '-T', '2', 'http://web');
+    expect(got.code, got.out).toBe(0);
+    expect(got.out).toContain('Welcome to nginx!');
+    const failed = await run('probe2', 'wget', '-qO-', '-T', '2', 'http://nope');
+    expect(failed.code).toBe(1);
+    expect(failed.out).toContain("wget: bad address 'nope'");
+    expect((await kubectlAsync(['get', 'pods', '-n', 'app', '-o', 'name'], env)).out).not.toContain('probe');
+  });
+
   it('a NetworkPolicy drops what it does not allow (a timeout), and lets through what it does', async () => {
     expect(await ok('outsider', 'other', 'wget', '-qO-', '-T', '2', 'http://web.app')).toContain('nginx');
     const policy = join(dir, 'policy.yaml');

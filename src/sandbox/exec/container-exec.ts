@@ -47,7 +47,11 @@ export function runInContainer(state: ClusterState, target: ExecTarget, command:
       view.set(`${m.mountPath}/${rel}`, content);
   for (const [path, content] of overlay) view.set(path, content);
   const before = new Map(view);
-  const result = exec(command, at, { stdin, net: clusterNetwork(state, pod), overlay: view });
+  const result = exec(command, at, {
+    stdin,
+    net: clusterNetwork(state, pod, (p, x) => containerBehaviour(state, p, x)),
+    overlay: view,
+  });
   const written = [...view].filter(([path, content]) => before.get(path) !== content || !before.has(path));
   for (const [path, content] of written) overlay.set(path, content);
   for (const [volume, files] of writesUnderMounts(

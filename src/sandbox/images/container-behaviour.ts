@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../lib/kube-object.ts';
 import { type ClusterState, type ImageBehaviour, T } from '../cluster-state.ts';
+import { clusterNetwork } from '../network/cluster-network.ts';
 import { Blocked, Exited, type LogChunk, type Network, Proc, type Served, SimFs } from '../shell/process.ts';
 import { type Io, type Program, Shell, type Toolbox } from '../shell/sh-run.ts';
 import { containerEnv, containerFiles } from './container-inputs.ts';
@@ -115,6 +116,11 @@ function run(
   const fs = new SimFs(mounted.files);
   for (const d of mounted.dirs) fs.dirs.add(d);
   const proc = new Proc(env, fs, pod.metadata.name);
+  // The main process sees the cluster network as it is when the container first starts (a client
+  // pod's wget, a startup check); what it found stays its outcome for the pod's life.
+  proc.net = clusterNetwork(state, pod, (p, x) =>
+    deriving.has(keyOf(p, x)) ? undefined : containerBehaviour(state, p, x),
+  );
   const tools = toolbox(profile, false);
   if (argv.length === 0 || !tools.program(basename(argv[0]!)))
     return {
@@ -201,6 +207,10 @@ function run(
 const caches = new WeakMap<ClusterState, Map<string, DerivedBehaviour>>();
 
 /** Cached per container spec and the inputs it reads, so the kubelet's tick stays cheap. */
+// Containers being derived right now: a server asked about while its own derivation connects out is not up yet.
+const deriving = new Set<string>();
+const keyOf = (pod: KubeObject, c: any) => `${pod.metadata.uid}/${c.name}`;
+
 export function containerBehaviour(state: ClusterState, pod: KubeObject, c: any): DerivedBehaviour {
   const cache = caches.get(state) ?? new Map<string, DerivedBehaviour>();
   caches.set(state, cache);
@@ -221,7 +231,12 @@ export function containerBehaviour(state: ClusterState, pod: KubeObject, c: any)
   let b = cache.get(key);
   if (!b) {
     if (cache.size > 20_000) cache.clear();
-    b = deriveBehaviour(state, pod, c);
+    deriving.add(keyOf(pod, c));
+    try {
+      b = deriveBehaviour(state, pod, c);
+    } finally {
+      deriving.delete(keyOf(pod, c));
+    }
     cache.set(key, b);
   }
   return b;

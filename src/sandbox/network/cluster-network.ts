@@ -2,7 +2,6 @@ import type { KubeObject } from '../../lib/kube-object.ts';
 import { matchesServiceSelector } from '../../lib/label-selector.ts';
 import { type ClusterState, T } from '../cluster-state.ts';
 import { podIp } from '../controllers/pod-status.ts';
-import { containerBehaviour } from '../images/container-behaviour.ts';
 import type { Network, Served } from '../shell/process.ts';
 import { connectionAllowed, dnsAllowed } from './network-policy.ts';
 
@@ -17,7 +16,11 @@ const isReady = (p: KubeObject) =>
  * a Service without any), pod IPs, and NetworkPolicies (a denied connection is dropped: it times
  * out). What answers is the target container's simulated process.
  */
-export function clusterNetwork(state: ClusterState, from: KubeObject): Network {
+export function clusterNetwork(
+  state: ClusterState,
+  from: KubeObject,
+  behaviourOf: (pod: KubeObject, c: any) => { ports?: number[]; served?: Record<number, Served> } | undefined,
+): Network {
   const ns = from.metadata.namespace!;
   const pods = () => state.store.list(T.pod).filter((p) => p.status?.podIP || p.spec?.nodeName);
 
@@ -71,7 +74,8 @@ export function clusterNetwork(state: ClusterState, from: KubeObject): Network {
     for (const c of pod.spec?.containers ?? []) {
       const status = (pod.status?.containerStatuses ?? []).find((s: any) => s.name === c.name);
       if (!status?.state?.running) continue;
-      const b = containerBehaviour(state, pod, c);
+      const b = behaviourOf(pod, c);
+      if (!b) continue;
       if (b.ports === undefined) return '*';
       if (b.ports.includes(port)) return b.served?.[port] ?? '*';
     }
