@@ -71,8 +71,15 @@ function secretData(obj: KubeObject): Record<string, string> {
 }
 
 /** A bound token for the pod's ServiceAccount, as the kubelet requests one (TokenRequest) for the volume. */
-function boundToken(state: ClusterState, pod: KubeObject, expirationSeconds = 3607, audience?: string): string {
+function boundToken(
+  state: ClusterState,
+  pod: KubeObject,
+  expirationSeconds = 3607,
+  audience?: string,
+): string | undefined {
   const sa = pod.spec?.serviceAccountName ?? 'default';
+  // Without its ServiceAccount (not yet created by the namespace's controller) there is no token to mount.
+  if (!state.store.get(T.serviceAccount, pod.metadata.namespace, sa)) return undefined;
   const request = {
     spec: {
       expirationSeconds,
@@ -101,7 +108,8 @@ export function containerFiles(
   // The service account volume the admission plugin mounts unless automounting is off.
   if (pod.spec?.automountServiceAccountToken !== false) {
     const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
-    files[`${sa}/token`] = boundToken(state, pod);
+    const token = boundToken(state, pod);
+    if (token) files[`${sa}/token`] = token;
     files[`${sa}/namespace`] = String(ns);
     files[`${sa}/ca.crt`] = '-----BEGIN CERTIFICATE-----\nsandbox\n-----END CERTIFICATE-----\n';
   }
@@ -130,14 +138,19 @@ export function containerFiles(
               : s.downwardAPI
                 ? downward(s.downwardAPI.items)
                 : s.serviceAccountToken
-                  ? {
-                      [s.serviceAccountToken.path]: boundToken(
-                        state,
-                        pod,
-                        s.serviceAccountToken.expirationSeconds,
-                        s.serviceAccountToken.audience,
-                      ),
-                    }
+                  ? Object.fromEntries(
+                      [
+                        [
+                          s.serviceAccountToken.path,
+                          boundToken(
+                            state,
+                            pod,
+                            s.serviceAccountToken.expirationSeconds,
+                            s.serviceAccountToken.audience,
+                          ),
+                        ],
+                      ].filter(([, t]) => t),
+                    )
                   : {},
         ),
       );
