@@ -99,3 +99,63 @@ function ruleCovers(r: any, a: Attributes): boolean {
     (!r.resourceNames?.length || (a.name !== undefined && r.resourceNames.includes(a.name)))
   );
 }
+
+/**
+ * SelfSubjectRulesReview (`kubectl auth can-i --list`): every rule of every role bound to the user
+ * in the namespace (and cluster-wide), plus what the bootstrap policy gives every authenticated
+ * user (self reviews, discovery). The sandbox's admin is a cluster admin.
+ */
+export function rulesFor(
+  state: ClusterState,
+  user: string,
+  groups: string[],
+  namespace: string,
+): Record<string, unknown> {
+  if (groups.includes('system:masters'))
+    return {
+      resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+      nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+      incomplete: false,
+    };
+  const resourceRules: any[] = [
+    {
+      verbs: ['create'],
+      apiGroups: ['authorization.k8s.io'],
+      resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
+    },
+    { verbs: ['create'], apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'] },
+  ];
+  const bindings = [...state.store.list(T.clusterRoleBinding), ...state.store.list(T.roleBinding, namespace)];
+  for (const b of bindings) {
+    if (!((b.subjects ?? []) as any[]).some((s: any) => subjectMatches(s, user, groups, b.metadata.namespace)))
+      continue;
+    const ref: any = b.roleRef ?? {};
+    const role =
+      ref.kind === 'ClusterRole'
+        ? state.store.get(T.clusterRole, undefined, ref.name)
+        : state.store.get(T.role, b.metadata.namespace, ref.name);
+    for (const r of (role?.rules ?? []) as any[]) if (!r.nonResourceURLs) resourceRules.push(r);
+  }
+  return {
+    resourceRules,
+    nonResourceRules: [
+      {
+        verbs: ['get'],
+        nonResourceURLs: [
+          '/api',
+          '/api/*',
+          '/apis',
+          '/apis/*',
+          '/healthz',
+          '/livez',
+          '/openapi',
+          '/openapi/*',
+          '/readyz',
+          '/version',
+          '/version/',
+        ],
+      },
+    ],
+    incomplete: false,
+  };
+}

@@ -111,6 +111,17 @@ async function handle(
   if (impersonated && caller) authorizeImpersonation(state, caller, impersonated);
   if (impersonated) entry.impersonated = impersonated;
   const acting = impersonated ?? caller;
+  // The API server's health endpoints (`kubectl get --raw /readyz`), open to everyone.
+  if (['/healthz', '/readyz', '/livez'].includes(url.pathname) && req.method === 'GET') {
+    const checks = ['ping', 'log', 'etcd', 'informer-sync', 'poststarthook/start-apiextensions-controllers'];
+    const verbose = url.searchParams.has('verbose');
+    const body = verbose
+      ? `${checks.map((c) => `[+]${c} ok`).join('\n')}\n${url.pathname.slice(1)} check passed\n`
+      : 'ok';
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+    return;
+  }
   if (url.pathname === '/openapi/v3') return sendJson(res, 200, openApiIndex(state.types));
   if (url.pathname.startsWith('/openapi/v3/')) {
     const doc = openApiGroupDoc(state.types, url.pathname.slice('/openapi/v3/'.length));

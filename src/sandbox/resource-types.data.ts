@@ -331,6 +331,16 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     verbs: ['create'],
   },
   {
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    kind: 'SelfSubjectRulesReview',
+    plural: 'selfsubjectrulesreviews',
+    singular: 'selfsubjectrulesreview',
+    namespaced: false,
+    hasStatus: true,
+    verbs: ['create'],
+  },
+  {
     group: 'scheduling.k8s.io',
     version: 'v1',
     kind: 'PriorityClass',

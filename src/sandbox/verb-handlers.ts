@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../lib/kube-object.ts';
-import { reviewAccess } from './access-review.ts';
+import { reviewAccess, rulesFor } from './access-review.ts';
 import { admitUpdate } from './admission.ts';
 import { checkKind, list, mustHaveNamespace, readJson, sendJson, warn } from './api-helpers.ts';
 import type { ApiPath } from './api-paths.ts';
@@ -85,6 +85,11 @@ async function post(r: ResourceRequest): Promise<void> {
       kind: 'SelfSubjectAccessReview',
       status: review.status,
     });
+  }
+  if (type.kind === 'SelfSubjectRulesReview') {
+    const who = acting ?? { user: SANDBOX_ADMIN.username, groups: SANDBOX_ADMIN.groups };
+    const namespace = (body.spec as { namespace?: string } | undefined)?.namespace ?? 'default';
+    return sendJson(res, 201, { ...body, status: rulesFor(state, who.user, who.groups, namespace) });
   }
   if (type.kind === 'SelfSubjectReview')
     return sendJson(res, 201, {

@@ -218,4 +218,18 @@ describe.skipIf(!KUBECTL)('sandbox: the kubectl workflows task scripts use', () 
     );
     expect(await images()).toBe('nginx:1.28.0 nginx:1.28.0');
   });
+
+  it('answers the health endpoints and auth can-i --list (SelfSubjectRulesReview), for the admin and as a ServiceAccount', async () => {
+    expect(await k('get', '--raw', '/readyz')).toBe('ok');
+    expect(await k('get', '--raw', '/livez?verbose')).toContain('livez check passed');
+    expect(await k('auth', 'can-i', '--list')).toMatch(/^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/m);
+    await k('create', 'namespace', 'w7');
+    await k('create', 'serviceaccount', 'reader', '-n', 'w7');
+    await k('create', 'role', 'pod-reader', '-n', 'w7', '--verb=get,list', '--resource=pods');
+    await k('create', 'rolebinding', 'reader', '-n', 'w7', '--role=pod-reader', '--serviceaccount=w7:reader');
+    const list = await k('auth', 'can-i', '--list', '-n', 'w7', '--as=system:serviceaccount:w7:reader');
+    expect(list).toMatch(/^pods\s+\[\]\s+\[\]\s+\[get list\]$/m);
+    expect(list).toMatch(/^selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]$/m);
+    expect(list).not.toContain('secrets');
+  });
 });
