@@ -76,6 +76,34 @@ export function loadState(state: ClusterState, text: string): LoadResult {
     }
   }
   if (state.store.list(T.node).length === 0) state.store.create(T.node, defaultNode('sandbox-worker-1'));
+  // Every cluster's `kubernetes` Service in default, pointing at the API server (selectorless).
+  if (!state.store.get(T.service, 'default', 'kubernetes')) {
+    state.store.create(T.service, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'kubernetes',
+        namespace: 'default',
+        labels: { component: 'apiserver', provider: 'kubernetes' },
+      },
+      spec: {
+        type: 'ClusterIP',
+        clusterIP: '10.96.0.1',
+        clusterIPs: ['10.96.0.1'],
+        ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }],
+      },
+    });
+    state.store.create(T.endpoints, {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: {
+        name: 'kubernetes',
+        namespace: 'default',
+        labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' },
+      },
+      subsets: [{ addresses: [{ ip: '10.0.0.10' }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] }],
+    });
+  }
   return result;
 }
 

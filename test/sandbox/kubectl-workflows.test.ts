@@ -221,6 +221,7 @@ describe.skipIf(!KUBECTL)('sandbox: the kubectl workflows task scripts use', () 
 
   it('answers the health endpoints and auth can-i --list (SelfSubjectRulesReview), for the admin and as a ServiceAccount', async () => {
     expect(await k('get', '--raw', '/readyz')).toBe('ok');
+    expect(await k('get', 'svc', 'kubernetes', '-n', 'default', '-o', 'jsonpath={.spec.clusterIP}')).toBe('10.96.0.1');
     expect(await k('get', '--raw', '/livez?verbose')).toContain('livez check passed');
     expect(await k('auth', 'can-i', '--list')).toMatch(/^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/m);
     await k('create', 'namespace', 'w7');
