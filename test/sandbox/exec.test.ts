@@ -173,12 +173,14 @@ describe.skipIf(!KUBECTL)('sandbox: kubectl exec', () => {
       expect(out).toContain(text);
     };
     await until('# ');
-    child.stdin.write('cat /etc/app/app.conf\r');
+    child.stdin.write('cd /etc/app; X=from-session\r');
+    await until('# cd /etc/app; X=from-session\r\n# ');
+    child.stdin.write('echo "$X"; cat app.conf\r');
     await until('mode=production');
+    expect(out).toContain('from-session\r\nmode=production');
     child.stdin.write('exit 5\r');
     const code = await new Promise((r) => child.on('exit', r));
     expect(code).toBe(5);
-    expect(out).toContain('# cat /etc/app/app.conf\r\nmode=production\r\n# ');
   });
 
   it('reaches a Service by name through its endpoints; a path nginx lacks is 404; a Service with no endpoints refuses', async () => {

@@ -4,6 +4,7 @@ import { containerBehaviour, type ExecResult, genericExec } from '../images/cont
 import { emptyDirFiles, emptyDirMounts, mergeEmptyDirWrites, writesUnderMounts } from '../images/pod-volumes.ts';
 import { clusterNetwork } from '../network/cluster-network.ts';
 import { ApiError } from '../object-store.ts';
+import type { Shell } from '../shell/sh-run.ts';
 
 export interface ExecTarget {
   namespace: string;
@@ -27,7 +28,13 @@ export function execTarget(state: ClusterState, namespace: string, name: string,
 const overlays = new WeakMap<ClusterState, Map<string, Map<string, string | null>>>();
 
 /** Runs `command` in the container as it is now, with the pod's network; what it printed and its exit code. */
-export function runInContainer(state: ClusterState, target: ExecTarget, command: string[], stdin: string): ExecResult {
+export function runInContainer(
+  state: ClusterState,
+  target: ExecTarget,
+  command: string[],
+  stdin: string,
+  session?: { shell?: Shell },
+): ExecResult {
   const pod = state.store.get(T.pod, target.namespace, target.pod) as KubeObject;
   const c = pod.spec.containers.find((x: any) => x.name === target.container);
   const status = (pod.status?.containerStatuses ?? []).find((s: any) => s.name === target.container);
@@ -51,6 +58,7 @@ export function runInContainer(state: ClusterState, target: ExecTarget, command:
     stdin,
     net: clusterNetwork(state, pod, (p, x) => containerBehaviour(state, p, x)),
     overlay: view,
+    session,
   });
   const written = [...view].filter(([path, content]) => before.get(path) !== content || !before.has(path));
   for (const [path, content] of written) overlay.set(path, content);

@@ -1,12 +1,13 @@
 import type { WebSocket } from 'ws';
 import type { ClusterState } from '../cluster-state.ts';
+import type { Shell } from '../shell/sh-run.ts';
 import { type ExecTarget, runInContainer } from './container-exec.ts';
 
 /**
  * `kubectl exec -it POD -- sh`: a terminal session. The terminal is raw, so the shell echoes what
- * is typed, runs each line in the container (files written persist for the container; variables
- * and `cd` last one line), and `exit` or Ctrl-D ends it with the last status. A command that is not
- * a shell runs once, as without a terminal.
+ * is typed and runs each line in one shell in the container (variables, `cd` and files last the
+ * session; files persist for the container); `exit` or Ctrl-D ends it with the last status. A
+ * command that is not a shell runs once, as without a terminal.
  */
 export function interactiveSession(
   state: ClusterState,
@@ -24,6 +25,7 @@ export function interactiveSession(
     return;
   }
   const prompt = '# ';
+  const session: { shell?: Shell } = {};
   let line = '';
   let status = 0;
   write(prompt);
@@ -36,7 +38,7 @@ export function interactiveSession(
         line = '';
         if (text === 'exit' || text.startsWith('exit ')) return finish(Number(text.split(/\s+/)[1] ?? status) || 0);
         if (text) {
-          const r = runInContainer(state, target, [command[0]!, '-c', text], '');
+          const r = runInContainer(state, target, [text], '', session);
           write(r.stdout + r.stderr);
           status = r.code;
         }

@@ -14,6 +14,8 @@ export interface ExecOptions {
   net?: Network;
   /** Files earlier commands in this container instance wrote (null: removed); this one's writes are added. */
   overlay?: Map<string, string | null>;
+  /** A terminal session: `command` is one line of shell, run in the session's shell (created on first use). */
+  session?: { shell?: Shell };
 }
 
 export interface ExecResult {
@@ -161,14 +163,20 @@ function run(
     logs: proc.out.map((o) => o.text).join(''),
     logLines: proc.out,
     exec: (command, at, opts = {}) => {
-      const p = new Proc(env, fs.at(at, proc.initialFiles), pod.metadata.name);
-      for (const [path, content] of opts.overlay ?? [])
-        content === null ? p.fs.files.delete(path) : p.fs.put(path, content);
-      if (at >= readyAt) for (const [port, s] of proc.ports) p.ports.set(port, s);
-      p.everywhere = proc.everywhere;
-      p.net = opts.net;
-      p.mainArgv = argv;
-      const execSh = new Shell(p, toolbox(profile, true), 'sh');
+      const fresh = () => {
+        const p = new Proc(env, fs.at(at, proc.initialFiles), pod.metadata.name);
+        for (const [path, content] of opts.overlay ?? [])
+          content === null ? p.fs.files.delete(path) : p.fs.put(path, content);
+        if (at >= readyAt) for (const [port, s] of proc.ports) p.ports.set(port, s);
+        p.everywhere = proc.everywhere;
+        p.net = opts.net;
+        p.mainArgv = argv;
+        return new Shell(p, toolbox(profile, true), 'sh');
+      };
+      // A terminal session keeps one shell: its variables, `cd` and files last from line to line.
+      const execSh = opts.session ? (opts.session.shell ??= fresh()) : fresh();
+      const p = execSh.proc;
+      const firstEvent = p.fs.events.length;
       let stdout = '';
       let stderr = '';
       let output = '';
@@ -184,9 +192,18 @@ function run(
         },
       };
       const done = (code: number, blocked = false) => {
-        for (const e of p.fs.events) opts.overlay?.set(e.path, e.content);
+        for (const e of p.fs.events.slice(firstEvent)) opts.overlay?.set(e.path, e.content);
         return { code, stdout, stderr, output, blocked };
       };
+      if (opts.session) {
+        try {
+          return done(execSh.script(command.join(' '), io));
+        } catch (e) {
+          if (e instanceof Exited) return done(e.code);
+          if (e instanceof Blocked) return done(1, true);
+          throw e;
+        }
+      }
       if (!execSh.tools.program(basename(command[0] ?? ''))) {
         io.err(
           `OCI runtime exec failed: exec failed: unable to start container process: exec: "${command[0]}": executable file not found in $PATH: unknown\n`,
