@@ -174,7 +174,8 @@ function run(
         return new Shell(p, toolbox(profile, true), 'sh');
       };
       // A terminal session keeps one shell: its variables, `cd` and files last from line to line.
-      const execSh = opts.session ? (opts.session.shell ??= fresh()) : fresh();
+      if (opts.session && !opts.session.shell) opts.session.shell = fresh();
+      const execSh = opts.session?.shell ?? fresh();
       const p = execSh.proc;
       const firstEvent = p.fs.events.length;
       let stdout = '';
