@@ -1,9 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
-import { KUBECTL, kubectlAsync } from '../helpers/kubectl.ts';
+import { describe, expect, it } from 'vitest';
+import { KUBECTL } from '../helpers/kubectl.ts';
+import { kubectlSandbox } from '../helpers/kubectl-sandbox.ts';
 
 /**
  * Controllers and admission incidents touch, driven with the real kubectl: ResourceQuota refusals
@@ -11,44 +8,13 @@ import { KUBECTL, kubectlAsync } from '../helpers/kubectl.ts';
  * HorizontalPodAutoscaler scaling on the simulated metrics, and CronJobs creating Jobs on schedule.
  */
 describe.skipIf(!KUBECTL)('sandbox: quotas, limit ranges, autoscaling and cron jobs', () => {
-  let sandbox: Sandbox;
-  let dir: string;
-  let env: Record<string, string>;
-  const k = async (...args: string[]) => {
-    const r = await kubectlAsync(args, env);
-    expect(r.code, `kubectl ${args.join(' ')}\n${r.out}`).toBe(0);
-    return r.out;
-  };
-  const apply = async (yaml: string) => {
-    const file = join(dir, `${Math.random().toString(36).slice(2)}.yaml`);
-    await writeFile(file, yaml);
-    return k('apply', '-f', file);
-  };
-  const until = async (args: string[], want: RegExp, advanceSeconds = 0) => {
-    let got = '';
-    for (let i = 0; i < 80; i++) {
-      got = (await kubectlAsync(args, env)).out;
-      if (want.test(got)) return got;
-      sandbox.state.clockOffsetMs += advanceSeconds * 1000;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`kubectl ${args.join(' ')} never matched ${want}: ${got}`);
-  };
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'claw-ctrl-'));
-    sandbox = await startSandbox({ stateYaml: '', kubeconfigPath: join(dir, 'kubeconfig'), tickMs: 50 });
-    env = { KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'cache') };
-  });
-  afterAll(async () => {
-    await sandbox?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const box = kubectlSandbox({ prefix: 'claw-ctrl-' });
+  const { k, apply, until } = box;
 
   it('refuses a pod over a ResourceQuota with the real message, and shows usage in get quota', async () => {
     await k('create', 'namespace', 'q');
     await k('create', 'quota', 'small', '-n', 'q', '--hard=pods=2,requests.cpu=1');
-    const direct = await kubectlAsync(['run', 'free', '-n', 'q', '--image=nginx:1.27'], env);
+    const direct = await box.kubectl(['run', 'free', '-n', 'q', '--image=nginx:1.27']);
     expect(direct.code).not.toBe(0);
     expect(direct.out).toContain('pods "free" is forbidden: failed quota: small: must specify requests.cpu');
     await k('create', 'deployment', 'web', '-n', 'q', '--image=nginx:1.27', '--replicas=3');
@@ -79,17 +45,14 @@ spec:
     expect(await k('get', 'pod', 'web', '-n', 'lr', '-o', 'jsonpath={.spec.containers[0].resources}')).toBe(
       '{"limits":{"cpu":"500m","memory":"256Mi"},"requests":{"cpu":"100m","memory":"128Mi"}}',
     );
-    const big = await kubectlAsync(
-      [
-        'run',
-        'big',
-        '-n',
-        'lr',
-        '--image=nginx:1.27',
-        '--overrides={"spec":{"containers":[{"name":"big","image":"nginx:1.27","resources":{"limits":{"cpu":"2"}}}]}}',
-      ],
-      env,
-    );
+    const big = await box.kubectl([
+      'run',
+      'big',
+      '-n',
+      'lr',
+      '--image=nginx:1.27',
+      '--overrides={"spec":{"containers":[{"name":"big","image":"nginx:1.27","resources":{"limits":{"cpu":"2"}}}]}}',
+    ]);
     expect(big.out).toContain('maximum cpu usage per Container is 1, but limit is 2');
   });
 
@@ -156,14 +119,17 @@ spec:
     expect(jobs).toMatch(/^job\.batch\/tick-\d+$/m);
     await until(['get', 'cronjob', 'tick', '-n', 'cron', '-o', 'jsonpath={.status.lastSuccessfulTime}'], /Z$/, 5);
     for (let i = 0; i < 4; i++) {
-      sandbox.state.clockOffsetMs += 60_000;
+      box.sandbox.state.clockOffsetMs += 60_000;
       await new Promise((r) => setTimeout(r, 300));
     }
     await until(['get', 'jobs', '-n', 'cron', '-o', 'name'], /^(job\.batch\/tick-\d+\n){2,3}$/, 0);
     expect(await k('get', 'events', '-n', 'cron', '--field-selector=reason=SuccessfulDelete')).toContain(
       'Deleted job tick-',
     );
-    const first = (await k('get', 'jobs', '-n', 'cron', '-o', 'name')).split('\n')[0]!;
-    expect(await k('logs', first, '-n', 'cron')).toBe('tick\n');
+    // Suspended, it schedules nothing more, so the newest Job stays to be read.
+    await k('patch', 'cronjob/tick', '-n', 'cron', '-p', '{"spec":{"suspend":true}}');
+    const newest = (await k('get', 'jobs', '-n', 'cron', '-o', 'name')).trim().split('\n').pop()!;
+    await until(['get', newest, '-n', 'cron', '-o', 'jsonpath={.status.succeeded}'], /^1$/);
+    expect(await k('logs', newest, '-n', 'cron')).toBe('tick\n');
   });
 });

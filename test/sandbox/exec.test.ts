@@ -1,11 +1,10 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { HAS_SCRIPT } from '../helpers/cli.ts';
-import { KUBECTL, kubectlAsync } from '../helpers/kubectl.ts';
+import { KUBECTL } from '../helpers/kubectl.ts';
+import { kubectlSandbox } from '../helpers/kubectl-sandbox.ts';
 
 const STATE = `apiVersion: v1
 kind: Namespace
@@ -78,11 +77,9 @@ spec: { containers: [{ name: pause, image: "registry.k8s.io/pause:3.10" }] }
  * stdin, and curl/wget/nslookup through Services, pod IPs and NetworkPolicies.
  */
 describe.skipIf(!KUBECTL)('sandbox: kubectl exec', () => {
-  let sandbox: Sandbox;
-  let dir: string;
-  let env: Record<string, string>;
+  const box = kubectlSandbox({ stateYaml: STATE, prefix: 'claw-exec-' });
   const exec = (pod: string, ns: string, ...command: string[]) =>
-    kubectlAsync(['exec', pod, '-n', ns, '--', ...command], env);
+    box.kubectl(['exec', pod, '-n', ns, '--', ...command]);
   const ok = async (pod: string, ns: string, ...command: string[]) => {
     const r = await exec(pod, ns, ...command);
     expect(r.code, `${command.join(' ')}\n${r.out}`).toBe(0);
@@ -90,18 +87,16 @@ describe.skipIf(!KUBECTL)('sandbox: kubectl exec', () => {
   };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'claw-exec-'));
-    sandbox = await startSandbox({ stateYaml: STATE, kubeconfigPath: join(dir, 'kubeconfig'), tickMs: 50 });
-    env = { KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'cache') };
-    const r = await kubectlAsync(
-      ['wait', '--for=condition=Ready', 'pod/client', 'pod/web', '-n', 'app', '--timeout=20s'],
-      env,
-    );
+    const r = await box.kubectl([
+      'wait',
+      '--for=condition=Ready',
+      'pod/client',
+      'pod/web',
+      '-n',
+      'app',
+      '--timeout=20s',
+    ]);
     expect(r.code, r.out).toBe(0);
-  });
-  afterAll(async () => {
-    await sandbox?.stop();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('reads mounted ConfigMaps, Secrets, downward API files and the environment', async () => {
@@ -116,7 +111,7 @@ describe.skipIf(!KUBECTL)('sandbox: kubectl exec', () => {
   it('mounts a bound service-account token the API server accepts for the pod’s ServiceAccount', async () => {
     const token = (await ok('client', 'app', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/token')).trim();
     expect(token.split('.')).toHaveLength(3);
-    const res = await fetch(`${sandbox.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, {
+    const res = await fetch(`${box.sandbox.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }),
@@ -151,7 +146,7 @@ describe.skipIf(!KUBECTL)('sandbox: kubectl exec', () => {
       const child = execFile(
         KUBECTL!,
         ['exec', '-i', 'client', '-n', 'app', '--', 'sh'],
-        { env: { ...process.env, ...env } },
+        { env: { ...process.env, ...box.env } },
         (e, stdout, stderr) =>
           resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
       );
@@ -164,7 +159,7 @@ describe.skipIf(!KUBECTL)('sandbox: kubectl exec', () => {
   it.skipIf(!HAS_SCRIPT)('gives a terminal with -it: echoes what is typed, runs each line, exit ends it', async () => {
     // script(1) gives kubectl the terminal a person has.
     const child = spawn('script', ['-qec', `${KUBECTL} exec -it client -n app -- sh`, '/dev/null'], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...box.env },
     });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -197,22 +192,30 @@ describe.skipIf(!KUBECTL)('sandbox: kubectl exec', () => {
 
   it('kubectl run --rm -i: a one-shot client pod reaches the Service, prints what it got, and is deleted', async () => {
     const run = (name: string, ...command: string[]) =>
-      kubectlAsync(
-        ['run', name, '-n', 'app', '--rm', '-i', '--restart=Never', '--image=busybox:1.36', '--', ...command],
-        env,
-      );
+      box.kubectl([
+        'run',
+        name,
+        '-n',
+        'app',
+        '--rm',
+        '-i',
+        '--restart=Never',
+        '--image=busybox:1.36',
+        '--',
+        ...command,
+      ]);
     const got = await run('probe', 'wget', '-qO-', '-T', '2', 'http://web');
     expect(got.code, got.out).toBe(0);
     expect(got.out).toContain('Welcome to nginx!');
     const failed = await run('probe2', 'wget', '-qO-', '-T', '2', 'http://nope');
     expect(failed.code).toBe(1);
     expect(failed.out).toContain("wget: bad address 'nope'");
-    expect((await kubectlAsync(['get', 'pods', '-n', 'app', '-o', 'name'], env)).out).not.toContain('probe');
+    expect((await box.kubectl(['get', 'pods', '-n', 'app', '-o', 'name'])).out).not.toContain('probe');
   });
 
   it('a NetworkPolicy drops what it does not allow (a timeout), and lets through what it does', async () => {
     expect(await ok('outsider', 'other', 'wget', '-qO-', '-T', '2', 'http://web.app')).toContain('nginx');
-    const policy = join(dir, 'policy.yaml');
+    const policy = join(box.dir, 'policy.yaml');
     await writeFile(
       policy,
       `apiVersion: networking.k8s.io/v1
@@ -226,7 +229,7 @@ spec:
     ports: [{ port: 80 }]
 `,
     );
-    expect((await kubectlAsync(['apply', '-f', policy], env)).code).toBe(0);
+    expect((await box.kubectl(['apply', '-f', policy])).code).toBe(0);
     const blocked = await exec('outsider', 'other', 'wget', '-qO-', '-T', '2', 'http://web.app');
     expect(blocked.code).toBe(1);
     expect(blocked.out).toContain('download timed out');
@@ -237,10 +240,15 @@ spec:
 
   it('ps shows the container’s process; exec is held to RBAC for who it impersonates', async () => {
     expect(await ok('client', 'app', 'ps')).toContain('1 root      0:00 sleep 3600');
-    const denied = await kubectlAsync(
-      ['exec', 'client', '-n', 'app', '--as=system:serviceaccount:app:default', '--', 'true'],
-      env,
-    );
+    const denied = await box.kubectl([
+      'exec',
+      'client',
+      '-n',
+      'app',
+      '--as=system:serviceaccount:app:default',
+      '--',
+      'true',
+    ]);
     expect(denied.code).not.toBe(0);
     expect(denied.out).toMatch(/forbidden/i);
   });

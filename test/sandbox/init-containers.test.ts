@@ -1,45 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
-import { KUBECTL, kubectlAsync } from '../helpers/kubectl.ts';
+import { describe, expect, it } from 'vitest';
+import { KUBECTL } from '../helpers/kubectl.ts';
+import { kubectlSandbox } from '../helpers/kubectl-sandbox.ts';
 
 /** Init containers and sidecars as the kubelet runs them, seen through the real kubectl. */
 describe.skipIf(!KUBECTL)('sandbox: init containers and sidecars', () => {
-  let sandbox: Sandbox;
-  let dir: string;
-  let env: Record<string, string>;
-  const k = async (...args: string[]) => {
-    const r = await kubectlAsync(args, env);
-    expect(r.code, `kubectl ${args.join(' ')}\n${r.out}`).toBe(0);
-    return r.out;
-  };
-  const apply = async (yaml: string) => {
-    const file = join(dir, `${Math.random().toString(36).slice(2)}.yaml`);
-    await writeFile(file, yaml);
-    return k('apply', '-f', file);
-  };
-  const until = async (args: string[], want: RegExp, advanceSeconds = 0) => {
-    let got = '';
-    for (let i = 0; i < 80; i++) {
-      got = (await kubectlAsync(args, env)).out;
-      if (want.test(got)) return got;
-      sandbox.state.clockOffsetMs += advanceSeconds * 1000;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`kubectl ${args.join(' ')} never matched ${want}: ${got}`);
-  };
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'claw-init-'));
-    sandbox = await startSandbox({ stateYaml: '', kubeconfigPath: join(dir, 'kubeconfig'), tickMs: 50 });
-    env = { KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'cache') };
-  });
-  afterAll(async () => {
-    await sandbox?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const box = kubectlSandbox({ prefix: 'claw-init-' });
+  const { k, apply, until } = box;
 
   it('runs init containers in order before the app; a slow one shows Init:N/M until it is done', async () => {
     await apply(`apiVersion: v1
@@ -135,7 +101,7 @@ spec:
       '-p',
       '[{"op":"add","path":"/spec/template/spec/initContainers","value":[{"name":"fail","image":"busybox:1.36","command":["sh","-c","exit 1"]}]}]',
     );
-    const stuck = await kubectlAsync(['rollout', 'status', 'deploy/web', '--timeout=3s'], env);
+    const stuck = await box.kubectl(['rollout', 'status', 'deploy/web', '--timeout=3s']);
     expect(stuck.code).not.toBe(0);
     expect(await k('get', 'deploy', 'web', '-o', 'jsonpath={.status.availableReplicas}')).toBe('2');
     expect(await k('get', 'pods', '-l', 'app=web')).toMatch(/Init:(Error|CrashLoopBackOff)/);

@@ -1,9 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
-import { KUBECTL, kubectlAsync } from '../helpers/kubectl.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { KUBECTL } from '../helpers/kubectl.ts';
+import { kubectlSandbox } from '../helpers/kubectl-sandbox.ts';
 
 /**
  * Public images behave like themselves when driven with the real kubectl, with no SandboxImage:
@@ -11,42 +8,13 @@ import { KUBECTL, kubectlAsync } from '../helpers/kubectl.ts';
  * registry's message, probes run against what the process serves, and a fix makes the pod Ready.
  */
 describe.skipIf(!KUBECTL)('sandbox: public images behave like themselves', () => {
-  let sandbox: Sandbox;
-  let dir: string;
-  let env: Record<string, string>;
-  const k = async (...args: string[]) => {
-    const r = await kubectlAsync(args, env);
-    expect(r.code, `kubectl ${args.join(' ')}\n${r.out}`).toBe(0);
-    return r.out;
-  };
-  const apply = async (yaml: string) => {
-    const file = join(dir, `m${Math.random().toString(36).slice(2)}.yaml`);
-    await import('node:fs/promises').then((f) => f.writeFile(file, yaml));
-    return k('apply', '-f', file);
-  };
+  const box = kubectlSandbox({ prefix: 'claw-images-' });
+  const { k, apply, advance } = box;
   const jsonpath = (what: string, path: string) => k('get', what, '-n', 'img', '-o', `jsonpath=${path}`);
-  const until = async (what: string, path: string, want: RegExp) => {
-    for (let i = 0; i < 100; i++) {
-      const got = await jsonpath(what, path);
-      if (want.test(got)) return got;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`${what} ${path} never matched ${want}: ${await jsonpath(what, path)}`);
-  };
-  const advance = (seconds: number) => {
-    sandbox.state.clockOffsetMs += seconds * 1000;
-  };
+  const until = (what: string, path: string, want: RegExp) =>
+    box.until(['get', what, '-n', 'img', '-o', `jsonpath=${path}`], want);
 
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'claw-images-'));
-    sandbox = await startSandbox({ stateYaml: '', kubeconfigPath: join(dir, 'kubeconfig'), tickMs: 50 });
-    env = { KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'cache') };
-    await k('create', 'namespace', 'img');
-  });
-  afterAll(async () => {
-    await sandbox?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  beforeAll(() => k('create', 'namespace', 'img'));
 
   it('nginx runs and is Ready; its logs are the entrypoint’s', async () => {
     await k('run', 'web', '-n', 'img', '--image=nginx:1.27', '--port=80');

@@ -1,9 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
-import { KUBECTL, kubectlAsync } from '../helpers/kubectl.ts';
+import { describe, expect, it } from 'vitest';
+import { KUBECTL } from '../helpers/kubectl.ts';
+import { kubectlSandbox } from '../helpers/kubectl-sandbox.ts';
 
 const node = (name: string, zone: string) => `apiVersion: v1
 kind: Node
@@ -27,44 +24,13 @@ allowVolumeExpansion: true
 
 /** Placement (pod anti-affinity, topology spread), StatefulSet rollouts and volume expansion, with the real kubectl. */
 describe.skipIf(!KUBECTL)('sandbox: scheduling constraints, StatefulSet updates and PVC expansion', () => {
-  let sandbox: Sandbox;
-  let dir: string;
-  let env: Record<string, string>;
-  const k = async (...args: string[]) => {
-    const r = await kubectlAsync(args, env);
-    expect(r.code, `kubectl ${args.join(' ')}\n${r.out}`).toBe(0);
-    return r.out;
-  };
-  const apply = async (yaml: string) => {
-    const file = join(dir, `${Math.random().toString(36).slice(2)}.yaml`);
-    await writeFile(file, yaml);
-    return k('apply', '-f', file);
-  };
-  const until = async (args: string[], want: RegExp, advanceSeconds = 0) => {
-    let got = '';
-    for (let i = 0; i < 80; i++) {
-      got = (await kubectlAsync(args, env)).out;
-      if (want.test(got)) return got;
-      sandbox.state.clockOffsetMs += advanceSeconds * 1000;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`kubectl ${args.join(' ')} never matched ${want}: ${got}`);
-  };
+  const box = kubectlSandbox({ stateYaml: STATE, prefix: 'claw-sched-' });
+  const { k, apply, until } = box;
   const nodesOf = async (selector: string) =>
     (await k('get', 'pods', '-l', selector, '-o', 'jsonpath={range .items[*]}{.spec.nodeName}{"\\n"}{end}'))
       .trim()
       .split('\n')
       .filter(Boolean);
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'claw-sched-'));
-    sandbox = await startSandbox({ stateYaml: STATE, kubeconfigPath: join(dir, 'kubeconfig'), tickMs: 50 });
-    env = { KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'cache') };
-  });
-  afterAll(async () => {
-    await sandbox?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
 
   it('places one replica per node under required anti-affinity; the one too many stays Pending with the reason', async () => {
     await apply(`apiVersion: apps/v1
@@ -128,7 +94,7 @@ spec:
     await k('patch', 'statefulset/db', '-p', '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":1}}}}');
     // The order the controller replaces pods in, as the cluster's own watch stream shows it.
     const deleted: string[] = [];
-    sandbox.state.store.onEvent((e) => {
+    box.sandbox.state.store.onEvent((e) => {
       if (e.type === 'DELETED' && e.resource.kind === 'Pod') deleted.push(e.object.metadata.name);
     });
     await k('set', 'image', 'statefulset/db', 'redis=redis:7.2');
