@@ -27,7 +27,7 @@ export const COMMAND_TABLE: readonly CommandInfo[] = [
   },
   {
     name: 'sandbox',
-    usage: 'sandbox --state FILE [--port N] [--kubeconfig OUT] [--warmup SECONDS]',
+    usage: 'sandbox --state FILE [--crds SET,…] [--port N] [--kubeconfig OUT] [--warmup SECONDS]',
     summary: 'serve a simulated cluster loaded from FILE on 127.0.0.1',
     load: async () => (await import('./commands/sandbox.ts')).sandboxCommand,
   },

@@ -50,6 +50,7 @@ export const T = {
   clusterRole: type('ClusterRole'),
   clusterRoleBinding: type('ClusterRoleBinding'),
   crd: type('CustomResourceDefinition'),
+  apiService: type('APIService'),
   networkPolicy: type('NetworkPolicy'),
   resourceQuota: type('ResourceQuota'),
   limitRange: type('LimitRange'),

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../lib/kube-object.ts';
+import { ROUTER_DOMAIN } from './crds/router-domain.ts';
 
 /**
  * The API server's defaulting for the kinds with pod templates, applied on every write (dry-run
@@ -18,6 +19,9 @@ export function applyDefaults(obj: KubeObject): KubeObject {
       break;
     case 'Pod':
       obj.spec = defaultPodSpec(obj.spec ?? {});
+      break;
+    case 'Route':
+      if (obj.apiVersion === 'route.openshift.io/v1') obj.spec = defaultRouteSpec(obj);
       break;
     case 'ReplicaSet':
       obj.spec ??= {};
@@ -111,6 +115,15 @@ function defaultServiceSpec(svc: KubeObject): any {
  * A Job without `manualSelector` selects its pods by its own uid, and its template carries the
  * labels that say so (what `kubectl logs job/NAME` and `get pods -l job-name=…` rely on).
  */
+/** openshift-apiserver allocates a Route's host from the router's wildcard domain when none is given. */
+function defaultRouteSpec(route: KubeObject): any {
+  const spec = { ...(route.spec ?? {}) };
+  spec.host ||= `${route.metadata.name}-${route.metadata.namespace}.${ROUTER_DOMAIN}`;
+  if (spec.to) spec.to = { weight: 100, ...spec.to };
+  spec.wildcardPolicy ??= 'None';
+  return spec;
+}
+
 export function defaultJobSelector(job: KubeObject): void {
   job.spec ??= {};
   const spec = job.spec;

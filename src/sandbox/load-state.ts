@@ -1,6 +1,8 @@
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../lib/kube-object.ts';
 import { type ClusterState, type ImageBehaviour, T } from './cluster-state.ts';
+import { serveAggregatedApis } from './crds/aggregated-apis.ts';
+import { crdObjects, parseCrdSets } from './crds/crd-sets.ts';
 
 export const SANDBOX_API_VERSION = 'sandbox.clusterclaw.dev/v1alpha1';
 
@@ -16,10 +18,11 @@ export interface LoadResult {
  * prints them (List documents included) and `SandboxImage` documents. Kinds the sandbox does not
  * serve are skipped with a warning. Pod status is left to the simulated kubelet.
  */
-export function loadState(state: ClusterState, text: string): LoadResult {
+export function loadState(state: ClusterState, text: string, crdSets: readonly string[] = []): LoadResult {
   const result: LoadResult = { objects: 0, images: 0, users: 0, warnings: [] };
   const docs = parseAllDocuments(text);
   const objects: KubeObject[] = [];
+  const sets = new Set(parseCrdSets(crdSets));
   for (const doc of docs) {
     if (doc.errors.length) throw new Error(`state file: ${doc.errors[0]!.message}`);
     const value = doc.toJS() as Record<string, any> | null;
@@ -37,8 +40,19 @@ export function loadState(state: ClusterState, text: string): LoadResult {
         groups: Array.isArray(value.groups) ? value.groups.map(String) : [],
       });
       result.users++;
+    } else if (value.apiVersion === SANDBOX_API_VERSION && value.kind === 'SandboxCRDs') {
+      if (!Array.isArray(value.sets)) throw new Error('state file: SandboxCRDs needs `sets: [argocd, flux, …]`');
+      try {
+        for (const s of parseCrdSets(value.sets)) sets.add(s);
+      } catch (e) {
+        throw new Error(`state file: SandboxCRDs: ${(e as Error).message}`);
+      }
     } else objects.push(value as KubeObject);
   }
+  // The sets' CRDs come before the file's objects; a CRD the file declares itself wins.
+  const declared = new Set(objects.filter((o) => o?.kind === 'CustomResourceDefinition').map((o) => o.metadata?.name));
+  for (const crd of crdObjects([...sets])) if (!declared.has(crd.metadata.name)) state.store.create(T.crd, crd);
+  serveAggregatedApis(state, [...sets]);
   const namespaces = new Set<string>();
   // CRDs first: the custom resources later in the file need their kinds served.
   const isCrd = (o: KubeObject) => o?.kind === 'CustomResourceDefinition';

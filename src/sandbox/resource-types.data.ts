@@ -394,4 +394,15 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     hasStatus: true,
     subresources: ['status'],
   },
+  {
+    group: 'apiregistration.k8s.io',
+    version: 'v1',
+    kind: 'APIService',
+    plural: 'apiservices',
+    singular: 'apiservice',
+    namespaced: false,
+    categories: ['api-extensions'],
+    hasStatus: true,
+    subresources: ['status'],
+  },
 ];

@@ -19,6 +19,8 @@ export interface ResourceType {
   verbs?: string[];
   /** Computed on every read by the sandbox, not stored (metrics). */
   computed?: boolean;
+  /** Served from a CustomResourceDefinition: no strategic merge patch (415), as the API server. */
+  custom?: boolean;
   /** A custom resource's additionalPrinterColumns (for Table output). */
   printerColumns?: { name: string; jsonPath: string; type?: string; priority?: number }[];
 }
@@ -38,9 +40,15 @@ export function groupVersionPath(t: ResourceType): string {
  */
 export class ResourceRegistry {
   private custom: ResourceType[] = [];
+  /** Kinds an aggregated API server (OpenShift's Route) serves: not CRDs, so no CRD can remove them. */
+  private aggregated: ResourceType[] = [];
 
   all(): readonly ResourceType[] {
-    return [...RESOURCE_TYPES, ...this.custom];
+    return [...RESOURCE_TYPES, ...this.aggregated, ...this.custom];
+  }
+
+  serveAggregated(types: readonly ResourceType[]): void {
+    for (const t of types) if (!this.aggregated.includes(t)) this.aggregated.push(t);
   }
 
   findByPlural(group: string, version: string, plural: string): ResourceType | undefined {
@@ -72,6 +80,7 @@ export class ResourceRegistry {
             hasStatus: Boolean(v.subresources?.status),
             subresources: [...(v.subresources?.status ? ['status'] : []), ...(v.subresources?.scale ? ['scale'] : [])],
             printerColumns: v.additionalPrinterColumns,
+            custom: true,
           }),
         );
     });

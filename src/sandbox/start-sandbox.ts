@@ -31,13 +31,15 @@ export interface SandboxOptions {
   tls?: { key: string; cert: string };
   /** Simulated seconds to run the controllers before serving (crash loops and deadlines need time to show). */
   warmupSeconds?: number;
+  /** Ready CRD sets to serve (`argocd`, `flux`, …: src/sandbox/crds), loaded before the state's objects. */
+  crdSets?: readonly string[];
   onError?: (e: unknown) => void;
 }
 
 /** Loads the state, settles the controllers once, serves the API and writes the kubeconfig. */
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const state = new ClusterState();
-  const load = loadState(state, opts.stateYaml);
+  const load = loadState(state, opts.stateYaml, opts.crdSets);
   reconcileOnce(state);
   warmUp(state, opts.warmupSeconds ?? 0);
   const api = await startApiServer(state, { port: opts.port, tls: opts.tls });

@@ -9,7 +9,7 @@ import { type ClusterState, T } from './cluster-state.ts';
 import { type Impersonated, SANDBOX_ADMIN } from './impersonation.ts';
 import { sendLogs } from './log-handler.ts';
 import { ApiError } from './object-store.ts';
-import { applyPatch } from './patch.ts';
+import { applyPatch, PATCH_TYPES } from './patch.ts';
 import { admitPodSecurity } from './pod-security.ts';
 import { toTable, wantsTable } from './printing/table.ts';
 import { admitCreate } from './quota.ts';
@@ -153,6 +153,13 @@ async function patch(r: ResourceRequest): Promise<void> {
           }),
     );
   }
+  // Custom resources have no Go struct to carry merge keys: the API server refuses strategic merge for them.
+  if (type.custom && contentType.split(';')[0]!.trim() === PATCH_TYPES.strategic)
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+    );
   const current = state.store.mustGet(type, namespace, name);
   if (subresource === 'scale')
     return sendJson(

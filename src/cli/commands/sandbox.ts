@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../../domain/errors.ts';
+import { parseCrdSets } from '../../sandbox/crds/crd-sets.ts';
 import { startSandbox } from '../../sandbox/start-sandbox.ts';
 import { type Command, parse } from '../command.ts';
 import { commandInfo } from '../command-table.ts';
@@ -15,6 +16,7 @@ export const sandboxCommand: Command = {
         port: { type: 'string' },
         kubeconfig: { type: 'string' },
         warmup: { type: 'string' },
+        crds: { type: 'string' },
       },
       false,
     );
@@ -26,6 +28,12 @@ export const sandboxCommand: Command = {
     const warmupSeconds = Number(values.warmup ?? 0);
     if (!Number.isInteger(warmupSeconds) || warmupSeconds < 0 || warmupSeconds > 86_400)
       throw new UsageError(`--warmup: "${values.warmup}" is not a number of seconds (0-86400)`);
+    let crdSets: string[] = [];
+    try {
+      crdSets = parseCrdSets(values.crds ?? '');
+    } catch (e) {
+      throw new UsageError(`--crds: ${(e as Error).message}`);
+    }
     const stateYaml = await readFile(resolve(values.state), 'utf8').catch((e: Error) => {
       throw new UsageError(`--state: cannot read ${values.state}: ${e.message}`);
     });
@@ -33,6 +41,7 @@ export const sandboxCommand: Command = {
       stateYaml,
       port,
       warmupSeconds,
+      crdSets,
       kubeconfigPath: values.kubeconfig ? resolve(values.kubeconfig) : undefined,
       onError: (e) => process.stderr.write(`sandbox controller error: ${(e as Error).stack}\n`),
     });

@@ -1,4 +1,5 @@
 import type { ClusterState } from '../cluster-state.ts';
+import { runRouteController } from '../crds/aggregated-apis.ts';
 import { runDisruptionController } from '../disruption.ts';
 import { runQuotaController } from '../quota.ts';
 import { runCrdController } from './crd-controller.ts';
@@ -38,6 +39,7 @@ export function reconcileOnce(state: ClusterState): void {
   runEndpointSliceController(state);
   runDisruptionController(state);
   runQuotaController(state);
+  runRouteController(state);
   runHpaController(state);
 }
 

@@ -381,6 +381,42 @@ export const PRINTERS: Record<string, Printer> = {
       since(h, now),
     ],
   },
+  // openshift-apiserver's table for Routes, as `oc get routes` / `kubectl get routes` print it.
+  Route: {
+    columns: ['Name', 'Host/Port', 'Path', 'Services', 'Port', 'Termination', 'Wildcard'],
+    cells: (r) => {
+      const admitted = (r.status?.ingress ?? []).some((i: any) =>
+        (i.conditions ?? []).some((c: any) => c.type === 'Admitted' && c.status === 'True'),
+      );
+      const backends = [r.spec?.to, ...(r.spec?.alternateBackends ?? [])].filter(Boolean);
+      const total = backends.reduce((n: number, b: any) => n + (b.weight ?? 100), 0);
+      return [
+        r.metadata.name,
+        admitted ? r.spec?.host : `${r.spec?.host} ... 1 of 1 (not admitted)`,
+        r.spec?.path ?? '',
+        backends.length > 1
+          ? backends.map((b: any) => `${b.name}(${Math.round(((b.weight ?? 100) * 100) / (total || 1))}%)`).join(',')
+          : (backends[0]?.name ?? ''),
+        r.spec?.port?.targetPort ?? '<all>',
+        r.spec?.tls
+          ? `${r.spec.tls.termination}${r.spec.tls.insecureEdgeTerminationPolicy ? `/${r.spec.tls.insecureEdgeTerminationPolicy}` : ''}`
+          : '',
+        r.spec?.wildcardPolicy ?? 'None',
+      ];
+    },
+  },
+  APIService: {
+    columns: ['Name', 'Service', 'Available', 'Age'],
+    cells: (a, now) => {
+      const available = (a.status?.conditions ?? []).find((c: any) => c.type === 'Available');
+      return [
+        a.metadata.name,
+        a.spec?.service ? `${a.spec.service.namespace}/${a.spec.service.name}` : 'Local',
+        available?.status === 'True' ? 'True' : `${available?.status ?? 'Unknown'} (${available?.reason ?? ''})`,
+        since(a, now),
+      ];
+    },
+  },
 };
 
 export const DEFAULT_PRINTER: Printer = {

@@ -2,6 +2,7 @@ import type { KubeObject } from '../../lib/kube-object.ts';
 import type { ResourceType } from '../resources.ts';
 import { DEFAULT_PRINTER, PRINTERS, type Printer } from './columns.data.ts';
 import { age } from './duration.ts';
+import { findResults, printValue } from './json-path.ts';
 
 /** True when the client asked for server-side printing (`Accept: application/json;as=Table;…`), as kubectl get does. */
 export function wantsTable(accept: string | undefined): boolean {
@@ -32,18 +33,21 @@ export function toTable(
   };
 }
 
-/** A custom resource's additionalPrinterColumns: simple `.a.b.c` JSONPaths; `date` columns print as ages. */
+/** A custom resource's additionalPrinterColumns: the first match of each JSONPath; `date` columns print as ages. */
 function customPrinter(columns: { name: string; jsonPath: string; type?: string; priority?: number }[]): Printer {
-  const get = (o: unknown, path: string) =>
-    path
-      .replace(/^\./, '')
-      .split('.')
-      .reduce<any>((v, k) => (v == null ? undefined : v[k]), o);
+  const get = (o: unknown, path: string) => {
+    try {
+      return findResults(o, path)[0];
+    } catch {
+      return undefined; // a path the server could not evaluate prints an empty cell, as there
+    }
+  };
   return {
     columns: [
       'Name',
       ...columns.map((c) => `${c.priority ? '*' : ''}${c.name}`),
-      ...(columns.some((c) => c.name === 'Age') ? [] : ['Age']),
+      // The API server adds Age only for a CRD that declares no columns of its own.
+      ...(columns.length ? [] : ['Age']),
     ],
     cells: (o, now) => [
       o.metadata.name,
@@ -54,10 +58,10 @@ function customPrinter(columns: { name: string; jsonPath: string; type?: string;
           : c.type === 'date'
             ? age(String(v), now)
             : typeof v === 'object'
-              ? JSON.stringify(v)
+              ? printValue(v)
               : v;
       }),
-      ...(columns.some((c) => c.name === 'Age') ? [] : [age(o.metadata.creationTimestamp, now)]),
+      ...(columns.length ? [] : [age(o.metadata.creationTimestamp, now)]),
     ],
   };
 }
