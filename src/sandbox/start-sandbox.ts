@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { type JournalEntry, startApiServer } from './api-server.ts';
 import { ClusterState } from './cluster-state.ts';
 import { reconcileOnce, startControllers } from './controllers/index.ts';
+import { type GitOpsTools, startGitOps } from './gitops/gitops-loop.ts';
 import { sandboxKubeconfig } from './kubeconfig.ts';
 import { type LoadResult, loadState } from './load-state.ts';
 
@@ -33,6 +34,8 @@ export interface SandboxOptions {
   warmupSeconds?: number;
   /** Ready CRD sets to serve (`argocd`, `flux`, …: src/sandbox/crds), loaded before the state's objects. */
   crdSets?: readonly string[];
+  /** The git, helm and kubectl the simulated Argo CD and Flux render with (PATH's by default). */
+  gitopsTools?: GitOpsTools;
   onError?: (e: unknown) => void;
 }
 
@@ -44,6 +47,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   warmUp(state, opts.warmupSeconds ?? 0);
   const api = await startApiServer(state, { port: opts.port, tls: opts.tls });
   const stopControllers = startControllers(state, opts.tickMs ?? 200, opts.onError);
+  const stopGitOps = await startGitOps(state, opts.tickMs ?? 200, opts.onError ?? (() => {}), opts.gitopsTools);
   const name = `sandbox-${new URL(api.url).port}-${createHash('sha256').update(opts.stateYaml).digest('hex').slice(0, 6)}`;
   const kubeconfig = sandboxKubeconfig(
     api.url,
@@ -61,6 +65,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     journal: api.journal,
     stop: async () => {
       stopControllers();
+      await stopGitOps();
       await api.close();
     },
   };

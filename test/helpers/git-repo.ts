@@ -56,12 +56,19 @@ export function bareRepo(files: Record<string, string>, repo: Partial<RepoConfig
     bare,
     config,
     /** Another developer commits to the remote's main (the tracked branch moves). */
-    push(path: string, text: string) {
+    push(path: string, text: string, message = `edit ${path}`) {
       git(work, 'pull', '--quiet', bare, 'main');
       mkdirSync(dirname(join(work, path)), { recursive: true });
       writeFileSync(join(work, path), text);
       git(work, 'add', path);
-      git(work, 'commit', '--quiet', '-m', `edit ${path}`);
+      git(work, 'commit', '--quiet', '-m', message);
+      git(work, 'push', '--quiet', bare, 'main');
+    },
+    /** Another developer deletes a file on the remote's main. */
+    remove(path: string, message = `remove ${path}`) {
+      git(work, 'pull', '--quiet', bare, 'main');
+      git(work, 'rm', '--quiet', path);
+      git(work, 'commit', '--quiet', '-m', message);
       git(work, 'push', '--quiet', bare, 'main');
     },
     head: (branch = 'main') => git(bare, 'rev-parse', branch),

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { kubectlAsync } from './kubectl.ts';
 
 /** A sandbox for one describe block, driven with the real kubectl through a kubeconfig of its own. */
@@ -23,7 +23,12 @@ export interface KubectlSandbox {
 }
 
 /** Starts the sandbox before the block's tests (fast controllers: 50 ms ticks) and stops it after. */
-export function kubectlSandbox(opts: { stateYaml?: string; prefix: string }): KubectlSandbox {
+export function kubectlSandbox(opts: {
+  stateYaml?: string;
+  prefix: string;
+  /** More startSandbox options (CRD sets, GitOps tools, onError). */
+  options?: Partial<SandboxOptions>;
+}): KubectlSandbox {
   let sandbox: Sandbox | undefined;
   let dir = '';
   let env: Record<string, string> = {};
@@ -33,6 +38,7 @@ export function kubectlSandbox(opts: { stateYaml?: string; prefix: string }): Ku
       stateYaml: opts.stateYaml ?? '',
       kubeconfigPath: join(dir, 'kubeconfig'),
       tickMs: 50,
+      ...opts.options,
     });
     env = { KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'cache') };
   });

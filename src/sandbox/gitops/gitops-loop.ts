@@ -1,0 +1,47 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClusterState } from '../cluster-state.ts';
+import { ArgoCdController } from './argocd-controller.ts';
+import { GitSources } from './git-source.ts';
+
+/** The binaries the GitOps controllers render and fetch with (PATH's by default). */
+export interface GitOpsTools {
+  git?: string;
+  helm?: string;
+  kubectl?: string;
+}
+
+/**
+ * Runs the GitOps controllers beside the core control loops: asynchronously (they fetch Git and
+ * render with real tools), one pass at a time, every `tickMs`. Idle when no Application exists.
+ */
+export async function startGitOps(
+  state: ClusterState,
+  tickMs: number,
+  onError: (e: unknown) => void,
+  tools: GitOpsTools = {},
+): Promise<() => Promise<void>> {
+  const cache = await mkdtemp(join(tmpdir(), 'claw-gitops-'));
+  const git = new GitSources(cache, tools.git ?? 'git');
+  const render = { helm: tools.helm ?? 'helm', kubectl: tools.kubectl ?? 'kubectl' };
+  const controllers = [new ArgoCdController(state, git, render)];
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let pass: Promise<void> = Promise.resolve();
+  const tick = () => {
+    pass = (async () => {
+      for (const c of controllers) await c.reconcile().catch(onError);
+    })();
+    pass.then(() => {
+      if (!stopped) timer = setTimeout(tick, tickMs);
+    });
+  };
+  timer = setTimeout(tick, tickMs);
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await pass;
+    await rm(cache, { recursive: true, force: true });
+  };
+}
