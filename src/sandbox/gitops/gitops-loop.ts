@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterState } from '../cluster-state.ts';
 import { ArgoCdController } from './argocd-controller.ts';
+import { KustomizationController } from './flux-kustomize.ts';
+import { GitRepositoryController } from './flux-source.ts';
 import { GitSources } from './git-source.ts';
 
 /** The binaries the GitOps controllers render and fetch with (PATH's by default). */
@@ -25,7 +27,11 @@ export async function startGitOps(
   const cache = await mkdtemp(join(tmpdir(), 'claw-gitops-'));
   const git = new GitSources(cache, tools.git ?? 'git');
   const render = { helm: tools.helm ?? 'helm', kubectl: tools.kubectl ?? 'kubectl' };
-  const controllers = [new ArgoCdController(state, git, render)];
+  const controllers = [
+    new GitRepositoryController(state, git),
+    new KustomizationController(state, git, render),
+    new ArgoCdController(state, git, render),
+  ];
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let pass: Promise<void> = Promise.resolve();
