@@ -47,7 +47,6 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   warmUp(state, opts.warmupSeconds ?? 0);
   const api = await startApiServer(state, { port: opts.port, tls: opts.tls });
   const stopControllers = startControllers(state, opts.tickMs ?? 200, opts.onError);
-  const stopGitOps = await startGitOps(state, opts.tickMs ?? 200, opts.onError ?? (() => {}), opts.gitopsTools);
   const name = `sandbox-${new URL(api.url).port}-${createHash('sha256').update(opts.stateYaml).digest('hex').slice(0, 6)}`;
   const kubeconfig = sandboxKubeconfig(
     api.url,
@@ -56,6 +55,12 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     name,
   );
   if (opts.kubeconfigPath) await writeFile(opts.kubeconfigPath, kubeconfig, { mode: 0o600 });
+  const stopGitOps = await startGitOps(state, {
+    tickMs: opts.tickMs ?? 200,
+    onError: opts.onError ?? (() => {}),
+    tools: opts.gitopsTools,
+    kubeconfig,
+  });
   return {
     name,
     url: api.url,

@@ -167,3 +167,121 @@ spec:
     expect(await status('ks', '.status.conditions[?(@.type=="Ready")].reason')).toBe('BuildFailed');
   });
 });
+
+describe.skipIf(!KUBECTL || !HELM)('the simulated helm-controller releases charts from Git with the real helm', () => {
+  const repo = bareRepo({
+    'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 1.2.0\nappVersion: "1.25"\n',
+    'charts/web/values.yaml': 'image: {tag: "1.25"}\nreplicas: 2\n',
+    'charts/web/templates/deployment.yaml': deployment('nginx:{{ .Values.image.tag }}')
+      .replace('name: podinfo, labels', 'name: {{ .Release.Name }}, labels')
+      .replace('replicas: 2', 'replicas: {{ .Values.replicas }}'),
+  });
+  const errors: unknown[] = [];
+  const s = kubectlSandbox({
+    prefix: 'claw-helmrelease-',
+    stateYaml: `apiVersion: sandbox.clusterclaw.dev/v1alpha1
+kind: SandboxCRDs
+sets: [flux]
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: apps}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: charts, namespace: flux-system}
+spec: {interval: 5m, url: '${repo.config.url}', ref: {branch: main}}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: web, namespace: apps}
+spec:
+  interval: 10m
+  timeout: 2m
+  chart:
+    spec:
+      chart: ./charts/web
+      sourceRef: {kind: GitRepository, name: charts, namespace: flux-system}
+  upgrade: {remediation: {retries: 1, strategy: rollback}}
+  values: {replicas: 3}
+`,
+    options: { gitopsTools: { helm: HELM }, onError: (e) => errors.push(e) },
+  });
+  const hr = ['get', 'hr', 'web', '-n', 'apps'];
+  const status = (path: string) => s.k('get', 'hr', 'web', '-n', 'apps', '-o', `jsonpath={${path}}`);
+
+  it('installs the chart with the values, stores the release as helm does, and goes Ready', async () => {
+    expect(await s.until(hr, /True\s+Helm install succeeded/, 2)).toMatch(
+      /Helm install succeeded for release apps\/web\.v1 with chart web@1\.2\.0/,
+    );
+    expect(
+      await s.k(
+        'get',
+        'deploy',
+        'web',
+        '-n',
+        'apps',
+        '-o',
+        'jsonpath={.spec.replicas} {.metadata.labels.helm\\.toolkit\\.fluxcd\\.io/name}',
+      ),
+    ).toBe('3 web');
+    expect(
+      await s.k(
+        'get',
+        'secret',
+        '-n',
+        'apps',
+        '-l',
+        'owner=helm,name=web',
+        '-o',
+        'jsonpath={.items[*].metadata.name} {.items[*].type}',
+      ),
+    ).toBe('sh.helm.release.v1.web.v1 helm.sh/release.v1');
+    expect(JSON.parse(await status('.status.history'))).toMatchObject([
+      { version: 1, status: 'deployed', chartName: 'web', chartVersion: '1.2.0', appVersion: '1.25' },
+    ]);
+    expect(errors).toEqual([]);
+  });
+
+  it('marks a stuck upgrade failed at its timeout, rolls back as remediation, then stalls when retries run out', async () => {
+    await s.k(
+      'patch',
+      'hr',
+      'web',
+      '-n',
+      'apps',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"values":{"image":{"tag":"1.99"}}}}',
+    );
+    await s.until(hr, /Unknown\s+Running 'upgrade' action with timeout of 2m0s/);
+    const stalled = await s.until(
+      ['get', 'hr', 'web', '-n', 'apps', '-o', 'jsonpath={.status.conditions[?(@.type=="Stalled")].message}'],
+      /Failed to upgrade after 2 attempt\(s\)/,
+      20,
+    );
+    expect(stalled).toBeTruthy();
+    expect(await status('.status.conditions[?(@.type=="Ready")].message')).toBe(
+      'Helm upgrade failed for release apps/web with chart web@1.2.0: context deadline exceeded',
+    );
+    expect(await status('.status.conditions[?(@.type=="Remediated")].message')).toBe(
+      'Helm rollback to previous release apps/web.v1 with chart web@1.2.0 succeeded',
+    );
+    expect(await status('.status.upgradeFailures')).toBe('2');
+    const history = JSON.parse(await status('.status.history')) as { version: number; status: string }[];
+    expect(history.map((h) => `${h.version}:${h.status}`)).toEqual([
+      '4:failed',
+      '3:deployed',
+      '2:failed',
+      '1:superseded',
+    ]);
+    // The real helm reads the same story from the release Secrets.
+    const { helmAsync } = await import('../helpers/kubectl.ts');
+    const helmHistory = await helmAsync(['history', 'web', '-n', 'apps'], s.env);
+    expect(helmHistory.out).toMatch(
+      /2\s+.*failed\s+web-1\.2\.0\s+1\.25\s+Upgrade "web" failed: context deadline exceeded/,
+    );
+    expect(helmHistory.out).toMatch(/3\s+.*deployed\s+web-1\.2\.0\s+1\.25\s+Rollback to 1/);
+  });
+});

@@ -1,11 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterState } from '../cluster-state.ts';
 import { ArgoCdController } from './argocd-controller.ts';
+import { HelmReleaseController } from './flux-helm.ts';
 import { KustomizationController } from './flux-kustomize.ts';
 import { GitRepositoryController } from './flux-source.ts';
 import { GitSources } from './git-source.ts';
+import { HelmCli } from './helm-storage.ts';
 
 /** The binaries the GitOps controllers render and fetch with (PATH's by default). */
 export interface GitOpsTools {
@@ -20,16 +22,19 @@ export interface GitOpsTools {
  */
 export async function startGitOps(
   state: ClusterState,
-  tickMs: number,
-  onError: (e: unknown) => void,
-  tools: GitOpsTools = {},
+  opts: { tickMs: number; onError: (e: unknown) => void; tools?: GitOpsTools; kubeconfig: string },
 ): Promise<() => Promise<void>> {
+  const { tickMs, onError, tools = {} } = opts;
   const cache = await mkdtemp(join(tmpdir(), 'claw-gitops-'));
+  // helm-controller's helm talks to this sandbox's own API server, as the admin.
+  await writeFile(join(cache, 'kubeconfig'), opts.kubeconfig, { mode: 0o600 });
   const git = new GitSources(cache, tools.git ?? 'git');
   const render = { helm: tools.helm ?? 'helm', kubectl: tools.kubectl ?? 'kubectl' };
+  const helm = new HelmCli(render.helm, join(cache, 'kubeconfig'), join(cache, 'helm'));
   const controllers = [
     new GitRepositoryController(state, git),
     new KustomizationController(state, git, render),
+    new HelmReleaseController(state, git, helm, cache),
     new ArgoCdController(state, git, render),
   ];
   let stopped = false;
