@@ -1,4 +1,5 @@
 import type { FindingCategory } from '../domain/findings.ts';
+import type { GitOpsOwner } from '../domain/gitops-owner.ts';
 
 // Structured facts a remediation needs, by the problem's category: never free text for a model
 // to obey. A category some analyzers find on a workload and others on the object itself (a
@@ -81,6 +82,33 @@ export interface VolumeFacts {
   expandable: boolean;
 }
 
+/** An Argo CD Application or a Flux Kustomization/HelmRelease that is not where Git says. */
+export interface GitOpsFacts {
+  owner: GitOpsOwner;
+  /** The commit (or chart version) last synced or attempted. */
+  revision?: string;
+  /** The one deployed before it (Argo CD history), the last known state before the change. */
+  previousRevision?: string;
+  /** Auto-sync on (a live fix is reverted or diverges from Git). */
+  automated?: boolean;
+  selfHeal?: boolean;
+  /** `Deployment shop/web: Degraded (…)`, `Service shop/web: OutOfSync`. */
+  resources?: string[];
+}
+
+/** A Helm release whose newest revision failed (or is stuck pending), and what it can go back to. */
+export interface HelmFacts {
+  release: string;
+  namespace: string;
+  revision: number;
+  status: string;
+  /** The newest revision still deployed: what `helm rollback` would restore. */
+  deployedRevision?: number;
+  chart: string;
+  /** Flux owns it: roll back through Git (or the HelmRelease), not by hand. */
+  owner?: GitOpsOwner;
+}
+
 type NoFacts = Record<string, never>;
 
 export interface FactsByCategory {
@@ -98,6 +126,10 @@ export interface FactsByCategory {
   job_failed: JobFacts;
   volume_filling: VolumeFacts;
   cpu_throttling: ThrottlingFacts;
+  gitops_out_of_sync: GitOpsFacts;
+  gitops_degraded: GitOpsFacts;
+  gitops_sync_failed: GitOpsFacts;
+  helm_release_failed: HelmFacts;
   healthy: NoFacts;
   unknown: WorkloadFacts | NodePressureFacts | NoFacts;
 }

@@ -1,4 +1,6 @@
 import type { FindingCategory } from '../domain/findings.ts';
+import type { GitOpsOwner } from '../domain/gitops-owner.ts';
+import type { HelmReleaseView } from '../domain/helm-release-view.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
 import type { FactsOf } from './problem-facts.ts';
 
@@ -26,6 +28,17 @@ export interface ClusterSnapshot {
   volumes?: VolumeUsage[];
   /** Why volume usage could not be read (no `nodes/proxy` access and no Prometheus): never "healthy". */
   volumesUnavailable?: string;
+  /** Argo CD and Flux objects, from every namespace (they live in argocd/flux-system), where the cluster serves them. */
+  gitops?: GitOpsObjects;
+  /** Helm releases stored in scope (their Secrets), decoded and redacted. */
+  helmReleases?: HelmReleaseView[];
+}
+
+export interface GitOpsObjects {
+  applications: KubeObject[];
+  kustomizations: KubeObject[];
+  helmReleases: KubeObject[];
+  gitRepositories: KubeObject[];
 }
 
 export interface VolumeUsage {
@@ -51,6 +64,8 @@ interface ProblemBase<C extends FindingCategory> {
   evidence: string[];
   /** Structured facts a remediation needs, typed by category (problem-facts.ts). */
   facts: FactsOf<C>;
+  /** Who applies the object from Git or a chart (owners.ts): its fix belongs there. */
+  owner?: GitOpsOwner;
 }
 
 /**

@@ -1,5 +1,8 @@
 import type { FindingCategory } from '../domain/findings.ts';
+import { analyzeGitOps } from './gitops.ts';
+import { analyzeHelm } from './helm.ts';
 import { analyzeClaims, analyzeJobs, analyzeNodePressure, analyzeNodes, analyzeServices } from './infrastructure.ts';
+import { gitOpsOwnerOf } from './owners.ts';
 import { analyzeReferences } from './references.ts';
 import type { ClusterSnapshot, Problem } from './snapshot.ts';
 import { analyzeCpu, analyzeVolumes } from './usage.ts';
@@ -8,6 +11,8 @@ import { analyzeWorkloads } from './workloads.ts';
 // Root causes before what they cause, at equal severity.
 const PRECEDENCE: FindingCategory[] = [
   'node_not_ready',
+  'helm_release_failed',
+  'gitops_sync_failed',
   'pvc_pending',
   'config_missing',
   'image_pull',
@@ -19,8 +24,10 @@ const PRECEDENCE: FindingCategory[] = [
   'service_no_endpoints',
   'volume_filling',
   'rollout_stuck',
+  'gitops_degraded',
   'job_failed',
   'cpu_throttling',
+  'gitops_out_of_sync',
   'unknown',
 ];
 
@@ -56,7 +63,13 @@ export function triage(s: ClusterSnapshot, question = '', focus: TriageFocus = {
     ...analyzeVolumes(s),
     ...analyzeCpu(s),
     ...analyzeReferences(s),
-  ];
+    ...analyzeGitOps(s),
+    ...analyzeHelm(s),
+  ].map((p) => {
+    // A workload's finding says who applies it from Git: its fix belongs to that owner.
+    const owner = p.owner ?? (s.gitops || s.helmReleases ? gitOpsOwnerOf(s, p.object) : undefined);
+    return owner ? { ...p, owner } : p;
+  });
   return problems.sort(
     (a, b) =>
       focused(b) - focused(a) ||

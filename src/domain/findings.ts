@@ -16,6 +16,10 @@ export type FindingCategory =
   | 'rollout_stuck'
   | 'volume_filling'
   | 'cpu_throttling'
+  | 'gitops_out_of_sync'
+  | 'gitops_degraded'
+  | 'gitops_sync_failed'
+  | 'helm_release_failed'
   | 'healthy'
   | 'unknown';
 

@@ -1,4 +1,5 @@
-import type { ClusterSnapshot, VolumeUsage } from '../../analyzers/snapshot.ts';
+import type { ClusterSnapshot, GitOpsObjects, VolumeUsage } from '../../analyzers/snapshot.ts';
+import { readHelmReleases } from '../../cluster/helm-releases.ts';
 import type { KubeReader } from '../../cluster/kube-reader.ts';
 import type { PrometheusClient } from '../../cluster/prometheus.ts';
 import { type Flights, sharedRead } from '../../cluster/request-signal.ts';
@@ -49,12 +50,14 @@ async function read(reader: KubeReader, namespace?: string, prometheus?: Prometh
   ]);
   // Optional reads: a cluster without these APIs (or without permission) still gets the core analysis.
   const optional = (p: Promise<KubeObject[]>) => p.catch(() => undefined);
-  const [podMetrics, volumes, ingresses, hpas, pdbs] = await Promise.all([
+  const [podMetrics, volumes, ingresses, hpas, pdbs, gitops, helmReleases] = await Promise.all([
     reader.listPodMetrics(namespace).catch(() => undefined),
     volumeUsage(reader, pods, namespace, prometheus),
     optional(ns('networking.k8s.io/v1', 'Ingress')),
     optional(ns('autoscaling/v2', 'HorizontalPodAutoscaler')),
     optional(ns('policy/v1', 'PodDisruptionBudget')),
+    readGitOps(reader),
+    readHelmReleases(reader, namespace).catch(() => undefined),
   ]);
   return {
     namespace,
@@ -76,7 +79,25 @@ async function read(reader: KubeReader, namespace?: string, prometheus?: Prometh
     ingresses,
     hpas,
     pdbs,
+    ...(gitops ? { gitops } : {}),
+    ...(helmReleases?.length ? { helmReleases } : {}),
   };
+}
+
+/**
+ * Argo CD's and Flux's objects, from every namespace: an Application in `argocd` owns workloads
+ * in the namespace asked about. Kinds the cluster does not serve, or may not be listed, are empty.
+ */
+async function readGitOps(reader: KubeReader): Promise<GitOpsObjects | undefined> {
+  const all = (apiVersion: string, kind: string) => reader.list(apiVersion, kind).catch(() => [] as KubeObject[]);
+  const [applications, kustomizations, helmReleases, gitRepositories] = await Promise.all([
+    all('argoproj.io/v1alpha1', 'Application'),
+    all('kustomize.toolkit.fluxcd.io/v1', 'Kustomization'),
+    all('helm.toolkit.fluxcd.io/v2', 'HelmRelease'),
+    all('source.toolkit.fluxcd.io/v1', 'GitRepository'),
+  ]);
+  const found = { applications, kustomizations, helmReleases, gitRepositories };
+  return Object.values(found).some((l) => l.length) ? found : undefined;
 }
 
 /**
