@@ -122,10 +122,12 @@ export function workerContext(opts: {
     },
     budgetExhausted: () => meter.exhausted(),
     repo: task.repo ? config.repos[task.repo] : undefined,
+    repos: config.repos,
     dataDir: config.dataDir,
-    async proposeChange(input) {
-      const repo = task.repo ? config.repos[task.repo] : undefined;
-      if (!repo) throw new Error(`repository ${task.repo ?? '(none)'} is not configured`);
+    async proposeChange(input, repoName) {
+      const name = repoName ?? task.repo;
+      const repo = name ? config.repos[name] : undefined;
+      if (!repo) throw new Error(`repository ${name ?? '(none)'} is not configured`);
       step();
       const proposal = await proposeGitChange({ db, config, reader }, { ...input, task, runId: run.id, repo });
       opts.metrics?.proposals.inc({ action: proposal.action, risk: proposal.risk });

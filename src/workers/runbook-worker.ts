@@ -5,6 +5,7 @@ import { isCodedError } from '../domain/errors.ts';
 import type { Finding } from '../domain/findings.ts';
 import { refLabel } from '../lib/kube-object.ts';
 import { deepenEvidence } from './runbooks/evidence.ts';
+import { fixInGit, isGitManaged } from './runbooks/git-first.ts';
 import { chooseRemediation, type RemediationContext } from './runbooks/remediation.ts';
 import { type Checkpoint, resume, runbookCheckpoint } from './runbooks/resume.ts';
 import { findProblemsInput } from './scope-input.ts';
@@ -131,6 +132,8 @@ async function investigate(ctx: WorkerContext, onlyIfConfident = false): Promise
       type: 'finding',
       data: { category: o.category, summary: o.summary, object: o.object, evidence: o.evidence },
     });
+  // Argo CD or Flux applies it from Git: the fix goes to Git, never live.
+  if (isGitManaged(top!)) return fixInGit(ctx, top!, finding);
   const choice = chooseRemediation(top!, { ...(await remediationContext(ctx, top!)), evidence: finding.evidence });
   if ('escalate' in choice)
     return {

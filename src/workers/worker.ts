@@ -40,10 +40,15 @@ export interface WorkerContext {
   saveProgress(checkpoint: RunCheckpoint): Promise<void>;
   /** A change task: its repository (claw.yaml `repos`), or undefined (not configured, or not a change task). */
   repo: RepoConfig | undefined;
+  /** Every configured repository (claw.yaml `repos`): where a Git-managed object's fix belongs. */
+  repos: Readonly<Record<string, RepoConfig>>;
   /** Where ClusterClaw keeps its own files (repository mirrors, attempts' clones). */
   dataDir: string;
-  /** Proposes a candidate that passed the CI gate: a sealed git_change, its commit kept in the store. */
-  proposeChange(input: Omit<GitChangeInput, 'task' | 'runId' | 'repo'>): Promise<Proposal>;
+  /**
+   * Proposes a candidate that passed the CI gate: a sealed git_change, its commit kept in the
+   * store. On the task's repository, or `repo` (an investigation fixing a GitOps owner's source).
+   */
+  proposeChange(input: Omit<GitChangeInput, 'task' | 'runId' | 'repo'>, repo?: string): Promise<Proposal>;
 }
 
 /** The supervisor's nudge: what the worker should be told to get going again. */

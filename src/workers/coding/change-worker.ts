@@ -63,8 +63,11 @@ export function codingWorker(id: string, open: OpenSession, slots?: Slots): Codi
   };
 }
 
-/** One attempt: its own clone at the tracked branch's head, the agent's session, the gate. */
-async function attempt(ctx: WorkerContext, repo: RepoConfig, open: OpenSession): Promise<WorkerResult> {
+/**
+ * One attempt: its own clone at the tracked branch's head, the agent's session, the gate. The
+ * runbooks' deterministic Git edits come through here too, as a session that needs no model.
+ */
+export async function attempt(ctx: WorkerContext, repo: RepoConfig, open: OpenSession): Promise<WorkerResult> {
   ctx.emit({ type: 'step', data: { message: `Cloning ${repo.name} at the head of ${repo.branch}` } });
   const work = join(ctx.dataDir, 'work', `${ctx.run.id}-${ctx.run.attempt}`);
   await rm(work, { recursive: true, force: true });
@@ -141,14 +144,17 @@ async function gateLoop(
     });
     if (ci.ok && !problems.length) {
       try {
-        const proposal = await ctx.proposeChange({
-          candidate: c,
-          ci,
-          bundle: await bundleCandidate(ws.dir, c.base, c.commit),
-          // The clone holds exactly the candidate now: the agent is between turns.
-          manifests: repo.manifests.length ? await renderManifests(ws.dir, repo.manifests) : undefined,
-          summary: clip(done.summary || ctx.task.question, 500),
-        });
+        const proposal = await ctx.proposeChange(
+          {
+            candidate: c,
+            ci,
+            bundle: await bundleCandidate(ws.dir, c.base, c.commit),
+            // The clone holds exactly the candidate now: the agent is between turns.
+            manifests: repo.manifests.length ? await renderManifests(ws.dir, repo.manifests) : undefined,
+            summary: clip(done.summary || ctx.task.question, 500),
+          },
+          repo.name,
+        );
         ctx.emit({
           type: 'proposal',
           data: {

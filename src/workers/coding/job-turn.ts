@@ -103,6 +103,7 @@ function podContext(config: Config, opts: { write(line: JobLine): void; signal: 
     getProposal: async () => undefined,
     saveProgress: async () => {},
     repo: undefined,
+    repos: {},
     dataDir: config.dataDir,
     checkpoint: undefined,
     // Sessions read only the run's id and attempt (names of their own files).

@@ -1,0 +1,91 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runGit } from '../../git/run-git.ts';
+
+/** A deterministic edit made in a clone: what it changed, and the commit it undoes part of. */
+export interface GitEdit {
+  files: string[];
+  /** `deploy/deployment.yaml: image: nginx:1.99 → image: nginx:1.25`. */
+  changes: string[];
+  /** The commit that brought the failing value in. */
+  reverts: { commit: string; subject: string };
+}
+
+/** Lines that set an image or its tag: a manifest's `image:`, kustomize's `newTag:`/`newName:`, a values file's `tag:`/`image:`. */
+const IMAGE_LINE = /^\s*-?\s*"?(image|tag|newTag|newName|imageTag|version)"?\s*[:=]/i;
+
+/**
+ * Puts back the image a failing workload ran before: finds, in the history of `path`, the newest
+ * commit whose added lines set `image` (or just its tag, as values files and kustomize `images:`
+ * do), and restores each such line to what that commit replaced — in the current files, only where
+ * the line is still exactly as that commit wrote it. Nothing else changes. Undefined when no commit
+ * in the last 50 touching `path` brought the image in, or the lines have moved on since.
+ */
+export async function revertImageChange(dir: string, path: string, image: string): Promise<GitEdit | undefined> {
+  const tag = imageTag(image);
+  const brings = (line: string) =>
+    IMAGE_LINE.test(line) && (line.includes(image) || (tag ? lineValue(line) === tag : false));
+  const scope = path.replace(/^\.\/?/, '') || '.';
+  const commits = (await runGit(['log', '--format=%H', '-n', '50', '--', scope], { cwd: dir }))
+    .split('\n')
+    .filter(Boolean);
+  for (const commit of commits) {
+    const parents = (await runGit(['rev-list', '--parents', '-n', '1', commit], { cwd: dir })).trim().split(' ');
+    if (parents.length < 2) continue;
+    const diff = await runGit(['diff', '-U0', '--no-color', '--no-ext-diff', `${commit}^`, commit, '--', scope], {
+      cwd: dir,
+    });
+    const pairs = pairedLines(diff).filter((p) => brings(p.added));
+    if (!pairs.length) continue;
+    const files = new Map<string, string>();
+    const changes: string[] = [];
+    for (const p of pairs) {
+      const text = files.get(p.file) ?? (await readFile(join(dir, p.file), 'utf8').catch(() => ''));
+      const lines = text.split('\n');
+      const at = lines.indexOf(p.added);
+      if (at < 0) continue;
+      lines[at] = p.removed;
+      files.set(p.file, lines.join('\n'));
+      changes.push(`${p.file}: ${p.added.trim()} → ${p.removed.trim()}`);
+    }
+    if (!changes.length) return undefined;
+    for (const [file, text] of files) await writeFile(join(dir, file), text);
+    const subject = (await runGit(['log', '-1', '--format=%s', commit], { cwd: dir })).trim();
+    return { files: [...files.keys()], changes, reverts: { commit, subject } };
+  }
+  return undefined;
+}
+
+/** `registry:5000/team/app:1.2@sha256:…` → `1.2`; undefined for an untagged image. */
+export function imageTag(image: string): string | undefined {
+  const name = image.split('@')[0]!;
+  const colon = name.lastIndexOf(':');
+  return colon > name.lastIndexOf('/') ? name.slice(colon + 1) : undefined;
+}
+
+function lineValue(line: string): string {
+  return line
+    .replace(/^[^:=]*[:=]\s*/, '')
+    .replace(/\s+#.*$/, '')
+    .trim()
+    .replace(/^["']|["']$/g, '');
+}
+
+/** In a -U0 diff, each added line with the removed line it replaced (same indentation and key). */
+function pairedLines(diff: string): { file: string; removed: string; added: string }[] {
+  const out: { file: string; removed: string; added: string }[] = [];
+  let file = '';
+  let removed: string[] = [];
+  const keyOf = (l: string) => l.replace(/[:=].*$/, '');
+  for (const line of diff.split('\n')) {
+    if (line.startsWith('+++ ')) file = line.replace(/^\+\+\+ b\//, '');
+    else if (line.startsWith('@@')) removed = [];
+    else if (line.startsWith('-') && !line.startsWith('---')) removed.push(line.slice(1));
+    else if (line.startsWith('+')) {
+      const added = line.slice(1);
+      const i = removed.findIndex((r) => keyOf(r) === keyOf(added));
+      if (i >= 0) out.push({ file, removed: removed.splice(i, 1)[0]!, added });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,150 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decide } from '../../src/approvals/decide.ts';
+import type { Config } from '../../src/config/config.ts';
+import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { listProposalsForRun } from '../../src/store/proposals.ts';
+import { driveRun } from '../../src/supervisor/drive-run.ts';
+import { createTask } from '../../src/tasks/create-task.ts';
+import { bareRepo } from '../helpers/git-repo.ts';
+import { HELM, KUBECTL } from '../helpers/kubectl.ts';
+import { kubeConfigOf, testConfig } from '../helpers/proposal-fixture.ts';
+import { openTestDb, type TestDb } from '../helpers/test-db.ts';
+import { testSupervisor } from '../helpers/test-supervisor.ts';
+
+const deployment = (image: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: ${image}
+`;
+
+async function until<T>(what: string, read: () => T | Promise<T>, ok: (v: T) => boolean, tick: () => void = () => {}) {
+  for (let i = 0; i < 200; i++) {
+    const v = await read();
+    if (ok(v)) return v;
+    tick();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`never: ${what}`);
+}
+
+describe.skipIf(!KUBECTL)(
+  'a GitOps-managed workload is fixed in Git, through the gate, and verified by the sync',
+  () => {
+    const repo = bareRepo(
+      {
+        'deploy/deployment.yaml': deployment('nginx:1.25'),
+        'ci.sh': 'grep -q "image: nginx:" deploy/deployment.yaml\n',
+      },
+      { manifests: ['deploy/**'], delivery: 'push' },
+    );
+    let sandbox: Sandbox;
+    let t: TestDb;
+    let config: Config;
+    beforeAll(async () => {
+      sandbox = await startSandbox({
+        tickMs: 50,
+        gitopsTools: { helm: HELM },
+        stateYaml: [
+          'apiVersion: sandbox.clusterclaw.dev/v1alpha1\nkind: SandboxCRDs\nsets: [argocd]',
+          'apiVersion: v1\nkind: Namespace\nmetadata: {name: argocd}',
+          'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}',
+          `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: web, namespace: argocd}
+spec:
+  project: default
+  source: {repoURL: '${repo.config.url}', path: deploy, targetRevision: main}
+  destination: {server: https://kubernetes.default.svc, namespace: shop}
+  syncPolicy: {automated: {prune: true, selfHeal: true}}`,
+        ].join('\n---\n'),
+      });
+      t = await openTestDb('pglite');
+      config = {
+        ...testConfig(['U0APPROVER1']),
+        dataDir: mkdtempSync(join(tmpdir(), 'claw-gitfirst-')),
+        repos: { gitops: { ...repo.config, name: 'gitops' } },
+      };
+    });
+    afterAll(async () => {
+      await sandbox?.stop();
+      await t?.close();
+    });
+    const app = () =>
+      sandbox.state.store.get(sandbox.state.types.findByKind('argoproj.io/v1alpha1', 'Application')!, 'argocd', 'web')!;
+    const advance = () => {
+      sandbox.state.clockOffsetMs += 20_000;
+    };
+
+    it('proposes putting the last good image back in Git, not a live patch; the push syncs and the Application is Healthy', async () => {
+      await until('Healthy', app, (a) => a.status?.health?.status === 'Healthy');
+      const good = repo.head();
+      repo.push('deploy/deployment.yaml', deployment('nginx:1.99'), 'web: move to nginx 1.99');
+      const bad = repo.head();
+      sandbox.state.clockOffsetMs += 200_000; // Argo CD's next look at Git
+      await until(
+        'Degraded',
+        app,
+        (a) => a.status?.health?.status === 'Degraded' && a.status.sync.revision === bad,
+        advance,
+      );
+      const writes = () =>
+        sandbox.journal.filter((r) => !['GET'].includes(r.method) && !r.dryRun && !r.path.includes('review')).length;
+      const before = writes();
+
+      const supervisor = testSupervisor({
+        db: t.db,
+        config,
+        kubeConfigFor: () => kubeConfigOf(sandbox),
+        pollMs: 50,
+        verifyTimeoutMs: 10_000,
+      });
+      const { run } = await createTask(t.db, {
+        kind: 'investigate',
+        source: 'cli',
+        requester: 'cli:oncall',
+        question: 'web is down',
+        namespace: 'shop',
+      });
+      const waiting = await driveRun(supervisor, t.db, run.id, 60_000);
+      expect(waiting).toMatchObject({ status: 'awaiting_approval', worker: 'runbooks' });
+      expect(waiting.summary).toContain('is applied by Argo CD Application argocd/web');
+      const [fix] = await listProposalsForRun(t.db, run.id);
+      expect(fix).toMatchObject({
+        action: 'git_change',
+        status: 'pending',
+        target: { kind: 'Repository', name: 'gitops' },
+      });
+      expect(fix!.rationale).toContain(`Put back the image ${bad.slice(0, 7)} ("web: move to nginx 1.99") replaced`);
+      expect(fix!.diff).toMatch(/-\s+image: nginx:1\.99\n\+\s+image: nginx:1\.25/);
+      expect(writes()).toBe(before); // nothing live: no patch, no rollout undo
+
+      await decide({ db: t.db, config }, { proposalId: fix!.id, actor: 'U0APPROVER1', decision: 'approve' });
+      const done = await driveRun(supervisor, t.db, run.id, 60_000);
+      await supervisor.stop();
+      expect(done.status).toBe('succeeded');
+      expect(repo.head()).not.toBe(bad);
+      expect(writes()).toBe(before);
+      // Argo CD picks the pushed commit up and the Deployment runs the good image again.
+      sandbox.state.clockOffsetMs += 200_000;
+      const healed = await until(
+        'synced to the fix',
+        app,
+        (a) => a.status?.sync?.revision === repo.head() && a.status.health.status === 'Healthy',
+        advance,
+      );
+      expect(healed.status.sync.status).toBe('Synced');
+      expect(good).not.toBe(repo.head());
+    });
+  },
+);
