@@ -5,6 +5,7 @@ import type { KubeReader } from '../cluster/kube-reader.ts';
 import { primaryRef, stepsOf, type WriteRequest } from '../domain/write-request.ts';
 import { isPodReady, type KubeObject } from '../lib/kube-object.ts';
 import { parseQuantity } from '../lib/quantity.ts';
+import { gitopsCheck } from './verify-gitops.ts';
 
 export interface Verdict {
   done: boolean;
@@ -38,6 +39,8 @@ export async function verifyOutcome(
 function checkFor(reader: KubeReader, p: { action: string; request: WriteRequest; before: KubeObject }): Check {
   const ref = primaryRef(p.request);
   const ns = ref.namespace;
+  const gitops = gitopsCheck(reader, p);
+  if (gitops) return gitops;
   switch (p.action) {
     case 'cordon':
     case 'uncordon': {

@@ -20,10 +20,16 @@ import { rolloutHistoryTool } from './read/rollout-history.ts';
 import { warningEvents } from './read/warning-events.ts';
 import { whoCan } from './read/who-can.ts';
 import { applyManifest } from './write/apply-manifest.ts';
+import { argocdRefresh } from './write/argocd-refresh.ts';
+import { argocdRollback } from './write/argocd-rollback.ts';
+import { argocdSync } from './write/argocd-sync.ts';
 import { cordon } from './write/cordon.ts';
 import { deletePod } from './write/delete-pod.ts';
 import { drain } from './write/drain.ts';
 import { expandPvc } from './write/expand-pvc.ts';
+import { fluxReconcile } from './write/flux-reconcile.ts';
+import { fluxResume } from './write/flux-resume.ts';
+import { fluxSuspend } from './write/flux-suspend.ts';
 import { patch } from './write/patch.ts';
 import { rolloutRestart } from './write/rollout-restart.ts';
 import { rolloutUndo } from './write/rollout-undo.ts';
@@ -66,6 +72,12 @@ export const TOOLS: readonly Tool[] = [
   patch,
   applyManifest,
   expandPvc,
+  argocdSync,
+  argocdRefresh,
+  argocdRollback,
+  fluxReconcile,
+  fluxSuspend,
+  fluxResume,
 ];
 
 export function findTool(name: string): Tool | undefined {

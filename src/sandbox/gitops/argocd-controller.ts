@@ -63,7 +63,9 @@ export class ArgoCdController {
       // Everything below is synchronous: it reads the app afresh, so no write races a user's.
       const fresh = this.state.store.get(type, app.metadata.namespace, app.metadata.name);
       if (!fresh || !source || !rt.target) continue;
-      this.state.store.update(type, this.step(fresh, rt, opTarget ?? rt.target, due, now));
+      const next = this.step(fresh, rt, opTarget ?? rt.target, due, now);
+      // A settled app writes nothing: no new resourceVersion for clients holding the last one.
+      if (JSON.stringify(next) !== JSON.stringify(fresh)) this.state.store.update(type, next);
     }
   }
 

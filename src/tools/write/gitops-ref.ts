@@ -1,0 +1,37 @@
+import type { KubeReader } from '../../cluster/kube-reader.ts';
+import type { ApiObjectRef } from '../../domain/object-ref.ts';
+import type { KubeObject } from '../../lib/kube-object.ts';
+
+/** The GitOps objects the vocabulary acts on, by kind. */
+export const GITOPS_API: Record<string, string> = {
+  Application: 'argoproj.io/v1alpha1',
+  Kustomization: 'kustomize.toolkit.fluxcd.io/v1',
+  HelmRelease: 'helm.toolkit.fluxcd.io/v2',
+  GitRepository: 'source.toolkit.fluxcd.io/v1',
+};
+
+export function gitopsRef(kind: string, namespace: string, name: string): ApiObjectRef {
+  return { apiVersion: GITOPS_API[kind]!, kind, namespace, name };
+}
+
+/** Reads the object, saying clearly when the cluster does not run that tool (no such kind). */
+export async function readGitOps(reader: KubeReader, ref: ApiObjectRef): Promise<KubeObject> {
+  if ((await reader.isNamespaced(ref.apiVersion, ref.kind).catch(() => undefined)) === undefined)
+    throw new Error(
+      `this cluster does not serve ${ref.kind} (${ref.apiVersion}): is ${ref.kind === 'Application' ? 'Argo CD' : 'Flux'} installed?`,
+    );
+  return reader.read(ref);
+}
+
+/** Argo CD refuses a second operation while one runs (util/argo SetAppOperation): so do we, before asking. */
+export function assertNoOperation(app: KubeObject): void {
+  if ((app as { operation?: unknown }).operation)
+    throw new Error(
+      `another operation is already in progress on Application ${app.metadata.namespace}/${app.metadata.name}`,
+    );
+}
+
+export function autoSyncOn(app: KubeObject): boolean {
+  const a = app.spec?.syncPolicy?.automated;
+  return Boolean(a) && a.enabled !== false;
+}
