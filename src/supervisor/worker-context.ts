@@ -60,6 +60,8 @@ export function workerContext(opts: {
   // as nodes stay open: they explain scheduling). Whatever the model asks for.
   const inScope = (name: string, input: Record<string, unknown>) => {
     const ns = input.namespace;
+    // A GitOps owner's tool checks its own scope: the owner must deploy into the task's namespace.
+    if (findTool(name)?.scopeBy === 'owner') return;
     if (task.namespace && typeof ns === 'string' && ns !== task.namespace)
       throw new OutOfScope(`${name}: namespace "${ns}" is outside this task's scope (namespace ${task.namespace})`);
   };

@@ -19,6 +19,11 @@ interface ToolBase<S extends z.ZodType> {
   name: string;
   description: string;
   input: S;
+  /**
+   * `owner`: the `namespace` input is where a GitOps owner lives (argocd, flux-system); the tool
+   * itself checks the owner deploys into the task's namespace (gitops-scope.ts).
+   */
+  scopeBy?: 'owner';
 }
 
 export interface ReadTool<S extends z.ZodType = z.ZodType, O = unknown> extends ToolBase<S> {

@@ -3,6 +3,7 @@ import { canI } from './read/can-i.ts';
 import { findProblems } from './read/find-problems.ts';
 import { getPod } from './read/get-pod.ts';
 import { getWorkload } from './read/get-workload.ts';
+import { gitopsStatus } from './read/gitops-status.ts';
 import { listConfig } from './read/list-config.ts';
 import { listHpas } from './read/list-hpas.ts';
 import { listIngresses } from './read/list-ingresses.ts';
@@ -60,6 +61,7 @@ export const TOOLS: readonly Tool[] = [
   listHpas,
   listNamespaces,
   resourceUsage,
+  gitopsStatus,
   rolloutRestart,
   rolloutUndo,
   scale,

@@ -126,6 +126,14 @@ describe.skipIf(!KUBECTL)('custom resources through the real kubectl', () => {
     expect(await s.k('get', 'app', 'from-git', '-n', ns, '-o', 'jsonpath={.spec.source.path}')).toBe('deploy/prod');
   });
 
+  it('leaves objects whose sources are not local as recorded: the sandbox never fetches from the network', async () => {
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await s.k('get', 'app', 'payments-api', '-n', 'argocd')).toMatch(/payments-api\s+OutOfSync\s+Degraded/);
+    expect(
+      await s.k('get', 'gitrepo', 'podinfo', '-n', 'flux-system', '-o', 'jsonpath={.status.artifact.revision}'),
+    ).toBe('master@sha1:132f4e719209eb10b9485302f8593fc0e680f4fc');
+  });
+
   it('gives a Route its host from the router domain, admits it, and takes a strategic merge patch', async () => {
     await s.apply(
       'apiVersion: route.openshift.io/v1\nkind: Route\nmetadata: {name: web, namespace: payments}\nspec:\n  to: {kind: Service, name: web}\n  tls: {termination: edge}\n',

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../src/approvals/decide.ts';
 import { executeProposal } from '../../src/approvals/execute.ts';
+import { KubeReader } from '../../src/cluster/kube-reader.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { getProposal } from '../../src/store/proposals.ts';
+import { gitopsStatus } from '../../src/tools/read/gitops-status.ts';
 import { bareRepo } from '../helpers/git-repo.ts';
 import { HELM, KUBECTL } from '../helpers/kubectl.ts';
 import { kubeConfigOf, makeProposal, testConfig } from '../helpers/proposal-fixture.ts';
@@ -115,10 +117,17 @@ spec: {interval: 10m, path: ./deploy, prune: true, targetNamespace: flux-site, s
         status: 'executed',
       });
       const type = sandbox.state.types.findByKind('argoproj.io/v1alpha1', 'Application')!;
+      // An operation still pending (its source does not render, so the controller has not run it).
       const busy = app();
-      sandbox.state.store.update(type, { ...busy, operation: { sync: {} } } as never);
-      await expect(makeProposal(t.db, sandbox, config, 'argocd_sync', { name: 'web' })).rejects.toThrow(
-        /another operation is already in progress on Application argocd\/web/,
+      sandbox.state.store.create(type, {
+        ...busy,
+        metadata: { name: 'busy', namespace: 'argocd' },
+        spec: { ...busy.spec, source: { ...busy.spec.source, path: 'nowhere' } },
+        operation: { sync: {} },
+        status: {},
+      } as never);
+      await expect(makeProposal(t.db, sandbox, config, 'argocd_sync', { name: 'busy' })).rejects.toThrow(
+        /another operation is already in progress on Application argocd\/busy/,
       );
     });
 
@@ -147,6 +156,18 @@ spec: {interval: 10m, path: ./deploy, prune: true, targetNamespace: flux-site, s
       await expect(
         makeProposal(t.db, sandbox, config, 'flux_resume', { kind: 'Kustomization', name: 'site' }),
       ).rejects.toThrow(/is not suspended/);
+    });
+
+    it('reads an owner from a task scoped to where it deploys, and refuses one scoped elsewhere', async () => {
+      const reader = new KubeReader(kubeConfigOf(sandbox));
+      const input = { kind: 'Application' as const, namespace: 'argocd', name: 'web' };
+      expect(await gitopsStatus.run({ reader, namespace: 'shop', now: () => new Date() }, input)).toMatchObject({
+        kind: 'Application',
+        sync: expect.any(String),
+      });
+      await expect(gitopsStatus.run({ reader, namespace: 'payments', now: () => new Date() }, input)).rejects.toThrow(
+        "Application argocd/web does not deploy into this task's namespace (payments)",
+      );
     });
   },
 );

@@ -59,6 +59,23 @@ message: "upstream rejected key ${CANARY}"
 count: 1
 ---
 apiVersion: sandbox.clusterclaw.dev/v1alpha1
+kind: SandboxCRDs
+sets: [argocd]
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: { name: invoicer, namespace: argocd }
+spec:
+  source: { repoURL: "file:///nonexistent/billing.git", path: deploy, targetRevision: main }
+  destination: { namespace: billing }
+status:
+  sync: { status: OutOfSync, revision: 0123456789abcdef0123456789abcdef01234567 }
+  health: { status: Degraded }
+  conditions:
+    - type: SyncError
+      message: "one or more objects failed to apply, reason: Secret billing-credentials: api-key ${CANARY} rejected"
+---
+apiVersion: sandbox.clusterclaw.dev/v1alpha1
 kind: SandboxImage
 image: registry.example.com/billing/invoicer:2.0
 behaviour:
@@ -96,6 +113,7 @@ const INPUTS: Record<string, (pod: string) => Record<string, unknown>> = {
   list_hpas: () => ({ namespace: 'billing' }),
   list_namespaces: () => ({ namespace: 'billing' }),
   resource_usage: () => ({ namespace: 'billing' }),
+  gitops_status: () => ({ kind: 'Application', namespace: 'argocd', name: 'invoicer' }),
 };
 
 describe('a planted Secret value never leaves through any tool', () => {

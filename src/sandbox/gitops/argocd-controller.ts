@@ -2,7 +2,7 @@ import type { KubeObject } from '../../lib/kube-object.ts';
 import { type ClusterState, isoSeconds } from '../cluster-state.ts';
 import { recordEvent } from '../controllers/event-recorder.ts';
 import { compareApp, syncApp, type Target } from './argocd-app.ts';
-import type { GitSources } from './git-source.ts';
+import { type GitSources, isLocalSource } from './git-source.ts';
 import { type RenderTools, renderSource } from './render-source.ts';
 
 /** `timeout.reconciliation`: how often Argo CD looks at Git without a webhook or a refresh. */
@@ -40,7 +40,8 @@ export class ArgoCdController {
     const type = this.state.types.findByKind('argoproj.io/v1alpha1', 'Application');
     if (!type) return;
     for (const app of this.state.store.list(type)) {
-      if (app.metadata.deletionTimestamp) continue;
+      const src = app.spec?.source ?? app.spec?.sources?.[0];
+      if (app.metadata.deletionTimestamp || !isLocalSource(src?.repoURL)) continue;
       const id = `${app.metadata.namespace}/${app.metadata.name}`;
       const rt = this.apps.get(id) ?? { sourceKey: '', fetchedAt: 0 };
       this.apps.set(id, rt);

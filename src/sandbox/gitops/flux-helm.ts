@@ -54,6 +54,7 @@ export class HelmReleaseController {
       }
       const chartRef = hr.spec?.chart?.spec ?? {};
       const artifact = gitArtifactOf(this.state, hr, chartRef.sourceRef);
+      if ('remote' in artifact) continue; // a source the sandbox does not fetch: the recorded status stands
       const key = JSON.stringify([
         'revision' in artifact ? artifact.revision : '',
         chartRef.chart,

@@ -44,6 +44,7 @@ export class KustomizationController {
       const id = `${ks.metadata.namespace}/${ks.metadata.name}`;
       const now = this.state.now().getTime();
       const artifact = gitArtifactOf(this.state, ks, ks.spec?.sourceRef);
+      if ('remote' in artifact) continue; // a source the sandbox does not fetch: the recorded status stands
       const last = this.lastRun.get(id);
       const moved = 'revision' in artifact && artifact.revision !== last?.revision;
       if (!moved && !reconcileDue(ks, last?.at, now)) {

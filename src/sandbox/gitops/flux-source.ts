@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../lib/kube-object.ts';
 import { type ClusterState, isoSeconds } from '../cluster-state.ts';
 import { REQUESTED_AT, reconcileDue, setConditions } from './flux-status.ts';
-import type { GitSources } from './git-source.ts';
+import { type GitSources, isLocalSource } from './git-source.ts';
 
 /** What a GitRepository's artifact is: the commit its ref resolved to. */
 export interface GitArtifact {
@@ -32,7 +32,8 @@ export class GitRepositoryController {
     for (const repo of this.state.store.list(type)) {
       const id = `${repo.metadata.namespace}/${repo.metadata.name}`;
       const now = this.state.now().getTime();
-      if (repo.spec?.suspend || !reconcileDue(repo, this.lastRun.get(id), now)) continue;
+      if (!isLocalSource(repo.spec?.url) || repo.spec?.suspend || !reconcileDue(repo, this.lastRun.get(id), now))
+        continue;
       this.lastRun.set(id, now);
       const ref = repo.spec?.ref ?? {};
       const name = ref.commit ?? ref.name ?? (ref.tag ? `refs/tags/${ref.tag}` : (ref.branch ?? 'master'));
@@ -86,12 +87,13 @@ export function gitArtifactOf(
   state: ClusterState,
   owner: KubeObject,
   ref: { kind?: string; name?: string; namespace?: string } | undefined,
-): GitArtifact | { error: string } {
+): GitArtifact | { error: string } | { remote: true } {
   const ns = ref?.namespace ?? owner.metadata.namespace;
   const kind = ref?.kind ?? 'GitRepository';
   const type = state.types.findByKind('source.toolkit.fluxcd.io/v1', 'GitRepository');
   const repo = kind === 'GitRepository' && type ? state.store.get(type, ns, ref?.name ?? '') : undefined;
   if (!repo) return { error: `Source '${kind}/${ns}/${ref?.name}' not found` };
+  if (!isLocalSource(repo.spec?.url)) return { remote: true };
   const artifact = repo.status?.artifact;
   if (!artifact) return { error: `Source artifact not found, retrying in 30s` };
   const sha = String(artifact.revision).split('sha1:')[1] ?? '';

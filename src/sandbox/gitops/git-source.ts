@@ -102,6 +102,15 @@ export class GitSources {
   }
 }
 
+/**
+ * Whether the sandbox follows a source: only local repositories (`file://`, an absolute path). An
+ * object pointing elsewhere keeps the status its state file recorded: the sandbox never fetches
+ * from the network.
+ */
+export function isLocalSource(url: unknown): boolean {
+  return typeof url === 'string' && (url.startsWith('file://') || url.startsWith('/'));
+}
+
 /** Runs a tool, resolving its stdout; rejects with its stderr. */
 export function run(cmd: string, args: string[], opts: { cwd?: string; input?: string } = {}): Promise<string> {
   return new Promise((resolve, reject) => {

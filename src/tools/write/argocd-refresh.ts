@@ -5,6 +5,7 @@ import { gitopsRef, readGitOps } from './gitops-ref.ts';
 
 export const argocdRefresh = defineWriteTool({
   name: 'argocd_refresh',
+  scopeBy: 'owner',
   description:
     'Propose an Argo CD refresh of an Application (the argocd.argoproj.io/refresh annotation): compare Git with the cluster now; hard also drops the manifest cache. Changes no workload. Needs approval.',
   input: z.object({
@@ -15,7 +16,7 @@ export const argocdRefresh = defineWriteTool({
   }),
   async plan(ctx, input) {
     const ref = gitopsRef('Application', input.namespace, input.name);
-    await readGitOps(ctx.reader, ref);
+    await readGitOps(ctx, ref);
     const mode = input.hard ? 'hard' : 'normal';
     return {
       action: 'argocd_refresh',

@@ -6,6 +6,7 @@ import { assertNoOperation, autoSyncOn, gitopsRef, readGitOps } from './gitops-r
 
 export const argocdRollback = defineWriteTool({
   name: 'argocd_rollback',
+  scopeBy: 'owner',
   description:
     "Propose an Argo CD rollback of an Application to a history entry (a sync to that entry's revision and source with the apply strategy, as the Argo CD API does). Auto-sync is turned off first: Argo CD refuses a rollback while it is on, and would undo it. Needs approval.",
   input: z.object({
@@ -16,7 +17,7 @@ export const argocdRollback = defineWriteTool({
   }),
   async plan(ctx, input) {
     const ref = gitopsRef('Application', input.namespace, input.name);
-    const app = await readGitOps(ctx.reader, ref);
+    const app = await readGitOps(ctx, ref);
     assertNoOperation(app);
     const history = (app.status?.history ?? []) as {
       id: number;

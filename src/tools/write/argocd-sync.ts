@@ -5,6 +5,7 @@ import { assertNoOperation, autoSyncOn, gitopsRef, readGitOps } from './gitops-r
 
 export const argocdSync = defineWriteTool({
   name: 'argocd_sync',
+  scopeBy: 'owner',
   description:
     'Propose an Argo CD sync of an Application (its operation field, as the Argo CD API sets it): apply what Git holds at its target revision, or at a given revision. Needs approval.',
   input: z.object({
@@ -16,7 +17,7 @@ export const argocdSync = defineWriteTool({
   }),
   async plan(ctx, input) {
     const ref = gitopsRef('Application', input.namespace, input.name);
-    const app = await readGitOps(ctx.reader, ref);
+    const app = await readGitOps(ctx, ref);
     assertNoOperation(app);
     const outOfSync = ((app.status?.resources ?? []) as any[]).filter((r) => r.status === 'OutOfSync');
     const prunes = outOfSync.filter((r) => r.requiresPruning).length;

@@ -7,6 +7,7 @@ export const FLUX_KINDS = ['Kustomization', 'HelmRelease', 'GitRepository'] as c
 
 export const fluxReconcile = defineWriteTool({
   name: 'flux_reconcile',
+  scopeBy: 'owner',
   description:
     'Propose a Flux reconcile now (the reconcile.fluxcd.io/requestedAt annotation, as `flux reconcile` sets it) of a Kustomization, HelmRelease or GitRepository; force re-runs a HelmRelease upgrade. Needs approval.',
   input: z.object({
@@ -21,7 +22,7 @@ export const fluxReconcile = defineWriteTool({
   }),
   async plan(ctx, input) {
     const ref = gitopsRef(input.kind, input.namespace, input.name);
-    const obj = await readGitOps(ctx.reader, ref);
+    const obj = await readGitOps(ctx, ref);
     if (input.force && input.kind !== 'HelmRelease') throw new Error('force applies to a HelmRelease only');
     const token = ctx.now().toISOString();
     const suspended = Boolean(obj.spec?.suspend);

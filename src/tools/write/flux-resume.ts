@@ -6,6 +6,7 @@ import { gitopsRef, readGitOps } from './gitops-ref.ts';
 
 export const fluxResume = defineWriteTool({
   name: 'flux_resume',
+  scopeBy: 'owner',
   description:
     'Propose resuming a suspended Flux Kustomization, HelmRelease or GitRepository (spec.suspend: false and a reconcile request, as `flux resume`): Git is applied again and drift reverted. Needs approval.',
   input: z.object({
@@ -16,7 +17,7 @@ export const fluxResume = defineWriteTool({
   }),
   async plan(ctx, input) {
     const ref = gitopsRef(input.kind, input.namespace, input.name);
-    const obj = await readGitOps(ctx.reader, ref);
+    const obj = await readGitOps(ctx, ref);
     if (!obj.spec?.suspend) throw new Error(`${input.kind} ${input.namespace}/${input.name} is not suspended`);
     return {
       action: 'flux_resume',

@@ -6,6 +6,7 @@ import { gitopsRef, readGitOps } from './gitops-ref.ts';
 
 export const fluxSuspend = defineWriteTool({
   name: 'flux_suspend',
+  scopeBy: 'owner',
   description:
     'Propose suspending a Flux Kustomization, HelmRelease or GitRepository (spec.suspend: true, as `flux suspend`): Git changes stop being applied and drift stops being corrected. Needs approval.',
   input: z.object({
@@ -16,7 +17,7 @@ export const fluxSuspend = defineWriteTool({
   }),
   async plan(ctx, input) {
     const ref = gitopsRef(input.kind, input.namespace, input.name);
-    const obj = await readGitOps(ctx.reader, ref);
+    const obj = await readGitOps(ctx, ref);
     if (obj.spec?.suspend) throw new Error(`${input.kind} ${input.namespace}/${input.name} is already suspended`);
     return {
       action: 'flux_suspend',

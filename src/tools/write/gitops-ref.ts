@@ -1,6 +1,7 @@
-import type { KubeReader } from '../../cluster/kube-reader.ts';
 import type { ApiObjectRef } from '../../domain/object-ref.ts';
 import type { KubeObject } from '../../lib/kube-object.ts';
+import type { ToolContext } from '../define-tool.ts';
+import { checkOwnerScope } from '../gitops-scope.ts';
 
 /** The GitOps objects the vocabulary acts on, by kind. */
 export const GITOPS_API: Record<string, string> = {
@@ -14,13 +15,18 @@ export function gitopsRef(kind: string, namespace: string, name: string): ApiObj
   return { apiVersion: GITOPS_API[kind]!, kind, namespace, name };
 }
 
-/** Reads the object, saying clearly when the cluster does not run that tool (no such kind). */
-export async function readGitOps(reader: KubeReader, ref: ApiObjectRef): Promise<KubeObject> {
-  if ((await reader.isNamespaced(ref.apiVersion, ref.kind).catch(() => undefined)) === undefined)
+/**
+ * Reads the object, saying clearly when the cluster does not run that tool (no such kind), and
+ * refusing an owner that does not deploy into the task's namespace.
+ */
+export async function readGitOps(ctx: ToolContext, ref: ApiObjectRef): Promise<KubeObject> {
+  if ((await ctx.reader.isNamespaced(ref.apiVersion, ref.kind).catch(() => undefined)) === undefined)
     throw new Error(
       `this cluster does not serve ${ref.kind} (${ref.apiVersion}): is ${ref.kind === 'Application' ? 'Argo CD' : 'Flux'} installed?`,
     );
-  return reader.read(ref);
+  const obj = await ctx.reader.read(ref);
+  checkOwnerScope(ctx, obj);
+  return obj;
 }
 
 /** Argo CD refuses a second operation while one runs (util/argo SetAppOperation): so do we, before asking. */

@@ -49,7 +49,7 @@ export async function fixInGit(ctx: WorkerContext, p: Problem, finding: Finding)
     const revert = editSession((dir) => revertImageChange(dir, src.path ?? '.', image));
     const result = await attempt(ctx, repo, async (_ctx, ws) => revert(ws.dir));
     if (result.status === 'awaiting_approval' && result.checkpoint?.proposalId) {
-      const cp: Checkpoint = { proposalId: result.checkpoint.proposalId, finding, action: 'git_change' };
+      const cp: Checkpoint = { proposalId: result.checkpoint.proposalId, finding, action: 'git_change', owner };
       return { ...result, summary: `${finding.summary}. ${why}. ${result.summary}`, checkpoint: cp };
     }
     ctx.emit({ type: 'step', data: { message: `No deterministic Git fix: ${result.summary}` } });

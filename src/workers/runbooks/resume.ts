@@ -1,11 +1,13 @@
 import { describeKubeError } from '../../cluster/api-error.ts';
 import { isCodedError } from '../../domain/errors.ts';
 import type { Finding } from '../../domain/findings.ts';
+import type { GitOpsOwner } from '../../domain/gitops-owner.ts';
 import { verdictOf } from '../../domain/proposal.ts';
 import type { RunCheckpoint } from '../../domain/run-checkpoint.ts';
 import type { UndoCall } from '../../domain/write-plan.ts';
 import type { Proposal } from '../../store/schema.ts';
 import type { WorkerContext, WorkerResult } from '../worker.ts';
+import { followSync } from './follow-sync.ts';
 
 export interface Checkpoint extends RunCheckpoint {
   proposalId: string;
@@ -13,6 +15,8 @@ export interface Checkpoint extends RunCheckpoint {
   action: string;
   /** Set while the run waits on a rollback: the change that applied but did not verify. */
   undoOf?: { proposalId: string; action: string; failure: string };
+  /** A Git fix's GitOps owner: once pushed, the run follows its sync (follow-sync.ts). */
+  owner?: GitOpsOwner;
 }
 
 /**
@@ -45,6 +49,7 @@ export async function resume(
   const target = t.namespace ? `${t.namespace}/${t.name}` : t.name;
   switch (v.kind) {
     case 'executed': {
+      if (v.verified && p.action === 'git_change' && cp.owner) return followSync(ctx, cp, p, about);
       if (v.verified)
         return {
           status: 'succeeded',
