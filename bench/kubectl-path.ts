@@ -11,6 +11,16 @@ export const KUBECTL = [join(import.meta.dirname, '..', '.ci', 'bin', 'kubectl')
   }
 });
 
+/** The helm 3 the tests use: .ci/bin or PATH; undefined when absent. */
+export const HELM = [join(import.meta.dirname, '..', '.ci', 'bin', 'helm'), 'helm'].find((h) => {
+  try {
+    execFileSync(h, ['version', '--short'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+});
+
 export async function median(n: number, f: () => Promise<unknown>): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < n; i++) {

@@ -11,6 +11,7 @@ import { codingFleetSection } from './coding-fleet.ts';
 import { contextSizeSection } from './context-size.ts';
 import { execRoundtripSection } from './exec-roundtrip.ts';
 import { firstFindingSection } from './first-finding.ts';
+import { gitopsIncidentSection } from './gitops-incident.ts';
 import { investigationSection } from './investigation.ts';
 import { readVsKubectlSection } from './read-vs-kubectl.ts';
 import { redactionSection } from './redaction.ts';
@@ -35,6 +36,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'coding-fleet': codingFleetSection,
   'sandbox-cost': sandboxCostSection,
   'exec-roundtrip': execRoundtripSection,
+  'gitops-incident': gitopsIncidentSection,
 };
 const FILE = join(import.meta.dirname, '..', 'BENCHMARKS.md');
 const heading = (section: string) => section.split('\n', 1)[0]!;

@@ -33,7 +33,7 @@ function argoProblems(app: KubeObject): Problem[] {
   const automated = Boolean(app.spec?.syncPolicy?.automated) && app.spec.syncPolicy.automated.enabled !== false;
   const history = (st.history ?? []) as { revision?: string; deployedAt?: string }[];
   const facts = {
-    owner,
+    ...(owner.source ? { source: owner.source } : {}),
     ...(st.sync?.revision ? { revision: st.sync.revision } : {}),
     ...(history.length > 1 ? { previousRevision: history[history.length - 2]!.revision } : {}),
     automated,
@@ -73,7 +73,7 @@ function argoProblems(app: KubeObject): Problem[] {
       object,
       summary: `Argo CD Application ${app.metadata.name} is ${st.health.status} at revision ${short(st.sync?.revision)}${unhealthy[0] ? `: ${where(unhealthy[0])} is ${unhealthy[0].health.status}${unhealthy[0].health.message ? ` (${unhealthy[0].health.message})` : ''}` : ''}`,
       evidence: [
-        `Sync ${st.sync?.status ?? 'Unknown'} to ${short(st.sync?.revision)} (${owner.source?.url ?? '?'} ${owner.source?.path ?? ''} @ ${owner.source?.targetRevision})`,
+        `Sync ${st.sync?.status ?? 'Unknown'} to ${short(st.sync?.revision)}`,
         ...unhealthy.map((r) => `${where(r)}: ${r.health.status}${r.health.message ? `: ${r.health.message}` : ''}`),
         ...deployed,
       ],
@@ -112,7 +112,7 @@ function kustomizationProblems(s: ClusterSnapshot, ks: KubeObject): Problem[] {
   const applied = ks.status?.lastAppliedRevision;
   const attempted = ks.status?.lastAttemptedRevision;
   const facts = {
-    owner,
+    ...(owner.source ? { source: owner.source } : {}),
     ...(attempted ? { revision: shaOf(attempted) } : {}),
     ...(applied && applied !== attempted ? { previousRevision: shaOf(applied) } : {}),
     automated: !ks.spec?.suspend,

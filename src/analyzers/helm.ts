@@ -91,7 +91,7 @@ function helmReleaseProblem(s: ClusterSnapshot, hr: KubeObject, release: string,
       status: latest?.status ?? 'unknown',
       ...(deployed ? { deployedRevision: deployed.version } : {}),
       chart: latest ? `${latest.chartName}-${latest.chartVersion}` : (hr.spec?.chart?.spec?.chart ?? ''),
-      owner: helmReleaseOwner(s, hr),
+      ...(helmReleaseOwner(s, hr).source ? { source: helmReleaseOwner(s, hr).source } : {}),
     },
   };
 }

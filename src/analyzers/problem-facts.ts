@@ -1,5 +1,5 @@
 import type { FindingCategory } from '../domain/findings.ts';
-import type { GitOpsOwner } from '../domain/gitops-owner.ts';
+import type { GitOpsSource } from '../domain/gitops-owner.ts';
 
 // Structured facts a remediation needs, by the problem's category: never free text for a model
 // to obey. A category some analyzers find on a workload and others on the object itself (a
@@ -84,7 +84,8 @@ export interface VolumeFacts {
 
 /** An Argo CD Application or a Flux Kustomization/HelmRelease that is not where Git says. */
 export interface GitOpsFacts {
-  owner: GitOpsOwner;
+  /** Where the owner (the problem's object) renders from. */
+  source?: GitOpsSource;
   /** The commit (or chart version) last synced or attempted. */
   revision?: string;
   /** The one deployed before it (Argo CD history), the last known state before the change. */
@@ -105,8 +106,8 @@ export interface HelmFacts {
   /** The newest revision still deployed: what `helm rollback` would restore. */
   deployedRevision?: number;
   chart: string;
-  /** Flux owns it: roll back through Git (or the HelmRelease), not by hand. */
-  owner?: GitOpsOwner;
+  /** A Flux HelmRelease's chart source: roll back through Git (or the HelmRelease), not by hand. */
+  source?: GitOpsSource;
 }
 
 type NoFacts = Record<string, never>;

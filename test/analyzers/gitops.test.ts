@@ -187,13 +187,9 @@ spec:
     expect(degraded?.summary).toMatch(
       /^Flux Kustomization shop applied [0-9a-f]{7} but its health checks failed: health check failed after/,
     );
+    expect(degraded?.object).toEqual({ kind: 'Kustomization', namespace: 'flux-system', name: 'shop' });
     expect(degraded?.facts).toMatchObject({
-      owner: {
-        kind: 'Kustomization',
-        name: 'shop',
-        namespace: 'flux-system',
-        source: { url: repo.config.url, path: 'apps', targetRevision: 'main', revision: repo.head() },
-      },
+      source: { url: repo.config.url, path: 'apps', targetRevision: 'main', revision: repo.head() },
       resources: ['Deployment/shop/web: InProgress'],
     });
     expect(found.find((p) => p.category === 'image_pull' && p.object.name === 'web')?.owner?.kind).toBe(
@@ -213,7 +209,7 @@ spec:
       release: 'api',
       revision: 1,
       status: 'failed',
-      owner: { kind: 'HelmRelease', name: 'api' },
+      source: { url: repo.config.url, path: 'charts/api', chart: './charts/api' },
     });
   });
 });
