@@ -48,7 +48,13 @@ export async function followSync(
       namespace: owner.namespace,
       name: owner.name,
     });
-    const running = s.kind === 'Application' ? s.revision : s.lastAppliedRevision?.split(':').pop();
+    // A HelmRelease records no Git revision of its own (its values arrive through whatever applies it).
+    const running =
+      s.kind === 'Application'
+        ? s.revision
+        : s.kind === 'HelmRelease'
+          ? req.commit
+          : s.lastAppliedRevision?.split(':').pop();
     const healthy = s.kind === 'Application' ? s.health === 'Healthy' : s.ready === 'True';
     let now: string;
     if (running === req.commit && healthy) {

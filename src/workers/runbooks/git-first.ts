@@ -46,7 +46,12 @@ export async function fixInGit(ctx: WorkerContext, p: Problem, finding: Finding)
   const brief = `fix ${p.category.replace(/_/g, ' ')} of ${refLabel(p.object)} (${finding.summary})`;
   if (image && IMAGE_PROBLEMS.has(p.category)) {
     ctx.emit({ type: 'step', data: { message: `Looking in ${repo.name} for the commit that brought ${image} in` } });
-    const revert = editSession((dir) => revertImageChange(dir, src.path ?? '.', image));
+    // The value may live beside the path (a HelmRelease's values in its own manifest): then the whole repository.
+    const revert = editSession(
+      async (dir) =>
+        (await revertImageChange(dir, src.path ?? '.', image)) ??
+        (src.path && src.path !== '.' ? revertImageChange(dir, '.', image) : undefined),
+    );
     const result = await attempt(ctx, repo, async (_ctx, ws) => revert(ws.dir));
     if (result.status === 'awaiting_approval' && result.checkpoint?.proposalId) {
       const cp: Checkpoint = { proposalId: result.checkpoint.proposalId, finding, action: 'git_change', owner };
