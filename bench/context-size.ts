@@ -79,7 +79,8 @@ export async function contextSizeSection(): Promise<string> {
   const rows: string[] = [];
   let oursTotal = 0;
   let theirsTotal = 0;
-  for (const s of scenarios) {
+  // Scenarios with a Git repository are measured by the gitops-incident bench.
+  for (const s of scenarios.filter((x) => !x.repo)) {
     const dir = await mkdtemp(join(tmpdir(), 'claw-ctx-'));
     const sandbox = await startSandbox({
       stateYaml: s.clusterYaml,

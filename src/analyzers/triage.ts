@@ -11,8 +11,6 @@ import { analyzeWorkloads } from './workloads.ts';
 // Root causes before what they cause, at equal severity.
 const PRECEDENCE: FindingCategory[] = [
   'node_not_ready',
-  'helm_release_failed',
-  'gitops_sync_failed',
   'pvc_pending',
   'config_missing',
   'image_pull',
@@ -23,6 +21,9 @@ const PRECEDENCE: FindingCategory[] = [
   'unschedulable_resources',
   'service_no_endpoints',
   'volume_filling',
+  // A release or sync that failed because its workloads cannot start is explained by them.
+  'gitops_sync_failed',
+  'helm_release_failed',
   'rollout_stuck',
   'gitops_degraded',
   'job_failed',

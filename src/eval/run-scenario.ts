@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { alertScope } from '../alerts/alert-question.ts';
 import { refKey } from '../analyzers/snapshot.ts';
 import { triage } from '../analyzers/triage.ts';
@@ -11,7 +14,11 @@ import { buildReport } from '../tasks/report.ts';
 import { readSnapshot } from '../tools/read/snapshot-reader.ts';
 import { approveAndExecute, type Harness, withHarness } from './eval-harness.ts';
 import type { Scenario } from './scenario.ts';
+import { scenarioRepo } from './scenario-repo.ts';
 import { type Check, score } from './score.ts';
+
+/** What cluster.yaml writes where the scenario repository's URL goes. */
+const REPO_URL = ['$', '{REPO_URL}'].join('');
 
 export interface ScenarioResult {
   name: string;
@@ -33,8 +40,24 @@ export async function runScenario(
 ): Promise<ScenarioResult> {
   const started = Date.now();
   const result: ScenarioResult = { name: s.name, worker: null, checks: [], seconds: 0 };
+  const root = s.repo ? await mkdtemp(join(tmpdir(), 'claw-scenario-')) : undefined;
   try {
-    await withHarness(config, { stateYaml: s.clusterYaml, tickMs: 50, warmupSeconds: s.warmupSeconds }, async (h) => {
+    // A scenario with a repository: its GitOps objects sync from it, and the run may fix it.
+    const made = root ? await scenarioRepo(s, root) : undefined;
+    const repo = made?.config;
+    const cfg = repo
+      ? { ...config, dataDir: join(root!, 'data'), repos: { ...config.repos, [repo.name]: repo } }
+      : config;
+    const stateYaml = repo ? s.clusterYaml.replaceAll(REPO_URL, repo.url) : s.clusterYaml;
+    const warmup = repo ? 0 : s.warmupSeconds;
+    await withHarness(cfg, { stateYaml, tickMs: 50, warmupSeconds: warmup }, async (h) => {
+      // The GitOps controllers work asynchronously (Git, helm): simulated time passes in real steps.
+      const clock = repo ? timePasses(h) : undefined;
+      if (clock) {
+        await clock.run(s.warmupSeconds);
+        await made!.pushChanges(); // the change that breaks it, once the cluster ran the one before
+        await clock.run(s.repo!.settleSeconds);
+      }
       const scope = s.alert ? alertScope(s.alert) : undefined;
       const { run } = await createTask(h.db, {
         kind: 'investigate',
@@ -51,15 +74,39 @@ export async function runScenario(
       const report = await buildReport(h.db, done.id);
       result.worker = report.run.worker;
       result.checks = score(s, report);
-      if (s.expect.healthyAfter)
+      if (s.expect.healthyAfter) {
+        clock?.start();
         result.checks.push(await healthyAfter(s, report, h, done.id, opts.healthyTimeoutMs ?? 60_000));
+        clock?.stop();
+      }
     });
   } catch (e) {
     result.error = (e as Error).message;
   } finally {
+    if (root) await rm(root, { recursive: true, force: true });
     result.seconds = Math.round((Date.now() - started) / 100) / 10;
   }
   return result;
+}
+
+/** Simulated time in real steps: a warm-up, or 20 s every 100 ms while a fix is delivered and synced. */
+function timePasses(h: Harness) {
+  let timer: NodeJS.Timeout | undefined;
+  const step = (seconds: number) => {
+    h.sandbox.state.clockOffsetMs += seconds * 1000;
+  };
+  return {
+    async run(seconds: number) {
+      for (let t = 0; t < seconds; t += 10) {
+        step(10);
+        await new Promise((r) => setTimeout(r, 30));
+      }
+    },
+    start: () => {
+      timer = setInterval(() => step(20), 100);
+    },
+    stop: () => clearInterval(timer),
+  };
 }
 
 async function healthyAfter(

@@ -14,6 +14,22 @@ const ScenarioFile = z
     namespace: z.string().optional(),
     /** Simulated seconds the cluster runs before the investigation starts (crash loops need time to show). */
     warmupSeconds: z.number().int().min(0).max(3600).default(60),
+    /**
+     * A local Git repository the scenario's Argo CD or Flux objects sync from (`${REPO_URL}` in
+     * cluster.yaml): `repo/` as its first commit; after the warm-up, `commits` are pushed on top,
+     * in order, and the cluster runs `settleSeconds` more. It is the run's configured repository `gitops`.
+     */
+    repo: z
+      .object({
+        manifests: z.array(z.string()).default(['**']),
+        ci: z.string().default('true'),
+        settleSeconds: z.number().int().min(0).max(3600).default(300),
+        commits: z
+          .array(z.object({ message: z.string().min(1), files: z.record(z.string(), z.string()) }).strict())
+          .default([]),
+      })
+      .strict()
+      .optional(),
     expect: z
       .object({
         category: z.string(),
@@ -33,6 +49,8 @@ export interface Scenario extends ScenarioSpec {
   name: string;
   clusterYaml: string;
   alert?: unknown;
+  /** The files of `repo/` (path → text), when the scenario has a repository. */
+  repoFiles?: Record<string, string>;
 }
 
 /** Every scenario folder under `dir` (those with a scenario.yaml), sorted by name. */
@@ -66,7 +84,21 @@ export async function loadScenarios(dir: string): Promise<Scenario[]> {
         throw new ScenarioError(`${name}/alert.json: ${(e as Error).message}`);
       }
     }
-    out.push({ ...parsed.data, name, clusterYaml, alert });
+    const repoFiles = parsed.data.repo ? await readTree(join(folder, 'repo'), name) : undefined;
+    out.push({ ...parsed.data, name, clusterYaml, alert, ...(repoFiles ? { repoFiles } : {}) });
+  }
+  return out;
+}
+
+async function readTree(dir: string, scenario: string, prefix = ''): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const entries = await readdir(join(dir, prefix)).catch(() => {
+    throw new ScenarioError(`${scenario}: scenario.yaml has a repo, but ${scenario}/repo/ is missing`);
+  });
+  for (const e of entries.sort()) {
+    const rel = prefix ? `${prefix}/${e}` : e;
+    if ((await stat(join(dir, rel))).isDirectory()) Object.assign(out, await readTree(dir, scenario, rel));
+    else out[rel] = await readFile(join(dir, rel), 'utf8');
   }
   return out;
 }
