@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { T } from '../../src/sandbox/cluster-state.ts';
 import { DEMO_SEED } from '../../src/sandbox/seeds/demo-seed.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { run } from '../helpers/cli.ts';
 import { HELM, helmAsync, KUBECTL } from '../helpers/kubectl.ts';
+import { TEST_SIGNING_KEY } from '../helpers/test-db.ts';
 
 const CHART = join(import.meta.dirname, '..', 'fixtures', 'charts', 'web');
 
@@ -68,6 +70,34 @@ describe.skipIf((!HELM || !KUBECTL) && !process.env.CI)(
       expect(history).toMatch(/2\s+.*superseded\s+web-0\.1\.0.*Upgrade complete/);
       expect(history).toMatch(/3\s+.*deployed\s+web-0\.1\.0.*Rollback to 1/);
     });
+
+    it('a failed upgrade (--wait gives up on an image that does not exist): claw investigate explains it', async () => {
+      const failed = await helm('upgrade', 'shop', CHART, '--set', 'image=nginx:1.99', '--wait', '--timeout', '4s');
+      expect(failed.code).not.toBe(0);
+      expect(failed.out).toContain('context deadline exceeded');
+      expect((await helm('history', 'shop')).out).toMatch(
+        /4\s+.*failed\s+web-0\.1\.0.*Upgrade "shop" failed: context deadline exceeded/,
+      );
+      const r = await run(['investigate', '-n', 'shop', 'shop-web broke after the upgrade', '--json'], {
+        KUBECONFIG: env.KUBECONFIG,
+        CLAW_DATA_DIR: join(dir, 'claw'),
+        CLAW_SIGNING_KEY: TEST_SIGNING_KEY,
+      });
+      expect(r.code, r.stderr).not.toBe(null);
+      const report = JSON.parse(r.stdout) as { findings: { category: string; summary: string; evidence: string[] }[] };
+      const helmFinding = report.findings.find((f) => f.category === 'helm_release_failed');
+      expect(helmFinding?.summary).toBe(
+        'Helm release shop revision 4 (web-0.1.0) failed: Upgrade "shop" failed: context deadline exceeded; revision 3 (web-0.1.0) is still deployed',
+      );
+      expect(helmFinding?.evidence).toEqual(
+        expect.arrayContaining([
+          'Values changed: image: (unset) → nginx:1.99',
+          'Manifest changed: Deployment/shop-web: image nginx:1.27 → nginx:1.99',
+        ]),
+      );
+      // The workload's own finding names the release that applied it.
+      expect(report.findings[0]?.category).toBe('image_pull');
+    }, 60_000);
 
     it('uninstalls: the objects and every revision Secret are gone', async () => {
       const gone = await helm('uninstall', 'shop');
