@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../src/approvals/decide.ts';
 import { executeProposal } from '../../src/approvals/execute.ts';
 import { KubeReader } from '../../src/cluster/kube-reader.ts';
+import { policySchema } from '../../src/config/policy-config.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { getProposal } from '../../src/store/proposals.ts';
 import { gitopsStatus } from '../../src/tools/read/gitops-status.ts';
@@ -168,6 +169,35 @@ spec: {interval: 10m, path: ./deploy, prune: true, targetNamespace: flux-site, s
       await expect(gitopsStatus.run({ reader, namespace: 'payments', now: () => new Date() }, input)).rejects.toThrow(
         "Application argocd/web does not deploy into this task's namespace (payments)",
       );
+    });
+
+    it('lets policy name GitOps actions and kinds: a rule refuses Argo CD rollbacks, another needs a lead for Flux suspends', async () => {
+      const strict = {
+        ...config,
+        approvals: { ...config.approvals, approvers: ['U0APPROVER1', 'U0APPROVER2', 'U0LEAD1'] },
+        policy: policySchema.parse({
+          rules: [
+            {
+              name: 'rollbacks-in-git',
+              match: { actions: ['argocd_rollback'], kinds: ['Application'] },
+              deny: 'roll back in Git, not in Argo CD',
+            },
+            {
+              name: 'flux-leads',
+              match: { kinds: ['Kustomization'], actions: ['flux_suspend'] },
+              approvers: ['U0LEAD1'],
+            },
+          ],
+        }),
+      };
+      await expect(makeProposal(t.db, sandbox, strict, 'argocd_rollback', { name: 'web' })).rejects.toThrow(
+        /roll back in Git, not in Argo CD/,
+      );
+      const { proposal } = await makeProposal(t.db, sandbox, strict, 'flux_suspend', {
+        kind: 'Kustomization',
+        name: 'site',
+      });
+      expect(proposal).toMatchObject({ policy_rule: 'rule:flux-leads', approvers: ['U0LEAD1'] });
     });
   },
 );
