@@ -89,3 +89,47 @@ function pairedLines(diff: string): { file: string; removed: string; added: stri
   }
   return out;
 }
+
+/**
+ * Raises a container's memory limit where Git sets it: the one `memory: <from>` line under a
+ * `limits:` block in the files of `path` (a manifest's container resources, or a values file's
+ * `resources.limits`). Exactly one such line, or nothing is changed: an edit the runbooks cannot
+ * place for certain is a human's (or a coding agent's).
+ */
+export async function raiseMemoryLimit(
+  dir: string,
+  path: string,
+  from: string,
+  to: string,
+): Promise<GitEdit | undefined> {
+  const scope = path.replace(/^\.\/?/, '') || '.';
+  const files = (await runGit(['ls-files', '--', scope], { cwd: dir })).split('\n').filter((f) => /\.ya?ml$/.test(f));
+  const hits: { file: string; line: number; text: string }[] = [];
+  for (const file of files) {
+    const lines = (await readFile(join(dir, file), 'utf8')).split('\n');
+    lines.forEach((text, i) => {
+      const m = /^(\s*)memory:\s*["']?([^\s"'#]+)["']?\s*(#.*)?$/.exec(text);
+      if (!m || m[2] !== from) return;
+      const indent = m[1]!.length;
+      // The nearest less-indented key above is the block it sits in: `limits:` (not `requests:`).
+      for (let j = i - 1; j >= 0; j--) {
+        const up = /^(\s*)([A-Za-z_-]+):\s*$/.exec(lines[j]!);
+        if (up && up[1]!.length < indent) {
+          if (up[2] === 'limits') hits.push({ file, line: i, text });
+          return;
+        }
+      }
+    });
+  }
+  if (hits.length !== 1) return undefined;
+  const hit = hits[0]!;
+  const lines = (await readFile(join(dir, hit.file), 'utf8')).split('\n');
+  lines[hit.line] = hit.text.replace(from, to);
+  await writeFile(join(dir, hit.file), lines.join('\n'));
+  const commit = (await runGit(['log', '-1', '--format=%H%x00%s', '--', hit.file], { cwd: dir })).trim().split('\0');
+  return {
+    files: [hit.file],
+    changes: [`${hit.file}: ${hit.text.trim()} → ${lines[hit.line]!.trim()}`],
+    reverts: { commit: commit[0] ?? '', subject: commit[1] ?? '' },
+  };
+}

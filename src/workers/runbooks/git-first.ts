@@ -1,18 +1,20 @@
+import type { WorkloadFacts } from '../../analyzers/problem-facts.ts';
 import type { Problem } from '../../analyzers/snapshot.ts';
 import type { RepoConfig } from '../../config/config.ts';
 import type { Finding } from '../../domain/findings.ts';
 import { type GitOpsOwner, repoForSource } from '../../domain/gitops-owner.ts';
 import { refLabel } from '../../lib/kube-object.ts';
+import { formatMi, quantityToMi } from '../../lib/quantity.ts';
 import { attempt } from '../coding/change-worker.ts';
 import type { CodingSession } from '../coding/coding-session.ts';
 import type { WorkerContext, WorkerResult } from '../worker.ts';
-import { type GitEdit, revertImageChange } from './git-edits.ts';
+import { type GitEdit, raiseMemoryLimit, revertImageChange } from './git-edits.ts';
 import type { Checkpoint } from './resume.ts';
 
 /** Owners that re-apply Git: a live patch is reverted (self-heal, the next reconcile) or diverges. */
 const RECONCILING = new Set<GitOpsOwner['kind']>(['Application', 'Kustomization', 'HelmRelease']);
-/** Problems a bad image value in Git explains, and putting the previous one back fixes. */
-const IMAGE_PROBLEMS = new Set(['image_pull', 'crash_loop', 'rollout_stuck', 'probe_failure', 'oom_killed']);
+/** Problems that, when they arrived with the newest revision, putting the previous image back fixes. */
+const NEW_REVISION_PROBLEMS = new Set(['crash_loop', 'rollout_stuck', 'probe_failure']);
 
 export function isGitManaged(p: Problem): boolean {
   return Boolean(p.owner && RECONCILING.has(p.owner.kind));
@@ -42,31 +44,68 @@ export async function fixInGit(ctx: WorkerContext, p: Problem, finding: Finding)
       status: 'escalated',
       summary: `${finding.summary}. ${why}. ${src.url ?? 'Its source'} is not a configured repository (repos: in claw.yaml): fix it in Git there.`,
     };
-  const image = 'image' in p.facts ? p.facts.image : undefined;
-  const brief = `fix ${p.category.replace(/_/g, ' ')} of ${refLabel(p.object)} (${finding.summary})`;
-  if (image && IMAGE_PROBLEMS.has(p.category)) {
-    ctx.emit({ type: 'step', data: { message: `Looking in ${repo.name} for the commit that brought ${image} in` } });
-    // The value may live beside the path (a HelmRelease's values in its own manifest): then the whole repository.
-    const revert = editSession(
-      async (dir) =>
-        (await revertImageChange(dir, src.path ?? '.', image)) ??
-        (src.path && src.path !== '.' ? revertImageChange(dir, '.', image) : undefined),
-    );
-    const result = await attempt(ctx, repo, async (_ctx, ws) => revert(ws.dir));
+  const edit = gitEditFor(p, src.path ?? '.');
+  if (edit) {
+    ctx.emit({ type: 'step', data: { message: `Looking in ${repo.name} for ${edit.what}` } });
+    const result = await attempt(ctx, repo, async (_ctx, ws) => editSession(edit.run, edit.describe)(ws.dir));
     if (result.status === 'awaiting_approval' && result.checkpoint?.proposalId) {
       const cp: Checkpoint = { proposalId: result.checkpoint.proposalId, finding, action: 'git_change', owner };
       return { ...result, summary: `${finding.summary}. ${why}. ${result.summary}`, checkpoint: cp };
     }
     ctx.emit({ type: 'step', data: { message: `No deterministic Git fix: ${result.summary}` } });
   }
+  const brief = `fix ${p.category.replace(/_/g, ' ')} of ${refLabel(p.object)} (${finding.summary})`;
   return {
     status: 'escalated',
     summary: `${finding.summary}. ${why}. Fix it in ${repo.name}: claw change --repo ${repo.name} "${brief}"`,
   };
 }
 
+interface PlannedEdit {
+  what: string;
+  run: (dir: string) => Promise<GitEdit | undefined>;
+  describe: (e: GitEdit) => string;
+}
+
+/**
+ * The edit the runbooks know for a problem, if any: an image that cannot be pulled (or one that
+ * fails since it arrived) goes back to what its commit replaced; a memory limit that kills the
+ * container is doubled where Git sets it. Searched in the owner's path first, then the whole
+ * repository (a HelmRelease's values live in its own manifest).
+ */
+function gitEditFor(p: Problem, path: string): PlannedEdit | undefined {
+  const wide = (edit: (scope: string) => Promise<GitEdit | undefined>) => async () =>
+    (await edit(path)) ?? (path !== '.' ? edit('.') : undefined);
+  const f = p.facts as Partial<WorkloadFacts>;
+  const newest = Boolean(f.failureIsNewRevision || f.onlyNewFails);
+  if (f.image && (p.category === 'image_pull' || (NEW_REVISION_PROBLEMS.has(p.category) && newest))) {
+    const image = f.image;
+    return {
+      what: `the commit that brought ${image} in`,
+      run: (dir) => wide((scope) => revertImageChange(dir, scope, image))(),
+      describe: (e) =>
+        `Put back the image ${e.reverts.commit.slice(0, 7)} ("${e.reverts.subject}") replaced: ${e.changes.join('; ')}`,
+    };
+  }
+  const limit = f.limits?.memory;
+  const mi = quantityToMi(limit);
+  if (p.category === 'oom_killed' && limit && mi !== undefined) {
+    const next = formatMi(mi * 2);
+    return {
+      what: `where Git sets the ${limit} memory limit`,
+      run: (dir) => wide((scope) => raiseMemoryLimit(dir, scope, limit, next))(),
+      describe: (e) =>
+        `Raise the memory limit of container ${f.container} from ${limit} to ${next} (it is OOM-killed at ${limit}): ${e.changes.join('; ')}`,
+    };
+  }
+  return undefined;
+}
+
 /** A coding session whose one turn is a deterministic edit: no model, the same gate. */
-function editSession(edit: (dir: string) => Promise<GitEdit | undefined>): (dir: string) => CodingSession {
+function editSession(
+  edit: (dir: string) => Promise<GitEdit | undefined>,
+  describe: (e: GitEdit) => string,
+): (dir: string) => CodingSession {
   return (dir) => {
     let turns = 0;
     return {
@@ -74,12 +113,8 @@ function editSession(edit: (dir: string) => Promise<GitEdit | undefined>): (dir:
         if (turns++ > 0)
           return { ok: false, summary: '', error: 'a deterministic edit cannot answer what the gate reported' };
         const done = await edit(dir);
-        if (!done)
-          return { ok: true, summary: 'no commit in the path brought that image in, or its lines have changed since' };
-        return {
-          ok: true,
-          summary: `Put back the image ${done.reverts.commit.slice(0, 7)} ("${done.reverts.subject}") replaced: ${done.changes.join('; ')}`,
-        };
+        if (!done) return { ok: true, summary: 'the repository holds no single place to make that edit' };
+        return { ok: true, summary: describe(done) };
       },
       async close() {},
     };
