@@ -70,6 +70,7 @@ function helmReleaseProblem(s: ClusterSnapshot, hr: KubeObject, release: string,
   const deployed = history.find((h) => h.status === 'deployed');
   const [latest] = history;
   const byType = (t: string) => conditions.find((c) => c.type === t && c.status === 'True');
+  const source = helmReleaseOwner(s, hr).source;
   return {
     category: 'helm_release_failed',
     severity: 3,
@@ -91,7 +92,7 @@ function helmReleaseProblem(s: ClusterSnapshot, hr: KubeObject, release: string,
       status: latest?.status ?? 'unknown',
       ...(deployed ? { deployedRevision: deployed.version } : {}),
       chart: latest ? `${latest.chartName}-${latest.chartVersion}` : (hr.spec?.chart?.spec?.chart ?? ''),
-      ...(helmReleaseOwner(s, hr).source ? { source: helmReleaseOwner(s, hr).source } : {}),
+      ...(source ? { source } : {}),
     },
   };
 }

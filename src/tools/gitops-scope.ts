@@ -2,6 +2,14 @@ import { OutOfScope } from '../domain/errors.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
 import type { ToolContext } from './define-tool.ts';
 
+/** The GitOps objects the vocabulary reads and acts on, by kind. */
+export const GITOPS_API: Record<string, string> = {
+  Application: 'argoproj.io/v1alpha1',
+  Kustomization: 'kustomize.toolkit.fluxcd.io/v1',
+  HelmRelease: 'helm.toolkit.fluxcd.io/v2',
+  GitRepository: 'source.toolkit.fluxcd.io/v1',
+};
+
 /** The namespaces an Argo CD Application or a Flux object deploys into. */
 export function deploysInto(obj: KubeObject): string[] {
   return [

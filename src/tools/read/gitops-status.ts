@@ -2,14 +2,8 @@ import { z } from 'zod';
 import { redactText } from '../../cluster/redact.ts';
 import type { KubeObject } from '../../lib/kube-object.ts';
 import { defineReadTool } from '../define-tool.ts';
-import { checkOwnerScope } from '../gitops-scope.ts';
+import { checkOwnerScope, GITOPS_API } from '../gitops-scope.ts';
 import { NamespaceName, ObjectName } from '../input-names.ts';
-
-const API: Record<string, string> = {
-  Application: 'argoproj.io/v1alpha1',
-  Kustomization: 'kustomize.toolkit.fluxcd.io/v1',
-  HelmRelease: 'helm.toolkit.fluxcd.io/v2',
-};
 
 export const gitopsStatus = defineReadTool({
   name: 'gitops_status',
@@ -23,7 +17,7 @@ export const gitopsStatus = defineReadTool({
   }),
   async run(ctx, input) {
     const obj = await ctx.reader.read({
-      apiVersion: API[input.kind]!,
+      apiVersion: GITOPS_API[input.kind]!,
       kind: input.kind,
       namespace: input.namespace,
       name: input.name,

@@ -1,15 +1,7 @@
 import type { ApiObjectRef } from '../../domain/object-ref.ts';
 import type { KubeObject } from '../../lib/kube-object.ts';
 import type { ToolContext } from '../define-tool.ts';
-import { checkOwnerScope } from '../gitops-scope.ts';
-
-/** The GitOps objects the vocabulary acts on, by kind. */
-export const GITOPS_API: Record<string, string> = {
-  Application: 'argoproj.io/v1alpha1',
-  Kustomization: 'kustomize.toolkit.fluxcd.io/v1',
-  HelmRelease: 'helm.toolkit.fluxcd.io/v2',
-  GitRepository: 'source.toolkit.fluxcd.io/v1',
-};
+import { checkOwnerScope, GITOPS_API } from '../gitops-scope.ts';
 
 export function gitopsRef(kind: string, namespace: string, name: string): ApiObjectRef {
   return { apiVersion: GITOPS_API[kind]!, kind, namespace, name };
