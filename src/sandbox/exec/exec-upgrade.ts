@@ -17,6 +17,12 @@ const STDOUT = 1;
 const STDERR = 2;
 const ERROR = 3;
 const CLOSE = 255;
+/**
+ * How long a started process takes to write anything. kubectl 1.32 reads frames while it is still
+ * creating its streams and drops a frame for a stream it has not created yet ("Unknown stream id
+ * 2"); a real runtime's start-up latency hides that race, so the simulated one has it too.
+ */
+const PROCESS_START_MS = 40;
 
 const wss = new WebSocketServer({
   noServer: true,
@@ -92,13 +98,22 @@ function serve(
   target: ExecTarget,
   opts: { command: string[]; stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean },
 ): void {
-  const send = (stream: number, text: string) => {
+  let started = false;
+  const queued: Array<() => void> = [];
+  const afterStart = (write: () => void) => (started ? write() : queued.push(write));
+  setTimeout(() => {
+    started = true;
+    for (const write of queued.splice(0)) write();
+  }, PROCESS_START_MS);
+  const send = (stream: number, text: string) => afterStart(() => sendNow(stream, text));
+  const finish = (code: number) => afterStart(() => finishNow(code));
+  const sendNow = (stream: number, text: string) => {
     if (!text || ws.readyState !== ws.OPEN) return;
     if (stream === STDOUT && !opts.stdout) return;
     if (stream === STDERR && !opts.stderr) return;
     ws.send(frame(opts.tty && stream === STDERR ? STDOUT : stream, opts.tty ? text.replace(/\r?\n/g, '\r\n') : text));
   };
-  const finish = (code: number) => {
+  const finishNow = (code: number) => {
     if (ws.readyState !== ws.OPEN) return;
     const status =
       code === 0
