@@ -20,8 +20,8 @@ const LAYERS: [folder: string, mayImport: string[]][] = [
   ['runtime', ['observability', 'cluster', 'store', 'config', 'domain']],
   ['scheduled', ['approvals', 'audit', 'observability', 'store', 'config', 'domain']],
   ['alerts', ['tasks', 'observability', 'store', 'config', 'domain', 'lib']],
+  ['supervisor', ['tasks', 'workers', 'models', 'gate', 'tools', 'approvals', 'observability', 'git', 'cluster', 'store', 'config', 'domain']],
   ['tasks', ['audit', 'store', 'config', 'domain']],
-  ['supervisor', ['workers', 'models', 'gate', 'tools', 'approvals', 'observability', 'git', 'cluster', 'store', 'config', 'domain']],
   ['workers', ['models', 'gate', 'tools', 'approvals', 'analyzers', 'git', 'cluster', 'store', 'config', 'domain', 'lib']],
   ['models', ['domain']],
   ['gate', ['git', 'cluster', 'config', 'domain', 'lib']],
@@ -129,6 +129,16 @@ describe('architecture: the one writer (Invariant 1)', () => {
     expect(loaders('git/push-candidate.ts')).toEqual(['approvals/deliver-git-change.ts']);
     expect(loaders('git/pull-request.ts')).toEqual(['approvals/deliver-git-change.ts']);
     expect(loaders('approvals/deliver-git-change.ts').sort()).toEqual([
+      'approvals/execute.ts',
+      'approvals/recover-execution.ts',
+    ]);
+  });
+
+  it('only the executor runs helm against a cluster: the Helm writer is loaded by its Helm half alone, which only the executor loads', () => {
+    const loaders = (target: string) =>
+      sources.filter((s) => importsOf(s).some((i) => i.target === target && !i.typeOnly)).map((s) => s.path);
+    expect(loaders('cluster/helm-writer.ts')).toEqual(['approvals/execute-helm-rollback.ts']);
+    expect(loaders('approvals/execute-helm-rollback.ts').sort()).toEqual([
       'approvals/execute.ts',
       'approvals/recover-execution.ts',
     ]);

@@ -93,6 +93,7 @@ function helmReleaseProblem(s: ClusterSnapshot, hr: KubeObject, release: string,
       ...(deployed ? { deployedRevision: deployed.version } : {}),
       chart: latest ? `${latest.chartName}-${latest.chartVersion}` : (hr.spec?.chart?.spec?.chart ?? ''),
       ...(source ? { source } : {}),
+      fluxHelmRelease: `${hr.metadata.namespace}/${hr.metadata.name}`,
     },
   };
 }

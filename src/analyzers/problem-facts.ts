@@ -108,6 +108,8 @@ export interface HelmFacts {
   chart: string;
   /** A Flux HelmRelease's chart source: roll back through Git (or the HelmRelease), not by hand. */
   source?: GitOpsSource;
+  /** `namespace/name` of the Flux HelmRelease that manages the release: it would undo a rollback by hand. */
+  fluxHelmRelease?: string;
 }
 
 type NoFacts = Record<string, never>;

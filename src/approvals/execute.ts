@@ -8,6 +8,7 @@ import { KubeWriter } from '../cluster/kube-writer.ts';
 import type { Config } from '../config/config.ts';
 import { SigningKeyMissing } from '../domain/errors.ts';
 import { isGitPush } from '../domain/git-change.ts';
+import { isHelmRollback } from '../domain/helm-rollback.ts';
 import type { ExecutionOutcome } from '../domain/proposal.ts';
 import { primaryRef, stepsOf, type WriteStep, withResourceVersion } from '../domain/write-request.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
@@ -20,6 +21,7 @@ import { actingIdentity, approverAuthority } from './approver-authority.ts';
 import { absent, artifactHash, contentHash } from './artifact.ts';
 import { deliverGitChange } from './deliver-git-change.ts';
 import { dryRunDigest, dryRunRecord } from './dry-run-record.ts';
+import { executeHelmRollback } from './execute-helm-rollback.ts';
 import { proposalSealProblem, verifiedApprovals } from './seal.ts';
 import { verifyOutcome } from './verify-outcome.ts';
 
@@ -33,6 +35,8 @@ export interface ExecuteDeps {
   pollMs?: number;
   /** Who is executing, for the journal: `supervisor:<owner>`; the CLI's host and pid otherwise. */
   executor?: string;
+  /** The helm binary a `helm_rollback` runs (default: `helm` on PATH). */
+  helm?: string;
 }
 
 export type ExecuteResult =
@@ -110,6 +114,18 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
     return delivered.settled
       ? finish(delivered.status, delivered.outcome)
       : { executed: false, reason: delivered.reason, proposal: await getProposal(db, proposalId) };
+  }
+  // A Helm rollback runs through the real helm: the executor's Helm half.
+  if (isHelmRollback(request)) {
+    const done = await executeHelmRollback(deps, claimed, request, {
+      executor,
+      startedAt,
+      actor,
+      approvers: approvals.map((a) => a.actor),
+    });
+    return done.settled
+      ? finish(done.status, done.outcome)
+      : { executed: false, reason: done.reason, proposal: await getProposal(db, proposalId) };
   }
   const acting = actingIdentity(
     deps.config,

@@ -1,5 +1,4 @@
 import { stringify } from 'yaml';
-import { appendAudit } from '../audit/audit-log.ts';
 import type { KubeReader } from '../cluster/kube-reader.ts';
 import { redactText } from '../cluster/redact.ts';
 import type { Config, RepoConfig } from '../config/config.ts';
@@ -7,16 +6,14 @@ import type { ProposalRefused } from '../domain/errors.ts';
 import { type CiSummary, deliveryBranch, type GitPushRequest, type RenderedManifests } from '../domain/git-change.ts';
 import type { DryRunRecord, Risk } from '../domain/proposal.ts';
 import { evaluatePolicy } from '../policy/evaluate.ts';
-import { type Db, signerOf } from '../store/db.ts';
+import type { Db } from '../store/db.ts';
 import { saveGitCandidate } from '../store/git-candidates.ts';
-import { newId } from '../store/ids.ts';
-import { findLiveProposal, insertProposal, supersedePending } from '../store/proposals.ts';
 import type { Proposal, Task } from '../store/schema.ts';
 import { artifactHash } from './artifact.ts';
 import { dryRunDigest } from './dry-run-record.ts';
 import { checkManifests } from './manifest-checks.ts';
 import { recordRefusal } from './record-refusal.ts';
-import { proposalSeal } from './seal.ts';
+import { storeProposal } from './store-proposal.ts';
 
 /** What the CI gate hands over: a committed candidate, what it changes, and CI's verdict. */
 export interface GitChangeInput {
@@ -145,86 +142,33 @@ export async function proposeGitChange(
     targetSpecHash: c.base,
     dryRun: dryRunDigest(record),
   });
-  const same = await findLiveProposal(deps.db, input.runId, hash);
-  if (same) return same;
-  const id = newId('prop');
-  // A later attempt of the same run (its predecessor died or stalled after proposing) replaces
-  // that proposal: one change per run waits for a human, never two.
-  for (const old of await supersedePending(deps.db, cluster, target, input.runId))
-    await appendAudit(deps.db, {
-      actor: `task:${task.requester}`,
-      action: 'proposal.superseded',
-      subject: old.id,
-      data: { by: id },
-    });
-  const expiresAt = new Date(Date.now() + deps.config.approvals.ttlMinutes * 60_000);
-  const seal = signerOf(deps.db, 'proposing a change').sign(
-    proposalSeal({
-      id,
-      run_id: input.runId,
-      task_id: task.id,
-      action: 'git_change',
-      cluster,
-      target,
-      request,
-      artifact_hash: hash,
-      risk,
-      required_approvals: approval.count,
-      approvers: approval.approvers,
-      expires_at: expiresAt,
-    }),
-  );
-  const proposal = await insertProposal(deps.db, {
-    id,
-    run_id: input.runId,
-    task_id: task.id,
+  return storeProposal(deps.db, deps.config, {
+    task,
+    runId: input.runId,
     action: 'git_change',
     cluster,
-    target: JSON.stringify(target),
-    request: JSON.stringify(request),
-    target_spec_hash: c.base,
-    artifact_hash: hash,
-    dry_run: JSON.stringify(record),
+    target,
+    request,
+    targetSpecHash: c.base,
+    artifactHash: hash,
+    dryRun: record,
     diff: `${redactText(c.diff)}${manifestDiff ? `\n# What the rendered manifests would change on ${cluster} (server dry-run)\n${manifestDiff}` : ''}`,
-    request_view: stringify({ ...request, files: c.files.map((f) => `${f.status} ${f.path}`) }),
+    requestView: stringify({ ...request, files: c.files.map((f) => `${f.status} ${f.path}`) }),
     risk,
-    blast_radius: JSON.stringify({
+    blastRadius: {
       description: `${c.files.length} file(s) in ${repo.name}, delivered by ${delivery} to ${request.ref}`,
       rollback: `git revert ${c.commit.slice(0, 12)}${delivery === 'push-branch' ? ` (or delete branch ${request.ref})` : ''}`,
       ...(warnings.length ? { warnings } : {}),
-    }),
-    rationale: input.summary,
-    required_approvals: approval.count,
-    policy_rule: approval.rule,
-    approvers: JSON.stringify(approval.approvers),
-    status: 'pending',
-    expires_at: expiresAt,
-    key_id: seal.keyId,
-    signature: seal.mac,
-  });
-  await saveGitCandidate(deps.db, {
-    proposalId: id,
-    repo: repo.name,
-    base: c.base,
-    commit: c.commit,
-    bundle: input.bundle,
-  });
-  await appendAudit(deps.db, {
-    actor: `task:${task.requester}`,
-    action: 'proposal.created',
-    subject: id,
-    data: {
-      action: 'git_change',
-      target,
-      artifactHash: hash,
-      rule: approval.rule,
-      approvals: approval.count,
-      risk,
-      warnings,
-      trace: decided.trace,
     },
+    rationale: input.summary,
+    approval,
+    audit: { warnings, trace: decided.trace },
+    // A later attempt of the same run (its predecessor died or stalled after proposing) replaces
+    // that proposal: one change per run waits for a human, never two.
+    supersedeOnlyRun: input.runId,
+    beside: (proposalId) =>
+      saveGitCandidate(deps.db, { proposalId, repo: repo.name, base: c.base, commit: c.commit, bundle: input.bundle }),
   });
-  return proposal;
 }
 
 function refused(

@@ -5,21 +5,21 @@ import { redactText } from '../cluster/redact.ts';
 import { scrubValues, secretValues } from '../cluster/secret-values.ts';
 import type { Config } from '../config/config.ts';
 import { type ProposalRefused, RequestInvalid } from '../domain/errors.ts';
+import { isHelmRollback } from '../domain/helm-rollback.ts';
 import type { WritePlan } from '../domain/write-plan.ts';
 import { primaryRef, type WriteRequest } from '../domain/write-request.ts';
 import { evaluatePolicy, type PolicyInput } from '../policy/evaluate.ts';
-import { type Db, signerOf } from '../store/db.ts';
-import { newId } from '../store/ids.ts';
-import { countActive, findLiveProposal, insertProposal, supersedePending } from '../store/proposals.ts';
-import { resumeRun } from '../store/runs.ts';
+import type { Db } from '../store/db.ts';
+import { countActive } from '../store/proposals.ts';
 import type { Proposal, Task } from '../store/schema.ts';
 import { absent, artifactHash, contentHash } from './artifact.ts';
 import { canonicalRequest, requestReach } from './canonical-request.ts';
 import { requestForReview } from './card-redaction.ts';
 import { changeDiff, dryRunDigest, dryRunRecord } from './dry-run-record.ts';
+import { proposeHelmRollback } from './propose-helm-rollback.ts';
 import { recordRefusal } from './record-refusal.ts';
 import { dangerousChanges, maxRisk } from './request-risk.ts';
-import { proposalSeal } from './seal.ts';
+import { storeProposal } from './store-proposal.ts';
 
 export interface ProposeDeps {
   db: Db;
@@ -38,6 +38,7 @@ export async function propose(
   input: { task: Task; runId: string; plan: WritePlan },
 ): Promise<Proposal> {
   const { task, runId, plan } = input;
+  if (isHelmRollback(plan.request)) return proposeHelmRollback(deps, { task, runId, plan, request: plan.request });
   const cluster = deps.reader.cluster;
   let request: WriteRequest;
   try {
@@ -126,85 +127,30 @@ export async function propose(
   if (decided.unsatisfiable) warnings.push(`cannot be approved as configured: ${decided.unsatisfiable}`);
   const targetSpecHash = contentHash(live);
   const hash = artifactHash({ cluster, action: plan.action, request, targetSpecHash, dryRun: dryRunDigest(record) });
-  // A run that started over (its replica died before the run paused) proposes the same change
-  // again: the card already out, perhaps already approved, is that proposal, not a new one.
-  const same = await findLiveProposal(deps.db, runId, hash);
-  if (same) return same;
-  const id = newId('prop');
   const known = await secretValues(deps.reader, targetRef.namespace);
-  // The older card is obsolete: audited, and its waiting run wakes to say so (fail closed).
-  for (const old of await supersedePending(deps.db, cluster, target)) {
-    await appendAudit(deps.db, {
-      actor: `task:${task.requester}`,
-      action: 'proposal.superseded',
-      subject: old.id,
-      data: { by: id },
-    });
-    await resumeRun(deps.db, old.run_id);
-  }
-  const signer = signerOf(deps.db, 'proposing a change');
-  const expiresAt = new Date(Date.now() + deps.config.approvals.ttlMinutes * 60_000);
-  const seal = signer.sign(
-    proposalSeal({
-      id,
-      run_id: runId,
-      task_id: task.id,
-      action: plan.action,
-      cluster,
-      target,
-      request,
-      artifact_hash: hash,
-      risk,
-      required_approvals: decided.count,
-      approvers: decided.approvers,
-      expires_at: expiresAt,
-    }),
-  );
-  const proposal = await insertProposal(deps.db, {
-    id,
-    run_id: runId,
-    task_id: task.id,
+  return storeProposal(deps.db, deps.config, {
+    task,
+    runId,
     action: plan.action,
     cluster,
-    target: JSON.stringify(target),
-    request: JSON.stringify(request),
-    target_spec_hash: targetSpecHash,
-    artifact_hash: hash,
-    dry_run: JSON.stringify(record),
+    target,
+    request,
+    targetSpecHash,
+    artifactHash: hash,
+    dryRun: record,
     diff: scrubValues(redactText(changeDiff(live, objects, request)), known),
-    request_view: requestForReview(request, known),
+    requestView: requestForReview(request, known),
     risk,
-    blast_radius: JSON.stringify({
+    blastRadius: {
       ...plan.blastRadius,
       rollback: plan.rollback,
       ...(plan.undo ? { undo: plan.undo } : {}),
       ...(warnings.length ? { warnings } : {}),
-    }),
-    rationale: plan.summary,
-    required_approvals: decided.count,
-    policy_rule: decided.rule,
-    approvers: JSON.stringify(decided.approvers),
-    status: 'pending',
-    expires_at: expiresAt,
-    key_id: seal.keyId,
-    signature: seal.mac,
-  });
-  await appendAudit(deps.db, {
-    actor: `task:${task.requester}`,
-    action: 'proposal.created',
-    subject: proposal.id,
-    data: {
-      action: plan.action,
-      target,
-      artifactHash: hash,
-      rule: decided.rule,
-      approvals: decided.count,
-      risk,
-      warnings,
-      trace: decided.trace,
     },
+    rationale: plan.summary,
+    approval: { count: decided.count, approvers: decided.approvers, rule: decided.rule },
+    audit: { warnings, trace: decided.trace },
   });
-  return proposal;
 }
 
 /** Records the refusal of what `input` would have proposed (see record-refusal.ts). */

@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { appendAudit } from '../audit/audit-log.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
 import { isGitPush } from '../domain/git-change.ts';
+import { isHelmRollback } from '../domain/helm-rollback.ts';
 import type { ExecutionOutcome } from '../domain/proposal.ts';
 import { primaryRef } from '../domain/write-request.ts';
 import { remoteRef } from '../git/remote-ref.ts';
@@ -10,6 +11,7 @@ import { fenceExecution, getProposal, transitionProposal } from '../store/propos
 import { absent, contentHash } from './artifact.ts';
 import { openTheRequest } from './deliver-git-change.ts';
 import { type ExecuteDeps, type ExecuteResult, executeProposal } from './execute.ts';
+import { recoverHelmRollback } from './execute-helm-rollback.ts';
 import { verifyOutcome } from './verify-outcome.ts';
 
 /**
@@ -96,6 +98,10 @@ export async function recoverExecution(
           verified: false,
           message: `interrupted before the push landed: its executor${who} stopped; ${request.ref} is not at the approved commit, so nothing was delivered and it is not retried`,
         });
+  }
+  if (isHelmRollback(request)) {
+    const r = await recoverHelmRollback(deps, p, request, who);
+    return finish(r.status, r.outcome);
   }
   const ref = primaryRef(request);
   const reader = new KubeReader(deps.kubeConfigFor(p.cluster));

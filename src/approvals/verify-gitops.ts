@@ -48,6 +48,20 @@ export function gitopsCheck(
             : `${where} refreshed: ${app.status?.sync?.status ?? 'Unknown'}, ${app.status?.health?.status ?? 'Unknown'}`,
         };
       };
+    case 'argocd_terminate_op':
+      return async () => {
+        const app = await reader.read(ref);
+        const phase = app.status?.operationState?.phase;
+        if ((app as { operation?: unknown }).operation || phase === 'Terminating' || phase === 'Running')
+          return {
+            done: false,
+            message: `${where}: the operation is ${phase === 'Terminating' ? 'terminating' : 'still running'}`,
+          };
+        return {
+          done: true,
+          message: `${where}: the operation ended ${phase ?? 'unknown'}${app.status?.operationState?.message ? `: ${app.status.operationState.message}` : ''}`,
+        };
+      };
     case 'flux_reconcile':
     case 'flux_resume':
       return async () => {

@@ -27,6 +27,28 @@ export async function readHelmReleases(reader: KubeReader, namespace?: string): 
   return [...byRelease.values()].map((all) => viewOf(all.sort((a, b) => b.version - a.version)));
 }
 
+/**
+ * Every stored revision of one release, newest first, as Helm keeps them (values and manifest
+ * included: for the approvals path only, never shown whole). Empty when there is none.
+ */
+export async function readReleaseRevisions(
+  reader: KubeReader,
+  namespace: string,
+  release: string,
+): Promise<HelmRelease[]> {
+  const secrets = await reader.list('v1', 'Secret', namespace, { labelSelector: `owner=helm,name=${release}` });
+  return secrets
+    .flatMap((s) => {
+      try {
+        return [decodeRelease((s.data as Record<string, string>).release ?? '')];
+      } catch {
+        return [];
+      }
+    })
+    .filter((r) => r.name === release)
+    .sort((a, b) => b.version - a.version);
+}
+
 function viewOf(revisions: HelmRelease[]): HelmReleaseView {
   const [latest, previous] = revisions as [HelmRelease, HelmRelease | undefined];
   return {

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../lib/kube-object.ts';
+import type { HelmRollbackRequest } from './helm-rollback.ts';
 import type { WriteRequest } from './write-request.ts';
 
 /**
@@ -21,8 +22,8 @@ export interface GitPushRequest {
   tree: string;
 }
 
-/** What a proposal's `request` column holds: a cluster write, or a Git push. */
-export type ProposalRequest = WriteRequest | GitPushRequest;
+/** What a proposal's `request` column holds: a cluster write, a Git push, or a Helm rollback. */
+export type ProposalRequest = WriteRequest | GitPushRequest | HelmRollbackRequest;
 
 export function isGitPush(request: unknown): request is GitPushRequest {
   return (request as { verb?: string } | null)?.verb === 'git_push';

@@ -1,3 +1,5 @@
+import type { Finding } from './findings.ts';
+
 /**
  * Who applies an object from Git or a chart, found from the marks the tools leave on it: Argo CD's
  * tracking annotation (or its instance label), Flux's kustomize- and helm-controller labels, Helm's
@@ -23,6 +25,12 @@ export interface GitOpsSource {
   /** The commit (or chart version) live objects were last rendered from. */
   revision?: string;
   chart?: string;
+}
+
+/** A fix that belongs in Git: the owner that applies it, and the finding the change must make go away. */
+export interface GitOpsFix {
+  owner: GitOpsOwner;
+  finding: Finding;
 }
 
 /** A configured repository, in the terms owner mapping needs (claw.yaml `repos:`). */

@@ -1,3 +1,4 @@
+import type { HelmRollbackRequest } from './helm-rollback.ts';
 import type { ObjectRef } from './object-ref.ts';
 import type { WriteRequest } from './write-request.ts';
 
@@ -5,7 +6,8 @@ import type { WriteRequest } from './write-request.ts';
 export interface WritePlan {
   action: string;
   target: ObjectRef;
-  request: WriteRequest;
+  /** A cluster write, or a rollback the executor runs through the real helm. */
+  request: WriteRequest | HelmRollbackRequest;
   summary: string;
   risk: 'low' | 'medium' | 'high';
   blastRadius: { pods?: number; replicas?: number; namespaces?: string[]; description: string };

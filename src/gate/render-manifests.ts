@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { childProcessEnv } from '../config/config.ts';
 import type { RenderedManifests } from '../domain/git-change.ts';
-import type { KubeObject } from '../lib/kube-object.ts';
+import { manifestObjects } from '../lib/manifest-objects.ts';
 import { matchesAny } from '../lib/path-glob.ts';
 
 const KUSTOMIZATION = /^(kustomization\.ya?ml|Kustomization)$/;
@@ -29,7 +28,7 @@ export async function renderManifests(dir: string, globs: readonly string[]): Pr
   const out: RenderedManifests = { objects: [], sources: [], errors: [] };
   for (const chart of charts) {
     try {
-      out.objects.push(...parse(await helmTemplate(join(dir, chart))));
+      out.objects.push(...manifestObjects(await helmTemplate(join(dir, chart))));
       out.sources.push(`helm ${chart}`);
     } catch (e) {
       out.errors.push(`helm template ${chart}: ${(e as Error).message.split('\n').find((l) => l.trim()) ?? 'failed'}`);
@@ -37,7 +36,7 @@ export async function renderManifests(dir: string, globs: readonly string[]): Pr
   }
   for (const root of roots) {
     try {
-      out.objects.push(...parse(await kustomize(join(dir, root))));
+      out.objects.push(...manifestObjects(await kustomize(join(dir, root))));
       out.sources.push(`kustomize ${root}`);
     } catch (e) {
       out.errors.push(`kustomize ${root}: ${(e as Error).message.split('\n').find((l) => l.trim()) ?? 'failed'}`);
@@ -45,23 +44,13 @@ export async function renderManifests(dir: string, globs: readonly string[]): Pr
   }
   for (const f of files.filter((f) => /\.ya?ml$/.test(f) && !underKustomize(f))) {
     try {
-      out.objects.push(...parse(await readFile(join(dir, f), 'utf8')));
+      out.objects.push(...manifestObjects(await readFile(join(dir, f), 'utf8')));
       out.sources.push(`yaml ${f}`);
     } catch (e) {
       out.errors.push(`${f}: ${(e as Error).message}`);
     }
   }
   return out;
-}
-
-function parse(text: string): KubeObject[] {
-  const docs = parseAllDocuments(text).filter((d) => d.contents !== null);
-  const bad = docs.find((d) => d.errors.length);
-  if (bad) throw new Error(`not valid YAML: ${bad.errors[0]!.message}`);
-  return docs
-    .map((d) => d.toJS() as KubeObject)
-    .filter((o) => o && typeof o === 'object' && o.apiVersion && o.kind)
-    .flatMap((o) => (o.kind === 'List' && Array.isArray(o.items) ? (o.items as KubeObject[]) : [o]));
 }
 
 /** `helm template` of a chart with its own default values, as a release named after its directory. */

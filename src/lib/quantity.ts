@@ -32,3 +32,8 @@ export function formatMi(mi: number): string {
   const rounded = Math.ceil(mi);
   return rounded % 1024 === 0 ? `${rounded / 1024}Gi` : `${rounded}Mi`;
 }
+
+/** Millicores as a quantity a person would write: whole cores when whole. */
+export function formatCpu(millis: number): string {
+  return millis % 1000 === 0 ? String(millis / 1000) : `${Math.round(millis)}m`;
+}

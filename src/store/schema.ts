@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { AlertGroupStatus } from '../domain/alertmanager-payload.ts';
 import type { ProposalRequest } from '../domain/git-change.ts';
+import type { GitOpsFix } from '../domain/gitops-owner.ts';
 import type { ObjectRef } from '../domain/object-ref.ts';
 import type { ProposalStatus, Risk, StoredBlastRadius, StoredDryRun, StoredOutcome } from '../domain/proposal.ts';
 import type { RunCheckpoint } from '../domain/run-checkpoint.ts';
@@ -35,6 +36,8 @@ export interface TasksTable {
   alert: ColumnType<TaskAlert | null, string | null | undefined, string | null>;
   /** A change task's repository (claw.yaml `repos` name). */
   repo: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A change task started for a GitOps-managed object: the owner whose sync it follows, the finding to clear. */
+  gitops_fix: ColumnType<GitOpsFix | null, string | null | undefined, string | null>;
   created_at: Timestamp;
 }
 

@@ -6,6 +6,18 @@ export async function getTask(db: Db, id: string): Promise<Task | undefined> {
 }
 
 /** The latest task asked in a Slack thread (follow-ups share their parent's thread). */
+/** The change task `parentId` started on `repo`, if it did: an investigation starts one at most once. */
+export async function changeTaskOf(db: Db, parentId: string, repo: string): Promise<Task | undefined> {
+  return db
+    .selectFrom('tasks')
+    .selectAll()
+    .where('parent_task_id', '=', parentId)
+    .where('kind', '=', 'change')
+    .where('repo', '=', repo)
+    .orderBy('created_at')
+    .executeTakeFirst();
+}
+
 export async function latestTaskInThread(db: Db, channel: string, threadTs: string): Promise<Task | undefined> {
   return db
     .selectFrom('tasks')

@@ -23,6 +23,8 @@ export interface AttemptDeps {
   /** One reader per cluster, shared by the runs of this process (API clients hold agents and config). */
   readerFor(cluster: string): KubeReader;
   verifyTimeoutMs?: number;
+  /** The helm binary the executor runs for `helm_rollback` (default: `helm` on PATH). */
+  helm?: string;
   metrics?: Metrics;
 }
 

@@ -220,6 +220,7 @@ export class Attempt {
       model: config.models.registry[worker.id],
       workerId: worker.id,
       metrics,
+      workerChain: this.deps.workerChain,
     });
   }
 

@@ -20,6 +20,8 @@ export async function settleProposal(
     config: Config;
     kubeConfigFor(cluster: string): KubeConfig;
     verifyTimeoutMs?: number;
+    /** The helm binary a `helm_rollback` runs (default: `helm` on PATH). */
+    helm?: string;
     metrics?: Metrics;
   },
   run: Run,
@@ -36,6 +38,7 @@ export async function settleProposal(
       config: deps.config,
       kubeConfigFor: deps.kubeConfigFor,
       verifyTimeoutMs: deps.verifyTimeoutMs,
+      helm: deps.helm,
       executor: actor,
     };
     pump.push({

@@ -46,6 +46,8 @@ export interface SupervisorDeps {
   /** How often to look for claimable runs when no notification arrives (retries, missed NOTIFYs). */
   pollMs?: number;
   verifyTimeoutMs?: number;
+  /** The helm binary the executor runs for `helm_rollback` (default: `helm` on PATH). */
+  helm?: string;
   metrics?: Metrics;
 }
 
@@ -211,7 +213,7 @@ export class Supervisor {
   }
 
   private attemptDeps(): AttemptDeps {
-    const { db, config, logger, kubeConfigFor, sinks, verifyTimeoutMs, metrics } = this.deps;
+    const { db, config, logger, kubeConfigFor, sinks, verifyTimeoutMs, helm, metrics } = this.deps;
     const readerFor = (cluster: string) => {
       const cached = this.readers.get(cluster);
       if (cached) return cached;
@@ -226,6 +228,7 @@ export class Supervisor {
       kubeConfigFor,
       sinks,
       verifyTimeoutMs,
+      helm,
       metrics,
       owner: this.owner,
       breakers: this.breakers,

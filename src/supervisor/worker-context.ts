@@ -10,9 +10,11 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Db } from '../store/db.ts';
 import { getProposal } from '../store/proposals.ts';
 import type { Run, Task } from '../store/schema.ts';
+import { changeTaskOf } from '../store/tasks.ts';
+import { createTask } from '../tasks/create-task.ts';
 import { findTool } from '../tools/registry.ts';
 import { type ReadToolOutput, runReadTool } from '../tools/run-read-tool.ts';
-import { BudgetExhausted, type WorkerContext } from '../workers/worker.ts';
+import { BudgetExhausted, type Worker, type WorkerContext } from '../workers/worker.ts';
 import type { EventPump } from './event-pump.ts';
 import type { UsageMeter } from './usage-meter.ts';
 
@@ -37,6 +39,8 @@ export function workerContext(opts: {
   model?: ModelSpec;
   workerId?: string;
   metrics?: Metrics;
+  /** The worker chain a task would get: whether a change task has a coding agent to run it. */
+  workerChain?: (task: Task) => Worker[];
 }): WorkerContext {
   const { db, config, reader, task, run, pump, hooks } = opts;
   const { signal, meter } = hooks;
@@ -134,6 +138,36 @@ export function workerContext(opts: {
       const proposal = await proposeGitChange({ db, config, reader }, { ...input, task, runId: run.id, repo });
       opts.metrics?.proposals.inc({ action: proposal.action, risk: proposal.risk });
       return proposal;
+    },
+    async startChange(req) {
+      const chain = opts.workerChain?.({ ...task, kind: 'change', repo: req.repo }) ?? [];
+      const unavailable = chain.length ? chain[0]!.unavailable : 'no worker chain for change tasks';
+      if (unavailable) return { unavailable };
+      const existing = await changeTaskOf(db, task.id, req.repo);
+      if (existing) return { taskId: existing.id, existing: true };
+      step();
+      const { task: change } = await createTask(db, {
+        kind: 'change',
+        source: task.source,
+        requester: task.requester,
+        cluster: task.cluster,
+        ...(task.namespace ? { namespace: task.namespace } : {}),
+        question: req.question,
+        repo: req.repo,
+        ...(task.slack_channel
+          ? {
+              slack: {
+                channel: task.slack_channel,
+                ...(task.slack_thread_ts ? { threadTs: task.slack_thread_ts } : {}),
+              },
+            }
+          : {}),
+        ...(task.slack_team ? { slackTeam: task.slack_team } : {}),
+        followUp: { parentTaskId: task.id, context: req.context },
+        acceptance: req.acceptance,
+        gitopsFix: req.gitopsFix,
+      });
+      return { taskId: change.id, existing: false };
     },
     saveProgress: hooks.saveProgress,
     emit: (e) => pump.push(e),

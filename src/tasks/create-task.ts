@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { appendAudit } from '../audit/audit-log.ts';
+import type { GitOpsFix } from '../domain/gitops-owner.ts';
 import type { TaskAlert } from '../domain/task-alert.ts';
 import type { Db } from '../store/db.ts';
 import { newId } from '../store/ids.ts';
@@ -22,6 +23,10 @@ export interface TaskRequest {
   alert?: TaskAlert;
   /** A change task: the configured repository (claw.yaml `repos`) it changes. */
   repo?: string;
+  /** What must also be true when done, beyond the kind's own criteria. */
+  acceptance?: string[];
+  /** A change task started for a GitOps-managed object: it follows the owner's sync once pushed. */
+  gitopsFix?: GitOpsFix;
 }
 
 /** Default acceptance criteria: what a run must establish before it may call itself done. */
@@ -79,7 +84,7 @@ export async function createTask(
           cluster: req.cluster ?? 'default',
           namespace: req.namespace ?? null,
           question: req.question,
-          acceptance_criteria: JSON.stringify(acceptanceCriteria(req.kind)),
+          acceptance_criteria: JSON.stringify([...acceptanceCriteria(req.kind), ...(req.acceptance ?? [])]),
           slack_channel: req.slack?.channel ?? null,
           slack_thread_ts: req.slack?.threadTs ?? null,
           alert_group_key: req.alertGroupKey ?? null,
@@ -88,6 +93,7 @@ export async function createTask(
           slack_team: req.slackTeam ?? null,
           alert: req.alert ? JSON.stringify(req.alert) : null,
           repo: req.repo ?? null,
+          gitops_fix: req.gitopsFix ? JSON.stringify(req.gitopsFix) : null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();

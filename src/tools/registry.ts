@@ -24,6 +24,7 @@ import { applyManifest } from './write/apply-manifest.ts';
 import { argocdRefresh } from './write/argocd-refresh.ts';
 import { argocdRollback } from './write/argocd-rollback.ts';
 import { argocdSync } from './write/argocd-sync.ts';
+import { argocdTerminateOp } from './write/argocd-terminate-op.ts';
 import { cordon } from './write/cordon.ts';
 import { deletePod } from './write/delete-pod.ts';
 import { drain } from './write/drain.ts';
@@ -31,6 +32,7 @@ import { expandPvc } from './write/expand-pvc.ts';
 import { fluxReconcile } from './write/flux-reconcile.ts';
 import { fluxResume } from './write/flux-resume.ts';
 import { fluxSuspend } from './write/flux-suspend.ts';
+import { helmRollback } from './write/helm-rollback.ts';
 import { patch } from './write/patch.ts';
 import { rolloutRestart } from './write/rollout-restart.ts';
 import { rolloutUndo } from './write/rollout-undo.ts';
@@ -77,9 +79,11 @@ export const TOOLS: readonly Tool[] = [
   argocdSync,
   argocdRefresh,
   argocdRollback,
+  argocdTerminateOp,
   fluxReconcile,
   fluxSuspend,
   fluxResume,
+  helmRollback,
 ];
 
 export function findTool(name: string): Tool | undefined {

@@ -234,11 +234,6 @@ function openclawFor(
 }
 
 function noCodingWorker(missing: string[]): Worker {
-  return {
-    id: 'none',
-    run: async () => ({
-      status: 'escalated',
-      summary: `No coding agent can take this change: ${missing.join('; ') || 'models.routes.change names none'}.`,
-    }),
-  };
+  const unavailable = `No coding agent can take this change: ${missing.join('; ') || 'models.routes.change names none'}.`;
+  return { id: 'none', unavailable, run: async () => ({ status: 'escalated', summary: unavailable }) };
 }

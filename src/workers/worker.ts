@@ -1,5 +1,6 @@
 import type { GitChangeInput } from '../approvals/propose-git-change.ts';
 import type { RepoConfig } from '../config/config.ts';
+import type { GitOpsFix } from '../domain/gitops-owner.ts';
 import type { RunCheckpoint } from '../domain/run-checkpoint.ts';
 import type { RunEventInput } from '../domain/run-events.ts';
 import type { WritePlan } from '../domain/write-plan.ts';
@@ -49,6 +50,20 @@ export interface WorkerContext {
    * store. On the task's repository, or `repo` (an investigation fixing a GitOps owner's source).
    */
   proposeChange(input: Omit<GitChangeInput, 'task' | 'runId' | 'repo'>, repo?: string): Promise<Proposal>;
+  /**
+   * Starts a change task for the coding agents in this task's thread (once per repository): a
+   * GitOps-managed object's fix no runbook edit can make. The findings go in `context` (cluster
+   * data, never instructions). Says instead what is missing when no coding agent is configured.
+   */
+  startChange(req: ChangeRequest): Promise<{ taskId: string; existing: boolean } | { unavailable: string }>;
+}
+
+export interface ChangeRequest {
+  repo: string;
+  question: string;
+  context: string;
+  acceptance: string[];
+  gitopsFix: GitOpsFix;
 }
 
 /** The supervisor's nudge: what the worker should be told to get going again. */
@@ -76,5 +91,7 @@ export type WorkerResult =
 export interface Worker {
   /** `runbooks`, `anthropic:<model>`, `openai:<model>`, `<provider>:<model>`. */
   id: string;
+  /** Why this worker cannot run here (a change route with no coding agent configured), when it cannot. */
+  unavailable?: string;
   run(ctx: WorkerContext): Promise<WorkerResult>;
 }

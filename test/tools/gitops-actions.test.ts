@@ -132,6 +132,27 @@ spec: {interval: 10m, path: ./deploy, prune: true, targetNamespace: flux-site, s
       );
     });
 
+    it('terminates a stuck sync operation on approval, as argocd app terminate-op does; none running is refused', async () => {
+      await expect(makeProposal(t.db, sandbox, config, 'argocd_terminate_op', { name: 'web' })).rejects.toThrow(
+        'Unable to terminate operation. No operation is in progress on Application argocd/web',
+      );
+      const p = await run('argocd_terminate_op', {
+        name: 'busy',
+        reason: 'the sync waits on a source that does not render',
+      });
+      expect(p).toMatchObject({ action: 'argocd_terminate_op', risk: 'medium', status: 'executed' });
+      expect(p.outcome).toMatchObject({
+        verified: true,
+        message: 'Application argocd/busy: the operation ended Failed: Operation terminated',
+      });
+      const busy = sandbox.state.store.get(
+        sandbox.state.types.findByKind('argoproj.io/v1alpha1', 'Application')!,
+        'argocd',
+        'busy',
+      )!;
+      expect((busy as { operation?: unknown }).operation).toBeUndefined();
+    });
+
     it('suspends, resumes and reconciles a Flux Kustomization, each verified', async () => {
       const suspend = await run('flux_suspend', { kind: 'Kustomization', name: 'site' });
       expect(suspend).toMatchObject({

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { raiseMemoryLimit, revertImageChange } from '../../src/workers/runbooks/git-edits.ts';
+import { raiseLimit, revertImageChange } from '../../src/workers/runbooks/git-edits.ts';
 import { bareRepo, git } from '../helpers/git-repo.ts';
 
 const deployment = (image: string, memory = '256Mi') => `apiVersion: apps/v1
@@ -51,11 +51,20 @@ describe("the runbooks' deterministic Git edits", () => {
 
   it('doubles a memory limit where Git sets it, never a request, and only when there is exactly one place', async () => {
     const dir = cloneWith({ 'deploy/web.yaml': deployment('nginx:1.25') }, []);
-    const edit = await raiseMemoryLimit(dir, 'deploy', '256Mi', '512Mi');
+    const edit = await raiseLimit(dir, 'deploy', 'memory', '256Mi', '512Mi');
     expect(edit?.changes).toEqual(['deploy/web.yaml: memory: 256Mi → memory: 512Mi']);
     expect(readFileSync(join(dir, 'deploy/web.yaml'), 'utf8')).toBe(deployment('nginx:1.25', '512Mi'));
-    expect(await raiseMemoryLimit(dir, 'deploy', '128Mi', '256Mi')).toBeUndefined(); // that one is a request
+    expect(await raiseLimit(dir, 'deploy', 'memory', '128Mi', '256Mi')).toBeUndefined(); // that one is a request
     const twice = cloneWith({ 'a.yaml': deployment('nginx:1.25'), 'b.yaml': deployment('nginx:1.25') }, []);
-    expect(await raiseMemoryLimit(twice, '.', '256Mi', '512Mi')).toBeUndefined(); // ambiguous: a human decides
+    expect(await raiseLimit(twice, '.', 'memory', '256Mi', '512Mi')).toBeUndefined(); // ambiguous: a human decides
+  });
+
+  it('doubles a CPU limit in a values file the same way, leaving the CPU request alone', async () => {
+    const values = 'resources:\n  requests:\n    cpu: 250m\n  limits:\n    cpu: "500m"\n    memory: 256Mi\n';
+    const dir = cloneWith({ 'charts/web/values.yaml': values }, []);
+    const edit = await raiseLimit(dir, 'charts/web', 'cpu', '500m', '1');
+    expect(edit?.changes).toEqual(['charts/web/values.yaml: cpu: "500m" → cpu: "1"']);
+    expect(readFileSync(join(dir, 'charts/web/values.yaml'), 'utf8')).toBe(values.replace('"500m"', '"1"'));
+    expect(await raiseLimit(dir, 'charts/web', 'cpu', '250m', '500m')).toBeUndefined(); // a request
   });
 });

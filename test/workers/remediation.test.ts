@@ -170,4 +170,32 @@ describe('choosing the remediation', () => {
       ),
     ).toHaveProperty('escalate');
   });
+  it('a Helm release goes back as a release: helm_rollback, unless Flux manages it or nothing is deployed', () => {
+    const release = { kind: 'HelmRelease', namespace: 'store', name: 'web' };
+    const failed = { release: 'web', namespace: 'store', revision: 2, status: 'failed', chart: 'web-0.1.0' };
+    expect(
+      chooseRemediation(problem('helm_release_failed', { ...failed, deployedRevision: 1 }, release)),
+    ).toMatchObject({
+      tool: 'helm_rollback',
+      input: { namespace: 'store', release: 'web', revision: 1 },
+    });
+    expect(
+      chooseRemediation(
+        problem('helm_release_failed', { ...failed, deployedRevision: 1, fluxHelmRelease: 'flux-system/web' }, release),
+      ),
+    ).toMatchObject({ escalate: expect.stringContaining('fix its values or chart in Git') });
+    expect(
+      chooseRemediation(problem('helm_release_failed', { ...failed, status: 'pending-upgrade' }, release)),
+    ).toMatchObject({ escalate: expect.stringContaining('pending-upgrade') });
+    // The release's Deployment broke with its newest revision: the release, not the Deployment, goes back.
+    const owned = {
+      ...problem('image_pull', { ...newRevision, image: 'nginx:1.99' }),
+      owner: { kind: 'HelmChart' as const, name: 'web', namespace: 'shop' },
+    } as Problem;
+    expect(chooseRemediation(owned)).toMatchObject({
+      tool: 'helm_rollback',
+      input: { namespace: 'shop', release: 'web' },
+      why: expect.stringContaining('it belongs to Helm release web, so the release is rolled back'),
+    });
+  });
 });

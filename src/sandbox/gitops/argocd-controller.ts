@@ -41,7 +41,14 @@ export class ArgoCdController {
     if (!type) return;
     for (const app of this.state.store.list(type)) {
       const src = app.spec?.source ?? app.spec?.sources?.[0];
-      if (app.metadata.deletionTimestamp || !isLocalSource(src?.repoURL)) continue;
+      if (app.metadata.deletionTimestamp) continue;
+      // An Application whose source the sandbox may not fetch keeps its recorded status; only a
+      // termination request is honoured, as it needs no source.
+      if (!isLocalSource(src?.repoURL)) {
+        if (app.status?.operationState?.phase === 'Terminating')
+          this.state.store.update(type, terminate(structuredClone(app), isoSeconds(this.state.now())));
+        continue;
+      }
       const id = `${app.metadata.namespace}/${app.metadata.name}`;
       const rt = this.apps.get(id) ?? { sourceKey: '', fetchedAt: 0 };
       this.apps.set(id, rt);
@@ -102,6 +109,8 @@ export class ArgoCdController {
     const stamp = isoSeconds(new Date(now));
     if (next.metadata.annotations?.[REFRESH]) delete next.metadata.annotations[REFRESH];
     if (due) status.reconciledAt = stamp;
+    // A termination is honoured first, whatever the source does (it may not even render).
+    if (status.operationState?.phase === 'Terminating') terminate(next, stamp);
     status.controllerNamespace = app.metadata.namespace;
     const conditions = ((status.conditions ?? []) as any[]).filter((c) => c.type !== 'ComparisonError');
     if (target.error) {
@@ -131,7 +140,7 @@ export class ArgoCdController {
       }
     }
     if (!compared.outOfSync) rt.driftSince = undefined;
-    if (operation && status.operationState?.phase !== 'Terminating') {
+    if (operation) {
       const sync = operation.sync ?? {};
       const into = sync.revision || sync.source ? opTarget : target;
       const result = syncApp(this.state, next, into, Boolean(sync.prune));
@@ -172,14 +181,6 @@ export class ArgoCdController {
       delete (next as any).operation;
       rt.driftSince = undefined;
       compared = compareApp(this.state, next, target);
-    } else if (status.operationState?.phase === 'Terminating') {
-      status.operationState = {
-        ...status.operationState,
-        phase: 'Failed',
-        message: 'Operation terminated',
-        finishedAt: stamp,
-      };
-      delete (next as any).operation;
     }
     status.resources = compared.resources;
     status.sourceType = target.type;
@@ -221,4 +222,16 @@ function kustomizeImage(s: string) {
 function imagesOf(obj: KubeObject): string[] {
   const spec = obj.kind === 'Pod' ? obj.spec : (obj.spec?.jobTemplate?.spec?.template ?? obj.spec?.template)?.spec;
   return [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].map((c: any) => c.image).filter(Boolean);
+}
+
+/** What the controller does with a terminated operation: it fails, says so, and is gone. */
+function terminate(app: KubeObject, stamp: string): KubeObject {
+  app.status.operationState = {
+    ...app.status.operationState,
+    phase: 'Failed',
+    message: 'Operation terminated',
+    finishedAt: stamp,
+  };
+  delete (app as any).operation;
+  return app;
 }

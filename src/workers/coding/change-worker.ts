@@ -12,6 +12,7 @@ import { changesSince } from '../../git/job-bundles.ts';
 import { cloneAt, refreshMirror, type Workspace } from '../../git/workspace.ts';
 import type { Slots } from '../../lib/slots.ts';
 import type { RunHistoryEntry, Task } from '../../store/schema.ts';
+import { followSync } from '../runbooks/follow-sync.ts';
 import type { Worker, WorkerContext, WorkerResult } from '../worker.ts';
 import type { CodingSession } from './coding-session.ts';
 
@@ -258,6 +259,9 @@ async function settled(ctx: WorkerContext, proposalId: string): Promise<WorkerRe
   const p = await ctx.getProposal(proposalId);
   if (!p) return { status: 'failed', summary: `proposal ${proposalId} is gone` };
   const v = verdictOf(p);
+  // A change an investigation started for a GitOps-managed object is done when the owner syncs it.
+  const fix = ctx.task.gitops_fix;
+  if (v.kind === 'executed' && v.verified && fix) return followSync(ctx, fix, p, p.rationale);
   if (v.kind === 'executed')
     return { status: v.verified ? 'succeeded' : 'failed', summary: `${p.rationale}: ${v.message}` };
   if (v.kind === 'not_applied') return { status: 'failed', summary: `Not delivered: ${v.message}` };

@@ -100,6 +100,7 @@ function podContext(config: Config, opts: { write(line: JobLine): void; signal: 
     readTool: noCluster,
     propose: noCluster,
     proposeChange: noCluster,
+    startChange: noCluster,
     getProposal: async () => undefined,
     saveProgress: async () => {},
     repo: undefined,

@@ -1,8 +1,8 @@
 import type { GitPushRequest } from '../../domain/git-change.ts';
+import type { GitOpsFix } from '../../domain/gitops-owner.ts';
 import type { Proposal } from '../../store/schema.ts';
 import type { WorkerContext, WorkerResult } from '../worker.ts';
 import { ownerLabel } from './git-first.ts';
-import type { Checkpoint } from './resume.ts';
 
 /** How long a pushed fix may take to be synced and healthy: Argo CD looks at Git every 3 minutes, Flux at its interval. */
 const WINDOW_MS = 15 * 60_000;
@@ -24,14 +24,9 @@ interface Status {
  * when the window closes, it says what is still wrong. A branch or pull request waits for a merge
  * that is a human's, so the run ends there, saying so.
  */
-export async function followSync(
-  ctx: WorkerContext,
-  cp: Checkpoint,
-  p: Proposal,
-  about: string,
-): Promise<WorkerResult> {
+export async function followSync(ctx: WorkerContext, cp: GitOpsFix, p: Proposal, about: string): Promise<WorkerResult> {
   const req = p.request as GitPushRequest;
-  const owner = cp.owner!;
+  const owner = cp.owner;
   const label = ownerLabel(owner);
   const commit = req.commit.slice(0, 7);
   if (req.delivery !== 'push')
@@ -81,7 +76,7 @@ export async function followSync(
   };
 }
 
-async function originalFinding(ctx: WorkerContext, cp: Checkpoint): Promise<string | undefined> {
+async function originalFinding(ctx: WorkerContext, cp: GitOpsFix): Promise<string | undefined> {
   const o = cp.finding.object;
   const triage = await ctx.callTool<{
     problems: { category: string; summary: string; object: { kind: string; name: string; namespace?: string } }[];

@@ -91,14 +91,15 @@ function pairedLines(diff: string): { file: string; removed: string; added: stri
 }
 
 /**
- * Raises a container's memory limit where Git sets it: the one `memory: <from>` line under a
- * `limits:` block in the files of `path` (a manifest's container resources, or a values file's
- * `resources.limits`). Exactly one such line, or nothing is changed: an edit the runbooks cannot
- * place for certain is a human's (or a coding agent's).
+ * Raises a container's memory or CPU limit where Git sets it: the one `memory: <from>` (or
+ * `cpu: <from>`) line under a `limits:` block in the files of `path` (a manifest's container
+ * resources, or a values file's `resources.limits`). Exactly one such line, or nothing is
+ * changed: an edit the runbooks cannot place for certain is a human's (or a coding agent's).
  */
-export async function raiseMemoryLimit(
+export async function raiseLimit(
   dir: string,
   path: string,
+  resource: 'memory' | 'cpu',
   from: string,
   to: string,
 ): Promise<GitEdit | undefined> {
@@ -108,7 +109,7 @@ export async function raiseMemoryLimit(
   for (const file of files) {
     const lines = (await readFile(join(dir, file), 'utf8')).split('\n');
     lines.forEach((text, i) => {
-      const m = /^(\s*)memory:\s*["']?([^\s"'#]+)["']?\s*(#.*)?$/.exec(text);
+      const m = new RegExp(`^(\\s*)${resource}:\\s*["']?([^\\s"'#]+)["']?\\s*(#.*)?$`).exec(text);
       if (!m || m[2] !== from) return;
       const indent = m[1]!.length;
       // The nearest less-indented key above is the block it sits in: `limits:` (not `requests:`).

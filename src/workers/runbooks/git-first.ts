@@ -1,14 +1,14 @@
-import type { WorkloadFacts } from '../../analyzers/problem-facts.ts';
+import type { ThrottlingFacts, WorkloadFacts } from '../../analyzers/problem-facts.ts';
 import type { Problem } from '../../analyzers/snapshot.ts';
 import type { RepoConfig } from '../../config/config.ts';
 import type { Finding } from '../../domain/findings.ts';
-import { type GitOpsOwner, repoForSource } from '../../domain/gitops-owner.ts';
+import { type GitOpsFix, type GitOpsOwner, repoForSource } from '../../domain/gitops-owner.ts';
 import { refLabel } from '../../lib/kube-object.ts';
-import { formatMi, quantityToMi } from '../../lib/quantity.ts';
+import { cpuMillis, formatCpu, formatMi, quantityToMi } from '../../lib/quantity.ts';
 import { attempt } from '../coding/change-worker.ts';
 import type { CodingSession } from '../coding/coding-session.ts';
 import type { WorkerContext, WorkerResult } from '../worker.ts';
-import { type GitEdit, raiseMemoryLimit, revertImageChange } from './git-edits.ts';
+import { type GitEdit, raiseLimit, revertImageChange } from './git-edits.ts';
 import type { Checkpoint } from './resume.ts';
 
 /** Owners that re-apply Git: a live patch is reverted (self-heal, the next reconcile) or diverges. */
@@ -54,10 +54,46 @@ export async function fixInGit(ctx: WorkerContext, p: Problem, finding: Finding)
     }
     ctx.emit({ type: 'step', data: { message: `No deterministic Git fix: ${result.summary}` } });
   }
-  const brief = `fix ${p.category.replace(/_/g, ' ')} of ${refLabel(p.object)} (${finding.summary})`;
+  return handToCodingAgent(ctx, repo, { owner, finding }, why);
+}
+
+/**
+ * No runbook edit fits: the fix becomes a change task on the owner's repository for the coding
+ * agents, in this thread, with the findings as its context and the finding gone after the sync as
+ * its acceptance; once its change is pushed it follows the sync itself. With no coding agent
+ * configured, the run escalates with the command that would start one.
+ */
+async function handToCodingAgent(
+  ctx: WorkerContext,
+  repo: RepoConfig,
+  fix: GitOpsFix,
+  why: string,
+): Promise<WorkerResult> {
+  const { owner, finding } = fix;
+  const what = `${finding.category.replace(/_/g, ' ')} of ${finding.object.kind} ${finding.object.namespace ? `${finding.object.namespace}/` : ''}${finding.object.name}`;
+  const path = owner.source?.path;
+  const question = `Fix the ${what}, which ${ownerLabel(owner)} deploys from ${path ? `${path} in ` : ''}this repository.`;
+  const started = await ctx.startChange({
+    repo: repo.name,
+    question,
+    context: [`${finding.summary}.`, why, ...finding.evidence.slice(0, 12).map((e) => `- ${e}`)].join('\n'),
+    acceptance: [
+      `${ownerLabel(owner)} renders the change${path ? ` from ${path}` : ''}, and once it syncs, ${finding.object.kind} ${finding.object.name} no longer shows ${finding.category.replace(/_/g, ' ')}`,
+    ],
+    gitopsFix: fix,
+  });
+  if ('unavailable' in started)
+    return {
+      status: 'escalated',
+      summary: `${finding.summary}. ${why}. No runbook edit fits, and ${started.unavailable.replace(/^No/, 'no')} Fix it in ${repo.name}: claw change --repo ${repo.name} "${question}"`,
+    };
+  ctx.emit({
+    type: 'step',
+    data: { message: `Started change task ${started.taskId} on ${repo.name} for a coding agent` },
+  });
   return {
-    status: 'escalated',
-    summary: `${finding.summary}. ${why}. Fix it in ${repo.name}: claw change --repo ${repo.name} "${brief}"`,
+    status: 'succeeded',
+    summary: `${finding.summary}. ${why}. No runbook edit fits, so change task ${started.taskId} on ${repo.name} hands the fix to a coding agent: its change goes through CI and the gate to an approval here, and once pushed it follows ${ownerLabel(owner)}'s sync until the finding is gone.`,
   };
 }
 
@@ -70,7 +106,7 @@ interface PlannedEdit {
 /**
  * The edit the runbooks know for a problem, if any: an image that cannot be pulled (or one that
  * fails since it arrived) goes back to what its commit replaced; a memory limit that kills the
- * container is doubled where Git sets it. Searched in the owner's path first, then the whole
+ * container, or a CPU limit that throttles it, is doubled where Git sets it. Searched in the owner's path first, then the whole
  * repository (a HelmRelease's values live in its own manifest).
  */
 function gitEditFor(p: Problem, path: string): PlannedEdit | undefined {
@@ -93,9 +129,21 @@ function gitEditFor(p: Problem, path: string): PlannedEdit | undefined {
     const next = formatMi(mi * 2);
     return {
       what: `where Git sets the ${limit} memory limit`,
-      run: (dir) => wide((scope) => raiseMemoryLimit(dir, scope, limit, next))(),
+      run: (dir) => wide((scope) => raiseLimit(dir, scope, 'memory', limit, next))(),
       describe: (e) =>
         `Raise the memory limit of container ${f.container} from ${limit} to ${next} (it is OOM-killed at ${limit}): ${e.changes.join('; ')}`,
+    };
+  }
+  const t = p.category === 'cpu_throttling' ? (p.facts as ThrottlingFacts) : undefined;
+  const cpu = t?.limits.cpu;
+  const millis = cpuMillis(cpu);
+  if (t && cpu && millis) {
+    const next = formatCpu(millis * 2);
+    return {
+      what: `where Git sets the ${cpu} CPU limit`,
+      run: (dir) => wide((scope) => raiseLimit(dir, scope, 'cpu', cpu, next))(),
+      describe: (e) =>
+        `Raise the CPU limit of container ${t.container} from ${cpu} to ${next} (it uses ${t.usedMillis}m and is throttled): ${e.changes.join('; ')}`,
     };
   }
   return undefined;

@@ -1,6 +1,6 @@
 import type { RevisionFacts } from '../../analyzers/problem-facts.ts';
 import type { Problem } from '../../analyzers/snapshot.ts';
-import { cpuMillis, formatMi, quantityToMi } from '../../lib/quantity.ts';
+import { cpuMillis, formatCpu, formatMi, quantityToMi } from '../../lib/quantity.ts';
 
 export type Remediation = { tool: string; input: Record<string, unknown>; why: string } | { escalate: string };
 
@@ -32,16 +32,22 @@ export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Reme
   const r: Partial<RevisionFacts> = 'failureIsNewRevision' in p.facts ? p.facts : {};
   const undo = (what: string, cannotStart = false): Remediation | undefined => {
     if (kind !== 'Deployment' || !r.previousRevision) return undefined;
-    const back = { tool: 'rollout_undo', input: { namespace, name, toRevision: r.previousRevision } };
+    // A Deployment a Helm release installed goes back with its release: a rollout undo would
+    // leave Helm's record (and the next upgrade) saying otherwise.
+    const release = p.owner?.kind === 'HelmChart' ? p.owner : undefined;
+    const back = release
+      ? { tool: 'helm_rollback', input: { namespace: release.namespace, release: release.name } }
+      : { tool: 'rollout_undo', input: { namespace, name, toRevision: r.previousRevision } };
+    const via = release ? `; it belongs to Helm release ${release.name}, so the release is rolled back` : '';
     if (r.failureIsNewRevision)
       return {
         ...back,
-        why: `${what} started with revision ${r.currentRevision} while revision ${r.previousRevision} ${(r.previousAvailable ?? 0) > 0 ? `still has ${r.previousAvailable} pod(s) available` : 'was serving before the rollout'}`,
+        why: `${what} started with revision ${r.currentRevision} while revision ${r.previousRevision} ${(r.previousAvailable ?? 0) > 0 ? `still has ${r.previousAvailable} pod(s) available` : 'was serving before the rollout'}${via}`,
       };
     if (cannotStart && r.onlyNewFails)
       return {
         ...back,
-        why: `revision ${r.currentRevision} cannot start (${what}); revision ${r.previousRevision} is the last one that ran. It has no pods now (${r.strategy === 'Recreate' ? 'the Recreate strategy scaled it to zero before starting the new one' : 'the rollout finished and scaled it down'}), so its health is not known, only that it is not failing this way: rolling back to it is the standard way back`,
+        why: `revision ${r.currentRevision} cannot start (${what}); revision ${r.previousRevision} is the last one that ran. It has no pods now (${r.strategy === 'Recreate' ? 'the Recreate strategy scaled it to zero before starting the new one' : 'the rollout finished and scaled it down'}), so its health is not known, only that it is not failing this way: rolling back to it is the standard way back${via}`,
       };
     return undefined;
   };
@@ -201,6 +207,22 @@ export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Reme
         escalate:
           "a claim's storage class cannot be changed in place; the claim must be recreated with a working class (or the class created)",
       };
+    case 'helm_release_failed': {
+      const f = p.facts;
+      if (f.fluxHelmRelease)
+        return {
+          escalate: `Flux HelmRelease ${f.fluxHelmRelease} manages release ${f.release}: fix its values or chart in Git; a rollback by hand would be undone at its next reconcile`,
+        };
+      if (f.status !== 'failed' || !f.deployedRevision)
+        return {
+          escalate: `Helm release ${f.release} is ${f.status} at revision ${f.revision} with no deployed revision to return to: a human must resolve it`,
+        };
+      return {
+        tool: 'helm_rollback',
+        input: { namespace: f.namespace, release: f.release, revision: f.deployedRevision },
+        why: `revision ${f.revision} of Helm release ${f.release} failed; revision ${f.deployedRevision} is the one still deployed`,
+      };
+    }
     case 'job_failed':
       return { escalate: 'rerunning a Job means recreating it; fix the cause shown in its logs first' };
     default:
@@ -238,11 +260,6 @@ function probePortFix(
     },
     why: `the ${Object.keys(fix).join(' and ')} of container ${c.name} target a port it does not declare; it declares only ${port}`,
   };
-}
-
-/** Millicores as a quantity a person would write: whole cores when whole. */
-function formatCpu(millis: number): string {
-  return millis % 1000 === 0 ? String(millis / 1000) : `${Math.round(millis)}m`;
 }
 
 /** Log lines that say a start-up fails for a reason a restart cannot change. */

@@ -49,7 +49,8 @@ export async function resume(
   const target = t.namespace ? `${t.namespace}/${t.name}` : t.name;
   switch (v.kind) {
     case 'executed': {
-      if (v.verified && p.action === 'git_change' && cp.owner) return followSync(ctx, cp, p, about);
+      if (v.verified && p.action === 'git_change' && cp.owner)
+        return followSync(ctx, { owner: cp.owner, finding: cp.finding }, p, about);
       if (v.verified)
         return {
           status: 'succeeded',
