@@ -240,6 +240,38 @@ export async function scheduleRetry(
 }
 
 /**
+ * Puts a run that waits on something outside ClusterClaw (a merge) back in the queue until
+ * `notBefore`: the same attempt (waiting is not a failure), its worker and checkpoint kept, its
+ * summary saying what it waits for.
+ */
+export async function deferRun(
+  db: Db,
+  id: string,
+  owner: string,
+  patch: { notBefore: Date; worker: string; checkpoint: RunCheckpoint; summary: string; steps: number } & UsagePatch,
+): Promise<boolean> {
+  const r = await db
+    .updateTable('runs')
+    .set({
+      status: 'queued',
+      not_before: patch.notBefore,
+      worker: patch.worker,
+      steps: patch.steps,
+      summary: patch.summary,
+      ...usageColumns(patch),
+      checkpoint: JSON.stringify(patch.checkpoint),
+      lease_owner: null,
+      lease_expires_at: null,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/**
  * Hands a running run back to the queue at once (its process is shutting down): claimable by any
  * replica now, not when the lease would have expired. Its checkpoint and worker stay.
  */

@@ -21,7 +21,11 @@ export function failureToRetry(failure: unknown, run: Run, maxAttempts: number):
   return failure instanceof Error ? failure.message : String(failure);
 }
 
-export function terminalFailure(failure: unknown, run: Run, maxAttempts: number): WorkerResult {
+export function terminalFailure(
+  failure: unknown,
+  run: Run,
+  maxAttempts: number,
+): Exclude<WorkerResult, { status: 'waiting' }> {
   if (failure instanceof RunStopped && failure.kind === 'cancelled')
     return { status: 'cancelled', summary: run.error ?? 'cancelled on request' };
   if (failure instanceof RunStopped && failure.kind === 'timeout')

@@ -29,7 +29,7 @@ export interface AttemptDeps {
 }
 
 export interface AttemptOutcome {
-  status: RunStatus | 'retry' | 'lost' | 'released';
+  status: RunStatus | 'retry' | 'lost' | 'released' | 'deferred';
   /** When a retried run becomes claimable. */
   retryAt?: Date;
 }

@@ -1,5 +1,5 @@
 import { getProposal } from '../store/proposals.ts';
-import { finishRun, getRun, releaseRun, resumeRun, scheduleRetry } from '../store/runs.ts';
+import { deferRun, finishRun, getRun, releaseRun, resumeRun, scheduleRetry } from '../store/runs.ts';
 import type { Run } from '../store/schema.ts';
 import { getTask } from '../store/tasks.ts';
 import type { WorkerResult } from '../workers/worker.ts';
@@ -21,6 +21,7 @@ export async function runAttempt(deps: AttemptDeps, run: Run, abort: AbortContro
   const task = (await getTask(deps.db, run.task_id))!;
   const attempt = new Attempt(deps, run, task, abort);
   const end = await attempt.work();
+  if (end.result?.status === 'waiting') return defer(attempt, end.result);
   if (end.result) return finish(attempt, end.result);
   const failure = end.failure;
   if (failure instanceof RunStopped && failure.kind === 'shutdown') return release(attempt, failure);
@@ -82,8 +83,31 @@ async function retry(a: Attempt, failure: unknown, reason: string): Promise<Atte
   return { status: 'retry', retryAt: notBefore };
 }
 
+/**
+ * Waiting on something outside ClusterClaw: back to the queue until then, holding nothing. A run
+ * that keeps waiting records the wait once in its history, not once per look.
+ */
+async function defer(a: Attempt, result: Extract<WorkerResult, { status: 'waiting' }>): Promise<AttemptOutcome> {
+  const { db, owner, logger, metrics } = a.deps;
+  const before = a.history.at(-2);
+  if (before?.outcome === 'finished' && before.reason === 'waiting' && a.history.at(-1)?.outcome === 'started')
+    a.history.pop();
+  else a.note(a.worker.id, 'finished', 'waiting');
+  await a.pump.flush();
+  const ok = await deferRun(db, a.run.id, owner, {
+    notBefore: result.until,
+    worker: a.worker.id,
+    checkpoint: result.checkpoint,
+    summary: result.summary,
+    ...a.usage(),
+  });
+  if (!ok) logger.warn('lease lost before the run was deferred; another supervisor owns it now');
+  metrics?.runs.inc({ status: 'deferred', worker: a.worker.id });
+  return { status: 'deferred', retryAt: result.until };
+}
+
 /** A resting status: done (succeeded, failed, escalated, cancelled) or paused on a proposal. */
-async function finish(a: Attempt, result: WorkerResult): Promise<AttemptOutcome> {
+async function finish(a: Attempt, result: Exclude<WorkerResult, { status: 'waiting' }>): Promise<AttemptOutcome> {
   const { db, owner, logger, metrics } = a.deps;
   a.note(a.worker.id, 'finished', result.status);
   if (result.status !== 'awaiting_approval')

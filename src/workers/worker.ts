@@ -86,7 +86,12 @@ export class WorkerDeclined extends Error {}
 
 export type WorkerResult =
   | { status: 'succeeded' | 'failed' | 'escalated' | 'cancelled'; summary: string }
-  | { status: 'awaiting_approval'; summary: string; checkpoint: RunCheckpoint };
+  | { status: 'awaiting_approval'; summary: string; checkpoint: RunCheckpoint }
+  /**
+   * Nothing to do until `until` (a delivered branch waiting for a human's merge): the run goes
+   * back to the queue, claimable then, its checkpoint kept, holding no worker slot meanwhile.
+   */
+  | { status: 'waiting'; summary: string; checkpoint: RunCheckpoint; until: Date };
 
 export interface Worker {
   /** `runbooks`, `anthropic:<model>`, `openai:<model>`, `<provider>:<model>`. */
