@@ -79,8 +79,9 @@ export async function contextSizeSection(): Promise<string> {
   const rows: string[] = [];
   let oursTotal = 0;
   let theirsTotal = 0;
-  // Scenarios with a Git repository are measured by the gitops-incident bench.
-  for (const s of scenarios.filter((x) => !x.repo)) {
+  // Scenarios with a Git repository are measured by the gitops-incident bench; those with helm
+  // steps have no incident until helm runs.
+  for (const s of scenarios.filter((x) => !x.repo && !x.helm)) {
     const dir = await mkdtemp(join(tmpdir(), 'claw-ctx-'));
     const sandbox = await startSandbox({
       stateYaml: s.clusterYaml,

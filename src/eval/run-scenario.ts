@@ -14,6 +14,7 @@ import { buildReport } from '../tasks/report.ts';
 import { readSnapshot } from '../tools/read/snapshot-reader.ts';
 import { approveAndExecute, type Harness, withHarness } from './eval-harness.ts';
 import type { Scenario } from './scenario.ts';
+import { runHelmSteps } from './scenario-helm.ts';
 import { scenarioRepo } from './scenario-repo.ts';
 import { type Check, score } from './score.ts';
 
@@ -58,6 +59,8 @@ export async function runScenario(
         await made!.pushChanges(); // the change that breaks it, once the cluster ran the one before
         await clock.run(s.repo!.settleSeconds);
       }
+      // Helm releases installed and upgraded by the real helm: the upgrade that breaks it.
+      await runHelmSteps(s, h.kc);
       const scope = s.alert ? alertScope(s.alert) : undefined;
       const { run } = await createTask(h.db, {
         kind: 'investigate',

@@ -30,6 +30,19 @@ const ScenarioFile = z
       })
       .strict()
       .optional(),
+    /**
+     * The real helm run against the sandbox after the warm-up, before the investigation: each step
+     * is `helm <step…>` for the release, in the scenario's namespace, with `chart/` as the chart of
+     * `install` and `upgrade` (a step that fails, such as an upgrade `--wait` gives up on, is part
+     * of the incident).
+     */
+    helm: z
+      .object({
+        release: z.string().min(1),
+        steps: z.array(z.array(z.string()).min(1)).min(1),
+      })
+      .strict()
+      .optional(),
     expect: z
       .object({
         category: z.string(),
@@ -51,6 +64,8 @@ export interface Scenario extends ScenarioSpec {
   alert?: unknown;
   /** The files of `repo/` (path → text), when the scenario has a repository. */
   repoFiles?: Record<string, string>;
+  /** The scenario's `chart/` folder, when it has `helm:` steps. */
+  chartDir?: string;
 }
 
 /** Every scenario folder under `dir` (those with a scenario.yaml), sorted by name. */
@@ -85,7 +100,17 @@ export async function loadScenarios(dir: string): Promise<Scenario[]> {
       }
     }
     const repoFiles = parsed.data.repo ? await readTree(join(folder, 'repo'), name) : undefined;
-    out.push({ ...parsed.data, name, clusterYaml, alert, ...(repoFiles ? { repoFiles } : {}) });
+    const chartDir = parsed.data.helm ? join(folder, 'chart') : undefined;
+    if (chartDir && !(await stat(join(chartDir, 'Chart.yaml')).catch(() => undefined)))
+      throw new ScenarioError(`${name}: scenario.yaml has helm steps, but ${name}/chart/Chart.yaml is missing`);
+    out.push({
+      ...parsed.data,
+      name,
+      clusterYaml,
+      alert,
+      ...(repoFiles ? { repoFiles } : {}),
+      ...(chartDir ? { chartDir } : {}),
+    });
   }
   return out;
 }
