@@ -5,6 +5,7 @@ import { redactText } from '../cluster/redact.ts';
 import { scrubValues, secretValues } from '../cluster/secret-values.ts';
 import type { Config } from '../config/config.ts';
 import { type ProposalRefused, RequestInvalid } from '../domain/errors.ts';
+import { reconcilingOwnerMark } from '../domain/gitops-owner.ts';
 import { isHelmRollback } from '../domain/helm-rollback.ts';
 import type { WritePlan } from '../domain/write-plan.ts';
 import { primaryRef, type WriteRequest } from '../domain/write-request.ts';
@@ -20,6 +21,17 @@ import { proposeHelmRollback } from './propose-helm-rollback.ts';
 import { recordRefusal } from './record-refusal.ts';
 import { dangerousChanges, maxRisk } from './request-risk.ts';
 import { storeProposal } from './store-proposal.ts';
+
+/** Live changes to fields Git sets: refused on objects a GitOps controller re-applies. */
+const DRIFTS_FROM_GIT = new Set([
+  'set_image',
+  'set_resources',
+  'scale',
+  'patch',
+  'rollout_undo',
+  'apply_manifest',
+  'expand_pvc',
+]);
 
 export interface ProposeDeps {
   db: Db;
@@ -57,6 +69,14 @@ export async function propose(
   };
   const found = await deps.reader.find(targetRef);
   const live = found ?? absent(targetRef);
+  // What Argo CD or Flux re-applies from Git is fixed in Git: a live change to it would be
+  // reverted at the next sync, or leave Git behind. Restarts, pod deletions and GitOps actions stand.
+  const owner = found && DRIFTS_FROM_GIT.has(plan.action) ? reconcilingOwnerMark(found.metadata) : undefined;
+  if (owner)
+    throw await refuse(deps, input, request, 'request', {
+      rule: 'gitops-owned',
+      reason: `${targetRef.kind} ${targetRef.namespace ? `${targetRef.namespace}/` : ''}${targetRef.name} is applied by ${owner} from Git: a live ${plan.action} would be reverted at its next sync or leave Git behind; fix it in Git (a change to the owner's repository)`,
+    });
   const reach = requestReach(request);
   const judged: PolicyInput = {
     action: plan.action,

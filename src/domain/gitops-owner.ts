@@ -69,3 +69,24 @@ export function normalizeRemote(url: string): string {
     .replace(/\.git$/, '')
     .toLowerCase();
 }
+
+/**
+ * The Argo CD Application or Flux object an object's own marks say re-applies it from Git (Argo
+ * CD's tracking annotation; the kustomize- and helm-controller labels), as a reviewer reads it:
+ * `Argo CD Application web`, `Flux Kustomization flux-system/site`. Undefined when unmarked (a
+ * bare `app.kubernetes.io/instance` label is left alone: Helm charts set it too).
+ */
+export function reconcilingOwnerMark(metadata: {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}): string | undefined {
+  const tracking = metadata.annotations?.['argocd.argoproj.io/tracking-id'];
+  if (tracking) return `Argo CD Application ${tracking.split(':')[0]!.split('_').pop()}`;
+  const labels = metadata.labels ?? {};
+  for (const kind of ['kustomize', 'helm'] as const) {
+    const name = labels[`${kind}.toolkit.fluxcd.io/name`];
+    if (name)
+      return `Flux ${kind === 'kustomize' ? 'Kustomization' : 'HelmRelease'} ${labels[`${kind}.toolkit.fluxcd.io/namespace`] ?? ''}/${name}`;
+  }
+  return undefined;
+}

@@ -3,6 +3,7 @@ import { decide } from '../../src/approvals/decide.ts';
 import { executeProposal } from '../../src/approvals/execute.ts';
 import { KubeReader } from '../../src/cluster/kube-reader.ts';
 import { policySchema } from '../../src/config/policy-config.ts';
+import { ProposalRefused } from '../../src/domain/errors.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { getProposal } from '../../src/store/proposals.ts';
 import { gitopsStatus } from '../../src/tools/read/gitops-status.ts';
@@ -151,6 +152,27 @@ spec: {interval: 10m, path: ./deploy, prune: true, targetNamespace: flux-site, s
         'busy',
       )!;
       expect((busy as { operation?: unknown }).operation).toBeUndefined();
+    });
+
+    it('refuses a live change to what Argo CD or Flux re-applies from Git, and records why; a restart stands', async () => {
+      const refused = await makeProposal(t.db, sandbox, config, 'set_image', {
+        namespace: 'shop',
+        name: 'web',
+        image: 'nginx:1.27',
+      }).catch((e: Error) => e);
+      expect(refused).toBeInstanceOf(ProposalRefused);
+      expect((refused as Error).message).toBe(
+        "Deployment shop/web is applied by Argo CD Application web from Git: a live set_image would be reverted at its next sync or leave Git behind; fix it in Git (a change to the owner's repository)",
+      );
+      expect(await getProposal(t.db, (refused as ProposalRefused).proposalId!)).toMatchObject({
+        status: 'refused',
+        policy_rule: 'gitops-owned',
+      });
+      await expect(
+        makeProposal(t.db, sandbox, config, 'scale', { namespace: 'flux-site', name: 'web', replicas: 3 }),
+      ).rejects.toThrow('is applied by Flux Kustomization flux-system/site from Git');
+      const restart = await makeProposal(t.db, sandbox, config, 'rollout_restart', { namespace: 'shop', name: 'web' });
+      expect(restart.proposal.status).toBe('pending');
     });
 
     it('suspends, resumes and reconciles a Flux Kustomization, each verified', async () => {
