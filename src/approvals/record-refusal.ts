@@ -51,5 +51,5 @@ export async function recordRefusal(
     outcome: JSON.stringify({ refused: { stage, rule: why.rule, reason: why.reason } }),
     expires_at: new Date(),
   });
-  return new ProposalRefused(stage, why.reason, id);
+  return new ProposalRefused(stage, why.reason, id, why.rule);
 }

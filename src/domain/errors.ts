@@ -144,10 +144,13 @@ export class ProposalRefused extends ClawError {
   readonly stage: 'request' | 'policy' | 'dry_run';
   /** The refused proposal as recorded (status `refused`), so `claw show` and `--json` list it. */
   readonly proposalId?: string;
-  constructor(stage: 'request' | 'policy' | 'dry_run', message: string, proposalId?: string) {
+  /** The rule or check that refused it (`gitops-owned`, `task-scope`, a policy rule…). */
+  readonly rule?: string;
+  constructor(stage: 'request' | 'policy' | 'dry_run', message: string, proposalId?: string, rule?: string) {
     super(ErrorCode.ProposalRefused, message);
     this.stage = stage;
     this.proposalId = proposalId;
+    this.rule = rule;
   }
 }
 

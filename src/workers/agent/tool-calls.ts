@@ -1,9 +1,9 @@
 import { describeKubeError } from '../../cluster/api-error.ts';
-import { isCodedError, ModelUnavailable } from '../../domain/errors.ts';
+import { isCodedError, ModelUnavailable, ProposalRefused } from '../../domain/errors.ts';
 import type { ModelTurn } from '../../models/model.ts';
 import { findTool } from '../../tools/registry.ts';
 import { renderForModel } from '../../tools/run-read-tool.ts';
-import { BudgetExhausted, type WorkerContext, type WorkerResult } from '../worker.ts';
+import { BudgetExhausted, type WorkerContext, WorkerDeclined, type WorkerResult } from '../worker.ts';
 import { REPORT_TOOL, Report } from './model-tools.ts';
 
 type ToolCall = ModelTurn['toolCalls'][number];
@@ -56,6 +56,10 @@ export async function answerCall(ctx: WorkerContext, call: ToolCall): Promise<Ca
   } catch (e) {
     if (e instanceof BudgetExhausted || ctx.signal.aborted) throw e;
     const message = isCodedError(e) ? e.message : describeKubeError(e);
+    // A live fix of what Argo CD or Flux applies belongs in Git: the runbooks take it there (a
+    // deterministic edit through the gate, or a change task for the coding agents).
+    if (e instanceof ProposalRefused && e.rule === 'gitops-owned')
+      throw new WorkerDeclined(`${message}; the runbooks take the fix to Git`);
     // What cannot be verified is never shown as a proposal; the thread says why.
     ctx.emit({ type: 'error', data: { message: `could not propose ${call.name}: ${message}` } });
     return answer(`error: the proposal was refused: ${message}`, true);
