@@ -118,14 +118,35 @@ export function analyzeServices(s: ClusterSnapshot): Problem[] {
     const ns = svc.metadata.namespace;
     const podsInNs = s.pods.filter((p) => p.metadata.namespace === ns);
     if (podsInNs.some((p) => matchesServiceSelector(selector, p.metadata.labels))) continue;
+    const sel = Object.entries(selector)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    // The selector is right, but the workload it selects runs no pod: scaled to zero.
+    const idle = [...s.deployments, ...s.statefulSets].find(
+      (w) =>
+        w.metadata.namespace === ns &&
+        w.spec?.replicas === 0 &&
+        matchesServiceSelector(selector, w.spec?.template?.metadata?.labels),
+    );
+    if (idle) {
+      out.push({
+        category: 'service_no_endpoints',
+        severity: 3,
+        object: { kind: 'Service', namespace: ns, name: svc.metadata.name },
+        summary: `Service ${ns}/${svc.metadata.name} has no endpoints: ${idle.kind} ${idle.metadata.name}, whose pods it selects, is scaled to 0 replicas`,
+        evidence: [
+          `${idle.kind} ${ns}/${idle.metadata.name} has spec.replicas 0; its pod template's labels match the selector {${sel}}`,
+          ...warningsFor(s, idle.kind, idle.metadata.name, ns, 1),
+        ],
+        facts: { selector, scaledToZero: { kind: idle.kind, name: idle.metadata.name } },
+      });
+      continue;
+    }
     const closest = closestLabels(
       selector,
       podsInNs.map((p) => p.metadata.labels ?? {}),
       svc.metadata.name,
     );
-    const sel = Object.entries(selector)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',');
     out.push({
       category: 'service_no_endpoints',
       severity: 3,

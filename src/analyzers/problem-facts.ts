@@ -60,6 +60,8 @@ export interface ServiceFacts {
   /** A Service whose selector matches no pod, and the labels of the closest pods. */
   selector?: Record<string, string>;
   suggested?: Record<string, string>;
+  /** The workload whose pods the selector would match, scaled to zero replicas. */
+  scaledToZero?: { kind: string; name: string };
 }
 
 export interface JobFacts {

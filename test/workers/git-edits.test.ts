@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { raiseLimit, revertImageChange } from '../../src/workers/runbooks/git-edits.ts';
+import { raiseLimit, revertImageChange, revertScaleToZero } from '../../src/workers/runbooks/git-edits.ts';
 import { bareRepo, git } from '../helpers/git-repo.ts';
 
 const deployment = (image: string, memory = '256Mi') => `apiVersion: apps/v1
@@ -57,6 +57,20 @@ describe("the runbooks' deterministic Git edits", () => {
     expect(await raiseLimit(dir, 'deploy', 'memory', '128Mi', '256Mi')).toBeUndefined(); // that one is a request
     const twice = cloneWith({ 'a.yaml': deployment('nginx:1.25'), 'b.yaml': deployment('nginx:1.25') }, []);
     expect(await raiseLimit(twice, '.', 'memory', '256Mi', '512Mi')).toBeUndefined(); // ambiguous: a human decides
+  });
+
+  it('puts back the replica count the commit that scaled to zero replaced, in a values file too', async () => {
+    const dir = cloneWith({ 'values.yaml': 'replicaCount: 3\nimage:\n  tag: "1.25"\n' }, [
+      ['values.yaml', 'replicaCount: 0\nimage:\n  tag: "1.25"\n', 'pause web'],
+      ['values.yaml', 'replicaCount: 0\nimage:\n  tag: "1.26"\n', 'web 1.26'],
+    ]);
+    const edit = await revertScaleToZero(dir, '.');
+    expect(edit).toMatchObject({
+      changes: ['values.yaml: replicaCount: 0 → replicaCount: 3'],
+      reverts: { subject: 'pause web' },
+    });
+    expect(readFileSync(join(dir, 'values.yaml'), 'utf8')).toBe('replicaCount: 3\nimage:\n  tag: "1.26"\n');
+    expect(await revertScaleToZero(cloneWith({ 'a.yaml': 'replicas: 0\n' }, []), '.')).toBeUndefined(); // zero from the start
   });
 
   it('doubles a CPU limit in a values file the same way, leaving the CPU request alone', async () => {

@@ -170,6 +170,21 @@ describe('choosing the remediation', () => {
       ),
     ).toHaveProperty('escalate');
   });
+  it('a Service whose workload is scaled to zero escalates: how many replicas it needs is a human call', () => {
+    const svc = { kind: 'Service', namespace: 'shop', name: 'web' };
+    expect(
+      chooseRemediation(
+        problem(
+          'service_no_endpoints',
+          { selector: { app: 'web' }, scaledToZero: { kind: 'Deployment', name: 'web' } },
+          svc,
+        ),
+      ),
+    ).toEqual({
+      escalate: "Deployment web is scaled to 0 replicas: scale it back up (how many it needs is a human's call)",
+    });
+  });
+
   it('a Helm release goes back as a release: helm_rollback, unless Flux manages it or nothing is deployed', () => {
     const release = { kind: 'HelmRelease', namespace: 'store', name: 'web' };
     const failed = { release: 'web', namespace: 'store', revision: 2, status: 'failed', chart: 'web-0.1.0' };

@@ -23,8 +23,24 @@ const IMAGE_LINE = /^\s*-?\s*"?(image|tag|newTag|newName|imageTag|version)"?\s*[
  */
 export async function revertImageChange(dir: string, path: string, image: string): Promise<GitEdit | undefined> {
   const tag = imageTag(image);
-  const brings = (line: string) =>
-    IMAGE_LINE.test(line) && (line.includes(image) || (tag ? lineValue(line) === tag : false));
+  return revertLines(
+    dir,
+    path,
+    (line) => IMAGE_LINE.test(line) && (line.includes(image) || (tag ? lineValue(line) === tag : false)),
+  );
+}
+
+/**
+ * Puts back the replica count a workload ran with before a commit scaled it to zero: the newest
+ * commit whose added lines set `replicas: 0` (or a values file's `replicaCount: 0`), each such
+ * line restored to what it replaced, as `revertImageChange` does.
+ */
+export function revertScaleToZero(dir: string, path: string): Promise<GitEdit | undefined> {
+  return revertLines(dir, path, (line) => /^\s*"?(replicas|replicaCount)"?\s*:\s*"?0"?\s*(#.*)?$/.test(line));
+}
+
+/** The newest commit in `path`'s history whose added lines `brings` matches, those lines put back. */
+async function revertLines(dir: string, path: string, brings: (line: string) => boolean): Promise<GitEdit | undefined> {
   const scope = path.replace(/^\.\/?/, '') || '.';
   const commits = (await runGit(['log', '--format=%H', '-n', '50', '--', scope], { cwd: dir }))
     .split('\n')

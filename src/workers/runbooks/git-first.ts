@@ -1,4 +1,4 @@
-import type { ThrottlingFacts, WorkloadFacts } from '../../analyzers/problem-facts.ts';
+import type { ServiceFacts, ThrottlingFacts, WorkloadFacts } from '../../analyzers/problem-facts.ts';
 import type { Problem } from '../../analyzers/snapshot.ts';
 import type { RepoConfig } from '../../config/config.ts';
 import type { Finding } from '../../domain/findings.ts';
@@ -8,7 +8,7 @@ import { cpuMillis, formatCpu, formatMi, quantityToMi } from '../../lib/quantity
 import { attempt } from '../coding/change-worker.ts';
 import type { CodingSession } from '../coding/coding-session.ts';
 import type { WorkerContext, WorkerResult } from '../worker.ts';
-import { type GitEdit, raiseLimit, revertImageChange } from './git-edits.ts';
+import { type GitEdit, raiseLimit, revertImageChange, revertScaleToZero } from './git-edits.ts';
 import type { Checkpoint } from './resume.ts';
 
 /** Owners that re-apply Git: a live patch is reverted (self-heal, the next reconcile) or diverges. */
@@ -106,7 +106,8 @@ interface PlannedEdit {
 /**
  * The edit the runbooks know for a problem, if any: an image that cannot be pulled (or one that
  * fails since it arrived) goes back to what its commit replaced; a memory limit that kills the
- * container, or a CPU limit that throttles it, is doubled where Git sets it. Searched in the owner's path first, then the whole
+ * container, or a CPU limit that throttles it, is doubled where Git sets it; a workload a commit
+ * scaled to zero (its Service has no endpoints) gets its replica count back. Searched in the owner's path first, then the whole
  * repository (a HelmRelease's values live in its own manifest).
  */
 function gitEditFor(p: Problem, path: string): PlannedEdit | undefined {
@@ -134,6 +135,14 @@ function gitEditFor(p: Problem, path: string): PlannedEdit | undefined {
         `Raise the memory limit of container ${f.container} from ${limit} to ${next} (it is OOM-killed at ${limit}): ${e.changes.join('; ')}`,
     };
   }
+  const idle = p.category === 'service_no_endpoints' ? (p.facts as ServiceFacts).scaledToZero : undefined;
+  if (idle)
+    return {
+      what: `the commit that scaled ${idle.kind} ${idle.name} to zero`,
+      run: (dir) => wide((scope) => revertScaleToZero(dir, scope))(),
+      describe: (e) =>
+        `Put back the replica count ${e.reverts.commit.slice(0, 7)} ("${e.reverts.subject}") set to 0: ${e.changes.join('; ')}`,
+    };
   const t = p.category === 'cpu_throttling' ? (p.facts as ThrottlingFacts) : undefined;
   const cpu = t?.limits.cpu;
   const millis = cpuMillis(cpu);

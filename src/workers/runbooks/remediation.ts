@@ -136,6 +136,10 @@ export function chooseRemediation(p: Problem, rc: RemediationContext = {}): Reme
         return {
           escalate: `the Ingress routes to ${f.missingServices?.join(', ')}, which does not exist: fix the backend name or create the Service`,
         };
+      if (f.scaledToZero)
+        return {
+          escalate: `${f.scaledToZero.kind} ${f.scaledToZero.name} is scaled to 0 replicas: scale it back up (how many it needs is a human's call)`,
+        };
       const suggested = f.suggested;
       if (!suggested) return { escalate: "no pod in the namespace looks like this Service's target" };
       const patch = Object.fromEntries([
