@@ -1,5 +1,6 @@
 import { getProposal } from '../store/proposals.ts';
-import { deferRun, finishRun, getRun, releaseRun, resumeRun, scheduleRetry } from '../store/runs.ts';
+import { deferRun, releaseRun, scheduleRetry } from '../store/run-requeue.ts';
+import { finishRun, getRun, resumeRun } from '../store/runs.ts';
 import type { Run } from '../store/schema.ts';
 import { getTask } from '../store/tasks.ts';
 import type { WorkerResult } from '../workers/worker.ts';
