@@ -9,6 +9,7 @@ import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { listProposalsForRun } from '../../src/store/proposals.ts';
 import { driveRun } from '../../src/supervisor/drive-run.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
+import { argoWebApp, argoWebState } from '../helpers/argo-app.ts';
 import { bareRepo } from '../helpers/git-repo.ts';
 import { HELM, KUBECTL } from '../helpers/kubectl.ts';
 import { kubeConfigOf, testConfig } from '../helpers/proposal-fixture.ts';
@@ -56,19 +57,7 @@ describe.skipIf(!KUBECTL)(
       sandbox = await startSandbox({
         tickMs: 50,
         gitopsTools: { helm: HELM },
-        stateYaml: [
-          'apiVersion: sandbox.clusterclaw.dev/v1alpha1\nkind: SandboxCRDs\nsets: [argocd]',
-          'apiVersion: v1\nkind: Namespace\nmetadata: {name: argocd}',
-          'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}',
-          `apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata: {name: web, namespace: argocd}
-spec:
-  project: default
-  source: {repoURL: '${repo.config.url}', path: deploy, targetRevision: main}
-  destination: {server: https://kubernetes.default.svc, namespace: shop}
-  syncPolicy: {automated: {prune: true, selfHeal: true}}`,
-        ].join('\n---\n'),
+        stateYaml: argoWebState(repo.config.url),
       });
       t = await openTestDb('pglite');
       config = {
@@ -81,8 +70,7 @@ spec:
       await sandbox?.stop();
       await t?.close();
     });
-    const app = () =>
-      sandbox.state.store.get(sandbox.state.types.findByKind('argoproj.io/v1alpha1', 'Application')!, 'argocd', 'web')!;
+    const app = () => argoWebApp(sandbox);
     const advance = () => {
       sandbox.state.clockOffsetMs += 20_000;
     };

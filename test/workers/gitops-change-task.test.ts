@@ -11,6 +11,7 @@ import { changeTaskOf, getTask } from '../../src/store/tasks.ts';
 import { driveRun } from '../../src/supervisor/drive-run.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
 import { type FakeModelServer, type ScriptedTurn, startFakeModelServer } from '../fakes/fake-model-server.ts';
+import { argoWebState } from '../helpers/argo-app.ts';
 import { bareRepo } from '../helpers/git-repo.ts';
 import { KUBECTL } from '../helpers/kubectl.ts';
 import { kubeConfigOf } from '../helpers/proposal-fixture.ts';
@@ -75,19 +76,7 @@ describe.skipIf(!KUBECTL)(
       config = { ...loaded, dataDir: join(dir, 'data'), repos: { gitops: { ...repo.config, name: 'gitops' } } };
       sandbox = await startSandbox({
         tickMs: 50,
-        stateYaml: [
-          'apiVersion: sandbox.clusterclaw.dev/v1alpha1\nkind: SandboxCRDs\nsets: [argocd]',
-          'apiVersion: v1\nkind: Namespace\nmetadata: {name: argocd}',
-          'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}',
-          `apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata: {name: web, namespace: argocd}
-spec:
-  project: default
-  source: {repoURL: '${repo.config.url}', path: deploy, targetRevision: main}
-  destination: {server: https://kubernetes.default.svc, namespace: shop}
-  syncPolicy: {automated: {prune: true, selfHeal: true}}`,
-        ].join('\n---\n'),
+        stateYaml: argoWebState(repo.config.url),
       });
       t = await openTestDb('pglite');
     });

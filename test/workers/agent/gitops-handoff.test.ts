@@ -8,6 +8,7 @@ import { listProposalsForRun } from '../../../src/store/proposals.ts';
 import { driveRun } from '../../../src/supervisor/drive-run.ts';
 import { createTask } from '../../../src/tasks/create-task.ts';
 import { type FakeModelServer, startFakeModelServer } from '../../fakes/fake-model-server.ts';
+import { argoWebApp, argoWebState } from '../../helpers/argo-app.ts';
 import { bareRepo } from '../../helpers/git-repo.ts';
 import { KUBECTL } from '../../helpers/kubectl.ts';
 import { kubeConfigOf, testConfig } from '../../helpers/proposal-fixture.ts';
@@ -51,19 +52,7 @@ describe.skipIf(!KUBECTL)(
       fake = await startFakeModelServer();
       sandbox = await startSandbox({
         tickMs: 50,
-        stateYaml: [
-          'apiVersion: sandbox.clusterclaw.dev/v1alpha1\nkind: SandboxCRDs\nsets: [argocd]',
-          'apiVersion: v1\nkind: Namespace\nmetadata: {name: argocd}',
-          'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}',
-          `apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata: {name: web, namespace: argocd}
-spec:
-  project: default
-  source: {repoURL: '${repo.config.url}', path: deploy, targetRevision: main}
-  destination: {server: https://kubernetes.default.svc, namespace: shop}
-  syncPolicy: {automated: {prune: true, selfHeal: true}}`,
-        ].join('\n---\n'),
+        stateYaml: argoWebState(repo.config.url),
       });
       t = await openTestDb('pglite');
       const base = testConfig(['U0APPROVER1']);
@@ -83,8 +72,7 @@ spec:
       await t?.close();
       await fake?.close();
     });
-    const app = () =>
-      sandbox.state.store.get(sandbox.state.types.findByKind('argoproj.io/v1alpha1', 'Application')!, 'argocd', 'web')!;
+    const app = () => argoWebApp(sandbox);
 
     it('refuses the live set_image, hands over to the runbooks, and the fix is a git_change', async () => {
       for (let i = 0; i < 100 && app()?.status?.health?.status !== 'Healthy'; i++)
