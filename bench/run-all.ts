@@ -16,6 +16,7 @@ import { investigationSection } from './investigation.ts';
 import { readVsKubectlSection } from './read-vs-kubectl.ts';
 import { redactionSection } from './redaction.ts';
 import { sandboxCostSection } from './sandbox-cost.ts';
+import { securityPostureSection } from './security-posture.ts';
 import { slackAckSection } from './slack-ack.ts';
 import { supervisorScaleSection } from './supervisor-scale.ts';
 import { tlsReadsSection } from './tls-reads.ts';
@@ -37,6 +38,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'sandbox-cost': sandboxCostSection,
   'exec-roundtrip': execRoundtripSection,
   'gitops-incident': gitopsIncidentSection,
+  'security-posture': securityPostureSection,
 };
 const FILE = join(import.meta.dirname, '..', 'BENCHMARKS.md');
 const heading = (section: string) => section.split('\n', 1)[0]!;

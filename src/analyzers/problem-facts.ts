@@ -135,6 +135,11 @@ export interface FactsByCategory {
   gitops_degraded: GitOpsFacts;
   gitops_sync_failed: GitOpsFacts;
   helm_release_failed: HelmFacts;
+  // Posture findings come from analyzers/security/, not from triage.
+  vulnerable_image: NoFacts;
+  pod_security_violation: NoFacts;
+  network_exposure: NoFacts;
+  rbac_excessive: NoFacts;
   healthy: NoFacts;
   unknown: WorkloadFacts | NodePressureFacts | NoFacts;
 }

@@ -9,7 +9,7 @@ import { reconcilingOwnerMark } from '../domain/gitops-owner.ts';
 import { isHelmRollback } from '../domain/helm-rollback.ts';
 import type { WritePlan } from '../domain/write-plan.ts';
 import { primaryRef, type WriteRequest } from '../domain/write-request.ts';
-import { evaluatePolicy, type PolicyInput } from '../policy/evaluate.ts';
+import type { PolicyInput } from '../policy/evaluate.ts';
 import type { Db } from '../store/db.ts';
 import { countActive } from '../store/proposals.ts';
 import type { Proposal, Task } from '../store/schema.ts';
@@ -17,6 +17,7 @@ import { absent, artifactHash, contentHash } from './artifact.ts';
 import { canonicalRequest, requestReach } from './canonical-request.ts';
 import { requestForReview } from './card-redaction.ts';
 import { changeDiff, dryRunDigest, dryRunRecord } from './dry-run-record.ts';
+import { objectJudgements, strictestPolicy } from './judge-objects.ts';
 import { proposeHelmRollback } from './propose-helm-rollback.ts';
 import { recordRefusal } from './record-refusal.ts';
 import { dangerousChanges, maxRisk } from './request-risk.ts';
@@ -91,7 +92,14 @@ export async function propose(
     at: new Date(),
     activeDrains: plan.action === 'drain' ? await countActive(deps.db, cluster, 'drain') : 0,
   };
-  const policy = evaluatePolicy(judged, deps.config);
+  // A bundle's every object is judged, and none may be one a GitOps controller applies.
+  const each = await objectJudgements(deps.reader, judged, request);
+  if (each.ownedBy && DRIFTS_FROM_GIT.has(plan.action))
+    throw await refuse(deps, input, request, 'request', {
+      rule: 'gitops-owned',
+      reason: `${each.ownedBy}: a live ${plan.action} would be reverted at its next sync or leave Git behind; fix it in Git`,
+    });
+  const policy = strictestPolicy(each.inputs, deps.config, plan.risk);
   if (policy.decision === 'deny') {
     await appendAudit(deps.db, {
       actor: `task:${task.requester}`,
@@ -133,7 +141,7 @@ export async function propose(
   ];
   const risk = warnings.length ? maxRisk(plan.risk, 'high') : plan.risk;
   // The risk can only have risen: ask policy again, so "high risk needs two" holds for it too.
-  const decided = risk === plan.risk ? policy : evaluatePolicy({ ...judged, risk }, deps.config);
+  const decided = risk === plan.risk ? policy : strictestPolicy(each.inputs, deps.config, risk);
   if (decided.decision === 'deny')
     throw await refuse(
       deps,
@@ -201,9 +209,10 @@ function refuse(
 }
 
 /**
- * A task scoped to a namespace changes that namespace, and nodes (a cordoned or failing node is
- * often why its pods suffer; a drain evicts whatever runs there, named on the card); never
- * another namespace or another cluster-scoped object such as RBAC. Judged on the canonical request.
+ * A task scoped to a namespace changes that namespace — its objects and the Namespace itself (its
+ * Pod Security labels) — and nodes (a cordoned or failing node is often why its pods suffer; a
+ * drain evicts whatever runs there, named on the card); never another namespace or another
+ * cluster-scoped object such as RBAC. Judged on the canonical request.
  */
 function outsideScope(task: Task, request: WriteRequest): string | undefined {
   if (!task.namespace) return undefined;
@@ -211,6 +220,7 @@ function outsideScope(task: Task, request: WriteRequest): string | undefined {
   const drainsNode = steps[0]?.kind === 'Node';
   for (const s of steps) {
     if (s.verb === 'evict' && drainsNode) continue;
+    if (!s.namespace && s.kind === 'Namespace' && s.name === task.namespace && s.verb !== 'delete') continue;
     if (s.namespace ? s.namespace !== task.namespace : s.kind !== 'Node') {
       return `${s.namespace ? `namespace "${s.namespace}"` : `cluster-scoped ${s.kind} ${s.name}`} is outside this task's scope (namespace ${task.namespace})`;
     }

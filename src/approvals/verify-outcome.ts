@@ -15,6 +15,8 @@ export interface Verdict {
 
 type Check = () => Promise<Verdict>;
 
+const ROLLED_OUT = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+
 /**
  * After the executor applied a proposal: polls the check that proves this action worked (the
  * rollout completed, the node is cordoned, the pod was replaced, the claim grew…) until it passes,
@@ -37,7 +39,11 @@ export async function verifyOutcome(
 }
 
 function checkFor(reader: KubeReader, p: { action: string; request: WriteRequest; before: KubeObject }): Check {
-  const ref = primaryRef(p.request);
+  // A bundle applied in one proposal is verified by its workload's rollout, whatever came first.
+  const ref =
+    p.action === 'apply_manifest'
+      ? (stepsOf(p.request).find((s) => ROLLED_OUT.has(s.kind)) ?? primaryRef(p.request))
+      : primaryRef(p.request);
   const ns = ref.namespace;
   const gitops = gitopsCheck(reader, p);
   if (gitops) return gitops;
@@ -86,6 +92,18 @@ function checkFor(reader: KubeReader, p: { action: string; request: WriteRequest
         return {
           done: ready > 0,
           message: `pod deleted; ${owner.kind} ${owner.name} has ${ready}/${siblings.length} replacement pod(s) ready`,
+        };
+      };
+    }
+    case 'set_pod_security': {
+      // Admission reads the label on each new pod: the label stored is the outcome.
+      const body = (stepsOf(p.request)[0] as { body?: { metadata?: { labels?: Record<string, string> } } }).body;
+      const want = Object.entries(body?.metadata?.labels ?? {}).find(([k]) => !k.endsWith('-version'));
+      return async () => {
+        const labels = (await reader.read(ref)).metadata.labels ?? {};
+        return {
+          done: want !== undefined && labels[want[0]] === want[1],
+          message: `namespace ${ref.name} has ${want?.[0]}=${want ? (labels[want[0]] ?? 'unset') : '?'}`,
         };
       };
     }

@@ -44,6 +44,20 @@ export const COMMAND_TABLE: readonly CommandInfo[] = [
     load: async () => (await import('./commands/change.ts')).changeCommand,
   },
   {
+    name: 'security',
+    usage: 'security [-n NS] [--context CTX] [--as USER] [--json]',
+    summary:
+      'the ranked security-posture report (RBAC, Pod Security, NetworkPolicy, Trivy reports); fixes become proposals',
+    load: async () => (await import('./commands/security.ts')).securityCommand,
+  },
+  {
+    name: 'generate',
+    usage: 'generate "<what>" [-n NS] [--context CTX] [--propose | --repo NAME] [--as USER] [--json]',
+    summary:
+      'production-ready manifests for a workload, validated by server dry-runs and policy; --propose or --repo delivers them',
+    load: async () => (await import('./commands/generate.ts')).generateCommand,
+  },
+  {
     name: 'runs',
     usage: 'runs [--json]',
     summary: 'list recent runs',

@@ -32,7 +32,7 @@ export function renderEvent(e: PersistedEvent, verbose = false): string | undefi
       return style.dim(`  · ${d.tool}: ${d.ok ? d.summary : `error: ${d.summary}`}`);
     case 'finding':
       return [
-        `${style.yellow('◆')} ${style.bold(`[${d.category}]`)} ${d.summary}`,
+        `${style.yellow('◆')} ${style.bold(`[${d.category}${d.severity ? ` ${d.severity}` : ''}]`)} ${d.summary}`,
         ...(d.evidence as string[]).map((x) => style.dim(`    – ${x}`)),
       ].join('\n');
     case 'proposal':

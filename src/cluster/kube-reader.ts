@@ -230,10 +230,23 @@ function preconditions(step: { uid?: string; resourceVersion?: string }): {
 }
 
 /**
- * Typed client-node models → plain JSON. Core/apps models use the wire field names, so a JSON
- * round trip is exact apart from dates, which come back as ISO strings.
+ * Typed client-node models → plain JSON. The models use the wire field names, so a JSON round
+ * trip is exact apart from dates (ISO strings) and the fields whose wire names are reserved words
+ * in the generator, which the models prefix with `_`: a NetworkPolicy rule's `from` and a
+ * LimitRange's `default`. Those are put back, so no reader takes an ingress rule for "from
+ * anywhere" or a limit range for having no defaults.
  */
 export function plain(obj: unknown, apiVersion: string, kind: string): KubeObject {
   const json = JSON.parse(JSON.stringify(obj)) as KubeObject;
-  return { ...json, apiVersion: json.apiVersion ?? apiVersion, kind: json.kind ?? kind };
+  const out = { ...json, apiVersion: json.apiVersion ?? apiVersion, kind: json.kind ?? kind };
+  const unprefix = (items: unknown, key: string) => {
+    for (const item of Array.isArray(items) ? (items as Record<string, unknown>[]) : [])
+      if (item && `_${key}` in item) {
+        item[key] = item[`_${key}`];
+        delete item[`_${key}`];
+      }
+  };
+  if (out.kind === 'NetworkPolicy') unprefix(out.spec?.ingress, 'from');
+  if (out.kind === 'LimitRange') unprefix(out.spec?.limits, 'default');
+  return out;
 }

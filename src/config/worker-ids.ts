@@ -8,7 +8,7 @@ import type { ClawFile } from './config-file.ts';
  */
 export const BUILTIN_PROVIDERS = ['anthropic', 'openai', 'claude-code', 'codex', 'openclaw'] as const;
 
-const TASK_KINDS = ['investigate', 'remediate', 'report', 'change'];
+const TASK_KINDS = ['investigate', 'remediate', 'report', 'change', 'security', 'generate'];
 
 /**
  * A misspelled worker id would be skipped silently at run time, leaving a route to the runbooks

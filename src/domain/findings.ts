@@ -20,6 +20,10 @@ export type FindingCategory =
   | 'gitops_degraded'
   | 'gitops_sync_failed'
   | 'helm_release_failed'
+  | 'vulnerable_image'
+  | 'pod_security_violation'
+  | 'network_exposure'
+  | 'rbac_excessive'
   | 'healthy'
   | 'unknown';
 
@@ -29,4 +33,8 @@ export interface Finding {
   summary: string;
   object: ObjectRef;
   evidence: string[];
+  /** Posture findings are ranked by it (docs/posture.md); incident findings leave it out. */
+  severity?: SecuritySeverity;
 }
+
+export type SecuritySeverity = 'critical' | 'high' | 'medium' | 'low';

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alertScope } from '../alerts/alert-question.ts';
+import { securityPosture } from '../analyzers/security/posture.ts';
 import { refKey } from '../analyzers/snapshot.ts';
 import { triage } from '../analyzers/triage.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
@@ -11,6 +12,7 @@ import { getProposal } from '../store/proposals.ts';
 import { driveRun } from '../supervisor/drive-run.ts';
 import { createTask } from '../tasks/create-task.ts';
 import { buildReport } from '../tasks/report.ts';
+import { readSecuritySnapshot } from '../tools/read/security-reader.ts';
 import { readSnapshot } from '../tools/read/snapshot-reader.ts';
 import { approveAndExecute, type Harness, withHarness } from './eval-harness.ts';
 import type { Scenario } from './scenario.ts';
@@ -112,6 +114,13 @@ function timePasses(h: Harness) {
   };
 }
 
+const SECURITY_CATEGORIES = new Set([
+  'vulnerable_image',
+  'pod_security_violation',
+  'network_exposure',
+  'rbac_excessive',
+]);
+
 async function healthyAfter(
   s: Scenario,
   report: Awaited<ReturnType<typeof buildReport>>,
@@ -132,10 +141,15 @@ async function healthyAfter(
   const reader = new KubeReader(h.kc);
   const deadline = Date.now() + timeoutMs;
   let still: string | undefined;
+  // A posture finding is healthy when the posture review no longer reports it; an incident, when triage does not.
+  const posture = SECURITY_CATEGORIES.has(s.expect.category);
   do {
-    const problems = triage(await readSnapshot(reader, target.namespace ?? s.namespace)).filter(
-      (p) => p.severity >= 2 && refKey(p.object) === refKey(target),
-    );
+    const ns = target.namespace ?? s.namespace;
+    const problems = posture
+      ? securityPosture(await readSecuritySnapshot(reader, ns)).findings.filter(
+          (f) => f.category === s.expect.category && refKey(f.object) === refKey(target),
+        )
+      : triage(await readSnapshot(reader, ns)).filter((p) => p.severity >= 2 && refKey(p.object) === refKey(target));
     still = problems[0] ? `${problems[0].category}: ${problems[0].summary}` : undefined;
     if (!still)
       return {

@@ -12,7 +12,7 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 type Json<T = unknown> = ColumnType<T, string | T, string | T>;
 
 export type RunStatus = 'queued' | 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'cancelled' | 'escalated';
-export type TaskKind = 'investigate' | 'remediate' | 'report' | 'change';
+export type TaskKind = 'investigate' | 'remediate' | 'report' | 'change' | 'security' | 'generate';
 export type TaskSource = 'slash' | 'mention' | 'alert' | 'schedule' | 'cli';
 
 export interface TasksTable {

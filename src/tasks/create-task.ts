@@ -47,6 +47,21 @@ export function acceptanceCriteria(kind: TaskKind): string[] {
       'summarise what was changed and why, for the reviewer who approves it',
     ];
   }
+  if (kind === 'security') {
+    return [
+      'review RBAC, Pod Security, NetworkPolicy and the Trivy reports in scope, ranked worst first',
+      'name the object, the binding or the image behind each finding, with evidence from the cluster',
+      'say what could not be checked (no Trivy Operator, no permission) instead of reporting nothing',
+      'propose a fix as an approval-gated proposal only where nothing running would break',
+    ];
+  }
+  if (kind === 'generate') {
+    return [
+      'generate manifests for the workload asked for, from the facts the request states',
+      'pass the restricted Pod Security Standard and the production checks, and a server-side dry-run of every object and of a Pod from each pod template',
+      'deliver them only as an approval-gated proposal: an apply, or a Git change through the repository CI',
+    ];
+  }
   return ['state what was done and verify it'];
 }
 

@@ -1,6 +1,7 @@
 import type { Tool } from './define-tool.ts';
 import { canI } from './read/can-i.ts';
 import { findProblems } from './read/find-problems.ts';
+import { generateManifests } from './read/generate-manifests.ts';
 import { getPod } from './read/get-pod.ts';
 import { getWorkload } from './read/get-workload.ts';
 import { gitopsStatus } from './read/gitops-status.ts';
@@ -14,10 +15,12 @@ import { listPods } from './read/list-pods.ts';
 import { listServices } from './read/list-services.ts';
 import { listStorage } from './read/list-storage.ts';
 import { listWorkloads } from './read/list-workloads.ts';
+import { networkReach } from './read/network-reach.ts';
 import { objectEvents } from './read/object-events.ts';
 import { podLogs } from './read/pod-logs.ts';
 import { resourceUsage } from './read/resource-usage.ts';
 import { rolloutHistoryTool } from './read/rollout-history.ts';
+import { securityPostureTool } from './read/security-posture.ts';
 import { warningEvents } from './read/warning-events.ts';
 import { whoCan } from './read/who-can.ts';
 import { applyManifest } from './write/apply-manifest.ts';
@@ -38,6 +41,7 @@ import { rolloutRestart } from './write/rollout-restart.ts';
 import { rolloutUndo } from './write/rollout-undo.ts';
 import { scale } from './write/scale.ts';
 import { setImage } from './write/set-image.ts';
+import { setPodSecurity } from './write/set-pod-security.ts';
 import { setResources } from './write/set-resources.ts';
 import { uncordon } from './write/uncordon.ts';
 
@@ -64,6 +68,9 @@ export const TOOLS: readonly Tool[] = [
   listNamespaces,
   resourceUsage,
   gitopsStatus,
+  securityPostureTool,
+  generateManifests,
+  networkReach,
   rolloutRestart,
   rolloutUndo,
   scale,
@@ -84,6 +91,7 @@ export const TOOLS: readonly Tool[] = [
   fluxSuspend,
   fluxResume,
   helmRollback,
+  setPodSecurity,
 ];
 
 export function findTool(name: string): Tool | undefined {

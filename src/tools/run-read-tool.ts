@@ -33,7 +33,12 @@ export async function runReadTool(tool: ReadTool, ctx: ToolContext, input: unkno
       truncated: { shown: 1, total: 1, narrow: tool.narrow ?? 'ask for one object' },
     };
   const total = list.items.length;
+  // Each item's share of the JSON, measured once: cutting is linear, not one stringify per item.
+  const sizes = list.items.map((item) => JSON.stringify(item ?? null).length + 1);
+  let length = JSON.stringify(data).length;
   let shown = total;
+  while (shown > 1 && length > budget) length -= sizes[--shown]!;
+  list.items.length = shown;
   while (shown > 1 && JSON.stringify(data).length > budget) list.items.length = --shown;
   return { ...out, truncated: { shown, total, narrow: tool.narrow ?? 'narrow the query' } };
 }

@@ -59,6 +59,9 @@ function fromSpec(id: string, spec: ModelSpec, config: Config): ModelClient | un
  */
 export function workerChain(task: Task, config: Config, cache = new Map<string, Worker>()): Worker[] {
   if (task.kind === 'change') return changeChain(config, cache);
+  // A posture review and a generated bundle are deterministic by default; models.routes opts a model in.
+  if ((task.kind === 'security' || task.kind === 'generate') && !config.models.routes[task.kind])
+    return [runbookWorker];
   const defaults = [
     ...(config.models.anthropic.apiKey ? [`anthropic:${DEFAULT_ANTHROPIC_MODEL}`] : []),
     ...(config.models.openai.apiKey ? [`openai:${DEFAULT_OPENAI_MODEL}`] : []),

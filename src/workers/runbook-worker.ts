@@ -5,9 +5,11 @@ import { isCodedError } from '../domain/errors.ts';
 import type { Finding } from '../domain/findings.ts';
 import { refLabel } from '../lib/kube-object.ts';
 import { deepenEvidence } from './runbooks/evidence.ts';
+import { generateWorkload } from './runbooks/generate-workload.ts';
 import { fixInGit, isGitManaged } from './runbooks/git-first.ts';
 import { chooseRemediation, type RemediationContext } from './runbooks/remediation.ts';
 import { type Checkpoint, resume, runbookCheckpoint } from './runbooks/resume.ts';
+import { isSecurityTask, reviewSecurity } from './runbooks/security-review.ts';
 import { findProblemsInput } from './scope-input.ts';
 import { type Worker, type WorkerContext, WorkerDeclined, type WorkerResult } from './worker.ts';
 
@@ -46,6 +48,8 @@ export const alertRunbookWorker: Worker = {
 };
 
 async function investigate(ctx: WorkerContext, onlyIfConfident = false): Promise<WorkerResult> {
+  if (ctx.task.kind === 'generate') return generateWorkload(ctx);
+  if (isSecurityTask(ctx.task)) return reviewSecurity(ctx);
   const ns = ctx.task.namespace ?? undefined;
   ctx.emit({
     type: 'step',

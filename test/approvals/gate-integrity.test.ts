@@ -118,6 +118,29 @@ describe('the gate judges the request that is actually sent', () => {
     });
   });
 
+  it('a manifest of several objects is judged object by object: a denied kind second in line refuses it all', async () => {
+    const manifest = [
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: bundle-flags, namespace: shop }\ndata: { mode: fast }',
+      `apiVersion: ${RBAC}\nkind: RoleBinding\nmetadata: { name: bundle-admin, namespace: shop }\nroleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin }\nsubjects: [{ kind: User, name: mallory }]`,
+    ].join('\n---\n');
+    const noRbac = withPolicy({
+      rules: [
+        { name: 'no-rbac', match: { kinds: ['RoleBinding'] }, deny: 'RBAC changes go through the platform team' },
+      ],
+    });
+    await expect(proposeInRun(w.t.db, w.sandbox, noRbac, 'apply_manifest', { manifest })).rejects.toThrow(
+      'RBAC changes go through the platform team (rule rule:no-rbac)',
+    );
+    const twoForRbac = withPolicy({ rules: [{ name: 'rbac-two', match: { kinds: ['RoleBinding'] }, approvals: 2 }] });
+    const { proposal } = await proposeInRun(w.t.db, w.sandbox, twoForRbac, 'apply_manifest', { manifest });
+    expect(proposal.target).toEqual({ kind: 'ConfigMap', namespace: 'shop', name: 'bundle-flags' });
+    expect(proposal.required_approvals).toBe(2);
+    expect(proposal.request).toMatchObject({
+      verb: 'sequence',
+      steps: [{ kind: 'ConfigMap' }, { kind: 'RoleBinding' }],
+    });
+  });
+
   it('a drain counts every pod it evicts by namespace: protected pods are named, the risk is high, and namespace rules apply', async () => {
     const store = w.sandbox.state.store;
     await waitFor(

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { loadConfig } from '../../src/config/config.ts';
 import type { KubeObject } from '../../src/lib/kube-object.ts';
-import { podSecurityViolations, podSpecOf } from '../../src/sandbox/pod-security.ts';
+import { podSecurityViolations, podSpecOf } from '../../src/lib/pod-security.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { agentJobSpec } from '../../src/workers/coding/job-spec.ts';
 import { KUBECTL, kubectl, kubectlAsync } from '../helpers/kubectl.ts';

@@ -6,7 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { impersonationRbac } from '../../src/cli/commands/rbac.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { KubeObject } from '../../src/lib/kube-object.ts';
-import { podSecurityViolations, podSpecOf } from '../../src/sandbox/pod-security.ts';
+import { podSecurityViolations, podSpecOf } from '../../src/lib/pod-security.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { KUBECTL, kubectl, kubectlAsync } from '../helpers/kubectl.ts';
 

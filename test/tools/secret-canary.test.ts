@@ -114,6 +114,12 @@ const INPUTS: Record<string, (pod: string) => Record<string, unknown>> = {
   list_namespaces: () => ({ namespace: 'billing' }),
   resource_usage: () => ({ namespace: 'billing' }),
   gitops_status: () => ({ kind: 'Application', namespace: 'argocd', name: 'invoicer' }),
+  security_posture: () => ({ namespace: 'billing' }),
+  network_reach: (pod) => ({ namespace: 'billing', pod }),
+  generate_manifests: () => ({
+    namespace: 'billing',
+    request: 'invoicer from registry.example.com/billing/invoicer:2.1 on port 8080',
+  }),
 };
 
 describe('a planted Secret value never leaves through any tool', () => {

@@ -74,7 +74,13 @@ export function findingMessage(f: Finding): SlackMessage {
     .slice(0, 6)
     .map((e) => `• ${esc(clip(e, 480))}`)
     .join('\n');
-  const text = `:large_orange_diamond: *Finding* \`${f.category}\`: ${esc(f.summary)}`;
+  const icon =
+    f.severity === 'critical'
+      ? ':red_circle:'
+      : f.severity === 'low'
+        ? ':small_blue_diamond:'
+        : ':large_orange_diamond:';
+  const text = `${icon} *Finding* \`${f.category}\`${f.severity ? ` · *${f.severity}*` : ''}: ${esc(f.summary)}`;
   return {
     text,
     blocks: [

@@ -2,6 +2,8 @@ export type ClawCommand =
   | { kind: 'help' }
   | { kind: 'investigate'; question: string; namespace?: string; cluster?: string }
   | { kind: 'change'; repo: string; question: string }
+  | { kind: 'security'; namespace?: string; cluster?: string }
+  | { kind: 'generate'; question: string; namespace?: string; cluster?: string }
   | { kind: 'runs' }
   | { kind: 'status'; runId: string }
   | { kind: 'cancel'; runId: string }
@@ -49,12 +51,53 @@ export function parseClawCommand(text: string): ClawCommand {
       };
     return { kind: 'change', repo, question: what.join(' ') };
   }
+  if (verb === 'security') {
+    const scope = scopeClauses(rest);
+    if (scope.question)
+      return {
+        kind: 'usage',
+        problem: '`security` takes only a scope, like `/claw security` or `/claw security in payments on prod`',
+      };
+    return {
+      kind: 'security',
+      ...(scope.namespace ? { namespace: scope.namespace } : {}),
+      ...(scope.cluster ? { cluster: scope.cluster } : {}),
+    };
+  }
+  if (verb === 'generate') {
+    const scope = scopeClauses(rest);
+    if (!scope.question)
+      return {
+        kind: 'usage',
+        problem:
+          '`generate` needs the workload, like `/claw generate payments-api from ghcr.io/acme/payments-api:2.14.0 on port 8080 in payments`',
+      };
+    return {
+      kind: 'generate',
+      question: scope.question,
+      ...(scope.namespace ? { namespace: scope.namespace } : {}),
+      ...(scope.cluster ? { cluster: scope.cluster } : {}),
+    };
+  }
   const words = verb === 'investigate' ? rest : [head, ...rest];
   if (words.length === 0)
     return {
       kind: 'usage',
       problem: '`investigate` needs a question, like `/claw investigate checkout is failing in shop`',
     };
+  const { question, namespace, cluster } = scopeClauses(words);
+  if (!question && !namespace)
+    return { kind: 'usage', problem: 'tell me what to look at, like `/claw investigate checkout is failing in shop`' };
+  return {
+    kind: 'investigate',
+    question: question || `what is failing in ${namespace}?`,
+    ...(namespace ? { namespace } : {}),
+    ...(cluster ? { cluster } : {}),
+  };
+}
+
+/** The trailing `in <namespace>` / `on <cluster>` clauses (or `-n`, `--context`), and the question left. */
+function scopeClauses(words: string[]): { question: string; namespace?: string; cluster?: string } {
   let namespace: string | undefined;
   let cluster: string | undefined;
   const kept: string[] = [];
@@ -89,15 +132,7 @@ export function parseClawCommand(text: string): ClawCommand {
       i++;
     } else kept.push(w);
   }
-  const question = kept.length ? `${kept.join(' ').trim()}${end}` : '';
-  if (!question && !namespace)
-    return { kind: 'usage', problem: 'tell me what to look at, like `/claw investigate checkout is failing in shop`' };
-  return {
-    kind: 'investigate',
-    question: question || `what is failing in ${namespace}?`,
-    ...(namespace ? { namespace } : {}),
-    ...(cluster ? { cluster } : {}),
-  };
+  return { question: kept.length ? `${kept.join(' ').trim()}${end}` : '', namespace, cluster };
 }
 
 /** A kubeconfig context name: kind-prod, admin@staging, arn:aws:eks:eu-west-1:123:cluster/prod. */
@@ -113,6 +148,8 @@ export const HELP_TEXT = [
   '*ClusterClaw* investigates what is failing in your cluster and proposes fixes that an approver must accept.',
   '• `/claw investigate <what is wrong> [in <namespace>] [on <cluster>]` — start an investigation (bare text works too)',
   '• `/claw change <repo> <what to change>` — a coding agent changes a configured repository; CI must pass, then an approver decides before anything is pushed',
+  '• `/claw security [in <namespace>] [on <cluster>]` — a ranked security-posture review (RBAC, Pod Security, NetworkPolicy, Trivy reports); fixes come as approval cards',
+  '• `/claw generate <workload, image, port, replicas> [in <namespace>]` — production-ready manifests (restricted Pod Security, probes, limits, PDB, HPA, NetworkPolicy), validated by server dry-runs, as an approval card',
   '• `/claw runs` — recent runs',
   '• `/claw status <run>` — where a run stands',
   '• `/claw cancel <run>` — stop a run (at once when it waits, at its next step when it is working)',

@@ -14,6 +14,8 @@ import { endProgress, newProgress, type Progress, writeProgress } from './progre
 
 /** Slack's guidance for a message edited as work progresses: about one update every 3 seconds. */
 export const PROGRESS_EVERY_MS = 3000;
+/** Findings posted into one run's thread (a posture review can have dozens); the rest stay on the run. */
+const FINDINGS_POSTED = 8;
 
 export interface ThreadSink extends RunSink {
   /** Resolves once everything accepted so far has been posted (or given up). */
@@ -37,8 +39,8 @@ export function slackThreadSink(opts: {
   streamRotateMs?: number;
 }): ThreadSink {
   const progress = new Map<string, Progress>();
-  /** Runs whose first finding has been handed to the outbox. */
-  const firstFound = new Set<string>();
+  /** Findings handed to the outbox per run: the first jumps the queue; past the cap they stay on the run's record. */
+  const found = new Map<string, number>();
   const every = opts.updateEveryMs ?? PROGRESS_EVERY_MS;
   const outbox = opts.outbox ?? new SlackOutbox({ logger: opts.logger });
   // For links to cards: the workspace's URL, asked once (auth.test).
@@ -147,9 +149,11 @@ export function slackThreadSink(opts: {
         return toolProgress(task, run, e);
       case 'finding': {
         // The run's first finding is what its thread's reader waits for: it goes ahead of other threads' cards and summaries.
-        const first = !firstFound.has(run.id);
-        firstFound.add(run.id);
-        await post(task, findingMessage(d as Finding), first);
+        const n = found.get(run.id) ?? 0;
+        found.set(run.id, n + 1);
+        if (n < FINDINGS_POSTED) await post(task, findingMessage(d as Finding), n === 0);
+        else if (n === FINDINGS_POSTED)
+          await post(task, textMessage(`More findings than fit a thread: \`claw show ${run.id}\` lists them all.`));
         return;
       }
       case 'proposal': {
@@ -192,7 +196,7 @@ export function slackThreadSink(opts: {
       case 'final': {
         const p = progress.get(run.id);
         progress.delete(run.id);
-        firstFound.delete(run.id);
+        found.delete(run.id);
         if (p) {
           p.closed = true;
           clearTimeout(p.timer);

@@ -48,6 +48,17 @@ describe('/claw text', () => {
       { kind: 'change', repo: 'gitops', question: 'raise cart memory to 512Mi in shop' },
     ],
     ['CHANGE demo bump the chart', { kind: 'change', repo: 'demo', question: 'bump the chart' }],
+    ['security', { kind: 'security' }],
+    ['security in payments', { kind: 'security', namespace: 'payments' }],
+    ['Security -n payments on prod-eu', { kind: 'security', namespace: 'payments', cluster: 'prod-eu' }],
+    [
+      'generate ledger from registry.example.com/pay/ledger:1.4.0 on port 9090 in staging',
+      {
+        kind: 'generate',
+        question: 'ledger from registry.example.com/pay/ledger:1.4.0 on port 9090',
+        namespace: 'staging',
+      },
+    ],
   ])('%j', (text, expected) => {
     expect(parseClawCommand(text)).toEqual(expected);
   });
@@ -63,6 +74,10 @@ describe('/claw text', () => {
     'change',
     'change demo',
     'change Demo! do it',
+    'security of everything please',
+    'security in',
+    'generate',
+    'generate in shop',
   ])('%j gets usage help', (text) => {
     expect(parseClawCommand(text).kind).toBe('usage');
   });

@@ -29,10 +29,20 @@ export interface CommandContext {
 
 /** The investigation a command asks for. */
 export function investigationOf(
-  cmd: Extract<ClawCommand, { kind: 'investigate' | 'change' }>,
+  cmd: Extract<ClawCommand, { kind: 'investigate' | 'change' | 'security' | 'generate' }>,
   c: Pick<CommandContext, 'ask'>,
 ): InvestigationAsk {
   if (cmd.kind === 'change') return { ...c.ask, question: cmd.question, repo: cmd.repo };
+  if (cmd.kind === 'security')
+    return {
+      ...c.ask,
+      question: `Security posture review of ${cmd.namespace ? `namespace ${cmd.namespace}` : 'the cluster'}`,
+      namespace: cmd.namespace,
+      cluster: cmd.cluster,
+      kind: 'security',
+    };
+  if (cmd.kind === 'generate')
+    return { ...c.ask, question: cmd.question, namespace: cmd.namespace, cluster: cmd.cluster, kind: 'generate' };
   return { ...c.ask, question: cmd.question, namespace: cmd.namespace, cluster: cmd.cluster };
 }
 
@@ -83,6 +93,8 @@ export async function runClawCommand(cmd: ClawCommand, c: CommandContext): Promi
       return c.reply(`Retrying \`${cmd.runId}\` as \`${run.id}\`${task.slack_channel ? ' in its thread' : ''}.`);
     }
     case 'change':
+    case 'security':
+    case 'generate':
     case 'investigate': {
       // Stored first (when the listener has not already), then started: see inbox.ts. An unknown
       // cluster is answered from there too, so a retry on another replica says it only once.

@@ -22,7 +22,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
       // Nothing to wait for: the help goes back in the acknowledgement.
       return runClawCommand(cmd, { ...context, reply: (text) => ack({ response_type: 'ephemeral', text }) });
     }
-    if (cmd.kind === 'investigate' || cmd.kind === 'change') {
+    if (cmd.kind === 'investigate' || cmd.kind === 'change' || cmd.kind === 'security' || cmd.kind === 'generate') {
       try {
         context.inboxId = await acceptInvestigation(deps, investigationOf(cmd, context), context.inboxReply);
       } catch (err) {

@@ -17,6 +17,8 @@ export interface InvestigationAsk {
   source: 'slash' | 'mention';
   /** A change task on this configured repository (claw.yaml `repos`) instead of an investigation. */
   repo?: string;
+  /** `/claw security` (a posture review) or `/claw generate` (manifests, as an apply proposal) instead of an investigation. */
+  kind?: 'security' | 'generate';
 }
 
 /**
@@ -74,7 +76,7 @@ export async function startInvestigation(
   const created = await createTask(
     deps.db,
     {
-      kind: repo ? 'change' : 'investigate',
+      kind: repo ? 'change' : (ask.kind ?? 'investigate'),
       ...(repo ? { repo: repo.name } : {}),
       source: ask.source,
       requester: ask.user,
