@@ -1,4 +1,5 @@
 import type { Finding, SecuritySeverity } from './findings.ts';
+import type { GitOpsOwner } from './gitops-owner.ts';
 
 /** A fix the vocabulary can make: the write tool and its input, proposed through the usual gate. */
 export interface SecurityFix {
@@ -14,6 +15,9 @@ export interface SecurityFinding extends Finding {
   /** RBAC findings: the binding that grants it and the subjects it reaches. */
   grantedBy?: string;
   subjects?: string[];
+  /** A vulnerable image: the reference it runs now, and who applies the workload when Argo CD or Flux does. */
+  image?: string;
+  owner?: GitOpsOwner;
 }
 
 export const SEVERITY_RANK: Record<SecuritySeverity, number> = { critical: 0, high: 1, medium: 2, low: 3 };

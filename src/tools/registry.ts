@@ -1,5 +1,6 @@
 import type { Tool } from './define-tool.ts';
 import { canI } from './read/can-i.ts';
+import { checkManifestsTool } from './read/check-manifests.ts';
 import { findProblems } from './read/find-problems.ts';
 import { generateManifests } from './read/generate-manifests.ts';
 import { getPod } from './read/get-pod.ts';
@@ -70,6 +71,7 @@ export const TOOLS: readonly Tool[] = [
   gitopsStatus,
   securityPostureTool,
   generateManifests,
+  checkManifestsTool,
   networkReach,
   rolloutRestart,
   rolloutUndo,

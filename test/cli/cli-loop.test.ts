@@ -191,5 +191,12 @@ describe('claw CLI against a `claw sandbox` process, checked with the real kubec
     const warm = await run(['sandbox', '--state', FIXTURE, '--warmup', 'soon'], {});
     expect(warm.code).toBe(2);
     expect(warm.stderr).toContain('--warmup: "soon" is not a number of seconds');
+    const asked = await run(['security', 'what', 'is', 'exposed'], {});
+    expect(asked.code).toBe(2);
+    expect(asked.stderr).toContain('security takes no question ("what is exposed"): -n NS narrows it');
+    expect(asked.stderr).toContain('usage: claw security');
+    const nothing = await run(['generate'], {});
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain('say what to run, like: claw generate "payments-api from');
   });
 });

@@ -38,12 +38,12 @@ describe('claw generate against a `claw sandbox` process whose namespace enforce
     kenv = { KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'kcache') };
     env = { ...kenv, CLAW_DATA_DIR: join(dir, 'data'), CLAW_CONFIG: join(dir, 'claw.yaml') };
     sandbox = await startSandboxProcess(join(dir, 'state.yaml'), join(dir, 'kubeconfig'));
-  });
+  }, 120_000);
   afterAll(async () => {
     await sandbox?.stop();
     await rm(dir, { recursive: true, force: true });
     if (repo) await rm(repo.root, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   it.skipIf(!KUBECTL)(
     'prints manifests the API server accepts in that namespace, where a plain pod is refused',
@@ -69,6 +69,7 @@ describe('claw generate against a `claw sandbox` process whose namespace enforce
         'Pod secure/ledger-admission-check (from the pod template)',
       );
     },
+    120_000,
   );
 
   it.skipIf(!KUBECTL)(
@@ -82,6 +83,7 @@ describe('claw generate against a `claw sandbox` process whose namespace enforce
       expect(nowhere.code).toBe(1);
       expect(nowhere.stderr).toMatch(/NOT valid .*namespaces? "?nowhere"? not found/);
     },
+    120_000,
   );
 
   it.skipIf(!KUBECTL)(
@@ -105,6 +107,7 @@ describe('claw generate against a `claw sandbox` process whose namespace enforce
       const pods = kubectl(['get', 'pods', '-n', 'secure', '-l', 'app.kubernetes.io/name=ledger', '-o', 'name'], kenv);
       expect(pods.out.trim().split('\n')).toHaveLength(2);
     },
+    120_000,
   );
 
   it.skipIf(!KUBECTL)(
@@ -141,5 +144,6 @@ describe('claw generate against a `claw sandbox` process whose namespace enforce
       expect(deployment).toContain('readOnlyRootFilesystem: true');
       expect(await readFile(join(dir, 'claw.yaml'), 'utf8')).toContain('platform');
     },
+    120_000,
   );
 });

@@ -14,7 +14,7 @@ describe('claw security against a `claw sandbox` process, checked with the real 
     dir = await mkdtemp(join(tmpdir(), 'claw-security-'));
     await writeFile(join(dir, 'claw.yaml'), 'approvals:\n  approvers: [U0APPROVER1]\n');
     await writeFile(join(dir, 'no-trivy.yaml'), POSTURE_NO_TRIVY);
-  });
+  }, 120_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   const envFor = (name: string) => {
@@ -80,6 +80,7 @@ describe('claw security against a `claw sandbox` process, checked with the real 
         await sandbox.stop();
       }
     },
+    120_000,
   );
 
   it.skipIf(!KUBECTL)(
@@ -126,5 +127,6 @@ describe('claw security against a `claw sandbox` process, checked with the real 
         await sandbox.stop();
       }
     },
+    120_000,
   );
 });

@@ -116,6 +116,9 @@ const INPUTS: Record<string, (pod: string) => Record<string, unknown>> = {
   gitops_status: () => ({ kind: 'Application', namespace: 'argocd', name: 'invoicer' }),
   security_posture: () => ({ namespace: 'billing' }),
   network_reach: (pod) => ({ namespace: 'billing', pod }),
+  check_manifests: () => ({
+    manifest: 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: flags }\ndata: { mode: fast }\n',
+  }),
   generate_manifests: () => ({
     namespace: 'billing',
     request: 'invoicer from registry.example.com/billing/invoicer:2.1 on port 8080',

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../../lib/kube-object.ts';
+import type { ClusterSnapshot, GitOpsObjects } from '../snapshot.ts';
 
 /** The Trivy Operator's reports (aquasecurity.github.io/v1alpha1), where the cluster serves them. */
 export interface TrivyReports {
@@ -29,7 +30,29 @@ export interface SecuritySnapshot {
   clusterRoleBindings: KubeObject[];
   /** Undefined when the Trivy Operator's CRDs are not served: "not installed", never "no findings". */
   trivy?: TrivyReports;
+  /** Argo CD and Flux objects, where served: a finding on what they apply is fixed in Git. */
+  gitops?: GitOpsObjects;
   unavailable: string[];
+}
+
+/** The incident snapshot's shape over the same reads, for what both kinds of analysis share (owners). */
+export function asClusterSnapshot(s: SecuritySnapshot): ClusterSnapshot {
+  return {
+    ...(s.namespace ? { namespace: s.namespace } : {}),
+    nodes: [],
+    pods: s.pods,
+    deployments: s.deployments,
+    replicaSets: s.replicaSets,
+    statefulSets: s.statefulSets,
+    daemonSets: s.daemonSets,
+    jobs: s.jobs,
+    services: s.services,
+    endpoints: [],
+    pvcs: [],
+    storageClasses: [],
+    events: [],
+    ...(s.gitops ? { gitops: s.gitops } : {}),
+  };
 }
 
 /** Top-level workloads: what owns pod templates and what a fix changes (Deployment, not ReplicaSet). */

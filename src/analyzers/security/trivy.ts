@@ -1,7 +1,8 @@
 import type { SecuritySeverity } from '../../domain/findings.ts';
 import type { SecurityFinding } from '../../domain/security-finding.ts';
 import type { KubeObject } from '../../lib/kube-object.ts';
-import type { SecuritySnapshot } from './security-snapshot.ts';
+import { gitOpsOwnerOf } from '../owners.ts';
+import { asClusterSnapshot, type SecuritySnapshot } from './security-snapshot.ts';
 
 /**
  * The Trivy Operator's reports, per workload: critical and high CVEs with their fixed versions,
@@ -21,6 +22,8 @@ export function trivyFindings(s: SecuritySnapshot): SecurityFinding[] {
 interface Scanned {
   workload: KubeObject;
   container?: any;
+  /** False for a ReplicaSet of an earlier revision (scaled to zero): its report is history. */
+  current: boolean;
 }
 
 /** The workload a namespaced report is about (via its labels; long names are hashed into an annotation). */
@@ -34,9 +37,11 @@ export function scannedWorkload(s: SecuritySnapshot, report: KubeObject): Scanne
   const ownerName = (o: KubeObject | undefined, ownerKind: string) =>
     (o?.metadata.ownerReferences ?? []).find((r: any) => r.kind === ownerKind)?.name;
   let workload: KubeObject | undefined;
+  let current = true;
   if (kind === 'ReplicaSet') {
     const rs = find(s.replicaSets, name);
     workload = find(s.deployments, ownerName(rs, 'Deployment')) ?? rs;
+    current = Number(rs?.spec?.replicas ?? 0) > 0;
   } else if (kind === 'Job') {
     const job = find(s.jobs, name);
     workload = find(s.cronJobs, ownerName(job, 'CronJob')) ?? job;
@@ -53,7 +58,7 @@ export function scannedWorkload(s: SecuritySnapshot, report: KubeObject): Scanne
   if (!workload) return undefined;
   const containerName = labels['trivy-operator.container.name'];
   const container = containerName ? templateContainers(workload).find((c) => c.name === containerName) : undefined;
-  return { workload, container };
+  return { workload, container, current };
 }
 
 function vulnerable(s: SecuritySnapshot, report: KubeObject): SecurityFinding[] {
@@ -93,6 +98,7 @@ function vulnerable(s: SecuritySnapshot, report: KubeObject): SecurityFinding[] 
         why: `${retag(container.image, newer.tag)} is already scanned here (VulnerabilityReport ${newer.report}) without ${fixable.map((v) => v.vulnerabilityID).join(', ')}`,
       }
     : undefined;
+  const owner = gitOpsOwnerOf(asClusterSnapshot(s), object);
   if (!newer && fixable.length)
     evidence.push(
       `no scanned tag of ${r.artifact?.repository} without them yet: rebuild ${image} with ${fixable
@@ -107,6 +113,8 @@ function vulnerable(s: SecuritySnapshot, report: KubeObject): SecurityFinding[] 
       summary: `${object.kind} ${object.namespace}/${object.name} runs ${image} with ${critical} critical and ${high} high CVEs (${fixable.length} of ${serious.length} fixed upstream)`,
       object,
       evidence,
+      image: container.image,
+      ...(owner ? { owner } : {}),
       ...(fix ? { fix } : {}),
     },
   ];
@@ -167,7 +175,7 @@ function configAudit(s: SecuritySnapshot, report: KubeObject): SecurityFinding[]
   const failed = (((report as any).report?.checks ?? []) as any[]).filter(
     (c) => c.success === false && (c.severity === 'CRITICAL' || c.severity === 'HIGH'),
   );
-  if (!scanned || !failed.length) return [];
+  if (!scanned?.current || !failed.length) return [];
   const object = refOf(scanned.workload);
   return [
     {

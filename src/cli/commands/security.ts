@@ -1,4 +1,5 @@
 import { loadConfig } from '../../config/config.ts';
+import { UsageError } from '../../domain/errors.ts';
 import type { Finding } from '../../domain/findings.ts';
 import { createTask } from '../../tasks/create-task.ts';
 import { buildReport } from '../../tasks/report.ts';
@@ -15,13 +16,15 @@ import { driveOwnRun } from '../drive-own-run.ts';
 export const securityCommand: Command = {
   ...commandInfo('security'),
   async run(argv) {
-    const { values } = parse(argv, {
+    const { values, positionals } = parse(argv, {
       namespace: { type: 'string', short: 'n' },
       context: { type: 'string' },
       as: { type: 'string' },
       json: { type: 'boolean', default: false },
       verbose: { type: 'boolean', short: 'v', default: false },
     });
+    if (positionals.length)
+      throw new UsageError(`security takes no question ("${positionals.join(' ')}"): -n NS narrows it to a namespace`);
     const config = loadConfig();
     const rt = await runtimeForCli(config, { verbose: values.verbose });
     try {

@@ -48,14 +48,14 @@ export async function validateBundle(
   return {
     ok: dryRun.every((d) => d.ok) && checks.every((c) => c.ok),
     ...(facts ? { facts } : {}),
-    manifest: objects.map((o) => stringify(o)).join('---\n'),
+    manifest: objects.map((o) => stringify(o, { aliasDuplicateObjects: false })).join('---\n'),
     dryRun,
     checks,
   };
 }
 
 /** A Pod as each workload's controller would make it; a StatefulSet's claims become their PVC volumes. */
-function podsOf(objects: KubeObject[]): KubeObject[] {
+export function podsOf(objects: KubeObject[]): KubeObject[] {
   return objects
     .filter((o) => o.spec?.template?.spec)
     .map((o) => {
@@ -63,7 +63,10 @@ function podsOf(objects: KubeObject[]): KubeObject[] {
         name: c.metadata.name,
         persistentVolumeClaim: { claimName: `${c.metadata.name}-${o.metadata.name}-0` },
       }));
-      const spec = { ...o.spec.template.spec, volumes: [...(o.spec.template.spec.volumes ?? []), ...claims] };
+      // The account may be created by the same apply: the API server would refuse a Pod naming one
+      // that does not exist yet, which says nothing about the template. Pod Security ignores it.
+      const { serviceAccountName: _account, ...template } = o.spec.template.spec;
+      const spec = { ...template, volumes: [...(template.volumes ?? []), ...claims] };
       return {
         apiVersion: 'v1',
         kind: 'Pod',

@@ -2,6 +2,7 @@ import type { SecuritySnapshot, TrivyReports } from '../../analyzers/security/se
 import type { KubeReader } from '../../cluster/kube-reader.ts';
 import { type Flights, sharedRead } from '../../cluster/request-signal.ts';
 import type { KubeObject } from '../../lib/kube-object.ts';
+import { readGitOps } from './snapshot-reader.ts';
 
 const flights: Flights<SecuritySnapshot> = new WeakMap();
 const RBAC = 'rbac.authorization.k8s.io/v1';
@@ -48,6 +49,7 @@ async function read(reader: KubeReader, namespace?: string): Promise<SecuritySna
     clusterRoles,
     clusterRoleBindings,
     trivy,
+    gitops,
   ] = await Promise.all([
     namespaces,
     get('pods', reader.listPods(namespace)),
@@ -65,6 +67,7 @@ async function read(reader: KubeReader, namespace?: string): Promise<SecuritySna
     get('clusterroles', reader.list(RBAC, 'ClusterRole')),
     get('clusterrolebindings', reader.list(RBAC, 'ClusterRoleBinding')),
     readTrivy(reader, namespace, unavailable),
+    readGitOps(reader),
   ]);
   return {
     ...(namespace ? { namespace } : {}),
@@ -84,6 +87,7 @@ async function read(reader: KubeReader, namespace?: string): Promise<SecuritySna
     clusterRoles,
     clusterRoleBindings,
     ...(trivy ? { trivy } : {}),
+    ...(gitops ? { gitops } : {}),
     unavailable,
   };
 }

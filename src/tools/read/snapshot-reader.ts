@@ -88,7 +88,7 @@ async function read(reader: KubeReader, namespace?: string, prometheus?: Prometh
  * Argo CD's and Flux's objects, from every namespace: an Application in `argocd` owns workloads
  * in the namespace asked about. Kinds the cluster does not serve, or may not be listed, are empty.
  */
-async function readGitOps(reader: KubeReader): Promise<GitOpsObjects | undefined> {
+export async function readGitOps(reader: KubeReader): Promise<GitOpsObjects | undefined> {
   const all = (apiVersion: string, kind: string) => reader.list(apiVersion, kind).catch(() => [] as KubeObject[]);
   const [applications, kustomizations, helmReleases, gitRepositories] = await Promise.all([
     all('argoproj.io/v1alpha1', 'Application'),

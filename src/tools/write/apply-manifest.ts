@@ -1,9 +1,11 @@
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
+import { describeKubeError } from '../../cluster/api-error.ts';
 import { PlanError } from '../../domain/errors.ts';
 import type { WriteStep } from '../../domain/write-request.ts';
 import { type KubeObject, refLabel } from '../../lib/kube-object.ts';
 import { defineWriteTool } from '../define-tool.ts';
+import { podsOf } from '../manifests/validate-bundle.ts';
 import { SECRET_KINDS } from './patch.ts';
 
 /** Objects one proposal may apply: a workload's bundle, not a whole application. */
@@ -49,6 +51,25 @@ export const applyManifest = defineWriteTool({
         throw new PlanError(`${refLabel(ref)} appears twice in the manifest`);
       ((await ctx.reader.find(ref)) ? updated : created).push(refLabel(ref));
       steps.push({ ...ref, verb: 'patch', patchType: 'apply', body: obj });
+    }
+    // Admission judges Pods, not the workloads that make them: a template the namespace's Pod
+    // Security level refuses would apply, then never run. A Pod from each template is dry-run first.
+    for (const pod of podsOf(steps.map((st) => (st as { body: KubeObject }).body))) {
+      try {
+        await ctx.reader.dryRun({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          namespace: pod.metadata.namespace,
+          name: pod.metadata.name,
+          verb: 'patch',
+          patchType: 'apply',
+          body: pod,
+        });
+      } catch (e) {
+        throw new PlanError(
+          `the pods this manifest's ${pod.metadata.name.replace(/-admission-check$/, '')} template makes would be refused: ${describeKubeError(e)}`,
+        );
+      }
     }
     const first = steps[0]!;
     const where = refLabel(first);

@@ -101,7 +101,7 @@ async function toGit(
             `${o.kind.toLowerCase()}${o.kind === 'Service' && o.metadata.name.endsWith('-headless') ? '-headless' : ''}.yaml`,
           );
           await mkdir(dirname(file), { recursive: true });
-          await writeFile(file, stringify(o));
+          await writeFile(file, stringify(o, { aliasDuplicateObjects: false }));
         }
         return {
           ok: true,

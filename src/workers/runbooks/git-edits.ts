@@ -150,3 +150,38 @@ export async function raiseLimit(
     reverts: { commit: commit[0] ?? '', subject: commit[1] ?? '' },
   };
 }
+
+/**
+ * Moves a workload to a newer image where Git sets it: the lines of `path`'s YAML files that name
+ * `from` whole (`image: reg/app:1.2`), else the one tag line (`tag:`, kustomize's `newTag:`) whose
+ * value is `from`'s tag. Exactly one place, or nothing changes — as `raiseLimit`.
+ */
+export async function bumpImage(dir: string, path: string, from: string, to: string): Promise<GitEdit | undefined> {
+  const scope = path.replace(/^\.\/?/, '') || '.';
+  const files = (await runGit(['ls-files', '--', scope], { cwd: dir })).split('\n').filter((f) => /\.ya?ml$/.test(f));
+  const oldTag = imageTag(from);
+  const newTag = imageTag(to);
+  const whole: { file: string; line: number; text: string }[] = [];
+  const tags: typeof whole = [];
+  for (const file of files) {
+    const lines = (await readFile(join(dir, file), 'utf8')).split('\n');
+    lines.forEach((text, line) => {
+      if (!IMAGE_LINE.test(text)) return;
+      if (lineValue(text) === from) whole.push({ file, line, text });
+      else if (oldTag && newTag && /^\s*-?\s*"?(tag|newTag|imageTag)"?\s*:/.test(text) && lineValue(text) === oldTag)
+        tags.push({ file, line, text });
+    });
+  }
+  const hits = whole.length ? whole : tags;
+  if (hits.length !== 1) return undefined;
+  const hit = hits[0]!;
+  const lines = (await readFile(join(dir, hit.file), 'utf8')).split('\n');
+  lines[hit.line] = whole.length ? hit.text.replace(from, to) : hit.text.replace(oldTag!, newTag!);
+  await writeFile(join(dir, hit.file), lines.join('\n'));
+  const commit = (await runGit(['log', '-1', '--format=%H%x00%s', '--', hit.file], { cwd: dir })).trim().split('\0');
+  return {
+    files: [hit.file],
+    changes: [`${hit.file}: ${hit.text.trim()} → ${lines[hit.line]!.trim()}`],
+    reverts: { commit: commit[0] ?? '', subject: commit[1] ?? '' },
+  };
+}

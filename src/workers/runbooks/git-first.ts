@@ -17,7 +17,12 @@ const RECONCILING = new Set<GitOpsOwner['kind']>(['Application', 'Kustomization'
 const NEW_REVISION_PROBLEMS = new Set(['crash_loop', 'rollout_stuck', 'probe_failure']);
 
 export function isGitManaged(p: Problem): boolean {
-  return Boolean(p.owner && RECONCILING.has(p.owner.kind));
+  return reconciles(p.owner);
+}
+
+/** Whether an owner re-applies Git (Argo CD, a Flux Kustomization or HelmRelease): live changes do not stick. */
+export function reconciles(owner: GitOpsOwner | undefined): owner is GitOpsOwner {
+  return Boolean(owner && RECONCILING.has(owner.kind));
 }
 
 export function ownerLabel(o: GitOpsOwner): string {
@@ -46,15 +51,55 @@ export async function fixInGit(ctx: WorkerContext, p: Problem, finding: Finding)
     };
   const edit = gitEditFor(p, src.path ?? '.');
   if (edit) {
-    ctx.emit({ type: 'step', data: { message: `Looking in ${repo.name} for ${edit.what}` } });
-    const result = await attempt(ctx, repo, async (_ctx, ws) => editSession(edit.run, edit.describe)(ws.dir));
-    if (result.status === 'awaiting_approval' && result.checkpoint?.proposalId) {
-      const cp: Checkpoint = { proposalId: result.checkpoint.proposalId, finding, action: 'git_change', owner };
-      return { ...result, summary: `${finding.summary}. ${why}. ${result.summary}`, checkpoint: cp };
-    }
+    const result = await editInGit(ctx, repo, edit, { owner, finding }, why);
+    if (result.status === 'awaiting_approval') return result;
     ctx.emit({ type: 'step', data: { message: `No deterministic Git fix: ${result.summary}` } });
   }
   return handToCodingAgent(ctx, repo, { owner, finding }, why);
+}
+
+/**
+ * A fix the runbooks know, on an object a GitOps owner applies, made in the owner's repository
+ * (mapped from its source): an edit in a clone, through the same gate as an agent's change, to a
+ * git_change whose run follows the owner's sync once pushed. Escalates when the source is no
+ * configured repository or no single place in it takes the edit.
+ */
+export async function fixOwnerSourceInGit(
+  ctx: WorkerContext,
+  fix: GitOpsFix,
+  edit: PlannedEdit,
+  why: string,
+): Promise<WorkerResult> {
+  const src = fix.owner.source ?? {};
+  const repo = repoForSource(Object.values(ctx.repos), src) as RepoConfig | undefined;
+  if (!repo)
+    return {
+      status: 'escalated',
+      summary: `${fix.finding.summary}. ${why}. ${src.url ?? 'Its source'} is not a configured repository (repos: in claw.yaml): make the change in Git there.`,
+    };
+  const result = await editInGit(ctx, repo, edit, fix, why);
+  return result.status === 'awaiting_approval'
+    ? result
+    : {
+        status: 'escalated',
+        summary: `${fix.finding.summary}. ${why}. ${result.summary}: a human should make it in ${repo.name}.`,
+      };
+}
+
+async function editInGit(
+  ctx: WorkerContext,
+  repo: RepoConfig,
+  edit: PlannedEdit,
+  { owner, finding }: GitOpsFix,
+  why: string,
+): Promise<WorkerResult> {
+  ctx.emit({ type: 'step', data: { message: `Looking in ${repo.name} for ${edit.what}` } });
+  const result = await attempt(ctx, repo, async (_ctx, ws) => editSession(edit.run, edit.describe)(ws.dir));
+  if (result.status === 'awaiting_approval' && result.checkpoint?.proposalId) {
+    const cp: Checkpoint = { proposalId: result.checkpoint.proposalId, finding, action: 'git_change', owner };
+    return { ...result, summary: `${finding.summary}. ${why}. ${result.summary}`, checkpoint: cp };
+  }
+  return result;
 }
 
 /**
@@ -97,7 +142,7 @@ async function handToCodingAgent(
   };
 }
 
-interface PlannedEdit {
+export interface PlannedEdit {
   what: string;
   run: (dir: string) => Promise<GitEdit | undefined>;
   describe: (e: GitEdit) => string;

@@ -1,9 +1,11 @@
 import { describeKubeError } from '../../cluster/api-error.ts';
 import { isCodedError } from '../../domain/errors.ts';
 import type { FindingCategory } from '../../domain/findings.ts';
-import type { SecurityReport } from '../../domain/security-finding.ts';
+import type { SecurityFinding, SecurityReport } from '../../domain/security-finding.ts';
 import { refLabel } from '../../lib/kube-object.ts';
 import type { WorkerContext, WorkerResult } from '../worker.ts';
+import { bumpImage } from './git-edits.ts';
+import { fixOwnerSourceInGit, ownerLabel, reconciles } from './git-first.ts';
 import type { Checkpoint } from './resume.ts';
 
 /** Findings recorded on the run (the thread shows the first few; `claw show` and `--json` all of them). */
@@ -87,6 +89,8 @@ export async function reviewSecurity(ctx: WorkerContext): Promise<WorkerResult> 
   const fixable = findings.filter((f) => f.fix && (!focus || f.category === focus));
   for (const f of fixable.slice(0, 3)) {
     const fix = f.fix!;
+    // Argo CD or Flux re-applies this workload from Git: the image bump is a change to Git.
+    if (fix.tool === 'set_image' && f.image && reconciles(f.owner)) return bumpInGit(ctx, f, String(fix.input.image));
     ctx.emit({ type: 'step', data: { message: `Proposing ${fix.tool} for ${refLabel(f.object)}: ${fix.why}` } });
     try {
       const { proposal, plan } = await ctx.propose(fix.tool, { ...fix.input, reason: fix.why });
@@ -110,4 +114,25 @@ export async function reviewSecurity(ctx: WorkerContext): Promise<WorkerResult> 
     status: serious ? 'escalated' : 'succeeded',
     summary: `${headline}.${serious ? ' No fix in the vocabulary was proposed for the critical and high findings: the owners of these objects need to act.' : ''}`,
   };
+}
+
+/** The bump to a tag scanned clean, where the owner's repository sets the image: a git_change. */
+function bumpInGit(ctx: WorkerContext, f: SecurityFinding, to: string): Promise<WorkerResult> {
+  const owner = f.owner!;
+  const from = f.image!;
+  const path = owner.source?.path ?? '.';
+  const why = `${refLabel(f.object)} is applied by ${ownerLabel(owner)}: a live set_image would be reverted at its next sync, so the bump to ${to} goes to Git`;
+  ctx.emit({ type: 'step', data: { message: why } });
+  return fixOwnerSourceInGit(
+    ctx,
+    { owner, finding: f },
+    {
+      what: `where Git sets ${from}`,
+      run: async (dir) =>
+        (await bumpImage(dir, path, from, to)) ?? (path !== '.' ? bumpImage(dir, '.', from, to) : undefined),
+      describe: (e) =>
+        `Bump ${from} to ${to}, which Trivy scanned without its critical and high CVEs: ${e.changes.join('; ')}`,
+    },
+    why,
+  );
 }

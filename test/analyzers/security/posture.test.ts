@@ -31,7 +31,7 @@ describe('security posture of a simulated cluster, read through the API', () => 
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
     expect(report.findings[0]).toMatchObject({ category: 'vulnerable_image', severity: 'critical' });
     expect(report.counts.critical).toBe(2);
-    expect(report.trivy).toEqual({ installed: true, reports: 3 });
+    expect(report.trivy).toEqual({ installed: true, reports: 5 });
   });
 
   it("names a Deployment's critical CVEs from its ReplicaSet's report, and a tag scanned without them as the fix", () => {
@@ -52,7 +52,9 @@ describe('security posture of a simulated cluster, read through the API', () => 
       },
     });
     // staging's 2.15.1 is clean: no finding of its own.
-    expect(report.findings.filter((x) => x.category === 'vulnerable_image')).toHaveLength(1);
+    expect(report.findings.filter((x) => x.category === 'vulnerable_image' && x.summary.includes('CVEs'))).toHaveLength(
+      1,
+    );
   });
 
   it("reviews RBAC binding by binding, with the subjects and the pods it reaches; Kubernetes' own bindings are left alone", () => {
@@ -111,6 +113,31 @@ describe('security posture of a simulated cluster, read through the API', () => 
     });
   });
 
+  it('names a secret baked into the image by rule and file, never by what matched', () => {
+    const leak = report.findings.find(
+      (f) => f.category === 'vulnerable_image' && f.summary.includes('exposed secret'),
+    )!;
+    expect(leak).toMatchObject({ severity: 'high', object: { kind: 'Deployment', name: 'payments-api' } });
+    expect(leak.evidence).toEqual([
+      'ExposedSecretReport replicaset-payments-api-7c9d8f6b5d-api: HIGH aws-access-key-id (AWS Access Key ID) in /app/.env',
+    ]);
+    expect(JSON.stringify(report)).not.toContain('AKIA');
+  });
+
+  it("adds Trivy's RBAC assessment of the role to the binding, and its compliance reports' failing controls", () => {
+    const admin = by(report, 'rbac_excessive', 'payments-ci-admin')!;
+    expect(admin.evidence).toContain(
+      'RbacAssessmentReport clusterrole-6f69bb5b79: KSV046 Manage all resources (CRITICAL)',
+    );
+    expect(report.compliance).toEqual([
+      {
+        id: 'k8s-pss-restricted-0.1',
+        title: 'Kubernetes Pod Security Standards - Restricted',
+        failing: [{ name: 'Privilege Escalation', severity: 'MEDIUM', totalFail: 3 }],
+      },
+    ]);
+  });
+
   it("carries Trivy's failed configuration checks on the workload they are about", () => {
     const audit = report.findings.find(
       (f) => f.category === 'pod_security_violation' && f.object.kind === 'Deployment',
@@ -145,5 +172,6 @@ describe('security posture without the Trivy Operator, and in one namespace', ()
     const r = await postureOf(moved);
     expect(r.findings.some((f) => f.category === 'vulnerable_image')).toBe(false);
     expect(r.trivy.installed).toBe(true);
+    expect(JSON.stringify(r)).not.toContain('ExposedSecretReport'); // of the image no longer run
   });
 });
