@@ -1,34 +1,15 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/approvals/decide.ts';
-import type { Config } from '../../src/config/config.ts';
-import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { listProposalsForRun } from '../../src/store/proposals.ts';
 import { getRun } from '../../src/store/runs.ts';
 import { driveRun } from '../../src/supervisor/drive-run.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
-import { argoWebApp, argoWebState } from '../helpers/argo-app.ts';
-import { bareRepo, git } from '../helpers/git-repo.ts';
+import { useArgoWorld, webDeployment } from '../helpers/argo-app.ts';
+import { git } from '../helpers/git-repo.ts';
 import { KUBECTL } from '../helpers/kubectl.ts';
-import { kubeConfigOf, testConfig } from '../helpers/proposal-fixture.ts';
-import { openTestDb, type TestDb } from '../helpers/test-db.ts';
+import { kubeConfigOf } from '../helpers/proposal-fixture.ts';
 import { testSupervisor } from '../helpers/test-supervisor.ts';
-
-const deployment = (image: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, labels: {app: web}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: ${image}
-`;
 
 /**
  * A fix delivered as a branch is followed past the human's merge: the run waits for the merge
@@ -36,40 +17,21 @@ spec:
  * since deleted, then follows Argo CD's sync of the merged head to "Resolved".
  */
 describe.skipIf(!KUBECTL)('a Git fix delivered as a branch is followed through the merge to the sync', () => {
-  const repo = bareRepo(
-    { 'deploy/deployment.yaml': deployment('nginx:1.25'), 'ci.sh': 'grep -q "image: nginx:" deploy/deployment.yaml\n' },
-    { manifests: ['deploy/**'], delivery: 'push-branch' },
+  const w = useArgoWorld(
+    {
+      'deploy/deployment.yaml': webDeployment('nginx:1.25'),
+      'ci.sh': 'grep -q "image: nginx:" deploy/deployment.yaml\n',
+    },
+    { repo: { delivery: 'push-branch' } },
   );
-  let sandbox: Sandbox;
-  let t: TestDb;
-  let config: Config;
-  beforeAll(async () => {
-    sandbox = await startSandbox({
-      tickMs: 50,
-      stateYaml: argoWebState(repo.config.url),
-    });
-    t = await openTestDb('pglite');
-    config = {
-      ...testConfig(['U0APPROVER1']),
-      dataDir: mkdtempSync(join(tmpdir(), 'claw-follow-merge-')),
-      repos: { gitops: { ...repo.config, name: 'gitops' } },
-    };
-  });
-  afterAll(async () => {
-    await sandbox?.stop();
-    await t?.close();
-  });
-  const app = () => argoWebApp(sandbox);
-  const advance = () => {
-    sandbox.state.clockOffsetMs += 20_000;
-  };
   const timePasses = (runId: string) =>
-    t.db.updateTable('runs').set({ not_before: new Date() }).where('id', '=', runId).execute();
+    w.t.db.updateTable('runs').set({ not_before: new Date() }).where('id', '=', runId).execute();
 
   it('waits for the merge without a worker, sees the squash merge, and resolves once Argo CD syncs it', async () => {
+    const { repo, sandbox, t, config, app, advance } = w;
     for (let i = 0; i < 100 && app()?.status?.health?.status !== 'Healthy'; i++)
       await new Promise((r) => setTimeout(r, 100));
-    repo.push('deploy/deployment.yaml', deployment('nginx:1.99'), 'web: move to nginx 1.99');
+    repo.push('deploy/deployment.yaml', webDeployment('nginx:1.99'), 'web: move to nginx 1.99');
     sandbox.state.clockOffsetMs += 200_000;
     for (let i = 0; i < 200 && app().status?.health?.status !== 'Degraded'; i++) {
       advance();

@@ -9,26 +9,12 @@ import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { listProposalsForRun } from '../../src/store/proposals.ts';
 import { driveRun } from '../../src/supervisor/drive-run.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
-import { argoWebApp, argoWebState } from '../helpers/argo-app.ts';
+import { argoWebApp, argoWebState, webDeployment } from '../helpers/argo-app.ts';
 import { bareRepo } from '../helpers/git-repo.ts';
 import { HELM, KUBECTL } from '../helpers/kubectl.ts';
 import { kubeConfigOf, testConfig } from '../helpers/proposal-fixture.ts';
 import { openTestDb, type TestDb } from '../helpers/test-db.ts';
 import { testSupervisor } from '../helpers/test-supervisor.ts';
-
-const deployment = (image: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, labels: {app: web}}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: ${image}
-`;
 
 async function until<T>(what: string, read: () => T | Promise<T>, ok: (v: T) => boolean, tick: () => void = () => {}) {
   for (let i = 0; i < 200; i++) {
@@ -45,7 +31,7 @@ describe.skipIf(!KUBECTL)(
   () => {
     const repo = bareRepo(
       {
-        'deploy/deployment.yaml': deployment('nginx:1.25'),
+        'deploy/deployment.yaml': webDeployment('nginx:1.25', 2),
         'ci.sh': 'grep -q "image: nginx:" deploy/deployment.yaml\n',
       },
       { manifests: ['deploy/**'], delivery: 'push' },
@@ -78,7 +64,7 @@ describe.skipIf(!KUBECTL)(
     it('proposes putting the last good image back in Git, not a live patch; the push syncs and the Application is Healthy', async () => {
       await until('Healthy', app, (a) => a.status?.health?.status === 'Healthy');
       const good = repo.head();
-      repo.push('deploy/deployment.yaml', deployment('nginx:1.99'), 'web: move to nginx 1.99');
+      repo.push('deploy/deployment.yaml', webDeployment('nginx:1.99', 2), 'web: move to nginx 1.99');
       const bad = repo.head();
       sandbox.state.clockOffsetMs += 200_000; // Argo CD's next look at Git
       await until(
@@ -154,11 +140,11 @@ spec:
 `;
     const repo = bareRepo(
       {
-        'apps/deployment.yaml': deployment('nginx:1.25'),
+        'apps/deployment.yaml': webDeployment('nginx:1.25', 2),
         'releases/api.yaml': hr('1.25'),
         'charts/api/Chart.yaml': 'apiVersion: v2\nname: api\nversion: 0.1.0\n',
         'charts/api/values.yaml': 'image: {tag: "1.25"}\n',
-        'charts/api/templates/deployment.yaml': deployment('nginx:{{ .Values.image.tag }}').replace(
+        'charts/api/templates/deployment.yaml': webDeployment('nginx:{{ .Values.image.tag }}', 2).replace(
           'name: web, labels',
           'name: api, labels',
         ),
@@ -239,7 +225,7 @@ spec: {interval: 1m, path: ./releases, prune: true, sourceRef: {kind: GitReposit
         (i) => i === 'nginx:1.25',
         advance,
       );
-      repo.push('apps/deployment.yaml', deployment('nginx:1.99'), 'web: nginx 1.99');
+      repo.push('apps/deployment.yaml', webDeployment('nginx:1.99', 2), 'web: nginx 1.99');
       await until(
         'failing',
         () => image('web'),

@@ -1,33 +1,13 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/approvals/decide.ts';
-import type { Config } from '../../src/config/config.ts';
-import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { listProposalsForRun } from '../../src/store/proposals.ts';
 import { driveRun } from '../../src/supervisor/drive-run.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
-import { argoWebApp, argoWebState } from '../helpers/argo-app.ts';
-import { bareRepo } from '../helpers/git-repo.ts';
+import { useArgoWorld, webDeployment } from '../helpers/argo-app.ts';
 import { KUBECTL } from '../helpers/kubectl.ts';
-import { kubeConfigOf, testConfig } from '../helpers/proposal-fixture.ts';
-import { openTestDb, type TestDb } from '../helpers/test-db.ts';
+import { kubeConfigOf } from '../helpers/proposal-fixture.ts';
 import { testSupervisor } from '../helpers/test-supervisor.ts';
 
-const deployment = (replicas: number) => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, labels: {app: web}}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.25
-`;
 const SERVICE = `apiVersion: v1
 kind: Service
 metadata: {name: web}
@@ -42,42 +22,17 @@ spec:
  * follow the sync until the Service has endpoints again.
  */
 describe.skipIf(!KUBECTL)('a workload a commit scaled to zero gets its replicas back in Git', () => {
-  const repo = bareRepo(
-    {
-      'deploy/deployment.yaml': deployment(2),
-      'deploy/service.yaml': SERVICE,
-      'ci.sh': 'grep -q "replicas:" deploy/deployment.yaml\n',
-    },
-    { manifests: ['deploy/**'], delivery: 'push' },
-  );
-  let sandbox: Sandbox;
-  let t: TestDb;
-  let config: Config;
-  beforeAll(async () => {
-    sandbox = await startSandbox({
-      tickMs: 50,
-      stateYaml: argoWebState(repo.config.url),
-    });
-    t = await openTestDb('pglite');
-    config = {
-      ...testConfig(['U0APPROVER1']),
-      dataDir: mkdtempSync(join(tmpdir(), 'claw-git-scale-')),
-      repos: { gitops: { ...repo.config, name: 'gitops' } },
-    };
+  const w = useArgoWorld({
+    'deploy/deployment.yaml': webDeployment('nginx:1.25', 2),
+    'deploy/service.yaml': SERVICE,
+    'ci.sh': 'grep -q "replicas:" deploy/deployment.yaml\n',
   });
-  afterAll(async () => {
-    await sandbox?.stop();
-    await t?.close();
-  });
-  const app = () => argoWebApp(sandbox);
-  const advance = () => {
-    sandbox.state.clockOffsetMs += 20_000;
-  };
 
   it('puts the replica count the commit replaced back, and resolves once Argo CD syncs it', async () => {
+    const { repo, sandbox, t, config, app, advance } = w;
     for (let i = 0; i < 100 && app()?.status?.health?.status !== 'Healthy'; i++)
       await new Promise((r) => setTimeout(r, 100));
-    repo.push('deploy/deployment.yaml', deployment(0), 'web: scale to zero for the migration');
+    repo.push('deploy/deployment.yaml', webDeployment('nginx:1.25', 0), 'web: scale to zero for the migration');
     const scaled = repo.head();
     sandbox.state.clockOffsetMs += 200_000;
     for (let i = 0; i < 200 && app().status?.sync?.revision !== scaled; i++) {

@@ -1,35 +1,14 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/approvals/decide.ts';
-import type { Config } from '../../src/config/config.ts';
 import { T } from '../../src/sandbox/cluster-state.ts';
-import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { listProposalsForRun } from '../../src/store/proposals.ts';
 import { driveRun } from '../../src/supervisor/drive-run.ts';
 import { createTask } from '../../src/tasks/create-task.ts';
-import { argoWebApp, argoWebState } from '../helpers/argo-app.ts';
-import { bareRepo } from '../helpers/git-repo.ts';
+import { useArgoWorld, webDeployment } from '../helpers/argo-app.ts';
 import { HELM, KUBECTL } from '../helpers/kubectl.ts';
-import { kubeConfigOf, testConfig } from '../helpers/proposal-fixture.ts';
-import { openTestDb, type TestDb } from '../helpers/test-db.ts';
+import { kubeConfigOf } from '../helpers/proposal-fixture.ts';
 import { testSupervisor } from '../helpers/test-supervisor.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-
-const deployment = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, labels: {app: web}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: ghcr.io/acme/web:1.4.0
-`;
 
 /** A VulnerabilityReport as the Trivy Operator writes one for a ReplicaSet's container. */
 const report = (name: string, rs: string, tag: string, critical: boolean) => ({
@@ -64,35 +43,16 @@ const report = (name: string, rs: string, tag: string, critical: boolean) => ({
 });
 
 describe.skipIf(!KUBECTL)('a critical CVE in a workload Argo CD applies: the image bump goes to Git, not live', () => {
-  const repo = bareRepo(
-    { 'deploy/deployment.yaml': deployment, 'ci.sh': 'grep -q "image: ghcr.io/acme/web:" deploy/deployment.yaml\n' },
-    { manifests: ['deploy/**'], delivery: 'push' },
+  const w = useArgoWorld(
+    {
+      'deploy/deployment.yaml': webDeployment('ghcr.io/acme/web:1.4.0'),
+      'ci.sh': 'grep -q "image: ghcr.io/acme/web:" deploy/deployment.yaml\n',
+    },
+    { crds: ['trivy'], sandbox: { gitopsTools: { helm: HELM } } },
   );
-  let sandbox: Sandbox;
-  let t: TestDb;
-  let config: Config;
-  beforeAll(async () => {
-    sandbox = await startSandbox({
-      tickMs: 50,
-      gitopsTools: { helm: HELM },
-      stateYaml: argoWebState(repo.config.url).replace('sets: [argocd]', 'sets: [argocd, trivy]'),
-    });
-    t = await openTestDb('pglite');
-    config = {
-      ...testConfig(['U0APPROVER1']),
-      dataDir: mkdtempSync(join(tmpdir(), 'claw-secbump-')),
-      repos: { gitops: { ...repo.config, name: 'gitops' } },
-    };
-  });
-  afterAll(async () => {
-    await sandbox?.stop();
-    await t?.close();
-  });
 
   it('proposes a git_change moving the image to the tag Trivy scanned clean; once pushed, Argo CD syncs it', async () => {
-    const advance = () => {
-      sandbox.state.clockOffsetMs += 20_000;
-    };
+    const { sandbox, t, config, repo, advance } = w;
     const rs = await waitFor('the synced ReplicaSet', () => {
       advance();
       return sandbox.state.store.list(T.replicaSet, 'shop')[0]?.metadata.name;
@@ -136,7 +96,7 @@ describe.skipIf(!KUBECTL)('a critical CVE in a workload Argo CD applies: the ima
     const done = await driveRun(supervisor, t.db, run.id, 60_000).finally(() => clearInterval(clock));
     await supervisor.stop();
     expect(done.status, done.summary ?? '').toBe('succeeded');
-    expect(argoWebApp(sandbox).status.sync).toMatchObject({ status: 'Synced', revision: repo.head() });
+    expect(w.app().status.sync).toMatchObject({ status: 'Synced', revision: repo.head() });
     const web = sandbox.state.store.get(T.deployment, 'shop', 'web')!;
     expect(web.spec.template.spec.containers[0].image).toBe('ghcr.io/acme/web:1.4.2');
     expect(writes()).toBe(before);

@@ -2,7 +2,7 @@ import { parseAllDocuments } from 'yaml';
 import { checkManifests } from '../../approvals/manifest-checks.ts';
 import { loadKubeConfig } from '../../cluster/kube-config.ts';
 import { KubeReader } from '../../cluster/kube-reader.ts';
-import { loadConfig } from '../../config/config.ts';
+import { type Config, loadConfig } from '../../config/config.ts';
 import { UsageError } from '../../domain/errors.ts';
 import type { KubeObject } from '../../lib/kube-object.ts';
 import { createTask } from '../../tasks/create-task.ts';
@@ -44,7 +44,7 @@ export const generateCommand: Command = {
       throw new UsageError(
         `no repository "${values.repo}" in claw.yaml repos: ${Object.keys(config.repos).join(', ') || 'none are configured'}`,
       );
-    if (values.propose || values.repo) return deliver(values, what);
+    if (values.propose || values.repo) return deliver(config, values, what);
     const kc = loadKubeConfig({ kubeconfig: config.kubeconfig, context: values.context });
     const reader = new KubeReader(kc);
     const out = await runReadTool(
@@ -76,10 +76,10 @@ export const generateCommand: Command = {
 };
 
 async function deliver(
+  config: Config,
   values: { namespace?: string; context?: string; repo?: string; as?: string; json: boolean; verbose: boolean },
   what: string,
 ): Promise<number> {
-  const config = loadConfig();
   const rt = await runtimeForCli(config, { verbose: values.verbose });
   try {
     const cluster = values.context ?? (values.repo ? config.repos[values.repo]!.cluster : undefined) ?? 'default';

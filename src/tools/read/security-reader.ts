@@ -32,64 +32,41 @@ async function read(reader: KubeReader, namespace?: string): Promise<SecuritySna
         reader.read({ apiVersion: 'v1', kind: 'Namespace', name: namespace }).then((n) => [n]),
       )
     : get('namespaces', reader.list('v1', 'Namespace'));
-  const [
-    nsList,
-    pods,
-    deployments,
-    replicaSets,
-    statefulSets,
-    daemonSets,
-    jobs,
-    cronJobs,
-    services,
-    networkPolicies,
-    serviceAccounts,
-    roles,
-    roleBindings,
-    clusterRoles,
-    clusterRoleBindings,
-    trivy,
-    gitops,
-  ] = await Promise.all([
-    namespaces,
-    get('pods', reader.listPods(namespace)),
-    ns('apps/v1', 'Deployment', 'deployments'),
-    ns('apps/v1', 'ReplicaSet', 'replicasets'),
-    ns('apps/v1', 'StatefulSet', 'statefulsets'),
-    ns('apps/v1', 'DaemonSet', 'daemonsets'),
-    ns('batch/v1', 'Job', 'jobs'),
-    ns('batch/v1', 'CronJob', 'cronjobs'),
-    ns('v1', 'Service', 'services'),
-    ns('networking.k8s.io/v1', 'NetworkPolicy', 'networkpolicies'),
-    ns('v1', 'ServiceAccount', 'serviceaccounts'),
-    ns(RBAC, 'Role', 'roles'),
-    ns(RBAC, 'RoleBinding', 'rolebindings'),
-    get('clusterroles', reader.list(RBAC, 'ClusterRole')),
-    get('clusterrolebindings', reader.list(RBAC, 'ClusterRoleBinding')),
+  const [lists, trivy, gitops] = await Promise.all([
+    allLists({
+      namespaces,
+      pods: get('pods', reader.listPods(namespace)),
+      deployments: ns('apps/v1', 'Deployment', 'deployments'),
+      replicaSets: ns('apps/v1', 'ReplicaSet', 'replicasets'),
+      statefulSets: ns('apps/v1', 'StatefulSet', 'statefulsets'),
+      daemonSets: ns('apps/v1', 'DaemonSet', 'daemonsets'),
+      jobs: ns('batch/v1', 'Job', 'jobs'),
+      cronJobs: ns('batch/v1', 'CronJob', 'cronjobs'),
+      services: ns('v1', 'Service', 'services'),
+      networkPolicies: ns('networking.k8s.io/v1', 'NetworkPolicy', 'networkpolicies'),
+      serviceAccounts: ns('v1', 'ServiceAccount', 'serviceaccounts'),
+      roles: ns(RBAC, 'Role', 'roles'),
+      roleBindings: ns(RBAC, 'RoleBinding', 'rolebindings'),
+      clusterRoles: get('clusterroles', reader.list(RBAC, 'ClusterRole')),
+      clusterRoleBindings: get('clusterrolebindings', reader.list(RBAC, 'ClusterRoleBinding')),
+    }),
     readTrivy(reader, namespace, unavailable),
     readGitOps(reader),
   ]);
   return {
     ...(namespace ? { namespace } : {}),
-    namespaces: nsList,
-    pods,
-    deployments,
-    replicaSets,
-    statefulSets,
-    daemonSets,
-    jobs,
-    cronJobs,
-    services,
-    networkPolicies,
-    serviceAccounts,
-    roles,
-    roleBindings,
-    clusterRoles,
-    clusterRoleBindings,
+    ...lists,
     ...(trivy ? { trivy } : {}),
     ...(gitops ? { gitops } : {}),
     unavailable,
   };
+}
+
+/** Every list read at once, each under its name. */
+async function allLists<K extends string>(reads: Record<K, Promise<KubeObject[]>>): Promise<Record<K, KubeObject[]>> {
+  const keys = Object.keys(reads) as K[];
+  const lists = await Promise.all(keys.map((k) => reads[k]));
+  return Object.fromEntries(keys.map((k, i) => [k, lists[i]])) as unknown as Record<K, KubeObject[]>;
 }
 
 /** The Trivy Operator's reports; undefined when its CRDs are not served (not installed). */

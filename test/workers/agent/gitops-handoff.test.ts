@@ -8,26 +8,12 @@ import { listProposalsForRun } from '../../../src/store/proposals.ts';
 import { driveRun } from '../../../src/supervisor/drive-run.ts';
 import { createTask } from '../../../src/tasks/create-task.ts';
 import { type FakeModelServer, startFakeModelServer } from '../../fakes/fake-model-server.ts';
-import { argoWebApp, argoWebState } from '../../helpers/argo-app.ts';
+import { argoWebApp, argoWebState, webDeployment } from '../../helpers/argo-app.ts';
 import { bareRepo } from '../../helpers/git-repo.ts';
 import { KUBECTL } from '../../helpers/kubectl.ts';
 import { kubeConfigOf, testConfig } from '../../helpers/proposal-fixture.ts';
 import { openTestDb, type TestDb } from '../../helpers/test-db.ts';
 import { testSupervisor } from '../../helpers/test-supervisor.ts';
-
-const deployment = (image: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, labels: {app: web}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: ${image}
-`;
 
 /**
  * A model that reaches for a live fix of an Argo CD-managed Deployment is refused (it would be
@@ -39,7 +25,7 @@ describe.skipIf(!KUBECTL)(
   () => {
     const repo = bareRepo(
       {
-        'deploy/deployment.yaml': deployment('nginx:1.25'),
+        'deploy/deployment.yaml': webDeployment('nginx:1.25'),
         'ci.sh': 'grep -q "image: nginx:" deploy/deployment.yaml\n',
       },
       { manifests: ['deploy/**'], delivery: 'push' },
@@ -77,7 +63,7 @@ describe.skipIf(!KUBECTL)(
     it('refuses the live set_image, hands over to the runbooks, and the fix is a git_change', async () => {
       for (let i = 0; i < 100 && app()?.status?.health?.status !== 'Healthy'; i++)
         await new Promise((r) => setTimeout(r, 100));
-      repo.push('deploy/deployment.yaml', deployment('nginx:1.99'), 'web: move to nginx 1.99');
+      repo.push('deploy/deployment.yaml', webDeployment('nginx:1.99'), 'web: move to nginx 1.99');
       sandbox.state.clockOffsetMs += 200_000;
       for (let i = 0; i < 200 && app().status?.health?.status !== 'Degraded'; i++) {
         sandbox.state.clockOffsetMs += 20_000;
