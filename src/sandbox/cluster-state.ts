@@ -68,6 +68,8 @@ export class ClusterState {
   readonly serviceAccountTokens = new Map<string, { name: string; groups: string[] }>();
   /** Seconds added to the wall clock; lets tests step simulated time forward. */
   clockOffsetMs = 0;
+  /** Velero's object storage: `<namespace>/<backup>` → the objects that backup captured. */
+  readonly backupContents = new Map<string, KubeObject[]>();
   /** Deployment uid → last observed rollout progress, for the progress deadline. */
   readonly rolloutProgress = new Map<string, string>();
 

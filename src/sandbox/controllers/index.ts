@@ -1,3 +1,4 @@
+import { runVeleroController } from '../backup/velero-controller.ts';
 import type { ClusterState } from '../cluster-state.ts';
 import { runRouteController } from '../crds/aggregated-apis.ts';
 import { runDisruptionController } from '../disruption.ts';
@@ -41,6 +42,7 @@ export function reconcileOnce(state: ClusterState): void {
   runQuotaController(state);
   runRouteController(state);
   runHpaController(state);
+  runVeleroController(state);
 }
 
 /** Runs the control loops every `intervalMs` until the returned stop function is called. */

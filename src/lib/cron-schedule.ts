@@ -87,3 +87,33 @@ export function lastScheduled(s: Schedule, after: Date, upTo: Date): Date | unde
     if (matches(s, new Date(t))) return new Date(t);
   return undefined;
 }
+
+/** Velero's (robfig/cron's) `@every 6h` / `@every 90m`: the interval in ms, or undefined for other schedules. */
+export function everyInterval(text: string): number | undefined {
+  const m = /^@every\s+((?:\d+(?:\.\d+)?(?:h|m|s))+)$/.exec(text.trim());
+  if (!m) return undefined;
+  let ms = 0;
+  for (const [, n, unit] of m[1]!.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g))
+    ms += Number(n) * (unit === 'h' ? 3_600_000 : unit === 'm' ? 60_000 : 1000);
+  return ms > 0 ? ms : undefined;
+}
+
+/**
+ * The two most recent times a schedule fired up to `upTo` (newest first), for "is the last good
+ * backup older than the run before the latest?" — a five-field cron or `@every`.
+ */
+export function recentFirings(text: string, upTo: Date): Date[] {
+  const every = everyInterval(text);
+  if (every) return [new Date(upTo.getTime() - every), new Date(upTo.getTime() - 2 * every)];
+  const s = parseSchedule(text);
+  if (!s) return [];
+  const out: Date[] = [];
+  let to = upTo;
+  for (let i = 0; i < 2; i++) {
+    const t = lastScheduled(s, new Date(0), to);
+    if (!t) break;
+    out.push(t);
+    to = new Date(t.getTime() - 60_000);
+  }
+  return out;
+}
