@@ -138,6 +138,10 @@ export interface FactsByCategory {
   // Posture findings come from analyzers/security/, not from triage.
   vulnerable_image: NoFacts;
   pod_security_violation: NoFacts;
+  // Backup findings come from analyzers/backup/.
+  backup_missing: NoFacts;
+  backup_failed: NoFacts;
+  restore_failed: NoFacts;
   network_exposure: NoFacts;
   rbac_excessive: NoFacts;
   healthy: NoFacts;

@@ -2,6 +2,7 @@ import type { KubeReader } from '../cluster/kube-reader.ts';
 import { RequestInvalid } from '../domain/errors.ts';
 import type { WriteRequest, WriteStep } from '../domain/write-request.ts';
 import { isDnsLabel, isPathSegmentName } from '../lib/kube-names.ts';
+import { explicitNamespaces, restoreTargets } from '../lib/velero-scope.ts';
 
 /** A request that names something the API server would read differently, or not at all. */
 
@@ -56,8 +57,23 @@ export function requestReach(request: WriteRequest): { namespaces: string[]; evi
   const evictions: Record<string, string[]> = {};
   for (const s of steps) {
     if (!s.namespace) continue;
+    for (const n of veleroReach(s) ?? []) namespaces.add(n);
     if (s.verb !== 'evict') namespaces.add(s.namespace);
     else evictions[s.namespace] = [...(evictions[s.namespace] ?? []), s.name];
   }
   return { namespaces: [...namespaces], evictions };
+}
+
+/**
+ * A Velero Backup or Restore lives in Velero's namespace but acts on others: a backup reads the
+ * namespaces it includes, a restore writes into its targets. Those are what rules, freezes and
+ * protected namespaces must see. `['*']` when it reaches every namespace (no explicit list);
+ * undefined for any other step.
+ */
+export function veleroReach(s: WriteStep): string[] | undefined {
+  if (s.verb !== 'patch' || !s.apiVersion.startsWith('velero.io/')) return undefined;
+  const spec = (s.body as { spec?: Parameters<typeof explicitNamespaces>[0] } | undefined)?.spec;
+  if (s.kind === 'Backup') return explicitNamespaces(spec) ?? ['*'];
+  if (s.kind === 'Restore') return restoreTargets(spec) ?? ['*'];
+  return undefined;
 }

@@ -14,7 +14,7 @@ import type { Db } from '../store/db.ts';
 import { countActive } from '../store/proposals.ts';
 import type { Proposal, Task } from '../store/schema.ts';
 import { absent, artifactHash, contentHash } from './artifact.ts';
-import { canonicalRequest, requestReach } from './canonical-request.ts';
+import { canonicalRequest, requestReach, veleroReach } from './canonical-request.ts';
 import { requestForReview } from './card-redaction.ts';
 import { changeDiff, dryRunDigest, dryRunRecord } from './dry-run-record.ts';
 import { objectJudgements, strictestPolicy } from './judge-objects.ts';
@@ -211,8 +211,8 @@ function refuse(
 /**
  * A task scoped to a namespace changes that namespace — its objects and the Namespace itself (its
  * Pod Security labels) — and nodes (a cordoned or failing node is often why its pods suffer; a
- * drain evicts whatever runs there, named on the card); never another namespace or another
- * cluster-scoped object such as RBAC. Judged on the canonical request.
+ * drain evicts whatever runs there, named on the card) and Velero backups and restores of it alone;
+ * never another namespace or another cluster-scoped object such as RBAC. Judged on the canonical request.
  */
 function outsideScope(task: Task, request: WriteRequest): string | undefined {
   if (!task.namespace) return undefined;
@@ -220,6 +220,12 @@ function outsideScope(task: Task, request: WriteRequest): string | undefined {
   const drainsNode = steps[0]?.kind === 'Node';
   for (const s of steps) {
     if (s.verb === 'evict' && drainsNode) continue;
+    // A Velero Backup or Restore of this namespace alone lives in Velero's namespace.
+    const velero = veleroReach(s);
+    if (velero) {
+      if (velero.every((n) => n === task.namespace)) continue;
+      return `a Velero ${s.kind} reaching ${velero.map((n) => (n === '*' ? 'every namespace' : `namespace "${n}"`)).join(', ')} is outside this task's scope (namespace ${task.namespace})`;
+    }
     if (!s.namespace && s.kind === 'Namespace' && s.name === task.namespace && s.verb !== 'delete') continue;
     if (s.namespace ? s.namespace !== task.namespace : s.kind !== 'Node') {
       return `${s.namespace ? `namespace "${s.namespace}"` : `cluster-scoped ${s.kind} ${s.name}`} is outside this task's scope (namespace ${task.namespace})`;

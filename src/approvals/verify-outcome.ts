@@ -107,6 +107,9 @@ function checkFor(reader: KubeReader, p: { action: string; request: WriteRequest
         };
       };
     }
+    case 'velero_backup':
+    case 'velero_restore':
+      return () => veleroOutcome(reader, ref);
     case 'expand_pvc': {
       const body = (stepsOf(p.request)[0] as { body?: { spec?: { resources?: { requests?: { storage?: string } } } } })
         .body;
@@ -159,4 +162,26 @@ async function deploymentRollout(reader: KubeReader, namespace: string, name: st
     diagnosePod,
   );
   return failing ? { done: false, failed: true, message: `rollout is failing: ${failing}` } : status;
+}
+
+/**
+ * A Velero Backup or Restore the executor created: done when Velero completes it; failed as soon
+ * as it ends in another phase, with Velero's reason. PartiallyFailed is a failure to verify: some
+ * items are missing, and a human must look at the logs.
+ */
+async function veleroOutcome(reader: KubeReader, ref: ReturnType<typeof primaryRef>): Promise<Verdict> {
+  const obj = await reader.find(ref);
+  const what = `${ref.kind} ${ref.namespace}/${ref.name}`;
+  if (!obj) return { done: false, failed: true, message: `${what} is gone` };
+  const st = obj.status ?? {};
+  const phase = String(st.phase || 'New');
+  const counts = st.progress
+    ? ` (${st.progress.itemsBackedUp ?? st.progress.itemsRestored ?? 0}/${st.progress.totalItems ?? '?'} items${st.warnings ? `, ${st.warnings} warning(s)` : ''}${st.errors ? `, ${st.errors} error(s)` : ''})`
+    : '';
+  if (phase === 'Completed') return { done: true, message: `${what} completed${counts}` };
+  if (['Failed', 'PartiallyFailed', 'FailedValidation'].includes(phase)) {
+    const reason = st.failureReason ?? (st.validationErrors ?? []).join('; ');
+    return { done: false, failed: true, message: `${what} ${phase}${counts}${reason ? `: ${reason}` : ''}` };
+  }
+  return { done: false, message: `${what} is ${phase}${counts}` };
 }

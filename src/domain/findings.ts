@@ -24,6 +24,9 @@ export type FindingCategory =
   | 'pod_security_violation'
   | 'network_exposure'
   | 'rbac_excessive'
+  | 'backup_missing'
+  | 'backup_failed'
+  | 'restore_failed'
   | 'healthy'
   | 'unknown';
 

@@ -1,4 +1,5 @@
 import type { Tool } from './define-tool.ts';
+import { backupStatusTool } from './read/backup-status.ts';
 import { canI } from './read/can-i.ts';
 import { checkManifestsTool } from './read/check-manifests.ts';
 import { findProblems } from './read/find-problems.ts';
@@ -45,6 +46,8 @@ import { setImage } from './write/set-image.ts';
 import { setPodSecurity } from './write/set-pod-security.ts';
 import { setResources } from './write/set-resources.ts';
 import { uncordon } from './write/uncordon.ts';
+import { veleroBackup } from './write/velero-backup.ts';
+import { veleroRestore } from './write/velero-restore.ts';
 
 /** The bounded operational vocabulary: the agent can do nothing that is not listed here. */
 export const TOOLS: readonly Tool[] = [
@@ -73,6 +76,7 @@ export const TOOLS: readonly Tool[] = [
   generateManifests,
   checkManifestsTool,
   networkReach,
+  backupStatusTool,
   rolloutRestart,
   rolloutUndo,
   scale,
@@ -94,6 +98,8 @@ export const TOOLS: readonly Tool[] = [
   fluxResume,
   helmRollback,
   setPodSecurity,
+  veleroBackup,
+  veleroRestore,
 ];
 
 export function findTool(name: string): Tool | undefined {

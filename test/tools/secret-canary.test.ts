@@ -115,6 +115,7 @@ const INPUTS: Record<string, (pod: string) => Record<string, unknown>> = {
   resource_usage: () => ({ namespace: 'billing' }),
   gitops_status: () => ({ kind: 'Application', namespace: 'argocd', name: 'invoicer' }),
   security_posture: () => ({ namespace: 'billing' }),
+  backup_status: () => ({ namespace: 'billing' }),
   network_reach: (pod) => ({ namespace: 'billing', pod }),
   check_manifests: () => ({
     manifest: 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: flags }\ndata: { mode: fast }\n',

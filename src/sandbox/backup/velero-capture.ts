@@ -1,4 +1,5 @@
 import type { KubeObject } from '../../lib/kube-object.ts';
+import { coversNamespace } from '../../lib/velero-scope.ts';
 import { type ClusterState, T } from '../cluster-state.ts';
 import type { ResourceType } from '../resources.ts';
 
@@ -25,14 +26,10 @@ export interface BackupScope {
 
 /** `*` or empty includes every namespace; entries may be globs (`team-*`). */
 export function namespacesOf(state: ClusterState, scope: BackupScope): string[] {
-  const all = state.store.list(T.namespace).map((n) => n.metadata.name);
-  const inc = scope.includedNamespaces?.length ? scope.includedNamespaces : ['*'];
-  return all.filter((n) => inc.some((g) => glob(g, n)) && !(scope.excludedNamespaces ?? []).some((g) => glob(g, n)));
-}
-
-function glob(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
-  return re.test(name);
+  return state.store
+    .list(T.namespace)
+    .map((n) => n.metadata.name)
+    .filter((n) => coversNamespace(scope, n));
 }
 
 /** Velero names resources as `deployments`, `deployments.apps` or `*`; kinds are accepted too. */
@@ -117,13 +114,11 @@ export function restore(
   names: { backup: string; restore: string },
 ): RestoreResult {
   const result: RestoreResult = { restored: 0, warnings: [], errors: [], total: 0 };
-  const inc = spec.includedNamespaces?.length ? spec.includedNamespaces : ['*'];
   const nsOf = (o: KubeObject) => (o.kind === 'Namespace' ? o.metadata.name : o.metadata.namespace!);
   const chosen = items.filter((o) => {
     const t = state.types.findByKind(o.apiVersion, o.kind);
     if (!t || NEVER_RESTORED.has(t.kind) || !inResources(spec, t)) return false;
-    const ns = nsOf(o);
-    return inc.some((g) => glob(g, ns)) && !(spec.excludedNamespaces ?? []).some((g) => glob(g, ns));
+    return coversNamespace(spec, nsOf(o));
   });
   const ordered = [...chosen].sort((a, b) => Number(b.kind === 'Namespace') - Number(a.kind === 'Namespace'));
   result.total = ordered.length;

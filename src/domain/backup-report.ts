@@ -1,0 +1,62 @@
+import type { Finding, SecuritySeverity } from './findings.ts';
+import type { SecurityFix } from './security-finding.ts';
+
+/** A backup finding: ranked like posture findings, with the proposal that fixes it when there is one. */
+export interface BackupFinding extends Finding {
+  severity: SecuritySeverity;
+  fix?: SecurityFix;
+}
+
+/** A Backup as the report shows it. */
+export interface BackupView {
+  name: string;
+  /** Velero's namespace, where the Backup object lives. */
+  namespace: string;
+  phase: string;
+  /** When it started and finished (RFC 3339), and its age in hours at the report's time. */
+  startedAt?: string;
+  completedAt?: string;
+  ageHours?: number;
+  expiresAt?: string;
+  location?: string;
+  schedule?: string;
+  items?: number;
+  errors?: number;
+  warnings?: number;
+  /** failureReason or validation errors. */
+  reason?: string;
+}
+
+/** One namespace's protection: what covers it, its last good backup, and whether it can be restored now. */
+export interface NamespaceBackup {
+  namespace: string;
+  /** `protected`: a schedule covers it and its last good backup is as recent as the schedule promises. */
+  status: 'protected' | 'stale' | 'failing' | 'unprotected';
+  schedules: { name: string; schedule: string; paused: boolean; lastBackup?: string }[];
+  lastGood?: BackupView;
+  lastAttempt?: BackupView;
+  restorable: boolean;
+  /** "yes: from X (completed 5h ago, 212 items)" or why not. */
+  restore: string;
+}
+
+/** What `backup_status` (and `claw backup --json` under `backups`) returns (docs/backup.md). */
+export interface BackupReport {
+  scope: string;
+  at: string;
+  velero: { installed: boolean; namespace?: string; note?: string };
+  locations: { name: string; namespace: string; phase: string; default: boolean; message?: string }[];
+  namespaces: NamespaceBackup[];
+  restores: {
+    name: string;
+    backup: string;
+    phase: string;
+    into: string[];
+    at?: string;
+    reason?: string;
+    errors?: number;
+    warnings?: number;
+  }[];
+  findings: BackupFinding[];
+  unavailable: string[];
+}
