@@ -19,6 +19,7 @@ import { getProposal, recordExecution, transitionProposal } from '../store/propo
 import type { Proposal } from '../store/schema.ts';
 import { actingIdentity, approverAuthority } from './approver-authority.ts';
 import { absent, artifactHash, contentHash } from './artifact.ts';
+import { staleBackupAtExecution } from './backup-freshness.ts';
 import { deliverGitChange } from './deliver-git-change.ts';
 import { dryRunDigest, dryRunRecord } from './dry-run-record.ts';
 import { executeHelmRollback } from './execute-helm-rollback.ts';
@@ -149,6 +150,8 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
     );
     if (!authority.ok)
       return finish('failed', { applied: false, verified: false, message: `refused: ${authority.reason}` });
+    const stale = await staleBackupAtExecution(reader, deps.config, { ...claimed, target: claimed.target, request });
+    if (stale) return finish('failed', { applied: false, verified: false, message: `refused: ${stale}` });
     await appendAudit(db, {
       actor,
       action: 'proposal.executing',

@@ -14,6 +14,7 @@ import type { Db } from '../store/db.ts';
 import { countActive } from '../store/proposals.ts';
 import type { Proposal, Task } from '../store/schema.ts';
 import { absent, artifactHash, contentHash } from './artifact.ts';
+import { backupAges } from './backup-freshness.ts';
 import { canonicalRequest, requestReach, veleroReach } from './canonical-request.ts';
 import { requestForReview } from './card-redaction.ts';
 import { changeDiff, dryRunDigest, dryRunRecord } from './dry-run-record.ts';
@@ -91,6 +92,7 @@ export async function propose(
     requester: task.requester,
     at: new Date(),
     activeDrains: plan.action === 'drain' ? await countActive(deps.db, cluster, 'drain') : 0,
+    backups: await backupAges(deps.reader, deps.config, plan.action, cluster),
   };
   // A bundle's every object is judged, and none may be one a GitOps controller applies.
   const each = await objectJudgements(deps.reader, judged, request);

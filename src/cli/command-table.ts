@@ -51,6 +51,21 @@ export const COMMAND_TABLE: readonly CommandInfo[] = [
     load: async () => (await import('./commands/security.ts')).securityCommand,
   },
   {
+    name: 'backup',
+    usage: 'backup [-n NS] [--context CTX] [--as USER] [--json]',
+    summary:
+      'is each namespace backed up by Velero, and can it be restored now; a missing or failing backup becomes a velero_backup proposal',
+    load: async () => (await import('./commands/backup.ts')).backupCommand,
+  },
+  {
+    name: 'restore',
+    usage:
+      'restore NS [--from BACKUP] [--into NS] [--resources R,…] [--overwrite] [--context CTX] [--as USER] [--json]',
+    summary:
+      'a velero_restore proposal: NS from a named backup (default: its last good one), into itself or a new namespace',
+    load: async () => (await import('./commands/backup.ts')).restoreCommand,
+  },
+  {
     name: 'generate',
     usage: 'generate "<what>" [-n NS] [--context CTX] [--propose | --repo NAME] [--as USER] [--json]',
     summary:

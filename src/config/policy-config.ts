@@ -44,6 +44,20 @@ const freeze = z.strictObject({
   allowActions: z.array(z.string()).default([]),
 });
 
+/**
+ * A fresh good Velero backup required before a change that could lose data: the namespaces it
+ * reaches (a drain's evicted pods, a restore's target) — or, for a cluster-wide change such as an
+ * upgrade, the namespaces listed here (every namespace holding workloads or claims when none are).
+ */
+const requireBackup = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a kebab-case name'),
+  ...scope,
+  actions: z
+    .array(z.string())
+    .default(['drain', 'delete_pod', 'velero_restore', 'cluster_upgrade', 'node_pool_upgrade']),
+  maxAgeHours: z.number().positive().default(24),
+});
+
 /** claw.yaml `policy:`; every key optional. */
 export const policySchema = z.strictObject({
   /** Namespaces the agent may read but never change (added to kube-system, kube-public, kube-node-lease). */
@@ -61,12 +75,14 @@ export const policySchema = z.strictObject({
     })
     .default({ concurrentDrains: 1 }),
   freezes: z.array(freeze).default([]),
+  requireBackup: z.array(requireBackup).default([]),
   /** First matching rule wins. */
   rules: z.array(rule).default([]),
 });
 
 export type PolicyConfig = z.infer<typeof policySchema>;
 export type PolicyRule = PolicyConfig['rules'][number];
+export type BackupRequirement = PolicyConfig['requireBackup'][number];
 
 /**
  * Why `count` distinct approvals can never come from `approvers`, or undefined when they can (or

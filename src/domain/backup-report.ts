@@ -1,3 +1,4 @@
+import type { KubeObject } from '../lib/kube-object.ts';
 import type { Finding, SecuritySeverity } from './findings.ts';
 import type { SecurityFix } from './security-finding.ts';
 
@@ -58,5 +59,15 @@ export interface BackupReport {
     warnings?: number;
   }[];
   findings: BackupFinding[];
+  unavailable: string[];
+}
+
+/** What the backup analyzers read: Velero's objects (undefined: not installed) and the namespaces in scope. */
+export interface BackupSnapshot {
+  namespace?: string;
+  now: Date;
+  /** Namespaces in scope, and which hold something worth keeping (workloads or claims). */
+  namespaces: { name: string; holdsData: boolean }[];
+  velero?: { backups: KubeObject[]; schedules: KubeObject[]; restores: KubeObject[]; locations: KubeObject[] };
   unavailable: string[];
 }

@@ -1,5 +1,10 @@
 import type { Config } from '../config/config.ts';
-import { approvalShortfall, type PolicyConfig, type PolicyRule } from '../config/policy-config.ts';
+import {
+  approvalShortfall,
+  type BackupRequirement,
+  type PolicyConfig,
+  type PolicyRule,
+} from '../config/policy-config.ts';
 import type { ObjectRef } from '../domain/object-ref.ts';
 import { matchesAny } from '../lib/path-glob.ts';
 
@@ -35,6 +40,11 @@ export interface PolicyInput {
   at: Date;
   /** Drains approved or executing on this cluster right now (from the store). */
   activeDrains?: number;
+  /**
+   * Per namespace, the age in hours of its newest good Velero backup (null: none) and whether it
+   * holds workloads or claims — read only when a policy.requireBackup entry applies to the action.
+   */
+  backups?: Record<string, { ageHours: number | null; holdsData: boolean }>;
   /** A git_change: the repository, every path it changes, and how it would be delivered. */
   git?: { repo: string; paths: string[]; delivery: string };
 }
@@ -59,7 +69,7 @@ export function evaluatePolicy(input: PolicyInput, config: Config): PolicyDecisi
   });
   const ns = input.target.namespace;
   const written = [...new Set([...(ns ? [ns] : []), ...(input.namespaces ?? [])])];
-  const reached = [...new Set([...written, ...Object.keys(input.evictions ?? {})])];
+  const reached = reachedNamespaces(input);
 
   const protectedNs = [...BUILTIN_PROTECTED, ...policy.protectedNamespaces];
   const hit = written.find((n) => protectedNs.includes(n));
@@ -119,6 +129,9 @@ export function evaluatePolicy(input: PolicyInput, config: Config): PolicyDecisi
     `limits: ${pods} pod(s) affected${limits.maxPodsPerChange !== undefined ? ` (max ${limits.maxPodsPerChange})` : ''}; within limits`,
   );
 
+  const backupDenial = missingBackup(input, policy, reached, trace);
+  if (backupDenial) return deny(backupDenial.rule, backupDenial.reason);
+
   for (const r of policy.rules) {
     const miss = mismatch(r, input, reached);
     if (miss) {
@@ -167,6 +180,58 @@ function withShortfall(
 
 function defaultCount(input: PolicyInput, policy: PolicyConfig): number {
   return input.risk === 'high' ? policy.highRiskApprovals : 1;
+}
+
+/** Every namespace a change writes in or evicts from. */
+export function reachedNamespaces(input: Pick<PolicyInput, 'target' | 'namespaces' | 'evictions'>): string[] {
+  const ns = input.target.namespace;
+  return [...new Set([...(ns ? [ns] : []), ...(input.namespaces ?? []), ...Object.keys(input.evictions ?? {})])];
+}
+
+/** The policy.requireBackup entries that apply to this action on this cluster. */
+export function backupRequirements(policy: PolicyConfig, action: string, cluster: string): BackupRequirement[] {
+  return policy.requireBackup.filter(
+    (r) => r.actions.includes(action) && (!r.clusters || r.clusters.includes(cluster)),
+  );
+}
+
+/**
+ * The first policy.requireBackup entry a change misses: a namespace it reaches (or, changing the
+ * whole cluster, one the entry lists or any holding data) without a good backup within maxAgeHours.
+ */
+export function missingBackup(
+  input: PolicyInput,
+  policy: PolicyConfig,
+  reached: string[],
+  trace: string[] = [],
+): { rule: string; reason: string } | undefined {
+  for (const r of backupRequirements(policy, input.action, input.cluster)) {
+    const rule = `require-backup:${r.name}`;
+    const known = input.backups ?? {};
+    const need = reached.length
+      ? reached.filter((n) => !r.namespaces || r.namespaces.includes(n))
+      : (r.namespaces ?? Object.keys(known).filter((n) => known[n]!.holdsData));
+    if (!need.length) {
+      trace.push(`${rule}: reaches no namespace it names`);
+      continue;
+    }
+    if (!input.backups) return { rule, reason: 'the backups this change requires could not be checked' };
+    const stale = need.filter((n) => (known[n]?.ageHours ?? Number.POSITIVE_INFINITY) > r.maxAgeHours);
+    if (stale.length)
+      return {
+        rule,
+        reason: `${stale
+          .map(
+            (n) =>
+              `namespace ${n} ${known[n]?.ageHours == null ? 'has no good backup' : `was last backed up ${known[n]!.ageHours}h ago`}`,
+          )
+          .join(
+            '; ',
+          )}: policy requires a good backup newer than ${r.maxAgeHours}h before ${input.action} (back it up first: velero_backup)`,
+      };
+    trace.push(`${rule}: ${need.join(', ')} backed up within ${r.maxAgeHours}h`);
+  }
+  return undefined;
 }
 
 /** A scope matches a change on its cluster that reaches any of its namespaces (absent lists match all). */

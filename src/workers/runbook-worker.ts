@@ -4,6 +4,7 @@ import { describeKubeError } from '../cluster/api-error.ts';
 import { isCodedError } from '../domain/errors.ts';
 import type { Finding } from '../domain/findings.ts';
 import { refLabel } from '../lib/kube-object.ts';
+import { isBackupTask, reviewBackups } from './runbooks/backup-review.ts';
 import { deepenEvidence } from './runbooks/evidence.ts';
 import { generateWorkload } from './runbooks/generate-workload.ts';
 import { fixInGit, isGitManaged } from './runbooks/git-first.ts';
@@ -50,6 +51,7 @@ export const alertRunbookWorker: Worker = {
 async function investigate(ctx: WorkerContext, onlyIfConfident = false): Promise<WorkerResult> {
   if (ctx.task.kind === 'generate') return generateWorkload(ctx);
   if (isSecurityTask(ctx.task)) return reviewSecurity(ctx);
+  if (isBackupTask(ctx.task)) return reviewBackups(ctx);
   const ns = ctx.task.namespace ?? undefined;
   ctx.emit({
     type: 'step',

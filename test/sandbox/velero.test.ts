@@ -133,7 +133,14 @@ spec:
   });
 
   it('fails backups validation while the storage location is unavailable, and recovers when it is back', async () => {
-    await s.k('annotate', 'bsl', 'default', '-n', 'velero', 'sandbox.clusterclaw.dev/storage-error=AccessDenied: Access Denied');
+    await s.k(
+      'annotate',
+      'bsl',
+      'default',
+      '-n',
+      'velero',
+      'sandbox.clusterclaw.dev/storage-error=AccessDenied: Access Denied',
+    );
     await s.until(phase('bsl', 'default'), /^Unavailable$/);
     expect(await s.k('get', 'bsl', 'default', '-n', 'velero', '-o', 'jsonpath={.status.message}')).toBe(
       'BackupStorageLocation "default" is unavailable: AccessDenied: Access Denied',

@@ -1,18 +1,14 @@
-import type { BackupFinding, BackupReport, BackupView, NamespaceBackup } from '../../domain/backup-report.ts';
+import type {
+  BackupFinding,
+  BackupReport,
+  BackupSnapshot,
+  BackupView,
+  NamespaceBackup,
+} from '../../domain/backup-report.ts';
 import { SEVERITY_RANK } from '../../domain/security-finding.ts';
 import { recentFirings } from '../../lib/cron-schedule.ts';
 import type { KubeObject } from '../../lib/kube-object.ts';
 import { coversNamespace, restoreTargets } from '../../lib/velero-scope.ts';
-
-/** What the backup analyzers read: Velero's objects (undefined: not installed) and the namespaces in scope. */
-export interface BackupSnapshot {
-  namespace?: string;
-  now: Date;
-  /** Namespaces in scope, and which hold something worth keeping (workloads or claims). */
-  namespaces: { name: string; holdsData: boolean }[];
-  velero?: { backups: KubeObject[]; schedules: KubeObject[]; restores: KubeObject[]; locations: KubeObject[] };
-  unavailable: string[];
-}
 
 /** Without a schedule, a backup older than this is not "recent". */
 export const UNSCHEDULED_MAX_AGE_HOURS = 24;
@@ -30,7 +26,10 @@ export function backupStatus(s: BackupSnapshot): BackupReport {
     return {
       scope,
       at,
-      velero: { installed: false, note: 'Velero is not installed (velero.io CRDs not served): nothing is backed up by it' },
+      velero: {
+        installed: false,
+        note: 'Velero is not installed (velero.io CRDs not served): nothing is backed up by it',
+      },
       locations: [],
       namespaces: [],
       restores: [],
@@ -80,14 +79,22 @@ export function backupStatus(s: BackupSnapshot): BackupReport {
     if (!FAILED.has(r.phase)) continue;
     // A later restore of the same backup into the same place that completed supersedes a failure.
     const fixed = restores.some(
-      (o) => o.phase === 'Completed' && o.backup === r.backup && o.into.join() === r.into.join() && (o.at ?? '') > (r.at ?? ''),
+      (o) =>
+        o.phase === 'Completed' &&
+        o.backup === r.backup &&
+        o.into.join() === r.into.join() &&
+        (o.at ?? '') > (r.at ?? ''),
     );
     if (fixed) continue;
     findings.push({
       category: 'restore_failed',
       severity: r.phase === 'PartiallyFailed' ? 'medium' : 'high',
       summary: `Restore ${r.name} from backup ${r.backup} into ${r.into.join(', ')} ${r.phase === 'PartiallyFailed' ? 'partially failed' : 'failed'}`,
-      object: { kind: 'Restore', namespace: v.restores.find((x) => x.metadata.name === r.name)?.metadata.namespace, name: r.name },
+      object: {
+        kind: 'Restore',
+        namespace: v.restores.find((x) => x.metadata.name === r.name)?.metadata.namespace,
+        name: r.name,
+      },
       evidence: [
         `phase ${r.phase}${r.errors ? `, ${r.errors} error(s)` : ''}${r.warnings ? `, ${r.warnings} warning(s)` : ''}`,
         ...(r.reason ? [r.reason] : []),
@@ -121,8 +128,12 @@ function view(b: KubeObject, now: Date): BackupView {
     ...(doneAt ? { ageHours: Math.round(((now.getTime() - Date.parse(doneAt)) / 3_600_000) * 10) / 10 } : {}),
     ...(st.expiration ? { expiresAt: String(st.expiration) } : {}),
     location: String(b.spec?.storageLocation || b.metadata.labels?.['velero.io/storage-location'] || 'default'),
-    ...(b.metadata.labels?.['velero.io/schedule-name'] ? { schedule: b.metadata.labels['velero.io/schedule-name'] } : {}),
-    ...(st.progress?.totalItems !== undefined ? { items: Number(st.progress.itemsBackedUp ?? st.progress.totalItems) } : {}),
+    ...(b.metadata.labels?.['velero.io/schedule-name']
+      ? { schedule: b.metadata.labels['velero.io/schedule-name'] }
+      : {}),
+    ...(st.progress?.totalItems !== undefined
+      ? { items: Number(st.progress.itemsBackedUp ?? st.progress.totalItems) }
+      : {}),
     ...(st.errors ? { errors: Number(st.errors) } : {}),
     ...(st.warnings ? { warnings: Number(st.warnings) } : {}),
     ...(reasonOf(b) ? { reason: reasonOf(b) } : {}),
@@ -160,7 +171,9 @@ function namespaceStatus(
       paused: Boolean(x.spec?.paused),
       ...(x.status?.lastBackup ? { lastBackup: String(x.status.lastBackup) } : {}),
     }));
-  const lastGood = covering.find((b) => GOOD.has(b.phase) && !(b.expiresAt && Date.parse(b.expiresAt) < s.now.getTime()));
+  const lastGood = covering.find(
+    (b) => GOOD.has(b.phase) && !(b.expiresAt && Date.parse(b.expiresAt) < s.now.getTime()),
+  );
   const lastAttempt = covering.find((b) => TERMINAL.has(b.phase)) ?? covering[0];
   const active = schedules.filter((x) => !x.paused);
   // "As recent as the schedule promises": no older than the run before its latest one.
@@ -173,15 +186,16 @@ function namespaceStatus(
     goodAt !== undefined &&
     (promised ? goodAt >= promised.getTime() : s.now.getTime() - goodAt <= UNSCHEDULED_MAX_AGE_HOURS * 3_600_000);
   const failing = lastAttempt !== undefined && FAILED.has(lastAttempt.phase) && lastAttempt !== lastGood;
-  const status: NamespaceBackup['status'] = !active.length && !fresh
-    ? 'unprotected'
-    : failing
-      ? 'failing'
-      : fresh
-        ? 'protected'
-        : active.length
-          ? 'stale'
-          : 'unprotected';
+  const status: NamespaceBackup['status'] =
+    !active.length && !fresh
+      ? 'unprotected'
+      : failing
+        ? 'failing'
+        : fresh
+          ? 'protected'
+          : active.length
+            ? 'stale'
+            : 'unprotected';
   const location = lastGood && locations.find((l) => l.name === lastGood.location);
   const restorable = Boolean(lastGood) && location?.phase === 'Available';
   const restore = !lastGood
@@ -216,11 +230,7 @@ function namespaceFindings(n: NamespaceBackup, flag: boolean, now: Date): Backup
       severity: 'high',
       summary: `The latest backup of namespace ${n.namespace} (${a.name}${a.schedule ? `, schedule ${a.schedule}` : ''}) ${a.phase === 'PartiallyFailed' ? 'partially failed' : a.phase === 'FailedValidation' ? 'failed validation' : 'failed'}`,
       object: { kind: 'Backup', namespace: a.namespace, name: a.name },
-      evidence: [
-        `phase ${a.phase}${a.errors ? `, ${a.errors} error(s)` : ''}`,
-        ...(a.reason ? [a.reason] : []),
-        last,
-      ],
+      evidence: [`phase ${a.phase}${a.errors ? `, ${a.errors} error(s)` : ''}`, ...(a.reason ? [a.reason] : []), last],
       fix,
     });
   }

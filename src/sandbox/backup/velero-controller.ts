@@ -171,7 +171,8 @@ function advanceRestore(state: ClusterState, t: VeleroTypes, r: KubeObject): voi
     ? state.store
         .list(t.backup, ns)
         .filter(
-          (b) => b.metadata.labels?.['velero.io/schedule-name'] === r.spec.scheduleName && b.status?.phase === 'Completed',
+          (b) =>
+            b.metadata.labels?.['velero.io/schedule-name'] === r.spec.scheduleName && b.status?.phase === 'Completed',
         )
         .sort((a, b) => String(b.status?.startTimestamp).localeCompare(String(a.status?.startTimestamp)))[0]
     : undefined;

@@ -1,6 +1,6 @@
+import { lastScheduled, parseSchedule } from '../../lib/cron-schedule.ts';
 import type { KubeObject } from '../../lib/kube-object.ts';
 import { type ClusterState, isoSeconds, T } from '../cluster-state.ts';
-import { lastScheduled, parseSchedule } from '../../lib/cron-schedule.ts';
 import { recordEvent } from './event-recorder.ts';
 
 const finished = (job: KubeObject, type: 'Complete' | 'Failed') =>

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { backupStatus } from '../../analyzers/backup/backup-status.ts';
+import { readBackupSnapshot } from '../../cluster/backup-reader.ts';
 import { checkScope, defineReadTool } from '../define-tool.ts';
 import { NamespaceName } from '../input-names.ts';
-import { readBackupSnapshot } from './backup-reader.ts';
 
 export const backupStatusTool = defineReadTool({
   name: 'backup_status',

@@ -34,6 +34,9 @@ export async function usableLocation(
 
 /** `payments-claw-20261207031500`: what `velero backup create` users name by hand, stamped. */
 export function stampedName(prefix: string, now: Date): string {
-  const stamp = now.toISOString().replace(/\.\d+Z$/, '').replace(/[-:T]/g, '');
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace(/[-:T]/g, '');
   return `${prefix.slice(0, 63 - stamp.length - 1)}-${stamp}`;
 }

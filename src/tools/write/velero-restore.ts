@@ -58,7 +58,10 @@ export const veleroRestore = defineWriteTool({
     const existing = await liveObjects(ctx, into, input.resources);
     const name = stampedName(input.backup, ctx.now());
     const holds = `${backup.status?.progress?.itemsBackedUp ?? backup.status?.progress?.totalItems ?? '?'} items of ${(backup.spec?.includedNamespaces ?? ['*']).join(', ')}${backup.spec?.excludedResources?.length ? ` without ${backup.spec.excludedResources.join(', ')}` : ''}, ${phase === 'PartiallyFailed' ? `PARTIALLY FAILED (${backup.status?.errors ?? '?'} errors)` : 'completed'} ${backup.status?.completionTimestamp ?? ''}`;
-    const keep = input.existingResourcePolicy === 'update' ? 'overwritten by the backed-up copy' : 'kept as they are (Velero skips them with a warning)';
+    const keep =
+      input.existingResourcePolicy === 'update'
+        ? 'overwritten by the backed-up copy'
+        : 'kept as they are (Velero skips them with a warning)';
     const named = existing.slice(0, 15).join(', ') + (existing.length > 15 ? ` and ${existing.length - 15} more` : '');
     return {
       action: 'velero_restore',
@@ -117,6 +120,8 @@ async function liveObjects(ctx: ToolContext, namespace: string, resources?: stri
   );
   const lists = await Promise.all(wanted.map(([api, kind]) => ctx.reader.list(api, kind, namespace)));
   return lists.flatMap((l, i) =>
-    l.filter((o) => !o.metadata.ownerReferences?.some((r) => r.controller)).map((o) => `${wanted[i]![1]} ${o.metadata.name}`),
+    l
+      .filter((o) => !o.metadata.ownerReferences?.some((r) => r.controller))
+      .map((o) => `${wanted[i]![1]} ${o.metadata.name}`),
   );
 }

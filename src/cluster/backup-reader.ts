@@ -1,6 +1,6 @@
-import type { BackupSnapshot } from '../../analyzers/backup/backup-status.ts';
-import type { KubeReader } from '../../cluster/kube-reader.ts';
-import type { KubeObject } from '../../lib/kube-object.ts';
+import type { BackupSnapshot } from '../domain/backup-report.ts';
+import type { KubeObject } from '../lib/kube-object.ts';
+import type { KubeReader } from './kube-reader.ts';
 
 const VELERO = 'velero.io/v1';
 
@@ -28,7 +28,10 @@ export async function readBackupSnapshot(reader: KubeReader, namespace?: string)
     : Promise.resolve(undefined);
   const [namespaces, deployments, statefulSets, claims, v] = await Promise.all([
     namespace
-      ? get('namespaces', reader.read({ apiVersion: 'v1', kind: 'Namespace', name: namespace }).then((n) => [n]))
+      ? get(
+          'namespaces',
+          reader.read({ apiVersion: 'v1', kind: 'Namespace', name: namespace }).then((n) => [n]),
+        )
       : get('namespaces', reader.list('v1', 'Namespace')),
     get('deployments', reader.list('apps/v1', 'Deployment', namespace)),
     get('statefulsets', reader.list('apps/v1', 'StatefulSet', namespace)),

@@ -1,0 +1,143 @@
+import { describeKubeError } from '../../cluster/api-error.ts';
+import type { BackupFinding, BackupReport, NamespaceBackup } from '../../domain/backup-report.ts';
+import { isCodedError } from '../../domain/errors.ts';
+import { refLabel } from '../../lib/kube-object.ts';
+import type { WorkerContext, WorkerResult } from '../worker.ts';
+import type { Checkpoint } from './resume.ts';
+
+const RECORDED = 200;
+const BACKUP = /\b(backed[- ]up|backups?|back (it |.+ )?up|restor(e|ed|es|ing|able)|velero|disaster recovery)\b/i;
+/** "restore shop from backup shop-1 into shop-copy", "restore namespace shop", "restore the configmaps of shop from nightly-…". */
+const RESTORE =
+  /\brestore\s+(?:the\s+)?(?:(?<resources>[a-z0-9.,\s-]+?)\s+(?:of|in|from namespace)\s+)?(?:namespace\s+)?(?<ns>[a-z0-9][a-z0-9-]*)(?:\s+from\s+(?:backup\s+)?(?<backup>[a-z0-9][a-z0-9.-]*))?(?:\s+(?:into|to)\s+(?:a\s+new\s+)?(?:namespace\s+)?(?<into>[a-z0-9][a-z0-9-]*))?/i;
+
+/** A question about backups or restores (`claw backup`, "is shop backed up?"), or a Velero alert. */
+export function isBackupTask(task: WorkerContext['task']): boolean {
+  if (task.alert) return task.alert.alertnames.some((a) => /velero|backup/i.test(a));
+  return task.source !== 'alert' && BACKUP.test(task.question);
+}
+
+/**
+ * Backups with no model: `backup_status` over the task's scope answers "is X backed up? can we
+ * restore it?" namespace by namespace, records every finding, then proposes what was asked for —
+ * a restore (named backup, or the last good one) — or else a backup of the first namespace that
+ * lacks one. What could not be read is said, never taken for "backed up".
+ */
+export async function reviewBackups(ctx: WorkerContext): Promise<WorkerResult> {
+  const ns = ctx.task.namespace ?? undefined;
+  ctx.emit({
+    type: 'step',
+    data: { message: `Checking Velero backups of ${ns ? `namespace ${ns}` : 'every namespace'}` },
+  });
+  const report = (await ctx.readTool('backup_status', ns ? { namespace: ns } : {})).data as BackupReport;
+  const gaps = [...(report.velero.note ? [report.velero.note] : []), ...report.unavailable];
+  for (const g of gaps) ctx.emit({ type: 'step', data: { message: `Not checked: ${g}` } });
+  if (!report.velero.installed) {
+    const summary = `Nothing in ${report.scope} is backed up by Velero: ${report.velero.note}.`;
+    ctx.emit({
+      type: 'finding',
+      data: {
+        category: 'backup_missing',
+        severity: 'high',
+        summary,
+        object: { kind: 'Namespace', name: ns ?? '*' },
+        evidence: gaps,
+      },
+    });
+    return { status: 'escalated', summary };
+  }
+  for (const n of report.namespaces.slice(0, 20)) ctx.emit({ type: 'step', data: { message: answerFor(n) } });
+  for (const f of report.findings.slice(0, RECORDED)) ctx.emit({ type: 'finding', data: f });
+  const asked = RESTORE.exec(ctx.task.question)?.groups;
+  if (asked?.ns && (!ns || asked.ns === ns)) return proposeRestore(ctx, report, asked);
+  const answers = report.namespaces.map((n) => `${n.namespace}: ${n.status}`).join(', ');
+  const headline = report.findings.length
+    ? `Backups of ${report.scope}: ${report.findings.length} finding(s). First: ${report.findings[0]!.summary}`
+    : `Backups of ${report.scope}: every namespace is protected (${answers || 'no namespaces in scope'})`;
+  if (!report.findings.length) {
+    ctx.emit({
+      type: 'finding',
+      data: {
+        category: 'healthy',
+        summary: headline,
+        object: { kind: 'Namespace', name: ns ?? '*' },
+        evidence: report.namespaces.map(answerFor),
+      },
+    });
+    return { status: 'succeeded', summary: `${headline}.` };
+  }
+  for (const f of report.findings.filter((x) => x.fix).slice(0, 3)) {
+    const result = await tryPropose(ctx, f, f.fix!.tool, { ...f.fix!.input, reason: f.fix!.why }, headline);
+    if (result) return result;
+  }
+  return {
+    status: 'escalated',
+    summary: `${headline}. No backup could be proposed: the storage location or Velero itself needs a human.`,
+  };
+}
+
+/** "shop: protected — last good backup … ; can be restored: yes from …". */
+function answerFor(n: NamespaceBackup): string {
+  const covered = n.schedules.length
+    ? `covered by ${n.schedules.map((s) => `${s.name} (${s.schedule}${s.paused ? ', paused' : ''})`).join(', ')}`
+    : 'no schedule covers it';
+  const last = n.lastGood ? `last good backup ${n.lastGood.name}, ${n.lastGood.ageHours}h ago` : 'never backed up';
+  return `Namespace ${n.namespace}: ${n.status} — ${covered}; ${last}; can be restored: ${n.restore}`;
+}
+
+async function proposeRestore(
+  ctx: WorkerContext,
+  report: BackupReport,
+  asked: Record<string, string | undefined>,
+): Promise<WorkerResult> {
+  const n = report.namespaces.find((x) => x.namespace === asked.ns);
+  const backup = asked.backup ?? n?.lastGood?.name;
+  if (!backup) {
+    const summary = `Namespace ${asked.ns} cannot be restored: ${n?.restore ?? 'no backup includes it'}.`;
+    return { status: 'escalated', summary };
+  }
+  const resources = asked.resources
+    ?.split(/[\s,]+|\band\b/)
+    .map((r) => r.trim().toLowerCase())
+    .filter((r) => r && r !== 'and');
+  const input = {
+    namespace: asked.ns,
+    backup,
+    ...(asked.into && asked.into !== asked.ns ? { targetNamespace: asked.into } : {}),
+    ...(resources?.length ? { resources } : {}),
+    ...(/\boverwrit/i.test(ctx.task.question) ? { existingResourcePolicy: 'update' } : {}),
+    reason: `asked: ${ctx.task.question.slice(0, 200)}`,
+  };
+  const finding: BackupFinding = {
+    category: 'backup_missing',
+    severity: 'medium',
+    summary: `Restore of namespace ${asked.ns} from ${backup} requested`,
+    object: { kind: 'Namespace', name: asked.ns! },
+    evidence: [n ? answerFor(n) : `namespace ${asked.ns} is not in the report`],
+  };
+  const result = await tryPropose(ctx, finding, 'velero_restore', input, `Restore of ${asked.ns} from ${backup}`);
+  return result ?? { status: 'escalated', summary: `The restore of ${asked.ns} from ${backup} could not be proposed.` };
+}
+
+async function tryPropose(
+  ctx: WorkerContext,
+  f: BackupFinding,
+  tool: string,
+  input: Record<string, unknown>,
+  headline: string,
+): Promise<WorkerResult | undefined> {
+  ctx.emit({ type: 'step', data: { message: `Proposing ${tool} for ${refLabel(f.object)}` } });
+  try {
+    const { proposal, plan } = await ctx.propose(tool, input);
+    ctx.emit({
+      type: 'proposal',
+      data: { proposalId: proposal.id, action: proposal.action, target: plan.target, summary: plan.summary },
+    });
+    const paused: Checkpoint = { proposalId: proposal.id, finding: f, action: proposal.action };
+    return { status: 'awaiting_approval', summary: `${headline}. Proposed: ${plan.summary}.`, checkpoint: paused };
+  } catch (e) {
+    const message = isCodedError(e) ? e.message : describeKubeError(e);
+    ctx.emit({ type: 'error', data: { message: `could not propose ${tool} for ${refLabel(f.object)}: ${message}` } });
+    return undefined;
+  }
+}
