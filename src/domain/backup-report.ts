@@ -31,8 +31,13 @@ export interface BackupView {
 /** One namespace's protection: what covers it, its last good backup, and whether it can be restored now. */
 export interface NamespaceBackup {
   namespace: string;
-  /** `protected`: a schedule covers it and its last good backup is as recent as the schedule promises. */
-  status: 'protected' | 'stale' | 'failing' | 'unprotected';
+  /**
+   * `protected`: a schedule covers it and its last good backup is as recent as the schedule
+   * promises; `unscheduled`: recently backed up, but nothing will back it up again; `stale`: a
+   * schedule covers it but its last good backup is older than that; `failing`: its latest backup
+   * failed; `unprotected`: no recent good backup and no schedule.
+   */
+  status: 'protected' | 'unscheduled' | 'stale' | 'failing' | 'unprotected';
   schedules: { name: string; schedule: string; paused: boolean; lastBackup?: string }[];
   lastGood?: BackupView;
   lastAttempt?: BackupView;

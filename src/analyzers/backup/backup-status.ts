@@ -186,16 +186,15 @@ function namespaceStatus(
     goodAt !== undefined &&
     (promised ? goodAt >= promised.getTime() : s.now.getTime() - goodAt <= UNSCHEDULED_MAX_AGE_HOURS * 3_600_000);
   const failing = lastAttempt !== undefined && FAILED.has(lastAttempt.phase) && lastAttempt !== lastGood;
-  const status: NamespaceBackup['status'] =
-    !active.length && !fresh
-      ? 'unprotected'
-      : failing
-        ? 'failing'
-        : fresh
-          ? 'protected'
-          : active.length
-            ? 'stale'
-            : 'unprotected';
+  const status: NamespaceBackup['status'] = failing
+    ? 'failing'
+    : fresh
+      ? active.length
+        ? 'protected'
+        : 'unscheduled'
+      : active.length
+        ? 'stale'
+        : 'unprotected';
   const location = lastGood && locations.find((l) => l.name === lastGood.location);
   const restorable = Boolean(lastGood) && location?.phase === 'Available';
   const restore = !lastGood
@@ -249,6 +248,14 @@ function namespaceFindings(n: NamespaceBackup, flag: boolean, now: Date): Backup
         `without a schedule, a backup older than ${UNSCHEDULED_MAX_AGE_HOURS}h is not recent (${now.toISOString()})`,
       ],
       fix,
+    });
+  if (n.status === 'unscheduled')
+    out.push({
+      category: 'backup_missing',
+      severity: 'low',
+      summary: `Namespace ${n.namespace} was backed up ${n.lastGood?.ageHours}h ago, but no schedule covers it: it will not be backed up again`,
+      object,
+      evidence: [last, 'create a Velero Schedule that includes it (velero schedule create)'],
     });
   if (n.status === 'stale')
     out.push({

@@ -70,10 +70,13 @@ export async function reviewBackups(ctx: WorkerContext): Promise<WorkerResult> {
     const result = await tryPropose(ctx, f, f.fix!.tool, { ...f.fix!.input, reason: f.fix!.why }, headline);
     if (result) return result;
   }
-  return {
-    status: 'escalated',
-    summary: `${headline}. No backup could be proposed: the storage location or Velero itself needs a human.`,
-  };
+  const serious = report.findings.some((f) => f.severity === 'critical' || f.severity === 'high');
+  return serious
+    ? {
+        status: 'escalated',
+        summary: `${headline}. No backup could be proposed: the storage location or Velero itself needs a human.`,
+      }
+    : { status: 'succeeded', summary: `${headline}.` };
 }
 
 /** "shop: protected — last good backup … ; can be restored: yes from …". */
