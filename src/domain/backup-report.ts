@@ -42,6 +42,8 @@ export interface NamespaceBackup {
   lastGood?: BackupView;
   lastAttempt?: BackupView;
   restorable: boolean;
+  /** The backup a restore would use now: the last good one, else the newest partially failed one. */
+  restoreFrom?: string;
   /** "yes: from X (completed 5h ago, 212 items)" or why not. */
   restore: string;
 }

@@ -77,20 +77,24 @@ describe('claw backup and claw restore against a `claw sandbox` process, checked
     180_000,
   );
 
-  it.skipIf(!KUBECTL)('refuses a restore from a backup that does not exist, in one line', async () => {
-    const kenv = { KUBECONFIG: join(dir, 'kubeconfig2'), KUBECACHEDIR: join(dir, 'kcache') };
-    const env = { ...kenv, CLAW_DATA_DIR: join(dir, 'data2'), CLAW_CONFIG: join(dir, 'claw.yaml') };
-    const sandbox = await startSandboxProcess(STATE, kenv.KUBECONFIG);
-    try {
-      await new Promise((r) => setTimeout(r, 1000));
-      const r = await run(['restore', 'shop', '--from', 'nope'], env);
-      expect(r.stdout).toMatch(/could not be proposed|there is no Velero backup named nope/);
-      expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
-      const bad = await run(['restore', 'Shop!'], env);
-      expect(bad.code).toBe(2);
-      expect(bad.stderr).toMatch(/not a Kubernetes name/);
-    } finally {
-      await sandbox.stop();
-    }
-  }, 120_000);
+  it.skipIf(!KUBECTL)(
+    'refuses a restore from a backup that does not exist, in one line',
+    async () => {
+      const kenv = { KUBECONFIG: join(dir, 'kubeconfig2'), KUBECACHEDIR: join(dir, 'kcache') };
+      const env = { ...kenv, CLAW_DATA_DIR: join(dir, 'data2'), CLAW_CONFIG: join(dir, 'claw.yaml') };
+      const sandbox = await startSandboxProcess(STATE, kenv.KUBECONFIG);
+      try {
+        await new Promise((r) => setTimeout(r, 1000));
+        const r = await run(['restore', 'shop', '--from', 'nope'], env);
+        expect(r.stdout).toMatch(/could not be proposed|there is no Velero backup named nope/);
+        expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
+        const bad = await run(['restore', 'Shop!'], env);
+        expect(bad.code).toBe(2);
+        expect(bad.stderr).toMatch(/not a Kubernetes name/);
+      } finally {
+        await sandbox.stop();
+      }
+    },
+    120_000,
+  );
 });

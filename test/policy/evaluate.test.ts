@@ -223,3 +223,65 @@ describe('policy as data', () => {
     expect(() => policySchema.parse({ limits: { maxPods: 3 } })).toThrow(/maxPods/);
   });
 });
+
+describe('policy.requireBackup: a fresh good backup before changes that could lose data', () => {
+  const c = withPolicy({ requireBackup: [{ name: 'data-first', namespaces: ['shop', 'pay'], maxAgeHours: 12 }] });
+  const drain = (backups: PolicyInput['backups']) =>
+    change({
+      action: 'drain',
+      target: { kind: 'Node', name: 'node-1' },
+      evictions: { shop: ['cart-1'], tools: ['x-1'] },
+      risk: 'high',
+      backups,
+    });
+
+  it('denies a drain that evicts pods of a namespace whose last good backup is too old, naming it', () => {
+    const d = evaluatePolicy(drain({ shop: { ageHours: 30, holdsData: true } }), c);
+    expect(d).toMatchObject({ decision: 'deny', rule: 'require-backup:data-first' });
+    expect(d.decision === 'deny' && d.reason).toMatch(
+      /namespace shop was last backed up 30h ago: policy requires a good backup newer than 12h before drain/,
+    );
+    expect(evaluatePolicy(drain({ shop: { ageHours: null, holdsData: true } }), c)).toMatchObject({
+      decision: 'deny',
+      reason: expect.stringContaining('namespace shop has no good backup'),
+    });
+  });
+
+  it('lets it through once the namespace is backed up, and traces why', () => {
+    const d = evaluatePolicy(drain({ shop: { ageHours: 2, holdsData: true } }), c);
+    expect(d.decision).toBe('require_approval');
+    expect(d.trace).toContain('require-backup:data-first: shop backed up within 12h');
+  });
+
+  it('denies when the backups could not be read at all, rather than guess', () => {
+    expect(evaluatePolicy(drain(undefined), c)).toMatchObject({
+      decision: 'deny',
+      reason: 'the backups this change requires could not be checked',
+    });
+  });
+
+  it('ignores actions and namespaces outside it', () => {
+    expect(evaluatePolicy(change({ action: 'rollout_restart' }), c).decision).toBe('require_approval');
+    const elsewhere = change({ action: 'delete_pod', target: { kind: 'Pod', namespace: 'tools', name: 'x' } });
+    expect(evaluatePolicy(elsewhere, c).decision).toBe('require_approval');
+  });
+
+  it('judges a cluster-wide change by the namespaces it lists, or every namespace holding data when it lists none', () => {
+    const upgrade = (backups: PolicyInput['backups']) =>
+      change({ action: 'cluster_upgrade', target: { kind: 'ClusterVersion', name: 'version' }, backups });
+    const backups = { shop: { ageHours: 1, holdsData: true }, pay: { ageHours: 40, holdsData: true } };
+    expect(evaluatePolicy(upgrade(backups), c)).toMatchObject({
+      decision: 'deny',
+      reason: expect.stringContaining('namespace pay was last backed up 40h ago'),
+    });
+    const all = withPolicy({ requireBackup: [{ name: 'all', maxAgeHours: 24 }] });
+    const data = { ...backups, empty: { ageHours: null, holdsData: false } };
+    expect(evaluatePolicy(upgrade(data), all)).toMatchObject({
+      decision: 'deny',
+      reason: expect.stringMatching(/^namespace pay/),
+    });
+    expect(evaluatePolicy(upgrade({ ...data, pay: { ageHours: 3, holdsData: true } }), all).decision).toBe(
+      'require_approval',
+    );
+  });
+});

@@ -12,9 +12,8 @@ import { coversNamespace, restoreTargets } from '../../lib/velero-scope.ts';
 
 /** Without a schedule, a backup older than this is not "recent". */
 export const UNSCHEDULED_MAX_AGE_HOURS = 24;
-const GOOD = new Set(['Completed', 'PartiallyFailed']);
 const FAILED = new Set(['Failed', 'PartiallyFailed', 'FailedValidation']);
-const TERMINAL = new Set([...GOOD, ...FAILED]);
+const TERMINAL = new Set(['Completed', ...FAILED]);
 /** Namespaces a platform runs itself: reported when asked about, never flagged unasked. */
 const SYSTEM = /^(kube-|openshift|velero$|default$)/;
 
@@ -171,9 +170,10 @@ function namespaceStatus(
       paused: Boolean(x.spec?.paused),
       ...(x.status?.lastBackup ? { lastBackup: String(x.status.lastBackup) } : {}),
     }));
-  const lastGood = covering.find(
-    (b) => GOOD.has(b.phase) && !(b.expiresAt && Date.parse(b.expiresAt) < s.now.getTime()),
-  );
+  const live = (b: BackupView) => !(b.expiresAt && Date.parse(b.expiresAt) < s.now.getTime());
+  // Good means complete; a partially failed backup still restores what it holds, when nothing better exists.
+  const lastGood = covering.find((b) => b.phase === 'Completed' && live(b));
+  const source = lastGood ?? covering.find((b) => b.phase === 'PartiallyFailed' && live(b));
   const lastAttempt = covering.find((b) => TERMINAL.has(b.phase)) ?? covering[0];
   const active = schedules.filter((x) => !x.paused);
   // "As recent as the schedule promises": no older than the run before its latest one.
@@ -195,15 +195,15 @@ function namespaceStatus(
       : active.length
         ? 'stale'
         : 'unprotected';
-  const location = lastGood && locations.find((l) => l.name === lastGood.location);
-  const restorable = Boolean(lastGood) && location?.phase === 'Available';
-  const restore = !lastGood
+  const location = source && locations.find((l) => l.name === source.location);
+  const restorable = Boolean(source) && location?.phase === 'Available';
+  const restore = !source
     ? 'no: there is no completed backup of it'
     : !location
-      ? `no: backup ${lastGood.name}'s storage location ${lastGood.location} does not exist`
+      ? `no: backup ${source.name}'s storage location ${source.location} does not exist`
       : location.phase !== 'Available'
-        ? `no: backup ${lastGood.name} is in storage location ${location.name}, which is ${location.phase}`
-        : `yes: from ${lastGood.name} (${lastGood.phase === 'Completed' ? 'completed' : 'partially failed'} ${lastGood.ageHours ?? '?'}h ago${lastGood.items !== undefined ? `, ${lastGood.items} items` : ''})`;
+        ? `no: backup ${source.name} is in storage location ${location.name}, which is ${location.phase}`
+        : `${source === lastGood ? 'yes' : 'partially'}: from ${source.name} (${source === lastGood ? 'completed' : `partially failed, ${source.errors ?? '?'} error(s)`} ${source.ageHours ?? '?'}h ago${source.items !== undefined ? `, ${source.items} items` : ''})`;
   return {
     namespace: ns,
     status,
@@ -211,6 +211,7 @@ function namespaceStatus(
     ...(lastGood ? { lastGood } : {}),
     ...(lastAttempt ? { lastAttempt } : {}),
     restorable,
+    ...(restorable ? { restoreFrom: source!.name } : {}),
     restore,
   };
 }

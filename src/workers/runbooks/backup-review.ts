@@ -94,7 +94,7 @@ async function proposeRestore(
   asked: Record<string, string | undefined>,
 ): Promise<WorkerResult> {
   const n = report.namespaces.find((x) => x.namespace === asked.ns);
-  const backup = asked.backup ?? n?.lastGood?.name;
+  const backup = asked.backup ?? n?.restoreFrom;
   if (!backup) {
     const summary = `Namespace ${asked.ns} cannot be restored: ${n?.restore ?? 'no backup includes it'}.`;
     return { status: 'escalated', summary };
