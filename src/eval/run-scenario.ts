@@ -2,9 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alertScope } from '../alerts/alert-question.ts';
+import { backupStatus } from '../analyzers/backup/backup-status.ts';
 import { securityPosture } from '../analyzers/security/posture.ts';
 import { refKey } from '../analyzers/snapshot.ts';
 import { triage } from '../analyzers/triage.ts';
+import { readBackupSnapshot } from '../cluster/backup-reader.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
 import type { Config } from '../config/config.ts';
 import { verdictOf } from '../domain/proposal.ts';
@@ -114,6 +116,7 @@ function timePasses(h: Harness) {
   };
 }
 
+const BACKUP_CATEGORIES = new Set(['backup_missing', 'backup_failed', 'restore_failed']);
 const SECURITY_CATEGORIES = new Set([
   'vulnerable_image',
   'pod_security_violation',
@@ -143,13 +146,19 @@ async function healthyAfter(
   let still: string | undefined;
   // A posture finding is healthy when the posture review no longer reports it; an incident, when triage does not.
   const posture = SECURITY_CATEGORIES.has(s.expect.category);
+  const backups = BACKUP_CATEGORIES.has(s.expect.category);
   do {
     const ns = target.namespace ?? s.namespace;
-    const problems = posture
-      ? securityPosture(await readSecuritySnapshot(reader, ns)).findings.filter(
-          (f) => f.category === s.expect.category && refKey(f.object) === refKey(target),
+    // A backup finding is healthy when only low-severity notes remain ("no schedule will do it again").
+    const problems = backups
+      ? backupStatus(await readBackupSnapshot(reader, ns ?? target.name)).findings.filter(
+          (f) => f.category === s.expect.category && refKey(f.object) === refKey(target) && f.severity !== 'low',
         )
-      : triage(await readSnapshot(reader, ns)).filter((p) => p.severity >= 2 && refKey(p.object) === refKey(target));
+      : posture
+        ? securityPosture(await readSecuritySnapshot(reader, ns)).findings.filter(
+            (f) => f.category === s.expect.category && refKey(f.object) === refKey(target),
+          )
+        : triage(await readSnapshot(reader, ns)).filter((p) => p.severity >= 2 && refKey(p.object) === refKey(target));
     still = problems[0] ? `${problems[0].category}: ${problems[0].summary}` : undefined;
     if (!still)
       return {

@@ -11,7 +11,12 @@ export interface Check {
 const same = (
   a: { kind: string; namespace?: string; name: string } | undefined,
   b: { kind: string; namespace?: string; name: string },
-) => a !== undefined && a.kind === b.kind && a.name === b.name && (a.namespace ?? '') === (b.namespace ?? '');
+) =>
+  a !== undefined &&
+  a.kind === b.kind &&
+  // A name ending in `*` matches a prefix: objects ClusterClaw names with a timestamp (payments-claw-*).
+  (b.name.endsWith('*') ? a.name.startsWith(b.name.slice(0, -1)) : a.name === b.name) &&
+  (a.namespace ?? '') === (b.namespace ?? '');
 const show = (o: { kind: string; namespace?: string; name: string } | undefined) => (o ? refLabel(o) : 'none');
 
 /** Scores one report against a scenario's expectations (healthyAfter is checked by the runner). */

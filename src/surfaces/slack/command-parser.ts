@@ -64,6 +64,22 @@ export function parseClawCommand(text: string): ClawCommand {
       ...(scope.cluster ? { cluster: scope.cluster } : {}),
     };
   }
+  if (verb === 'backup' || verb === 'backups') {
+    const scope = scopeClauses(rest);
+    if (scope.question)
+      return {
+        kind: 'usage',
+        problem:
+          '`backup` takes only a scope, like `/claw backup in payments`; to restore, ask `/claw restore payments from backup <name>`',
+      };
+    // A question the runbooks answer from Velero's objects (workers/runbooks/backup-review.ts).
+    return {
+      kind: 'investigate',
+      question: `Is ${scope.namespace ? `namespace ${scope.namespace}` : 'every namespace'} backed up, and can it be restored?`,
+      ...(scope.namespace ? { namespace: scope.namespace } : {}),
+      ...(scope.cluster ? { cluster: scope.cluster } : {}),
+    };
+  }
   if (verb === 'generate') {
     const scope = scopeClauses(rest);
     if (!scope.question)
@@ -149,6 +165,8 @@ export const HELP_TEXT = [
   '• `/claw investigate <what is wrong> [in <namespace>] [on <cluster>]` — start an investigation (bare text works too)',
   '• `/claw change <repo> <what to change>` — a coding agent changes a configured repository; CI must pass, then an approver decides before anything is pushed',
   '• `/claw security [in <namespace>] [on <cluster>]` — a ranked security-posture review (RBAC, Pod Security, NetworkPolicy, Trivy reports); fixes come as approval cards',
+  '• `/claw backup [in <namespace>]` — is it backed up by Velero, can it be restored now; a missing backup becomes an approval card',
+  '• `/claw restore <namespace> [from backup <name>] [into <namespace>]` — a Velero restore as an approval card that lists what the backup holds and what is already there',
   '• `/claw generate <workload, image, port, replicas> [in <namespace>]` — production-ready manifests (restricted Pod Security, probes, limits, PDB, HPA, NetworkPolicy), validated by server dry-runs, as an approval card',
   '• `/claw runs` — recent runs',
   '• `/claw status <run>` — where a run stands',

@@ -49,6 +49,19 @@ describe('/claw text', () => {
     ],
     ['CHANGE demo bump the chart', { kind: 'change', repo: 'demo', question: 'bump the chart' }],
     ['security', { kind: 'security' }],
+    [
+      'backup in payments',
+      {
+        kind: 'investigate',
+        question: 'Is namespace payments backed up, and can it be restored?',
+        namespace: 'payments',
+      },
+    ],
+    ['backups', { kind: 'investigate', question: 'Is every namespace backed up, and can it be restored?' }],
+    [
+      'restore payments from backup nightly-20261206020000',
+      { kind: 'investigate', question: 'restore payments from backup nightly-20261206020000' },
+    ],
     ['security in payments', { kind: 'security', namespace: 'payments' }],
     ['Security -n payments on prod-eu', { kind: 'security', namespace: 'payments', cluster: 'prod-eu' }],
     [
@@ -76,6 +89,7 @@ describe('/claw text', () => {
     'change Demo! do it',
     'security of everything please',
     'security in',
+    'backup everything now',
     'generate',
     'generate in shop',
   ])('%j gets usage help', (text) => {
