@@ -6,6 +6,7 @@ import type {
   NamespaceBackup,
 } from '../../domain/backup-report.ts';
 import { SEVERITY_RANK } from '../../domain/security-finding.ts';
+import { ageText } from '../../lib/age-text.ts';
 import { recentFirings } from '../../lib/cron-schedule.ts';
 import type { KubeObject } from '../../lib/kube-object.ts';
 import { coversNamespace, restoreTargets } from '../../lib/velero-scope.ts';
@@ -203,7 +204,7 @@ function namespaceStatus(
       ? `no: backup ${source.name}'s storage location ${source.location} does not exist`
       : location.phase !== 'Available'
         ? `no: backup ${source.name} is in storage location ${location.name}, which is ${location.phase}`
-        : `${source === lastGood ? 'yes' : 'partially'}: from ${source.name} (${source === lastGood ? 'completed' : `partially failed, ${source.errors ?? '?'} error(s)`} ${source.ageHours ?? '?'}h ago${source.items !== undefined ? `, ${source.items} items` : ''})`;
+        : `${source === lastGood ? 'yes' : 'partially'}: from ${source.name} (${source === lastGood ? 'completed' : `partially failed, ${source.errors ?? '?'} error(s)`} ${ageText(source.ageHours)} ago${source.items !== undefined ? `, ${source.items} items` : ''})`;
   return {
     namespace: ns,
     status,
@@ -220,7 +221,7 @@ function namespaceFindings(n: NamespaceBackup, flag: boolean, now: Date): Backup
   const object = { kind: 'Namespace', name: n.namespace };
   const fix = { tool: 'velero_backup', input: { namespace: n.namespace }, why: 'a backup of it now' };
   const last = n.lastGood
-    ? `last good backup: ${n.lastGood.name}, ${n.lastGood.ageHours}h ago (${n.lastGood.phase})`
+    ? `last good backup: ${n.lastGood.name}, ${ageText(n.lastGood.ageHours)} ago (${n.lastGood.phase})`
     : 'no good backup of it exists';
   const out: BackupFinding[] = [];
   if (n.status === 'failing' && n.lastAttempt) {
@@ -246,7 +247,11 @@ function namespaceFindings(n: NamespaceBackup, flag: boolean, now: Date): Backup
       evidence: [
         last,
         ...n.schedules.filter((x) => x.paused).map((x) => `schedule ${x.name} covers it but is paused`),
-        `without a schedule, a backup older than ${UNSCHEDULED_MAX_AGE_HOURS}h is not recent (${now.toISOString()})`,
+        ...(n.lastGood
+          ? [
+              `without a schedule, a backup older than ${UNSCHEDULED_MAX_AGE_HOURS}h is not recent (at ${now.toISOString()})`,
+            ]
+          : []),
       ],
       fix,
     });
@@ -254,7 +259,7 @@ function namespaceFindings(n: NamespaceBackup, flag: boolean, now: Date): Backup
     out.push({
       category: 'backup_missing',
       severity: 'low',
-      summary: `Namespace ${n.namespace} was backed up ${n.lastGood?.ageHours}h ago, but no schedule covers it: it will not be backed up again`,
+      summary: `Namespace ${n.namespace} was backed up ${ageText(n.lastGood?.ageHours)} ago, but no schedule covers it: it will not be backed up again`,
       object,
       evidence: [last, 'create a Velero Schedule that includes it (velero schedule create)'],
     });

@@ -59,7 +59,8 @@ export const restoreCommand: Command = {
       if (v !== undefined && !names.test(v)) throw new UsageError(`${flag} "${v}" is not a Kubernetes name`);
     const resources = values.resources ? `the ${values.resources.split(',').join(', ')} of ` : '';
     const question = `restore ${resources}namespace ${ns}${values.from ? ` from backup ${values.from}` : ''}${values.into ? ` into namespace ${values.into}` : ''}${values.overwrite ? ', overwriting what exists' : ''}`;
-    return runBackupTask(question, ns, values);
+    // A restore into another namespace reaches two: the task is not scoped to one.
+    return runBackupTask(question, values.into && values.into !== ns ? undefined : ns, values);
   },
 };
 

@@ -57,7 +57,7 @@ export const veleroRestore = defineWriteTool({
     const into = input.targetNamespace ?? input.namespace;
     const existing = await liveObjects(ctx, into, input.resources);
     const name = stampedName(input.backup, ctx.now());
-    const holds = `${backup.status?.progress?.itemsBackedUp ?? backup.status?.progress?.totalItems ?? '?'} items of ${(backup.spec?.includedNamespaces ?? ['*']).join(', ')}${backup.spec?.excludedResources?.length ? ` without ${backup.spec.excludedResources.join(', ')}` : ''}, ${phase === 'PartiallyFailed' ? `PARTIALLY FAILED (${backup.status?.errors ?? '?'} errors)` : 'completed'} ${backup.status?.completionTimestamp ?? ''}`;
+    const holds = `${backup.status?.progress?.itemsBackedUp ?? backup.status?.progress?.totalItems ?? '?'} items of ${scopeText(backup.spec)}, ${phase === 'PartiallyFailed' ? `PARTIALLY FAILED (${backup.status?.errors ?? '?'} errors)` : 'completed'} ${backup.status?.completionTimestamp ?? ''}`;
     const keep =
       input.existingResourcePolicy === 'update'
         ? 'overwritten by the backed-up copy'
@@ -124,4 +124,16 @@ async function liveObjects(ctx: ToolContext, namespace: string, resources?: stri
       .filter((o) => !o.metadata.ownerReferences?.some((r) => r.controller))
       .map((o) => `${wanted[i]![1]} ${o.metadata.name}`),
   );
+}
+
+/** "shop", "every namespace except kube-system, velero", "… (only deployments; without events)". */
+function scopeText(spec: KubeObject['spec']): string {
+  const inc = (spec?.includedNamespaces ?? []) as string[];
+  const exc = (spec?.excludedNamespaces ?? []) as string[];
+  const all = !inc.length || inc.includes('*');
+  const ns = all ? `every namespace${exc.length ? ` except ${exc.join(', ')}` : ''}` : inc.join(', ');
+  const only = spec?.includedResources?.length ? `only ${spec.includedResources.join(', ')}` : '';
+  const without = spec?.excludedResources?.length ? `without ${spec.excludedResources.join(', ')}` : '';
+  const res = [only, without].filter(Boolean).join('; ');
+  return res ? `${ns} (${res})` : ns;
 }

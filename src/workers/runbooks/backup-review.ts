@@ -1,6 +1,7 @@
 import { describeKubeError } from '../../cluster/api-error.ts';
 import type { BackupFinding, BackupReport, NamespaceBackup } from '../../domain/backup-report.ts';
 import { isCodedError } from '../../domain/errors.ts';
+import { ageText } from '../../lib/age-text.ts';
 import { refLabel } from '../../lib/kube-object.ts';
 import type { WorkerContext, WorkerResult } from '../worker.ts';
 import type { Checkpoint } from './resume.ts';
@@ -68,7 +69,7 @@ export async function reviewBackups(ctx: WorkerContext): Promise<WorkerResult> {
   }
   for (const f of report.findings.filter((x) => x.fix).slice(0, 3)) {
     const result = await tryPropose(ctx, f, f.fix!.tool, { ...f.fix!.input, reason: f.fix!.why }, headline);
-    if (result) return result;
+    if (typeof result !== 'string') return result;
   }
   const serious = report.findings.some((f) => f.severity === 'critical' || f.severity === 'high');
   return serious
@@ -84,7 +85,9 @@ function answerFor(n: NamespaceBackup): string {
   const covered = n.schedules.length
     ? `covered by ${n.schedules.map((s) => `${s.name} (${s.schedule}${s.paused ? ', paused' : ''})`).join(', ')}`
     : 'no schedule covers it';
-  const last = n.lastGood ? `last good backup ${n.lastGood.name}, ${n.lastGood.ageHours}h ago` : 'never backed up';
+  const last = n.lastGood
+    ? `last good backup ${n.lastGood.name}, ${ageText(n.lastGood.ageHours)} ago`
+    : 'never backed up';
   return `Namespace ${n.namespace}: ${n.status} — ${covered}; ${last}; can be restored: ${n.restore}`;
 }
 
@@ -119,7 +122,9 @@ async function proposeRestore(
     evidence: [n ? answerFor(n) : `namespace ${asked.ns} is not in the report`],
   };
   const result = await tryPropose(ctx, finding, 'velero_restore', input, `Restore of ${asked.ns} from ${backup}`);
-  return result ?? { status: 'escalated', summary: `The restore of ${asked.ns} from ${backup} could not be proposed.` };
+  return typeof result === 'string'
+    ? { status: 'escalated', summary: `The restore of ${asked.ns} from ${backup} could not be proposed: ${result}.` }
+    : result;
 }
 
 async function tryPropose(
@@ -128,7 +133,7 @@ async function tryPropose(
   tool: string,
   input: Record<string, unknown>,
   headline: string,
-): Promise<WorkerResult | undefined> {
+): Promise<WorkerResult | string> {
   ctx.emit({ type: 'step', data: { message: `Proposing ${tool} for ${refLabel(f.object)}` } });
   try {
     const { proposal, plan } = await ctx.propose(tool, input);
@@ -141,6 +146,6 @@ async function tryPropose(
   } catch (e) {
     const message = isCodedError(e) ? e.message : describeKubeError(e);
     ctx.emit({ type: 'error', data: { message: `could not propose ${tool} for ${refLabel(f.object)}: ${message}` } });
-    return undefined;
+    return message;
   }
 }
