@@ -142,6 +142,9 @@ export interface FactsByCategory {
   backup_missing: NoFacts;
   backup_failed: NoFacts;
   restore_failed: NoFacts;
+  // Upgrade findings come from analyzers/upgrade/.
+  upgrade_blocked: NoFacts;
+  cluster_operator_degraded: NoFacts;
   network_exposure: NoFacts;
   rbac_excessive: NoFacts;
   healthy: NoFacts;

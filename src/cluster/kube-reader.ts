@@ -1,4 +1,4 @@
-import { AppsV1Api, CoreV1Api, type KubeConfig, setHeaderOptions } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, type KubeConfig, setHeaderOptions, VersionApi } from '@kubernetes/client-node';
 import type { ApiObjectRef } from '../domain/object-ref.ts';
 import { CONTENT_TYPES, stepsOf, type WriteRequest, type WriteStep } from '../domain/write-request.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
@@ -17,6 +17,7 @@ export class KubeReader {
   protected readonly core: CoreV1Api;
   protected readonly apps: AppsV1Api;
   protected readonly objects: ObjectClient;
+  private readonly versionApi: VersionApi;
 
   constructor(kc: KubeConfig) {
     this.cluster = clusterNameOf(kc);
@@ -24,6 +25,12 @@ export class KubeReader {
     this.core = makeApiClient(kc, CoreV1Api);
     this.apps = makeApiClient(kc, AppsV1Api);
     this.objects = ObjectClient.forConfig(kc);
+    this.versionApi = makeApiClient(kc, VersionApi);
+  }
+
+  /** The API server's version (`GET /version`): `v1.31.4`, or a distribution's `v1.31.4-eks-…`. */
+  async serverVersion(): Promise<string> {
+    return (await this.versionApi.getCode()).gitVersion;
   }
 
   /** Any object by apiVersion/kind (paths from discovery, so CRDs work too). */

@@ -27,6 +27,8 @@ export type FindingCategory =
   | 'backup_missing'
   | 'backup_failed'
   | 'restore_failed'
+  | 'upgrade_blocked'
+  | 'cluster_operator_degraded'
   | 'healthy'
   | 'unknown';
 

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { parseDryRun, sendError, sendJson } from './api-helpers.ts';
 import { type ApiPath, parseApiPath } from './api-paths.ts';
 import type { ClusterState } from './cluster-state.ts';
-import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery.ts';
+import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts';
 import { handleExecUpgrade } from './exec/exec-upgrade.ts';
 import { serveHpaV1 } from './hpa-v1.ts';
 import {
@@ -179,7 +179,7 @@ function hpaPath(state: ClusterState, pathname: string): Extract<ApiPath, { kind
 
 /** `/version`, `/api`, `/apis`, a group's versions, a group version's resources. */
 function discoveryDocument(state: ClusterState, p: Extract<ApiPath, { kind: 'discovery' }>): unknown {
-  if (p.doc === 'version') return VERSION_INFO;
+  if (p.doc === 'version') return versionInfo(state.serverVersion);
   if (p.doc === 'api') return apiVersions();
   if (p.doc === 'apis') return apiGroupList(state.types);
   if (p.doc === 'group') return apiGroupDoc(state.types, p.group);

@@ -66,6 +66,8 @@ export class ClusterState {
   readonly users = new Map<string, { name: string; groups: string[] }>();
   /** Tokens `kubectl create token` issued: ServiceAccounts' own, accepted whether or not users are declared. */
   readonly serviceAccountTokens = new Map<string, { name: string; groups: string[] }>();
+  /** The Kubernetes version /version reports (`SandboxCluster` document of the state file). */
+  serverVersion = 'v1.32.0';
   /** Seconds added to the wall clock; lets tests step simulated time forward. */
   clockOffsetMs = 0;
   /** Velero's object storage: `<namespace>/<backup>` → the objects that backup captured. */

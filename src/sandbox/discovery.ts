@@ -83,14 +83,15 @@ export function apiResourceList(registry: ResourceRegistry, group: string, versi
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf(types[0]!), resources };
 }
 
-export const VERSION_INFO = {
+/** `/version` for a cluster at `version` (v1.32.0). */
+export const versionInfo = (version: string) => ({
   major: '1',
-  minor: '32',
-  gitVersion: 'v1.32.0-clusterclaw-sandbox',
+  minor: version.split('.')[1]!,
+  gitVersion: `${version}-clusterclaw-sandbox`,
   gitCommit: 'sandbox',
   gitTreeState: 'clean',
   buildDate: '2026-11-01T00:00:00Z',
   goVersion: 'go1.23',
   compiler: 'gc',
   platform: 'linux/amd64',
-};
+});

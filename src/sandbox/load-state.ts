@@ -40,6 +40,10 @@ export function loadState(state: ClusterState, text: string, crdSets: readonly s
         groups: Array.isArray(value.groups) ? value.groups.map(String) : [],
       });
       result.users++;
+    } else if (value.apiVersion === SANDBOX_API_VERSION && value.kind === 'SandboxCluster') {
+      if (typeof value.version !== 'string' || !/^v1\.\d+\.\d+$/.test(value.version))
+        throw new Error('state file: SandboxCluster needs a `version` like v1.31.4 (what /version reports)');
+      state.serverVersion = value.version;
     } else if (value.apiVersion === SANDBOX_API_VERSION && value.kind === 'SandboxCRDs') {
       if (!Array.isArray(value.sets)) throw new Error('state file: SandboxCRDs needs `sets: [argocd, flux, …]`');
       try {
@@ -89,7 +93,8 @@ export function loadState(state: ClusterState, text: string, crdSets: readonly s
       });
     }
   }
-  if (state.store.list(T.node).length === 0) state.store.create(T.node, defaultNode('sandbox-worker-1'));
+  if (state.store.list(T.node).length === 0)
+    state.store.create(T.node, defaultNode('sandbox-worker-1', state.serverVersion));
   // Every cluster's `kubernetes` Service in default, pointing at the API server (selectorless).
   if (!state.store.get(T.service, 'default', 'kubernetes')) {
     state.store.create(T.service, {
@@ -141,7 +146,7 @@ function parseBehaviour(image: string, b: Record<string, unknown>): ImageBehavio
   return out;
 }
 
-export function defaultNode(name: string): KubeObject {
+export function defaultNode(name: string, kubeletVersion = 'v1.32.0'): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -157,7 +162,7 @@ export function defaultNode(name: string): KubeObject {
         { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
       ],
       nodeInfo: {
-        kubeletVersion: 'v1.32.0',
+        kubeletVersion,
         containerRuntimeVersion: 'containerd://1.7.0',
         osImage: 'ClusterClaw sandbox',
         architecture: 'amd64',

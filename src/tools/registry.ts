@@ -23,6 +23,7 @@ import { podLogs } from './read/pod-logs.ts';
 import { resourceUsage } from './read/resource-usage.ts';
 import { rolloutHistoryTool } from './read/rollout-history.ts';
 import { securityPostureTool } from './read/security-posture.ts';
+import { upgradeStatusTool } from './read/upgrade-status.ts';
 import { warningEvents } from './read/warning-events.ts';
 import { whoCan } from './read/who-can.ts';
 import { applyManifest } from './write/apply-manifest.ts';
@@ -77,6 +78,7 @@ export const TOOLS: readonly Tool[] = [
   checkManifestsTool,
   networkReach,
   backupStatusTool,
+  upgradeStatusTool,
   rolloutRestart,
   rolloutUndo,
   scale,

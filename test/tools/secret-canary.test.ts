@@ -116,6 +116,7 @@ const INPUTS: Record<string, (pod: string) => Record<string, unknown>> = {
   gitops_status: () => ({ kind: 'Application', namespace: 'argocd', name: 'invoicer' }),
   security_posture: () => ({ namespace: 'billing' }),
   backup_status: () => ({ namespace: 'billing' }),
+  upgrade_status: () => ({}),
   network_reach: (pod) => ({ namespace: 'billing', pod }),
   check_manifests: () => ({
     manifest: 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: flags }\ndata: { mode: fast }\n',
