@@ -31,6 +31,7 @@ import { argocdRefresh } from './write/argocd-refresh.ts';
 import { argocdRollback } from './write/argocd-rollback.ts';
 import { argocdSync } from './write/argocd-sync.ts';
 import { argocdTerminateOp } from './write/argocd-terminate-op.ts';
+import { clusterUpgrade } from './write/cluster-upgrade.ts';
 import { cordon } from './write/cordon.ts';
 import { deletePod } from './write/delete-pod.ts';
 import { drain } from './write/drain.ts';
@@ -39,6 +40,7 @@ import { fluxReconcile } from './write/flux-reconcile.ts';
 import { fluxResume } from './write/flux-resume.ts';
 import { fluxSuspend } from './write/flux-suspend.ts';
 import { helmRollback } from './write/helm-rollback.ts';
+import { nodePoolUpgrade } from './write/node-pool-upgrade.ts';
 import { patch } from './write/patch.ts';
 import { rolloutRestart } from './write/rollout-restart.ts';
 import { rolloutUndo } from './write/rollout-undo.ts';
@@ -102,6 +104,8 @@ export const TOOLS: readonly Tool[] = [
   setPodSecurity,
   veleroBackup,
   veleroRestore,
+  clusterUpgrade,
+  nodePoolUpgrade,
 ];
 
 export function findTool(name: string): Tool | undefined {

@@ -3,6 +3,7 @@ import type { ClusterState } from '../cluster-state.ts';
 import { runRouteController } from '../crds/aggregated-apis.ts';
 import { runDisruptionController } from '../disruption.ts';
 import { runQuotaController } from '../quota.ts';
+import { runClusterApiRollout } from '../upgrades/cluster-api-rollout.ts';
 import { runOpenShiftUpgrade } from '../upgrades/openshift-upgrade.ts';
 import { runCrdController } from './crd-controller.ts';
 import { runCronJobController } from './cronjob-controller.ts';
@@ -45,6 +46,7 @@ export function reconcileOnce(state: ClusterState): void {
   runHpaController(state);
   runVeleroController(state);
   runOpenShiftUpgrade(state);
+  runClusterApiRollout(state);
 }
 
 /** Runs the control loops every `intervalMs` until the returned stop function is called. */
