@@ -6,6 +6,7 @@ import { primaryRef, stepsOf, type WriteRequest } from '../domain/write-request.
 import { isPodReady, type KubeObject } from '../lib/kube-object.ts';
 import { parseQuantity } from '../lib/quantity.ts';
 import { gitopsCheck } from './verify-gitops.ts';
+import { upgradeTaken } from './verify-upgrade.ts';
 
 export interface Verdict {
   done: boolean;
@@ -110,6 +111,9 @@ function checkFor(reader: KubeReader, p: { action: string; request: WriteRequest
     case 'velero_backup':
     case 'velero_restore':
       return () => veleroOutcome(reader, ref);
+    case 'cluster_upgrade':
+    case 'node_pool_upgrade':
+      return () => upgradeTaken(reader, p.request);
     case 'expand_pvc': {
       const body = (stepsOf(p.request)[0] as { body?: { spec?: { resources?: { requests?: { storage?: string } } } } })
         .body;

@@ -66,6 +66,13 @@ export const COMMAND_TABLE: readonly CommandInfo[] = [
     load: async () => (await import('./commands/backup.ts')).restoreCommand,
   },
   {
+    name: 'upgrade',
+    usage: 'upgrade [NAME] [--to VERSION [--check]] [--replicas N] [--context CTX] [--as USER] [--json]',
+    summary:
+      'upgrade readiness (versions, removed APIs, skew, PDBs, OpenShift operators and pools, Cluster API); --to proposes the upgrade (cluster_upgrade, node_pool_upgrade)',
+    load: async () => (await import('./commands/upgrade.ts')).upgradeCommand,
+  },
+  {
     name: 'generate',
     usage: 'generate "<what>" [-n NS] [--context CTX] [--propose | --repo NAME] [--as USER] [--json]',
     summary:

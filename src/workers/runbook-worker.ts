@@ -11,6 +11,7 @@ import { fixInGit, isGitManaged } from './runbooks/git-first.ts';
 import { chooseRemediation, type RemediationContext } from './runbooks/remediation.ts';
 import { type Checkpoint, resume, runbookCheckpoint } from './runbooks/resume.ts';
 import { isSecurityTask, reviewSecurity } from './runbooks/security-review.ts';
+import { isUpgradeTask, reviewUpgrade } from './runbooks/upgrade-review.ts';
 import { findProblemsInput } from './scope-input.ts';
 import { type Worker, type WorkerContext, WorkerDeclined, type WorkerResult } from './worker.ts';
 
@@ -52,6 +53,7 @@ async function investigate(ctx: WorkerContext, onlyIfConfident = false): Promise
   if (ctx.task.kind === 'generate') return generateWorkload(ctx);
   if (isSecurityTask(ctx.task)) return reviewSecurity(ctx);
   if (isBackupTask(ctx.task)) return reviewBackups(ctx);
+  if (isUpgradeTask(ctx.task)) return reviewUpgrade(ctx);
   const ns = ctx.task.namespace ?? undefined;
   ctx.emit({
     type: 'step',

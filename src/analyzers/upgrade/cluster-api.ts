@@ -73,6 +73,23 @@ export function clusterApiFindings(views: ClusterApiView[]): UpgradeFinding[] {
             'upgrade the control plane first',
           ],
         });
+      const rolling = p.updated !== undefined && p.replicas !== undefined && p.updated < p.replicas;
+      if (pm !== undefined && cpMinor !== undefined && cpVersion && olderThan(p.version!, cpVersion) && !rolling)
+        out.push({
+          category: 'upgrade_blocked',
+          severity: 'medium',
+          summary: `${p.kind} ${v.namespace}/${p.name} runs ${p.version}, behind its control plane (${cpVersion}): the next control-plane upgrade waits for it`,
+          object: ref,
+          evidence: [
+            `control plane ${v.controlPlane?.kind} ${v.controlPlane?.name} runs ${cpVersion}`,
+            `kubelets may be up to 3 minors older than the API server, but Cluster API upgrades pools right after their control plane`,
+          ],
+          fix: {
+            tool: 'node_pool_upgrade',
+            input: { namespace: v.namespace, kind: p.kind, name: p.name, version: cpVersion },
+            why: `bring the pool to its control plane's ${cpVersion}`,
+          },
+        });
       if (p.phase === 'Failed')
         out.push({
           category: 'upgrade_blocked',
@@ -92,4 +109,12 @@ export function clusterApiFindings(views: ClusterApiView[]): UpgradeFinding[] {
       });
   }
   return out;
+}
+
+/** `v1.31.6` older than `v1.32.3` (major.minor.patch; provider suffixes ignored). */
+function olderThan(a: string, b: string): boolean {
+  const pa = a.replace(/^v/, '').split(/[.-]/).slice(0, 3).map(Number);
+  const pb = b.replace(/^v/, '').split(/[.-]/).slice(0, 3).map(Number);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) < (pb[i] ?? 0);
+  return false;
 }

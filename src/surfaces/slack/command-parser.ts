@@ -80,6 +80,20 @@ export function parseClawCommand(text: string): ClawCommand {
       ...(scope.cluster ? { cluster: scope.cluster } : {}),
     };
   }
+  if (verb === 'upgrade') {
+    const scope = scopeClauses(rest);
+    if (scope.namespace)
+      return {
+        kind: 'usage',
+        problem: '`upgrade` is cluster-wide: `/claw upgrade [<name>] [to <version>] [on <cluster>]`',
+      };
+    // A question the runbooks answer (workers/runbooks/upgrade-review.ts): readiness, or the upgrade asked for.
+    return {
+      kind: 'investigate',
+      question: scope.question ? `Upgrade ${scope.question}` : 'Can we upgrade the cluster? What blocks it?',
+      ...(scope.cluster ? { cluster: scope.cluster } : {}),
+    };
+  }
   if (verb === 'generate') {
     const scope = scopeClauses(rest);
     if (!scope.question)
@@ -167,6 +181,7 @@ export const HELP_TEXT = [
   '• `/claw security [in <namespace>] [on <cluster>]` — a ranked security-posture review (RBAC, Pod Security, NetworkPolicy, Trivy reports); fixes come as approval cards',
   '• `/claw backup [in <namespace>]` — is it backed up by Velero, can it be restored now; a missing backup becomes an approval card',
   '• `/claw restore <namespace> [from backup <name>] [into <namespace>]` — a Velero restore as an approval card that lists what the backup holds and what is already there',
+  '• `/claw upgrade [<name>] [to <version>]` — upgrade readiness (removed APIs, skew, PDBs, OpenShift operators and pools, Cluster API); with a version, the upgrade as an approval card, followed to completion',
   '• `/claw generate <workload, image, port, replicas> [in <namespace>]` — production-ready manifests (restricted Pod Security, probes, limits, PDB, HPA, NetworkPolicy), validated by server dry-runs, as an approval card',
   '• `/claw runs` — recent runs',
   '• `/claw status <run>` — where a run stands',

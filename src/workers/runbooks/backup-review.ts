@@ -1,10 +1,7 @@
-import { describeKubeError } from '../../cluster/api-error.ts';
 import type { BackupFinding, BackupReport, NamespaceBackup } from '../../domain/backup-report.ts';
-import { isCodedError } from '../../domain/errors.ts';
 import { ageText } from '../../lib/age-text.ts';
-import { refLabel } from '../../lib/kube-object.ts';
 import type { WorkerContext, WorkerResult } from '../worker.ts';
-import type { Checkpoint } from './resume.ts';
+import { proposeFix } from './propose-fix.ts';
 
 const RECORDED = 200;
 const BACKUP = /\b(backed[- ]up|backups?|back (it |.+ )?up|restor(e|ed|es|ing|able)|velero|disaster recovery)\b/i;
@@ -68,7 +65,7 @@ export async function reviewBackups(ctx: WorkerContext): Promise<WorkerResult> {
     return { status: 'succeeded', summary: `${headline}.` };
   }
   for (const f of report.findings.filter((x) => x.fix).slice(0, 3)) {
-    const result = await tryPropose(ctx, f, f.fix!.tool, { ...f.fix!.input, reason: f.fix!.why }, headline);
+    const result = await proposeFix(ctx, f, f.fix!.tool, { ...f.fix!.input, reason: f.fix!.why }, headline);
     if (typeof result !== 'string') return result;
   }
   const serious = report.findings.some((f) => f.severity === 'critical' || f.severity === 'high');
@@ -121,31 +118,8 @@ async function proposeRestore(
     object: { kind: 'Namespace', name: asked.ns! },
     evidence: [n ? answerFor(n) : `namespace ${asked.ns} is not in the report`],
   };
-  const result = await tryPropose(ctx, finding, 'velero_restore', input, `Restore of ${asked.ns} from ${backup}`);
+  const result = await proposeFix(ctx, finding, 'velero_restore', input, `Restore of ${asked.ns} from ${backup}`);
   return typeof result === 'string'
     ? { status: 'escalated', summary: `The restore of ${asked.ns} from ${backup} could not be proposed: ${result}.` }
     : result;
-}
-
-async function tryPropose(
-  ctx: WorkerContext,
-  f: BackupFinding,
-  tool: string,
-  input: Record<string, unknown>,
-  headline: string,
-): Promise<WorkerResult | string> {
-  ctx.emit({ type: 'step', data: { message: `Proposing ${tool} for ${refLabel(f.object)}` } });
-  try {
-    const { proposal, plan } = await ctx.propose(tool, input);
-    ctx.emit({
-      type: 'proposal',
-      data: { proposalId: proposal.id, action: proposal.action, target: plan.target, summary: plan.summary },
-    });
-    const paused: Checkpoint = { proposalId: proposal.id, finding: f, action: proposal.action };
-    return { status: 'awaiting_approval', summary: `${headline}. Proposed: ${plan.summary}.`, checkpoint: paused };
-  } catch (e) {
-    const message = isCodedError(e) ? e.message : describeKubeError(e);
-    ctx.emit({ type: 'error', data: { message: `could not propose ${tool} for ${refLabel(f.object)}: ${message}` } });
-    return message;
-  }
 }

@@ -8,6 +8,7 @@ import type { UndoCall } from '../../domain/write-plan.ts';
 import type { Proposal } from '../../store/schema.ts';
 import type { WorkerContext, WorkerResult } from '../worker.ts';
 import { followSync } from './follow-sync.ts';
+import { followUpgrade } from './follow-upgrade.ts';
 
 export interface Checkpoint extends RunCheckpoint {
   proposalId: string;
@@ -51,6 +52,9 @@ export async function resume(
     case 'executed': {
       if (v.verified && p.action === 'git_change' && cp.owner)
         return followSync(ctx, { owner: cp.owner, finding: cp.finding }, p, about);
+      // An accepted upgrade is followed until it completes.
+      if (v.verified && (p.action === 'cluster_upgrade' || p.action === 'node_pool_upgrade'))
+        return followUpgrade(ctx, p, about);
       if (v.verified)
         return {
           status: 'succeeded',

@@ -49,6 +49,9 @@ describe('/claw text', () => {
     ],
     ['CHANGE demo bump the chart', { kind: 'change', repo: 'demo', question: 'bump the chart' }],
     ['security', { kind: 'security' }],
+    ['upgrade', { kind: 'investigate', question: 'Can we upgrade the cluster? What blocks it?' }],
+    ['upgrade to 4.17.14 on prod', { kind: 'investigate', question: 'Upgrade to 4.17.14', cluster: 'prod' }],
+    ['upgrade prod-eu-1-md-0 to v1.32.3', { kind: 'investigate', question: 'Upgrade prod-eu-1-md-0 to v1.32.3' }],
     [
       'backup in payments',
       {
@@ -90,6 +93,7 @@ describe('/claw text', () => {
     'security of everything please',
     'security in',
     'backup everything now',
+    'upgrade in shop',
     'generate',
     'generate in shop',
   ])('%j gets usage help', (text) => {
