@@ -6,8 +6,10 @@ import { backupStatus } from '../analyzers/backup/backup-status.ts';
 import { securityPosture } from '../analyzers/security/posture.ts';
 import { refKey } from '../analyzers/snapshot.ts';
 import { triage } from '../analyzers/triage.ts';
+import { upgradeStatus } from '../analyzers/upgrade/upgrade-status.ts';
 import { readBackupSnapshot } from '../cluster/backup-reader.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
+import { readUpgradeSnapshot } from '../cluster/upgrade-reader.ts';
 import type { Config } from '../config/config.ts';
 import { verdictOf } from '../domain/proposal.ts';
 import { getProposal } from '../store/proposals.ts';
@@ -117,6 +119,7 @@ function timePasses(h: Harness) {
 }
 
 const BACKUP_CATEGORIES = new Set(['backup_missing', 'backup_failed', 'restore_failed']);
+const UPGRADE_CATEGORIES = new Set(['upgrade_blocked', 'cluster_operator_degraded']);
 const SECURITY_CATEGORIES = new Set([
   'vulnerable_image',
   'pod_security_violation',
@@ -147,18 +150,25 @@ async function healthyAfter(
   // A posture finding is healthy when the posture review no longer reports it; an incident, when triage does not.
   const posture = SECURITY_CATEGORIES.has(s.expect.category);
   const backups = BACKUP_CATEGORIES.has(s.expect.category);
+  const upgrades = UPGRADE_CATEGORIES.has(s.expect.category);
   do {
     const ns = target.namespace ?? s.namespace;
     // A backup finding is healthy when only low-severity notes remain ("no schedule will do it again").
-    const problems = backups
-      ? backupStatus(await readBackupSnapshot(reader, ns ?? target.name)).findings.filter(
+    const problems = upgrades
+      ? upgradeStatus(await readUpgradeSnapshot(reader)).findings.filter(
           (f) => f.category === s.expect.category && refKey(f.object) === refKey(target) && f.severity !== 'low',
         )
-      : posture
-        ? securityPosture(await readSecuritySnapshot(reader, ns)).findings.filter(
-            (f) => f.category === s.expect.category && refKey(f.object) === refKey(target),
+      : backups
+        ? backupStatus(await readBackupSnapshot(reader, ns ?? target.name)).findings.filter(
+            (f) => f.category === s.expect.category && refKey(f.object) === refKey(target) && f.severity !== 'low',
           )
-        : triage(await readSnapshot(reader, ns)).filter((p) => p.severity >= 2 && refKey(p.object) === refKey(target));
+        : posture
+          ? securityPosture(await readSecuritySnapshot(reader, ns)).findings.filter(
+              (f) => f.category === s.expect.category && refKey(f.object) === refKey(target),
+            )
+          : triage(await readSnapshot(reader, ns)).filter(
+              (p) => p.severity >= 2 && refKey(p.object) === refKey(target),
+            );
     still = problems[0] ? `${problems[0].category}: ${problems[0].summary}` : undefined;
     if (!still)
       return {
