@@ -3,8 +3,9 @@ import type { WorkerContext, WorkerResult } from '../worker.ts';
 import { proposeFix } from './propose-fix.ts';
 
 const RECORDED = 200;
+/** Asking about upgrading the cluster — not an incident that names "the upgrade" of an app ("down since the upgrade"). */
 const UPGRADE =
-  /\b(upgrad\w*|update (the )?(cluster|openshift)|update to v?\d|openshift update|cluster ?version|cluster ?operators?|machine ?config ?pools?|mcps?|node ?pools?|machine ?deployments?|control ?plane version|version skew|(deprecated|removed) apis?)\b/i;
+  /\b(upgrad(e|ing) (the )?(cluster|openshift|kubernetes|k8s|control ?plane|node ?pools?|nodes|to v?\d)|upgrade (readiness|preflight|plan|status)|upgrade \S+ to v?\d|update (the )?(cluster|openshift)|update (openshift )?to v?\d|openshift update|cluster ?version|cluster ?operators?|machine ?config ?pools?|mcps?|node ?pools?|machine ?deployments?|control ?plane version|version skew|(deprecated|removed) apis?|scale \S+ to \d+ machines)\b/i;
 const ALERTS =
   /^(ClusterOperator|ClusterVersion|UpdateAvailable|KubeVersionMismatch|MCDDrainError|MCCDrainError|MachineConfig)/;
 const TARGET = /(?:\bto|->|→)\s+v?(\d+\.\d+(?:\.\d+)?)\b/i;
