@@ -9,6 +9,7 @@ import type { Config } from '../config/config.ts';
 import { SigningKeyMissing } from '../domain/errors.ts';
 import { isGitPush } from '../domain/git-change.ts';
 import { isHelmRollback } from '../domain/helm-rollback.ts';
+import { isMaintenancePlan } from '../domain/maintenance-plan.ts';
 import type { ExecutionOutcome } from '../domain/proposal.ts';
 import { primaryRef, stepsOf, type WriteStep, withResourceVersion } from '../domain/write-request.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
@@ -23,6 +24,7 @@ import { staleBackupAtExecution } from './backup-freshness.ts';
 import { deliverGitChange } from './deliver-git-change.ts';
 import { dryRunDigest, dryRunRecord } from './dry-run-record.ts';
 import { executeHelmRollback } from './execute-helm-rollback.ts';
+import { executeMaintenancePlan } from './execute-maintenance.ts';
 import { proposalSealProblem, verifiedApprovals } from './seal.ts';
 import { verifyOutcome } from './verify-outcome.ts';
 
@@ -38,6 +40,8 @@ export interface ExecuteDeps {
   executor?: string;
   /** The helm binary a `helm_rollback` runs (default: `helm` on PATH). */
   helm?: string;
+  /** Step-by-step progress of a long execution (a node maintenance plan), for the thread. */
+  progress?: (message: string) => void;
 }
 
 export type ExecuteResult =
@@ -119,6 +123,18 @@ export async function executeProposal(deps: ExecuteDeps, proposalId: string, act
   // A Helm rollback runs through the real helm: the executor's Helm half.
   if (isHelmRollback(request)) {
     const done = await executeHelmRollback(deps, claimed, request, {
+      executor,
+      startedAt,
+      actor,
+      approvers: approvals.map((a) => a.actor),
+    });
+    return done.settled
+      ? finish(done.status, done.outcome)
+      : { executed: false, reason: done.reason, proposal: await getProposal(db, proposalId) };
+  }
+  // A node maintenance plan runs step by step: the executor's plan half.
+  if (isMaintenancePlan(request)) {
+    const done = await executeMaintenancePlan(deps, claimed, request, {
       executor,
       startedAt,
       actor,

@@ -7,6 +7,7 @@ import type { Config } from '../config/config.ts';
 import { type ProposalRefused, RequestInvalid } from '../domain/errors.ts';
 import { reconcilingOwnerMark } from '../domain/gitops-owner.ts';
 import { isHelmRollback } from '../domain/helm-rollback.ts';
+import { isMaintenancePlan } from '../domain/maintenance-plan.ts';
 import type { WritePlan } from '../domain/write-plan.ts';
 import { primaryRef, type WriteRequest } from '../domain/write-request.ts';
 import type { PolicyInput } from '../policy/evaluate.ts';
@@ -20,6 +21,7 @@ import { requestForReview } from './card-redaction.ts';
 import { changeDiff, dryRunDigest, dryRunRecord } from './dry-run-record.ts';
 import { objectJudgements, strictestPolicy } from './judge-objects.ts';
 import { proposeHelmRollback } from './propose-helm-rollback.ts';
+import { proposeMaintenance } from './propose-maintenance.ts';
 import { recordRefusal } from './record-refusal.ts';
 import { dangerousChanges, maxRisk } from './request-risk.ts';
 import { storeProposal } from './store-proposal.ts';
@@ -53,6 +55,7 @@ export async function propose(
 ): Promise<Proposal> {
   const { task, runId, plan } = input;
   if (isHelmRollback(plan.request)) return proposeHelmRollback(deps, { task, runId, plan, request: plan.request });
+  if (isMaintenancePlan(plan.request)) return proposeMaintenance(deps, { task, runId, plan, request: plan.request });
   const cluster = deps.reader.cluster;
   let request: WriteRequest;
   try {

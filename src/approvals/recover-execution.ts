@@ -3,6 +3,7 @@ import { appendAudit } from '../audit/audit-log.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
 import { isGitPush } from '../domain/git-change.ts';
 import { isHelmRollback } from '../domain/helm-rollback.ts';
+import { isMaintenancePlan } from '../domain/maintenance-plan.ts';
 import type { ExecutionOutcome } from '../domain/proposal.ts';
 import { primaryRef } from '../domain/write-request.ts';
 import { remoteRef } from '../git/remote-ref.ts';
@@ -98,6 +99,18 @@ export async function recoverExecution(
           verified: false,
           message: `interrupted before the push landed: its executor${who} stopped; ${request.ref} is not at the approved commit, so nothing was delivered and it is not retried`,
         });
+  }
+  if (isMaintenancePlan(request)) {
+    // A plan stopped mid-way is not resumed: its nodes are said as they are, and the way back.
+    const reader = new KubeReader(deps.kubeConfigFor(p.cluster));
+    const cordoned = (
+      await Promise.all(request.nodes.map((name) => reader.find({ apiVersion: 'v1', kind: 'Node', name })))
+    ).flatMap((n) => (n?.spec?.unschedulable ? [n.metadata.name] : []));
+    return finish('failed', {
+      applied: true,
+      verified: false,
+      message: `interrupted: its executor${who} stopped mid-plan and a plan is not resumed; cordoned now: ${cordoned.join(', ') || 'none'}${cordoned.length ? ` — the way back: kubectl uncordon ${cordoned.join(' ')}` : ''}`,
+    });
   }
   if (isHelmRollback(request)) {
     const r = await recoverHelmRollback(deps, p, request, who);

@@ -73,6 +73,13 @@ export const COMMAND_TABLE: readonly CommandInfo[] = [
     load: async () => (await import('./commands/upgrade.ts')).upgradeCommand,
   },
   {
+    name: 'maintain',
+    usage: 'maintain NODE [NODE…] [--kubelet VERSION | --label KEY=VALUE] [--context CTX] [--as USER] [--json]',
+    summary:
+      'a node maintenance plan: cordon, drain (PDBs hold), the change, uncordon — one node at a time, approved once, verified step by step',
+    load: async () => (await import('./commands/maintain.ts')).maintainCommand,
+  },
+  {
     name: 'generate',
     usage: 'generate "<what>" [-n NS] [--context CTX] [--propose | --repo NAME] [--as USER] [--json]',
     summary:

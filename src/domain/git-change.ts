@@ -1,5 +1,6 @@
 import type { KubeObject } from '../lib/kube-object.ts';
 import type { HelmRollbackRequest } from './helm-rollback.ts';
+import type { MaintenancePlanRequest } from './maintenance-plan.ts';
 import type { WriteRequest } from './write-request.ts';
 
 /**
@@ -23,7 +24,7 @@ export interface GitPushRequest {
 }
 
 /** What a proposal's `request` column holds: a cluster write, a Git push, or a Helm rollback. */
-export type ProposalRequest = WriteRequest | GitPushRequest | HelmRollbackRequest;
+export type ProposalRequest = WriteRequest | GitPushRequest | HelmRollbackRequest | MaintenancePlanRequest;
 
 export function isGitPush(request: unknown): request is GitPushRequest {
   return (request as { verb?: string } | null)?.verb === 'git_push';

@@ -1,4 +1,5 @@
 import type { HelmRollbackRequest } from './helm-rollback.ts';
+import type { MaintenancePlanRequest } from './maintenance-plan.ts';
 import type { ObjectRef } from './object-ref.ts';
 import type { WriteRequest } from './write-request.ts';
 
@@ -7,7 +8,7 @@ export interface WritePlan {
   action: string;
   target: ObjectRef;
   /** A cluster write, or a rollback the executor runs through the real helm. */
-  request: WriteRequest | HelmRollbackRequest;
+  request: WriteRequest | HelmRollbackRequest | MaintenancePlanRequest;
   summary: string;
   risk: 'low' | 'medium' | 'high';
   blastRadius: { pods?: number; replicas?: number; namespaces?: string[]; description: string };

@@ -119,7 +119,10 @@ export function evaluatePolicy(input: PolicyInput, config: Config): PolicyDecisi
       `scaling to zero is not allowed in ${ns ? `namespace ${ns} on ` : ''}cluster ${input.cluster}`,
     );
   }
-  if (input.action === 'drain' && (input.activeDrains ?? 0) >= limits.concurrentDrains) {
+  if (
+    (input.action === 'drain' || input.action === 'node_maintenance') &&
+    (input.activeDrains ?? 0) >= limits.concurrentDrains
+  ) {
     return deny(
       'limit:concurrent-drains',
       `${input.activeDrains} drain(s) already approved or running on ${input.cluster}; policy allows ${limits.concurrentDrains} at a time`,

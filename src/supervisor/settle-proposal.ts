@@ -40,6 +40,7 @@ export async function settleProposal(
       verifyTimeoutMs: deps.verifyTimeoutMs,
       helm: deps.helm,
       executor: actor,
+      progress: (message: string) => pump.push({ type: 'step', data: { message } }),
     };
     pump.push({
       type: 'step',

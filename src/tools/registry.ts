@@ -40,6 +40,7 @@ import { fluxReconcile } from './write/flux-reconcile.ts';
 import { fluxResume } from './write/flux-resume.ts';
 import { fluxSuspend } from './write/flux-suspend.ts';
 import { helmRollback } from './write/helm-rollback.ts';
+import { nodeMaintenance } from './write/node-maintenance.ts';
 import { nodePoolUpgrade } from './write/node-pool-upgrade.ts';
 import { patch } from './write/patch.ts';
 import { rolloutRestart } from './write/rollout-restart.ts';
@@ -106,6 +107,7 @@ export const TOOLS: readonly Tool[] = [
   veleroRestore,
   clusterUpgrade,
   nodePoolUpgrade,
+  nodeMaintenance,
 ];
 
 export function findTool(name: string): Tool | undefined {

@@ -8,6 +8,7 @@ import { isBackupTask, reviewBackups } from './runbooks/backup-review.ts';
 import { deepenEvidence } from './runbooks/evidence.ts';
 import { generateWorkload } from './runbooks/generate-workload.ts';
 import { fixInGit, isGitManaged } from './runbooks/git-first.ts';
+import { isMaintenanceTask, maintainNodes } from './runbooks/maintain-nodes.ts';
 import { chooseRemediation, type RemediationContext } from './runbooks/remediation.ts';
 import { type Checkpoint, resume, runbookCheckpoint } from './runbooks/resume.ts';
 import { isSecurityTask, reviewSecurity } from './runbooks/security-review.ts';
@@ -53,6 +54,7 @@ async function investigate(ctx: WorkerContext, onlyIfConfident = false): Promise
   if (ctx.task.kind === 'generate') return generateWorkload(ctx);
   if (isSecurityTask(ctx.task)) return reviewSecurity(ctx);
   if (isBackupTask(ctx.task)) return reviewBackups(ctx);
+  if (isMaintenanceTask(ctx.task)) return maintainNodes(ctx);
   if (isUpgradeTask(ctx.task)) return reviewUpgrade(ctx);
   const ns = ctx.task.namespace ?? undefined;
   ctx.emit({

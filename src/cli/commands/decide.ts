@@ -47,7 +47,13 @@ async function decideFromCli(argv: string[], decision: 'approve' | 'reject'): Pr
     }
     // Same executor as Slack's path; whoever wins approved → executing applies it, once.
     const exec = await executeProposal(
-      { db, config: rt.config, kubeConfigFor: rt.kubeConfigFor },
+      {
+        db,
+        config: rt.config,
+        kubeConfigFor: rt.kubeConfigFor,
+        // A plan runs step by step: each step is said as it happens.
+        progress: (m) => process.stderr.write(`▸ ${m}\n`),
+      },
       proposalId,
       `cli:${me.actor}`,
     );

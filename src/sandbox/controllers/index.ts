@@ -4,6 +4,7 @@ import { runRouteController } from '../crds/aggregated-apis.ts';
 import { runDisruptionController } from '../disruption.ts';
 import { runQuotaController } from '../quota.ts';
 import { runClusterApiRollout } from '../upgrades/cluster-api-rollout.ts';
+import { runNodeUpgrades } from '../upgrades/node-upgrade.ts';
 import { runOpenShiftUpgrade } from '../upgrades/openshift-upgrade.ts';
 import { runCrdController } from './crd-controller.ts';
 import { runCronJobController } from './cronjob-controller.ts';
@@ -47,6 +48,7 @@ export function reconcileOnce(state: ClusterState): void {
   runVeleroController(state);
   runOpenShiftUpgrade(state);
   runClusterApiRollout(state);
+  runNodeUpgrades(state);
 }
 
 /** Runs the control loops every `intervalMs` until the returned stop function is called. */

@@ -9,7 +9,7 @@ const NOISE = /^(beta\.kubernetes\.io\/|kubernetes\.io\/(hostname|os|arch)$)/;
 export const listNodes = defineReadTool({
   name: 'list_nodes',
   description:
-    'Nodes with readiness and pressure conditions, cordon state, taints, labels that placement uses, and allocatable CPU/memory versus what scheduled pods request.',
+    'Nodes with readiness and pressure conditions, cordon state, kubelet version, taints, labels that placement uses, and allocatable CPU/memory versus what scheduled pods request.',
   input: z.object({}),
   async run(ctx) {
     const [nodes, pods] = await Promise.all([ctx.reader.list('v1', 'Node'), ctx.reader.listPods()]);
@@ -28,6 +28,7 @@ export const listNodes = defineReadTool({
         ready: ready ? `${ready.status}${ready.reason ? ` (${ready.reason})` : ''}` : 'Unknown',
         pressure: conditions.filter((c) => c.type !== 'Ready' && c.status === 'True').map((c) => c.type),
         cordoned: Boolean(n.spec?.unschedulable),
+        kubelet: n.status?.nodeInfo?.kubeletVersion,
         taints: (n.spec?.taints ?? []).map((t: any) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`),
         labels: Object.fromEntries(Object.entries(n.metadata.labels ?? {}).filter(([k]) => !NOISE.test(k))),
         pods: on.length,
