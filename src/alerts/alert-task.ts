@@ -1,4 +1,4 @@
-import { taskAlertOf } from '../domain/alert-catalog.ts';
+import { isClusterWideAlert, taskAlertOf } from '../domain/alert-catalog.ts';
 import type { TaskAlert } from '../domain/task-alert.ts';
 import { isDnsLabel } from '../lib/kube-names.ts';
 
@@ -19,7 +19,7 @@ export function alertTask(group: AlertGroupView): { question: string; namespace?
   const name = alert.alertnames.join(', ') || 'alert';
   // A label used as scope must be a namespace name, or the alert is not scoped by it: it reaches
   // the system prompt and the tools' scope check, and label text is anyone's who can push a metric.
-  const label = group.commonLabels.namespace;
+  const label = isClusterWideAlert(alert) ? undefined : group.commonLabels.namespace;
   const namespace = label !== undefined && isDnsLabel(label) ? label : undefined;
   const where = namespace ? ` in namespace ${namespace}` : '';
   const objects = alert.objects.slice(0, 5).map((o) => `${o.kind.toLowerCase()} ${o.name}`);

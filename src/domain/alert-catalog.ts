@@ -54,7 +54,38 @@ export const ALERT_CATEGORIES: Readonly<Record<string, readonly FindingCategory[
   CPUThrottlingHigh: ['cpu_throttling'],
   TargetDown: ['service_no_endpoints', ...WORKLOAD_FAILURES],
   KubeQuotaExceeded: ['unschedulable_resources'],
+  // OpenShift's cluster-version and machine-config operators, and the mixin's version check.
+  ClusterOperatorDown: ['cluster_operator_degraded'],
+  ClusterOperatorDegraded: ['cluster_operator_degraded'],
+  ClusterVersionOperatorDown: ['upgrade_blocked'],
+  ClusterNotUpgradeable: ['upgrade_blocked'],
+  MCDDrainError: ['upgrade_blocked'],
+  MCCDrainError: ['upgrade_blocked'],
+  KubeVersionMismatch: ['upgrade_blocked'],
+  // Velero's metrics, as the alerts its users write on them are commonly named.
+  VeleroBackupFailures: ['backup_failed'],
+  VeleroBackupPartialFailures: ['backup_failed'],
+  VeleroBackupNotSucceeded: ['backup_failed', 'backup_missing'],
+  VeleroBackupTooOld: ['backup_missing'],
+  VeleroRestoreFailures: ['restore_failed'],
 };
+
+/**
+ * Categories about the cluster as a whole: an alert that only these explain carries its
+ * exporter's namespace (openshift-cluster-version, velero), not the namespace it is about.
+ */
+const CLUSTER_WIDE = new Set<FindingCategory>([
+  'cluster_operator_degraded',
+  'upgrade_blocked',
+  'backup_failed',
+  'backup_missing',
+  'restore_failed',
+]);
+
+/** Whether an alert is about the whole cluster (its `namespace` label does not scope it). */
+export function isClusterWideAlert(alert: TaskAlert): boolean {
+  return alert.categories.length > 0 && alert.categories.every((c) => CLUSTER_WIDE.has(c as FindingCategory));
+}
 
 /** Labels that name a Kubernetes object (kube-state-metrics and kubelet conventions). */
 const OBJECT_LABELS: [label: string, kind: string, namespaced: boolean][] = [

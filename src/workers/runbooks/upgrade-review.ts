@@ -7,7 +7,7 @@ const RECORDED = 200;
 const UPGRADE =
   /\b(upgrad(e|ing) (the )?(cluster|openshift|kubernetes|k8s|control ?plane|node ?pools?|nodes|to v?\d)|upgrade (readiness|preflight|plan|status)|upgrade \S+ to v?\d|update (the )?(cluster|openshift)|update (openshift )?to v?\d|openshift update|cluster ?version|cluster ?operators?|machine ?config ?pools?|mcps?|node ?pools?|machine ?deployments?|control ?plane version|version skew|(deprecated|removed) apis?|scale \S+ to \d+ machines)\b/i;
 const ALERTS =
-  /^(ClusterOperator|ClusterVersion|UpdateAvailable|KubeVersionMismatch|MCDDrainError|MCCDrainError|MachineConfig)/;
+  /^(ClusterOperator|ClusterVersion|ClusterNotUpgradeable|UpdateAvailable|KubeVersionMismatch|MCDDrainError|MCCDrainError|MachineConfig)/;
 const TARGET = /(?:\bto|->|→)\s+v?(\d+\.\d+(?:\.\d+)?)\b/i;
 
 /** A question about upgrades (`claw upgrade`, "can we go to 1.32?"), or an OpenShift update or operator alert. */
