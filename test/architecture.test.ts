@@ -72,6 +72,7 @@ function writeGuardViolations(files: Source[]): string[] {
         i.target === 'cluster/kube-writer.ts' &&
         !i.typeOnly &&
         s.path !== 'approvals/execute.ts' &&
+        s.path !== 'approvals/execute-maintenance.ts' &&
         s.path !== 'cluster/kube-writer.ts'
       )
         return [`${s.path} loads the cluster writer`];
@@ -120,7 +121,12 @@ describe('architecture: the one writer (Invariant 1)', () => {
   it('only cluster/ loads the Kubernetes client or the object client, and only the executor loads KubeWriter', () => {
     expect(writeGuardViolations(sources)).toEqual([]);
     const users = sources.filter((s) => importsOf(s).some((i) => i.target === 'cluster/kube-writer.ts'));
-    expect(users.map((s) => s.path)).toEqual(['approvals/execute.ts']);
+    // The executor and its plan half (node maintenance, step by step), which only the executor loads.
+    expect(users.map((s) => s.path).sort()).toEqual(['approvals/execute-maintenance.ts', 'approvals/execute.ts']);
+    const planLoaders = sources.filter((s) =>
+      importsOf(s).some((i) => i.target === 'approvals/execute-maintenance.ts' && !i.typeOnly),
+    );
+    expect(planLoaders.map((s) => s.path)).toEqual(['approvals/execute.ts']);
   });
 
   it('only the executor writes to a Git host: push-candidate and pull-request are loaded by its Git half alone, which only the executor loads', () => {

@@ -3,7 +3,8 @@ import { readBackupSnapshot } from '../cluster/backup-reader.ts';
 import type { KubeReader } from '../cluster/kube-reader.ts';
 import type { Config } from '../config/config.ts';
 import type { WriteRequest } from '../domain/write-request.ts';
-import { backupRequirements, missingBackup, type PolicyInput, reachedNamespaces } from '../policy/evaluate.ts';
+import { type PolicyInput, reachedNamespaces } from '../policy/evaluate.ts';
+import { backupRequirements, missingBackup } from '../policy/require-backup.ts';
 import { requestReach } from './canonical-request.ts';
 
 /**

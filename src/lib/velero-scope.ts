@@ -9,8 +9,16 @@ export interface NamespaceScope {
   namespaceMapping?: Record<string, string>;
 }
 
+const compiled = new Map<string, RegExp>();
+
 export function namespaceGlob(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\?]/g, '\\$&').replace(/\*/g, '.*')}$`);
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\?]/g, '\\$&').replace(/\*/g, '.*')}$`);
+    // A review sees few distinct patterns; bounded anyway, as patterns come from the cluster.
+    if (compiled.size > 1000) compiled.clear();
+    compiled.set(pattern, re);
+  }
   return re.test(name);
 }
 

@@ -127,6 +127,8 @@ const INPUTS: Record<string, (pod: string) => Record<string, unknown>> = {
   }),
 };
 
+const CLUSTER_WIDE = new Set(['upgrade_status']);
+
 describe('a planted Secret value never leaves through any tool', () => {
   let sandbox: Sandbox;
   let ctx: ToolContext;
@@ -152,7 +154,9 @@ describe('a planted Secret value never leaves through any tool', () => {
           ?.metadata.name,
     );
     for (const tool of reads) {
-      const out = await runReadTool(tool, ctx, INPUTS[tool.name]!(pod));
+      // An upgrade's status is cluster-wide: it refuses a namespaced task, so it is asked without one.
+      const scope = CLUSTER_WIDE.has(tool.name) ? { ...ctx, namespace: undefined } : ctx;
+      const out = await runReadTool(tool, scope, INPUTS[tool.name]!(pod));
       const text = renderForModel(out);
       expect(text, tool.name).not.toContain(CANARY);
       expect(text, tool.name).not.toContain(B64);
