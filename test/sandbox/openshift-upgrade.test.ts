@@ -109,3 +109,83 @@ describe.skipIf(!KUBECTL)('the simulated cluster-version operator updates OpenSh
     );
   });
 });
+
+const WORKERS = `
+---
+apiVersion: v1
+kind: Node
+metadata: { name: worker-1, labels: { kubernetes.io/hostname: worker-1, node-role.kubernetes.io/worker: "" } }
+status:
+  allocatable: { cpu: "4", memory: 16Gi, pods: "110" }
+  conditions: [{ type: Ready, status: "True" }]
+---
+apiVersion: v1
+kind: Node
+metadata: { name: worker-2, labels: { kubernetes.io/hostname: worker-2, node-role.kubernetes.io/worker: "" } }
+status:
+  allocatable: { cpu: "4", memory: 16Gi, pods: "110" }
+  conditions: [{ type: Ready, status: "True" }]
+---
+apiVersion: v1
+kind: Namespace
+metadata: { name: pay }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: ledger, namespace: pay }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: ledger } }
+  template:
+    metadata: { labels: { app: ledger } }
+    spec:
+      nodeSelector: { kubernetes.io/hostname: worker-1 }
+      containers: [{ name: ledger, image: nginx:1.27 }]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: { name: ledger, namespace: pay }
+spec:
+  minAvailable: 1
+  selector: { matchLabels: { app: ledger } }
+`;
+
+describe.skipIf(!KUBECTL)(
+  'an update that meets a PodDisruptionBudget: the pool cannot drain, machine-config degrades',
+  () => {
+    // The worker pool selects the two real workers; worker-1 runs a pod whose budget allows no disruption.
+    const s = kubectlSandbox({
+      prefix: 'claw-ocp-pdb-',
+      stateYaml: STATE.replace(
+        /metadata: \{ name: worker \}\nspec: \{ paused: false,/,
+        'metadata: { name: worker }\nspec: { nodeSelector: { matchLabels: { node-role.kubernetes.io/worker: "" } }, paused: false,',
+      ).concat(WORKERS),
+    });
+    const co = (output: string) => s.k('get', 'co', 'machine-config', '-o', output);
+
+    it('reports the drain that fails, degrades the operator, fails the update — and recovers once the budget allows it', async () => {
+      await s.until(['get', 'pdb', 'ledger', '-n', 'pay', '-o', 'jsonpath={.status.expectedPods}'], /^1$/, 1);
+      await s.k(...mergePatch({ spec: { desiredUpdate: { version: '4.17.14', force: false, architecture: '' } } }));
+      const pool = await s.until(
+        ['get', 'mcp', 'worker', '-o', cond('NodeDegraded', 'message')],
+        /failed to drain node: worker-1/,
+        1,
+      );
+      expect(pool).toContain('cannot evict pay/ledger-');
+      expect(await co(cond('Degraded', 'reason'))).toBe('RequiredPoolsFailed');
+      expect(await co(cond('Upgradeable', 'reason'))).toBe('DegradedPool');
+      await s.until(
+        ['get', 'clusterversion', 'version', '-o', cond('Failing', 'message')],
+        /Cluster operator machine-config is degraded/,
+        2,
+      );
+      await s.k('scale', 'deployment', 'ledger', '-n', 'pay', '--replicas', '2');
+      await s.until(
+        ['get', 'clusterversion', 'version', '-o', 'jsonpath={.status.history[0].state}'],
+        /^Completed$/,
+        1,
+      );
+      expect(await co(cond('Degraded'))).toBe('False');
+    });
+  },
+);

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../../lib/kube-object.ts';
 import { type ClusterState, isoSeconds } from '../cluster-state.ts';
 import type { ResourceType } from '../resources.ts';
+import { startPoolUpdate, stepPool } from './machine-config-pools.ts';
 
 /** Simulated seconds between two operators reaching the new version. */
 const STEP_MS = 1_000;
@@ -186,7 +187,10 @@ function advance(state: ClusterState, t: Types, cv: KubeObject): void {
     return;
   }
   const next = behind[0];
-  const degraded = next && condition(next, 'Degraded')?.status === 'True';
+  // The operator the update waits on: the next one behind, or machine-config while its pools roll.
+  const waitingOn = next ?? operators.find((o) => o.metadata.name === 'machine-config');
+  const degraded = waitingOn && condition(waitingOn, 'Degraded')?.status === 'True';
+  if (degraded && !next && t.mcp) for (const p of rolling) stepPool(state, { mcp: t.mcp, co: t.co }, p, now);
   if (degraded) {
     const since = Date.parse(cv.status.history[0].startedTime);
     setCondition(
@@ -194,7 +198,7 @@ function advance(state: ClusterState, t: Types, cv: KubeObject): void {
       'Progressing',
       'True',
       '',
-      `Working towards ${target}: ${progress}, waiting on ${next!.metadata.name}`,
+      `Working towards ${target}: ${progress}, waiting on ${waitingOn!.metadata.name}`,
       now,
     );
     if (nowMs - since >= FAILING_AFTER_MS)
@@ -203,7 +207,7 @@ function advance(state: ClusterState, t: Types, cv: KubeObject): void {
         'Failing',
         'True',
         'ClusterOperatorDegraded',
-        `Cluster operator ${next!.metadata.name} is degraded`,
+        `Cluster operator ${waitingOn!.metadata.name} is degraded`,
         now,
       );
     return;
@@ -222,7 +226,7 @@ function advance(state: ClusterState, t: Types, cv: KubeObject): void {
     if (o.metadata.name === 'machine-config' && t.mcp)
       for (const p of pools.filter((x) => !x.spec?.paused)) startPoolUpdate(state, t.mcp, p, target, now);
     state.store.update(t.co, o, { statusOnly: true });
-  } else for (const p of rolling) stepPool(state, t.mcp!, p, now);
+  } else for (const p of rolling) stepPool(state, { mcp: t.mcp!, co: t.co }, p, now);
   setCondition(
     cv,
     'Progressing',
@@ -242,45 +246,4 @@ function newer(a: string, b: string): boolean {
   const pb = b.split('.').map(Number);
   for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) > (pb[i] ?? 0);
   return false;
-}
-
-function startPoolUpdate(state: ClusterState, t: ResourceType, p: KubeObject, target: string, now: string): void {
-  const o = structuredClone(p);
-  o.status = {
-    ...o.status,
-    updatedMachineCount: 0,
-    configuration: { name: `rendered-${o.metadata.name}-${target.replace(/\./g, '')}` },
-  };
-  setPoolUpdating(o, true, `All nodes are updating to MachineConfig ${o.status.configuration.name}`, now);
-  state.store.update(t, o, { statusOnly: true });
-}
-
-function stepPool(state: ClusterState, t: ResourceType, p: KubeObject, now: string): void {
-  const o = structuredClone(p);
-  const updated = Math.min((o.status.updatedMachineCount ?? 0) + 1, o.status.machineCount ?? 0);
-  o.status = { ...o.status, updatedMachineCount: updated };
-  if (updated >= (o.status.machineCount ?? 0))
-    setPoolUpdating(o, false, `All nodes are updated with MachineConfig ${o.status.configuration?.name}`, now);
-  state.store.update(t, o, { statusOnly: true });
-}
-
-function setPoolUpdating(o: KubeObject, updating: boolean, message: string, now: string): void {
-  const rest = ((o.status.conditions ?? []) as any[]).filter((c) => c.type !== 'Updating' && c.type !== 'Updated');
-  o.status.conditions = [
-    ...rest,
-    {
-      type: 'Updating',
-      status: updating ? 'True' : 'False',
-      reason: '',
-      message: updating ? message : '',
-      lastTransitionTime: now,
-    },
-    {
-      type: 'Updated',
-      status: updating ? 'False' : 'True',
-      reason: '',
-      message: updating ? '' : message,
-      lastTransitionTime: now,
-    },
-  ];
 }
