@@ -130,7 +130,7 @@ export const COMMAND_TABLE: readonly CommandInfo[] = [
   },
   {
     name: 'policy',
-    usage: 'policy explain (PROPOSAL | --action A [-n NS] [--risk R] …) [--json]',
+    usage: 'policy explain (PROPOSAL | --action A [-n NS] [--risk R] [--backup-age NS=HOURS] …) [--json]',
     summary: 'why claw.yaml policy denies a change or how many approvals, from whom, it needs; every rule considered',
     load: async () => (await import('./commands/policy.ts')).policyCommand,
   },

@@ -17,6 +17,8 @@ describe('claw policy explain', () => {
         '  limits: { noScaleToZero: { clusters: [prod] } }',
         '  rules:',
         '    - { name: payments-leads, match: { namespaces: [payments] }, approvals: 2, approvers: [U0LEAD1, U0LEAD2] }',
+        '  requireBackup:',
+        '    - { name: ledger-data, namespaces: [ledger], actions: [delete_pod], maxAgeHours: 12 }',
       ].join('\n'),
     );
     env = { CLAW_CONFIG: join(dir, 'claw.yaml'), CLAW_DATA_DIR: dir };
@@ -86,4 +88,18 @@ describe('claw policy explain', () => {
       'claw policy: policy.rules[0] (all): needs 2 distinct approvers but only 1 can approve (U0ME) in approvals.approvers; it could never be approved\n',
     );
   }, 60_000);
+
+  it('judges policy.requireBackup against the backup ages it is given', async () => {
+    const args = ['policy', 'explain', '--action', 'delete_pod', '-n', 'ledger', '--kind', 'Pod'];
+    const old = await run([...args, '--backup-age', 'ledger=30'], env);
+    expect(old.stdout).toMatch(
+      /^DENY \(require-backup:ledger-data\): namespace ledger was last backed up 30h ago: policy requires a good backup newer than 12h before delete_pod/,
+    );
+    const fresh = await run([...args, '--backup-age', 'ledger=2'], env);
+    expect(fresh.stdout).toMatch(/^REQUIRE 1 APPROVAL/);
+    expect(fresh.stdout).toContain('require-backup:ledger-data: ledger backed up within 12h');
+    const bad = await run([...args, '--backup-age', 'ledger'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--backup-age ledger: expected NAMESPACE=HOURS or NAMESPACE=none');
+  });
 });

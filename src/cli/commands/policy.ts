@@ -24,6 +24,7 @@ export const policyCommand: Command = {
       pods: { type: 'string' },
       replicas: { type: 'string' },
       label: { type: 'string', multiple: true },
+      'backup-age': { type: 'string', multiple: true },
       as: { type: 'string' },
       at: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -65,7 +66,15 @@ function fromFlags(v: Record<string, string | string[] | boolean | undefined>, o
     if (i <= 0) throw new UsageError(`--label ${l}: expected KEY=VALUE`);
     labels[l.slice(0, i)] = l.slice(i + 1);
   }
+  // policy.requireBackup judges backup ages the proposal path reads from the cluster: given here.
+  const backups: NonNullable<PolicyInput['backups']> = {};
+  for (const b of (v['backup-age'] as string[] | undefined) ?? []) {
+    const m = /^([a-z0-9-]+)=(\d+(?:\.\d+)?|none)$/.exec(b);
+    if (!m) throw new UsageError(`--backup-age ${b}: expected NAMESPACE=HOURS or NAMESPACE=none`);
+    backups[m[1]!] = { ageHours: m[2] === 'none' ? null : Number(m[2]), holdsData: true };
+  }
   return {
+    ...(Object.keys(backups).length ? { backups } : {}),
     action: str('action')!,
     cluster: str('cluster') ?? 'default',
     target: {
