@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agentEventsSection } from './agent-events.ts';
 import { alertStormSection } from './alert-storm.ts';
+import { backupUpgradeSection } from './backup-upgrade-reviews.ts';
 import { chaosKillSection } from './chaos-kill.ts';
 import { ciGateSection } from './ci-gate.ts';
 import { codingFleetSection } from './coding-fleet.ts';
@@ -39,6 +40,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'exec-roundtrip': execRoundtripSection,
   'gitops-incident': gitopsIncidentSection,
   'security-posture': securityPostureSection,
+  'backup-upgrade': backupUpgradeSection,
 };
 const FILE = join(import.meta.dirname, '..', 'BENCHMARKS.md');
 const heading = (section: string) => section.split('\n', 1)[0]!;
