@@ -4,7 +4,6 @@ import { helmRollback } from '../cluster/helm-writer.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
 import { childProcessEnv } from '../config/config.ts';
 import { type HelmRollbackRequest, helmRollbackCommand } from '../domain/helm-rollback.ts';
-import type { ExecutionOutcome } from '../domain/proposal.ts';
 import type { KubeObject } from '../lib/kube-object.ts';
 import { manifestObjects } from '../lib/manifest-objects.ts';
 import { recordExecution } from '../store/proposals.ts';
@@ -13,13 +12,10 @@ import { getTask } from '../store/tasks.ts';
 import { actingIdentity, approverAuthority } from './approver-authority.ts';
 import { absent } from './artifact.ts';
 import type { ExecuteDeps } from './execute.ts';
+import { failedExecution, type HalfExecution } from './execution-half.ts';
 import { helmRollbackState, rollbackSteps } from './helm-release-state.ts';
 import { checkManifests } from './manifest-checks.ts';
 import { verifyOutcome } from './verify-outcome.ts';
-
-export type HelmExecution =
-  | { settled: true; status: 'executed' | 'failed'; outcome: ExecutionOutcome }
-  | { settled: false; reason: string };
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 
@@ -35,32 +31,30 @@ export async function executeHelmRollback(
   p: Proposal,
   req: HelmRollbackRequest,
   ctx: { executor: string; startedAt: string; actor: string; approvers: string[] },
-): Promise<HelmExecution> {
-  const failed = (message: string, extra: Partial<ExecutionOutcome> = {}): HelmExecution => ({
-    settled: true,
-    status: 'failed',
-    outcome: { applied: false, verified: false, message, ...extra },
-  });
+): Promise<HalfExecution> {
   const acting = actingIdentity(deps.config, ctx.approvers);
-  if (!acting.ok) return failed(`refused: ${acting.reason}`);
+  if (!acting.ok) return failedExecution(`refused: ${acting.reason}`);
   const kc = deps.kubeConfigFor(p.cluster);
   const reader = new KubeReader(kc);
   const read = await helmRollbackState(reader, req);
-  if (!read.ok) return failed(`not applied: ${read.problem}; a new proposal is needed`, { stale: true });
+  if (!read.ok) return failedExecution(`not applied: ${read.problem}; a new proposal is needed`, { stale: true });
   if (read.state.hash !== p.target_spec_hash)
-    return failed(
+    return failedExecution(
       `not applied: Helm release ${req.namespace}/${req.release} or one of its objects changed since the dry-run, so the approval is void; a new proposal is needed`,
       { stale: true },
     );
   const authority = await approverAuthority(reader, deps.config, ctx.approvers, rollbackSteps(read.state));
-  if (!authority.ok) return failed(`refused: ${authority.reason}`);
+  if (!authority.ok) return failedExecution(`refused: ${authority.reason}`);
   const requester = (await getTask(deps.db, p.task_id))?.requester ?? '';
   const again = await checkManifests(reader, deps.config, read.state.objects, requester);
   const approvedLines = p.dry_run.ok ? (p.dry_run.manifests ?? '') : '';
   if (again.refused || !again.lines.every((l) => approvedLines.includes(l)))
-    return failed('not applied: a fresh dry-run no longer gives the approved result; a new proposal is needed', {
-      stale: true,
-    });
+    return failedExecution(
+      'not applied: a fresh dry-run no longer gives the approved result; a new proposal is needed',
+      {
+        stale: true,
+      },
+    );
   await appendAudit(deps.db, {
     actor: ctx.actor,
     action: 'proposal.executing',
@@ -79,7 +73,7 @@ export async function executeHelmRollback(
   if (ran.code !== 0) {
     const newest = (await readReleaseRevisions(reader, req.namespace, req.release))[0];
     const lastLine = ran.out.split('\n').filter(Boolean).at(-1) ?? `exit ${ran.code}`;
-    return failed(`${helmRollbackCommand(req)} failed: ${lastLine}`, {
+    return failedExecution(`${helmRollbackCommand(req)} failed: ${lastLine}`, {
       applied: (newest?.version ?? 0) > req.from,
     });
   }
@@ -95,7 +89,7 @@ export async function verifyHelmRollback(
   reader: KubeReader,
   req: HelmRollbackRequest,
   objects: KubeObject[],
-): Promise<HelmExecution> {
+): Promise<HalfExecution> {
   const where = `Helm release ${req.namespace}/${req.release}`;
   const newest = (await readReleaseRevisions(reader, req.namespace, req.release))[0];
   const rolledBack =
@@ -148,7 +142,7 @@ export async function recoverHelmRollback(
   p: Proposal,
   req: HelmRollbackRequest,
   who: string,
-): Promise<HelmExecution & { settled: true }> {
+): Promise<HalfExecution & { settled: true }> {
   const reader = new KubeReader(deps.kubeConfigFor(p.cluster));
   const revisions = await readReleaseRevisions(reader, req.namespace, req.release);
   if ((revisions[0]?.version ?? 0) <= req.from)
@@ -167,7 +161,7 @@ export async function recoverHelmRollback(
     reader,
     req,
     target ? manifestObjects(target.manifest) : [],
-  )) as HelmExecution & { settled: true };
+  )) as HalfExecution & { settled: true };
   return {
     ...verdict,
     outcome: {

@@ -4,18 +4,14 @@ import { impersonating } from '../cluster/impersonate.ts';
 import { KubeReader } from '../cluster/kube-reader.ts';
 import { KubeWriter } from '../cluster/kube-writer.ts';
 import { cordonStep, evictable, type MaintenancePlanRequest } from '../domain/maintenance-plan.ts';
-import type { ExecutionOutcome } from '../domain/proposal.ts';
 import { isNodeReady, type KubeObject } from '../lib/kube-object.ts';
 import { recordExecution } from '../store/proposals.ts';
 import type { Proposal } from '../store/schema.ts';
 import { getTask } from '../store/tasks.ts';
 import { actingIdentity, approverAuthority } from './approver-authority.ts';
 import type { ExecuteDeps } from './execute.ts';
+import { failedExecution, type HalfExecution } from './execution-half.ts';
 import { judgeMaintenance, nodesHash } from './propose-maintenance.ts';
-
-export type PlanExecution =
-  | { settled: true; status: 'executed' | 'failed'; outcome: ExecutionOutcome }
-  | { settled: false; reason: string };
 
 class Stop extends Error {}
 
@@ -32,19 +28,14 @@ export async function executeMaintenancePlan(
   p: Proposal,
   req: MaintenancePlanRequest,
   ctx: { executor: string; startedAt: string; actor: string; approvers: string[] },
-): Promise<PlanExecution> {
-  const failed = (message: string, extra: Partial<ExecutionOutcome> = {}): PlanExecution => ({
-    settled: true,
-    status: 'failed',
-    outcome: { applied: false, verified: false, message, ...extra },
-  });
+): Promise<HalfExecution> {
   const acting = actingIdentity(deps.config, ctx.approvers);
-  if (!acting.ok) return failed(`refused: ${acting.reason}`);
+  if (!acting.ok) return failedExecution(`refused: ${acting.reason}`);
   const kc = deps.kubeConfigFor(p.cluster);
   const reader = new KubeReader(kc);
   const writer = new KubeWriter(acting.who ? impersonating(kc, acting.who) : kc);
   if ((await nodesHash(reader, req.nodes)) !== p.target_spec_hash)
-    return failed(
+    return failedExecution(
       'not applied: a node of the plan changed since it was proposed, so the approval is void; a new proposal is needed',
       {
         stale: true,
@@ -56,7 +47,7 @@ export async function executeMaintenancePlan(
     ctx.approvers,
     req.nodes.map((n) => cordonStep(n, true)),
   );
-  if (!authority.ok) return failed(`refused: ${authority.reason}`);
+  if (!authority.ok) return failedExecution(`refused: ${authority.reason}`);
   await appendAudit(deps.db, {
     actor: ctx.actor,
     action: 'proposal.executing',
@@ -105,7 +96,7 @@ export async function executeMaintenancePlan(
         stage === 'cordon'
           ? `nothing to undo on ${node}`
           : `kubectl uncordon ${node} puts it back in service (evicted pods are recreated elsewhere)`;
-      return failed(
+      return failedExecution(
         `stopped at ${at}, ${stage}: ${why}. Done: ${done.join(', ') || 'none'}; not started: ${req.nodes.slice(i + 1).join(', ') || 'none'}. The way back: ${back}`,
         { applied },
       );

@@ -15,15 +15,15 @@ export const QUESTION_OPTIONS = {
 } as const;
 
 /**
- * A question the runbooks answer without a model (`claw backup`, `claw restore`, `claw upgrade`):
- * an investigate task, driven here, printed as its summary, the run's steps that `keep` matches,
+ * A question the runbooks answer without a model (`claw backup`, `claw restore`, `claw upgrade`,
+ * `claw maintain`; `claw security` as a security task): a task driven here, printed as its summary, the run's steps that `keep` matches,
  * the findings ranked, and the pending proposals; or as the `--json` report.
  */
 export async function runQuestionTask(
   question: string,
   namespace: string | undefined,
   values: { context?: string; as?: string; json?: boolean; verbose?: boolean },
-  opts: { keep: RegExp },
+  opts: { keep?: RegExp; kind?: 'investigate' | 'security' },
 ): Promise<number> {
   const config = loadConfig();
   const rt = await runtimeForCli(config, { verbose: values.verbose });
@@ -31,7 +31,7 @@ export async function runQuestionTask(
     rt.kubeConfigFor(values.context ?? 'default');
     const me = await cliIdentity(rt, config, { as: values.as });
     const { run } = await createTask(rt.store.db, {
-      kind: 'investigate',
+      kind: opts.kind ?? 'investigate',
       source: 'cli',
       requester: me.actor,
       question,
@@ -49,7 +49,7 @@ export async function runQuestionTask(
       const lines = [
         done.summary ?? done.status,
         '',
-        ...steps.filter((m) => opts.keep.test(m)),
+        ...steps.filter((m) => opts.keep?.test(m)),
         ...report.findings.flatMap(findingLines),
       ];
       for (const p of report.proposals.filter((x) => x.status === 'pending'))
@@ -66,7 +66,7 @@ export async function runQuestionTask(
 function findingLines(f: Finding): string[] {
   const where = `${f.object.kind} ${f.object.namespace ? `${f.object.namespace}/` : ''}${f.object.name}`;
   return [
-    `${(f.severity ?? '').toUpperCase().padEnd(8)} ${f.category.padEnd(16)} ${where}`,
+    `${(f.severity ?? '').toUpperCase().padEnd(8)} ${f.category.padEnd(22)} ${where}`,
     `         ${f.summary}`,
     ...f.evidence.slice(0, 3).map((e) => `           – ${e}`),
   ];
